@@ -1,0 +1,90 @@
+//! Verification of the trail (R64): every chain is read in order and every seal is
+//! recomputed, so that an edited, deleted, inserted or reordered record is found.
+
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::store::Store;
+use crate::trace::{GENESIS_SEAL, TraceKey};
+
+/// What is wrong with the first bad record found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The record's content does not match its seal (edited, or sealed with another key).
+    SealMismatch,
+    /// The record does not follow the one before it (a record before it was removed,
+    /// inserted or moved).
+    BrokenLink,
+    /// A sequence number is missing or repeated.
+    SequenceGap { expected: i64 },
+    /// The chain ends before its recorded head (records at the end were removed).
+    TruncatedChain { head_seq: i64 },
+    /// The chain's head does not match its last record.
+    HeadMismatch,
+}
+
+/// The first bad record, named so that an operator can find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub chain_id: Uuid,
+    pub seq: i64,
+    pub record_id: Option<Uuid>,
+    pub problem: Problem,
+}
+
+/// The result of a verification.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyReport {
+    pub chains: usize,
+    pub records: u64,
+    /// `None` when the trail is intact.
+    pub finding: Option<Finding>,
+}
+
+/// Verify every chain of the trail with `key`. Stops at the first bad record.
+pub async fn verify<S: Store>(store: &S, key: &TraceKey) -> Result<VerifyReport> {
+    let mut report = VerifyReport::default();
+    let heads = store.trace_heads().await?;
+    for head in heads {
+        report.chains += 1;
+        let mut expected_seq = 1i64;
+        let mut prev = GENESIS_SEAL.to_vec();
+        let finding = |seq, record_id, problem| Finding { chain_id: head.chain_id, seq, record_id, problem };
+        'chain: loop {
+            let page = store.trace_page(head.chain_id, expected_seq - 1, 1000).await?;
+            if page.is_empty() {
+                break;
+            }
+            for r in page {
+                report.records += 1;
+                if r.seq != expected_seq {
+                    report.finding = Some(finding(r.seq, Some(r.entry.id), Problem::SequenceGap { expected: expected_seq }));
+                    break 'chain;
+                }
+                if r.prev_seal != prev {
+                    report.finding = Some(finding(r.seq, Some(r.entry.id), Problem::BrokenLink));
+                    break 'chain;
+                }
+                if !key.check(&r) {
+                    report.finding = Some(finding(r.seq, Some(r.entry.id), Problem::SealMismatch));
+                    break 'chain;
+                }
+                prev = r.seal;
+                expected_seq += 1;
+            }
+        }
+        if report.finding.is_some() {
+            return Ok(report);
+        }
+        let last = expected_seq - 1;
+        if last < head.seq {
+            report.finding = Some(finding(last + 1, None, Problem::TruncatedChain { head_seq: head.seq }));
+            return Ok(report);
+        }
+        if last != head.seq || prev != head.seal {
+            report.finding = Some(finding(last, None, Problem::HeadMismatch));
+            return Ok(report);
+        }
+    }
+    Ok(report)
+}

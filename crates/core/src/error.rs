@@ -1,0 +1,70 @@
+//! The domain's error type. The web layer maps each variant to a status and a sentence.
+
+use crate::password::PasswordProblem;
+use crate::values::ValueError;
+
+/// A failure of the storage layer, described without any database type.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness or reference rule of the schema refused the change; the string names
+    /// the constraint (or the column) so the caller can explain it.
+    #[error("constraint violated: {0}")]
+    Conflict(String),
+    /// The database could not be reached or answered with an error.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A stored row could not be read back into a domain value (corrupt or foreign data).
+    #[error("unreadable stored data: {0}")]
+    Corrupt(String),
+}
+
+/// Everything a domain service can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Storage failed; the detail goes to the log, never to the user.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A field of the request is not acceptable.
+    #[error("invalid {field}: {problem}")]
+    Invalid { field: &'static str, problem: ValueError },
+    /// The new password does not meet the policy.
+    #[error("password refused: {0:?}")]
+    PasswordRejected(PasswordProblem),
+    /// Wrong login or password (the two are never told apart).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many failed attempts for this login; retry after the given number of seconds.
+    #[error("too many attempts, retry in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    /// No valid session (absent, ended, or expired).
+    #[error("not signed in")]
+    NotAuthenticated,
+    /// The account exists but may not sign in (suspended or deactivated).
+    #[error("account disabled")]
+    AccountDisabled,
+    /// The actor is signed in but may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// The one-time link is unknown, used or expired.
+    #[error("invalid or expired link")]
+    LinkInvalid,
+    /// The installation already holds data that this command must not touch.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    /// A login (or another unique name) is already taken.
+    #[error("already taken: {0}")]
+    Taken(&'static str),
+    /// Hashing or another internal computation failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Shorthand for an invalid field.
+    pub fn invalid(field: &'static str, problem: ValueError) -> Self {
+        Error::Invalid { field, problem }
+    }
+}
+
+/// Result alias for domain services.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

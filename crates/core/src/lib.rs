@@ -1,0 +1,21 @@
+//! Habilis domain: value types, policies and the services that run each user action.
+//!
+//! This crate knows nothing of HTTP or SQL. It defines the [`store::Store`] contract that
+//! the `habilis-store` crate implements, the [`clock::Clock`] that every time-dependent
+//! rule reads, and one function per user action in [`auth`], [`setup`] and [`audit`].
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+pub mod audit;
+pub mod auth;
+pub mod browser;
+pub mod clock;
+pub mod error;
+pub mod model;
+pub mod password;
+pub mod setup;
+pub mod store;
+pub mod token;
+pub mod trace;
+pub mod values;
+
+pub use error::{Error, StoreError};

@@ -1,0 +1,242 @@
+//! Password policy (CNIL recommendation 2022-100) and Argon2id hashing off the async
+//! runtime, bounded so that a burst of sign-ins neither stalls other requests nor
+//! multiplies hashing memory.
+
+use std::sync::Arc;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+
+use crate::error::Error;
+
+/// Why a new password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    /// Too short for the account's kind; carries the minimum that applies with the classes
+    /// used (so the message can say "at least N characters").
+    TooShort { min_four_classes: usize, min_three_classes: usize },
+    /// Uses fewer than three character classes.
+    TooFewClasses,
+    /// Appears in the list of common passwords, or is built on the login or the name.
+    TooCommon,
+    /// Longer than 256 characters.
+    TooLong,
+}
+
+/// The password rules. CNIL 2022-100: about 80 bits of entropy, e.g. 12 characters with
+/// four classes or 14 with three for ordinary users; privileged accounts (managers,
+/// caisse staff) get two more characters.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordPolicy {
+    pub min_length_four_classes: usize,
+    pub min_length_three_classes: usize,
+    /// Added to both minimums for managers and caisse staff.
+    pub privileged_extra: usize,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        PasswordPolicy { min_length_four_classes: 12, min_length_three_classes: 14, privileged_extra: 2 }
+    }
+}
+
+const COMMON: &[&str] = &[
+    "password", "motdepasse", "azerty", "qwerty", "123456", "soleil", "bonjour", "doudou",
+    "marseille", "loulou", "chouchou", "nicolas", "jetaime", "habilis", "administrateur",
+    "admin", "welcome", "letmein", "iloveyou", "mairie", "caisse", "partenaire", "changeme",
+    "secret", "caf", "france", "paris", "lille", "printemps", "automne", "hiver", "ete",
+];
+
+impl PasswordPolicy {
+    /// Check a new password for an account; `personal` lists the login and names, which the
+    /// password must not be built on.
+    pub fn check(&self, password: &str, privileged: bool, personal: &[&str]) -> Result<(), PasswordProblem> {
+        let len = password.chars().count();
+        if len > 256 {
+            return Err(PasswordProblem::TooLong);
+        }
+        let extra = if privileged { self.privileged_extra } else { 0 };
+        let min4 = self.min_length_four_classes + extra;
+        let min3 = self.min_length_three_classes + extra;
+        let classes = [
+            password.chars().any(|c| c.is_lowercase()),
+            password.chars().any(|c| c.is_uppercase()),
+            password.chars().any(|c| c.is_numeric()),
+            password.chars().any(|c| !c.is_alphanumeric()),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if classes < 3 {
+            return Err(PasswordProblem::TooFewClasses);
+        }
+        let long_enough = if classes == 4 { len >= min4 } else { len >= min3 };
+        if !long_enough {
+            return Err(PasswordProblem::TooShort { min_four_classes: min4, min_three_classes: min3 });
+        }
+        // Strip digits and symbols, fold case: "Azerty123456!" is still "azerty".
+        let core: String = password.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
+        let lowered = password.to_lowercase();
+        let common = COMMON.iter().any(|w| core == *w || (w.len() >= 5 && core.len() <= w.len() + 3 && core.contains(w)));
+        let personal_hit = personal
+            .iter()
+            .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
+            .filter(|p| p.chars().count() >= 4)
+            .any(|p| lowered.contains(&p.to_lowercase()));
+        if common || personal_hit {
+            return Err(PasswordProblem::TooCommon);
+        }
+        Ok(())
+    }
+}
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HashingParams {
+    /// Memory in KiB (at least 19 MiB = 19456).
+    pub memory_kib: u32,
+    /// Iterations (at least 2).
+    pub iterations: u32,
+    /// Lanes (at least 1).
+    pub parallelism: u32,
+}
+
+impl Default for HashingParams {
+    fn default() -> Self {
+        HashingParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+    }
+}
+
+impl HashingParams {
+    /// Refuse parameters below OWASP's minimum (m=19 MiB, t=2, p=1).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.memory_kib < 19 * 1024 || self.iterations < 2 || self.parallelism < 1 {
+            return Err(format!(
+                "Argon2id parameters below the minimum (memory_kib >= 19456, iterations >= 2, parallelism >= 1): {self:?}"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Hashes and verifies passwords on the blocking pool, at most `permits` at a time.
+#[derive(Clone)]
+pub struct PasswordHasher {
+    params: Params,
+    permits: Arc<Semaphore>,
+    /// A hash of a random password, verified when the login is unknown so that the answer
+    /// takes as long as for a wrong password.
+    dummy: Arc<String>,
+}
+
+impl std::fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordHasher").field("params", &self.params).finish()
+    }
+}
+
+impl PasswordHasher {
+    /// A hasher with the given (validated) parameters and concurrency bound.
+    pub fn new(p: HashingParams, concurrency: usize) -> Result<Self, String> {
+        p.validate()?;
+        Self::build(p, concurrency)
+    }
+
+    /// A hasher with parameters below the production minimum, so that tests which sign in
+    /// hundreds of times stay fast. Never used by the server.
+    #[doc(hidden)]
+    pub fn insecure_for_tests() -> Self {
+        #[allow(clippy::expect_used)]
+        Self::build(HashingParams { memory_kib: 64, iterations: 1, parallelism: 1 }, 2)
+            .expect("valid test parameters")
+    }
+
+    fn build(p: HashingParams, concurrency: usize) -> Result<Self, String> {
+        let params = Params::new(p.memory_kib, p.iterations, p.parallelism, None).map_err(|e| e.to_string())?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+        let dummy = argon
+            .hash_password(crate::token::new_token().as_bytes())
+            .map_err(|e| e.to_string())?
+            .to_string();
+        Ok(PasswordHasher { params, permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy: Arc::new(dummy) })
+    }
+
+    fn argon(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// Hash a password into a PHC string.
+    pub async fn hash(&self, password: &str) -> Result<String, Error> {
+        let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
+        let argon = self.argon();
+        let pw = password.to_string();
+        tokio::task::spawn_blocking(move || argon.hash_password(pw.as_bytes()).map(|h| h.to_string()))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// Whether `password` matches the PHC string `hash`; with no hash (unknown login or no
+    /// password set yet) a dummy hash is checked so the time taken is the same.
+    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, Error> {
+        let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
+        let argon = self.argon();
+        let pw = password.to_string();
+        let (phc, real) = match hash {
+            Some(h) => (h.to_string(), true),
+            None => (self.dummy.as_ref().clone(), false),
+        };
+        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
+            Ok(parsed) => argon.verify_password(pw.as_bytes(), &parsed).is_ok(),
+            Err(_) => false,
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(ok && real)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cnil_lengths_and_classes() {
+        let p = PasswordPolicy::default();
+        assert_eq!(p.check("Abcdefgh1!xy", false, &[]), Ok(()));
+        assert!(matches!(p.check("Abcdefgh1!x", false, &[]), Err(PasswordProblem::TooShort { .. })));
+        assert!(matches!(p.check("Abcdefgh1!xy", true, &[]), Err(PasswordProblem::TooShort { min_four_classes: 14, .. })));
+        assert_eq!(p.check("Abcdefghijklm1", false, &[]), Ok(()));
+        assert!(matches!(p.check("Abcdefghijklm1", true, &[]), Err(PasswordProblem::TooShort { .. })));
+        assert_eq!(p.check("abcdefghijklmnopqrst", false, &[]), Err(PasswordProblem::TooFewClasses));
+    }
+
+    #[test]
+    fn common_and_personal_passwords_are_refused() {
+        let p = PasswordPolicy::default();
+        assert_eq!(p.check("Azerty123456!", false, &[]), Err(PasswordProblem::TooCommon));
+        assert_eq!(p.check("Motdepasse2024!", false, &[]), Err(PasswordProblem::TooCommon));
+        assert_eq!(p.check("Martin-2026-Lille!x", false, &["claire.martin"]), Err(PasswordProblem::TooCommon));
+        assert_eq!(p.check("Tournesol-Bleu-42", false, &["claire.martin"]), Ok(()));
+    }
+
+    #[test]
+    fn parameters_below_owasp_are_refused() {
+        assert!(HashingParams::default().validate().is_ok());
+        assert!(HashingParams { memory_kib: 8192, ..Default::default() }.validate().is_err());
+        assert!(HashingParams { iterations: 1, ..Default::default() }.validate().is_err());
+    }
+
+    #[tokio::test]
+    async fn hash_then_verify() {
+        let h = PasswordHasher::insecure_for_tests();
+        let phc = h.hash("Tournesol-Bleu-42").await.unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(h.verify("Tournesol-Bleu-42", Some(&phc)).await.unwrap());
+        assert!(!h.verify("Tournesol-Bleu-43", Some(&phc)).await.unwrap());
+        assert!(!h.verify("anything", None).await.unwrap());
+    }
+}

@@ -1,0 +1,243 @@
+//! Installation: the first caisse administrator (`habilis init`) and the contract's
+//! example as demo data (`habilis serve --demo`).
+
+use uuid::Uuid;
+
+use crate::auth::App;
+use crate::error::{Error, Result};
+use crate::model::{
+    Account, AccountId, AccountStatus, Contact, LinkPurpose, Organisation, OrganisationId, OrganisationKind, Role,
+    Service, ServiceId, ServiceRole, ServiceRoleId,
+};
+use crate::store::{Store, Transaction};
+use crate::trace::{ClientInfo, Outcome, TraceEntry};
+use crate::values::{DisplayName, Email, Login};
+
+/// The installation setting that marks demo data.
+const DEMO_KEY: &str = "demo_data";
+
+/// What `init` created: the account and the token of its one-time link.
+#[derive(Debug)]
+pub struct Initialised {
+    pub account: Account,
+    pub link_token: String,
+}
+
+/// One demo account, for printing.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub login: &'static str,
+    pub name: &'static str,
+    pub organisation: &'static str,
+    pub role: Role,
+}
+
+/// The demo accounts (the contract's example, Annex 1).
+pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
+    DemoAccount { login: "caf.admin", name: "Sophie Durand", organisation: "Caf du Nord", role: Role::CaisseAdmin },
+    DemoAccount { login: "caf.auditor", name: "Marc Leroy", organisation: "Caf du Nord", role: Role::TraceAuditor },
+    DemoAccount { login: "mons.admin", name: "Claire Martin", organisation: MONS, role: Role::PartnerAdmin },
+    DemoAccount { login: "mons.deputy", name: "Hugo Lefebvre", organisation: MONS, role: Role::PartnerDeputy },
+    DemoAccount { login: "mons.manager", name: "Julie Petit", organisation: MONS, role: Role::DelegatedManager },
+    DemoAccount { login: "mons.agent", name: "Karim Haddad", organisation: MONS, role: Role::User },
+];
+
+const MONS: &str = "Mairie de Mons-en-Barœul";
+
+/// What `load_demo` did.
+#[derive(Debug)]
+pub struct DemoReport {
+    /// False when the demo data was already there (passwords were reset to the given one).
+    pub created: bool,
+    pub accounts: Vec<DemoAccount>,
+}
+
+impl<S: Store> App<S> {
+    /// Create the first caisse habilitation administrator on an empty database, with a
+    /// one-time set-password link. Refused if any account exists.
+    pub async fn init_first_admin(
+        &self,
+        login: &str,
+        email: &str,
+        name: &str,
+        caisse_name: &str,
+    ) -> Result<Initialised> {
+        let login = Login::parse(login).map_err(|p| Error::invalid("login", p))?;
+        let email = Email::parse(email).map_err(|p| Error::invalid("email", p))?;
+        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
+        let caisse_name = DisplayName::parse(caisse_name).map_err(|p| Error::invalid("caisse_name", p))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if tx.count_accounts().await? > 0 {
+            return Err(Error::Refused("the database already has accounts"));
+        }
+        let caisse = match tx.organisation_by_name(caisse_name.as_str()).await? {
+            Some(o) => o,
+            None => {
+                let o = Organisation {
+                    id: OrganisationId::new(),
+                    kind: OrganisationKind::Caisse,
+                    name: caisse_name.as_str().to_string(),
+                    parent_id: None,
+                    siret: None,
+                    city: None,
+                };
+                tx.insert_organisation(&o).await?;
+                o
+            }
+        };
+        let account = Account {
+            id: AccountId::new(),
+            organisation_id: caisse.id,
+            login: login.as_str().to_string(),
+            display_name: name.as_str().to_string(),
+            email: email.as_str().to_string(),
+            function: None,
+            status: AccountStatus::Active,
+            password_hash: None,
+            must_change_password: false,
+            roles: vec![Role::CaisseAdmin],
+            last_login_at: None,
+            created_at: now,
+        };
+        tx.insert_account(&account).await?;
+        let link_token = self.issue_link(&mut tx, account.id, LinkPurpose::SetPassword).await?;
+        let mut e = TraceEntry::new(now, "installation.init", Outcome::Success, &ClientInfo::default());
+        e.organisation_id = Some(caisse.id);
+        e.target = Some(account.login.clone());
+        e.detail = Some("first caisse administrator created from the command line".into());
+        tx.append_trace(&e).await?;
+        tx.commit().await?;
+        Ok(Initialised { account, link_token })
+    }
+
+    /// Load the contract's example (REQUIREMENTS.md, last section) with every demo account
+    /// set to `password`. Idempotent: on a database that already holds the demo it only
+    /// resets the demo passwords. Refused on a database that holds anything else.
+    pub async fn load_demo(&self, password: &str) -> Result<DemoReport> {
+        for a in DEMO_ACCOUNTS {
+            self.passwords
+                .check(password, a.role.is_manager() || a.role.is_caisse_staff(), &[a.login, a.name])
+                .map_err(Error::PasswordRejected)?;
+        }
+        let hash = self.hasher.hash(password).await?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let created = match tx.meta(DEMO_KEY).await? {
+            Some(_) => false,
+            None if tx.count_organisations().await? > 0 || tx.count_accounts().await? > 0 => {
+                return Err(Error::Refused("the database holds data that is not the demo"));
+            }
+            None => {
+                self.create_demo(&mut tx, &hash).await?;
+                tx.set_meta(DEMO_KEY, "loaded").await?;
+                true
+            }
+        };
+        if !created {
+            for a in DEMO_ACCOUNTS {
+                if let Some(acc) = tx.account_by_login(a.login).await? {
+                    tx.set_password(acc.id, &hash, false, now).await?;
+                }
+            }
+        }
+        let mut e = TraceEntry::new(now, "installation.demo", Outcome::Success, &ClientInfo::default());
+        e.detail = Some(if created { "demo data loaded" } else { "demo passwords reset" }.into());
+        tx.append_trace(&e).await?;
+        tx.commit().await?;
+        Ok(DemoReport { created, accounts: DEMO_ACCOUNTS.to_vec() })
+    }
+
+    async fn create_demo(&self, tx: &mut S::Tx, hash: &str) -> Result<()> {
+        let now = self.now();
+        let cnaf = org(OrganisationKind::National, "Cnaf", None, None, Some("Paris"));
+        let caf = org(OrganisationKind::Caisse, "Caf du Nord", Some(cnaf.id), None, Some("Lille"));
+        let mons = org(OrganisationKind::Partner, MONS, Some(caf.id), Some("21590410300011"), Some("Mons-en-Barœul"));
+        for o in [&cnaf, &caf, &mons] {
+            tx.insert_organisation(o).await?;
+        }
+        for a in DEMO_ACCOUNTS {
+            let org_id = if a.organisation == MONS { mons.id } else { caf.id };
+            let email = format!("{}@demo.habilis.invalid", a.login);
+            let function = match a.login {
+                "mons.admin" => Some("Responsable du service petite enfance et scolaire"),
+                "mons.deputy" => Some("Responsable du service accueil"),
+                _ => None,
+            };
+            tx.insert_account(&Account {
+                id: AccountId::new(),
+                organisation_id: org_id,
+                login: a.login.to_string(),
+                display_name: a.name.to_string(),
+                email,
+                function: function.map(str::to_string),
+                status: AccountStatus::Active,
+                password_hash: Some(hash.to_string()),
+                must_change_password: false,
+                roles: vec![a.role],
+                last_login_at: None,
+                created_at: now,
+            })
+            .await?;
+        }
+        let cdap = Service {
+            id: ServiceId::new(),
+            code: "CDAP".into(),
+            label: "Consultation du dossier allocataire par le partenaire".into(),
+            description: "Consultation, par les agents habilités du partenaire, des informations du dossier \
+                          des allocataires utiles à leurs missions."
+                .into(),
+        };
+        tx.insert_service(&cdap).await?;
+        for (code, label) in [
+            ("T1", "Profil T1 — consultation des données administratives"),
+            ("T2", "Profil T2 — consultation des ressources et prestations"),
+            ("T5", "Profil T5 — consultation étendue (quotient familial)"),
+        ] {
+            tx.insert_service_role(&ServiceRole {
+                id: ServiceRoleId::new(),
+                service_id: cdap.id,
+                code: code.into(),
+                label: label.into(),
+            })
+            .await?;
+        }
+        let contacts = [
+            (mons.id, "administrator", "Claire Martin", "Responsable du service petite enfance et scolaire"),
+            (mons.id, "deputy", "Hugo Lefebvre", "Responsable du service accueil"),
+            (mons.id, "security_officer", "Nadia Benali", "Service informatique"),
+            (mons.id, "data_protection_referent", "Paul Girard", "Secrétariat général"),
+            (caf.id, "service_desk", "Service COMELEC", "Centre de services de la Caf du Nord"),
+        ];
+        for (org_id, function, name, title) in contacts {
+            tx.insert_contact(&Contact {
+                id: Uuid::now_v7(),
+                organisation_id: org_id,
+                function: function.into(),
+                name: name.into(),
+                title: Some(title.into()),
+                email: None,
+                phone: None,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+fn org(
+    kind: OrganisationKind,
+    name: &str,
+    parent: Option<OrganisationId>,
+    siret: Option<&str>,
+    city: Option<&str>,
+) -> Organisation {
+    Organisation {
+        id: OrganisationId::new(),
+        kind,
+        name: name.into(),
+        parent_id: parent,
+        siret: siret.map(str::to_string),
+        city: city.map(str::to_string),
+    }
+}

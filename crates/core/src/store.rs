@@ -1,0 +1,159 @@
+//! The storage contract. `habilis-store` implements it for SQLite and PostgreSQL; the
+//! domain services below only ever see these traits.
+//!
+//! A service opens a [`Transaction`], checks its rules against what it reads there,
+//! writes its change and its trace, and commits: the change and its trace land together
+//! or not at all. Dropping a transaction without `commit` rolls it back.
+
+use std::future::Future;
+
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::model::{
+    Account, AccountId, Contact, LoginThrottle, Organisation, OrganisationId, PasswordLink,
+    Service, ServiceRole, Session, SessionId,
+};
+use crate::trace::{TraceEntry, TraceRecord};
+
+/// Result of a storage call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The head of one trace chain: its last sequence number and seal.
+#[derive(Debug, Clone)]
+pub struct ChainHead {
+    pub chain_id: Uuid,
+    pub seq: i64,
+    pub seal: Vec<u8>,
+}
+
+/// A database holding the whole product.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// The transaction type of this backend.
+    type Tx: Transaction;
+    /// Begin a transaction that will write (on SQLite it takes the write lock at once, so
+    /// that a read-then-write never fails half-way on a concurrent writer).
+    fn begin(&self) -> impl Future<Output = StoreResult<Self::Tx>> + Send;
+    /// Begin a read-only unit of work (it may still be committed or dropped).
+    fn read(&self) -> impl Future<Output = StoreResult<Self::Tx>> + Send;
+    /// Whether the database answers.
+    fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The heads of all trace chains.
+    fn trace_heads(&self) -> impl Future<Output = StoreResult<Vec<ChainHead>>> + Send;
+    /// Up to `limit` records of `chain_id` with `seq > after_seq`, in `seq` order.
+    fn trace_page(
+        &self,
+        chain_id: Uuid,
+        after_seq: i64,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
+}
+
+/// One transaction. Every method runs inside it.
+pub trait Transaction: Send + Sized {
+    /// Make every change of this transaction durable.
+    fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // --- installation ------------------------------------------------------------------
+    /// A value of the installation's key/value settings.
+    fn meta(&mut self, key: &str) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// Set an installation setting.
+    fn set_meta(&mut self, key: &str, value: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// How many organisations exist.
+    fn count_organisations(&mut self) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// How many accounts exist.
+    fn count_accounts(&mut self) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    // --- organisations and people --------------------------------------------------------
+    /// Record an organisation.
+    fn insert_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An organisation by id.
+    fn organisation(&mut self, id: OrganisationId) -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
+    /// An organisation by exact name and kind.
+    fn organisation_by_name(&mut self, name: &str) -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
+    /// Record an account with its roles.
+    fn insert_account(&mut self, a: &Account) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An account (with roles) by id.
+    fn account(&mut self, id: AccountId) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+    /// An account (with roles) by its normalised login.
+    fn account_by_login(&mut self, login: &str) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+    /// Replace the password hash; `must_change` forces a change at next sign-in.
+    fn set_password(
+        &mut self,
+        id: AccountId,
+        hash: &str,
+        must_change: bool,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Remember the last successful sign-in.
+    fn record_login(&mut self, id: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a directory contact.
+    fn insert_contact(&mut self, c: &Contact) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The directory of an organisation.
+    fn contacts(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Contact>>> + Send;
+
+    // --- catalogue --------------------------------------------------------------------
+    /// Record a service.
+    fn insert_service(&mut self, s: &Service) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a role of a service.
+    fn insert_service_role(&mut self, r: &ServiceRole) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A service by code.
+    fn service_by_code(&mut self, code: &str) -> impl Future<Output = StoreResult<Option<Service>>> + Send;
+    /// The roles of a service, by code.
+    fn service_roles(&mut self, service: crate::model::ServiceId) -> impl Future<Output = StoreResult<Vec<ServiceRole>>> + Send;
+
+    // --- sign-in throttling -------------------------------------------------------------
+    /// Lock (creating it if needed) the throttle row of a login until the transaction ends,
+    /// and return it.
+    fn lock_throttle(&mut self, login: &str) -> impl Future<Output = StoreResult<LoginThrottle>> + Send;
+    /// Store the throttle row of a login.
+    fn save_throttle(&mut self, login: &str, t: &LoginThrottle) -> impl Future<Output = StoreResult<()>> + Send;
+
+    // --- sessions -----------------------------------------------------------------------
+    /// Record a new session.
+    fn insert_session(&mut self, s: &Session) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A session by the SHA-256 of its token.
+    fn session_by_token_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
+    /// Note activity on a session (for the idle timeout).
+    fn touch_session(&mut self, id: SessionId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// End a session if it is still open; returns whether it was.
+    fn end_session(
+        &mut self,
+        id: SessionId,
+        at: OffsetDateTime,
+        reason: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Open sessions that are past their idle or absolute limit at `now`.
+    fn overdue_sessions(
+        &mut self,
+        now: OffsetDateTime,
+        idle: Duration,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<Session>>> + Send;
+    /// End every open session of an account; returns how many.
+    fn end_sessions_of_account(
+        &mut self,
+        id: AccountId,
+        at: OffsetDateTime,
+        reason: &str,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    // --- one-time links -----------------------------------------------------------------
+    /// Record a one-time link.
+    fn insert_password_link(&mut self, l: &PasswordLink) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A one-time link by the SHA-256 of its token.
+    fn password_link_by_token_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<PasswordLink>>> + Send;
+    /// Mark a link used, if it was not; returns whether this call used it.
+    fn use_password_link(&mut self, id: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // --- traces -------------------------------------------------------------------------
+    /// Append an entry to its organisation's chain, sealed with the store's trace key.
+    fn append_trace(&mut self, e: &TraceEntry) -> impl Future<Output = StoreResult<TraceRecord>> + Send;
+    /// The most recent traces of an organisation (newest first), for tests and dashboards.
+    fn recent_traces(
+        &mut self,
+        org: Option<OrganisationId>,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
+}

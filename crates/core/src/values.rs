@@ -1,0 +1,207 @@
+//! Value types that can only exist once parsed: a `Login`, an `Email`, a `Siret`.
+
+use std::fmt;
+
+/// Why a value was refused; the web layer turns each into a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueError {
+    /// Nothing was given.
+    Empty,
+    /// Longer than the given number of characters.
+    TooLong(usize),
+    /// Shorter than the given number of characters.
+    TooShort(usize),
+    /// Contains characters outside the allowed set.
+    BadCharacters,
+    /// Not in the expected shape (e.g. an email without `@`).
+    BadFormat,
+    /// A SIRET must have exactly 14 digits.
+    SiretLength,
+    /// The SIRET's Luhn checksum does not hold.
+    SiretChecksum,
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// A sign-in name: 2 to 64 characters among lower-case ASCII letters, digits, `.`, `-`,
+/// `_` and `@`; stored lower-case so that `Claire.Martin` and `claire.martin` are one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Login(String);
+
+impl Login {
+    /// Parse a login typed by a person (surrounding spaces ignored, case folded).
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let s = raw.trim().to_lowercase();
+        if s.is_empty() {
+            return Err(ValueError::Empty);
+        }
+        if s.chars().count() > 64 {
+            return Err(ValueError::TooLong(64));
+        }
+        if s.chars().count() < 2 {
+            return Err(ValueError::TooShort(2));
+        }
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_@".contains(c))
+        {
+            return Err(ValueError::BadCharacters);
+        }
+        Ok(Login(s))
+    }
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An email address, checked for shape only (one `@`, a dot in the domain, no spaces).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Parse an address typed by a person.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ValueError::Empty);
+        }
+        if s.len() > 254 {
+            return Err(ValueError::TooLong(254));
+        }
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err(ValueError::BadFormat);
+        };
+        let ok = !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains('@')
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
+        if !ok {
+            return Err(ValueError::BadFormat);
+        }
+        Ok(Email(s.to_string()))
+    }
+    /// The address as given (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's or organisation's display name: 1 to 200 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Parse a name typed by a person.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ValueError::Empty);
+        }
+        if s.chars().count() > 200 {
+            return Err(ValueError::TooLong(200));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(ValueError::BadCharacters);
+        }
+        Ok(DisplayName(s.to_string()))
+    }
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A French establishment number: 14 digits whose Luhn checksum holds.
+///
+/// La Poste's establishments (SIREN 356000000) follow another rule (digit sum divisible
+/// by 5), which is accepted too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Siret(String);
+
+impl Siret {
+    /// Parse a SIRET, ignoring spaces typed between digit groups.
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if s.is_empty() {
+            return Err(ValueError::Empty);
+        }
+        if s.len() != 14 || !s.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ValueError::SiretLength);
+        }
+        let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+        let luhn_ok = luhn_sum(&digits) % 10 == 0;
+        let la_poste_ok = s.starts_with("356000000") && digits.iter().sum::<u32>() % 5 == 0;
+        if !(luhn_ok || la_poste_ok) {
+            return Err(ValueError::SiretChecksum);
+        }
+        Ok(Siret(s))
+    }
+    /// The 14 digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn luhn_sum(digits: &[u32]) -> u32 {
+    digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn siret_of_the_contract_example_is_valid() {
+        assert!(Siret::parse("21590410300011").is_ok());
+        assert!(Siret::parse("215 904 103 00011").is_ok());
+    }
+
+    #[test]
+    fn siret_rules_are_told_apart() {
+        assert_eq!(Siret::parse("21590410300012"), Err(ValueError::SiretChecksum));
+        assert_eq!(Siret::parse("2159041030001"), Err(ValueError::SiretLength));
+        assert_eq!(Siret::parse("2159041030001A"), Err(ValueError::SiretLength));
+        assert_eq!(Siret::parse(""), Err(ValueError::Empty));
+    }
+
+    #[test]
+    fn login_is_folded_and_checked() {
+        assert_eq!(Login::parse("  Mons.Admin ").map(|l| l.0), Ok("mons.admin".into()));
+        assert_eq!(Login::parse("a b"), Err(ValueError::BadCharacters));
+        assert_eq!(Login::parse("x"), Err(ValueError::TooShort(2)));
+        assert_eq!(Login::parse(""), Err(ValueError::Empty));
+    }
+
+    #[test]
+    fn email_shape() {
+        assert!(Email::parse("claire.martin@mairie-mons.fr").is_ok());
+        assert_eq!(Email::parse("claire"), Err(ValueError::BadFormat));
+        assert_eq!(Email::parse("a@b"), Err(ValueError::BadFormat));
+        assert_eq!(Email::parse("a b@c.fr"), Err(ValueError::BadFormat));
+    }
+}
