@@ -1,1 +1,236 @@
+//! Storage for Habilis on SQLite (the embedded default) and PostgreSQL (production),
+//! behind the core's [`Store`] and [`Transaction`] traits.
+//!
+//! One set of SQL text serves both databases (`$1` parameters, `RETURNING`,
+//! `ON CONFLICT` work in both); instants are stored as microseconds since the epoch and
+//! identifiers as UUIDs, which both backends decode to the same Rust types. The only
+//! backend branches in the product are the `match` arms of this crate.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod rows;
+pub mod testing;
+mod tx;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use habilis_core::StoreError;
+use habilis_core::store::{ChainHead, Store, StoreResult};
+use habilis_core::trace::{TraceKey, TraceRecord};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use uuid::Uuid;
+
+pub use tx::Tx;
+use tx::Inner;
+
+/// Which database a URL points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database, shared by every request (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: Pool,
+    key: TraceKey,
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Turn a database error into the core's vocabulary.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) => {
+            let is_constraint = db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation();
+            if is_constraint {
+                StoreError::Conflict(db.constraint().map(str::to_string).unwrap_or_else(|| db.message().to_string()))
+            } else {
+                StoreError::Unavailable(db.message().to_string())
+            }
+        }
+        sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) | sqlx::Error::ColumnNotFound(_) => {
+            StoreError::Corrupt(e.to_string())
+        }
+        _ => StoreError::Unavailable(e.to_string()),
+    }
+}
+
+impl Backend {
+    /// The backend a URL names, if any.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+impl Db {
+    /// Connect to `url` (`sqlite://path` or `postgres://…`); the trail is sealed with `key`.
+    /// SQLite files are created if missing and run in WAL mode.
+    pub async fn connect(url: &str, key: TraceKey, max_connections: u32) -> StoreResult<Db> {
+        let pool = match Backend::of_url(url) {
+            Some(Backend::Sqlite) => {
+                let opts = SqliteConnectOptions::from_str(url)
+                    .map_err(map_err)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(15));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections.max(2))
+                    .connect_with(opts)
+                    .await
+                    .map_err(map_err)?;
+                Pool::Sqlite(pool)
+            }
+            Some(Backend::Postgres) => {
+                let opts = PgConnectOptions::from_str(url).map_err(map_err)?;
+                Pool::Postgres(Self::pg_pool(opts, max_connections).await?)
+            }
+            None => {
+                return Err(StoreError::Unavailable(format!(
+                    "unsupported database URL (expected sqlite://… or postgres://…): {}",
+                    redact(url)
+                )));
+            }
+        };
+        Ok(Db { pool, key })
+    }
+
+    pub(crate) async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
+        PgPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(map_err)
+    }
+
+    pub(crate) fn from_pg(pool: PgPool, key: TraceKey) -> Db {
+        Db { pool: Pool::Postgres(pool), key }
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Apply the pending migrations of this backend.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let r = match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await,
+        };
+        r.map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
+    }
+
+    /// Close every connection.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Run one SQL statement with no parameters, outside the domain (for tests that tamper
+    /// with the trail, and for operators' maintenance).
+    pub async fn execute_raw(&self, sql: &str) -> StoreResult<u64> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        let r = match &self.pool {
+            Pool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()),
+            Pool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()),
+        };
+        r.map_err(map_err)
+    }
+}
+
+/// A URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = url.get(s + 3..at).unwrap_or("");
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", url.get(..s + 3).unwrap_or(""), url.get(at..).unwrap_or("")),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store for Db {
+    type Tx = Tx;
+
+    async fn begin(&self) -> StoreResult<Tx> {
+        match &self.pool {
+            Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
+            Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
+        }
+        .map(|inner| Tx { inner, key: self.key.clone() })
+        .map_err(map_err)
+    }
+
+    async fn read(&self) -> StoreResult<Tx> {
+        match &self.pool {
+            Pool::Sqlite(p) => p.begin().await.map(Inner::Sqlite),
+            Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
+        }
+        .map(|inner| Tx { inner, key: self.key.clone() })
+        .map_err(map_err)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+        }
+        .map_err(map_err)
+    }
+
+    async fn trace_heads(&self) -> StoreResult<Vec<ChainHead>> {
+        const HEADS: &str = "SELECT chain_id, seq, seal FROM trace_heads ORDER BY chain_id";
+        const ORPHANS: &str =
+            "SELECT DISTINCT chain_id FROM traces WHERE chain_id NOT IN (SELECT chain_id FROM trace_heads)";
+        let (heads, orphans): (Vec<(Uuid, i64, Vec<u8>)>, Vec<(Uuid,)>) = match &self.pool {
+            Pool::Sqlite(p) => (
+                sqlx::query_as(HEADS).fetch_all(p).await.map_err(map_err)?,
+                sqlx::query_as(ORPHANS).fetch_all(p).await.map_err(map_err)?,
+            ),
+            Pool::Postgres(p) => (
+                sqlx::query_as(HEADS).fetch_all(p).await.map_err(map_err)?,
+                sqlx::query_as(ORPHANS).fetch_all(p).await.map_err(map_err)?,
+            ),
+        };
+        let mut out: Vec<ChainHead> =
+            heads.into_iter().map(|(chain_id, seq, seal)| ChainHead { chain_id, seq, seal }).collect();
+        // A chain whose head row was deleted still gets verified, and fails.
+        out.extend(orphans.into_iter().map(|(chain_id,)| ChainHead { chain_id, seq: 0, seal: Vec::new() }));
+        Ok(out)
+    }
+
+    async fn trace_page(&self, chain_id: Uuid, after_seq: i64, limit: i64) -> StoreResult<Vec<TraceRecord>> {
+        const Q: &str = "SELECT * FROM traces WHERE chain_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+        let rows: Vec<rows::TraceRow> = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(chain_id).bind(after_seq).bind(limit).fetch_all(p).await,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(chain_id).bind(after_seq).bind(limit).fetch_all(p).await,
+        }
+        .map_err(map_err)?;
+        rows.into_iter().map(rows::TraceRow::into_record).collect()
+    }
+}

@@ -1,0 +1,344 @@
+//! The transaction type and its implementation of the core's `Transaction` trait. Each
+//! method holds one SQL text shared by both backends; `run!` expands it once per backend.
+
+use habilis_core::clock::{from_micros, to_micros};
+use habilis_core::model::{
+    Account, AccountId, Contact, LoginThrottle, Organisation, OrganisationId, PasswordLink, Service, ServiceId,
+    ServiceRole, Session, SessionId,
+};
+use habilis_core::store::{StoreResult, Transaction};
+use habilis_core::trace::{GENESIS_SEAL, TraceEntry, TraceKey, TraceRecord};
+use sqlx::{Postgres, Sqlite};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::map_err;
+use crate::rows::{AccountRow, ContactRow, LinkRow, OrganisationRow, ServiceRoleRow, ServiceRow, SessionRow, TraceRow};
+
+/// An open transaction on either backend.
+pub struct Tx {
+    pub(crate) inner: Inner,
+    pub(crate) key: TraceKey,
+}
+
+pub(crate) enum Inner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Run the same statement on whichever backend the transaction is on.
+macro_rules! run {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match &mut $tx.inner {
+            Inner::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            Inner::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+impl Tx {
+    async fn roles_of(&mut self, id: Uuid) -> StoreResult<Vec<String>> {
+        const Q: &str = "SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role";
+        let rows: Vec<(String,)> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(|(r,)| r).collect())
+    }
+
+    async fn with_roles(&mut self, row: Option<AccountRow>) -> StoreResult<Option<Account>> {
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let roles = self.roles_of(row.id()).await?;
+                row.into_domain(roles).map(Some)
+            }
+        }
+    }
+}
+
+impl Transaction for Tx {
+    async fn commit(self) -> StoreResult<()> {
+        match self.inner {
+            Inner::Sqlite(t) => t.commit().await,
+            Inner::Postgres(t) => t.commit().await,
+        }
+        .map_err(map_err)
+    }
+
+    async fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {
+        const Q: &str = "SELECT value FROM installation WHERE key = $1";
+        let row: Option<(String,)> = run!(self, c => sqlx::query_as(Q).bind(key).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(|(v,)| v))
+    }
+
+    async fn set_meta(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        const Q: &str =
+            "INSERT INTO installation (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+        run!(self, c => sqlx::query(Q).bind(key).bind(value).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn count_organisations(&mut self) -> StoreResult<i64> {
+        const Q: &str = "SELECT COUNT(*) FROM organisations";
+        let (n,): (i64,) = run!(self, c => sqlx::query_as(Q).fetch_one(&mut *c).await).map_err(map_err)?;
+        Ok(n)
+    }
+
+    async fn count_accounts(&mut self) -> StoreResult<i64> {
+        const Q: &str = "SELECT COUNT(*) FROM accounts";
+        let (n,): (i64,) = run!(self, c => sqlx::query_as(Q).fetch_one(&mut *c).await).map_err(map_err)?;
+        Ok(n)
+    }
+
+    async fn insert_organisation(&mut self, o: &Organisation) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO organisations (id, kind, name, parent_id, siret, city, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let now = to_micros(OffsetDateTime::now_utc());
+        run!(self, c => sqlx::query(Q)
+            .bind(o.id.0).bind(o.kind.as_str()).bind(&o.name).bind(o.parent_id.map(|p| p.0))
+            .bind(&o.siret).bind(&o.city).bind(now)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn organisation(&mut self, id: OrganisationId) -> StoreResult<Option<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city FROM organisations WHERE id = $1";
+        let row: Option<OrganisationRow> =
+            run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(OrganisationRow::into_domain).transpose()
+    }
+
+    async fn organisation_by_name(&mut self, name: &str) -> StoreResult<Option<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city FROM organisations WHERE name = $1";
+        let row: Option<OrganisationRow> =
+            run!(self, c => sqlx::query_as(Q).bind(name).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(OrganisationRow::into_domain).transpose()
+    }
+
+    async fn insert_account(&mut self, a: &Account) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO accounts (id, organisation_id, login, display_name, email, function, status, \
+                         password_hash, must_change_password, last_login_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        const R: &str = "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)";
+        run!(self, c => sqlx::query(Q)
+            .bind(a.id.0).bind(a.organisation_id.0).bind(&a.login).bind(&a.display_name).bind(&a.email)
+            .bind(&a.function).bind(a.status.as_str()).bind(&a.password_hash).bind(a.must_change_password)
+            .bind(a.last_login_at.map(to_micros)).bind(to_micros(a.created_at))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        for role in &a.roles {
+            run!(self, c => sqlx::query(R).bind(a.id.0).bind(role.as_str()).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn account(&mut self, id: AccountId) -> StoreResult<Option<Account>> {
+        const Q: &str = "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, last_login_at, created_at FROM accounts WHERE id = $1";
+        let row: Option<AccountRow> =
+            run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        self.with_roles(row).await
+    }
+
+    async fn account_by_login(&mut self, login: &str) -> StoreResult<Option<Account>> {
+        const Q: &str = "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, last_login_at, created_at FROM accounts WHERE login = $1";
+        let row: Option<AccountRow> =
+            run!(self, c => sqlx::query_as(Q).bind(login).fetch_optional(&mut *c).await).map_err(map_err)?;
+        self.with_roles(row).await
+    }
+
+    async fn set_password(&mut self, id: AccountId, hash: &str, must_change: bool, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET password_hash = $2, must_change_password = $3, password_changed_at = $4 \
+                         WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(hash).bind(must_change).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn record_login(&mut self, id: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET last_login_at = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_contact(&mut self, x: &Contact) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO contacts (id, organisation_id, function, name, title, email, phone) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        run!(self, c => sqlx::query(Q)
+            .bind(x.id).bind(x.organisation_id.0).bind(&x.function).bind(&x.name).bind(&x.title)
+            .bind(&x.email).bind(&x.phone)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn contacts(&mut self, org: OrganisationId) -> StoreResult<Vec<Contact>> {
+        const Q: &str = "SELECT id, organisation_id, function, name, title, email, phone FROM contacts \
+                         WHERE organisation_id = $1 ORDER BY function, name";
+        let rows: Vec<ContactRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(ContactRow::into_domain).collect())
+    }
+
+    async fn insert_service(&mut self, s: &Service) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO services (id, code, label, description) VALUES ($1, $2, $3, $4)";
+        run!(self, c => sqlx::query(Q).bind(s.id.0).bind(&s.code).bind(&s.label).bind(&s.description).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_service_role(&mut self, r: &ServiceRole) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO service_roles (id, service_id, code, label) VALUES ($1, $2, $3, $4)";
+        run!(self, c => sqlx::query(Q).bind(r.id.0).bind(r.service_id.0).bind(&r.code).bind(&r.label).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn service_by_code(&mut self, code: &str) -> StoreResult<Option<Service>> {
+        const Q: &str = "SELECT id, code, label, description FROM services WHERE code = $1";
+        let row: Option<ServiceRow> = run!(self, c => sqlx::query_as(Q).bind(code).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(ServiceRow::into_domain))
+    }
+
+    async fn service_roles(&mut self, service: ServiceId) -> StoreResult<Vec<ServiceRole>> {
+        const Q: &str = "SELECT id, service_id, code, label FROM service_roles WHERE service_id = $1 ORDER BY code";
+        let rows: Vec<ServiceRoleRow> =
+            run!(self, c => sqlx::query_as(Q).bind(service.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(ServiceRoleRow::into_domain).collect())
+    }
+
+    async fn lock_throttle(&mut self, login: &str) -> StoreResult<LoginThrottle> {
+        // The no-op update takes the row lock (PostgreSQL) or the write lock (SQLite), so
+        // concurrent attempts on one login are counted one after the other.
+        const Q: &str = "INSERT INTO login_throttle (login) VALUES ($1) \
+                         ON CONFLICT (login) DO UPDATE SET login = excluded.login \
+                         RETURNING attempts_in_window, window_started_at, consecutive_failures, not_before";
+        let (attempts, window, failures, not_before): (i64, Option<i64>, i64, Option<i64>) =
+            run!(self, c => sqlx::query_as(Q).bind(login).fetch_one(&mut *c).await).map_err(map_err)?;
+        Ok(LoginThrottle {
+            attempts_in_window: attempts,
+            window_started_at: window.map(from_micros),
+            consecutive_failures: failures,
+            not_before: not_before.map(from_micros),
+        })
+    }
+
+    async fn save_throttle(&mut self, login: &str, t: &LoginThrottle) -> StoreResult<()> {
+        const Q: &str = "UPDATE login_throttle SET attempts_in_window = $2, window_started_at = $3, \
+                         consecutive_failures = $4, not_before = $5 WHERE login = $1";
+        run!(self, c => sqlx::query(Q)
+            .bind(login).bind(t.attempts_in_window).bind(t.window_started_at.map(to_micros))
+            .bind(t.consecutive_failures).bind(t.not_before.map(to_micros))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_session(&mut self, s: &Session) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, created_at, \
+                         last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        run!(self, c => sqlx::query(Q)
+            .bind(s.id.0).bind(&s.token_hash).bind(s.account_id.0).bind(s.organisation_id.0).bind(&s.csrf_token)
+            .bind(to_micros(s.created_at)).bind(to_micros(s.last_seen_at)).bind(to_micros(s.expires_at))
+            .bind(s.ended_at.map(to_micros)).bind(&s.end_reason).bind(&s.client_addr).bind(&s.user_agent)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session_by_token_hash(&mut self, hash: &[u8]) -> StoreResult<Option<Session>> {
+        const Q: &str = "SELECT * FROM sessions WHERE token_hash = $1";
+        let row: Option<SessionRow> = run!(self, c => sqlx::query_as(Q).bind(hash).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(SessionRow::into_domain))
+    }
+
+    async fn touch_session(&mut self, id: SessionId, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn end_session(&mut self, id: SessionId, at: OffsetDateTime, reason: &str) -> StoreResult<bool> {
+        const Q: &str = "UPDATE sessions SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL";
+        let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).bind(reason).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(r == 1)
+    }
+
+    async fn overdue_sessions(&mut self, now: OffsetDateTime, idle: Duration, limit: i64) -> StoreResult<Vec<Session>> {
+        const Q: &str = "SELECT * FROM sessions WHERE ended_at IS NULL AND (expires_at <= $1 OR last_seen_at <= $2) \
+                         ORDER BY last_seen_at LIMIT $3";
+        let rows: Vec<SessionRow> = run!(self, c => sqlx::query_as(Q)
+            .bind(to_micros(now)).bind(to_micros(now - idle)).bind(limit)
+            .fetch_all(&mut *c).await)
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(SessionRow::into_domain).collect())
+    }
+
+    async fn end_sessions_of_account(&mut self, id: AccountId, at: OffsetDateTime, reason: &str) -> StoreResult<u64> {
+        const Q: &str = "UPDATE sessions SET ended_at = $2, end_reason = $3 WHERE account_id = $1 AND ended_at IS NULL";
+        let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).bind(reason).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(r)
+    }
+
+    async fn insert_password_link(&mut self, l: &PasswordLink) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO password_links (id, account_id, token_hash, purpose, created_at, expires_at, used_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        run!(self, c => sqlx::query(Q)
+            .bind(l.id).bind(l.account_id.0).bind(&l.token_hash).bind(l.purpose.as_str())
+            .bind(to_micros(l.created_at)).bind(to_micros(l.expires_at)).bind(l.used_at.map(to_micros))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn password_link_by_token_hash(&mut self, hash: &[u8]) -> StoreResult<Option<PasswordLink>> {
+        const Q: &str = "SELECT * FROM password_links WHERE token_hash = $1";
+        let row: Option<LinkRow> = run!(self, c => sqlx::query_as(Q).bind(hash).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(LinkRow::into_domain).transpose()
+    }
+
+    async fn use_password_link(&mut self, id: Uuid, at: OffsetDateTime) -> StoreResult<bool> {
+        const Q: &str = "UPDATE password_links SET used_at = $2 WHERE id = $1 AND used_at IS NULL";
+        let r = run!(self, c => sqlx::query(Q).bind(id).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(r == 1)
+    }
+
+    async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {
+        // Taking the next number locks this chain's head until commit: appends to one
+        // organisation's chain line up, other organisations' chains are not held.
+        const NEXT: &str = "INSERT INTO trace_heads (chain_id, seq, seal) VALUES ($1, 1, $2) \
+                            ON CONFLICT (chain_id) DO UPDATE SET seq = trace_heads.seq + 1 \
+                            RETURNING seq, seal";
+        const HEAD: &str = "UPDATE trace_heads SET seal = $2 WHERE chain_id = $1";
+        const INSERT: &str = "INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
+                              session_id, client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+        let chain_id = e.chain_id();
+        let genesis = GENESIS_SEAL.to_vec();
+        let (seq, prev): (i64, Vec<u8>) =
+            run!(self, c => sqlx::query_as(NEXT).bind(chain_id).bind(&genesis).fetch_one(&mut *c).await).map_err(map_err)?;
+        let seal = self.key.seal(chain_id, seq, &prev, e);
+        run!(self, c => sqlx::query(HEAD).bind(chain_id).bind(&seal).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        run!(self, c => sqlx::query(INSERT)
+            .bind(chain_id).bind(seq).bind(e.id).bind(to_micros(e.at)).bind(e.actor_id.map(|a| a.0))
+            .bind(&e.actor_login).bind(e.organisation_id.map(|o| o.0)).bind(e.session_id.map(|s| s.0))
+            .bind(&e.client_addr).bind(&e.user_agent).bind(&e.action).bind(&e.target).bind(e.outcome.as_str())
+            .bind(&e.detail).bind(&prev).bind(&seal)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(TraceRecord { entry: e.clone(), chain_id, seq, prev_seal: prev, seal })
+    }
+
+    async fn recent_traces(&mut self, org: Option<OrganisationId>, limit: i64) -> StoreResult<Vec<TraceRecord>> {
+        const Q: &str = "SELECT * FROM traces WHERE chain_id = $1 ORDER BY seq DESC LIMIT $2";
+        let chain = org.map(|o| o.0).unwrap_or(Uuid::nil());
+        let rows: Vec<TraceRow> = run!(self, c => sqlx::query_as(Q).bind(chain).bind(limit).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(TraceRow::into_record).collect()
+    }
+}

@@ -1,0 +1,333 @@
+//! The store contract suite: the same scenarios on SQLite always, and on PostgreSQL when
+//! `HABILIS_TEST_DATABASE_URL` is set. Scenarios go through the domain services where one
+//! exists, so that what is tested is what the product does.
+
+use std::sync::Arc;
+
+use habilis_core::audit::{self, Problem};
+use habilis_core::auth::{App, SessionPolicy, ThrottlePolicy};
+use habilis_core::clock::SimulatedClock;
+use habilis_core::model::{AccountId, AccountStatus, LinkPurpose, Role};
+use habilis_core::password::{PasswordHasher, PasswordPolicy};
+use habilis_core::store::{Store, Transaction};
+use habilis_core::trace::{ClientInfo, Outcome, TraceEntry, TraceKey};
+use habilis_core::{Error, StoreError};
+use habilis_store::testing::{backends, fresh};
+use habilis_store::{Backend, Db};
+use time::{Duration, macros::datetime};
+
+const PASSWORD: &str = "Tournesol-Bleu-42-Lille";
+
+struct Env {
+    app: App<Db>,
+    clock: SimulatedClock,
+    key: TraceKey,
+}
+
+async fn env(b: Backend) -> Env {
+    let key = TraceKey::generate();
+    let db = fresh(b, key.clone()).await.unwrap();
+    let clock = SimulatedClock::new(datetime!(2026-11-27 09:00 UTC));
+    let app = App {
+        store: db,
+        clock: Arc::new(clock.clone()),
+        hasher: PasswordHasher::insecure_for_tests(),
+        passwords: PasswordPolicy::default(),
+        sessions: SessionPolicy::default(),
+        throttle: ThrottlePolicy::default(),
+    };
+    Env { app, clock, key }
+}
+
+fn client() -> ClientInfo {
+    ClientInfo { addr: Some("127.0.0.1".into()), user_agent: Some("contract-test".into()) }
+}
+
+async fn verify(e: &Env) -> audit::VerifyReport {
+    audit::verify(&e.app.store, &e.key).await.unwrap()
+}
+
+#[tokio::test]
+async fn demo_loads_once_and_refuses_foreign_data() {
+    for b in backends() {
+        let e = env(b).await;
+        let r = e.app.load_demo(PASSWORD).await.unwrap();
+        assert!(r.created, "{b:?}");
+        let again = e.app.load_demo(PASSWORD).await.unwrap();
+        assert!(!again.created, "{b:?}: second run only resets passwords");
+        let mut tx = e.app.store.read().await.unwrap();
+        let admin = tx.account_by_login("mons.admin").await.unwrap().unwrap();
+        assert_eq!(admin.roles, vec![Role::PartnerAdmin]);
+        assert_eq!(admin.display_name, "Claire Martin");
+        let org = tx.organisation(admin.organisation_id).await.unwrap().unwrap();
+        assert_eq!(org.siret.as_deref(), Some("21590410300011"));
+        let cdap = tx.service_by_code("CDAP").await.unwrap().unwrap();
+        let roles: Vec<String> = tx.service_roles(cdap.id).await.unwrap().into_iter().map(|r| r.code).collect();
+        assert_eq!(roles, ["T1", "T2", "T5"]);
+        let contacts = tx.contacts(org.id).await.unwrap();
+        assert!(contacts.iter().any(|c| c.name == "Nadia Benali" && c.function == "security_officer"));
+        drop(tx);
+
+        // A database with other data is refused, and nothing is written.
+        let other = env(b).await;
+        other.app.init_first_admin("chef", "chef@caisse.fr", "Chef", "Caf du Sud").await.unwrap();
+        let err = other.app.load_demo(PASSWORD).await.unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{b:?}: {err:?}");
+        let mut tx = other.app.store.read().await.unwrap();
+        assert!(tx.account_by_login("mons.admin").await.unwrap().is_none());
+
+        // A weak demo password is refused before anything is written.
+        let weak = env(b).await;
+        assert!(matches!(weak.app.load_demo("password").await, Err(Error::PasswordRejected(_))));
+        assert_eq!(weak.app.store.read().await.unwrap().count_organisations().await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn init_issues_a_one_time_link_and_refuses_a_second_time() {
+    for b in backends() {
+        let e = env(b).await;
+        let init = e.app.init_first_admin("caf.chef", "chef@caf.fr", "Anne Chef", "Caf du Nord").await.unwrap();
+        assert!(init.account.password_hash.is_none());
+        assert!(matches!(
+            e.app.init_first_admin("other", "o@caf.fr", "O", "Caf du Nord").await,
+            Err(Error::Refused(_))
+        ));
+        // No password yet: sign-in fails like a wrong password.
+        assert!(matches!(e.app.login("caf.chef", PASSWORD, &client()).await, Err(Error::InvalidCredentials)));
+        // A weak password is refused and the link stays usable.
+        assert!(matches!(
+            e.app.set_password_with_link(&init.link_token, "short", &client()).await,
+            Err(Error::PasswordRejected(_))
+        ));
+        e.app.set_password_with_link(&init.link_token, PASSWORD, &client()).await.unwrap();
+        // Single use.
+        assert!(matches!(
+            e.app.set_password_with_link(&init.link_token, PASSWORD, &client()).await,
+            Err(Error::LinkInvalid)
+        ));
+        let signed = e.app.login("Caf.Chef", PASSWORD, &client()).await.unwrap();
+        assert_eq!(signed.actor.account.roles, vec![Role::CaisseAdmin]);
+        assert!(verify(&e).await.finding.is_none());
+    }
+}
+
+#[tokio::test]
+async fn links_expire() {
+    for b in backends() {
+        let e = env(b).await;
+        let init = e.app.init_first_admin("caf.chef", "chef@caf.fr", "Anne Chef", "Caf du Nord").await.unwrap();
+        e.clock.advance(Duration::hours(73));
+        assert!(matches!(e.app.check_link(&init.link_token).await, Err(Error::LinkInvalid)));
+        assert!(matches!(
+            e.app.set_password_with_link(&init.link_token, PASSWORD, &client()).await,
+            Err(Error::LinkInvalid)
+        ));
+        let mut tx = e.app.store.begin().await.unwrap();
+        let t2 = e.app.issue_link(&mut tx, init.account.id, LinkPurpose::ResetPassword).await.unwrap();
+        tx.commit().await.unwrap();
+        e.app.set_password_with_link(&t2, PASSWORD, &client()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn sessions_open_touch_expire_and_end() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let s = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap();
+        let actor = e.app.authenticate(&s.token, &client()).await.unwrap();
+        assert_eq!(actor.organisation.name, "Mairie de Mons-en-Barœul");
+
+        // Activity keeps the session alive past the idle limit…
+        e.clock.advance(Duration::minutes(20));
+        e.app.record_request(&actor, "http.read", "/", Outcome::Success, &client()).await.unwrap();
+        e.clock.advance(Duration::minutes(20));
+        let actor = e.app.authenticate(&s.token, &client()).await.unwrap();
+        // …silence does not.
+        e.clock.advance(Duration::minutes(31));
+        assert!(matches!(e.app.authenticate(&s.token, &client()).await, Err(Error::NotAuthenticated)));
+        let mut tx = e.app.store.read().await.unwrap();
+        let traces = tx.recent_traces(Some(actor.organisation.id), 10).await.unwrap();
+        assert_eq!(traces[0].entry.action, "session.expire");
+        assert_eq!(traces[0].entry.detail.as_deref(), Some("idle_timeout"));
+        drop(tx);
+
+        // Absolute limit, even with activity.
+        let s2 = e.app.login("mons.deputy", PASSWORD, &client()).await.unwrap();
+        for _ in 0..25 {
+            e.clock.advance(Duration::minutes(29));
+            if let Ok(a) = e.app.authenticate(&s2.token, &client()).await {
+                e.app.record_request(&a, "http.read", "/", Outcome::Success, &client()).await.unwrap();
+            }
+        }
+        assert!(matches!(e.app.authenticate(&s2.token, &client()).await, Err(Error::NotAuthenticated)));
+
+        // Logout ends the session on the server.
+        let s3 = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+        e.app.logout(&s3.actor, &client()).await.unwrap();
+        assert!(matches!(e.app.authenticate(&s3.token, &client()).await, Err(Error::NotAuthenticated)));
+
+        // The sweeper ends and traces sessions that never came back.
+        let s4 = e.app.login("caf.admin", PASSWORD, &client()).await.unwrap();
+        e.clock.advance(Duration::minutes(45));
+        assert_eq!(e.app.expire_sessions().await.unwrap(), 1);
+        assert_eq!(e.app.expire_sessions().await.unwrap(), 0);
+        assert!(matches!(e.app.authenticate(&s4.token, &client()).await, Err(Error::NotAuthenticated)));
+        assert!(verify(&e).await.finding.is_none(), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_and_capped() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        for _ in 0..5 {
+            assert!(matches!(e.app.login("mons.admin", "wrong", &client()).await, Err(Error::InvalidCredentials)));
+        }
+        // The 6th failure imposes a delay: even the right password waits.
+        assert!(matches!(e.app.login("mons.admin", "wrong", &client()).await, Err(Error::InvalidCredentials)));
+        assert!(matches!(e.app.login("mons.admin", PASSWORD, &client()).await, Err(Error::Throttled { .. })));
+        e.clock.advance(Duration::seconds(2));
+        e.app.login("mons.admin", PASSWORD, &client()).await.unwrap();
+
+        // Unknown logins are throttled the same way (nothing tells them apart).
+        for _ in 0..6 {
+            assert!(matches!(e.app.login("nobody", "wrong", &client()).await, Err(Error::InvalidCredentials)));
+        }
+        assert!(matches!(e.app.login("nobody", "wrong", &client()).await, Err(Error::Throttled { .. })));
+
+        // Never more than 100 attempts per login per hour, even with delays turned off.
+        let mut e = env(b).await;
+        e.app.throttle.free_failures = 10_000;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let (mut failures, mut throttled) = (0, 0);
+        for _ in 0..130 {
+            e.clock.advance(Duration::seconds(10));
+            match e.app.login("mons.agent", "wrong", &client()).await {
+                Err(Error::InvalidCredentials) => failures += 1,
+                Err(Error::Throttled { .. }) => throttled += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!((failures, throttled), (100, 30), "{b:?}");
+        // A new window opens an hour after the first attempt.
+        e.clock.advance(Duration::minutes(40));
+        e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn disabled_accounts_cannot_sign_in_and_roles_round_trip() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mut tx = e.app.store.begin().await.unwrap();
+        let mut a = tx.account_by_login("mons.agent").await.unwrap().unwrap();
+        a.id = AccountId::new();
+        a.login = "mons.ancien".into();
+        a.status = AccountStatus::Suspended;
+        a.roles = vec![Role::User, Role::DelegatedManager];
+        tx.insert_account(&a).await.unwrap();
+        // Logins are unique: the store says which constraint refused.
+        a.id = AccountId::new();
+        let err = tx.insert_account(&a).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{b:?}: {err:?}");
+        drop(tx); // rolled back: neither row exists
+        let mut tx = e.app.store.read().await.unwrap();
+        assert!(tx.account_by_login("mons.ancien").await.unwrap().is_none());
+        drop(tx);
+
+        let mut tx = e.app.store.begin().await.unwrap();
+        a.id = AccountId::new();
+        tx.insert_account(&a).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = e.app.store.read().await.unwrap();
+        let back = tx.account(a.id).await.unwrap().unwrap();
+        assert_eq!(back.status, AccountStatus::Suspended);
+        let mut roles = back.roles.clone();
+        roles.sort_by_key(|r| r.as_str());
+        assert_eq!(roles, vec![Role::DelegatedManager, Role::User]);
+        drop(tx);
+        assert!(matches!(e.app.login("mons.ancien", PASSWORD, &client()).await, Err(Error::AccountDisabled)));
+    }
+}
+
+async fn anonymous_events(e: &Env, n: usize) {
+    for i in 0..n {
+        e.app.record_anonymous("test.event", &format!("event {i}"), Outcome::Success, &client()).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn tampering_with_the_trail_is_detected() {
+    for b in backends() {
+        let cases: [(&str, &[&str], fn(&Problem) -> bool); 6] = [
+            ("edit", &["UPDATE traces SET outcome = 'failure' WHERE organisation_id IS NULL AND seq = 3"], |p| {
+                *p == Problem::SealMismatch
+            }),
+            ("delete", &["DELETE FROM traces WHERE organisation_id IS NULL AND seq = 3"], |p| {
+                matches!(p, Problem::SequenceGap { expected: 3 })
+            }),
+            (
+                "reorder",
+                &[
+                    "UPDATE traces SET seq = -1 WHERE organisation_id IS NULL AND seq = 3",
+                    "UPDATE traces SET seq = 3 WHERE organisation_id IS NULL AND seq = 4",
+                    "UPDATE traces SET seq = 4 WHERE organisation_id IS NULL AND seq = -1",
+                ],
+                |p| matches!(p, Problem::BrokenLink | Problem::SealMismatch),
+            ),
+            ("truncate", &["DELETE FROM traces WHERE organisation_id IS NULL AND seq = 5"], |p| {
+                matches!(p, Problem::TruncatedChain { head_seq: 5 })
+            }),
+            ("drop head", &["DELETE FROM trace_heads"], |p| *p == Problem::HeadMismatch),
+            ("edit time", &["UPDATE traces SET at = at + 1 WHERE organisation_id IS NULL AND seq = 1"], |p| {
+                *p == Problem::SealMismatch
+            }),
+        ];
+        for (name, sql, expected) in cases {
+            let e = env(b).await;
+            anonymous_events(&e, 5).await;
+            assert!(verify(&e).await.finding.is_none(), "{b:?} {name}: intact before");
+            for s in sql {
+                e.app.store.execute_raw(s).await.unwrap();
+            }
+            let report = verify(&e).await;
+            let finding = report.finding.unwrap_or_else(|| panic!("{b:?} {name}: not detected"));
+            assert!(expected(&finding.problem), "{b:?} {name}: {finding:?}");
+        }
+
+        // A trail sealed with another key does not verify.
+        let e = env(b).await;
+        anonymous_events(&e, 2).await;
+        let wrong = audit::verify(&e.app.store, &TraceKey::generate()).await.unwrap();
+        assert_eq!(wrong.finding.map(|f| f.problem), Some(Problem::SealMismatch));
+    }
+}
+
+#[tokio::test]
+async fn concurrent_appends_keep_every_chain_whole() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..64 {
+            let app = e.app.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = app.store.begin().await?;
+                let mut entry = TraceEntry::new(app.now(), "test.concurrent", Outcome::Success, &client());
+                entry.target = Some(format!("{i}"));
+                tx.append_trace(&entry).await?;
+                tx.commit().await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let report = verify(&e).await;
+        assert!(report.finding.is_none(), "{b:?}: {:?}", report.finding);
+        assert!(report.records >= 64);
+    }
+}
