@@ -53,3 +53,47 @@ impl Clock for SimulatedClock {
         self.0.lock().map(|t| *t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
+
+/// The instant in Europe/Paris civil time (CET, or CEST from the last Sunday of March to
+/// the last Sunday of October, switching at 01:00 UTC), for display.
+pub fn to_paris(t: OffsetDateTime) -> OffsetDateTime {
+    let year = t.year();
+    let last_sunday = |month: time::Month| {
+        let mut d = time::Date::from_calendar_date(year, month, 31).unwrap_or(time::Date::MIN);
+        while d.weekday() != time::Weekday::Sunday {
+            d = d.previous_day().unwrap_or(time::Date::MIN);
+        }
+        time::PrimitiveDateTime::new(d, time::Time::from_hms(1, 0, 0).unwrap_or(time::Time::MIDNIGHT)).assume_utc()
+    };
+    let summer = t >= last_sunday(time::Month::March) && t < last_sunday(time::Month::October);
+    let offset = time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    t.to_offset(offset)
+}
+
+/// "27/11/2026 10:00" in Paris time.
+pub fn format_paris(t: OffsetDateTime) -> String {
+    let p = to_paris(t);
+    format!("{:02}/{:02}/{} {:02}:{:02}", p.day(), u8::from(p.month()), p.year(), p.hour(), p.minute())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn paris_time_follows_summer_time() {
+        assert_eq!(format_paris(datetime!(2026-11-27 09:00 UTC)), "27/11/2026 10:00");
+        assert_eq!(format_paris(datetime!(2026-07-14 10:00 UTC)), "14/07/2026 12:00");
+        // 2026-03-29 is the last Sunday of March: the change happens at 01:00 UTC.
+        assert_eq!(format_paris(datetime!(2026-03-29 00:59 UTC)), "29/03/2026 01:59");
+        assert_eq!(format_paris(datetime!(2026-03-29 01:00 UTC)), "29/03/2026 03:00");
+        assert_eq!(format_paris(datetime!(2026-10-25 01:00 UTC)), "25/10/2026 02:00");
+    }
+
+    #[test]
+    fn micros_round_trip() {
+        let t = datetime!(2026-11-27 09:00:00.123456 UTC);
+        assert_eq!(from_micros(to_micros(t)), t);
+    }
+}

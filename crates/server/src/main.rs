@@ -1,1 +1,342 @@
-fn main() {}
+//! `habilis`: the portal's one binary. Subcommands: serve, init, demo, migrate, audit.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod config;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Parser, Subcommand};
+use habilis_core::auth::App;
+use habilis_core::clock::SystemClock;
+use habilis_core::password::PasswordHasher;
+use habilis_core::setup::DEMO_ACCOUNTS;
+use habilis_core::trace::TraceKey;
+use habilis_core::{Error, audit};
+use habilis_store::Db;
+use habilis_web::{AppState, metrics::Metrics, router};
+
+use crate::config::{Config, Overrides};
+
+/// Habilis — gestion déléguée des habilitations.
+#[derive(Parser)]
+#[command(name = "habilis", version, about)]
+struct Cli {
+    /// Configuration file (TOML). Default: ./habilis.toml if present.
+    #[arg(long, global = true, env = "HABILIS_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database: sqlite://path (default sqlite://./data/habilis.db) or postgres://…
+    #[arg(long, global = true, env = "HABILIS_DATABASE_URL")]
+    database_url: Option<String>,
+    /// File with the key that seals the audit trail (default ./data/trace.key).
+    #[arg(long, global = true, env = "HABILIS_TRACE_KEY_FILE")]
+    trace_key_file: Option<PathBuf>,
+    /// Log format: text or json.
+    #[arg(long, global = true, env = "HABILIS_LOG_FORMAT")]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "HABILIS_LISTEN")]
+        listen: Option<String>,
+        /// Public URL used in links (default http://LISTEN).
+        #[arg(long, env = "HABILIS_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Load the contract's example as demo data first (password from
+        /// HABILIS_DEMO_PASSWORD, or generated and printed).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create the first caisse habilitation administrator on an empty database and print
+    /// a one-time set-password link.
+    Init {
+        #[arg(long)]
+        admin_login: String,
+        #[arg(long)]
+        email: String,
+        /// The administrator's full name.
+        #[arg(long, default_value = "Administrateur des habilitations")]
+        name: String,
+        /// The caisse's name.
+        #[arg(long, default_value = "Caisse")]
+        caisse_name: String,
+        /// Public URL used in the link (default http://127.0.0.1:8080).
+        #[arg(long, env = "HABILIS_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Load the demo data without serving.
+    Demo,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check that no trace was edited, deleted, inserted or reordered. Exit code 0 when
+    /// intact, 2 when a bad record is found.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("erreur : impossible de démarrer : {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let (listen, public_url) = match &cli.command {
+        Command::Serve { listen, public_url, .. } => (listen.clone(), public_url.clone()),
+        Command::Init { public_url, .. } => (None, public_url.clone()),
+        _ => (None, None),
+    };
+    let config = Config::load(
+        cli.config.as_deref(),
+        Overrides {
+            database_url: cli.database_url.clone(),
+            listen,
+            public_url,
+            log_format: cli.log_format.clone(),
+            trace_key_file: cli.trace_key_file.clone(),
+        },
+    )?;
+    init_logs(&config);
+    match cli.command {
+        Command::Serve { demo, .. } => serve(config, demo).await,
+        Command::Init { admin_login, email, name, caisse_name, .. } => {
+            let app = open(&config, true).await?;
+            let done = app
+                .init_first_admin(&admin_login, &email, &name, &caisse_name)
+                .await
+                .map_err(|e| explain(e, "init"))?;
+            println!("Administrateur des habilitations créé : {} ({})", done.account.login, done.account.email);
+            println!("Lien à usage unique pour choisir son mot de passe (valable {} h) :", config.sessions.link_validity_hours);
+            println!("{}", config.web.link(&format!("/set-password?token={}", done.link_token)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let app = open(&config, true).await?;
+            load_demo(&app).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = connect(&config, TraceKey::generate()).await?;
+            db.migrate().await.map_err(|e| anyhow!("{e}"))?;
+            println!("Base de données à jour ({}).", habilis_store::redact(&config.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let key = read_key(&config.trace_key_file)?
+                .ok_or_else(|| anyhow!("clé de scellement introuvable : {}", config.trace_key_file.display()))?;
+            let db = connect(&config, key.clone()).await?;
+            let report = audit::verify(&db, &key).await.map_err(|e| explain(e, "audit"))?;
+            match report.finding {
+                None => {
+                    println!("Traces intègres : {} enregistrements vérifiés dans {} chaînes.", report.records, report.chains);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(f) => {
+                    println!(
+                        "TRACES ALTÉRÉES : chaîne {} , enregistrement n° {}{} : {:?}",
+                        f.chain_id,
+                        f.seq,
+                        f.record_id.map(|id| format!(" (id {id})")).unwrap_or_default(),
+                        f.problem
+                    );
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+    }
+}
+
+fn init_logs(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HABILIS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log_level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+/// Turn a domain error into a sentence for the operator.
+fn explain(e: Error, what: &str) -> anyhow::Error {
+    match e {
+        Error::Refused(why) => anyhow!("{what} refusé : {why}"),
+        Error::Invalid { field, problem } => anyhow!("{what} : valeur refusée pour --{field} ({problem})"),
+        Error::PasswordRejected(p) => anyhow!("{what} : mot de passe refusé par la politique ({p:?})"),
+        other => anyhow!("{what} : {other}"),
+    }
+}
+
+fn read_key(path: &Path) -> anyhow::Result<Option<TraceKey>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => TraceKey::from_hex(&text)
+            .map(Some)
+            .ok_or_else(|| anyhow!("la clé de scellement {} doit contenir 64 chiffres hexadécimaux", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("lecture de {}", path.display())),
+    }
+}
+
+fn load_or_create_key(path: &Path) -> anyhow::Result<TraceKey> {
+    if let Some(k) = read_key(path)? {
+        return Ok(k);
+    }
+    let key = TraceKey::generate();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("création de {}", dir.display()))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("création de la clé {}", path.display()))?;
+    writeln!(f, "{}", key.to_hex())?;
+    tracing::warn!(path = %path.display(), "new trace sealing key created; keep a copy off the database host");
+    Ok(key)
+}
+
+async fn connect(config: &Config, key: TraceKey) -> anyhow::Result<Db> {
+    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("création du dossier {}", dir.display()))?;
+        }
+    }
+    Db::connect(&config.database_url, key, config.database_max_connections)
+        .await
+        .map_err(|e| anyhow!("connexion à la base {} impossible : {e}", habilis_store::redact(&config.database_url)))
+}
+
+async fn open(config: &Config, create_key: bool) -> anyhow::Result<App<Db>> {
+    let key = if create_key {
+        load_or_create_key(&config.trace_key_file)?
+    } else {
+        read_key(&config.trace_key_file)?.ok_or_else(|| anyhow!("clé de scellement introuvable"))?
+    };
+    let db = connect(config, key).await?;
+    db.migrate().await.map_err(|e| anyhow!("{e}"))?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let hasher = PasswordHasher::new(config.hashing, cores).map_err(|e| anyhow!(e))?;
+    Ok(App {
+        store: db,
+        clock: Arc::new(SystemClock),
+        hasher,
+        passwords: config.passwords,
+        sessions: config.sessions,
+        throttle: config.throttle,
+    })
+}
+
+fn demo_password(app: &App<Db>) -> anyhow::Result<(String, bool)> {
+    if let Ok(p) = std::env::var("HABILIS_DEMO_PASSWORD") {
+        return Ok((p, false));
+    }
+    for _ in 0..20 {
+        let random: String = habilis_core::token::new_token().chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+        let candidate = format!("Demo-{random}-26");
+        let ok = DEMO_ACCOUNTS.iter().all(|a| app.passwords.check(&candidate, true, &[a.login, a.name]).is_ok());
+        if ok {
+            return Ok((candidate, true));
+        }
+    }
+    bail!("impossible de générer un mot de passe de démonstration")
+}
+
+async fn load_demo(app: &App<Db>) -> anyhow::Result<()> {
+    let (password, generated) = demo_password(app)?;
+    let report = app.load_demo(&password).await.map_err(|e| explain(e, "demo"))?;
+    println!(
+        "{}",
+        if report.created { "Données de démonstration chargées (Caf du Nord, Mairie de Mons-en-Barœul, service CDAP)." }
+        else { "Données de démonstration déjà présentes : mots de passe réinitialisés." }
+    );
+    println!("Comptes de démonstration :");
+    for a in &report.accounts {
+        println!("  {:<14} {:<16} {:<26} {}", a.login, a.name, a.organisation, a.role.as_str());
+    }
+    if generated {
+        println!("Mot de passe (généré, commun aux comptes de démonstration) : {password}");
+    } else {
+        println!("Mot de passe : celui de HABILIS_DEMO_PASSWORD");
+    }
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
+    let app = open(&config, true).await?;
+    if demo {
+        load_demo(&app).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("impossible d'écouter sur {}", config.listen))?;
+    let state = AppState { app: app.clone(), config: Arc::new(config.web.clone()), metrics: Arc::new(Metrics::default()) };
+    // Sessions that time out without coming back are ended and traced every minute.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.expire_sessions().await {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+    println!("Habilis écoute sur {} (base : {})", config.web.public_url, habilis_store::redact(&config.database_url));
+    tracing::info!(listen = %config.listen, "serving");
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.context("serveur arrêté sur erreur")?;
+    app.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,1 +1,97 @@
+//! The web face of Habilis: HTML pages with plain forms (French first), the JSON API under
+//! `/api/v1`, health and metrics. Handlers turn a request into a call to a core service and
+//! its result into a page or a JSON answer; no rule of the product lives here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod api;
+pub mod context;
+pub mod errors;
+pub mod i18n;
+pub mod metrics;
+mod middleware;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use habilis_core::auth::App;
+use habilis_core::browser::BrowserPolicy;
+use habilis_store::Db;
+use serde::Deserialize;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// The address people use to reach the portal (links in messages, cookie security).
+    /// With `https://`, cookies get the `__Host-` prefix and `Secure`, and HSTS is sent.
+    pub public_url: String,
+    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy).
+    pub trust_forwarded_for: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Minimum browser versions.
+    pub browsers: BrowserPolicy,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: "http://127.0.0.1:8080".into(),
+            trust_forwarded_for: false,
+            max_body_bytes: 64 * 1024,
+            browsers: BrowserPolicy::default(),
+        }
+    }
+}
+
+impl WebConfig {
+    /// Whether the portal is served over HTTPS.
+    pub fn secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+    /// The session cookie's name.
+    pub fn session_cookie(&self) -> &'static str {
+        if self.secure() { "__Host-habilis_session" } else { "habilis_session" }
+    }
+    /// The pre-session anti-forgery cookie's name.
+    pub fn csrf_cookie(&self) -> &'static str {
+        if self.secure() { "__Host-habilis_csrf" } else { "habilis_csrf" }
+    }
+    /// A full link to a path of the portal.
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.public_url.trim_end_matches('/'), path_and_query)
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App<Db>,
+    pub config: Arc<WebConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// The whole HTTP interface.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/set-password", get(pages::set_password_form).post(pages::set_password_submit))
+        .route("/static/habilis.css", get(pages::stylesheet))
+        .route("/api/v1/session", post(api::create_session).delete(api::delete_session))
+        .route("/api/v1/me", get(api::me))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/metrics", get(api::metrics))
+        .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::session))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}

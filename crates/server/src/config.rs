@@ -1,0 +1,143 @@
+//! The one typed configuration: defaults → TOML file → `HABILIS_*` environment → flags.
+//! Unknown keys in the file are errors, so a typo never silently falls back to a default.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use habilis_core::auth::{SessionPolicy, ThrottlePolicy};
+use habilis_core::password::{HashingParams, PasswordPolicy};
+use habilis_web::WebConfig;
+use serde::Deserialize;
+
+/// Everything an operator can set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://path` (embedded default) or `postgres://…`.
+    pub database_url: String,
+    /// Connections in the pool.
+    pub database_max_connections: u32,
+    /// Address to listen on.
+    pub listen: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// A `tracing` filter, e.g. `info` or `habilis=debug,info`.
+    pub log_level: String,
+    /// File holding the 64-hex-digit key that seals the audit trail. Created (mode 0600)
+    /// by `serve`, `init` and `demo` when missing; keep a copy off the database host.
+    pub trace_key_file: PathBuf,
+    pub web: WebConfig,
+    pub passwords: PasswordPolicy,
+    pub hashing: HashingParams,
+    pub sessions: SessionPolicy,
+    pub throttle: ThrottlePolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://./data/habilis.db".into(),
+            database_max_connections: 16,
+            listen: "127.0.0.1:8080".into(),
+            log_format: "text".into(),
+            log_level: "info".into(),
+            trace_key_file: PathBuf::from("./data/trace.key"),
+            web: WebConfig::default(),
+            passwords: PasswordPolicy::default(),
+            hashing: HashingParams::default(),
+            sessions: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+        }
+    }
+}
+
+/// Values given on the command line or in `HABILIS_*` variables (clap reads both).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub log_format: Option<String>,
+    pub trace_key_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Load the file (if given, or `./habilis.toml` if present), then apply overrides.
+    pub fn load(file: Option<&Path>, o: Overrides) -> anyhow::Result<Config> {
+        let default_file = Path::new("habilis.toml");
+        let path = match file {
+            Some(p) => Some(p),
+            None if default_file.exists() => Some(default_file),
+            None => None,
+        };
+        let mut c = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("impossible de lire le fichier de configuration {}", p.display()))?;
+                toml::from_str::<Config>(&text)
+                    .with_context(|| format!("fichier de configuration {} invalide", p.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = o.database_url {
+            c.database_url = v;
+        }
+        if let Some(v) = o.listen {
+            c.listen = v;
+        }
+        if let Some(v) = o.public_url {
+            c.web.public_url = v;
+        } else if path.is_none_or(|_| c.web.public_url == WebConfig::default().public_url) {
+            // Without an explicit public URL, links point at the address we listen on.
+            c.web.public_url = format!("http://{}", c.listen);
+        }
+        if let Some(v) = o.log_format {
+            c.log_format = v;
+        }
+        if let Some(v) = o.trace_key_file {
+            c.trace_key_file = v;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if habilis_store::Backend::of_url(&self.database_url).is_none() {
+            bail!(
+                "adresse de base de données non reconnue « {} » : attendu sqlite://chemin ou postgres://…",
+                habilis_store::redact(&self.database_url)
+            );
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format doit valoir « text » ou « json » (reçu « {} »)", self.log_format);
+        }
+        self.hashing.validate().map_err(|e| anyhow::anyhow!("paramètres Argon2id refusés : {e}"))?;
+        if self.throttle.max_attempts_per_hour > 100 || self.throttle.max_attempts_per_hour < 1 {
+            bail!("throttle.max_attempts_per_hour doit être entre 1 et 100");
+        }
+        if self.sessions.idle_minutes < 1 || self.sessions.absolute_hours < 1 {
+            bail!("les durées de session doivent être positives");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = toml::from_str::<Config>("listen = \"0.0.0.0:80\"\nlisten_port = 80\n").unwrap_err();
+        assert!(err.to_string().contains("listen_port"), "{err}");
+        let ok: Config = toml::from_str("[sessions]\nidle_minutes = 15\n").unwrap();
+        assert_eq!(ok.sessions.idle_minutes, 15);
+        assert_eq!(ok.sessions.absolute_hours, 12);
+    }
+
+    #[test]
+    fn weak_hashing_is_refused() {
+        let c: Config = toml::from_str("[hashing]\nmemory_kib = 4096\n").unwrap();
+        assert!(c.validate().is_err());
+    }
+}

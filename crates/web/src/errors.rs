@@ -1,0 +1,162 @@
+//! What went wrong, as a status and a sentence in the person's language. The HTTP status
+//! of every domain error is chosen here, by an exhaustive match.
+
+use axum::http::StatusCode;
+use habilis_core::Error;
+use habilis_core::password::PasswordProblem;
+use habilis_core::values::ValueError;
+
+use crate::i18n::Texts;
+
+/// An error as the web layer answers it.
+#[derive(Debug)]
+pub enum WebError {
+    /// A domain error.
+    Core(Error),
+    /// The form's anti-forgery token is missing or wrong, or the request came from another site.
+    Csrf,
+    /// No such page or resource.
+    NotFound,
+    /// Method not allowed.
+    Method,
+    /// The body is over the size limit.
+    BodyTooLarge,
+    /// The body is not JSON.
+    BadJson(String),
+    /// JSON of the wrong shape (unknown field, wrong type…).
+    JsonFields(String),
+    /// A JSON endpoint got another content type.
+    JsonContentType,
+    /// A form that cannot be read.
+    BadForm,
+    /// The two passwords typed differ.
+    PasswordMismatch,
+}
+
+impl From<Error> for WebError {
+    fn from(e: Error) -> Self {
+        WebError::Core(e)
+    }
+}
+
+impl WebError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::Core(e) => match e {
+                Error::Store(_) | Error::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
+                Error::Invalid { .. } | Error::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::InvalidCredentials | Error::NotAuthenticated => StatusCode::UNAUTHORIZED,
+                Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+                Error::AccountDisabled | Error::Forbidden => StatusCode::FORBIDDEN,
+                Error::LinkInvalid => StatusCode::GONE,
+                Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
+            },
+            WebError::Csrf => StatusCode::FORBIDDEN,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Method => StatusCode::METHOD_NOT_ALLOWED,
+            WebError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::BadJson(_) | WebError::BadForm => StatusCode::BAD_REQUEST,
+            WebError::JsonFields(_) | WebError::PasswordMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::JsonContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        }
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WebError::Core(e) => match e {
+                Error::Store(_) | Error::Internal(_) => "unavailable",
+                Error::Invalid { .. } => "invalid_field",
+                Error::PasswordRejected(_) => "password_rejected",
+                Error::InvalidCredentials => "invalid_credentials",
+                Error::NotAuthenticated => "not_authenticated",
+                Error::Throttled { .. } => "throttled",
+                Error::AccountDisabled => "account_disabled",
+                Error::Forbidden => "forbidden",
+                Error::LinkInvalid => "link_invalid",
+                Error::Refused(_) => "refused",
+                Error::Taken(_) => "taken",
+            },
+            WebError::Csrf => "csrf",
+            WebError::NotFound => "not_found",
+            WebError::Method => "method_not_allowed",
+            WebError::BodyTooLarge => "body_too_large",
+            WebError::BadJson(_) => "bad_json",
+            WebError::JsonFields(_) => "json_shape",
+            WebError::JsonContentType => "json_content_type",
+            WebError::BadForm => "bad_form",
+            WebError::PasswordMismatch => "password_mismatch",
+        }
+    }
+
+    /// The field concerned, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            WebError::Core(Error::Invalid { field, .. }) => Some(field),
+            WebError::Core(Error::PasswordRejected(_)) | WebError::PasswordMismatch => Some("password"),
+            _ => None,
+        }
+    }
+
+    /// The sentence for the person. Internal details never appear here (they are logged).
+    pub fn message(&self, t: &Texts) -> String {
+        match self {
+            WebError::Core(e) => match e {
+                Error::Store(_) | Error::Internal(_) => t.err_internal.into(),
+                Error::Invalid { field, problem } => value_message(t, field, *problem),
+                Error::PasswordRejected(p) => password_message(t, *p),
+                Error::InvalidCredentials => t.err_invalid_credentials.into(),
+                Error::Throttled { retry_after_secs } => t.err_throttled.replace("{n}", &retry_after_secs.to_string()),
+                Error::AccountDisabled => t.err_account_disabled.into(),
+                Error::NotAuthenticated => t.err_not_authenticated.into(),
+                Error::Forbidden => t.err_forbidden.into(),
+                Error::LinkInvalid => t.err_link_invalid.into(),
+                Error::Refused(reason) => t.err_refused.replace("{reason}", reason),
+                Error::Taken(what) => t.err_taken.replace("{what}", what),
+            },
+            WebError::Csrf => t.err_csrf.into(),
+            WebError::NotFound => t.err_not_found.into(),
+            WebError::Method => t.err_method.into(),
+            WebError::BodyTooLarge => t.err_body_too_large.into(),
+            WebError::BadJson(d) => t.err_bad_json.replace("{detail}", d),
+            WebError::JsonFields(d) => t.err_json_fields.replace("{detail}", d),
+            WebError::JsonContentType => t.err_json_content_type.into(),
+            WebError::BadForm => t.err_bad_form.into(),
+            WebError::PasswordMismatch => t.err_pw_mismatch.into(),
+        }
+    }
+
+    /// Log what the person is not told.
+    pub fn log(&self) {
+        if let WebError::Core(e @ (Error::Store(_) | Error::Internal(_))) = self {
+            tracing::error!(error = %e, "request failed");
+        }
+    }
+}
+
+fn value_message(t: &Texts, field: &str, p: ValueError) -> String {
+    let s = match p {
+        ValueError::Empty => t.err_field_empty.to_string(),
+        ValueError::TooLong(n) => t.err_field_too_long.replace("{n}", &n.to_string()),
+        ValueError::TooShort(n) => t.err_field_too_short.replace("{n}", &n.to_string()),
+        ValueError::BadCharacters => t.err_field_characters.to_string(),
+        ValueError::BadFormat => t.err_field_format.to_string(),
+        ValueError::SiretLength => t.err_siret_length.to_string(),
+        ValueError::SiretChecksum => t.err_siret_checksum.to_string(),
+    };
+    s.replace("{field}", field)
+}
+
+/// The sentence for a refused password.
+pub fn password_message(t: &Texts, p: PasswordProblem) -> String {
+    match p {
+        PasswordProblem::TooShort { min_four_classes, min_three_classes } => t
+            .err_pw_short
+            .replace("{four}", &min_four_classes.to_string())
+            .replace("{three}", &min_three_classes.to_string()),
+        PasswordProblem::TooFewClasses => t.err_pw_classes.into(),
+        PasswordProblem::TooCommon => t.err_pw_common.into(),
+        PasswordProblem::TooLong => t.err_pw_long.into(),
+    }
+}

@@ -1,0 +1,215 @@
+//! Every visible string, in French (default) and English. The macro defines both
+//! catalogues from one list, so a string missing in either language does not compile.
+
+/// The interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Fr,
+    En,
+}
+
+impl Lang {
+    /// The `lang` attribute / code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+    /// Parse a code (`fr`, `en`).
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().get(..2).map(str::to_ascii_lowercase).as_deref() {
+            Some("fr") => Some(Lang::Fr),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+    /// The language an `Accept-Language` header prefers among ours (French by default).
+    pub fn from_accept_language(header: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or("");
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|v| v.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            if let Some(l) = Lang::parse(tag) {
+                if best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, l));
+                }
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::Fr)
+    }
+    /// The catalogue of this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+    /// The other language, for the switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident : $fr:expr , $en:expr ;)*) => {
+        /// One language's strings.
+        #[derive(Debug)]
+        pub struct Texts { $(pub $key: &'static str,)* }
+        /// French, the default.
+        pub static FR: Texts = Texts { $($key: $fr,)* };
+        /// English.
+        pub static EN: Texts = Texts { $($key: $en,)* };
+        #[cfg(test)]
+        pub(crate) fn all_pairs() -> Vec<(&'static str, &'static str, &'static str)> {
+            vec![$((stringify!($key), $fr, $en),)*]
+        }
+    };
+}
+
+catalogue! {
+    app_name: "Habilis", "Habilis";
+    app_tagline: "Gestion déléguée des habilitations", "Delegated access-rights management";
+    skip_to_content: "Aller au contenu", "Skip to content";
+    switch_language: "English", "Français";
+    switch_language_label: "Switch to English", "Passer en français";
+    footer_text: "Habilis — portail des partenaires. Toutes les connexions et actions sont tracées (article 5.3 du contrat de service).",
+        "Habilis — partner portal. Every connection and action is traced (article 5.3 of the service contract).";
+    login_title: "Connexion", "Sign in";
+    login_intro: "Connectez-vous avec l'identifiant que votre administrateur vous a remis.",
+        "Sign in with the login your administrator gave you.";
+    login_field: "Identifiant", "Login";
+    password_field: "Mot de passe", "Password";
+    login_submit: "Se connecter", "Sign in";
+    logout_submit: "Se déconnecter", "Sign out";
+    signed_in_as: "Connecté(e) :", "Signed in:";
+    logged_out: "Vous êtes déconnecté(e).", "You are signed out.";
+    session_ended: "Votre session a expiré ou a été fermée. Reconnectez-vous pour continuer.",
+        "Your session expired or was closed. Sign in again to continue.";
+    password_set_done: "Votre mot de passe est enregistré. Vous pouvez vous connecter.",
+        "Your password is saved. You can sign in.";
+    error_summary_title: "La demande n'a pas abouti", "The request did not go through";
+    err_invalid_credentials: "Identifiant ou mot de passe incorrect.", "Wrong login or password.";
+    err_throttled: "Trop de tentatives de connexion pour cet identifiant. Réessayez dans {n} secondes.",
+        "Too many sign-in attempts for this login. Try again in {n} seconds.";
+    err_account_disabled: "Ce compte est suspendu ou désactivé. Adressez-vous à votre administrateur.",
+        "This account is suspended or deactivated. Contact your administrator.";
+    err_not_authenticated: "Vous n'êtes pas connecté(e), ou votre session a expiré.",
+        "You are not signed in, or your session expired.";
+    err_forbidden: "Vous n'avez pas le droit de faire cette action.", "You are not allowed to do this.";
+    err_link_invalid: "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez un nouveau lien à votre administrateur.",
+        "This link is no longer valid (already used or expired). Ask your administrator for a new one.";
+    err_refused: "Action refusée : {reason}.", "Refused: {reason}.";
+    err_taken: "Cette valeur est déjà utilisée : {what}.", "This value is already in use: {what}.";
+    err_internal: "Le service rencontre un problème. Réessayez dans quelques instants ; si cela persiste, contactez le centre de services.",
+        "The service has a problem. Try again in a moment; if it persists, contact the service desk.";
+    err_csrf: "Le formulaire a expiré ou ne vient pas de ce site. Rechargez la page et recommencez.",
+        "The form expired or did not come from this site. Reload the page and try again.";
+    err_not_found: "Cette page n'existe pas.", "This page does not exist.";
+    err_body_too_large: "La demande est trop volumineuse.", "The request is too large.";
+    err_bad_json: "Le corps de la demande n'est pas un JSON valide : {detail}.", "The request body is not valid JSON: {detail}.";
+    err_json_fields: "Le JSON ne correspond pas à ce qui est attendu : {detail}.", "The JSON does not match what is expected: {detail}.";
+    err_json_content_type: "Cette adresse n'accepte que du JSON (Content-Type: application/json).",
+        "This endpoint only accepts JSON (Content-Type: application/json).";
+    err_bad_form: "Le formulaire envoyé est illisible ou incomplet.", "The form sent is unreadable or incomplete.";
+    err_method: "Cette méthode n'est pas acceptée à cette adresse.", "This method is not allowed here.";
+    err_field_empty: "Le champ « {field} » est obligatoire.", "The field “{field}” is required.";
+    err_field_too_long: "Le champ « {field} » dépasse {n} caractères.", "The field “{field}” is longer than {n} characters.";
+    err_field_too_short: "Le champ « {field} » doit compter au moins {n} caractères.", "The field “{field}” needs at least {n} characters.";
+    err_field_characters: "Le champ « {field} » contient des caractères non autorisés.", "The field “{field}” contains characters that are not allowed.";
+    err_field_format: "Le champ « {field} » n'a pas la forme attendue.", "The field “{field}” is not in the expected form.";
+    err_siret_length: "Le SIRET doit compter exactement 14 chiffres.", "A SIRET has exactly 14 digits.";
+    err_siret_checksum: "Ce SIRET est invalide : la clé de contrôle (algorithme de Luhn) ne correspond pas.",
+        "This SIRET is invalid: its check digit (Luhn algorithm) does not match.";
+    err_pw_short: "Le mot de passe est trop court : au moins {four} caractères avec minuscules, majuscules, chiffres et caractères spéciaux, ou {three} caractères avec trois de ces quatre types.",
+        "The password is too short: at least {four} characters using lower case, upper case, digits and symbols, or {three} characters using three of these four kinds.";
+    err_pw_classes: "Le mot de passe doit mélanger au moins trois types de caractères parmi : minuscules, majuscules, chiffres, caractères spéciaux.",
+        "The password must mix at least three kinds of characters among lower case, upper case, digits and symbols.";
+    err_pw_common: "Ce mot de passe est trop courant ou reprend votre identifiant ou votre nom. Choisissez-en un autre.",
+        "This password is too common or built on your login or name. Choose another one.";
+    err_pw_long: "Le mot de passe dépasse 256 caractères.", "The password is longer than 256 characters.";
+    err_pw_mismatch: "Les deux mots de passe saisis ne sont pas identiques.", "The two passwords typed differ.";
+    browser_title: "Navigateur trop ancien", "Browser too old";
+    browser_ie: "Internet Explorer n'est plus maintenu et n'offre plus les protections de sécurité exigées (article 2.1 du contrat de service). Habilis ne peut pas être utilisé avec ce navigateur.",
+        "Internet Explorer is no longer maintained and lacks the required security protections (article 2.1 of the service contract). Habilis cannot be used with this browser.";
+    browser_old: "Votre navigateur ({browser} {version}) est trop ancien pour garantir la sécurité de vos données : la version minimale acceptée est {minimum} (article 2.1 du contrat de service).",
+        "Your browser ({browser} {version}) is too old to keep your data safe: the minimum accepted version is {minimum} (article 2.1 of the service contract).";
+    browser_what_to_do: "Mettez votre navigateur à jour, ou utilisez une version récente de Firefox, Chrome, Edge ou Safari. En cas de difficulté, adressez-vous au service informatique de votre organisme.",
+        "Update your browser, or use a recent version of Firefox, Chrome, Edge or Safari. If you need help, contact your organisation's IT department.";
+    home_title: "Accueil", "Home";
+    home_welcome: "Bonjour {name}", "Hello {name}";
+    home_org: "Organisme", "Organisation";
+    home_roles: "Rôle", "Role";
+    home_last_login: "Connecté(e) depuis le", "Signed in since";
+    home_session_ends: "Votre session se ferme après {idle} minutes d'inactivité, et au plus tard le {end}.",
+        "Your session closes after {idle} minutes without activity, and at the latest on {end}.";
+    home_caisse_admin: "Tableau de bord de la caisse : partenaires, conventions, services et supervision des habilitations.",
+        "Caisse dashboard: partners, conventions, services and supervision of access rights.";
+    home_partner_admin: "Administration de votre organisme : utilisateurs, groupes, habilitations et responsables d'habilitations.",
+        "Administration of your organisation: users, groups, access rights and delegated managers.";
+    home_delegated_manager: "Gestion des habilitations dans la limite de votre mandat.",
+        "Management of access rights within your mandate.";
+    home_user: "Vos services et vos habilitations.", "Your services and access rights.";
+    home_staff: "Espace du personnel de la caisse.", "Caisse staff area.";
+    home_empty: "Aucun élément pour le moment.", "Nothing here yet.";
+    home_contacts: "Interlocuteurs de l'organisme", "Organisation contacts";
+    role_caisse_admin: "Administrateur des habilitations de la caisse", "Caisse access-rights administrator";
+    role_service_desk: "Agent du centre de services", "Service-desk agent";
+    role_trace_auditor: "Auditeur des traces", "Trace auditor";
+    role_security_officer: "Responsable de la sécurité", "Security officer";
+    role_partner_admin: "Administrateur", "Administrator";
+    role_partner_deputy: "Administrateur suppléant", "Deputy administrator";
+    role_delegated_manager: "Responsable d'habilitations", "Delegated manager";
+    role_user: "Utilisateur", "User";
+    fn_administrator: "Administrateur", "Administrator";
+    fn_deputy: "Suppléant", "Deputy";
+    fn_security_officer: "Responsable sécurité", "Security officer";
+    fn_data_protection_referent: "Référent Informatique et Libertés", "Data-protection referent";
+    fn_service_desk: "Centre de services", "Service desk";
+    fn_director: "Directeur", "Director";
+    set_password_title: "Choisir votre mot de passe", "Choose your password";
+    set_password_intro: "Compte : {login}. Ce lien ne sert qu'une fois.", "Account: {login}. This link works once.";
+    set_password_rules: "Au moins {four} caractères mêlant minuscules, majuscules, chiffres et caractères spéciaux, ou {three} caractères avec trois de ces types. Évitez les mots courants et votre nom.",
+        "At least {four} characters mixing lower case, upper case, digits and symbols, or {three} characters with three of these kinds. Avoid common words and your name.";
+    new_password_field: "Nouveau mot de passe", "New password";
+    confirm_password_field: "Confirmez le mot de passe", "Confirm the password";
+    set_password_submit: "Enregistrer le mot de passe", "Save the password";
+    not_found_title: "Page introuvable", "Page not found";
+    back_home: "Retour à l'accueil", "Back to the home page";
+    error_title: "Erreur", "Error";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_exists_in_both_languages() {
+        for (key, fr, en) in all_pairs() {
+            assert!(!fr.trim().is_empty(), "{key}: French missing");
+            assert!(!en.trim().is_empty(), "{key}: English missing");
+            // Placeholders must match, or a message would lose its figures in one language.
+            let holes = |s: &str| {
+                let mut v: Vec<String> =
+                    s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(h, _)| h.to_string())).collect();
+                v.sort();
+                v
+            };
+            assert_eq!(holes(fr), holes(en), "{key}: placeholders differ");
+        }
+    }
+
+    #[test]
+    fn accept_language_prefers_french_by_default() {
+        assert_eq!(Lang::from_accept_language(""), Lang::Fr);
+        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept_language("de-DE, en;q=0.5, fr;q=0.8"), Lang::Fr);
+        assert_eq!(Lang::from_accept_language("es"), Lang::Fr);
+    }
+}

@@ -1,0 +1,194 @@
+//! Layers every request goes through: security headers, the browser policy, the
+//! cross-site check, the session, and the trace of every signed-in request.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{self, HeaderName, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use habilis_core::Error;
+use habilis_core::browser::BrowserVerdict;
+use habilis_core::trace::{ClientInfo, Outcome};
+
+use crate::AppState;
+use crate::context::{Ctx, Traced, cookie};
+use crate::errors::WebError;
+use crate::i18n::Lang;
+use crate::pages;
+
+const LANG_COOKIE: &str = "habilis_lang";
+
+fn is_html_path(path: &str) -> bool {
+    !(path.starts_with("/api/")
+        || path.starts_with("/static/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/metrics")
+}
+
+fn header_str<'a>(req: &'a Request, name: HeaderName) -> &'a str {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// The language asked for by the switch (`?lang=`), if any.
+fn lang_from_query(req: &Request) -> Option<Lang> {
+    req.uri().query()?.split('&').find_map(|kv| kv.strip_prefix("lang=").and_then(Lang::parse))
+}
+
+/// The page language: the switch, then the cookie it set, then French.
+pub(crate) fn page_lang(req: &Request) -> Lang {
+    lang_from_query(req)
+        .or_else(|| cookie(header_str(req, header::COOKIE), LANG_COOKIE).and_then(Lang::parse))
+        .unwrap_or(Lang::Fr)
+}
+
+/// Whether an unsafe request comes from another site.
+fn cross_site(req: &Request, state: &AppState) -> bool {
+    if header_str(req, HeaderName::from_static("sec-fetch-site")) == "cross-site" {
+        return true;
+    }
+    let origin = header_str(req, header::ORIGIN);
+    if origin.is_empty() {
+        return false;
+    }
+    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+    let host = header_str(req, header::HOST);
+    let public = state.config.public_url.trim_end_matches('/');
+    !(origin_host == host || origin == public)
+}
+
+/// Security headers, browser policy and cross-site refusal.
+pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let html = is_html_path(&path);
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let lang = page_lang(&req);
+    let mut resp = if html && !matches!(state.config.browsers.judge(header_str(&req, header::USER_AGENT)), BrowserVerdict::Accepted) {
+        let verdict = state.config.browsers.judge(header_str(&req, header::USER_AGENT));
+        pages::browser_refused(lang, &verdict)
+    } else if unsafe_method && cross_site(&req, &state) {
+        let api_lang = Lang::from_accept_language(header_str(&req, header::ACCEPT_LANGUAGE));
+        if html { pages::error_page(lang, &WebError::Csrf, None) } else { crate::api::error_response(api_lang, &WebError::Csrf) }
+    } else {
+        next.run(req).await
+    };
+    state.metrics.response(resp.status().as_u16());
+    let h = resp.headers_mut();
+    let csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    if !path.starts_with("/static/") {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.secure() {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    resp
+}
+
+fn client_info(req: &Request, state: &AppState) -> ClientInfo {
+    let forwarded = state
+        .config
+        .trust_forwarded_for
+        .then(|| header_str(req, HeaderName::from_static("x-forwarded-for")).split(',').next().map(str::trim))
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let addr = forwarded.or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()));
+    let ua = header_str(req, header::USER_AGENT);
+    ClientInfo { addr, user_agent: (!ua.is_empty()).then(|| ua.to_string()) }
+}
+
+fn outcome_of(status: StatusCode) -> Outcome {
+    if status.is_success() || status.is_redirection() {
+        Outcome::Success
+    } else if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS) {
+        Outcome::Refused
+    } else {
+        Outcome::Failure
+    }
+}
+
+/// Resolve the session, run the handler, and trace the request of a signed-in person.
+pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let method = req.method().clone();
+    let is_api = path.starts_with("/api/");
+    let lang = page_lang(&req);
+    let switched = lang_from_query(&req);
+    let api_lang = Lang::from_accept_language(header_str(&req, header::ACCEPT_LANGUAGE));
+    let client = client_info(&req, &state);
+    let cookies = header_str(&req, header::COOKIE).to_string();
+    let bearer = header_str(&req, header::AUTHORIZATION).strip_prefix("Bearer ").map(|s| s.trim().to_string());
+    let from_cookie = cookie(&cookies, state.config.session_cookie()).map(str::to_string);
+    let token = bearer.or_else(|| from_cookie.clone());
+    let mut session_ended = false;
+    let actor = match token.filter(|t| !t.is_empty() && path != "/healthz" && path != "/static/habilis.css") {
+        None => None,
+        Some(t) => match state.app.authenticate(&t, &client).await {
+            Ok(a) => Some(a),
+            Err(Error::NotAuthenticated) => {
+                session_ended = true;
+                None
+            }
+            Err(e) => {
+                let err = WebError::Core(e);
+                err.log();
+                return if is_api { crate::api::error_response(api_lang, &err) } else { pages::error_page(lang, &err, None) };
+            }
+        },
+    };
+    let ctx = Ctx {
+        lang,
+        api_lang,
+        client: client.clone(),
+        actor: actor.clone(),
+        session_ended,
+        csrf_cookie: cookie(&cookies, state.config.csrf_cookie()).map(str::to_string),
+        is_api,
+    };
+    req.extensions_mut().insert(ctx);
+    let mut resp = next.run(req).await;
+
+    if let Some(l) = switched {
+        let v = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code());
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    if session_ended && from_cookie.is_some() {
+        if let Ok(v) = HeaderValue::from_str(&pages::clear_session_cookie(&state.config)) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    if let Some(actor) = actor {
+        if resp.extensions().get::<Traced>().is_none() && path != "/static/habilis.css" {
+            let action = format!("http.{}", method.as_str().to_ascii_lowercase());
+            let outcome = outcome_of(resp.status());
+            if let Err(e) = state.app.record_request(&actor, &action, &path, outcome, &client).await {
+                // No trace, no answer: the contract requires every action to be traced.
+                state.metrics.trace_failure();
+                let err = WebError::Core(e);
+                err.log();
+                return if is_api { crate::api::error_response(api_lang, &err) } else { pages::error_page(lang, &err, None) };
+            }
+        }
+    }
+    resp
+}
+
+/// Turn an axum rejection status into our error.
+pub(crate) fn rejection_error(status: StatusCode) -> WebError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE { WebError::BodyTooLarge } else { WebError::BadForm }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        crate::api::error_response(Lang::Fr, &self)
+    }
+}

@@ -1,0 +1,476 @@
+//! The HTML pages: sign-in, home, sign-out, set-password, and the refusal pages.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use habilis_core::Error;
+use habilis_core::auth::Actor;
+use habilis_core::browser::BrowserVerdict;
+use habilis_core::clock::format_paris;
+use habilis_core::model::Role;
+use habilis_core::store::{Store, Transaction};
+use habilis_core::token;
+use serde::Deserialize;
+
+use crate::context::{Ctx, Traced};
+use crate::errors::{WebError, password_message};
+use crate::i18n::{Lang, Texts};
+use crate::middleware::rejection_error;
+use crate::{AppState, WebConfig};
+
+/// What every page shows around its content.
+pub struct Chrome {
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub t: &'static Texts,
+    pub switch_href: String,
+    pub user: Option<UserBar>,
+}
+
+/// The signed-in person in the header, with the token of the sign-out form.
+pub struct UserBar {
+    pub name: String,
+    pub organisation: String,
+    pub csrf: String,
+}
+
+impl Chrome {
+    fn new(lang: Lang, uri: Option<&Uri>, actor: Option<&Actor>) -> Chrome {
+        let path = uri.map(|u| u.path()).unwrap_or("/");
+        let kept: Vec<&str> = uri
+            .and_then(|u| u.query())
+            .map(|q| q.split('&').filter(|kv| !kv.starts_with("lang=") && !kv.is_empty()).collect())
+            .unwrap_or_default();
+        let mut switch_href = format!("{path}?");
+        for kv in kept {
+            switch_href.push_str(kv);
+            switch_href.push('&');
+        }
+        switch_href.push_str("lang=");
+        switch_href.push_str(lang.other().code());
+        Chrome {
+            lang: lang.code(),
+            other_lang: lang.other().code(),
+            t: lang.texts(),
+            switch_href,
+            user: actor.map(|a| UserBar {
+                name: a.account.display_name.clone(),
+                organisation: a.organisation.name.clone(),
+                csrf: a.session.csrf_token.clone(),
+            }),
+        }
+    }
+}
+
+fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    c: Chrome,
+    title: String,
+    paragraphs: Vec<String>,
+    is_error: bool,
+    show_home_link: bool,
+}
+
+/// A page that says what went wrong, in a sentence.
+pub fn error_page(lang: Lang, err: &WebError, actor: Option<&Actor>) -> Response {
+    err.log();
+    let t = lang.texts();
+    let page = MessagePage {
+        c: Chrome::new(lang, None, actor),
+        title: t.error_title.into(),
+        paragraphs: vec![err.message(t)],
+        is_error: true,
+        show_home_link: true,
+    };
+    render(&page, err.status())
+}
+
+/// The refusal page for an obsolete browser (contract Art. 2.1): no login form.
+pub fn browser_refused(lang: Lang, verdict: &BrowserVerdict) -> Response {
+    let t = lang.texts();
+    let why = match verdict {
+        BrowserVerdict::InternetExplorer | BrowserVerdict::Accepted => t.browser_ie.to_string(),
+        BrowserVerdict::TooOld { browser, version, minimum } => t
+            .browser_old
+            .replace("{browser}", browser)
+            .replace("{version}", &version.to_string())
+            .replace("{minimum}", &minimum.to_string()),
+    };
+    let page = MessagePage {
+        c: Chrome::new(lang, None, None),
+        title: t.browser_title.into(),
+        paragraphs: vec![why, t.browser_what_to_do.into()],
+        is_error: true,
+        show_home_link: false,
+    };
+    render(&page, StatusCode::FORBIDDEN)
+}
+
+/// 404 for pages and JSON alike.
+pub async fn not_found(ctx: Ctx) -> Response {
+    if ctx.is_api {
+        return crate::api::error_response(ctx.api_lang, &WebError::NotFound);
+    }
+    let t = ctx.lang.texts();
+    let page = MessagePage {
+        c: Chrome::new(ctx.lang, None, ctx.actor.as_ref()),
+        title: t.not_found_title.into(),
+        paragraphs: vec![t.err_not_found.into()],
+        is_error: true,
+        show_home_link: true,
+    };
+    render(&page, StatusCode::NOT_FOUND)
+}
+
+/// 405 for pages and JSON alike.
+pub async fn method_not_allowed(ctx: Ctx) -> Response {
+    if ctx.is_api {
+        return crate::api::error_response(ctx.api_lang, &WebError::Method);
+    }
+    error_page(ctx.lang, &WebError::Method, ctx.actor.as_ref())
+}
+
+/// The stylesheet, embedded in the binary.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
+        ],
+        include_str!("../static/habilis.css"),
+    )
+        .into_response()
+}
+
+// --- sign-in ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    csrf: String,
+    login: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    bye: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// The anti-forgery cookie of the sign-in form (there is no session yet).
+fn csrf_cookie_header(config: &WebConfig, value: &str) -> String {
+    let secure = if config.secure() { "; Secure" } else { "" };
+    format!("{}={value}; Path=/; HttpOnly; SameSite=Strict{secure}", config.csrf_cookie())
+}
+
+fn session_cookie_header(config: &WebConfig, token: &str) -> String {
+    let secure = if config.secure() { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", config.session_cookie())
+}
+
+/// A `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(config: &WebConfig) -> String {
+    let secure = if config.secure() { "; Secure" } else { "" };
+    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.session_cookie())
+}
+
+fn login_page(
+    state: &AppState,
+    ctx: &Ctx,
+    uri: Option<&Uri>,
+    login: String,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    // Reuse the browser's anti-forgery cookie if it has one, so two open tabs both work.
+    let csrf = ctx.csrf_cookie.clone().filter(|c| c.len() == 43).unwrap_or_else(token::new_token);
+    let page = LoginPage { c: Chrome::new(ctx.lang, uri, None), csrf: csrf.clone(), login, error, notice };
+    let mut resp = render(&page, status);
+    if let Ok(v) = HeaderValue::from_str(&csrf_cookie_header(&state.config, &csrf)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// GET /login
+pub async fn login_form(State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<Query<LoginQuery>, QueryRejection>) -> Response {
+    if ctx.actor.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    let t = ctx.lang.texts();
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let notice = if q.bye.is_some() {
+        Some(t.logged_out.to_string())
+    } else if q.done.is_some() {
+        Some(t.password_set_done.to_string())
+    } else if ctx.session_ended {
+        Some(t.session_ended.to_string())
+    } else {
+        None
+    };
+    login_page(&state, &ctx, Some(&uri), String::new(), None, notice, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// POST /login
+pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, form: Result<Form<LoginForm>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(r) => return error_page(ctx.lang, &rejection_error(r.status()), None),
+    };
+    let t = ctx.lang.texts();
+    let csrf_ok = ctx.csrf_cookie.as_deref().is_some_and(|c| !c.is_empty() && token::same_secret(c, &form.csrf));
+    if !csrf_ok {
+        let _ = state.app.record_anonymous("session.login", "/login", habilis_core::trace::Outcome::Refused, &ctx.client).await;
+        let err = WebError::Csrf;
+        return login_page(&state, &ctx, None, form.login, Some(err.message(t)), None, err.status());
+    }
+    match state.app.login(&form.login, &form.password, &ctx.client).await {
+        Ok(signed) => {
+            state.metrics.login("success");
+            let mut resp = Redirect::to("/").into_response();
+            if let Ok(v) = HeaderValue::from_str(&session_cookie_header(&state.config, &signed.token)) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Err(e) => {
+            state.metrics.login(if matches!(e, Error::Throttled { .. }) { "throttled" } else { "failure" });
+            let err = WebError::Core(e);
+            login_page(&state, &ctx, None, form.login, Some(err.message(t)), None, err.status())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// POST /logout
+pub async fn logout(State(state): State<AppState>, ctx: Ctx, form: Result<Form<CsrfForm>, FormRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Form(form)) = form else {
+        return error_page(ctx.lang, &WebError::BadForm, Some(actor));
+    };
+    if !token::same_secret(&actor.session.csrf_token, &form.csrf) {
+        return error_page(ctx.lang, &WebError::Csrf, Some(actor));
+    }
+    if let Err(e) = state.app.logout(actor, &ctx.client).await {
+        return error_page(ctx.lang, &WebError::Core(e), Some(actor));
+    }
+    let mut resp = Redirect::to("/login?bye=1").into_response();
+    if let Ok(v) = HeaderValue::from_str(&clear_session_cookie(&state.config)) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp.extensions_mut().insert(Traced);
+    resp
+}
+
+// --- home ------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    welcome: String,
+    organisation: String,
+    roles: String,
+    last_login: String,
+    session_note: String,
+    dashboard_title: String,
+    contacts: Vec<(String, String, String)>,
+}
+
+/// The label of a role.
+pub fn role_label(t: &Texts, r: Role) -> &'static str {
+    match r {
+        Role::CaisseAdmin => t.role_caisse_admin,
+        Role::ServiceDesk => t.role_service_desk,
+        Role::TraceAuditor => t.role_trace_auditor,
+        Role::SecurityOfficer => t.role_security_officer,
+        Role::PartnerAdmin => t.role_partner_admin,
+        Role::PartnerDeputy => t.role_partner_deputy,
+        Role::DelegatedManager => t.role_delegated_manager,
+        Role::User => t.role_user,
+    }
+}
+
+fn function_label(t: &Texts, f: &str) -> String {
+    match f {
+        "administrator" => t.fn_administrator,
+        "deputy" => t.fn_deputy,
+        "security_officer" => t.fn_security_officer,
+        "data_protection_referent" => t.fn_data_protection_referent,
+        "service_desk" => t.fn_service_desk,
+        "director" => t.fn_director,
+        other => return other.to_string(),
+    }
+    .to_string()
+}
+
+/// GET /
+pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let t = ctx.lang.texts();
+    let roles = &actor.account.roles;
+    let dashboard_title = if roles.contains(&Role::CaisseAdmin) {
+        t.home_caisse_admin
+    } else if roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+        t.home_partner_admin
+    } else if roles.contains(&Role::DelegatedManager) {
+        t.home_delegated_manager
+    } else if roles.iter().any(|r| r.is_caisse_staff()) {
+        t.home_staff
+    } else {
+        t.home_user
+    };
+    let contacts = if roles.iter().any(|r| r.is_manager()) {
+        let loaded = async {
+            let mut tx = state.app.store.read().await?;
+            tx.contacts(actor.organisation.id).await
+        }
+        .await;
+        match loaded {
+            Ok(cs) => cs
+                .into_iter()
+                .map(|c| (function_label(t, &c.function), c.name, c.title.unwrap_or_default()))
+                .collect(),
+            Err(e) => return error_page(ctx.lang, &WebError::Core(e.into()), Some(actor)),
+        }
+    } else {
+        Vec::new()
+    };
+    let page = HomePage {
+        c: Chrome::new(ctx.lang, Some(&uri), Some(actor)),
+        welcome: t.home_welcome.replace("{name}", &actor.account.display_name),
+        organisation: actor.organisation.name.clone(),
+        roles: roles.iter().map(|r| role_label(t, *r)).collect::<Vec<_>>().join(", "),
+        last_login: format_paris(actor.session.created_at),
+        session_note: t
+            .home_session_ends
+            .replace("{idle}", &state.app.sessions.idle_minutes.to_string())
+            .replace("{end}", &format_paris(actor.session.expires_at)),
+        dashboard_title: dashboard_title.into(),
+        contacts,
+    };
+    render(&page, StatusCode::OK)
+}
+
+// --- set password through a one-time link ------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "set_password.html")]
+struct SetPasswordPage {
+    c: Chrome,
+    token: String,
+    intro: String,
+    rules: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn set_password_page(state: &AppState, ctx: &Ctx, uri: Option<&Uri>, token: String, login: &str, privileged: bool, error: Option<String>, status: StatusCode) -> Response {
+    let t = ctx.lang.texts();
+    let p = state.app.passwords;
+    let extra = if privileged { p.privileged_extra } else { 0 };
+    let page = SetPasswordPage {
+        c: Chrome::new(ctx.lang, uri, None),
+        token,
+        intro: t.set_password_intro.replace("{login}", login),
+        rules: t
+            .set_password_rules
+            .replace("{four}", &(p.min_length_four_classes + extra).to_string())
+            .replace("{three}", &(p.min_length_three_classes + extra).to_string()),
+        error,
+    };
+    render(&page, status)
+}
+
+/// GET /set-password?token=…
+pub async fn set_password_form(State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<Query<TokenQuery>, QueryRejection>) -> Response {
+    let token = q.map(|Query(q)| q.token).unwrap_or_default();
+    match state.app.check_link(&token).await {
+        Ok(account) => {
+            set_password_page(&state, &ctx, Some(&uri), token, &account.login, account.is_privileged(), None, StatusCode::OK)
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SetPasswordForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// POST /set-password. The one-time token in the form is the anti-forgery proof.
+pub async fn set_password_submit(State(state): State<AppState>, ctx: Ctx, form: Result<Form<SetPasswordForm>, FormRejection>) -> Response {
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(r) => return error_page(ctx.lang, &rejection_error(r.status()), None),
+    };
+    let t = ctx.lang.texts();
+    let account = match state.app.check_link(&form.token).await {
+        Ok(a) => a,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), None),
+    };
+    let refuse = |err: WebError| {
+        set_password_page(&state, &ctx, None, form.token.clone(), &account.login, account.is_privileged(), Some(err.message(t)), err.status())
+    };
+    if form.password != form.confirm {
+        return refuse(WebError::PasswordMismatch);
+    }
+    match state.app.set_password_with_link(&form.token, &form.password, &ctx.client).await {
+        Ok(_) => Redirect::to("/login?done=1").into_response(),
+        Err(Error::PasswordRejected(p)) => {
+            let msg = password_message(t, p);
+            set_password_page(&state, &ctx, None, form.token.clone(), &account.login, account.is_privileged(), Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => refuse(WebError::Core(e)),
+    }
+}
