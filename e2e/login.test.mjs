@@ -1,0 +1,291 @@
+// Real-browser end-to-end test of the Habilis sign-in journeys.
+//
+// Starts `habilis serve --demo` on a free port in a fresh temporary directory, drives the
+// system's headless Chromium (/usr/bin/chromium) through playwright-core, and always stops
+// the server at the end, even when a journey fails.
+//
+// Run from e2e/:   node --test login.test.mjs
+// Environment:     HABILIS_BIN       the binary (default /root/.cache/habilis-target/debug/habilis)
+//                  CHROMIUM_PATH     the browser (default /usr/bin/chromium)
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS = path.join(HERE, 'test-results');
+const HABILIS_BIN = process.env.HABILIS_BIN || '/root/.cache/habilis-target/debug/habilis';
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const DEMO_PASSWORD = 'Tournesol-Bleu-42-Lille';
+const ADMIN_LOGIN = 'mons.admin';
+const IE11_UA = 'Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko';
+const STARTUP_TIMEOUT_MS = 60_000;
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether nothing listens on 127.0.0.1:port (we can bind it). */
+function portIsFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A free port at 18000 + random. */
+async function freePort() {
+  for (let i = 0; i < 50; i++) {
+    const port = 18000 + Math.floor(Math.random() * 2000);
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error('no free TCP port found in 18000-19999');
+}
+
+/** The running portal: child process, its output, its address. */
+const server = { child: null, dir: null, base: null, stdout: '', stderr: '', exit: null };
+
+function serverOutput() {
+  return `--- habilis stdout ---\n${server.stdout}\n--- habilis stderr (tail) ---\n${server.stderr.slice(-4000)}`;
+}
+
+async function startServer() {
+  if (!existsSync(HABILIS_BIN)) {
+    throw new Error(`habilis binary not found at ${HABILIS_BIN} (build it with: cargo build -p habilis-server, or set HABILIS_BIN)`);
+  }
+  const port = await freePort();
+  server.dir = mkdtempSync(path.join(os.tmpdir(), 'habilis-e2e-'));
+  server.base = `http://127.0.0.1:${port}`;
+  const args = [
+    'serve', '--demo',
+    '--listen', `127.0.0.1:${port}`,
+    '--database-url', `sqlite://${path.join(server.dir, 'habilis.db')}`,
+    '--trace-key-file', path.join(server.dir, 'trace.key'),
+  ];
+  const child = spawn(HABILIS_BIN, args, {
+    cwd: server.dir,
+    env: { ...process.env, HABILIS_DEMO_PASSWORD: DEMO_PASSWORD },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.child = child;
+  child.stdout.setEncoding('utf8').on('data', (d) => { server.stdout += d; });
+  child.stderr.setEncoding('utf8').on('data', (d) => { server.stderr += d; });
+  child.on('exit', (code, signal) => { server.exit = { code, signal }; });
+  child.on('error', (err) => { server.exit = { code: null, signal: null, error: err }; });
+
+  // Wait for the "listening" line, then poll /healthz until 200.
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let lastProblem = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (server.exit) {
+      throw new Error(`habilis exited before it was ready (${JSON.stringify(server.exit)})\n${serverOutput()}`);
+    }
+    if (server.stdout.includes('Habilis écoute sur')) {
+      try {
+        const res = await fetch(`${server.base}/healthz`, { signal: AbortSignal.timeout(2000) });
+        if (res.status === 200) return;
+        lastProblem = `GET /healthz answered ${res.status}`;
+      } catch (err) {
+        lastProblem = `GET /healthz failed: ${err.message}`;
+      }
+    } else {
+      lastProblem = 'the "Habilis écoute sur" line was not printed yet';
+    }
+    await sleep(200);
+  }
+  throw new Error(`habilis not ready after ${STARTUP_TIMEOUT_MS} ms: ${lastProblem}\n${serverOutput()}`);
+}
+
+async function stopServer() {
+  const child = server.child;
+  if (child && !server.exit) {
+    child.kill('SIGTERM');
+    for (let i = 0; i < 50 && !server.exit; i++) await sleep(100);
+    if (!server.exit) {
+      child.kill('SIGKILL');
+      for (let i = 0; i < 20 && !server.exit; i++) await sleep(100);
+    }
+  }
+  server.child = null;
+  if (server.dir) {
+    rmSync(server.dir, { recursive: true, force: true });
+    server.dir = null;
+  }
+}
+
+// Last resort: never leave the server behind, even if the runner dies abruptly.
+process.on('exit', () => {
+  if (server.child && !server.exit) {
+    try { server.child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+});
+
+let browser;
+
+/** Run one journey in a fresh browser context; on failure keep a screenshot and the page. */
+async function inContext(name, options, fn) {
+  const context = await browser.newContext({ locale: 'fr-FR', ...options });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  try {
+    await fn(page, context);
+  } catch (err) {
+    const slug = name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    try {
+      await page.screenshot({ path: path.join(RESULTS, `failure-${slug}.png`), fullPage: true });
+      writeFileSync(path.join(RESULTS, `failure-${slug}.html`), await page.content());
+    } catch { /* the page may be gone */ }
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+const url = (p) => `${server.base}${p}`;
+
+/** What the page says, for assertion messages: status, URL, h1 and main text. */
+async function describePage(page, res) {
+  const status = res ? `${res.status()} ` : '';
+  const main = (await page.locator('main').innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+  return `${status}${page.url()} — ${main.slice(0, 300)}`;
+}
+
+/** Submit a form by clicking `button` and return the response of the POST to `action`. */
+async function submit(page, button, action) {
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === action),
+    button.click(),
+  ]);
+  await page.waitForLoadState();
+  return res;
+}
+
+/** Sign in through the form and check that the portal accepted it (303 to /). */
+async function signIn(page, login, password) {
+  await page.goto(url('/login'));
+  await page.getByLabel('Identifiant').fill(login);
+  await page.getByLabel('Mot de passe').fill(password);
+  const res = await submit(page, page.getByRole('button', { name: 'Se connecter' }), '/login');
+  assert.equal(res.status(), 303, `POST /login should redirect (303) to /; got ${await describePage(page, res)}`);
+  await page.waitForURL((u) => u.pathname === '/');
+}
+
+describe('Habilis sign-in in a real browser', () => {
+  before(async () => {
+    mkdirSync(RESULTS, { recursive: true });
+    await startServer();
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  });
+
+  after(async () => {
+    try {
+      if (browser) await browser.close();
+    } finally {
+      await stopServer();
+    }
+  });
+
+  test('the sign-in page is in French and switches to English', async () => {
+    await inContext('login-page', {}, async (page) => {
+      const res = await page.goto(url('/login'));
+      assert.equal(res.status(), 200);
+      assert.equal(await page.locator('html').getAttribute('lang'), 'fr');
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Connexion');
+
+      const login = page.getByLabel('Identifiant');
+      const password = page.getByLabel('Mot de passe');
+      assert.equal(await login.getAttribute('id'), 'login');
+      assert.equal(await password.getAttribute('id'), 'password');
+      assert.equal(await password.getAttribute('type'), 'password');
+      assert.ok(await login.isVisible(), '#login is visible');
+      assert.ok(await password.isVisible(), '#password is visible');
+      assert.ok(await page.getByRole('button', { name: 'Se connecter' }).isVisible(), 'the "Se connecter" button is visible');
+
+      await page.getByRole('link', { name: 'English' }).click();
+      await page.waitForURL((u) => u.searchParams.get('lang') === 'en');
+      assert.equal(new URL(page.url()).pathname, '/login');
+      assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Sign in');
+    });
+  });
+
+  test('mons.admin signs in and sees the home page', async () => {
+    await inContext('sign-in', {}, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      assert.equal(new URL(page.url()).pathname, '/');
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Bonjour Claire Martin');
+
+      const main = await page.locator('main').innerText();
+      assert.match(main, /Mairie de Mons-en-Barœul/);
+      assert.match(main, /Administrateur/);
+
+      const logout = page.locator('header').getByRole('button', { name: 'Se déconnecter' });
+      assert.ok(await logout.isVisible(), 'the header shows "Se déconnecter"');
+      const form = page.locator('header form', { has: logout });
+      assert.equal(String(await form.getAttribute('method')).toLowerCase(), 'post');
+      assert.equal(await form.getAttribute('action'), '/logout');
+      const csrf = await form.locator('input[type="hidden"][name="csrf"]').inputValue();
+      assert.ok(csrf.length >= 20, `the sign-out form carries a CSRF token (got ${JSON.stringify(csrf)})`);
+
+      await page.screenshot({ path: path.join(RESULTS, 'home.png'), fullPage: true });
+    });
+  });
+
+  test('signing out lands on /login with a notice, and / is closed again', async () => {
+    await inContext('sign-out', {}, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+
+      const res = await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+      assert.equal(res.status(), 303, `POST /logout should redirect (303) to /login; got ${await describePage(page, res)}`);
+      await page.waitForURL((u) => u.pathname === '/login');
+      const notice = page.getByText('Vous êtes déconnecté(e).', { exact: true });
+      assert.ok(await notice.isVisible(), 'the "Vous êtes déconnecté(e)." notice is visible');
+
+      await page.goto(url('/'));
+      assert.equal(new URL(page.url()).pathname, '/login', 'going to / after sign-out redirects to /login');
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Connexion');
+    });
+  });
+
+  test('a wrong password is refused with 401 and keeps the login', async () => {
+    await inContext('wrong-password', {}, async (page) => {
+      await page.goto(url('/login'));
+      await page.getByLabel('Identifiant').fill(ADMIN_LOGIN);
+      await page.getByLabel('Mot de passe').fill('Pas-Le-Bon-Mot-De-Passe-7');
+      const res = await submit(page, page.getByRole('button', { name: 'Se connecter' }), '/login');
+      assert.equal(res.status(), 401, `a wrong password should get 401; got ${await describePage(page, res)}`);
+
+      const alert = page.getByRole('alert');
+      assert.ok(await alert.isVisible(), 'an alert is shown');
+      assert.match(await alert.innerText(), /Identifiant ou mot de passe incorrect\./);
+      assert.equal(await page.locator('#login').inputValue(), ADMIN_LOGIN);
+      assert.equal(await page.locator('#password').inputValue(), '', 'the password is not echoed back');
+    });
+  });
+
+  test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {
+    await inContext('obsolete-browser', { userAgent: IE11_UA }, async (page) => {
+      const res = await page.goto(url('/login'));
+      assert.ok(res, 'the page answered');
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Navigateur trop ancien');
+      assert.equal(await page.locator('#password').count(), 0, 'no #password field');
+      assert.equal(await page.locator('form[action="/login"]').count(), 0, 'no sign-in form');
+    });
+  });
+});
