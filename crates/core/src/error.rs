@@ -18,6 +18,15 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// Why an installation command was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `init` runs only on a database without accounts.
+    AlreadyInitialised,
+    /// `--demo` runs only on an empty database or one holding the demo.
+    NotDemoData,
+}
+
 /// Everything a domain service can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -49,8 +58,8 @@ pub enum Error {
     #[error("invalid or expired link")]
     LinkInvalid,
     /// The installation already holds data that this command must not touch.
-    #[error("refused: {0}")]
-    Refused(&'static str),
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     /// A login (or another unique name) is already taken.
     #[error("already taken: {0}")]
     Taken(&'static str),

@@ -18,4 +18,4 @@ pub mod token;
 pub mod trace;
 pub mod values;
 
-pub use error::{Error, StoreError};
+pub use error::{Error, Refusal, StoreError};

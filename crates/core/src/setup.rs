@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::auth::App;
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::model::{
     Account, AccountId, AccountStatus, Contact, LinkPurpose, Organisation, OrganisationId, OrganisationKind, Role,
     Service, ServiceId, ServiceRole, ServiceRoleId,
@@ -69,7 +69,7 @@ impl<S: Store> App<S> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         if tx.count_accounts().await? > 0 {
-            return Err(Error::Refused("the database already has accounts"));
+            return Err(Error::Refused(Refusal::AlreadyInitialised));
         }
         let caisse = match tx.organisation_by_name(caisse_name.as_str()).await? {
             Some(o) => o,
@@ -126,7 +126,7 @@ impl<S: Store> App<S> {
         let created = match tx.meta(DEMO_KEY).await? {
             Some(_) => false,
             None if tx.count_organisations().await? > 0 || tx.count_accounts().await? > 0 => {
-                return Err(Error::Refused("the database holds data that is not the demo"));
+                return Err(Error::Refused(Refusal::NotDemoData));
             }
             None => {
                 self.create_demo(&mut tx, &hash).await?;

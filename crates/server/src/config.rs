@@ -141,3 +141,21 @@ mod tests {
         assert!(c.validate().is_err());
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn the_documented_example_is_the_defaults() {
+        let c: Config = toml::from_str(include_str!("../../../docs/habilis.example.toml")).unwrap();
+        let d = Config::default();
+        assert_eq!(c.database_url, d.database_url);
+        assert_eq!(c.web.browsers, d.web.browsers);
+        assert_eq!(c.passwords, d.passwords);
+        assert_eq!(c.hashing, d.hashing);
+        assert_eq!(c.sessions, d.sessions);
+        assert_eq!(c.throttle, d.throttle);
+        assert_eq!(c.web.max_body_bytes, d.web.max_body_bytes);
+    }
+}

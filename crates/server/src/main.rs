@@ -15,7 +15,7 @@ use habilis_core::clock::SystemClock;
 use habilis_core::password::PasswordHasher;
 use habilis_core::setup::DEMO_ACCOUNTS;
 use habilis_core::trace::TraceKey;
-use habilis_core::{Error, audit};
+use habilis_core::{Error, Refusal, audit};
 use habilis_store::Db;
 use habilis_web::{AppState, metrics::Metrics, router};
 
@@ -189,7 +189,12 @@ fn init_logs(config: &Config) {
 /// Turn a domain error into a sentence for the operator.
 fn explain(e: Error, what: &str) -> anyhow::Error {
     match e {
-        Error::Refused(why) => anyhow!("{what} refusé : {why}"),
+        Error::Refused(Refusal::AlreadyInitialised) => {
+            anyhow!("{what} refusé : la base contient déjà des comptes ; le premier administrateur existe déjà")
+        }
+        Error::Refused(Refusal::NotDemoData) => {
+            anyhow!("{what} refusé : la base contient des données qui ne sont pas celles de la démonstration")
+        }
         Error::Invalid { field, problem } => anyhow!("{what} : valeur refusée pour --{field} ({problem})"),
         Error::PasswordRejected(p) => anyhow!("{what} : mot de passe refusé par la politique ({p:?})"),
         other => anyhow!("{what} : {other}"),

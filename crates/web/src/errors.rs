@@ -2,7 +2,7 @@
 //! of every domain error is chosen here, by an exhaustive match.
 
 use axum::http::StatusCode;
-use habilis_core::Error;
+use habilis_core::{Error, Refusal};
 use habilis_core::password::PasswordProblem;
 use habilis_core::values::ValueError;
 
@@ -112,7 +112,8 @@ impl WebError {
                 Error::NotAuthenticated => t.err_not_authenticated.into(),
                 Error::Forbidden => t.err_forbidden.into(),
                 Error::LinkInvalid => t.err_link_invalid.into(),
-                Error::Refused(reason) => t.err_refused.replace("{reason}", reason),
+                Error::Refused(Refusal::AlreadyInitialised) => t.err_already_initialised.into(),
+                Error::Refused(Refusal::NotDemoData) => t.err_not_demo_data.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
             },
             WebError::Csrf => t.err_csrf.into(),

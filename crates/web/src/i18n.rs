@@ -105,7 +105,10 @@ catalogue! {
     err_forbidden: "Vous n'avez pas le droit de faire cette action.", "You are not allowed to do this.";
     err_link_invalid: "Ce lien n'est plus valable (déjà utilisé ou expiré). Demandez un nouveau lien à votre administrateur.",
         "This link is no longer valid (already used or expired). Ask your administrator for a new one.";
-    err_refused: "Action refusée : {reason}.", "Refused: {reason}.";
+    err_already_initialised: "Cette installation a déjà des comptes : la création du premier administrateur n'est plus possible.",
+        "This installation already has accounts: the first administrator can no longer be created.";
+    err_not_demo_data: "Cette base contient des données réelles : les données de démonstration n'y sont pas chargées.",
+        "This database holds real data: the demo data is not loaded into it.";
     err_taken: "Cette valeur est déjà utilisée : {what}.", "This value is already in use: {what}.";
     err_internal: "Le service rencontre un problème. Réessayez dans quelques instants ; si cela persiste, contactez le centre de services.",
         "The service has a problem. Try again in a moment; if it persists, contact the service desk.";
