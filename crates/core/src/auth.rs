@@ -178,6 +178,9 @@ impl<S: Store> App<S> {
                 return Err(Error::InvalidCredentials);
             }
         };
+        // A success is not a failure: give its attempt back, so the hourly cap only ever
+        // counts failures (and attempts still in flight).
+        t.attempts_in_window = (t.attempts_in_window - 1).max(0);
         t.consecutive_failures = 0;
         t.not_before = None;
         tx.save_throttle(&key, &t).await?;

@@ -1,0 +1,20 @@
+-- wrk script: POST /api/v1/session with the demo credentials.
+-- Usage: HABILIS_DEMO_PASSWORD=... wrk -t2 -c16 -d20s -s bench/login.lua http://127.0.0.1:8080
+local password = os.getenv("HABILIS_DEMO_PASSWORD") or "Tournesol-Bleu-42-Lille"
+local logins = { "mons.admin", "mons.deputy", "mons.manager", "mons.agent", "caf.admin", "caf.auditor" }
+local i = 0
+request = function()
+  i = i + 1
+  local login = logins[(i % #logins) + 1]
+  local body = string.format('{"login":"%s","password":"%s"}', login, password)
+  return wrk.format("POST", "/api/v1/session", { ["Content-Type"] = "application/json" }, body)
+end
+local statuses = {}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+done = function(summary, latency, requests)
+  for s, n in pairs(statuses) do
+    io.write(string.format("status %d: %d\n", s, n))
+  end
+end
