@@ -387,13 +387,62 @@ impl<S: Store> App<S> {
             return Err(Error::LinkInvalid);
         }
         tx.set_password(account.id, &hash, false, now).await?;
-        tx.end_sessions_of_account(account.id, now, "password_changed").await?;
+        tx.end_sessions_of_account(account.id, None, now, "password_changed").await?;
         let mut e = TraceEntry::new(now, "password.set", Outcome::Success, client);
         stamp_account(&mut e, Some(&account));
         e.target = Some(account.login.clone());
         tx.append_trace(&e).await?;
         tx.commit().await?;
         Ok(account)
+    }
+}
+
+impl<S: Store> App<S> {
+    /// A signed-in person changes their own password: the current one is checked (failures
+    /// count towards the sign-in throttle), the new one must meet the policy, and every
+    /// other session of the account ends.
+    pub async fn change_password(&self, actor: &Actor, current: &str, new_password: &str, client: &ClientInfo) -> Result<()> {
+        let key = actor.account.login.clone();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let t = tx.lock_throttle(&key).await?;
+        drop(tx);
+        if let Some(nb) = t.not_before.filter(|nb| *nb > now) {
+            return Err(Error::Throttled { retry_after_secs: (nb - now).whole_seconds().max(1) as u64 });
+        }
+        let account = {
+            let mut tx = self.store.read().await?;
+            tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?
+        };
+        if !self.hasher.verify(current, account.password_hash.as_deref()).await? {
+            let now = self.now();
+            let mut tx = self.store.begin().await?;
+            let mut t = tx.lock_throttle(&key).await?;
+            t.consecutive_failures += 1;
+            let delay = self.throttle.delay_after(t.consecutive_failures);
+            t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
+            tx.save_throttle(&key, &t).await?;
+            let mut e = TraceEntry::new(now, "password.change", Outcome::Failure, client);
+            actor.stamp(&mut e);
+            e.detail = Some("wrong current password".into());
+            tx.append_trace(&e).await?;
+            tx.commit().await?;
+            return Err(Error::InvalidCredentials);
+        }
+        self.passwords
+            .check(new_password, account.is_privileged(), &[&account.login, &account.display_name])
+            .map_err(Error::PasswordRejected)?;
+        let hash = self.hasher.hash(new_password).await?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_password(account.id, &hash, false, now).await?;
+        let ended = tx.end_sessions_of_account(account.id, Some(actor.session.id), now, "password_changed").await?;
+        let mut e = TraceEntry::new(now, "password.change", Outcome::Success, client);
+        actor.stamp(&mut e);
+        e.detail = Some(format!("{ended} other session(s) ended"));
+        tx.append_trace(&e).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -131,10 +131,11 @@ pub trait Transaction: Send + Sized {
         idle: Duration,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<Session>>> + Send;
-    /// End every open session of an account; returns how many.
+    /// End every open session of an account but `keep` (if given); returns how many.
     fn end_sessions_of_account(
         &mut self,
         id: AccountId,
+        keep: Option<SessionId>,
         at: OffsetDateTime,
         reason: &str,
     ) -> impl Future<Output = StoreResult<u64>> + Send;

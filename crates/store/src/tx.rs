@@ -279,9 +279,17 @@ impl Transaction for Tx {
         Ok(rows.into_iter().map(SessionRow::into_domain).collect())
     }
 
-    async fn end_sessions_of_account(&mut self, id: AccountId, at: OffsetDateTime, reason: &str) -> StoreResult<u64> {
-        const Q: &str = "UPDATE sessions SET ended_at = $2, end_reason = $3 WHERE account_id = $1 AND ended_at IS NULL";
-        let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).bind(reason).execute(&mut *c).await.map(|r| r.rows_affected()))
+    async fn end_sessions_of_account(
+        &mut self,
+        id: AccountId,
+        keep: Option<SessionId>,
+        at: OffsetDateTime,
+        reason: &str,
+    ) -> StoreResult<u64> {
+        const Q: &str = "UPDATE sessions SET ended_at = $2, end_reason = $3 \
+                         WHERE account_id = $1 AND ended_at IS NULL AND ($4 IS NULL OR id <> $4)";
+        let keep = keep.map(|k| k.0);
+        let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).bind(reason).bind(keep).execute(&mut *c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
         Ok(r)
     }

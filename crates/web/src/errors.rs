@@ -31,6 +31,8 @@ pub enum WebError {
     BadForm,
     /// The two passwords typed differ.
     PasswordMismatch,
+    /// The person must set a new password before anything else.
+    PasswordChangeRequired,
 }
 
 impl From<Error> for WebError {
@@ -58,6 +60,7 @@ impl WebError {
             WebError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::BadJson(_) | WebError::BadForm => StatusCode::BAD_REQUEST,
             WebError::JsonFields(_) | WebError::PasswordMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             WebError::JsonContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
@@ -87,6 +90,7 @@ impl WebError {
             WebError::JsonContentType => "json_content_type",
             WebError::BadForm => "bad_form",
             WebError::PasswordMismatch => "password_mismatch",
+            WebError::PasswordChangeRequired => "password_change_required",
         }
     }
 
@@ -125,6 +129,7 @@ impl WebError {
             WebError::JsonContentType => t.err_json_content_type.into(),
             WebError::BadForm => t.err_bad_form.into(),
             WebError::PasswordMismatch => t.err_pw_mismatch.into(),
+            WebError::PasswordChangeRequired => t.change_password_required.into(),
         }
     }
 

@@ -183,6 +183,15 @@ catalogue! {
     new_password_field: "Nouveau mot de passe", "New password";
     confirm_password_field: "Confirmez le mot de passe", "Confirm the password";
     set_password_submit: "Enregistrer le mot de passe", "Save the password";
+    change_password_title: "Changer mon mot de passe", "Change my password";
+    change_password_link: "Mon mot de passe", "My password";
+    change_password_submit: "Changer le mot de passe", "Change the password";
+    change_password_done: "Votre mot de passe est changé. Vos autres sessions ont été fermées.",
+        "Your password is changed. Your other sessions were closed.";
+    change_password_required: "Vous devez choisir un nouveau mot de passe avant de continuer.",
+        "You must choose a new password before going on.";
+    current_password_field: "Mot de passe actuel", "Current password";
+    err_wrong_current_password: "Le mot de passe actuel est incorrect.", "The current password is wrong.";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login_submit))
         .route("/logout", post(pages::logout))
+        .route("/password", get(pages::change_password_form).post(pages::change_password_submit))
         .route("/set-password", get(pages::set_password_form).post(pages::set_password_submit))
         .route("/static/habilis.css", get(pages::stylesheet))
         .route("/api/v1/session", post(api::create_session).delete(api::delete_session))

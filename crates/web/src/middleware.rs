@@ -143,6 +143,23 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             }
         },
     };
+    if let Some(a) = actor.as_ref().filter(|a| a.account.must_change_password) {
+        let allowed = matches!(path.as_str(), "/password" | "/logout" | "/static/habilis.css" | "/api/v1/session" | "/api/v1/me");
+        if !allowed {
+            let resp = if is_api {
+                crate::api::error_response(api_lang, &WebError::PasswordChangeRequired)
+            } else {
+                axum::response::Redirect::to("/password").into_response()
+            };
+            let action = format!("http.{}", method.as_str().to_ascii_lowercase());
+            if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
+                let err = WebError::Core(e);
+                err.log();
+                return crate::api::error_response(api_lang, &err);
+            }
+            return resp;
+        }
+    }
     let ctx = Ctx {
         lang,
         api_lang,

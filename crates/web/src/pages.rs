@@ -412,16 +412,11 @@ pub struct TokenQuery {
 
 fn set_password_page(state: &AppState, ctx: &Ctx, uri: Option<&Uri>, token: String, login: &str, privileged: bool, error: Option<String>, status: StatusCode) -> Response {
     let t = ctx.lang.texts();
-    let p = state.app.passwords;
-    let extra = if privileged { p.privileged_extra } else { 0 };
     let page = SetPasswordPage {
         c: Chrome::new(ctx.lang, uri, None),
         token,
         intro: t.set_password_intro.replace("{login}", login),
-        rules: t
-            .set_password_rules
-            .replace("{four}", &(p.min_length_four_classes + extra).to_string())
-            .replace("{three}", &(p.min_length_three_classes + extra).to_string()),
+        rules: password_rules(state, t, privileged),
         error,
     };
     render(&page, status)
@@ -473,4 +468,102 @@ pub async fn set_password_submit(State(state): State<AppState>, ctx: Ctx, form: 
         }
         Err(e) => refuse(WebError::Core(e)),
     }
+}
+
+// --- change my password ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "change_password.html")]
+struct ChangePasswordPage {
+    c: Chrome,
+    csrf: String,
+    rules: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+fn password_rules(state: &AppState, t: &Texts, privileged: bool) -> String {
+    let p = state.app.passwords;
+    let extra = if privileged { p.privileged_extra } else { 0 };
+    t.set_password_rules
+        .replace("{four}", &(p.min_length_four_classes + extra).to_string())
+        .replace("{three}", &(p.min_length_three_classes + extra).to_string())
+}
+
+fn change_password_page(state: &AppState, ctx: &Ctx, actor: &Actor, error: Option<String>, notice: Option<String>, status: StatusCode) -> Response {
+    let t = ctx.lang.texts();
+    let page = ChangePasswordPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        rules: password_rules(state, t, actor.account.is_privileged()),
+        error,
+        notice,
+    };
+    render(&page, status)
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+/// GET /password
+pub async fn change_password_form(State(state): State<AppState>, ctx: Ctx, q: Result<Query<DoneQuery>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let t = ctx.lang.texts();
+    let done = q.map(|Query(q)| q.done.is_some()).unwrap_or(false);
+    let notice = if done {
+        Some(t.change_password_done.to_string())
+    } else if actor.account.must_change_password {
+        Some(t.change_password_required.to_string())
+    } else {
+        None
+    };
+    change_password_page(&state, &ctx, actor, None, notice, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// POST /password
+pub async fn change_password_submit(State(state): State<AppState>, ctx: Ctx, form: Result<Form<ChangePasswordForm>, FormRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Form(form) = match form {
+        Ok(f) => f,
+        Err(r) => return error_page(ctx.lang, &rejection_error(r.status()), Some(actor)),
+    };
+    if !token::same_secret(&actor.session.csrf_token, &form.csrf) {
+        return error_page(ctx.lang, &WebError::Csrf, Some(actor));
+    }
+    let t = ctx.lang.texts();
+    if form.password != form.confirm {
+        let err = WebError::PasswordMismatch;
+        return change_password_page(&state, &ctx, actor, Some(err.message(t)), None, err.status());
+    }
+    let mut resp = match state.app.change_password(actor, &form.current, &form.password, &ctx.client).await {
+        Ok(()) => Redirect::to("/password?done=1").into_response(),
+        Err(Error::InvalidCredentials) => {
+            change_password_page(&state, &ctx, actor, Some(t.err_wrong_current_password.into()), None, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => {
+            let err = WebError::Core(e);
+            return change_password_page(&state, &ctx, actor, Some(err.message(t)), None, err.status());
+        }
+    };
+    resp.extensions_mut().insert(Traced);
+    resp
 }

@@ -451,3 +451,55 @@ async fn health_readiness_and_metrics() {
     t.state.app.store.close().await;
     assert_eq!(t.get("/readyz", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn change_my_password_ends_my_other_sessions() {
+    let t = setup(Backend::Sqlite).await;
+    let a = t.sign_in("mons.agent").await;
+    let b = t.sign_in("mons.agent").await;
+    let html = body(t.get("/password", Some(&a)).await).await;
+    assert!(html.contains("Mot de passe actuel"));
+    let csrf = hidden(&html, "csrf");
+    const NEW: &str = "Coquelicot-Rouge-17";
+    let wrong = t.post_form("/password", Some(&a), &format!("csrf={csrf}&current=nope&password={NEW}&confirm={NEW}")).await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(wrong).await.contains("Le mot de passe actuel est incorrect."));
+    let forged = t.post_form("/password", Some(&a), &format!("csrf=x&current={PASSWORD}&password={NEW}&confirm={NEW}")).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let weak = t.post_form("/password", Some(&a), &format!("csrf={csrf}&current={PASSWORD}&password=abc&confirm=abc")).await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let ok = t.post_form("/password", Some(&a), &format!("csrf={csrf}&current={PASSWORD}&password={NEW}&confirm={NEW}")).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(t.get("/", Some(&a)).await.status(), StatusCode::OK, "this session goes on");
+    assert_eq!(location(&t.get("/", Some(&b)).await), "/login", "the other one is closed");
+    let r = t.post_json("/api/v1/session", &format!("{{\"login\":\"mons.agent\",\"password\":\"{NEW}\"}}"), "fr").await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = t.post_json("/api/v1/session", &format!("{{\"login\":\"mons.agent\",\"password\":\"{PASSWORD}\"}}"), "fr").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_forced_password_change_comes_before_anything_else() {
+    let t = setup(Backend::Sqlite).await;
+    let hash = t.state.app.hasher.hash(PASSWORD).await.unwrap();
+    let mut tx = t.state.app.store.begin().await.unwrap();
+    let acc = tx.account_by_login("mons.deputy").await.unwrap().unwrap();
+    tx.set_password(acc.id, &hash, true, t.state.app.now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let s = t.sign_in("mons.deputy").await;
+    let home = t.get("/", Some(&s)).await;
+    assert_eq!(home.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&home), "/password");
+    let req = Request::get("/api/v1/other").header(header::COOKIE, &s).body(Body::empty()).unwrap();
+    let resp = t.send(req).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    assert!(body(resp).await.contains("password_change_required"));
+    let html = body(t.get("/password", Some(&s)).await).await;
+    assert!(html.contains("Vous devez choisir un nouveau mot de passe"));
+    let csrf = hidden(&html, "csrf");
+    const NEW: &str = "Coquelicot-Rouge-17-Lys";
+    let ok = t.post_form("/password", Some(&s), &format!("csrf={csrf}&current={PASSWORD}&password={NEW}&confirm={NEW}")).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    // The flag is read at each request from the database: the next one goes through.
+    assert_eq!(t.get("/", Some(&s)).await.status(), StatusCode::OK);
+}
