@@ -46,8 +46,12 @@ pub(crate) fn page_lang(req: &Request) -> Lang {
 
 /// Whether an unsafe request comes from another site.
 fn cross_site(req: &Request, state: &AppState) -> bool {
-    if header_str(req, HeaderName::from_static("sec-fetch-site")) == "cross-site" {
-        return true;
+    // Browsers that send Fetch Metadata say where the request comes from; trust that
+    // first (a form posted under `Referrer-Policy: no-referrer` carries `Origin: null`).
+    match header_str(req, HeaderName::from_static("sec-fetch-site")) {
+        "same-origin" | "none" => return false,
+        "cross-site" | "same-site" => return true,
+        _ => {}
     }
     let origin = header_str(req, header::ORIGIN);
     if origin.is_empty() {
@@ -80,7 +84,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
     if !path.starts_with("/static/") {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -237,6 +237,34 @@ async fn forms_without_their_token_or_from_another_site_are_refused() {
         .body(Body::from(format!("{{\"login\":\"mons.admin\",\"password\":\"{PASSWORD}\"}}")))
         .unwrap();
     assert_eq!(t.send(req).await.status(), StatusCode::FORBIDDEN);
+    // A sibling site is not this site either.
+    let req = Request::post("/logout")
+        .header(header::USER_AGENT, CHROME)
+        .header("sec-fetch-site", "same-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(t.send(req).await.status(), StatusCode::FORBIDDEN);
+    // `Origin: null` with no Fetch Metadata cannot be vouched for.
+    let req = Request::post("/api/v1/session")
+        .header(header::ORIGIN, "null")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!("{{\"login\":\"mons.admin\",\"password\":\"{PASSWORD}\"}}")))
+        .unwrap();
+    assert_eq!(t.send(req).await.status(), StatusCode::FORBIDDEN);
+    // What Chromium sends for a same-site form: `Origin: null` and `Sec-Fetch-Site:
+    // same-origin`. It must pass (found by the browser test).
+    let page = t.get("/login", None).await;
+    let csrf_cookie = set_cookie(&page, "habilis_csrf").unwrap();
+    let csrf = hidden(&body(page).await, "csrf");
+    let req = Request::post("/login")
+        .header(header::USER_AGENT, CHROME)
+        .header(header::ORIGIN, "null")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::COOKIE, &csrf_cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf={csrf}&login=mons.admin&password={PASSWORD}")))
+        .unwrap();
+    assert_eq!(t.send(req).await.status(), StatusCode::SEE_OTHER);
     // Same origin passes.
     let req = Request::post("/api/v1/session")
         .header(header::HOST, "127.0.0.1:8080")
