@@ -27,6 +27,21 @@ pub enum Refusal {
     NotDemoData,
 }
 
+/// A business rule that refused an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// A partner has at most one principal administrator and one deputy (R14).
+    AdministratorSlotTaken,
+    /// A service contract must be under a convention of the same partner.
+    ConventionOfAnotherPartner,
+    /// The service is not open for the partner; the list says what is missing (R2).
+    ServiceClosed(Vec<crate::caisse::Missing>),
+    /// A role quota cannot exceed the service quota.
+    RoleQuotaAboveServiceQuota,
+    /// The role does not belong to the service.
+    RoleOfAnotherService,
+}
+
 /// Everything a domain service can refuse or fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -54,6 +69,13 @@ pub enum Error {
     /// The actor is signed in but may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// No such record in the actor's reach (records of other organisations are "not found"
+    /// too, so that nothing tells whether they exist).
+    #[error("not found")]
+    NotFound,
+    /// A business rule refused the action; the variant says which.
+    #[error("rule: {0:?}")]
+    Rule(Rule),
     /// The one-time link is unknown, used or expired.
     #[error("invalid or expired link")]
     LinkInvalid,

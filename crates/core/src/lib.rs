@@ -8,9 +8,11 @@
 pub mod audit;
 pub mod auth;
 pub mod browser;
+pub mod caisse;
 pub mod clock;
 pub mod error;
 pub mod model;
+pub mod onboarding;
 pub mod password;
 pub mod setup;
 pub mod store;
@@ -18,4 +20,4 @@ pub mod token;
 pub mod trace;
 pub mod values;
 
-pub use error::{Error, Refusal, StoreError};
+pub use error::{Error, Refusal, Rule, StoreError};

@@ -86,6 +86,7 @@ pub struct Organisation {
     pub parent_id: Option<OrganisationId>,
     pub siret: Option<String>,
     pub city: Option<String>,
+    pub address: Option<String>,
 }
 
 /// A role a person holds in their organisation. Caisse roles and partner roles never mix:
@@ -304,4 +305,22 @@ pub struct Contact {
     pub title: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
+}
+
+/// A notification waiting in (or delivered from) the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    /// The organisation the message is about (for who may read it).
+    pub organisation_id: Option<OrganisationId>,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    /// pending, sent or failed.
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: OffsetDateTime,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
 }

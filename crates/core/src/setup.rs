@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use crate::auth::App;
+use crate::caisse::{Convention, ManagementMode, ServiceContract, Subscription};
 use crate::error::{Error, Refusal, Result};
 use crate::model::{
     Account, AccountId, AccountStatus, Contact, LinkPurpose, Organisation, OrganisationId, OrganisationKind, Role,
@@ -81,6 +82,7 @@ impl<S: Store> App<S> {
                     parent_id: None,
                     siret: None,
                     city: None,
+                    address: None,
                 };
                 tx.insert_organisation(&o).await?;
                 o
@@ -202,6 +204,38 @@ impl<S: Store> App<S> {
             })
             .await?;
         }
+        // The contract's example: convention, service contract in delegated mode, and the
+        // CDAP subscription, all signed on 2017-05-11 (formalities reference fictional).
+        let signed = time::macros::date!(2017 - 05 - 11);
+        let convention = Convention {
+            id: Uuid::now_v7(),
+            partner_id: mons.id,
+            number: "2017-21590410300011".into(),
+            signed_on: signed,
+            signatories: "Le directeur de la Caf du Nord ; le maire de Mons-en-Barœul".into(),
+        };
+        tx.insert_convention(&convention).await?;
+        tx.insert_contract(&ServiceContract {
+            id: Uuid::now_v7(),
+            convention_id: convention.id,
+            partner_id: mons.id,
+            mode: ManagementMode::Delegated,
+            signed_on: signed,
+            signatories: "Le directeur de la Caf du Nord ; le maire de Mons-en-Barœul".into(),
+        })
+        .await?;
+        tx.save_subscription(&Subscription {
+            id: Uuid::now_v7(),
+            partner_id: mons.id,
+            service_id: cdap.id,
+            signed_on: Some(signed),
+            formalities_reference: Some("Registre des traitements n° 2017-014".into()),
+            formalities_on: Some(time::macros::date!(2017 - 04 - 28)),
+            available_from: Some(signed),
+            max_holders: Some(10),
+            role_quotas: Vec::new(),
+        })
+        .await?;
         let contacts = [
             (mons.id, "administrator", "Claire Martin", "Responsable du service petite enfance et scolaire"),
             (mons.id, "deputy", "Hugo Lefebvre", "Responsable du service accueil"),
@@ -239,5 +273,6 @@ fn org(
         parent_id: parent,
         siret: siret.map(str::to_string),
         city: city.map(str::to_string),
+        address: None,
     }
 }

@@ -11,9 +11,10 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::error::StoreError;
+use crate::caisse::{Amendment, Convention, ServiceContract, Subscription};
 use crate::model::{
-    Account, AccountId, Contact, LoginThrottle, Organisation, OrganisationId, PasswordLink,
-    Service, ServiceRole, Session, SessionId,
+    Account, AccountId, AccountStatus, Contact, LoginThrottle, Organisation, OrganisationId, OutboxMessage,
+    PasswordLink, Service, ServiceId, ServiceRole, Session, SessionId,
 };
 use crate::trace::{TraceEntry, TraceRecord};
 
@@ -101,7 +102,7 @@ pub trait Transaction: Send + Sized {
     /// A service by code.
     fn service_by_code(&mut self, code: &str) -> impl Future<Output = StoreResult<Option<Service>>> + Send;
     /// The roles of a service, by code.
-    fn service_roles(&mut self, service: crate::model::ServiceId) -> impl Future<Output = StoreResult<Vec<ServiceRole>>> + Send;
+    fn service_roles(&mut self, service: ServiceId) -> impl Future<Output = StoreResult<Vec<ServiceRole>>> + Send;
 
     // --- sign-in throttling -------------------------------------------------------------
     /// Lock (creating it if needed) the throttle row of a login until the transaction ends,
@@ -147,6 +148,46 @@ pub trait Transaction: Send + Sized {
     fn password_link_by_token_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<PasswordLink>>> + Send;
     /// Mark a link used, if it was not; returns whether this call used it.
     fn use_password_link(&mut self, id: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    // --- caisse side --------------------------------------------------------------------
+    /// Replace an organisation's name, SIRET, address and city.
+    fn update_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The partners of a caisse, by name.
+    fn partners_of(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// The accounts (with roles) of an organisation, by name.
+    fn accounts_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
+    /// Set an account's phone number.
+    fn set_phone(&mut self, id: AccountId, phone: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Change an account's status.
+    fn set_account_status(&mut self, id: AccountId, status: AccountStatus) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a convention.
+    fn insert_convention(&mut self, c: &Convention) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A partner's conventions, oldest first.
+    fn conventions(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Convention>>> + Send;
+    /// Record a service contract.
+    fn insert_contract(&mut self, c: &ServiceContract) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A partner's service contracts, oldest first.
+    fn contracts(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<ServiceContract>>> + Send;
+    /// Record an amendment.
+    fn insert_amendment(&mut self, a: &Amendment) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A partner's amendments, oldest first.
+    fn amendments(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Amendment>>> + Send;
+    /// A service by id.
+    fn service(&mut self, id: ServiceId) -> impl Future<Output = StoreResult<Option<Service>>> + Send;
+    /// The whole catalogue, by code.
+    fn services(&mut self) -> impl Future<Output = StoreResult<Vec<Service>>> + Send;
+    /// Record a subscription or replace the one of the same partner and service (with its
+    /// role quotas).
+    fn save_subscription(&mut self, s: &Subscription) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A partner's subscriptions.
+    fn subscriptions(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
+    /// A partner's subscription to one service.
+    fn subscription(&mut self, partner: OrganisationId, service: ServiceId) -> impl Future<Output = StoreResult<Option<Subscription>>> + Send;
+    /// Queue a message in the outbox.
+    fn insert_outbox(&mut self, m: &OutboxMessage) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The newest messages of the outbox, for organisations under `caisse` (its own and
+    /// its partners'), newest first.
+    fn outbox_of(&mut self, caisse: OrganisationId, limit: i64) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
 
     // --- traces -------------------------------------------------------------------------
     /// Append an entry to its organisation's chain, sealed with the store's trace key.

@@ -19,6 +19,16 @@ pub enum ValueError {
     SiretLength,
     /// The SIRET's Luhn checksum does not hold.
     SiretChecksum,
+    /// A convention number is `YYYY-` followed by the 14 digits of the SIRET.
+    ConventionFormat,
+    /// The convention number's SIRET is not the partner's.
+    ConventionSiretMismatch,
+    /// Not a date (expected YYYY-MM-DD).
+    BadDate,
+    /// A date before another that it must follow (e.g. effect before signature).
+    DateOrder,
+    /// A number out of range.
+    OutOfRange,
 }
 
 impl fmt::Display for ValueError {
@@ -203,5 +213,84 @@ mod tests {
         assert_eq!(Email::parse("claire"), Err(ValueError::BadFormat));
         assert_eq!(Email::parse("a@b"), Err(ValueError::BadFormat));
         assert_eq!(Email::parse("a b@c.fr"), Err(ValueError::BadFormat));
+    }
+}
+
+/// A convention number: the year, a dash, and the partner's SIRET (`2017-21590410300011`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConventionNumber(String);
+
+impl ConventionNumber {
+    /// Parse a number and check that it names this partner's SIRET.
+    pub fn parse(raw: &str, partner_siret: &str) -> Result<Self, ValueError> {
+        let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if s.is_empty() {
+            return Err(ValueError::Empty);
+        }
+        let Some((year, siret)) = s.split_once('-') else {
+            return Err(ValueError::ConventionFormat);
+        };
+        let year_ok = year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()) && year >= "1990";
+        if !year_ok || Siret::parse(siret).is_err() {
+            return Err(ValueError::ConventionFormat);
+        }
+        if siret != partner_siret {
+            return Err(ValueError::ConventionSiretMismatch);
+        }
+        Ok(ConventionNumber(s))
+    }
+    /// The number.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Parse a calendar date typed as `YYYY-MM-DD` (the format of HTML date inputs).
+pub fn parse_date(raw: &str) -> Result<time::Date, ValueError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(ValueError::Empty);
+    }
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ValueError::BadDate)
+}
+
+/// Parse an optional free text: trimmed, `None` when empty, at most `max` characters.
+pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, ValueError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.chars().count() > max {
+        return Err(ValueError::TooLong(max));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(ValueError::BadCharacters);
+    }
+    Ok(Some(s.to_string()))
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    #[test]
+    fn convention_numbers_name_the_partner() {
+        assert!(ConventionNumber::parse("2017-21590410300011", "21590410300011").is_ok());
+        assert_eq!(
+            ConventionNumber::parse("2017-21590410300011", "73282932000074"),
+            Err(ValueError::ConventionSiretMismatch)
+        );
+        assert_eq!(ConventionNumber::parse("17-21590410300011", "21590410300011"), Err(ValueError::ConventionFormat));
+        assert_eq!(ConventionNumber::parse("2017-21590410300012", "21590410300011"), Err(ValueError::ConventionFormat));
+        assert_eq!(ConventionNumber::parse("2017", "21590410300011"), Err(ValueError::ConventionFormat));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(parse_date("2017-05-11").map(|d| d.to_string()), Ok("2017-05-11".into()));
+        assert_eq!(parse_date("11/05/2017"), Err(ValueError::BadDate));
+        assert_eq!(parse_date("2017-02-30"), Err(ValueError::BadDate));
+        assert_eq!(optional_text("  ", 10), Ok(None));
+        assert_eq!(optional_text("abcdefghijk", 10), Err(ValueError::TooLong(10)));
     }
 }

@@ -6,6 +6,8 @@ use habilis_core::model::{
     Account, AccountId, AccountStatus, Contact, LinkPurpose, Organisation, OrganisationId, OrganisationKind,
     PasswordLink, Role, Service, ServiceId, ServiceRole, ServiceRoleId, Session, SessionId,
 };
+use habilis_core::caisse::{Amendment, Convention, ManagementMode, ServiceContract, Subscription};
+use habilis_core::model::OutboxMessage;
 use habilis_core::store::StoreResult;
 use habilis_core::trace::{Outcome, TraceEntry, TraceRecord};
 use uuid::Uuid;
@@ -22,6 +24,7 @@ pub(crate) struct OrganisationRow {
     parent_id: Option<Uuid>,
     siret: Option<String>,
     city: Option<String>,
+    address: Option<String>,
 }
 
 impl OrganisationRow {
@@ -33,6 +36,7 @@ impl OrganisationRow {
             parent_id: self.parent_id.map(OrganisationId),
             siret: self.siret,
             city: self.city,
+            address: self.address,
         })
     }
 }
@@ -244,5 +248,150 @@ impl TraceRow {
             prev_seal: self.prev_seal,
             seal: self.seal,
         })
+    }
+}
+
+fn date(s: &str) -> StoreResult<time::Date> {
+    habilis_core::values::parse_date(s).map_err(|_| corrupt("date", s))
+}
+
+fn opt_date(s: Option<String>) -> StoreResult<Option<time::Date>> {
+    s.as_deref().map(date).transpose()
+}
+
+fn mode(s: &str) -> StoreResult<ManagementMode> {
+    ManagementMode::parse(s).ok_or_else(|| corrupt("mode", s))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConventionRow {
+    id: Uuid,
+    partner_id: Uuid,
+    number: String,
+    signed_on: String,
+    signatories: String,
+}
+
+impl ConventionRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Convention> {
+        Ok(Convention {
+            id: self.id,
+            partner_id: OrganisationId(self.partner_id),
+            number: self.number,
+            signed_on: date(&self.signed_on)?,
+            signatories: self.signatories,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContractRow {
+    id: Uuid,
+    convention_id: Uuid,
+    partner_id: Uuid,
+    mode: String,
+    signed_on: String,
+    signatories: String,
+}
+
+impl ContractRow {
+    pub(crate) fn into_domain(self) -> StoreResult<ServiceContract> {
+        Ok(ServiceContract {
+            id: self.id,
+            convention_id: self.convention_id,
+            partner_id: OrganisationId(self.partner_id),
+            mode: mode(&self.mode)?,
+            signed_on: date(&self.signed_on)?,
+            signatories: self.signatories,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AmendmentRow {
+    id: Uuid,
+    contract_id: Uuid,
+    partner_id: Uuid,
+    mode: String,
+    signed_on: String,
+    effective_on: String,
+    reason: String,
+}
+
+impl AmendmentRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Amendment> {
+        Ok(Amendment {
+            id: self.id,
+            contract_id: self.contract_id,
+            partner_id: OrganisationId(self.partner_id),
+            mode: mode(&self.mode)?,
+            signed_on: date(&self.signed_on)?,
+            effective_on: date(&self.effective_on)?,
+            reason: self.reason,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriptionRow {
+    id: Uuid,
+    partner_id: Uuid,
+    service_id: Uuid,
+    signed_on: Option<String>,
+    formalities_reference: Option<String>,
+    formalities_on: Option<String>,
+    available_from: Option<String>,
+    max_holders: Option<i64>,
+}
+
+impl SubscriptionRow {
+    pub(crate) fn id(&self) -> Uuid {
+        self.id
+    }
+    pub(crate) fn into_domain(self, quotas: Vec<(Uuid, i64)>) -> StoreResult<Subscription> {
+        Ok(Subscription {
+            id: self.id,
+            partner_id: OrganisationId(self.partner_id),
+            service_id: ServiceId(self.service_id),
+            signed_on: opt_date(self.signed_on)?,
+            formalities_reference: self.formalities_reference,
+            formalities_on: opt_date(self.formalities_on)?,
+            available_from: opt_date(self.available_from)?,
+            max_holders: self.max_holders,
+            role_quotas: quotas.into_iter().map(|(r, n)| (ServiceRoleId(r), n)).collect(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OutboxRow {
+    id: Uuid,
+    organisation_id: Option<Uuid>,
+    to_address: String,
+    subject: String,
+    body: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
+}
+
+impl OutboxRow {
+    pub(crate) fn into_domain(self) -> OutboxMessage {
+        OutboxMessage {
+            id: self.id,
+            organisation_id: self.organisation_id.map(OrganisationId),
+            to_address: self.to_address,
+            subject: self.subject,
+            body: self.body,
+            status: self.status,
+            attempts: self.attempts,
+            next_attempt_at: from_micros(self.next_attempt_at),
+            last_error: self.last_error,
+            created_at: from_micros(self.created_at),
+            sent_at: self.sent_at.map(from_micros),
+        }
     }
 }

@@ -13,7 +13,12 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::map_err;
-use crate::rows::{AccountRow, ContactRow, LinkRow, OrganisationRow, ServiceRoleRow, ServiceRow, SessionRow, TraceRow};
+use crate::rows::{
+    AccountRow, AmendmentRow, ContactRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
+    ServiceRow, SessionRow, SubscriptionRow, TraceRow,
+};
+use habilis_core::caisse::{Amendment, Convention, ServiceContract, Subscription};
+use habilis_core::model::{AccountStatus, OutboxMessage};
 
 /// An open transaction on either backend.
 pub struct Tx {
@@ -60,6 +65,15 @@ impl Tx {
     }
 }
 
+impl Tx {
+    async fn with_quotas(&mut self, row: SubscriptionRow) -> StoreResult<Subscription> {
+        const Q: &str = "SELECT service_role_id, max_holders FROM role_quotas WHERE subscription_id = $1";
+        let id = row.id();
+        let quotas: Vec<(Uuid, i64)> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_all(&mut *c).await).map_err(map_err)?;
+        row.into_domain(quotas)
+    }
+}
+
 impl Transaction for Tx {
     async fn commit(self) -> StoreResult<()> {
         match self.inner {
@@ -95,26 +109,26 @@ impl Transaction for Tx {
     }
 
     async fn insert_organisation(&mut self, o: &Organisation) -> StoreResult<()> {
-        const Q: &str = "INSERT INTO organisations (id, kind, name, parent_id, siret, city, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        const Q: &str = "INSERT INTO organisations (id, kind, name, parent_id, siret, city, created_at, address) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         let now = to_micros(OffsetDateTime::now_utc());
         run!(self, c => sqlx::query(Q)
             .bind(o.id.0).bind(o.kind.as_str()).bind(&o.name).bind(o.parent_id.map(|p| p.0))
-            .bind(&o.siret).bind(&o.city).bind(now)
+            .bind(&o.siret).bind(&o.city).bind(now).bind(&o.address)
             .execute(&mut *c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(())
     }
 
     async fn organisation(&mut self, id: OrganisationId) -> StoreResult<Option<Organisation>> {
-        const Q: &str = "SELECT id, kind, name, parent_id, siret, city FROM organisations WHERE id = $1";
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations WHERE id = $1";
         let row: Option<OrganisationRow> =
             run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(OrganisationRow::into_domain).transpose()
     }
 
     async fn organisation_by_name(&mut self, name: &str) -> StoreResult<Option<Organisation>> {
-        const Q: &str = "SELECT id, kind, name, parent_id, siret, city FROM organisations WHERE name = $1";
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations WHERE name = $1";
         let row: Option<OrganisationRow> =
             run!(self, c => sqlx::query_as(Q).bind(name).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(OrganisationRow::into_domain).transpose()
@@ -315,6 +329,167 @@ impl Transaction for Tx {
         const Q: &str = "UPDATE password_links SET used_at = $2 WHERE id = $1 AND used_at IS NULL";
         let r = run!(self, c => sqlx::query(Q).bind(id).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(r == 1)
+    }
+
+    async fn update_organisation(&mut self, o: &Organisation) -> StoreResult<()> {
+        const Q: &str = "UPDATE organisations SET name = $2, siret = $3, address = $4, city = $5 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(o.id.0).bind(&o.name).bind(&o.siret).bind(&o.address).bind(&o.city)
+            .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn partners_of(&mut self, caisse: OrganisationId) -> StoreResult<Vec<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations \
+                         WHERE parent_id = $1 AND kind = 'partner' ORDER BY name";
+        let rows: Vec<OrganisationRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(OrganisationRow::into_domain).collect()
+    }
+
+    async fn accounts_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Account>> {
+        const Q: &str = "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, last_login_at, created_at FROM accounts WHERE organisation_id = $1 ORDER BY display_name";
+        let rows: Vec<AccountRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(a) = self.with_roles(Some(row)).await? {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn set_phone(&mut self, id: AccountId, phone: &str) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET phone = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(phone).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn set_account_status(&mut self, id: AccountId, status: AccountStatus) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET status = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(status.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_convention(&mut self, x: &Convention) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO conventions (id, partner_id, number, signed_on, signatories, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)";
+        let now = to_micros(OffsetDateTime::now_utc());
+        run!(self, c => sqlx::query(Q).bind(x.id).bind(x.partner_id.0).bind(&x.number).bind(x.signed_on.to_string())
+            .bind(&x.signatories).bind(now).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn conventions(&mut self, partner: OrganisationId) -> StoreResult<Vec<Convention>> {
+        const Q: &str = "SELECT id, partner_id, number, signed_on, signatories FROM conventions \
+                         WHERE partner_id = $1 ORDER BY signed_on, created_at";
+        let rows: Vec<ConventionRow> = run!(self, c => sqlx::query_as(Q).bind(partner.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(ConventionRow::into_domain).collect()
+    }
+
+    async fn insert_contract(&mut self, x: &ServiceContract) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO service_contracts (id, convention_id, partner_id, mode, signed_on, signatories, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let now = to_micros(OffsetDateTime::now_utc());
+        run!(self, c => sqlx::query(Q).bind(x.id).bind(x.convention_id).bind(x.partner_id.0).bind(x.mode.as_str())
+            .bind(x.signed_on.to_string()).bind(&x.signatories).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn contracts(&mut self, partner: OrganisationId) -> StoreResult<Vec<ServiceContract>> {
+        const Q: &str = "SELECT id, convention_id, partner_id, mode, signed_on, signatories FROM service_contracts \
+                         WHERE partner_id = $1 ORDER BY signed_on, created_at";
+        let rows: Vec<ContractRow> = run!(self, c => sqlx::query_as(Q).bind(partner.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(ContractRow::into_domain).collect()
+    }
+
+    async fn insert_amendment(&mut self, x: &Amendment) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO amendments (id, contract_id, partner_id, mode, signed_on, effective_on, reason, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let now = to_micros(OffsetDateTime::now_utc());
+        run!(self, c => sqlx::query(Q).bind(x.id).bind(x.contract_id).bind(x.partner_id.0).bind(x.mode.as_str())
+            .bind(x.signed_on.to_string()).bind(x.effective_on.to_string()).bind(&x.reason).bind(now)
+            .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn amendments(&mut self, partner: OrganisationId) -> StoreResult<Vec<Amendment>> {
+        const Q: &str = "SELECT id, contract_id, partner_id, mode, signed_on, effective_on, reason FROM amendments \
+                         WHERE partner_id = $1 ORDER BY effective_on, created_at";
+        let rows: Vec<AmendmentRow> = run!(self, c => sqlx::query_as(Q).bind(partner.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(AmendmentRow::into_domain).collect()
+    }
+
+    async fn service(&mut self, id: ServiceId) -> StoreResult<Option<Service>> {
+        const Q: &str = "SELECT id, code, label, description FROM services WHERE id = $1";
+        let row: Option<ServiceRow> = run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(ServiceRow::into_domain))
+    }
+
+    async fn services(&mut self) -> StoreResult<Vec<Service>> {
+        const Q: &str = "SELECT id, code, label, description FROM services ORDER BY code";
+        let rows: Vec<ServiceRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(ServiceRow::into_domain).collect())
+    }
+
+    async fn save_subscription(&mut self, x: &Subscription) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO subscriptions (id, partner_id, service_id, signed_on, formalities_reference, \
+                         formalities_on, available_from, max_holders, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (partner_id, service_id) DO UPDATE SET signed_on = excluded.signed_on, \
+                         formalities_reference = excluded.formalities_reference, formalities_on = excluded.formalities_on, \
+                         available_from = excluded.available_from, max_holders = excluded.max_holders";
+        const CLEAR: &str = "DELETE FROM role_quotas WHERE subscription_id = $1";
+        const QUOTA: &str = "INSERT INTO role_quotas (subscription_id, service_role_id, max_holders) VALUES ($1, $2, $3)";
+        let now = to_micros(OffsetDateTime::now_utc());
+        let d = |x: Option<time::Date>| x.map(|d| d.to_string());
+        run!(self, c => sqlx::query(Q).bind(x.id).bind(x.partner_id.0).bind(x.service_id.0).bind(d(x.signed_on))
+            .bind(&x.formalities_reference).bind(d(x.formalities_on)).bind(d(x.available_from)).bind(x.max_holders).bind(now)
+            .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        run!(self, c => sqlx::query(CLEAR).bind(x.id).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        for (role, max) in &x.role_quotas {
+            run!(self, c => sqlx::query(QUOTA).bind(x.id).bind(role.0).bind(*max).execute(&mut *c).await.map(|r| r.rows_affected()))
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn subscriptions(&mut self, partner: OrganisationId) -> StoreResult<Vec<Subscription>> {
+        const Q: &str = "SELECT id, partner_id, service_id, signed_on, formalities_reference, formalities_on, \
+                         available_from, max_holders FROM subscriptions WHERE partner_id = $1 ORDER BY created_at";
+        let rows: Vec<SubscriptionRow> = run!(self, c => sqlx::query_as(Q).bind(partner.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.with_quotas(row).await?);
+        }
+        Ok(out)
+    }
+
+    async fn subscription(&mut self, partner: OrganisationId, service: ServiceId) -> StoreResult<Option<Subscription>> {
+        const Q: &str = "SELECT id, partner_id, service_id, signed_on, formalities_reference, formalities_on, \
+                         available_from, max_holders FROM subscriptions WHERE partner_id = $1 AND service_id = $2";
+        let row: Option<SubscriptionRow> =
+            run!(self, c => sqlx::query_as(Q).bind(partner.0).bind(service.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        match row {
+            Some(r) => Ok(Some(self.with_quotas(r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert_outbox(&mut self, m: &OutboxMessage) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO outbox (id, organisation_id, to_address, subject, body, status, attempts, \
+                         next_attempt_at, last_error, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        run!(self, c => sqlx::query(Q).bind(m.id).bind(m.organisation_id.map(|o| o.0)).bind(&m.to_address).bind(&m.subject)
+            .bind(&m.body).bind(&m.status).bind(m.attempts).bind(to_micros(m.next_attempt_at)).bind(&m.last_error)
+            .bind(to_micros(m.created_at)).bind(m.sent_at.map(to_micros))
+            .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn outbox_of(&mut self, caisse: OrganisationId, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+        const Q: &str = "SELECT o.* FROM outbox o LEFT JOIN organisations g ON g.id = o.organisation_id \
+                         WHERE o.organisation_id = $1 OR g.parent_id = $1 ORDER BY o.created_at DESC LIMIT $2";
+        let rows: Vec<OutboxRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).bind(limit).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
     }
 
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {

@@ -2,7 +2,8 @@
 //! of every domain error is chosen here, by an exhaustive match.
 
 use axum::http::StatusCode;
-use habilis_core::{Error, Refusal};
+use habilis_core::caisse::Missing;
+use habilis_core::{Error, Refusal, Rule};
 use habilis_core::password::PasswordProblem;
 use habilis_core::values::ValueError;
 
@@ -53,6 +54,8 @@ impl WebError {
                 Error::AccountDisabled | Error::Forbidden => StatusCode::FORBIDDEN,
                 Error::LinkInvalid => StatusCode::GONE,
                 Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
+                Error::NotFound => StatusCode::NOT_FOUND,
+                Error::Rule(_) => StatusCode::CONFLICT,
             },
             WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
@@ -80,6 +83,14 @@ impl WebError {
                 Error::LinkInvalid => "link_invalid",
                 Error::Refused(_) => "refused",
                 Error::Taken(_) => "taken",
+                Error::NotFound => "not_found",
+                Error::Rule(r) => match r {
+                    Rule::AdministratorSlotTaken => "administrator_slot_taken",
+                    Rule::ConventionOfAnotherPartner => "convention_of_another_partner",
+                    Rule::ServiceClosed(_) => "service_closed",
+                    Rule::RoleQuotaAboveServiceQuota => "role_quota_above_service_quota",
+                    Rule::RoleOfAnotherService => "role_of_another_service",
+                },
             },
             WebError::Csrf => "csrf",
             WebError::NotFound => "not_found",
@@ -119,6 +130,16 @@ impl WebError {
                 Error::Refused(Refusal::AlreadyInitialised) => t.err_already_initialised.into(),
                 Error::Refused(Refusal::NotDemoData) => t.err_not_demo_data.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
+                Error::NotFound => t.err_not_found_record.into(),
+                Error::Rule(r) => match r {
+                    Rule::AdministratorSlotTaken => t.err_slot_taken.into(),
+                    Rule::ConventionOfAnotherPartner => t.err_convention_other_partner.into(),
+                    Rule::ServiceClosed(missing) => t
+                        .err_service_closed
+                        .replace("{missing}", &missing.iter().map(|m| missing_text(t, m)).collect::<Vec<_>>().join(" ; ")),
+                    Rule::RoleQuotaAboveServiceQuota => t.err_role_quota_above.into(),
+                    Rule::RoleOfAnotherService => t.err_role_other_service.into(),
+                },
             },
             WebError::Csrf => t.err_csrf.into(),
             WebError::NotFound => t.err_not_found.into(),
@@ -150,6 +171,11 @@ fn value_message(t: &Texts, field: &str, p: ValueError) -> String {
         ValueError::BadFormat => t.err_field_format.to_string(),
         ValueError::SiretLength => t.err_siret_length.to_string(),
         ValueError::SiretChecksum => t.err_siret_checksum.to_string(),
+        ValueError::ConventionFormat => t.err_convention_format.to_string(),
+        ValueError::ConventionSiretMismatch => t.err_convention_siret.to_string(),
+        ValueError::BadDate => t.err_field_date.to_string(),
+        ValueError::DateOrder => t.err_field_date_order.to_string(),
+        ValueError::OutOfRange => t.err_field_range.to_string(),
     };
     s.replace("{field}", field)
 }
@@ -165,4 +191,22 @@ pub fn password_message(t: &Texts, p: PasswordProblem) -> String {
         PasswordProblem::TooCommon => t.err_pw_common.into(),
         PasswordProblem::TooLong => t.err_pw_long.into(),
     }
+}
+
+/// One missing prerequisite of a service, in words.
+pub fn missing_text(t: &Texts, m: &Missing) -> String {
+    match m {
+        Missing::Convention => t.missing_convention.into(),
+        Missing::ServiceContract => t.missing_contract.into(),
+        Missing::Subscription => t.missing_subscription.into(),
+        Missing::SubscriptionSignature => t.missing_subscription_signature.into(),
+        Missing::DataProtectionFormalities => t.missing_formalities.into(),
+        Missing::AvailabilityDate => t.missing_availability.into(),
+        Missing::NotYetAvailable { from } => t.missing_not_yet.replace("{date}", &format_date(*from)),
+    }
+}
+
+/// 11/05/2017
+pub fn format_date(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }

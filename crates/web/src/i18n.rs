@@ -130,6 +130,27 @@ catalogue! {
     err_siret_length: "Le SIRET doit compter exactement 14 chiffres.", "A SIRET has exactly 14 digits.";
     err_siret_checksum: "Ce SIRET est invalide : la clé de contrôle (algorithme de Luhn) ne correspond pas.",
         "This SIRET is invalid: its check digit (Luhn algorithm) does not match.";
+    err_not_found_record: "Cet élément n'existe pas ou n'est pas accessible.", "This item does not exist or is out of your reach.";
+    err_slot_taken: "Ce siège est déjà occupé : un partenaire a un seul administrateur et un seul suppléant. Désactivez d'abord le titulaire actuel.",
+        "This seat is taken: a partner has one administrator and one deputy. Deactivate the current holder first.";
+    err_convention_other_partner: "Le contrat de service doit relever d'une convention de ce partenaire.",
+        "The service contract must come under a convention of this partner.";
+    err_service_closed: "Ce service n'est pas ouvert pour ce partenaire : {missing}.", "This service is not open for this partner: {missing}.";
+    err_role_quota_above: "Le quota d'un profil ne peut pas dépasser le quota du service.", "A role's quota cannot exceed the service's quota.";
+    err_role_other_service: "Ce profil n'appartient pas à ce service.", "This role does not belong to this service.";
+    err_convention_format: "Le numéro de convention s'écrit AAAA-SIRET, par exemple 2017-21590410300011.",
+        "A convention number reads YYYY-SIRET, for example 2017-21590410300011.";
+    err_convention_siret: "Le numéro de convention doit reprendre le SIRET de ce partenaire.", "The convention number must contain this partner's SIRET.";
+    err_field_date: "Le champ « {field} » doit être une date (AAAA-MM-JJ).", "The field “{field}” must be a date (YYYY-MM-DD).";
+    err_field_date_order: "La date du champ « {field} » ne peut pas précéder la date de signature.", "The date in “{field}” cannot come before the signature date.";
+    err_field_range: "Le champ « {field} » doit être un nombre entier positif.", "The field “{field}” must be a whole positive number.";
+    missing_convention: "aucune convention signée", "no signed convention";
+    missing_contract: "aucun contrat de service signé", "no signed service contract";
+    missing_subscription: "pas de bulletin d'adhésion", "no subscription";
+    missing_subscription_signature: "bulletin d'adhésion non signé", "subscription not signed";
+    missing_formalities: "formalités Informatique et Libertés non déclarées", "data-protection formalities not recorded";
+    missing_availability: "date de mise à disposition non fixée", "availability date not set";
+    missing_not_yet: "disponible seulement à partir du {date}", "available only from {date}";
     err_pw_short: "Le mot de passe est trop court : au moins {four} caractères avec minuscules, majuscules, chiffres et caractères spéciaux, ou {three} caractères avec trois de ces quatre types.",
         "The password is too short: at least {four} characters using lower case, upper case, digits and symbols, or {three} characters using three of these four kinds.";
     err_pw_classes: "Le mot de passe doit mélanger au moins trois types de caractères parmi : minuscules, majuscules, chiffres, caractères spéciaux.",

@@ -335,3 +335,5 @@ async fn concurrent_appends_keep_every_chain_whole() {
         assert!(report.records >= 64);
     }
 }
+
+mod caisse;

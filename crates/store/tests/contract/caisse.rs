@@ -1,0 +1,220 @@
+//! The caisse side on both backends: onboarding a partner, the opening gate, the two
+//! administrators, the outbox, and tenant isolation between caisses.
+
+use habilis_core::Error;
+use habilis_core::Rule;
+use habilis_core::auth::Actor;
+use habilis_core::caisse::{ManagementMode, Missing, PartnerInput};
+use habilis_core::model::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
+use habilis_core::onboarding::{AdministratorInput, Slot, SubscriptionInput};
+use habilis_core::store::{Store, Transaction};
+use habilis_core::values::ValueError;
+use habilis_store::testing::backends;
+
+use super::{Env, PASSWORD, client, env};
+
+async fn actor(e: &Env, login: &str) -> Actor {
+    e.app.login(login, PASSWORD, &client()).await.unwrap().actor
+}
+
+fn partner_input(siret: &str) -> PartnerInput {
+    PartnerInput { name: "CCAS de Lomme".into(), siret: siret.into(), address: "1 place de la mairie".into(), city: "Lomme".into() }
+}
+
+/// A second caisse with its own administrator, to check isolation.
+async fn other_caisse_admin(e: &Env) -> Actor {
+    let hash = e.app.hasher.hash(PASSWORD).await.unwrap();
+    let mut tx = e.app.store.begin().await.unwrap();
+    let org = Organisation {
+        id: OrganisationId::new(),
+        kind: OrganisationKind::Caisse,
+        name: "Caf du Sud".into(),
+        parent_id: None,
+        siret: None,
+        city: None,
+        address: None,
+    };
+    tx.insert_organisation(&org).await.unwrap();
+    tx.insert_account(&Account {
+        id: AccountId::new(),
+        organisation_id: org.id,
+        login: "sud.admin".into(),
+        display_name: "Admin Sud".into(),
+        email: "admin@caf-sud.invalid".into(),
+        function: None,
+        status: AccountStatus::Active,
+        password_hash: Some(hash),
+        must_change_password: false,
+        roles: vec![Role::CaisseAdmin],
+        last_login_at: None,
+        created_at: e.app.now(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    actor(e, "sud.admin").await
+}
+
+#[tokio::test]
+async fn onboarding_a_partner_opens_its_service_only_when_everything_is_signed() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+
+        // The demo partner is the contract's example: CDAP is open.
+        let partners = e.app.partners(&caf).await.unwrap();
+        let mons = partners.iter().find(|p| p.name == "Mairie de Mons-en-Barœul").unwrap().clone();
+        let file = e.app.partner_file(&caf, mons.id).await.unwrap();
+        assert_eq!(file.mode, Some(ManagementMode::Delegated), "{b:?}");
+        assert_eq!(file.conventions[0].number, "2017-21590410300011");
+        assert!(file.services[0].2.is_empty(), "{b:?}: CDAP open for the demo partner");
+        assert!(file.missing_contacts.is_empty());
+
+        // A wrong SIRET says which rule failed; nothing is written.
+        let err = e.app.create_partner(&caf, &partner_input("21590410300012"), &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "siret", problem: ValueError::SiretChecksum }), "{err:?}");
+        let err = e.app.create_partner(&caf, &partner_input("2159"), &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "siret", problem: ValueError::SiretLength }), "{err:?}");
+        assert_eq!(e.app.partners(&caf).await.unwrap().len(), 1);
+
+        let lomme = e.app.create_partner(&caf, &partner_input("73282932000074"), &client()).await.unwrap();
+        let dup = e.app.create_partner(&caf, &partner_input("732 829 320 00074"), &client()).await.unwrap_err();
+        assert!(matches!(dup, Error::Taken(_)), "{b:?}: {dup:?}");
+
+        let cdap = |missing: &[Missing], file: &habilis_core::caisse::PartnerFile| {
+            file.services.iter().find(|s| s.0.code == "CDAP").map(|s| s.2.clone()).unwrap_or_else(|| missing.to_vec())
+        };
+        let file = e.app.partner_file(&caf, lomme.id).await.unwrap();
+        assert_eq!(cdap(&[Missing::Convention, Missing::ServiceContract, Missing::Subscription], &file).len(), 3);
+        assert_eq!(file.missing_contacts.len(), 4, "the directory is empty");
+
+        // Convention numbers must name this partner's SIRET.
+        let err = e.app.record_convention(&caf, lomme.id, "2024-21590410300011", "2024-01-15", "M. le Maire", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "number", problem: ValueError::ConventionSiretMismatch }), "{err:?}");
+        let conv = e.app.record_convention(&caf, lomme.id, "2024-73282932000074", "2024-01-15", "M. le Maire", &client()).await.unwrap();
+        // A contract under another partner's convention is refused.
+        let mons_conv = e.app.partner_file(&caf, mons.id).await.unwrap().conventions[0].id;
+        let err = e.app.record_contract(&caf, lomme.id, mons_conv, "delegated", "2024-01-15", "x", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::ConventionOfAnotherPartner)), "{err:?}");
+        let contract = e.app.record_contract(&caf, lomme.id, conv.id, "delegated", "2024-01-15", "M. le Maire", &client()).await.unwrap();
+
+        // Subscription without formalities, available later: still closed, and why.
+        let mut sub = SubscriptionInput {
+            service_code: "CDAP".into(),
+            signed_on: "2024-01-20".into(),
+            available_from: "2027-01-01".into(),
+            max_holders: "5".into(),
+            role_quotas: vec![("T5".into(), "2".into())],
+            ..Default::default()
+        };
+        e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap();
+        let file = e.app.partner_file(&caf, lomme.id).await.unwrap();
+        let missing = cdap(&[], &file);
+        assert!(missing.contains(&Missing::DataProtectionFormalities), "{missing:?}");
+        assert!(missing.iter().any(|m| matches!(m, Missing::NotYetAvailable { .. })), "{missing:?}");
+        let mut tx = e.app.store.read().await.unwrap();
+        let service = tx.service_by_code("CDAP").await.unwrap().unwrap();
+        let closed = e.app.ensure_open(&mut tx, lomme.id, service.id).await.unwrap_err();
+        assert!(matches!(closed, Error::Rule(Rule::ServiceClosed(_))));
+        drop(tx);
+
+        // A role quota above the service's is refused; then everything is recorded.
+        sub.role_quotas = vec![("T5".into(), "6".into())];
+        let err = e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::RoleQuotaAboveServiceQuota)), "{err:?}");
+        sub.role_quotas = vec![("T5".into(), "2".into())];
+        sub.formalities_reference = "Registre n° 12".into();
+        sub.formalities_on = "2024-01-10".into();
+        sub.available_from = "2024-02-01".into();
+        let saved = e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap();
+        assert_eq!(saved.max_holders, Some(5));
+        assert_eq!(saved.role_quotas.len(), 1);
+        let mut tx = e.app.store.read().await.unwrap();
+        e.app.ensure_open(&mut tx, lomme.id, service.id).await.unwrap();
+        drop(tx);
+
+        // An amendment cannot take effect before its signature; once effective it switches the mode.
+        let err = e.app.record_amendment(&caf, lomme.id, contract.id, "caisse_managed", "2026-11-20", "2026-11-01", "Retrait", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "effective_on", problem: ValueError::DateOrder }), "{err:?}");
+        e.app.record_amendment(&caf, lomme.id, contract.id, "caisse_managed", "2026-11-20", "2026-11-27", "Retrait de la délégation", &client()).await.unwrap();
+        assert_eq!(e.app.partner_file(&caf, lomme.id).await.unwrap().mode, Some(ManagementMode::CaisseManaged));
+        assert!(super::verify(&e).await.finding.is_none());
+    }
+}
+
+#[tokio::test]
+async fn only_the_caisse_issues_the_two_administrators() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let lomme = e.app.create_partner(&caf, &partner_input("73282932000074"), &client()).await.unwrap();
+        let input = AdministratorInput {
+            first_name: "Hélène".into(),
+            last_name: "Dubois".into(),
+            function: "Directrice du CCAS".into(),
+            email: "h.dubois@ccas-lomme.invalid".into(),
+            phone: "03 20 00 00 00".into(),
+            login: String::new(),
+        };
+        let admin = e.app.issue_administrator(&caf, lomme.id, Slot::Principal, &input, "https://habilis.test", &client()).await.unwrap();
+        assert_eq!(admin.login, "helene.dubois");
+        assert!(admin.password_hash.is_none());
+        // The set-password link went to the outbox, in the same transaction.
+        let outbox = e.app.outbox(&caf, 10).await.unwrap();
+        let msg = outbox.iter().find(|m| m.to_address == "h.dubois@ccas-lomme.invalid").expect("message queued");
+        assert_eq!(msg.status, "pending");
+        let token = msg.body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+        assert!(msg.body.contains("https://habilis.test/set-password?token="));
+        e.app.set_password_with_link(&token, "Violette-Mauve-2026-Nord", &client()).await.unwrap();
+        let helene = e.app.login("helene.dubois", "Violette-Mauve-2026-Nord", &client()).await.unwrap();
+
+        // One principal at a time.
+        let mut second = input.clone();
+        second.email = "autre@ccas-lomme.invalid".into();
+        let err = e.app.issue_administrator(&caf, lomme.id, Slot::Principal, &second, "https://h", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::AdministratorSlotTaken)), "{b:?}: {err:?}");
+        e.app.issue_administrator(&caf, lomme.id, Slot::Deputy, &second, "https://h", &client()).await.unwrap();
+
+        // A partner administrator cannot issue or remove administrators (R14).
+        let mons = actor(&e, "mons.admin").await;
+        let err = e.app.issue_administrator(&mons, mons.organisation.id, Slot::Deputy, &second, "https://h", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Forbidden), "{err:?}");
+        let err = e.app.deactivate_administrator(&mons, admin.id, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Forbidden), "{err:?}");
+
+        // Deactivation ends the sessions and frees the seat.
+        e.app.deactivate_administrator(&caf, admin.id, &client()).await.unwrap();
+        assert!(matches!(e.app.authenticate(&helene.token, &client()).await, Err(Error::NotAuthenticated)));
+        assert!(matches!(e.app.login("helene.dubois", "Violette-Mauve-2026-Nord", &client()).await, Err(Error::AccountDisabled)));
+        let mut third = input.clone();
+        third.email = "nouveau@ccas-lomme.invalid".into();
+        let new = e.app.issue_administrator(&caf, lomme.id, Slot::Principal, &third, "https://h", &client()).await.unwrap();
+        assert_eq!(new.login, "helene.dubois3", "logins stay unique (the deputy, same name, took 2)");
+    }
+}
+
+#[tokio::test]
+async fn a_caisse_never_reaches_another_caisse_s_partners() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let sud = other_caisse_admin(&e).await;
+        let mons = e.app.partners(&caf).await.unwrap().remove(0);
+        assert!(e.app.partners(&sud).await.unwrap().is_empty());
+        assert!(matches!(e.app.partner_file(&sud, mons.id).await, Err(Error::NotFound)));
+        let err = e.app.record_convention(&sud, mons.id, "2025-21590410300011", "2025-01-01", "x", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::NotFound), "{err:?}");
+        let err = e.app.update_partner(&sud, mons.id, &partner_input("21590410300011"), &client()).await.unwrap_err();
+        assert!(matches!(err, Error::NotFound), "{err:?}");
+        assert!(e.app.outbox(&sud, 10).await.unwrap().is_empty());
+        // The partner's own administrator reads its own file, not another's.
+        let mons_admin = actor(&e, "mons.admin").await;
+        assert!(e.app.partner_file(&mons_admin, mons.id).await.is_ok());
+        assert!(matches!(e.app.partners(&mons_admin).await, Err(Error::Forbidden)));
+        let lomme = e.app.create_partner(&caf, &partner_input("73282932000074"), &client()).await.unwrap();
+        assert!(matches!(e.app.partner_file(&mons_admin, lomme.id).await, Err(Error::NotFound)));
+    }
+}
