@@ -1,12 +1,11 @@
-//! Password policy (CNIL recommendation 2022-100) and Argon2id hashing off the async
-//! runtime, bounded so that a burst of sign-ins neither stalls other requests nor
+//! Password policy (CNIL recommendation 2022-100) and Argon2id hashing on dedicated
+//! threads, bounded so that a burst of sign-ins neither stalls other requests nor
 //! multiplies hashing memory.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 
 use crate::error::Error;
 
@@ -122,11 +121,59 @@ impl HashingParams {
     }
 }
 
-/// Hashes and verifies passwords on the blocking pool, at most `permits` at a time.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads that run the hashing. Each thread reuses its own memory, so the
+/// process holds at most `threads × memory_kib` for hashing however many sign-ins arrive
+/// (tokio's blocking pool would spread the work, and glibc's arenas, over many threads).
+struct Workers {
+    queue: Mutex<std::sync::mpsc::Sender<Job>>,
+}
+
+impl Workers {
+    fn start(threads: usize) -> Result<Self, String> {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("habilis-hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // the hasher was dropped
+                        }
+                    }
+                })
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Workers { queue: Mutex::new(tx) })
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        self.queue
+            .lock()
+            .map_err(|_| Error::Internal("hashing queue poisoned".into()))?
+            .send(job)
+            .map_err(|_| Error::Internal("hashing threads stopped".into()))?;
+        rx.await.map_err(|_| Error::Internal("hashing thread failed".into()))
+    }
+}
+
+/// Hashes and verifies passwords on a few dedicated threads (one per core by default).
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    workers: Arc<Workers>,
     /// A hash of a random password, verified when the login is unknown so that the answer
     /// takes as long as for a wrong password.
     dummy: Arc<String>,
@@ -161,7 +208,7 @@ impl PasswordHasher {
             .hash_password(crate::token::new_token().as_bytes())
             .map_err(|e| e.to_string())?
             .to_string();
-        Ok(PasswordHasher { params, permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy: Arc::new(dummy) })
+        Ok(PasswordHasher { params, workers: Arc::new(Workers::start(concurrency)?), dummy: Arc::new(dummy) })
     }
 
     fn argon(&self) -> Argon2<'static> {
@@ -170,31 +217,30 @@ impl PasswordHasher {
 
     /// Hash a password into a PHC string.
     pub async fn hash(&self, password: &str) -> Result<String, Error> {
-        let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
         let argon = self.argon();
         let pw = password.to_string();
-        tokio::task::spawn_blocking(move || argon.hash_password(pw.as_bytes()).map(|h| h.to_string()))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?
+        self.workers
+            .run(move || argon.hash_password(pw.as_bytes()).map(|h| h.to_string()))
+            .await?
             .map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// Whether `password` matches the PHC string `hash`; with no hash (unknown login or no
     /// password set yet) a dummy hash is checked so the time taken is the same.
     pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, Error> {
-        let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
         let argon = self.argon();
         let pw = password.to_string();
         let (phc, real) = match hash {
             Some(h) => (h.to_string(), true),
             None => (self.dummy.as_ref().clone(), false),
         };
-        let ok = tokio::task::spawn_blocking(move || match PasswordHash::new(&phc) {
-            Ok(parsed) => argon.verify_password(pw.as_bytes(), &parsed).is_ok(),
-            Err(_) => false,
-        })
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        let ok = self
+            .workers
+            .run(move || match PasswordHash::new(&phc) {
+                Ok(parsed) => argon.verify_password(pw.as_bytes(), &parsed).is_ok(),
+                Err(_) => false,
+            })
+            .await?;
         Ok(ok && real)
     }
 }
