@@ -292,6 +292,17 @@ impl<S: Store> App<S> {
         Ok(tx.partners_of(actor.organisation.id).await?)
     }
 
+    /// The service catalogue with each service's roles (any signed-in person may read it).
+    pub async fn catalogue(&self) -> Result<Vec<(Service, Vec<crate::model::ServiceRole>)>> {
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for s in tx.services().await? {
+            let roles = tx.service_roles(s.id).await?;
+            out.push((s, roles));
+        }
+        Ok(out)
+    }
+
     /// Everything about one partner, for its page.
     pub async fn partner_file(&self, actor: &Actor, id: OrganisationId) -> Result<PartnerFile> {
         let today = self.today();

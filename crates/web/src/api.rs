@@ -41,7 +41,7 @@ pub fn error_response(lang: Lang, err: &WebError) -> Response {
 }
 
 /// Read a JSON body, or explain in a sentence why it cannot be read.
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
+pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
     match body {
         Ok(Json(v)) => Ok(v),
         Err(r) => Err(match r {
@@ -92,7 +92,7 @@ struct SessionView {
     idle_timeout_minutes: i64,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 

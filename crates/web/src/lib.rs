@@ -4,6 +4,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod api;
+mod api_caisse;
+mod caisse_pages;
 pub mod context;
 pub mod errors;
 pub mod i18n;
@@ -84,8 +86,25 @@ pub fn router(state: AppState) -> Router {
         .route("/password", get(pages::change_password_form).post(pages::change_password_submit))
         .route("/set-password", get(pages::set_password_form).post(pages::set_password_submit))
         .route("/static/habilis.css", get(pages::stylesheet))
+        .route("/caisse/partners", get(caisse_pages::partners))
+        .route("/caisse/partners/new", get(caisse_pages::partner_new).post(caisse_pages::partner_create))
+        .route("/caisse/partners/{id}", get(caisse_pages::partner))
+        .route("/caisse/partners/{id}/edit", get(caisse_pages::partner_edit).post(caisse_pages::partner_update))
+        .route("/caisse/partners/{id}/{what}", post(caisse_pages::partner_action))
+        .route("/caisse/administrators/{id}/deactivate", post(caisse_pages::deactivate_administrator))
+        .route("/caisse/outbox", get(caisse_pages::outbox))
         .route("/api/v1/session", post(api::create_session).delete(api::delete_session))
         .route("/api/v1/me", get(api::me))
+        .route("/api/v1/partners", get(api_caisse::list_partners).post(api_caisse::create_partner))
+        .route("/api/v1/partners/{id}", get(api_caisse::partner_file).put(api_caisse::update_partner))
+        .route("/api/v1/partners/{id}/conventions", post(api_caisse::add_convention))
+        .route("/api/v1/partners/{id}/contracts", post(api_caisse::add_contract))
+        .route("/api/v1/partners/{id}/amendments", post(api_caisse::add_amendment))
+        .route("/api/v1/partners/{id}/subscriptions", post(api_caisse::add_subscription))
+        .route("/api/v1/partners/{id}/administrators", post(api_caisse::add_administrator))
+        .route("/api/v1/administrators/{id}/deactivate", post(api_caisse::deactivate_administrator))
+        .route("/api/v1/services", get(api_caisse::services))
+        .route("/api/v1/outbox", get(api_caisse::outbox))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(api::metrics))

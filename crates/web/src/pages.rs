@@ -36,10 +36,12 @@ pub struct UserBar {
     pub name: String,
     pub organisation: String,
     pub csrf: String,
+    /// Links of the main menu for this person: (href, label).
+    pub menu: Vec<(&'static str, &'static str)>,
 }
 
 impl Chrome {
-    fn new(lang: Lang, uri: Option<&Uri>, actor: Option<&Actor>) -> Chrome {
+    pub(crate) fn new(lang: Lang, uri: Option<&Uri>, actor: Option<&Actor>) -> Chrome {
         let path = uri.map(|u| u.path()).unwrap_or("/");
         let kept: Vec<&str> = uri
             .and_then(|u| u.query())
@@ -57,16 +59,27 @@ impl Chrome {
             other_lang: lang.other().code(),
             t: lang.texts(),
             switch_href,
-            user: actor.map(|a| UserBar {
-                name: a.account.display_name.clone(),
-                organisation: a.organisation.name.clone(),
-                csrf: a.session.csrf_token.clone(),
+            user: actor.map(|a| {
+                let t = lang.texts();
+                let mut menu = vec![("/", t.home_title)];
+                if a.account.roles.iter().any(|r| r.is_caisse_staff()) && a.organisation.kind == habilis_core::model::OrganisationKind::Caisse {
+                    menu.push(("/caisse/partners", t.partners_title));
+                }
+                if habilis_core::caisse::caisse_admin_of(a).is_ok() {
+                    menu.push(("/caisse/outbox", t.outbox_title));
+                }
+                UserBar {
+                    name: a.account.display_name.clone(),
+                    organisation: a.organisation.name.clone(),
+                    csrf: a.session.csrf_token.clone(),
+                    menu,
+                }
             }),
         }
     }
 }
 
-fn render(t: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => {
@@ -329,7 +342,7 @@ pub fn role_label(t: &Texts, r: Role) -> &'static str {
     }
 }
 
-fn function_label(t: &Texts, f: &str) -> String {
+pub(crate) fn function_label(t: &Texts, f: &str) -> String {
     match f {
         "administrator" => t.fn_administrator,
         "deputy" => t.fn_deputy,

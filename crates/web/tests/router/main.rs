@@ -531,3 +531,4 @@ async fn a_forced_password_change_comes_before_anything_else() {
     // The flag is read at each request from the database: the next one goes through.
     assert_eq!(t.get("/", Some(&s)).await.status(), StatusCode::OK);
 }
+mod caisse;

@@ -1,0 +1,333 @@
+//! The caisse side of the JSON API: partners and their file, conventions, contracts,
+//! amendments, subscriptions, administrators, the catalogue and the outbox.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use habilis_core::Error;
+use habilis_core::auth::Actor;
+use habilis_core::caisse::PartnerInput;
+use habilis_core::model::{AccountId, Organisation, OrganisationId};
+use habilis_core::onboarding::{AdministratorInput, Slot, SubscriptionInput};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::{error_response, json_body};
+use crate::context::{Ctx, Traced};
+use crate::errors::WebError;
+
+fn actor(ctx: &Ctx) -> Result<&Actor, Response> {
+    ctx.actor.as_ref().ok_or_else(|| error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated)))
+}
+
+fn id_of(ctx: &Ctx, p: Result<Path<Uuid>, PathRejection>) -> Result<Uuid, Response> {
+    p.map(|Path(id)| id).map_err(|_| error_response(ctx.api_lang, &WebError::NotFound))
+}
+
+fn fail(ctx: &Ctx, e: Error) -> Response {
+    error_response(ctx.api_lang, &WebError::Core(e))
+}
+
+fn created(v: Value) -> Response {
+    let mut r = (StatusCode::CREATED, Json(v)).into_response();
+    r.extensions_mut().insert(Traced);
+    r
+}
+
+fn partner_json(p: &Organisation) -> Value {
+    json!({ "id": p.id, "name": p.name, "siret": p.siret, "address": p.address, "city": p.city })
+}
+
+/// GET /api/v1/partners
+pub async fn list_partners(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let a = match actor(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match state.app.partners(a).await {
+        Ok(ps) => Json(json!({ "partners": ps.iter().map(partner_json).collect::<Vec<_>>() })).into_response(),
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerBody {
+    name: String,
+    siret: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    city: String,
+}
+
+impl PartnerBody {
+    fn input(self) -> PartnerInput {
+        PartnerInput { name: self.name, siret: self.siret, address: self.address, city: self.city }
+    }
+}
+
+/// POST /api/v1/partners
+pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, body: Result<Json<PartnerBody>, JsonRejection>) -> Response {
+    let a = match actor(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let body = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.create_partner(a, &body.input(), &ctx.client).await {
+        Ok(p) => created(partner_json(&p)),
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// PUT /api/v1/partners/{id}
+pub async fn update_partner(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<PartnerBody>, JsonRejection>,
+) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let body = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.update_partner(a, OrganisationId(id), &body.input(), &ctx.client).await {
+        Ok(p) => {
+            let mut r = Json(partner_json(&p)).into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// GET /api/v1/partners/{id}
+pub async fn partner_file(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match state.app.partner_file(a, OrganisationId(id)).await {
+        Ok(f) => {
+            let services: Vec<Value> = f
+                .services
+                .iter()
+                .map(|(s, sub, missing)| json!({ "code": s.code, "label": s.label, "subscription": sub, "open": missing.is_empty(), "missing": missing }))
+                .collect();
+            let admins: Vec<Value> = f
+                .administrators
+                .iter()
+                .map(|a| json!({ "id": a.id, "login": a.login, "name": a.display_name, "roles": a.roles, "status": a.status }))
+                .collect();
+            let contacts: Vec<Value> =
+                f.contacts.iter().map(|c| json!({ "function": c.function, "name": c.name, "title": c.title })).collect();
+            Json(json!({
+                "partner": partner_json(&f.partner),
+                "mode": f.mode,
+                "conventions": f.conventions,
+                "contracts": f.contracts,
+                "amendments": f.amendments,
+                "services": services,
+                "administrators": admins,
+                "contacts": contacts,
+                "missing_contacts": f.missing_contacts,
+            }))
+            .into_response()
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConventionBody {
+    number: String,
+    signed_on: String,
+    signatories: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractBody {
+    convention_id: Uuid,
+    mode: String,
+    signed_on: String,
+    signatories: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentBody {
+    contract_id: Uuid,
+    mode: String,
+    signed_on: String,
+    effective_on: String,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionBody {
+    service: String,
+    #[serde(default)]
+    signed_on: Option<String>,
+    #[serde(default)]
+    formalities_reference: Option<String>,
+    #[serde(default)]
+    formalities_on: Option<String>,
+    #[serde(default)]
+    available_from: Option<String>,
+    #[serde(default)]
+    max_holders: Option<u32>,
+    #[serde(default)]
+    role_quotas: BTreeMap<String, u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdministratorBody {
+    slot: String,
+    first_name: String,
+    last_name: String,
+    function: String,
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    login: String,
+}
+
+macro_rules! partner_post {
+    ($name:ident, $body:ty, |$app:ident, $a:ident, $p:ident, $b:ident, $ctx:ident, $state:ident| $call:expr) => {
+        /// A record under a partner (see the route table).
+        pub async fn $name(
+            State($state): State<AppState>,
+            $ctx: Ctx,
+            id: Result<Path<Uuid>, PathRejection>,
+            body: Result<Json<$body>, JsonRejection>,
+        ) -> Response {
+            let ($a, id) = match (actor(&$ctx), id_of(&$ctx, id)) {
+                (Ok(a), Ok(id)) => (a, id),
+                (Err(r), _) | (_, Err(r)) => return r,
+            };
+            let $b = match json_body(body) {
+                Ok(b) => b,
+                Err(e) => return error_response($ctx.api_lang, &e),
+            };
+            let $p = OrganisationId(id);
+            let $app = &$state.app;
+            match $call {
+                Ok(v) => created(serde_json::to_value(v).unwrap_or(Value::Null)),
+                Err(e) => fail(&$ctx, e),
+            }
+        }
+    };
+}
+
+partner_post!(add_convention, ConventionBody, |app, a, p, b, ctx, state| app
+    .record_convention(a, p, &b.number, &b.signed_on, &b.signatories, &ctx.client)
+    .await);
+partner_post!(add_contract, ContractBody, |app, a, p, b, ctx, state| app
+    .record_contract(a, p, b.convention_id, &b.mode, &b.signed_on, &b.signatories, &ctx.client)
+    .await);
+partner_post!(add_amendment, AmendmentBody, |app, a, p, b, ctx, state| app
+    .record_amendment(a, p, b.contract_id, &b.mode, &b.signed_on, &b.effective_on, &b.reason, &ctx.client)
+    .await);
+partner_post!(add_subscription, SubscriptionBody, |app, a, p, b, ctx, state| {
+    let input = SubscriptionInput {
+        service_code: b.service,
+        signed_on: b.signed_on.unwrap_or_default(),
+        formalities_reference: b.formalities_reference.unwrap_or_default(),
+        formalities_on: b.formalities_on.unwrap_or_default(),
+        available_from: b.available_from.unwrap_or_default(),
+        max_holders: b.max_holders.map(|m| m.to_string()).unwrap_or_default(),
+        role_quotas: b.role_quotas.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+    };
+    app.record_subscription(a, p, &input, &ctx.client).await
+});
+partner_post!(add_administrator, AdministratorBody, |app, a, p, b, ctx, state| {
+    match Slot::parse(&b.slot) {
+        None => Err(Error::invalid("slot", habilis_core::values::ValueError::BadFormat)),
+        Some(slot) => {
+            let input = AdministratorInput {
+                first_name: b.first_name,
+                last_name: b.last_name,
+                function: b.function,
+                email: b.email,
+                phone: b.phone,
+                login: b.login,
+            };
+            app.issue_administrator(a, p, slot, &input, &state.config.public_url, &ctx.client)
+                .await
+                .map(|acc| json!({ "id": acc.id, "login": acc.login, "name": acc.display_name, "roles": acc.roles }))
+        }
+    }
+});
+
+/// POST /api/v1/administrators/{id}/deactivate
+pub async fn deactivate_administrator(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match state.app.deactivate_administrator(a, AccountId(id), &ctx.client).await {
+        Ok(()) => {
+            let mut r = StatusCode::NO_CONTENT.into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// GET /api/v1/services
+pub async fn services(State(state): State<AppState>, ctx: Ctx) -> Response {
+    if let Err(r) = actor(&ctx) {
+        return r;
+    }
+    match state.app.catalogue().await {
+        Ok(cat) => {
+            let list: Vec<Value> = cat
+                .iter()
+                .map(|(s, roles)| {
+                    json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description,
+                            "roles": roles.iter().map(|r| json!({ "id": r.id, "code": r.code, "label": r.label })).collect::<Vec<_>>() })
+                })
+                .collect();
+            Json(json!({ "services": list })).into_response()
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// GET /api/v1/outbox
+pub async fn outbox(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let a = match actor(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match state.app.outbox(a, 200).await {
+        Ok(list) => {
+            let v: Vec<Value> = list
+                .iter()
+                .map(|m| json!({ "id": m.id, "to": m.to_address, "subject": m.subject, "body": m.body, "status": m.status,
+                                 "attempts": m.attempts, "created_at": crate::api::rfc3339(m.created_at) }))
+                .collect();
+            Json(json!({ "messages": v })).into_response()
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}

@@ -1,0 +1,451 @@
+//! The caisse's pages: its partners, each partner's file (contracts, services and their
+//! opening, administrators, contacts), and the outbox.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use habilis_core::auth::Actor;
+use habilis_core::caisse::{ManagementMode, PartnerFile, PartnerInput};
+use habilis_core::clock::format_paris;
+use habilis_core::model::{AccountId, AccountStatus, OrganisationId};
+use habilis_core::onboarding::{AdministratorInput, Slot, SubscriptionInput};
+use habilis_core::token;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::context::{Ctx, Traced};
+use crate::errors::{WebError, format_date, missing_text};
+use crate::i18n::Texts;
+use crate::middleware::rejection_error;
+use crate::pages::{Chrome, error_page, function_label, render, role_label};
+
+/// Submitted form values, given back to the page when the form is refused.
+#[derive(Debug, Default)]
+pub struct Values(HashMap<String, String>);
+
+impl Values {
+    /// The value typed in `key`, or "".
+    pub fn get(&self, key: &str) -> &str {
+        self.0.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
+
+/// The signed-in actor and the submitted values, once the form and its token are checked.
+fn checked_form(ctx: &Ctx, form: FormMap) -> Result<(Actor, Values), Response> {
+    let Some(actor) = ctx.actor.clone() else {
+        return Err(Redirect::to("/login").into_response());
+    };
+    let Form(map) = form.map_err(|r| error_page(ctx.lang, &rejection_error(r.status()), Some(&actor)))?;
+    let sent = map.get("csrf").map(String::as_str).unwrap_or("");
+    if !token::same_secret(&actor.session.csrf_token, sent) {
+        return Err(error_page(ctx.lang, &WebError::Csrf, Some(&actor)));
+    }
+    Ok((actor, Values(map)))
+}
+
+fn mode_label(t: &Texts, m: Option<ManagementMode>) -> String {
+    match m {
+        Some(ManagementMode::Delegated) => t.mode_delegated.into(),
+        Some(ManagementMode::CaisseManaged) => t.mode_caisse_managed.into(),
+        None => t.mode_none.into(),
+    }
+}
+
+fn status_label(t: &Texts, s: AccountStatus) -> &'static str {
+    match s {
+        AccountStatus::Active => t.status_active,
+        AccountStatus::Suspended => t.status_suspended,
+        AccountStatus::Deactivated => t.status_deactivated,
+    }
+}
+
+// --- the list ---------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "partners.html")]
+struct PartnersPage {
+    c: Chrome,
+    partners: Vec<(String, String, String, String)>,
+}
+
+/// GET /caisse/partners
+pub async fn partners(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    match state.app.partners(actor).await {
+        Ok(list) => {
+            let partners = list
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.name, p.siret.unwrap_or_default(), p.city.unwrap_or_default()))
+                .collect();
+            render(&PartnersPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), partners }, StatusCode::OK)
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    }
+}
+
+// --- create and edit ---------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "partner_form.html")]
+struct PartnerFormPage {
+    c: Chrome,
+    title: String,
+    action: String,
+    csrf: String,
+    v: Values,
+    error: Option<String>,
+    bad: &'static str,
+}
+
+fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values, err: Option<&WebError>) -> Response {
+    let t = ctx.lang.texts();
+    let page = PartnerFormPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        title: title.into(),
+        action,
+        csrf: actor.session.csrf_token.clone(),
+        v,
+        error: err.map(|e| e.message(t)),
+        bad: err.and_then(WebError::field).unwrap_or(""),
+    };
+    render(&page, err.map(WebError::status).unwrap_or(StatusCode::OK))
+}
+
+fn partner_input(v: &Values) -> PartnerInput {
+    PartnerInput { name: v.get("name").into(), siret: v.get("siret").into(), address: v.get("address").into(), city: v.get("city").into() }
+}
+
+/// GET /caisse/partners/new
+pub async fn partner_new(ctx: Ctx) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    if let Err(e) = habilis_core::caisse::caisse_admin_of(actor) {
+        return error_page(ctx.lang, &WebError::Core(e), Some(actor));
+    }
+    partner_form(&ctx, actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), Values::default(), None)
+}
+
+/// POST /caisse/partners/new
+pub async fn partner_create(State(state): State<AppState>, ctx: Ctx, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    match state.app.create_partner(&actor, &partner_input(&v), &ctx.client).await {
+        Ok(p) => traced(Redirect::to(&format!("/caisse/partners/{}?ok=created", p.id)).into_response()),
+        Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), v, Some(&WebError::Core(e))),
+    }
+}
+
+/// GET /caisse/partners/{id}/edit
+pub async fn partner_edit(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Path(id)) = id else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
+    };
+    match state.app.partner_file(actor, OrganisationId(id)).await {
+        Ok(f) => {
+            let mut m = HashMap::new();
+            m.insert("name".to_string(), f.partner.name.clone());
+            m.insert("siret".to_string(), f.partner.siret.clone().unwrap_or_default());
+            m.insert("address".to_string(), f.partner.address.clone().unwrap_or_default());
+            m.insert("city".to_string(), f.partner.city.clone().unwrap_or_default());
+            partner_form(&ctx, actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), Values(m), None)
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    }
+}
+
+/// POST /caisse/partners/{id}/edit
+pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path(id)) = id else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    match state.app.update_partner(&actor, OrganisationId(id), &partner_input(&v), &ctx.client).await {
+        Ok(_) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok=updated")).into_response()),
+        Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), v, Some(&WebError::Core(e))),
+    }
+}
+
+fn traced(mut r: Response) -> Response {
+    r.extensions_mut().insert(Traced);
+    r
+}
+
+// --- the partner's file --------------------------------------------------------------------
+
+/// What the partner page shows of the partner itself.
+pub struct PartnerView {
+    pub id: String,
+    pub name: String,
+    pub siret: String,
+    pub address: String,
+    pub city: String,
+    pub mode: String,
+}
+
+#[derive(Template)]
+#[template(path = "partner.html")]
+struct PartnerPage {
+    c: Chrome,
+    p: PartnerView,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<String>,
+    form: &'static str,
+    v: Values,
+    services: Vec<(String, String, String)>,
+    catalogue: Vec<(String, String)>,
+    roles: Vec<(String, String, String)>,
+    history: Vec<(String, String, String)>,
+    conventions: Vec<(String, String)>,
+    contracts: Vec<(String, String)>,
+    admins: Vec<(String, String, String, String, String, bool)>,
+    contacts: Vec<(String, String, String)>,
+    missing_contacts: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn partner_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    id: OrganisationId,
+    form: &'static str,
+    v: Values,
+    err: Option<WebError>,
+    notice: Option<String>,
+) -> Response {
+    let t = ctx.lang.texts();
+    let file: PartnerFile = match state.app.partner_file(actor, id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let catalogue = match state.app.catalogue().await {
+        Ok(c) => c,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let services = file
+        .services
+        .iter()
+        .map(|(s, sub, missing)| {
+            let mut quota = sub.max_holders.map(|m| m.to_string()).unwrap_or_else(|| t.quota_none.into());
+            for (role, n) in &sub.role_quotas {
+                if let Some(r) = catalogue.iter().flat_map(|(_, rs)| rs).find(|r| r.id == *role) {
+                    quota.push_str(&format!(" ; {} : {n}", r.code));
+                }
+            }
+            (format!("{} — {}", s.code, s.label), quota, missing.iter().map(|m| missing_text(t, m)).collect::<Vec<_>>().join(" ; "))
+        })
+        .collect();
+    let mut history = Vec::new();
+    for c in &file.conventions {
+        history.push((format!("{} n° {}", t.convention, c.number), format_date(c.signed_on), c.signatories.clone()));
+    }
+    for k in &file.contracts {
+        history.push((t.contract.into(), format_date(k.signed_on), format!("{} — {}", mode_label(t, Some(k.mode)), k.signatories)));
+    }
+    for a in &file.amendments {
+        let detail = t
+            .amendment_detail
+            .replace("{mode}", &mode_label(t, Some(a.mode)))
+            .replace("{date}", &format_date(a.effective_on))
+            .replace("{reason}", &a.reason);
+        history.push((t.amendment.into(), format_date(a.signed_on), detail));
+    }
+    let page = PartnerPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        p: PartnerView {
+            id: file.partner.id.to_string(),
+            name: file.partner.name.clone(),
+            siret: file.partner.siret.clone().unwrap_or_default(),
+            address: file.partner.address.clone().unwrap_or_default(),
+            city: file.partner.city.clone().unwrap_or_default(),
+            mode: mode_label(t, file.mode),
+        },
+        csrf: actor.session.csrf_token.clone(),
+        error: err.as_ref().map(|e| e.message(t)),
+        notice,
+        form,
+        v,
+        services,
+        catalogue: catalogue.iter().map(|(s, _)| (s.code.clone(), s.label.clone())).collect(),
+        roles: catalogue
+            .iter()
+            .flat_map(|(s, rs)| rs.iter().map(move |r| (format!("{}_{}", s.code, r.code), r.label.clone(), format!("quota_{}_{}", s.code, r.code))))
+            .collect(),
+        history,
+        conventions: file.conventions.iter().map(|c| (c.id.to_string(), c.number.clone())).collect(),
+        contracts: file
+            .contracts
+            .iter()
+            .map(|k| (k.id.to_string(), format!("{} {}", t.contract, format_date(k.signed_on))))
+            .collect(),
+        admins: file
+            .administrators
+            .iter()
+            .map(|a| {
+                let role = a.roles.first().map(|r| role_label(t, *r)).unwrap_or("");
+                (a.id.to_string(), a.display_name.clone(), a.login.clone(), role.to_string(), status_label(t, a.status).to_string(), a.status != AccountStatus::Deactivated)
+            })
+            .collect(),
+        contacts: file.contacts.iter().map(|c| (function_label(t, &c.function), c.name.clone(), c.title.clone().unwrap_or_default())).collect(),
+        missing_contacts: file.missing_contacts.iter().map(|f| function_label(t, f)).collect::<Vec<_>>().join(", "),
+    };
+    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+}
+
+#[derive(Deserialize, Default)]
+pub struct OkQuery {
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+/// GET /caisse/partners/{id}
+pub async fn partner(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    q: Result<Query<OkQuery>, QueryRejection>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Path(id)) = id else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
+    };
+    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
+    partner_page(&state, &ctx, actor, OrganisationId(id), "", Values::default(), None, notice).await
+}
+
+/// POST /caisse/partners/{id}/{what}: one of the forms of the partner page.
+pub async fn partner_action(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    path: Result<Path<(Uuid, String)>, PathRejection>,
+    form: FormMap,
+) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path((id, what))) = path else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    let partner = OrganisationId(id);
+    let app = &state.app;
+    let c = &ctx.client;
+    let uuid = |k: &str| Uuid::parse_str(v.get(k)).unwrap_or(Uuid::nil());
+    let (form, result): (&'static str, Result<(), habilis_core::Error>) = match what.as_str() {
+        "conventions" => ("convention", app.record_convention(&actor, partner, v.get("number"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ())),
+        "contracts" => (
+            "contract",
+            app.record_contract(&actor, partner, uuid("convention_id"), v.get("mode"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ()),
+        ),
+        "amendments" => (
+            "amendment",
+            app.record_amendment(&actor, partner, uuid("contract_id"), v.get("mode"), v.get("signed_on"), v.get("effective_on"), v.get("reason"), c)
+                .await
+                .map(|_| ()),
+        ),
+        "subscriptions" => {
+            let code = v.get("service_code").to_string();
+            let prefix = format!("quota_{code}_");
+            let role_quotas = v.0.iter().filter_map(|(k, val)| k.strip_prefix(&prefix).map(|r| (r.to_string(), val.clone()))).collect();
+            let input = SubscriptionInput {
+                service_code: code,
+                signed_on: v.get("signed_on").into(),
+                formalities_reference: v.get("formalities_reference").into(),
+                formalities_on: v.get("formalities_on").into(),
+                available_from: v.get("available_from").into(),
+                max_holders: v.get("max_holders").into(),
+                role_quotas,
+            };
+            ("subscription", app.record_subscription(&actor, partner, &input, c).await.map(|_| ()))
+        }
+        "administrators" => {
+            let slot = Slot::parse(v.get("slot")).unwrap_or(Slot::Principal);
+            let input = AdministratorInput {
+                first_name: v.get("first_name").into(),
+                last_name: v.get("last_name").into(),
+                function: v.get("function").into(),
+                email: v.get("email").into(),
+                phone: v.get("phone").into(),
+                login: v.get("login").into(),
+            };
+            ("administrator", app.issue_administrator(&actor, partner, slot, &input, &state.config.public_url, c).await.map(|_| ()))
+        }
+        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
+    };
+    match result {
+        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok={form}")).into_response()),
+        Err(e) => partner_page(&state, &ctx, &actor, partner, form, v, Some(WebError::Core(e)), None).await,
+    }
+}
+
+/// POST /caisse/administrators/{id}/deactivate
+pub async fn deactivate_administrator(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path(id)) = id else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    let partner = Uuid::parse_str(v.get("partner")).unwrap_or(Uuid::nil());
+    match state.app.deactivate_administrator(&actor, AccountId(id), &ctx.client).await {
+        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{partner}?ok=deactivated")).into_response()),
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
+    }
+}
+
+// --- the outbox ----------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "outbox.html")]
+struct OutboxPage {
+    c: Chrome,
+    messages: Vec<(String, String, String, String, String)>,
+}
+
+/// GET /caisse/outbox
+pub async fn outbox(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let t = ctx.lang.texts();
+    match state.app.outbox(actor, 200).await {
+        Ok(list) => {
+            let messages = list
+                .into_iter()
+                .map(|m| {
+                    let status = match m.status.as_str() {
+                        "sent" => t.outbox_sent,
+                        "failed" => t.outbox_failed,
+                        _ => t.outbox_pending,
+                    };
+                    (format_paris(m.created_at), m.to_address, m.subject, m.body, status.to_string())
+                })
+                .collect();
+            render(&OutboxPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), messages }, StatusCode::OK)
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    }
+}

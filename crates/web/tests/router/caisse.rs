@@ -1,0 +1,157 @@
+//! The caisse side through the router: pages and JSON, with the refusals the issue lists.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use habilis_store::Backend;
+use habilis_store::testing::backends;
+use serde_json::{Value, json};
+
+use super::{CHROME, PASSWORD, T, body, hidden, location, setup};
+
+impl T {
+    async fn api(&self, method: &str, path: &str, token: &str, payload: Option<Value>) -> (StatusCode, Value) {
+        let mut r = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let b = match payload {
+            Some(v) => {
+                r = r.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let resp = self.send(r.body(b).unwrap()).await;
+        let status = resp.status();
+        let text = body(resp).await;
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+    async fn token(&self, login: &str) -> String {
+        let r = self.post_json("/api/v1/session", &format!("{{\"login\":\"{login}\",\"password\":\"{PASSWORD}\"}}"), "fr").await;
+        let v: Value = serde_json::from_str(&body(r).await).unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+}
+
+#[tokio::test]
+async fn the_caisse_onboards_a_partner_through_the_api() {
+    for b in backends() {
+        let t = setup(b).await;
+        let caf = t.token("caf.admin").await;
+        let (s, v) = t.api("GET", "/api/v1/partners", &caf, None).await;
+        assert_eq!(s, StatusCode::OK);
+        let mons_id = v["partners"][0]["id"].as_str().unwrap().to_string();
+
+        let (s, v) = t.api("POST", "/api/v1/partners", &caf, Some(json!({"name": "CCAS de Lomme", "siret": "73282932000075"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        assert_eq!(v["error"]["field"], "siret");
+        assert!(v["error"]["message"].as_str().unwrap().contains("Luhn"));
+        let (s, v) = t.api("POST", "/api/v1/partners", &caf, Some(json!({"name": "CCAS de Lomme", "siret": "73282932000074", "city": "Lomme"}))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let id = v["id"].as_str().unwrap().to_string();
+        let (s, _) = t.api("POST", "/api/v1/partners", &caf, Some(json!({"name": "Doublon", "siret": "73282932000074"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+
+        let (s, v) = t.api("POST", &format!("/api/v1/partners/{id}/conventions"), &caf, Some(json!({"number": "2024-21590410300011", "signed_on": "2024-01-15", "signatories": "Le maire"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["field"], "number");
+        let (s, conv) = t.api("POST", &format!("/api/v1/partners/{id}/conventions"), &caf, Some(json!({"number": "2024-73282932000074", "signed_on": "2024-01-15", "signatories": "Le maire"}))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(conv["signed_on"], "2024-01-15");
+        let (s, _) = t.api("POST", &format!("/api/v1/partners/{id}/contracts"), &caf, Some(json!({"convention_id": conv["id"], "mode": "delegated", "signed_on": "2024-01-15", "signatories": "Le maire"}))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (s, v) = t.api("POST", &format!("/api/v1/partners/{id}/subscriptions"), &caf, Some(json!({"service": "CDAP", "signed_on": "2024-01-20", "max_holders": 5, "role_quotas": {"T1": 3}}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, file) = t.api("GET", &format!("/api/v1/partners/{id}"), &caf, None).await;
+        assert_eq!(file["services"][0]["open"], false);
+        let missing: Vec<&str> = file["services"][0]["missing"].as_array().unwrap().iter().map(|m| m["missing"].as_str().unwrap()).collect();
+        assert_eq!(missing, ["data_protection_formalities", "availability_date"]);
+        let (s, _) = t.api("POST", &format!("/api/v1/partners/{id}/subscriptions"), &caf, Some(json!({"service": "CDAP", "signed_on": "2024-01-20", "formalities_reference": "Registre 12", "formalities_on": "2024-01-10", "available_from": "2024-02-01", "max_holders": 5}))).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (_, file) = t.api("GET", &format!("/api/v1/partners/{id}"), &caf, None).await;
+        assert_eq!(file["services"][0]["open"], true);
+
+        let admin = json!({"slot": "principal", "first_name": "Hélène", "last_name": "Dubois", "function": "Directrice", "email": "h.dubois@ccas.invalid"});
+        let (s, v) = t.api("POST", &format!("/api/v1/partners/{id}/administrators"), &caf, Some(admin.clone())).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (s, v) = t.api("POST", &format!("/api/v1/partners/{id}/administrators"), &caf, Some(admin.clone())).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(v["error"]["code"], "administrator_slot_taken");
+        let (_, v) = t.api("GET", "/api/v1/outbox", &caf, None).await;
+        assert!(v["messages"][0]["body"].as_str().unwrap().contains("/set-password?token="));
+
+        // A partner administrator cannot touch administrators, nor see the caisse's lists.
+        let mons = t.token("mons.admin").await;
+        let (s, _) = t.api("POST", &format!("/api/v1/partners/{mons_id}/administrators"), &mons, Some(admin.clone())).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = t.api("GET", "/api/v1/partners", &mons, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = t.api("GET", &format!("/api/v1/partners/{id}"), &mons, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "another partner's file does not exist for Mons");
+        let (s, v) = t.api("GET", &format!("/api/v1/partners/{mons_id}"), &mons, None).await;
+        assert_eq!(s, StatusCode::OK, "its own file is readable");
+        assert_eq!(v["conventions"][0]["number"], "2017-21590410300011");
+        let (s, _) = t.api("GET", "/api/v1/partners/not-a-uuid", &caf, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, v) = t.api("GET", "/api/v1/services", &mons, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["services"][0]["roles"].as_array().unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
+    let t = setup(Backend::Sqlite).await;
+    let session = t.sign_in("caf.admin").await;
+    let html = body(t.get("/caisse/partners", Some(&session)).await).await;
+    assert!(html.contains("Mairie de Mons-en-Barœul"));
+    let html = body(t.get("/caisse/partners/new", Some(&session)).await).await;
+    let csrf = hidden(&html, "csrf");
+
+    let bad = t.post_form("/caisse/partners/new", Some(&session), &format!("csrf={csrf}&name=CCAS+de+Lomme&siret=73282932000075&address=&city=Lomme")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(bad).await;
+    assert!(html.contains("clé de contrôle"), "says which rule failed");
+    assert!(html.contains("value=\"CCAS de Lomme\"") && html.contains("value=\"73282932000075\""), "keeps what was typed");
+    assert!(html.contains("aria-invalid=\"true\""));
+
+    let ok = t.post_form("/caisse/partners/new", Some(&session), &format!("csrf={csrf}&name=CCAS+de+Lomme&siret=73282932000074&address=&city=Lomme")).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let page = location(&ok).to_string();
+    let id = page.trim_start_matches("/caisse/partners/").split('?').next().unwrap().to_string();
+    let html = body(t.get(&page, Some(&session)).await).await;
+    assert!(html.contains("Enregistré."));
+    assert!(html.contains("Annuaire incomplet"));
+    assert!(html.contains("gestion") && html.contains("aucun contrat de service"));
+
+    let bad = t.post_form(&format!("/caisse/partners/{id}/conventions"), Some(&session), &format!("csrf={csrf}&number=2024-21590410300011&signed_on=2024-01-15&signatories=Le+maire")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(bad).await;
+    assert!(html.contains("doit reprendre le SIRET de ce partenaire"));
+    assert!(html.contains("value=\"2024-21590410300011\""));
+    let ok = t.post_form(&format!("/caisse/partners/{id}/conventions"), Some(&session), &format!("csrf={csrf}&number=2024-73282932000074&signed_on=2024-01-15&signatories=Le+maire")).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let ok = t.post_form(&format!("/caisse/partners/{id}/subscriptions"), Some(&session), &format!("csrf={csrf}&service_code=CDAP&signed_on=2024-01-20&max_holders=5&quota_CDAP_T1=2")).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let html = body(t.get(&format!("/caisse/partners/{id}"), Some(&session)).await).await;
+    assert!(html.contains("fermé"));
+    assert!(html.contains("aucun contrat de service signé") && html.contains("formalités Informatique et Libertés non déclarées"), "{html}");
+    assert!(html.contains("5 ; T1 : 2"));
+
+    let ok = t.post_form(&format!("/caisse/partners/{id}/administrators"), Some(&session), &format!("csrf={csrf}&slot=deputy&first_name=Paul&last_name=Roux&function=Adjoint&email=p.roux%40ccas.invalid&phone=")).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    let html = body(t.get("/caisse/outbox", Some(&session)).await).await;
+    assert!(html.contains("p.roux@ccas.invalid"));
+    assert!(html.contains("en attente d&#39;envoi") || html.contains("en attente d'envoi"), "{html}");
+
+    // Forged form token: refused, nothing written.
+    let forged = t.post_form(&format!("/caisse/partners/{id}/conventions"), Some(&session), "csrf=forged&number=2025-73282932000074&signed_on=2025-01-15&signatories=x").await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(!body(t.get(&format!("/caisse/partners/{id}"), Some(&session)).await).await.contains("2025-73282932000074"));
+
+    // A partner administrator has no caisse pages.
+    let mons = t.sign_in("mons.admin").await;
+    let resp = t.get("/caisse/partners", Some(&mons)).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = t.get(&format!("/caisse/partners/{id}"), Some(&mons)).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let req = Request::get("/caisse/partners/new").header(header::USER_AGENT, CHROME).header(header::COOKIE, &mons).body(Body::empty()).unwrap();
+    assert_eq!(t.send(req).await.status(), StatusCode::FORBIDDEN);
+}
