@@ -91,7 +91,20 @@ enum AuditCommand {
     Verify,
 }
 
+/// Keep glibc from growing its heap with freed Argon2 blocks (19 MiB each): with its
+/// default, adaptive mmap threshold, RSS climbed to ~250 MiB after a few hundred sign-ins;
+/// with a fixed threshold the blocks go back to the system and RSS stays ~30 MiB
+/// (measured with bench/login.sh, see docs/DECISIONS.md).
+fn bound_allocator_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only changes allocator tuning; called once, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
+    bound_allocator_memory();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
