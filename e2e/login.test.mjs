@@ -280,6 +280,80 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('the caisse onboards a partner; its administrator follows the emailed link and signs in', async () => {
+    await inContext('onboarding', {}, async (page) => {
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Partenaires' }).click();
+      await page.getByRole('link', { name: 'Nouveau partenaire' }).click();
+      await page.getByLabel('Nom').fill('CCAS de Lomme');
+      await page.getByLabel('SIRET').fill('732 829 320 00074');
+      await page.getByLabel('Commune').fill('Lomme');
+      let res = await submit(page, page.getByRole('button', { name: 'Enregistrer' }), '/caisse/partners/new');
+      assert.equal(res.status(), 303, `creating the partner; got ${await describePage(page, res)}`);
+      assert.equal((await page.locator('h1').innerText()).trim(), 'CCAS de Lomme');
+      const partnerPath = new URL(page.url()).pathname;
+
+      const form = (suffix) => page.locator(`form[action="${partnerPath}/${suffix}"]`);
+      await page.getByText('Enregistrer une convention').click();
+      await form('conventions').getByLabel('Numéro de convention').fill('2024-73282932000074');
+      await form('conventions').getByLabel('Date de signature').fill('2024-01-15');
+      await form('conventions').getByLabel('Signataires').fill('Le maire de Lomme');
+      res = await submit(page, form('conventions').getByRole('button', { name: 'Enregistrer' }), `${partnerPath}/conventions`);
+      assert.equal(res.status(), 303, `recording the convention; got ${await describePage(page, res)}`);
+
+      await page.getByText('Enregistrer un contrat de service').click();
+      await form('contracts').getByLabel('Date de signature').fill('2024-01-15');
+      await form('contracts').getByLabel('Signataires').fill('Le maire de Lomme');
+      res = await submit(page, form('contracts').getByRole('button', { name: 'Enregistrer' }), `${partnerPath}/contracts`);
+      assert.equal(res.status(), 303, `recording the contract; got ${await describePage(page, res)}`);
+
+      await page.getByText("Enregistrer un bulletin d'adhésion").click();
+      const sub = form('subscriptions');
+      await sub.getByLabel('Service', { exact: true }).selectOption('CDAP');
+      await sub.getByLabel('Date de signature').fill('2024-01-20');
+      await sub.getByLabel('Référence des formalités Informatique et Libertés').fill('Registre n° 12');
+      await sub.getByLabel('Date des formalités').fill('2024-01-10');
+      await sub.getByLabel('Date de mise à disposition').fill('2024-02-01');
+      await sub.getByLabel('Quota du service').fill('5');
+      res = await submit(page, sub.getByRole('button', { name: 'Enregistrer' }), `${partnerPath}/subscriptions`);
+      assert.equal(res.status(), 303, `recording the subscription; got ${await describePage(page, res)}`);
+      const services = await page.locator('section[aria-labelledby="services-title"] table').innerText();
+      assert.match(services, /CDAP/);
+      assert.match(services, /ouvert/, `CDAP is open once everything is signed (${services})`);
+
+      await page.getByText('Désigner un administrateur ou un suppléant').click();
+      const adm = form('administrators');
+      await adm.getByLabel('Prénom').fill('Hélène');
+      await adm.getByLabel('Nom', { exact: true }).fill('Dubois');
+      await adm.getByLabel('Fonction', { exact: true }).fill('Directrice du CCAS');
+      await adm.getByLabel('Adresse électronique individuelle').fill('h.dubois@ccas-lomme.invalid');
+      res = await submit(page, adm.getByRole('button', { name: 'Créer le compte et envoyer le lien' }), `${partnerPath}/administrators`);
+      assert.equal(res.status(), 303, `issuing the administrator; got ${await describePage(page, res)}`);
+
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Messages envoyés' }).click();
+      const row = page.locator('tr', { hasText: 'h.dubois@ccas-lomme.invalid' });
+      await row.locator('summary').click();
+      const mail = await row.locator('pre').innerText();
+      const link = mail.match(/https?:\/\/\S+\/set-password\?token=\S+/);
+      assert.ok(link, `the message carries the set-password link: ${mail}`);
+      const login = mail.match(/Votre identifiant : (\S+)/)[1];
+      assert.equal(login, 'helene.dubois');
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await page.goto(link[0]);
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Choisir votre mot de passe');
+      await page.getByLabel('Nouveau mot de passe').fill('Violette-Mauve-2026-Nord');
+      await page.getByLabel('Confirmez le mot de passe').fill('Violette-Mauve-2026-Nord');
+      res = await submit(page, page.getByRole('button', { name: 'Enregistrer le mot de passe' }), '/set-password');
+      assert.equal(res.status(), 303, `setting the password; got ${await describePage(page, res)}`);
+      assert.ok(await page.getByText('Votre mot de passe est enregistré.').isVisible());
+
+      await signIn(page, login, 'Violette-Mauve-2026-Nord');
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Bonjour Hélène Dubois');
+      await page.screenshot({ path: path.join(RESULTS, 'onboarded-admin-home.png'), fullPage: true });
+    });
+  });
+
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {
     await inContext('obsolete-browser', { userAgent: IE11_UA }, async (page) => {
       const res = await page.goto(url('/login'));

@@ -25,6 +25,8 @@ pub enum Refusal {
     AlreadyInitialised,
     /// `--demo` runs only on an empty database or one holding the demo.
     NotDemoData,
+    /// The request was already accepted or refused.
+    AlreadyDecided,
 }
 
 /// A business rule that refused an action.

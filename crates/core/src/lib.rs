@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod browser;
 pub mod caisse;
+pub mod change_request;
 pub mod clock;
 pub mod error;
 pub mod model;

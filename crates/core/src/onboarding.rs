@@ -166,6 +166,24 @@ impl<S: Store> App<S> {
         public_url: &str,
         client: &ClientInfo,
     ) -> Result<Account> {
+        let mut tx = self.store.begin().await?;
+        let account = self.issue_administrator_in(&mut tx, actor, partner, slot, input, public_url, client).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// `issue_administrator` inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn issue_administrator_in<T: Transaction>(
+        &self,
+        tx: &mut T,
+        actor: &Actor,
+        partner: OrganisationId,
+        slot: Slot,
+        input: &AdministratorInput,
+        public_url: &str,
+        client: &ClientInfo,
+    ) -> Result<Account> {
         let first = field("first_name", DisplayName::parse(&input.first_name))?;
         let last = field("last_name", DisplayName::parse(&input.last_name))?;
         let function = field("function", DisplayName::parse(&input.function))?;
@@ -177,8 +195,7 @@ impl<S: Store> App<S> {
             Some(field("login", Login::parse(&input.login))?)
         };
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let p = partner_to_manage(&mut tx, actor, partner).await?;
+        let p = partner_to_manage(tx, actor, partner).await?;
         let holders = tx.accounts_of(partner).await?;
         if holders.iter().any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role())) {
             return Err(Error::Rule(Rule::AdministratorSlotTaken));
@@ -222,7 +239,7 @@ impl<S: Store> App<S> {
         if let Some(phone) = phone {
             tx.set_phone(account.id, &phone).await?;
         }
-        let token = self.issue_link(&mut tx, account.id, LinkPurpose::SetPassword).await?;
+        let token = self.issue_link(tx, account.id, LinkPurpose::SetPassword).await?;
         let link = format!("{}/set-password?token={token}", public_url.trim_end_matches('/'));
         let seat = match slot {
             Slot::Principal => "administrateur",
@@ -253,9 +270,8 @@ impl<S: Store> App<S> {
             sent_at: None,
         })
         .await?;
-        self.trace_action(&mut tx, actor, "administrator.issue", format!("{} ({})", account.login, p.name), Some(seat.into()), client)
+        self.trace_action(tx, actor, "administrator.issue", format!("{} ({})", account.login, p.name), Some(seat.into()), client)
             .await?;
-        tx.commit().await?;
         Ok(account)
     }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::caisse::{Amendment, Convention, ServiceContract, Subscription};
+use crate::change_request::ChangeRequest;
 use crate::model::{
     Account, AccountId, AccountStatus, Contact, LoginThrottle, Organisation, OrganisationId, OutboxMessage,
     PasswordLink, Service, ServiceId, ServiceRole, Session, SessionId,
@@ -188,6 +189,17 @@ pub trait Transaction: Send + Sized {
     /// The newest messages of the outbox, for organisations under `caisse` (its own and
     /// its partners'), newest first.
     fn outbox_of(&mut self, caisse: OrganisationId, limit: i64) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
+
+    /// Record an administrator change request.
+    fn insert_change_request(&mut self, r: &ChangeRequest) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One change request.
+    fn change_request(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<ChangeRequest>>> + Send;
+    /// The change requests of a caisse's partners, pending first then newest.
+    fn change_requests_of_caisse(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<ChangeRequest>>> + Send;
+    /// The change requests of one partner, newest first.
+    fn change_requests_of_partner(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<ChangeRequest>>> + Send;
+    /// Store the decision on a request (status, who, when, reason).
+    fn save_change_request_decision(&mut self, r: &ChangeRequest) -> impl Future<Output = StoreResult<()>> + Send;
 
     // --- traces -------------------------------------------------------------------------
     /// Append an entry to its organisation's chain, sealed with the store's trace key.

@@ -208,6 +208,7 @@ fn explain(e: Error, what: &str) -> anyhow::Error {
         Error::Refused(Refusal::NotDemoData) => {
             anyhow!("{what} refusé : la base contient des données qui ne sont pas celles de la démonstration")
         }
+        Error::Refused(Refusal::AlreadyDecided) => anyhow!("{what} refusé : déjà traité"),
         Error::Invalid { field, problem } => anyhow!("{what} : valeur refusée pour --{field} ({problem})"),
         Error::PasswordRejected(p) => anyhow!("{what} : mot de passe refusé par la politique ({p:?})"),
         other => anyhow!("{what} : {other}"),

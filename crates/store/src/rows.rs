@@ -7,6 +7,7 @@ use habilis_core::model::{
     PasswordLink, Role, Service, ServiceId, ServiceRole, ServiceRoleId, Session, SessionId,
 };
 use habilis_core::caisse::{Amendment, Convention, ManagementMode, ServiceContract, Subscription};
+use habilis_core::change_request::{ChangeRequest, RequestStatus};
 use habilis_core::model::OutboxMessage;
 use habilis_core::store::StoreResult;
 use habilis_core::trace::{Outcome, TraceEntry, TraceRecord};
@@ -393,5 +394,48 @@ impl OutboxRow {
             created_at: from_micros(self.created_at),
             sent_at: self.sent_at.map(from_micros),
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChangeRequestRow {
+    id: Uuid,
+    partner_id: Uuid,
+    requested_by: Uuid,
+    first_name: String,
+    last_name: String,
+    function: String,
+    slot: String,
+    replaces_account_id: Option<Uuid>,
+    phone: Option<String>,
+    mobile: Option<String>,
+    email: String,
+    status: String,
+    decided_by: Option<Uuid>,
+    decided_at: Option<i64>,
+    decision_reason: Option<String>,
+    created_at: i64,
+}
+
+impl ChangeRequestRow {
+    pub(crate) fn into_domain(self) -> StoreResult<ChangeRequest> {
+        Ok(ChangeRequest {
+            id: self.id,
+            partner_id: OrganisationId(self.partner_id),
+            requested_by: AccountId(self.requested_by),
+            first_name: self.first_name,
+            last_name: self.last_name,
+            function: self.function,
+            slot: self.slot,
+            replaces: self.replaces_account_id.map(AccountId),
+            phone: self.phone,
+            mobile: self.mobile,
+            email: self.email,
+            status: RequestStatus::parse(&self.status).ok_or_else(|| corrupt("request status", &self.status))?,
+            decided_by: self.decided_by.map(AccountId),
+            decided_at: self.decided_at.map(from_micros),
+            decision_reason: self.decision_reason,
+            created_at: from_micros(self.created_at),
+        })
     }
 }

@@ -14,10 +14,11 @@ use uuid::Uuid;
 
 use crate::map_err;
 use crate::rows::{
-    AccountRow, AmendmentRow, ContactRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
+    AccountRow, AmendmentRow, ChangeRequestRow, ContactRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
     ServiceRow, SessionRow, SubscriptionRow, TraceRow,
 };
 use habilis_core::caisse::{Amendment, Convention, ServiceContract, Subscription};
+use habilis_core::change_request::ChangeRequest;
 use habilis_core::model::{AccountStatus, OutboxMessage};
 
 /// An open transaction on either backend.
@@ -490,6 +491,45 @@ impl Transaction for Tx {
                          WHERE o.organisation_id = $1 OR g.parent_id = $1 ORDER BY o.created_at DESC LIMIT $2";
         let rows: Vec<OutboxRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).bind(limit).fetch_all(&mut *c).await).map_err(map_err)?;
         Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
+    }
+
+    async fn insert_change_request(&mut self, r: &ChangeRequest) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO admin_change_requests (id, partner_id, requested_by, first_name, last_name, function, \
+                         slot, replaces_account_id, phone, mobile, email, status, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        run!(self, c => sqlx::query(Q).bind(r.id).bind(r.partner_id.0).bind(r.requested_by.0).bind(&r.first_name)
+            .bind(&r.last_name).bind(&r.function).bind(&r.slot).bind(r.replaces.map(|a| a.0)).bind(&r.phone).bind(&r.mobile)
+            .bind(&r.email).bind(r.status.as_str()).bind(to_micros(r.created_at))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn change_request(&mut self, id: Uuid) -> StoreResult<Option<ChangeRequest>> {
+        const Q: &str = "SELECT * FROM admin_change_requests WHERE id = $1";
+        let row: Option<ChangeRequestRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(ChangeRequestRow::into_domain).transpose()
+    }
+
+    async fn change_requests_of_caisse(&mut self, caisse: OrganisationId) -> StoreResult<Vec<ChangeRequest>> {
+        const Q: &str = "SELECT r.* FROM admin_change_requests r JOIN organisations o ON o.id = r.partner_id \
+                         WHERE o.parent_id = $1 ORDER BY CASE r.status WHEN 'pending' THEN 0 ELSE 1 END, r.created_at DESC";
+        let rows: Vec<ChangeRequestRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(ChangeRequestRow::into_domain).collect()
+    }
+
+    async fn change_requests_of_partner(&mut self, partner: OrganisationId) -> StoreResult<Vec<ChangeRequest>> {
+        const Q: &str = "SELECT * FROM admin_change_requests WHERE partner_id = $1 ORDER BY created_at DESC";
+        let rows: Vec<ChangeRequestRow> = run!(self, c => sqlx::query_as(Q).bind(partner.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(ChangeRequestRow::into_domain).collect()
+    }
+
+    async fn save_change_request_decision(&mut self, r: &ChangeRequest) -> StoreResult<()> {
+        const Q: &str = "UPDATE admin_change_requests SET status = $2, decided_by = $3, decided_at = $4, decision_reason = $5 \
+                         WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(r.id).bind(r.status.as_str()).bind(r.decided_by.map(|a| a.0))
+            .bind(r.decided_at.map(to_micros)).bind(&r.decision_reason)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
     }
 
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {

@@ -36,10 +36,10 @@ impl Values {
     }
 }
 
-type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
+pub(crate) type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
 
 /// The signed-in actor and the submitted values, once the form and its token are checked.
-fn checked_form(ctx: &Ctx, form: FormMap) -> Result<(Actor, Values), Response> {
+pub(crate) fn checked_form(ctx: &Ctx, form: FormMap) -> Result<(Actor, Values), Response> {
     let Some(actor) = ctx.actor.clone() else {
         return Err(Redirect::to("/login").into_response());
     };
@@ -184,7 +184,7 @@ pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, id: Result<
     }
 }
 
-fn traced(mut r: Response) -> Response {
+pub(crate) fn traced(mut r: Response) -> Response {
     r.extensions_mut().insert(Traced);
     r
 }

@@ -129,6 +129,7 @@ impl WebError {
                 Error::LinkInvalid => t.err_link_invalid.into(),
                 Error::Refused(Refusal::AlreadyInitialised) => t.err_already_initialised.into(),
                 Error::Refused(Refusal::NotDemoData) => t.err_not_demo_data.into(),
+                Error::Refused(Refusal::AlreadyDecided) => t.err_already_decided.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
                 Error::NotFound => t.err_not_found_record.into(),
                 Error::Rule(r) => match r {

@@ -285,6 +285,24 @@ catalogue! {
     outbox_pending: "en attente d'envoi", "waiting";
     outbox_sent: "envoyé", "sent";
     outbox_failed: "échec", "failed";
+    change_request_title: "Demander un changement d'administrateur", "Ask for a change of administrator";
+    change_request_intro: "Formulaire de l'annexe 3 du contrat de service : la caisse valide la demande, crée le compte de la personne désignée et désactive celui qu'elle remplace.",
+        "The form of Annex 3 of the service contract: the caisse validates the request, creates the designated person's account and deactivates the one it replaces.";
+    change_request_submit: "Envoyer la demande à la caisse", "Send the request to the caisse";
+    change_request_sent: "Votre demande est transmise à la caisse.", "Your request was sent to the caisse.";
+    replaces: "Remplace", "Replaces";
+    replaces_nobody: "personne (siège vacant)", "nobody (vacant seat)";
+    mobile: "Téléphone portable", "Mobile phone";
+    phone_hint: "Au moins un numéro de téléphone, fixe ou portable.", "At least one phone number, landline or mobile.";
+    email_personal_hint: "Une adresse individuelle et nominative, pas une adresse de service.", "An individual, personal address, not a shared one.";
+    requests_title: "Demandes de changement d'administrateur", "Administrator change requests";
+    decision_reason: "Motif (obligatoire pour un refus)", "Reason (required to refuse)";
+    accept: "Accepter", "Accept";
+    refuse: "Refuser", "Refuse";
+    request_pending: "en attente", "pending";
+    request_accepted: "acceptée", "accepted";
+    request_refused: "refusée", "refused";
+    err_already_decided: "Cette demande a déjà été traitée.", "This request was already decided.";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod metrics;
 mod middleware;
 mod pages;
+mod request_pages;
 
 use std::sync::Arc;
 
@@ -93,6 +94,11 @@ pub fn router(state: AppState) -> Router {
         .route("/caisse/partners/{id}/{what}", post(caisse_pages::partner_action))
         .route("/caisse/administrators/{id}/deactivate", post(caisse_pages::deactivate_administrator))
         .route("/caisse/outbox", get(caisse_pages::outbox))
+        .route("/caisse/requests", get(request_pages::requests))
+        .route("/caisse/requests/{id}", post(request_pages::decide))
+        .route("/partner/administrator-change", get(request_pages::admin_change_form).post(request_pages::admin_change_submit))
+        .route("/api/v1/admin-change-requests", get(request_pages::api_list).post(request_pages::api_create))
+        .route("/api/v1/admin-change-requests/{id}/decision", post(request_pages::api_decide))
         .route("/api/v1/session", post(api::create_session).delete(api::delete_session))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/partners", get(api_caisse::list_partners).post(api_caisse::create_partner))

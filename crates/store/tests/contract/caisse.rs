@@ -218,3 +218,80 @@ async fn a_caisse_never_reaches_another_caisse_s_partners() {
         assert!(matches!(e.app.partner_file(&mons_admin, lomme.id).await, Err(Error::NotFound)));
     }
 }
+
+#[tokio::test]
+async fn an_administrator_change_is_asked_by_the_partner_and_decided_by_the_caisse() {
+    use habilis_core::change_request::{ChangeRequestInput, RequestStatus};
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap();
+        let hugo = actor(&e, "mons.deputy").await;
+        let mut input = ChangeRequestInput {
+            first_name: "Inès".into(),
+            last_name: "Moreau".into(),
+            function: "Responsable du service état civil".into(),
+            slot: "principal".into(),
+            replaces: claire.actor.account.id.to_string(),
+            phone: String::new(),
+            mobile: String::new(),
+            email: "ines.moreau@mairie-mons.invalid".into(),
+        };
+        // At least one phone number (Annex 3).
+        let err = e.app.request_admin_change(&hugo, &input, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "phone", .. }), "{err:?}");
+        input.mobile = "06 00 00 00 00".into();
+        // Only the partner's administrators ask; a user cannot.
+        let agent = actor(&e, "mons.agent").await;
+        assert!(matches!(e.app.request_admin_change(&agent, &input, &client()).await, Err(Error::Forbidden)));
+        let req = e.app.request_admin_change(&hugo, &input, &client()).await.unwrap();
+        assert_eq!(req.status, RequestStatus::Pending);
+        // The caisse administrator was told.
+        assert!(e.app.outbox(&caf, 10).await.unwrap().iter().any(|m| m.to_address == "caf.admin@demo.habilis.invalid"));
+        // The partner cannot decide its own request.
+        assert!(matches!(e.app.decide_admin_change(&hugo, req.id, true, "", "https://h", &client()).await, Err(Error::Forbidden)));
+        // A refusal needs a reason.
+        assert!(matches!(
+            e.app.decide_admin_change(&caf, req.id, false, " ", "https://h", &client()).await,
+            Err(Error::Invalid { field: "reason", .. })
+        ));
+
+        let decided = e.app.decide_admin_change(&caf, req.id, true, "", "https://h", &client()).await.unwrap();
+        assert_eq!(decided.status, RequestStatus::Accepted);
+        // Claire is replaced: deactivated, session ended; Inès holds the seat.
+        assert!(matches!(e.app.authenticate(&claire.token, &client()).await, Err(Error::NotAuthenticated)));
+        let file = e.app.partner_file(&caf, claire.actor.organisation.id).await.unwrap();
+        let ines = file.administrators.iter().find(|a| a.display_name == "Inès Moreau").expect("issued");
+        assert_eq!(ines.roles, vec![Role::PartnerAdmin]);
+        assert_eq!(ines.login, "ines.moreau");
+        assert!(file.administrators.iter().any(|a| a.login == "mons.admin" && a.status == AccountStatus::Deactivated));
+        // Decided once.
+        assert!(matches!(e.app.decide_admin_change(&caf, req.id, false, "non", "https://h", &client()).await, Err(Error::Refused(_))));
+        // A refused request changes nobody.
+        input.slot = "deputy".into();
+        input.replaces = hugo.account.id.to_string();
+        input.email = "x@mairie-mons.invalid".into();
+        let req2 = e.app.request_admin_change(&hugo, &input, &client()).await.unwrap();
+        let refused = e.app.decide_admin_change(&caf, req2.id, false, "Pièce justificative manquante", "https://h", &client()).await.unwrap();
+        assert_eq!(refused.status, RequestStatus::Refused);
+        assert!(e.app.authenticate_login_still_works(&hugo).await);
+        let listed = e.app.admin_change_requests(&caf).await.unwrap();
+        assert_eq!(listed.len(), 2);
+        // Another caisse sees none of it.
+        let sud = other_caisse_admin(&e).await;
+        assert!(e.app.admin_change_requests(&sud).await.unwrap().is_empty());
+        assert!(matches!(e.app.decide_admin_change(&sud, req2.id, true, "", "https://h", &client()).await, Err(Error::NotFound)));
+    }
+}
+
+trait StillWorks {
+    async fn authenticate_login_still_works(&self, a: &Actor) -> bool;
+}
+
+impl StillWorks for habilis_core::auth::App<habilis_store::Db> {
+    async fn authenticate_login_still_works(&self, a: &Actor) -> bool {
+        let mut tx = self.store.read().await.unwrap();
+        tx.account(a.account.id).await.unwrap().is_some_and(|acc| acc.status == AccountStatus::Active)
+    }
+}

@@ -155,3 +155,41 @@ async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
     let req = Request::get("/caisse/partners/new").header(header::USER_AGENT, CHROME).header(header::COOKIE, &mons).body(Body::empty()).unwrap();
     assert_eq!(t.send(req).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_administrator_change_goes_from_the_partner_form_to_the_caisse_decision() {
+    let t = setup(Backend::Sqlite).await;
+    let hugo = t.sign_in("mons.deputy").await;
+    let html = body(t.get("/partner/administrator-change", Some(&hugo)).await).await;
+    assert!(html.contains("annexe 3"));
+    let csrf = hidden(&html, "csrf");
+    let claire_id = html.split("<option value=\"").nth(2).unwrap().split('"').next().unwrap().to_string();
+    // No phone: refused, what was typed is kept.
+    let form = format!("csrf={csrf}&slot=principal&replaces={claire_id}&first_name=In%C3%A8s&last_name=Moreau&function=Etat+civil&phone=&mobile=&email=ines%40mairie.invalid");
+    let bad = t.post_form("/partner/administrator-change", Some(&hugo), &form).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(bad).await;
+    assert!(html.contains("est obligatoire") && html.contains("value=\"Moreau\""), "{html}");
+    let ok = t.post_form("/partner/administrator-change", Some(&hugo), &form.replace("mobile=&", "mobile=0600000000&")).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+
+    let caf = t.sign_in("caf.admin").await;
+    let html = body(t.get("/caisse/requests", Some(&caf)).await).await;
+    assert!(html.contains("Inès Moreau") && html.contains("Claire Martin"), "{html}");
+    let csrf = hidden(&html, "csrf");
+    let id = html.split("action=\"/caisse/requests/").nth(1).unwrap().split('"').next().unwrap().to_string();
+    // Refusing without a reason is refused.
+    let resp = t.post_form(&format!("/caisse/requests/{id}"), Some(&caf), &format!("csrf={csrf}&decision=refuse&reason=")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let resp = t.post_form(&format!("/caisse/requests/{id}"), Some(&caf), &format!("csrf={csrf}&decision=accept&reason=")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html = body(t.get("/caisse/requests", Some(&caf)).await).await;
+    assert!(html.contains("acceptée"));
+    // Claire Martin can no longer sign in; the new administrator got her link.
+    let r = t.post_json("/api/v1/session", &format!("{{\"login\":\"mons.admin\",\"password\":\"{PASSWORD}\"}}"), "fr").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let html = body(t.get("/caisse/outbox", Some(&caf)).await).await;
+    assert!(html.contains("ines@mairie.invalid"));
+    // The partner's deputy cannot reach the caisse's list.
+    assert_eq!(t.get("/caisse/requests", Some(&hugo)).await.status(), StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,257 @@
+//! Administrator change requests (contract Annex 3): a partner administrator asks the
+//! caisse to name a new administrator or deputy, possibly replacing one; the caisse
+//! accepts (the new account is issued and the replaced one deactivated, in one
+//! transaction, its sessions ended) or refuses with a reason. Both sides are told through
+//! the outbox.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::auth::{Actor, App};
+use crate::caisse::{caisse_admin_of, partner_to_manage};
+use crate::error::{Error, Result};
+use crate::model::{AccountId, AccountStatus, OrganisationId, OrganisationKind, OutboxMessage, Role};
+use crate::onboarding::{AdministratorInput, Slot};
+use crate::store::{Store, Transaction};
+use crate::trace::ClientInfo;
+use crate::values::{DisplayName, Email, ValueError, optional_text};
+
+/// Where a request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestStatus {
+    Pending,
+    Accepted,
+    Refused,
+}
+
+impl RequestStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Pending => "pending",
+            RequestStatus::Accepted => "accepted",
+            RequestStatus::Refused => "refused",
+        }
+    }
+    /// Parse the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(RequestStatus::Pending),
+            "accepted" => Some(RequestStatus::Accepted),
+            "refused" => Some(RequestStatus::Refused),
+            _ => None,
+        }
+    }
+}
+
+/// An administrator change request, with the form's fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeRequest {
+    pub id: Uuid,
+    pub partner_id: OrganisationId,
+    pub requested_by: AccountId,
+    pub first_name: String,
+    pub last_name: String,
+    pub function: String,
+    /// `principal` or `deputy`.
+    pub slot: String,
+    pub replaces: Option<AccountId>,
+    pub phone: Option<String>,
+    pub mobile: Option<String>,
+    pub email: String,
+    pub status: RequestStatus,
+    pub decided_by: Option<AccountId>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub decided_at: Option<OffsetDateTime>,
+    pub decision_reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// The form as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeRequestInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub function: String,
+    pub slot: String,
+    /// The account replaced, as its id; empty for none.
+    pub replaces: String,
+    pub phone: String,
+    pub mobile: String,
+    pub email: String,
+}
+
+fn field<T>(name: &'static str, r: std::result::Result<T, ValueError>) -> Result<T> {
+    r.map_err(|p| Error::invalid(name, p))
+}
+
+fn note(org: Option<OrganisationId>, to: &str, subject: &str, body: String, now: OffsetDateTime) -> OutboxMessage {
+    OutboxMessage {
+        id: Uuid::now_v7(),
+        organisation_id: org,
+        to_address: to.to_string(),
+        subject: subject.to_string(),
+        body,
+        status: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+    }
+}
+
+impl<S: Store> App<S> {
+    /// A partner administrator or deputy asks the caisse to change an administrator.
+    pub async fn request_admin_change(&self, actor: &Actor, input: &ChangeRequestInput, client: &ClientInfo) -> Result<ChangeRequest> {
+        let is_partner_admin = actor.organisation.kind == OrganisationKind::Partner
+            && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
+        if !is_partner_admin {
+            return Err(Error::Forbidden);
+        }
+        let first = field("first_name", DisplayName::parse(&input.first_name))?;
+        let last = field("last_name", DisplayName::parse(&input.last_name))?;
+        let function = field("function", DisplayName::parse(&input.function))?;
+        let slot = Slot::parse(&input.slot).ok_or(Error::invalid("slot", ValueError::BadFormat))?;
+        let email = field("email", Email::parse(&input.email))?;
+        let phone = field("phone", optional_text(&input.phone, 40))?;
+        let mobile = field("mobile", optional_text(&input.mobile, 40))?;
+        if phone.is_none() && mobile.is_none() {
+            return Err(Error::invalid("phone", ValueError::Empty));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let replaces = if input.replaces.trim().is_empty() {
+            None
+        } else {
+            let id = Uuid::parse_str(input.replaces.trim()).map_err(|_| Error::invalid("replaces", ValueError::BadFormat))?;
+            let a = tx.account(AccountId(id)).await?.ok_or(Error::invalid("replaces", ValueError::BadFormat))?;
+            let is_admin = a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
+            if a.organisation_id != actor.organisation.id || !is_admin {
+                return Err(Error::invalid("replaces", ValueError::BadFormat));
+            }
+            Some(a.id)
+        };
+        let req = ChangeRequest {
+            id: Uuid::now_v7(),
+            partner_id: actor.organisation.id,
+            requested_by: actor.account.id,
+            first_name: first.as_str().into(),
+            last_name: last.as_str().into(),
+            function: function.as_str().into(),
+            slot: match slot {
+                Slot::Principal => "principal".into(),
+                Slot::Deputy => "deputy".into(),
+            },
+            replaces,
+            phone,
+            mobile,
+            email: email.as_str().into(),
+            status: RequestStatus::Pending,
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+            created_at: now,
+        };
+        tx.insert_change_request(&req).await?;
+        // Tell the caisse's habilitation administrators.
+        if let Some(caisse) = actor.organisation.parent_id {
+            for a in tx.accounts_of(caisse).await? {
+                if a.status == AccountStatus::Active && a.roles.contains(&Role::CaisseAdmin) {
+                    let body = format!(
+                        "{partner} demande la désignation de {first} {last} ({function}) comme {seat}.\n\
+                         Demande faite par {by}. À traiter dans Habilis, rubrique « Demandes ».\n",
+                        partner = actor.organisation.name,
+                        first = req.first_name,
+                        last = req.last_name,
+                        function = req.function,
+                        seat = if slot == Slot::Principal { "administrateur" } else { "administrateur suppléant" },
+                        by = actor.account.display_name,
+                    );
+                    tx.insert_outbox(&note(Some(actor.organisation.id), &a.email, "Habilis — demande de changement d'administrateur", body, now))
+                        .await?;
+                }
+            }
+        }
+        self.trace_action(&mut tx, actor, "admin_change.request", format!("{} {}", req.first_name, req.last_name), Some(req.slot.clone()), client)
+            .await?;
+        tx.commit().await?;
+        Ok(req)
+    }
+
+    /// The requests of the caisse's partners (pending first), for caisse administrators;
+    /// a partner administrator sees its own organisation's.
+    pub async fn admin_change_requests(&self, actor: &Actor) -> Result<Vec<ChangeRequest>> {
+        let mut tx = self.store.read().await?;
+        if let Ok(caisse) = caisse_admin_of(actor) {
+            return Ok(tx.change_requests_of_caisse(caisse).await?);
+        }
+        if actor.organisation.kind == OrganisationKind::Partner
+            && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
+        {
+            return Ok(tx.change_requests_of_partner(actor.organisation.id).await?);
+        }
+        Err(Error::Forbidden)
+    }
+
+    /// Accept or refuse a pending request (caisse only). Accepting issues the new account,
+    /// deactivates the replaced one and ends its sessions, all in one transaction.
+    pub async fn decide_admin_change(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        accept: bool,
+        reason: &str,
+        public_url: &str,
+        client: &ClientInfo,
+    ) -> Result<ChangeRequest> {
+        let reason = field("reason", optional_text(reason, 500))?;
+        if !accept && reason.is_none() {
+            return Err(Error::invalid("reason", ValueError::Empty));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut req = tx.change_request(id).await?.ok_or(Error::NotFound)?;
+        let partner = partner_to_manage(&mut tx, actor, req.partner_id).await?;
+        if req.status != RequestStatus::Pending {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        let requester = tx.account(req.requested_by).await?;
+        if accept {
+            if let Some(old) = req.replaces {
+                tx.set_account_status(old, AccountStatus::Deactivated).await?;
+                tx.end_sessions_of_account(old, None, now, "account_replaced").await?;
+            }
+            let slot = Slot::parse(&req.slot).unwrap_or(Slot::Deputy);
+            let input = AdministratorInput {
+                first_name: req.first_name.clone(),
+                last_name: req.last_name.clone(),
+                function: req.function.clone(),
+                email: req.email.clone(),
+                phone: req.phone.clone().or(req.mobile.clone()).unwrap_or_default(),
+                login: String::new(),
+            };
+            self.issue_administrator_in(&mut tx, actor, partner.id, slot, &input, public_url, client).await?;
+        }
+        req.status = if accept { RequestStatus::Accepted } else { RequestStatus::Refused };
+        req.decided_by = Some(actor.account.id);
+        req.decided_at = Some(now);
+        req.decision_reason = reason.clone();
+        tx.save_change_request_decision(&req).await?;
+        if let Some(r) = requester {
+            let body = if accept {
+                format!("Votre demande de désignation de {} {} est acceptée. Le compte est créé ; la personne reçoit un lien pour choisir son mot de passe.\n", req.first_name, req.last_name)
+            } else {
+                format!("Votre demande de désignation de {} {} est refusée.\nMotif : {}\n", req.first_name, req.last_name, reason.clone().unwrap_or_default())
+            };
+            tx.insert_outbox(&note(Some(partner.id), &r.email, "Habilis — réponse à votre demande", body, now)).await?;
+        }
+        let action = if accept { "admin_change.accept" } else { "admin_change.refuse" };
+        self.trace_action(&mut tx, actor, action, format!("{} {} ({})", req.first_name, req.last_name, partner.name), reason, client).await?;
+        tx.commit().await?;
+        Ok(req)
+    }
+}

@@ -1,0 +1,296 @@
+//! Administrator change requests (Annex 3): the partner's form and the caisse's list, in
+//! pages and in JSON.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use habilis_core::auth::Actor;
+use habilis_core::change_request::{ChangeRequest, ChangeRequestInput, RequestStatus};
+use habilis_core::clock::format_paris;
+use habilis_core::model::{AccountStatus, Role};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::{error_response, json_body};
+use crate::caisse_pages::{FormMap, Values, checked_form, traced};
+use crate::context::Ctx;
+use crate::errors::WebError;
+use crate::i18n::Texts;
+use crate::pages::{Chrome, error_page, render};
+
+fn input_of(v: &Values) -> ChangeRequestInput {
+    ChangeRequestInput {
+        first_name: v.get("first_name").into(),
+        last_name: v.get("last_name").into(),
+        function: v.get("function").into(),
+        slot: v.get("slot").into(),
+        replaces: v.get("replaces").into(),
+        phone: v.get("phone").into(),
+        mobile: v.get("mobile").into(),
+        email: v.get("email").into(),
+    }
+}
+
+fn status_text(t: &Texts, s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::Pending => t.request_pending,
+        RequestStatus::Accepted => t.request_accepted,
+        RequestStatus::Refused => t.request_refused,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_change.html")]
+struct AdminChangePage {
+    c: Chrome,
+    csrf: String,
+    v: Values,
+    error: Option<String>,
+    notice: Option<String>,
+    admins: Vec<(String, String)>,
+    requests: Vec<(String, String, String)>,
+}
+
+async fn admin_change_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
+    let t = ctx.lang.texts();
+    let requests = match state.app.admin_change_requests(actor).await {
+        Ok(r) => r,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let file = match state.app.partner_file(actor, actor.organisation.id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let admins = file
+        .administrators
+        .iter()
+        .filter(|a| a.status != AccountStatus::Deactivated)
+        .map(|a| {
+            let seat = if a.roles.contains(&Role::PartnerAdmin) { t.role_partner_admin } else { t.role_partner_deputy };
+            (a.id.to_string(), format!("{} ({seat})", a.display_name))
+        })
+        .collect();
+    let page = AdminChangePage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        v,
+        error: err.as_ref().map(|e| e.message(t)),
+        notice,
+        admins,
+        requests: requests
+            .iter()
+            .map(|r| (format_paris(r.created_at), format!("{} {}", r.first_name, r.last_name), status_text(t, r.status).to_string()))
+            .collect(),
+    };
+    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SentQuery {
+    #[serde(default)]
+    sent: Option<String>,
+}
+
+/// GET /partner/administrator-change
+pub async fn admin_change_form(State(state): State<AppState>, ctx: Ctx, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let notice = q.ok().and_then(|Query(q)| q.sent).map(|_| ctx.lang.texts().change_request_sent.to_string());
+    admin_change_page(&state, &ctx, actor, Values::default(), None, notice).await
+}
+
+/// POST /partner/administrator-change
+pub async fn admin_change_submit(State(state): State<AppState>, ctx: Ctx, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    match state.app.request_admin_change(&actor, &input_of(&v), &ctx.client).await {
+        Ok(_) => traced(Redirect::to("/partner/administrator-change?sent=1").into_response()),
+        Err(e) => admin_change_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
+    }
+}
+
+/// One request as the caisse's list shows it.
+pub struct RequestView {
+    pub id: String,
+    pub partner: String,
+    pub person: String,
+    pub seat: String,
+    pub function: String,
+    pub replaces: String,
+    pub phones: String,
+    pub email: String,
+    pub when: String,
+    pub status: String,
+    pub pending: bool,
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct RequestsPage {
+    c: Chrome,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<String>,
+    requests: Vec<RequestView>,
+}
+
+async fn requests_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>, err: Option<WebError>, notice: Option<String>) -> Response {
+    let t = ctx.lang.texts();
+    let list: Vec<ChangeRequest> = match state.app.admin_change_requests(actor).await {
+        Ok(l) if habilis_core::caisse::caisse_admin_of(actor).is_ok() => l,
+        Ok(_) => return error_page(ctx.lang, &WebError::Core(habilis_core::Error::Forbidden), Some(actor)),
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let mut views = Vec::new();
+    for r in list {
+        let partner = state.app.partner_file(actor, r.partner_id).await.ok();
+        let name_of = |id| {
+            partner
+                .as_ref()
+                .and_then(|f| f.administrators.iter().find(|a| Some(a.id) == id).map(|a| a.display_name.clone()))
+                .unwrap_or_else(|| t.replaces_nobody.to_string())
+        };
+        views.push(RequestView {
+            id: r.id.to_string(),
+            partner: partner.as_ref().map(|f| f.partner.name.clone()).unwrap_or_default(),
+            person: format!("{} {}", r.first_name, r.last_name),
+            seat: if r.slot == "principal" { t.role_partner_admin.into() } else { t.role_partner_deputy.into() },
+            function: r.function.clone(),
+            replaces: name_of(r.replaces),
+            phones: [r.phone.clone(), r.mobile.clone()].into_iter().flatten().collect::<Vec<_>>().join(" / "),
+            email: r.email.clone(),
+            when: format_paris(r.created_at),
+            status: match &r.decision_reason {
+                Some(reason) => format!("{} — {reason}", status_text(t, r.status)),
+                None => status_text(t, r.status).to_string(),
+            },
+            pending: r.status == RequestStatus::Pending,
+        });
+    }
+    let page = RequestsPage {
+        c: Chrome::new(ctx.lang, uri, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        error: err.as_ref().map(|e| e.message(t)),
+        notice,
+        requests: views,
+    };
+    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+}
+
+/// GET /caisse/requests
+pub async fn requests(State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let notice = q.ok().and_then(|Query(q)| q.sent).map(|_| ctx.lang.texts().saved.to_string());
+    requests_page(&state, &ctx, actor, Some(&uri), None, notice).await
+}
+
+/// POST /caisse/requests/{id}
+pub async fn decide(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path(id)) = id else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    let accept = v.get("decision") == "accept";
+    match state.app.decide_admin_change(&actor, id, accept, v.get("reason"), &state.config.public_url, &ctx.client).await {
+        Ok(_) => traced(Redirect::to("/caisse/requests?sent=1").into_response()),
+        Err(e) => requests_page(&state, &ctx, &actor, None, Some(WebError::Core(e)), None).await,
+    }
+}
+
+// --- JSON ----------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestBody {
+    first_name: String,
+    last_name: String,
+    function: String,
+    slot: String,
+    #[serde(default)]
+    replaces: Option<Uuid>,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    mobile: String,
+    email: String,
+}
+
+/// POST /api/v1/admin-change-requests
+pub async fn api_create(State(state): State<AppState>, ctx: Ctx, body: Result<Json<RequestBody>, JsonRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::NotAuthenticated));
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    let input = ChangeRequestInput {
+        first_name: b.first_name,
+        last_name: b.last_name,
+        function: b.function,
+        slot: b.slot,
+        replaces: b.replaces.map(|u| u.to_string()).unwrap_or_default(),
+        phone: b.phone,
+        mobile: b.mobile,
+        email: b.email,
+    };
+    match state.app.request_admin_change(actor, &input, &ctx.client).await {
+        Ok(r) => traced((StatusCode::CREATED, Json(r)).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// GET /api/v1/admin-change-requests
+pub async fn api_list(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::NotAuthenticated));
+    };
+    match state.app.admin_change_requests(actor).await {
+        Ok(list) => Json(json!({ "requests": list })).into_response(),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    accept: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /api/v1/admin-change-requests/{id}/decision
+pub async fn api_decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.decide_admin_change(actor, id, b.accept, &b.reason, &state.config.public_url, &ctx.client).await {
+        Ok(r) => traced(Json(r).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
