@@ -287,3 +287,70 @@ impl<S: Store> App<S> {
 pub fn retry_delay(attempts: i64) -> Duration {
     Duration::minutes((1i64 << attempts.clamp(0, 10)).min(360))
 }
+
+/// Something that delivers a message (SMTP in production).
+pub trait Mailer: Send + Sync {
+    /// Deliver one message; the error is a sentence for the log and the outbox page.
+    fn send(&self, m: &OutboxMessage) -> impl std::future::Future<Output = std::result::Result<(), String>> + Send;
+}
+
+/// What one delivery round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    /// Failed this time, to be retried later.
+    pub retried: usize,
+    /// Failed for the last time (after `MAX_ATTEMPTS`).
+    pub abandoned: usize,
+}
+
+/// Attempts before a message is marked failed (it stays readable in the outbox).
+pub const MAX_ATTEMPTS: i64 = 10;
+
+impl<S: Store> App<S> {
+    /// Deliver the messages that are due. Each is claimed first (its next attempt pushed
+    /// 10 minutes ahead, in its own transaction), so two instances never send one twice;
+    /// then sent outside any transaction; then marked sent, or rescheduled with a growing
+    /// delay, or failed after `MAX_ATTEMPTS`.
+    pub async fn deliver_outbox<M: Mailer>(&self, mailer: &M, limit: i64) -> Result<DeliveryReport> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let claimed = tx.claim_outbox(now, now + Duration::minutes(10), limit).await?;
+        tx.commit().await?;
+        let mut report = DeliveryReport::default();
+        for mut m in claimed {
+            let result = mailer.send(&m).await;
+            let now = self.now();
+            m.attempts += 1;
+            match result {
+                Ok(()) => {
+                    m.status = "sent".into();
+                    m.sent_at = Some(now);
+                    m.last_error = None;
+                    report.sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(message = %m.id, attempts = m.attempts, error = %e, "mail delivery failed");
+                    m.last_error = Some(e.chars().take(500).collect());
+                    if m.attempts >= MAX_ATTEMPTS {
+                        m.status = "failed".into();
+                        report.abandoned += 1;
+                    } else {
+                        m.next_attempt_at = now + retry_delay(m.attempts);
+                        report.retried += 1;
+                    }
+                }
+            }
+            let mut tx = self.store.begin().await?;
+            tx.finish_outbox(&m).await?;
+            tx.commit().await?;
+        }
+        Ok(report)
+    }
+
+    /// Every message of the outbox, newest first (for the operator's command line).
+    pub async fn outbox_all(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
+        let mut tx = self.store.read().await?;
+        Ok(tx.outbox_all(limit).await?)
+    }
+}

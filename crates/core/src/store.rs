@@ -190,6 +190,18 @@ pub trait Transaction: Send + Sized {
     /// its partners'), newest first.
     fn outbox_of(&mut self, caisse: OrganisationId, limit: i64) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
 
+    /// Claim up to `limit` pending messages due at `now`, pushing their next attempt to
+    /// `lease_until` so no other instance takes them meanwhile.
+    fn claim_outbox(
+        &mut self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
+    /// Store a message's delivery state (status, attempts, next attempt, error, sent at).
+    fn finish_outbox(&mut self, m: &OutboxMessage) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Every message, newest first.
+    fn outbox_all(&mut self, limit: i64) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
     /// Record an administrator change request.
     fn insert_change_request(&mut self, r: &ChangeRequest) -> impl Future<Output = StoreResult<()>> + Send;
     /// One change request.

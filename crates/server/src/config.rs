@@ -31,6 +31,8 @@ pub struct Config {
     pub hashing: HashingParams,
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    /// Mail relay; without it, messages stay in the outbox (readable, nothing lost).
+    pub smtp: Option<crate::mail::SmtpConfig>,
 }
 
 impl Default for Config {
@@ -47,6 +49,7 @@ impl Default for Config {
             hashing: HashingParams::default(),
             sessions: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
+            smtp: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod config;
+mod mail;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -82,6 +83,22 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The mail outbox.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// Print the newest messages (the full text of each, links included).
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    /// Deliver the messages that are due, once, through `[smtp]`.
+    Deliver,
 }
 
 #[derive(Subcommand)]
@@ -161,6 +178,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = connect(&config, TraceKey::generate()).await?;
             db.migrate().await.map_err(|e| anyhow!("{e}"))?;
             println!("Base de données à jour ({}).", habilis_store::redact(&config.database_url));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox { command: OutboxCommand::List { limit } } => {
+            let app = open(&config, true).await?;
+            let list = app.outbox_all(limit).await.map_err(|e| explain(e, "outbox"))?;
+            if list.is_empty() {
+                println!("La file des messages est vide.");
+            }
+            for m in list {
+                println!("--- {} · {} · {} (tentatives : {})", habilis_core::clock::format_paris(m.created_at), m.status, m.to_address, m.attempts);
+                if let Some(e) = &m.last_error {
+                    println!("dernière erreur : {e}");
+                }
+                println!("Objet : {}\n\n{}", m.subject, m.body);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox { command: OutboxCommand::Deliver } => {
+            let smtp = config.smtp.clone().ok_or_else(|| anyhow!("aucun serveur de messagerie configuré (section [smtp])"))?;
+            let mailer = mail::SmtpMailer::new(&smtp)?;
+            let app = open(&config, true).await?;
+            let r = app.deliver_outbox(&mailer, 100).await.map_err(|e| explain(e, "outbox"))?;
+            println!("Envoyés : {} ; à réessayer : {} ; abandonnés : {}", r.sent, r.retried, r.abandoned);
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify } => {
@@ -333,6 +373,23 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
             }
         }
     });
+    match config.smtp.as_ref().map(mail::SmtpMailer::new).transpose()? {
+        Some(mailer) => {
+            let worker = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+                loop {
+                    tick.tick().await;
+                    match worker.deliver_outbox(&mailer, 50).await {
+                        Ok(r) if r.sent + r.retried + r.abandoned > 0 => tracing::info!(?r, "outbox delivered"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
+                    }
+                }
+            });
+        }
+        None => tracing::info!("no [smtp] configured: messages stay in the outbox"),
+    }
     println!("Habilis écoute sur {} (base : {})", config.web.public_url, habilis_store::redact(&config.database_url));
     tracing::info!(listen = %config.listen, "serving");
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -84,3 +84,104 @@ fn bad_settings_get_a_sentence_and_exit_1() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("clé de scellement introuvable"), "{}", text(&out));
 }
+
+/// A minimal SMTP server on loopback that keeps what it receives: enough of RFC 5321 for
+/// lettre (EHLO, MAIL, RCPT, DATA, QUIT).
+async fn smtp_server() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let store = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = store.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                w.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let mut data = String::new();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            kept.lock().unwrap().push(std::mem::take(&mut data));
+                            w.write_all(b"250 OK queued\r\n").await.unwrap();
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250-test\r\n250 8BITMIME\r\n"
+                    } else if upper.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    w.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, store)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_outbox_is_delivered_by_smtp_and_kept_when_the_relay_is_down() {
+    let dir = tempdir();
+    let out = habilis(&dir, &["demo"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Issue an administrator through the store so there is a message with a link.
+    let init = habilis(&dir, &["outbox", "list"]);
+    assert!(text(&init).contains("vide"), "{}", text(&init));
+
+    let key = TraceKey::from_hex(&std::fs::read_to_string(dir.join("data/trace.key")).unwrap()).unwrap();
+    let url = format!("sqlite://{}", dir.join("data/habilis.db").display());
+    let db = Db::connect(&url, key, 2).await.unwrap();
+    db.execute_raw(
+        "INSERT INTO outbox (id, organisation_id, to_address, subject, body, status, attempts, next_attempt_at, created_at) \
+         VALUES (X'0190000000007000800000000000abcd', NULL, 'claire.martin@mairie.invalid', 'Habilis — test', \
+         'Lien : http://127.0.0.1:8080/set-password?token=abc', 'pending', 0, 0, 0)",
+    )
+    .await
+    .unwrap();
+    db.close().await;
+
+    // Relay down: the attempt is counted, the message stays.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(dir.join("habilis.toml"), format!("[smtp]\nhost = \"127.0.0.1\"\nport = {closed}\nfrom = \"Habilis <habilis@caf.invalid>\"\ntls = \"none\"\ntimeout_secs = 2\n")).unwrap();
+    let out = habilis(&dir, &["outbox", "deliver"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("à réessayer : 1"), "{}", text(&out));
+    let list = habilis(&dir, &["outbox", "list"]);
+    assert!(text(&list).contains("pending") && text(&list).contains("tentatives : 1") && text(&list).contains("dernière erreur"), "{}", text(&list));
+
+    // Relay up: delivered once the retry is due (the first retry waits 2 minutes, so move
+    // the message's next attempt back instead of waiting).
+    let (port, received) = smtp_server().await;
+    std::fs::write(dir.join("habilis.toml"), format!("[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nfrom = \"Habilis <habilis@caf.invalid>\"\ntls = \"none\"\n")).unwrap();
+    let key = TraceKey::from_hex(&std::fs::read_to_string(dir.join("data/trace.key")).unwrap()).unwrap();
+    let db = Db::connect(&url, key, 2).await.unwrap();
+    db.execute_raw("UPDATE outbox SET next_attempt_at = 0").await.unwrap();
+    db.close().await;
+    let out = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || habilis(&dir, &["outbox", "deliver"])
+    })
+    .await
+    .unwrap();
+    assert!(text(&out).contains("Envoyés : 1"), "{}", text(&out));
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("claire.martin@mairie.invalid") && got[0].contains("set-password?token=abc"), "{}", got[0]);
+    let list = habilis(&dir, &["outbox", "list"]);
+    assert!(text(&list).contains(" sent "), "{}", text(&list));
+}

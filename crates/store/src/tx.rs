@@ -532,6 +532,32 @@ impl Transaction for Tx {
         Ok(())
     }
 
+    async fn claim_outbox(&mut self, now: OffsetDateTime, lease_until: OffsetDateTime, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+        // On PostgreSQL a concurrent claimer waits on the row locks, then re-checks the
+        // condition and finds the rows leased: a message is never claimed twice.
+        const Q: &str = "UPDATE outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM outbox \
+                         WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3) \
+                         AND status = 'pending' AND next_attempt_at <= $1 RETURNING *";
+        let rows: Vec<OutboxRow> = run!(self, c => sqlx::query_as(Q).bind(to_micros(now)).bind(to_micros(lease_until)).bind(limit)
+            .fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
+    }
+
+    async fn finish_outbox(&mut self, m: &OutboxMessage) -> StoreResult<()> {
+        const Q: &str = "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, sent_at = $6 \
+                         WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(m.id).bind(&m.status).bind(m.attempts).bind(to_micros(m.next_attempt_at))
+            .bind(&m.last_error).bind(m.sent_at.map(to_micros))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn outbox_all(&mut self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+        const Q: &str = "SELECT * FROM outbox ORDER BY created_at DESC LIMIT $1";
+        let rows: Vec<OutboxRow> = run!(self, c => sqlx::query_as(Q).bind(limit).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
+    }
+
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {
         // Taking the next number locks this chain's head until commit: appends to one
         // organisation's chain line up, other organisations' chains are not held.

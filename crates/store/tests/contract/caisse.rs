@@ -295,3 +295,57 @@ impl StillWorks for habilis_core::auth::App<habilis_store::Db> {
         tx.account(a.account.id).await.unwrap().is_some_and(|acc| acc.status == AccountStatus::Active)
     }
 }
+
+/// A mailer that records what it sends, or fails while `down` is set.
+struct Recorder {
+    sent: std::sync::Mutex<Vec<String>>,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl habilis_core::onboarding::Mailer for Recorder {
+    async fn send(&self, m: &habilis_core::model::OutboxMessage) -> Result<(), String> {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err("connection refused".into());
+        }
+        self.sent.lock().unwrap().push(m.to_address.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_retries_and_never_sends_twice() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let lomme = e.app.create_partner(&caf, &partner_input("73282932000074"), &client()).await.unwrap();
+        for (i, slot) in [Slot::Principal, Slot::Deputy].into_iter().enumerate() {
+            let input = AdministratorInput {
+                first_name: "Agent".into(),
+                last_name: format!("Numero{i}"),
+                function: "Agent".into(),
+                email: format!("agent{i}@ccas.invalid"),
+                ..Default::default()
+            };
+            e.app.issue_administrator(&caf, lomme.id, slot, &input, "https://h", &client()).await.unwrap();
+        }
+        let mailer = Recorder { sent: Default::default(), down: true.into() };
+        // Relay down: both retried later, nothing lost.
+        let r = e.app.deliver_outbox(&mailer, 10).await.unwrap();
+        assert_eq!((r.sent, r.retried), (0, 2), "{b:?}");
+        let out = e.app.outbox(&caf, 10).await.unwrap();
+        assert!(out.iter().all(|m| m.status == "pending" && m.attempts == 1 && m.last_error.is_some()));
+        // Not due yet.
+        mailer.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(e.app.deliver_outbox(&mailer, 10).await.unwrap().sent, 0);
+        // Due after the retry delay; two deliverers at once send each message once.
+        e.clock.advance(time::Duration::minutes(3));
+        let (a, c) = tokio::join!(e.app.deliver_outbox(&mailer, 10), e.app.deliver_outbox(&mailer, 10));
+        assert_eq!(a.unwrap().sent + c.unwrap().sent, 2, "{b:?}");
+        let mut sent = mailer.sent.lock().unwrap().clone();
+        sent.sort();
+        assert_eq!(sent, ["agent0@ccas.invalid", "agent1@ccas.invalid"]);
+        assert!(e.app.outbox(&caf, 10).await.unwrap().iter().all(|m| m.status == "sent" && m.sent_at.is_some()));
+    }
+}
