@@ -177,6 +177,16 @@ pub struct PartnerFile {
     pub missing_contacts: Vec<&'static str>,
 }
 
+/// Everything the service contract document is made from.
+#[derive(Debug, Clone)]
+pub struct ContractFile {
+    pub file: PartnerFile,
+    pub caisse: Organisation,
+    pub caisse_contacts: Vec<crate::model::Contact>,
+    /// The roles of each service of `file.services`, in the same order.
+    pub roles: Vec<Vec<crate::model::ServiceRole>>,
+}
+
 /// The caisse whose habilitation administrator `actor` is.
 pub fn caisse_admin_of(actor: &Actor) -> Result<OrganisationId> {
     if actor.organisation.kind == OrganisationKind::Caisse && actor.account.roles.contains(&Role::CaisseAdmin) {
@@ -301,6 +311,50 @@ impl<S: Store> App<S> {
             out.push((s, roles));
         }
         Ok(out)
+    }
+
+    /// What the contract document shows: the partner's file, its caisse and the caisse's
+    /// directory, and the roles of each subscribed service.
+    pub async fn contract_file(&self, actor: &Actor, id: OrganisationId) -> Result<ContractFile> {
+        let file = self.partner_file(actor, id).await?;
+        let mut tx = self.store.read().await?;
+        let caisse_id = file.partner.parent_id.ok_or(Error::NotFound)?;
+        let caisse = tx.organisation(caisse_id).await?.ok_or(Error::NotFound)?;
+        let caisse_contacts = tx.contacts(caisse_id).await?;
+        let mut roles = Vec::new();
+        for (s, _, _) in &file.services {
+            roles.push(tx.service_roles(s.id).await?);
+        }
+        Ok(ContractFile { file, caisse, caisse_contacts, roles })
+    }
+
+    /// Add a service to the catalogue (caisse administrators). The code is 2 to 20
+    /// upper-case letters, digits or dashes (`CDAP`).
+    pub async fn create_service(&self, actor: &Actor, code: &str, label: &str, description: &str, client: &ClientInfo) -> Result<Service> {
+        caisse_admin_of(actor)?;
+        let code = catalogue_code("code", code, 20)?;
+        let label = field("label", DisplayName::parse(label))?;
+        let description = field("description", optional_text(description, 2000))?.unwrap_or_default();
+        let service = Service { id: ServiceId::new(), code, label: label.as_str().into(), description };
+        let mut tx = self.store.begin().await?;
+        tx.insert_service(&service).await.map_err(|e| conflict_as_taken(e, "code de service"))?;
+        self.trace_action(&mut tx, actor, "service.create", service.code.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(service)
+    }
+
+    /// Add a role (profile) to a service of the catalogue (caisse administrators).
+    pub async fn add_service_role(&self, actor: &Actor, service_code: &str, code: &str, label: &str, client: &ClientInfo) -> Result<crate::model::ServiceRole> {
+        caisse_admin_of(actor)?;
+        let code = catalogue_code("role_code", code, 20)?;
+        let label = field("role_label", DisplayName::parse(label))?;
+        let mut tx = self.store.begin().await?;
+        let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::NotFound)?;
+        let role = crate::model::ServiceRole { id: ServiceRoleId::new(), service_id: service.id, code, label: label.as_str().into() };
+        tx.insert_service_role(&role).await.map_err(|e| conflict_as_taken(e, "code de profil"))?;
+        self.trace_action(&mut tx, actor, "service_role.create", format!("{} {}", service.code, role.code), None, client).await?;
+        tx.commit().await?;
+        Ok(role)
     }
 
     /// Everything about one partner, for its page.
@@ -444,18 +498,50 @@ impl<S: Store> App<S> {
         if missing.is_empty() { Ok(()) } else { Err(Error::Rule(Rule::ServiceClosed(missing))) }
     }
 
-    /// Deactivate a partner administrator or deputy (caisse only, R14); their sessions end.
+    /// Deactivate a partner administrator or deputy (caisse only, R14); their sessions end
+    /// and the seat is free. Deactivation is final.
     pub async fn deactivate_administrator(&self, actor: &Actor, account: crate::model::AccountId, client: &ClientInfo) -> Result<()> {
+        self.administrator_status(actor, account, AccountStatus::Deactivated, client).await
+    }
+
+    /// Suspend a partner administrator or deputy (caisse only); their sessions end, the
+    /// seat stays theirs.
+    pub async fn suspend_administrator(&self, actor: &Actor, account: crate::model::AccountId, client: &ClientInfo) -> Result<()> {
+        self.administrator_status(actor, account, AccountStatus::Suspended, client).await
+    }
+
+    /// Lift the suspension of a partner administrator or deputy (caisse only).
+    pub async fn reactivate_administrator(&self, actor: &Actor, account: crate::model::AccountId, client: &ClientInfo) -> Result<()> {
+        self.administrator_status(actor, account, AccountStatus::Active, client).await
+    }
+
+    async fn administrator_status(&self, actor: &Actor, account: crate::model::AccountId, to: AccountStatus, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let a = tx.account(account).await?.ok_or(Error::NotFound)?;
         partner_to_manage(&mut tx, actor, a.organisation_id).await?;
         if !a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
             return Err(Error::NotFound);
         }
+        let allowed = match (a.status, to) {
+            (AccountStatus::Active, AccountStatus::Suspended | AccountStatus::Deactivated) => true,
+            (AccountStatus::Suspended, AccountStatus::Active | AccountStatus::Deactivated) => true,
+            _ => false,
+        };
+        if !allowed {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
         let now = self.now();
-        tx.set_account_status(a.id, AccountStatus::Deactivated).await?;
-        tx.end_sessions_of_account(a.id, None, now, "account_deactivated").await?;
-        self.trace_action(&mut tx, actor, "administrator.deactivate", a.login.clone(), None, client).await?;
+        tx.set_account_status(a.id, to).await?;
+        if to != AccountStatus::Active {
+            tx.end_sessions_of_account(a.id, None, now, if to == AccountStatus::Suspended { "account_suspended" } else { "account_deactivated" })
+                .await?;
+        }
+        let action = match to {
+            AccountStatus::Active => "administrator.reactivate",
+            AccountStatus::Suspended => "administrator.suspend",
+            AccountStatus::Deactivated => "administrator.deactivate",
+        };
+        self.trace_action(&mut tx, actor, action, a.login.clone(), None, client).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -514,4 +600,21 @@ mod tests {
         assert_eq!(mode_on(&[c.clone()], &[a.clone()], date!(2026 - 11 - 27)), Some(ManagementMode::Delegated));
         assert_eq!(mode_on(&[c], &[a], date!(2026 - 12 - 01)), Some(ManagementMode::CaisseManaged));
     }
+}
+
+fn catalogue_code(name: &'static str, raw: &str, max: usize) -> Result<String> {
+    let s = raw.trim().to_uppercase();
+    if s.is_empty() {
+        return Err(Error::invalid(name, ValueError::Empty));
+    }
+    if s.chars().count() > max {
+        return Err(Error::invalid(name, ValueError::TooLong(max)));
+    }
+    if s.chars().count() < 2 {
+        return Err(Error::invalid(name, ValueError::TooShort(2)));
+    }
+    if !s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') {
+        return Err(Error::invalid(name, ValueError::BadCharacters));
+    }
+    Ok(s)
 }

@@ -11,6 +11,7 @@ pub mod browser;
 pub mod caisse;
 pub mod change_request;
 pub mod clock;
+pub mod directory;
 pub mod error;
 pub mod model;
 pub mod onboarding;

@@ -92,6 +92,10 @@ pub trait Transaction: Send + Sized {
     fn record_login(&mut self, id: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a directory contact.
     fn insert_contact(&mut self, c: &Contact) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One directory contact.
+    fn contact(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<Contact>>> + Send;
+    /// Remove a directory contact.
+    fn delete_contact(&mut self, id: Uuid) -> impl Future<Output = StoreResult<()>> + Send;
     /// The directory of an organisation.
     fn contacts(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Contact>>> + Send;
 

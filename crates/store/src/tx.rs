@@ -558,6 +558,18 @@ impl Transaction for Tx {
         Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
     }
 
+    async fn contact(&mut self, id: Uuid) -> StoreResult<Option<Contact>> {
+        const Q: &str = "SELECT id, organisation_id, function, name, title, email, phone FROM contacts WHERE id = $1";
+        let row: Option<ContactRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(ContactRow::into_domain))
+    }
+
+    async fn delete_contact(&mut self, id: Uuid) -> StoreResult<()> {
+        const Q: &str = "DELETE FROM contacts WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {
         // Taking the next number locks this chain's head until commit: appends to one
         // organisation's chain line up, other organisations' chains are not held.

@@ -277,18 +277,120 @@ partner_post!(add_administrator, AdministratorBody, |app, a, p, b, ctx, state| {
     }
 });
 
-/// POST /api/v1/administrators/{id}/deactivate
-pub async fn deactivate_administrator(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
+/// POST /api/v1/administrators/{id}/{suspend|reactivate|deactivate}
+pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>) -> Response {
+    let a = match actor(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
     };
-    match state.app.deactivate_administrator(a, AccountId(id), &ctx.client).await {
+    let Ok(Path((id, what))) = path else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let account = AccountId(id);
+    let result = match what.as_str() {
+        "suspend" => state.app.suspend_administrator(a, account, &ctx.client).await,
+        "reactivate" => state.app.reactivate_administrator(a, account, &ctx.client).await,
+        "deactivate" => state.app.deactivate_administrator(a, account, &ctx.client).await,
+        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+    };
+    match result {
         Ok(()) => {
             let mut r = StatusCode::NO_CONTENT.into_response();
             r.extensions_mut().insert(Traced);
             r
         }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactBody {
+    function: String,
+    name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+partner_post!(add_contact, ContactBody, |app, a, p, b, ctx, state| {
+    let input = habilis_core::directory::ContactInput { function: b.function, name: b.name, title: b.title, email: b.email, phone: b.phone };
+    app.add_contact(a, p, &input, &ctx.client)
+        .await
+        .map(|c| json!({ "id": c.id, "function": c.function, "name": c.name, "title": c.title, "email": c.email, "phone": c.phone }))
+});
+
+/// DELETE /api/v1/contacts/{id}
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match state.app.remove_contact(a, id, &ctx.client).await {
+        Ok(()) => {
+            let mut r = StatusCode::NO_CONTENT.into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBody {
+    code: String,
+    label: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// POST /api/v1/services
+pub async fn create_service(State(state): State<AppState>, ctx: Ctx, body: Result<Json<ServiceBody>, JsonRejection>) -> Response {
+    let a = match actor(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.create_service(a, &b.code, &b.label, &b.description, &ctx.client).await {
+        Ok(s) => created(json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description })),
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    code: String,
+    label: String,
+}
+
+/// POST /api/v1/services/{code}/roles
+pub async fn add_role(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    code: Result<Path<String>, PathRejection>,
+    body: Result<Json<RoleBody>, JsonRejection>,
+) -> Response {
+    let a = match actor(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(Path(code)) = code else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.add_service_role(a, &code, &b.code, &b.label, &ctx.client).await {
+        Ok(r) => created(json!({ "id": r.id, "code": r.code, "label": r.label })),
         Err(e) => fail(&ctx, e),
     }
 }

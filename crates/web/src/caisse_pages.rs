@@ -217,8 +217,8 @@ struct PartnerPage {
     history: Vec<(String, String, String)>,
     conventions: Vec<(String, String)>,
     contracts: Vec<(String, String)>,
-    admins: Vec<(String, String, String, String, String, bool)>,
-    contacts: Vec<(String, String, String)>,
+    admins: Vec<(String, String, String, String, String, &'static str)>,
+    contact_rows: Vec<(String, String, String, String)>,
     missing_contacts: String,
 }
 
@@ -303,10 +303,14 @@ async fn partner_page(
             .iter()
             .map(|a| {
                 let role = a.roles.first().map(|r| role_label(t, *r)).unwrap_or("");
-                (a.id.to_string(), a.display_name.clone(), a.login.clone(), role.to_string(), status_label(t, a.status).to_string(), a.status != AccountStatus::Deactivated)
+                (a.id.to_string(), a.display_name.clone(), a.login.clone(), role.to_string(), status_label(t, a.status).to_string(), a.status.as_str())
             })
             .collect(),
-        contacts: file.contacts.iter().map(|c| (function_label(t, &c.function), c.name.clone(), c.title.clone().unwrap_or_default())).collect(),
+        contact_rows: file
+            .contacts
+            .iter()
+            .map(|c| (c.id.to_string(), function_label(t, &c.function), c.name.clone(), c.title.clone().unwrap_or_default()))
+            .collect(),
         missing_contacts: file.missing_contacts.iter().map(|f| function_label(t, f)).collect::<Vec<_>>().join(", "),
     };
     render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
@@ -392,6 +396,16 @@ pub async fn partner_action(
             };
             ("administrator", app.issue_administrator(&actor, partner, slot, &input, &state.config.public_url, c).await.map(|_| ()))
         }
+        "contacts" => {
+            let input = habilis_core::directory::ContactInput {
+                function: v.get("function").into(),
+                name: v.get("name").into(),
+                title: v.get("title").into(),
+                email: v.get("email").into(),
+                phone: v.get("phone").into(),
+            };
+            ("contact", app.add_contact(&actor, partner, &input, c).await.map(|_| ()))
+        }
         _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
     };
     match result {
@@ -400,8 +414,36 @@ pub async fn partner_action(
     }
 }
 
-/// POST /caisse/administrators/{id}/deactivate
-pub async fn deactivate_administrator(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
+/// POST /caisse/administrators/{id}/{suspend|reactivate|deactivate}
+pub async fn administrator_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    path: Result<Path<(Uuid, String)>, PathRejection>,
+    form: FormMap,
+) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path((id, what))) = path else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    let partner = Uuid::parse_str(v.get("partner")).unwrap_or(Uuid::nil());
+    let account = AccountId(id);
+    let result = match what.as_str() {
+        "suspend" => state.app.suspend_administrator(&actor, account, &ctx.client).await,
+        "reactivate" => state.app.reactivate_administrator(&actor, account, &ctx.client).await,
+        "deactivate" => state.app.deactivate_administrator(&actor, account, &ctx.client).await,
+        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
+    };
+    match result {
+        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{partner}?ok={what}")).into_response()),
+        Err(e) => partner_page(&state, &ctx, &actor, OrganisationId(partner), "", Values::default(), Some(WebError::Core(e)), None).await,
+    }
+}
+
+/// POST /caisse/contacts/{id}/delete
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
     let (actor, v) = match checked_form(&ctx, form) {
         Ok(x) => x,
         Err(resp) => return resp,
@@ -409,9 +451,10 @@ pub async fn deactivate_administrator(State(state): State<AppState>, ctx: Ctx, i
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
-    let partner = Uuid::parse_str(v.get("partner")).unwrap_or(Uuid::nil());
-    match state.app.deactivate_administrator(&actor, AccountId(id), &ctx.client).await {
-        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{partner}?ok=deactivated")).into_response()),
+    let back = v.get("back");
+    let back = if back.starts_with('/') && !back.starts_with("//") { back.to_string() } else { "/".to_string() };
+    match state.app.remove_contact(&actor, id, &ctx.client).await {
+        Ok(()) => traced(Redirect::to(&back).into_response()),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
 }
@@ -447,5 +490,164 @@ pub async fn outbox(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Respon
             render(&OutboxPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), messages }, StatusCode::OK)
         }
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    }
+}
+
+// --- the contract as a document (R6) ------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "contract.html")]
+struct ContractPage {
+    back: String,
+    today: String,
+    mode: String,
+    caisse: String,
+    partner: String,
+    siret: String,
+    address: String,
+    conventions: Vec<(String, String, String)>,
+    contracts: Vec<(String, String, String)>,
+    amendments: Vec<(String, String)>,
+    caisse_contacts: Vec<(String, String, String)>,
+    partner_contacts: Vec<(String, String, String)>,
+    missing: String,
+    services: Vec<(String, String, String, String, String)>,
+}
+
+async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: OrganisationId, back: String) -> Response {
+    let t = crate::i18n::Lang::Fr.texts();
+    let cf = match state.app.contract_file(actor, id).await {
+        Ok(c) => c,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let f = &cf.file;
+    let contacts = |cs: &[habilis_core::model::Contact]| {
+        cs.iter()
+            .map(|c| {
+                let reach = [c.email.clone(), c.phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                (function_label(t, &c.function), c.name.clone(), [c.title.clone().unwrap_or_default(), reach].join(" ").trim().to_string())
+            })
+            .collect::<Vec<_>>()
+    };
+    let page = ContractPage {
+        back,
+        today: format_date(state.app.today()),
+        mode: mode_label(t, f.mode),
+        caisse: cf.caisse.name.clone(),
+        partner: f.partner.name.clone(),
+        siret: f.partner.siret.clone().unwrap_or_default(),
+        address: [f.partner.address.clone(), f.partner.city.clone()].into_iter().flatten().collect::<Vec<_>>().join(", "),
+        conventions: f.conventions.iter().map(|c| (c.number.clone(), format_date(c.signed_on), c.signatories.clone())).collect(),
+        contracts: f.contracts.iter().map(|k| (format_date(k.signed_on), k.signatories.clone(), mode_label(t, Some(k.mode)))).collect(),
+        amendments: f
+            .amendments
+            .iter()
+            .map(|a| {
+                let d = t.amendment_detail.replace("{mode}", &mode_label(t, Some(a.mode))).replace("{date}", &format_date(a.effective_on)).replace("{reason}", &a.reason);
+                (format_date(a.signed_on), d)
+            })
+            .collect(),
+        caisse_contacts: contacts(&cf.caisse_contacts),
+        partner_contacts: contacts(&f.contacts),
+        missing: f.missing_contacts.iter().map(|m| function_label(t, m)).collect::<Vec<_>>().join(", "),
+        services: f
+            .services
+            .iter()
+            .zip(cf.roles.iter())
+            .map(|((s, sub, missing), roles)| {
+                (
+                    format!("{} — {}", s.code, s.label),
+                    roles.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", "),
+                    sub.available_from.map(format_date).unwrap_or_else(|| t.quota_none.into()),
+                    sub.max_holders.map(|m| m.to_string()).unwrap_or_else(|| t.quota_none.into()),
+                    if missing.is_empty() { t.service_open.to_string() } else { t.service_closed.to_string() },
+                )
+            })
+            .collect(),
+    };
+    render(&page, StatusCode::OK)
+}
+
+/// GET /caisse/partners/{id}/contract
+pub async fn contract(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Path(id)) = id else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
+    };
+    contract_document(&state, &ctx, actor, OrganisationId(id), format!("/caisse/partners/{id}")).await
+}
+
+/// GET /partner/contract — the partner's own contract.
+pub async fn own_contract(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    contract_document(&state, &ctx, actor, actor.organisation.id, "/".into()).await
+}
+
+// --- the catalogue --------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    c: Chrome,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<String>,
+    v: Values,
+    services: Vec<(String, String, String, String)>,
+}
+
+async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
+    let t = ctx.lang.texts();
+    if let Err(e) = habilis_core::caisse::caisse_admin_of(actor) {
+        return error_page(ctx.lang, &WebError::Core(e), Some(actor));
+    }
+    let cat = match state.app.catalogue().await {
+        Ok(c) => c,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let page = ServicesPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        error: err.as_ref().map(|e| e.message(t)),
+        notice,
+        v,
+        services: cat
+            .iter()
+            .map(|(s, roles)| {
+                let r = roles.iter().map(|r| format!("{} ({})", r.code, r.label)).collect::<Vec<_>>().join(" ; ");
+                (s.code.clone(), s.label.clone(), s.description.clone(), r)
+            })
+            .collect(),
+    };
+    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+}
+
+/// GET /caisse/services
+pub async fn services(State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
+    services_page(&state, &ctx, actor, Values::default(), None, notice).await
+}
+
+/// POST /caisse/services and /caisse/services/roles
+pub async fn services_post(State(state): State<AppState>, ctx: Ctx, uri: Uri, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let result = if uri.path().ends_with("/roles") {
+        state.app.add_service_role(&actor, v.get("service_code"), v.get("role_code"), v.get("role_label"), &ctx.client).await.map(|_| ())
+    } else {
+        state.app.create_service(&actor, v.get("code"), v.get("label"), v.get("description"), &ctx.client).await.map(|_| ())
+    };
+    match result {
+        Ok(()) => traced(Redirect::to("/caisse/services?ok=1").into_response()),
+        Err(e) => services_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
     }
 }

@@ -66,12 +66,14 @@ impl Chrome {
                     menu.push(("/caisse/partners", t.partners_title));
                 }
                 if habilis_core::caisse::caisse_admin_of(a).is_ok() {
+                    menu.push(("/caisse/services", t.catalogue_title));
                     menu.push(("/caisse/requests", t.requests_title));
                     menu.push(("/caisse/outbox", t.outbox_title));
                 }
                 if a.organisation.kind == habilis_core::model::OrganisationKind::Partner
                     && a.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
                 {
+                    menu.push(("/partner/contract", t.contract_document));
                     menu.push(("/partner/administrator-change", t.change_request_title));
                 }
                 UserBar {

@@ -349,3 +349,58 @@ async fn the_outbox_retries_and_never_sends_twice() {
         assert!(e.app.outbox(&caf, 10).await.unwrap().iter().all(|m| m.status == "sent" && m.sent_at.is_some()));
     }
 }
+
+#[tokio::test]
+async fn catalogue_directory_and_administrator_suspension() {
+    use habilis_core::directory::ContactInput;
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let mons_admin = actor(&e, "mons.admin").await;
+
+        // Catalogue: caisse administrators only; codes are unique and checked.
+        let s = e.app.create_service(&caf, "aides-fi", "Aides financières", "", &client()).await.unwrap();
+        assert_eq!(s.code, "AIDES-FI");
+        assert!(matches!(e.app.create_service(&caf, "AIDES-FI", "Doublon", "", &client()).await, Err(Error::Taken(_))));
+        assert!(matches!(e.app.create_service(&caf, "a b", "x", "", &client()).await, Err(Error::Invalid { field: "code", .. })));
+        assert!(matches!(e.app.create_service(&mons_admin, "X1", "x", "", &client()).await, Err(Error::Forbidden)));
+        e.app.add_service_role(&caf, "AIDES-FI", "A1", "Instruction", &client()).await.unwrap();
+        assert!(matches!(e.app.add_service_role(&caf, "AIDES-FI", "A1", "Doublon", &client()).await, Err(Error::Taken(_))));
+        assert!(matches!(e.app.add_service_role(&caf, "NOPE", "A1", "x", &client()).await, Err(Error::NotFound)));
+        let cat = e.app.catalogue().await.unwrap();
+        assert_eq!(cat.iter().find(|(s, _)| s.code == "AIDES-FI").unwrap().1.len(), 1);
+
+        // Directory: the partner keeps its own, the caisse its partners'; nobody else's.
+        let lomme = e.app.create_partner(&caf, &partner_input("73282932000074"), &client()).await.unwrap();
+        let input = ContactInput { function: "security_officer".into(), name: "Luc Petit".into(), ..Default::default() };
+        let c = e.app.add_contact(&caf, lomme.id, &input, &client()).await.unwrap();
+        assert!(matches!(e.app.add_contact(&mons_admin, lomme.id, &input, &client()).await, Err(Error::NotFound)));
+        assert!(matches!(e.app.remove_contact(&mons_admin, c.id, &client()).await, Err(Error::NotFound)));
+        let bad = ContactInput { function: "mayor".into(), name: "x".into(), ..Default::default() };
+        assert!(matches!(e.app.add_contact(&caf, lomme.id, &bad, &client()).await, Err(Error::Invalid { field: "function", .. })));
+        let own = e.app.add_contact(&mons_admin, mons_admin.organisation.id, &ContactInput { function: "director".into(), name: "Directeur général".into(), ..Default::default() }, &client()).await.unwrap();
+        assert_eq!(e.app.partner_file(&caf, lomme.id).await.unwrap().missing_contacts.len(), 3);
+        e.app.remove_contact(&caf, c.id, &client()).await.unwrap();
+        e.app.remove_contact(&mons_admin, own.id, &client()).await.unwrap();
+        assert_eq!(e.app.partner_file(&caf, lomme.id).await.unwrap().missing_contacts.len(), 4);
+
+        // Suspension: sessions end, sign-in refused, the caisse lifts it; the partner cannot.
+        let hugo = e.app.login("mons.deputy", PASSWORD, &client()).await.unwrap();
+        let id = hugo.actor.account.id;
+        assert!(matches!(e.app.suspend_administrator(&mons_admin, id, &client()).await, Err(Error::Forbidden)));
+        e.app.suspend_administrator(&caf, id, &client()).await.unwrap();
+        assert!(matches!(e.app.authenticate(&hugo.token, &client()).await, Err(Error::NotAuthenticated)));
+        assert!(matches!(e.app.login("mons.deputy", PASSWORD, &client()).await, Err(Error::AccountDisabled)));
+        assert!(matches!(e.app.suspend_administrator(&caf, id, &client()).await, Err(Error::Refused(_))));
+        e.app.reactivate_administrator(&caf, id, &client()).await.unwrap();
+        e.app.login("mons.deputy", PASSWORD, &client()).await.unwrap();
+
+        // The contract document's data.
+        let doc = e.app.contract_file(&mons_admin, mons_admin.organisation.id).await.unwrap();
+        assert_eq!(doc.caisse.name, "Caf du Nord");
+        assert!(doc.caisse_contacts.iter().any(|c| c.name == "Service COMELEC"));
+        assert_eq!(doc.roles[0].len(), 3);
+        assert!(super::verify(&e).await.finding.is_none());
+    }
+}

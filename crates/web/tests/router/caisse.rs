@@ -193,3 +193,46 @@ async fn an_administrator_change_goes_from_the_partner_form_to_the_caisse_decisi
     // The partner's deputy cannot reach the caisse's list.
     assert_eq!(t.get("/caisse/requests", Some(&hugo)).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn catalogue_contacts_suspension_and_the_contract_document() {
+    let t = setup(Backend::Sqlite).await;
+    let caf = t.token("caf.admin").await;
+    let (s, _) = t.api("POST", "/api/v1/services", &caf, Some(json!({"code": "AIDES", "label": "Aides financières"}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = t.api("POST", "/api/v1/services/AIDES/roles", &caf, Some(json!({"code": "A1", "label": "Instruction"}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = t.api("POST", "/api/v1/services", &caf, Some(json!({"code": "AIDES", "label": "Doublon"}))).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+
+    let (_, list) = t.api("GET", "/api/v1/partners", &caf, None).await;
+    let mons = list["partners"][0]["id"].as_str().unwrap().to_string();
+    let (s, c) = t.api("POST", &format!("/api/v1/partners/{mons}/contacts"), &caf, Some(json!({"function": "director", "name": "Marie Durand"}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = t.api("DELETE", &format!("/api/v1/contacts/{}", c["id"].as_str().unwrap()), &caf, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    let (_, file) = t.api("GET", &format!("/api/v1/partners/{mons}"), &caf, None).await;
+    let hugo = file["administrators"].as_array().unwrap().iter().find(|a| a["login"] == "mons.deputy").unwrap()["id"].as_str().unwrap().to_string();
+    let (s, _) = t.api("POST", &format!("/api/v1/administrators/{hugo}/suspend"), &caf, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let r = t.post_json("/api/v1/session", &format!("{{\"login\":\"mons.deputy\",\"password\":\"{PASSWORD}\"}}"), "fr").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let (s, _) = t.api("POST", &format!("/api/v1/administrators/{hugo}/reactivate"), &caf, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    // The printable contract, for the caisse and for the partner itself.
+    let session = t.sign_in("caf.admin").await;
+    let html = body(t.get(&format!("/caisse/partners/{mons}/contract"), Some(&session)).await).await;
+    assert!(html.contains("Contrat de service") && html.contains("2017-21590410300011") && html.contains("11/05/2017"));
+    assert!(html.contains("Annexe 1") && html.contains("Service COMELEC") && html.contains("Nadia Benali"));
+    assert!(html.contains("Annexe 2") && html.contains("T1, T2, T5"));
+    assert!(html.contains("Annexe 3"));
+    let claire = t.sign_in("mons.admin").await;
+    let html = body(t.get("/partner/contract", Some(&claire)).await).await;
+    assert!(html.contains("Mairie de Mons-en-Barœul") && html.contains("gestion déléguée"));
+    // The catalogue page lists what the API created.
+    let html = body(t.get("/caisse/services", Some(&session)).await).await;
+    assert!(html.contains("AIDES") && html.contains("A1 (Instruction)"));
+    assert_eq!(t.get("/caisse/services", Some(&claire)).await.status(), StatusCode::FORBIDDEN);
+}

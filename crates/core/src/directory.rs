@@ -1,0 +1,78 @@
+//! The contact directory of each organisation (Annex 1, R5): named people with a function,
+//! used by notifications and escalation. The caisse keeps its own and its partners'; a
+//! partner's administrators keep their own.
+
+use uuid::Uuid;
+
+use crate::auth::{Actor, App};
+use crate::caisse::caisse_admin_of;
+use crate::error::{Error, Result};
+use crate::model::{Contact, OrganisationId, OrganisationKind, Role};
+use crate::store::{Store, Transaction};
+use crate::trace::ClientInfo;
+use crate::values::{DisplayName, Email, ValueError, optional_text};
+
+/// The functions a directory knows.
+pub const FUNCTIONS: [&str; 6] =
+    ["administrator", "deputy", "security_officer", "data_protection_referent", "service_desk", "director"];
+
+/// A contact as typed.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    pub function: String,
+    pub name: String,
+    pub title: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// Whether `actor` may change `org`'s directory.
+async fn may_edit<T: Transaction>(tx: &mut T, actor: &Actor, org: OrganisationId) -> Result<()> {
+    if let Ok(caisse) = caisse_admin_of(actor) {
+        if org == caisse {
+            return Ok(());
+        }
+        let o = tx.organisation(org).await?.ok_or(Error::NotFound)?;
+        return if o.kind == OrganisationKind::Partner && o.parent_id == Some(caisse) { Ok(()) } else { Err(Error::NotFound) };
+    }
+    let partner_admin = actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
+    if partner_admin && actor.organisation.id == org {
+        return Ok(());
+    }
+    if partner_admin { Err(Error::NotFound) } else { Err(Error::Forbidden) }
+}
+
+impl<S: Store> App<S> {
+    /// Add a person to an organisation's directory.
+    pub async fn add_contact(&self, actor: &Actor, org: OrganisationId, input: &ContactInput, client: &ClientInfo) -> Result<Contact> {
+        let function = input.function.trim();
+        if !FUNCTIONS.contains(&function) {
+            return Err(Error::invalid("function", ValueError::BadFormat));
+        }
+        let name = DisplayName::parse(&input.name).map_err(|p| Error::invalid("name", p))?;
+        let title = optional_text(&input.title, 200).map_err(|p| Error::invalid("title", p))?;
+        let email = match input.email.trim() {
+            "" => None,
+            e => Some(Email::parse(e).map_err(|p| Error::invalid("email", p))?.as_str().to_string()),
+        };
+        let phone = optional_text(&input.phone, 40).map_err(|p| Error::invalid("phone", p))?;
+        let mut tx = self.store.begin().await?;
+        may_edit(&mut tx, actor, org).await?;
+        let c = Contact { id: Uuid::now_v7(), organisation_id: org, function: function.into(), name: name.as_str().into(), title, email, phone };
+        tx.insert_contact(&c).await?;
+        self.trace_action(&mut tx, actor, "contact.create", format!("{} ({})", c.name, c.function), None, client).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Remove a person from a directory.
+    pub async fn remove_contact(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let c = tx.contact(id).await?.ok_or(Error::NotFound)?;
+        may_edit(&mut tx, actor, c.organisation_id).await?;
+        tx.delete_contact(id).await?;
+        self.trace_action(&mut tx, actor, "contact.delete", format!("{} ({})", c.name, c.function), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
