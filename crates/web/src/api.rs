@@ -195,3 +195,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     )
         .into_response()
 }
+
+/// GET /api/v1/openapi.json — the API's description (kept in `crates/web/api/openapi.json`;
+/// a router test checks that every path it documents is served).
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        include_str!("../api/openapi.json"),
+    )
+        .into_response()
+}

@@ -106,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin-change-requests/{id}/decision", post(request_pages::api_decide))
         .route("/api/v1/session", post(api::create_session).delete(api::delete_session))
         .route("/api/v1/me", get(api::me))
+        .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/partners", get(api_caisse::list_partners).post(api_caisse::create_partner))
         .route("/api/v1/partners/{id}", get(api_caisse::partner_file).put(api_caisse::update_partner))
         .route("/api/v1/partners/{id}/conventions", post(api_caisse::add_convention))

@@ -236,3 +236,27 @@ async fn catalogue_contacts_suspension_and_the_contract_document() {
     assert!(html.contains("AIDES") && html.contains("A1 (Instruction)"));
     assert_eq!(t.get("/caisse/services", Some(&claire)).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn every_documented_api_path_is_served() {
+    let t = setup(Backend::Sqlite).await;
+    let resp = t.get("/api/v1/openapi.json", None).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let doc: Value = serde_json::from_str(&body(resp).await).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 15);
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{id}", "0190f000-0000-7000-8000-000000000000")
+            .replace("{code}", "CDAP")
+            .replace("{what}", "suspend");
+        // A path the router knows answers 405 to a method it does not serve; an unknown
+        // path answers 404.
+        let req = Request::builder().method("TRACE").uri(&concrete).body(Body::empty()).unwrap();
+        let status = t.send(req).await.status();
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path} is documented but not served");
+        for method in ops.as_object().unwrap().keys() {
+            assert!(["get", "post", "put", "delete"].contains(&method.as_str()), "{path} {method}");
+        }
+    }
+}
