@@ -202,7 +202,9 @@ async fn partner_in_reach<T: Transaction>(tx: &mut T, actor: &Actor, id: Organis
     let caisse_side = actor.organisation.kind == OrganisationKind::Caisse
         && actor.account.roles.iter().any(|r| r.is_caisse_staff())
         && o.parent_id == Some(actor.organisation.id);
-    if o.kind != OrganisationKind::Partner || !(caisse_side || actor.organisation.id == o.id) {
+    // A partner's own managers read its file; its plain users do not.
+    let own_side = actor.organisation.id == o.id && actor.account.roles.iter().any(|r| r.is_manager());
+    if o.kind != OrganisationKind::Partner || !(caisse_side || own_side) {
         return Err(Error::NotFound);
     }
     Ok(o)
@@ -519,6 +521,8 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         let a = tx.account(account).await?.ok_or(Error::NotFound)?;
         partner_to_manage(&mut tx, actor, a.organisation_id).await?;
+        tx.lock_organisation(a.organisation_id).await?;
+        let a = tx.account(account).await?.ok_or(Error::NotFound)?;
         if !a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
             return Err(Error::NotFound);
         }

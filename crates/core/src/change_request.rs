@@ -129,8 +129,9 @@ impl<S: Store> App<S> {
         } else {
             let id = Uuid::parse_str(input.replaces.trim()).map_err(|_| Error::invalid("replaces", ValueError::BadFormat))?;
             let a = tx.account(AccountId(id)).await?.ok_or(Error::invalid("replaces", ValueError::BadFormat))?;
-            let is_admin = a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
-            if a.organisation_id != actor.organisation.id || !is_admin {
+            // The person replaced must hold the seat asked for: "replace the deputy by a
+            // new principal" would silently drop the principal.
+            if a.organisation_id != actor.organisation.id || !a.roles.contains(&slot.role()) {
                 return Err(Error::invalid("replaces", ValueError::BadFormat));
             }
             Some(a.id)
@@ -214,8 +215,11 @@ impl<S: Store> App<S> {
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        let first_read = tx.change_request(id).await?.ok_or(Error::NotFound)?;
+        let partner = partner_to_manage(&mut tx, actor, first_read.partner_id).await?;
+        // Two agents deciding at once: the second waits here, then finds it decided.
+        tx.lock_organisation(partner.id).await?;
         let mut req = tx.change_request(id).await?.ok_or(Error::NotFound)?;
-        let partner = partner_to_manage(&mut tx, actor, req.partner_id).await?;
         if req.status != RequestStatus::Pending {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }

@@ -88,6 +88,12 @@ fn quota(name: &'static str, raw: &str) -> Result<Option<i64>> {
 fn login_part(s: &str) -> String {
     s.chars()
         .flat_map(char::to_lowercase)
+        .flat_map(|c| match c {
+            'æ' => vec!['a', 'e'],
+            'œ' => vec!['o', 'e'],
+            'ß' => vec!['s', 's'],
+            other => vec![other],
+        })
         .map(|c| match c {
             'à' | 'â' | 'ä' | 'á' => 'a',
             'é' | 'è' | 'ê' | 'ë' => 'e',
@@ -95,8 +101,8 @@ fn login_part(s: &str) -> String {
             'ô' | 'ö' | 'ó' => 'o',
             'ù' | 'û' | 'ü' | 'ú' => 'u',
             'ç' => 'c',
+            'ø' => 'o',
             'ÿ' => 'y',
-            'œ' => 'o',
             other => other,
         })
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
@@ -196,6 +202,9 @@ impl<S: Store> App<S> {
         };
         let now = self.now();
         let p = partner_to_manage(tx, actor, partner).await?;
+        // Two caisse agents filling the same seat at once: the second waits here, then
+        // sees the first one's administrator.
+        tx.lock_organisation(partner).await?;
         let holders = tx.accounts_of(partner).await?;
         if holders.iter().any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role())) {
             return Err(Error::Rule(Rule::AdministratorSlotTaken));
@@ -209,6 +218,9 @@ impl<S: Store> App<S> {
             }
             None => {
                 let base = format!("{}.{}", login_part(first.as_str()), login_part(last.as_str()));
+                let base: String = base.chars().take(56).collect();
+                // Names with no Latin letters left give no usable login: ask for one.
+                let base = Login::parse(&base).map_err(|p| Error::invalid("login", p))?.as_str().to_string();
                 let mut candidate = base.clone();
                 let mut n = 1;
                 while tx.account_by_login(&candidate).await?.is_some() {
@@ -313,12 +325,14 @@ impl<S: Store> App<S> {
     /// then sent outside any transaction; then marked sent, or rescheduled with a growing
     /// delay, or failed after `MAX_ATTEMPTS`.
     pub async fn deliver_outbox<M: Mailer>(&self, mailer: &M, limit: i64) -> Result<DeliveryReport> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let claimed = tx.claim_outbox(now, now + Duration::minutes(10), limit).await?;
-        tx.commit().await?;
         let mut report = DeliveryReport::default();
-        for mut m in claimed {
+        // One message at a time, so a lease never has to outlast a whole batch.
+        for _ in 0..limit.max(0) {
+            let now = self.now();
+            let mut tx = self.store.begin().await?;
+            let claimed = tx.claim_outbox(now, now + Duration::minutes(10), 1).await?;
+            tx.commit().await?;
+            let Some(mut m) = claimed.into_iter().next() else { break };
             let result = mailer.send(&m).await;
             let now = self.now();
             m.attempts += 1;
@@ -327,6 +341,9 @@ impl<S: Store> App<S> {
                     m.status = "sent".into();
                     m.sent_at = Some(now);
                     m.last_error = None;
+                    // Once delivered, the one-time link lives only in the recipient's
+                    // mailbox: not in the database, its backups or the outbox page.
+                    m.body = mask_links(&m.body);
                     report.sent += 1;
                 }
                 Err(e) => {
@@ -352,5 +369,33 @@ impl<S: Store> App<S> {
     pub async fn outbox_all(&self, limit: i64) -> Result<Vec<OutboxMessage>> {
         let mut tx = self.store.read().await?;
         Ok(tx.outbox_all(limit).await?)
+    }
+}
+
+/// Replace the token of every one-time link in `text` with a mark.
+pub fn mask_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("token=") {
+        let (head, tail) = rest.split_at(i + "token=".len());
+        out.push_str(head);
+        out.push_str("[lien envoyé, masqué]");
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_masked_and_logins_folded() {
+        let body = "Lien : https://h/set-password?token=AbC-_9x\nFin";
+        assert_eq!(mask_links(body), "Lien : https://h/set-password?token=[lien envoyé, masqué]\nFin");
+        assert_eq!(login_part("Lætitia"), "laetitia");
+        assert_eq!(login_part("Søren"), "soren");
+        assert_eq!(login_part("d'Argent-Œuvre"), "dargent-oeuvre");
     }
 }

@@ -155,6 +155,10 @@ pub trait Transaction: Send + Sized {
     fn use_password_link(&mut self, id: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
 
     // --- caisse side --------------------------------------------------------------------
+    /// Lock an organisation's row until the transaction ends (PostgreSQL `FOR UPDATE`;
+    /// SQLite write transactions already run one at a time). Rules that count things of
+    /// one partner (its two administrator seats) take this lock before reading.
+    fn lock_organisation(&mut self, id: OrganisationId) -> impl Future<Output = StoreResult<()>> + Send;
     /// Replace an organisation's name, SIRET, address and city.
     fn update_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
     /// The partners of a caisse, by name.

@@ -184,4 +184,5 @@ async fn the_outbox_is_delivered_by_smtp_and_kept_when_the_relay_is_down() {
     assert!(got[0].contains("claire.martin@mairie.invalid") && got[0].contains("set-password?token=abc"), "{}", got[0]);
     let list = habilis(&dir, &["outbox", "list"]);
     assert!(text(&list).contains(" sent "), "{}", text(&list));
+    assert!(!text(&list).contains("token=abc") && text(&list).contains("masqué"), "{}", text(&list));
 }

@@ -544,10 +544,10 @@ impl Transaction for Tx {
     }
 
     async fn finish_outbox(&mut self, m: &OutboxMessage) -> StoreResult<()> {
-        const Q: &str = "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, sent_at = $6 \
-                         WHERE id = $1";
+        const Q: &str = "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, sent_at = $6, \
+                         body = $7 WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(m.id).bind(&m.status).bind(m.attempts).bind(to_micros(m.next_attempt_at))
-            .bind(&m.last_error).bind(m.sent_at.map(to_micros))
+            .bind(&m.last_error).bind(m.sent_at.map(to_micros)).bind(&m.body)
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
@@ -568,6 +568,20 @@ impl Transaction for Tx {
         const Q: &str = "DELETE FROM contacts WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(id).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
+    }
+
+    async fn lock_organisation(&mut self, id: OrganisationId) -> StoreResult<()> {
+        // The one place where the SQL differs: SQLite has no FOR UPDATE, and needs none
+        // (its write transactions begin IMMEDIATE, one at a time).
+        match &mut self.inner {
+            Inner::Sqlite(_) => Ok(()),
+            Inner::Postgres(t) => sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR UPDATE")
+                .bind(id.0)
+                .execute(&mut **t)
+                .await
+                .map(|_| ())
+                .map_err(map_err),
+        }
     }
 
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {

@@ -211,7 +211,7 @@ struct PartnerPage {
     notice: Option<String>,
     form: &'static str,
     v: Values,
-    services: Vec<(String, String, String)>,
+    services: Vec<(String, String, String, String)>,
     catalogue: Vec<(String, String)>,
     roles: Vec<(String, String, String)>,
     history: Vec<(String, String, String)>,
@@ -252,7 +252,12 @@ async fn partner_page(
                     quota.push_str(&format!(" ; {} : {n}", r.code));
                 }
             }
-            (format!("{} — {}", s.code, s.label), quota, missing.iter().map(|m| missing_text(t, m)).collect::<Vec<_>>().join(" ; "))
+            (
+                format!("{} — {}", s.code, s.label),
+                quota,
+                missing.iter().map(|m| missing_text(t, m)).collect::<Vec<_>>().join(" ; "),
+                s.code.clone(),
+            )
         })
         .collect();
     let mut history = Vec::new();
@@ -320,6 +325,9 @@ async fn partner_page(
 pub struct OkQuery {
     #[serde(default)]
     ok: Option<String>,
+    /// A service code whose subscription the form should be filled with.
+    #[serde(default)]
+    subscription: Option<String>,
 }
 
 /// GET /caisse/partners/{id}
@@ -335,8 +343,34 @@ pub async fn partner(
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(actor));
     };
-    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
-    partner_page(&state, &ctx, actor, OrganisationId(id), "", Values::default(), None, notice).await
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let notice = q.ok.map(|_| ctx.lang.texts().saved.to_string());
+    let mut values = Values::default();
+    let mut form = "";
+    if let Some(code) = q.subscription {
+        // Fill the form with what is recorded, so that changing one figure keeps the rest.
+        if let Ok(file) = state.app.partner_file(actor, OrganisationId(id)).await {
+            if let Some((service, sub, _)) = file.services.iter().find(|(s, _, _)| s.code == code) {
+                let d = |x: Option<time::Date>| x.map(|d| d.to_string()).unwrap_or_default();
+                let m = &mut values.0;
+                m.insert("service_code".into(), service.code.clone());
+                m.insert("signed_on".into(), d(sub.signed_on));
+                m.insert("formalities_reference".into(), sub.formalities_reference.clone().unwrap_or_default());
+                m.insert("formalities_on".into(), d(sub.formalities_on));
+                m.insert("available_from".into(), d(sub.available_from));
+                m.insert("max_holders".into(), sub.max_holders.map(|n| n.to_string()).unwrap_or_default());
+                if let Ok(cat) = state.app.catalogue().await {
+                    for (role, n) in &sub.role_quotas {
+                        if let Some(r) = cat.iter().flat_map(|(_, rs)| rs).find(|r| r.id == *role) {
+                            m.insert(format!("quota_{}_{}", service.code, r.code), n.to_string());
+                        }
+                    }
+                }
+                form = "subscription";
+            }
+        }
+    }
+    partner_page(&state, &ctx, actor, OrganisationId(id), form, values, None, notice).await
 }
 
 /// POST /caisse/partners/{id}/{what}: one of the forms of the partner page.

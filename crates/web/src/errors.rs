@@ -178,7 +178,46 @@ fn value_message(t: &Texts, field: &str, p: ValueError) -> String {
         ValueError::DateOrder => t.err_field_date_order.to_string(),
         ValueError::OutOfRange => t.err_field_range.to_string(),
     };
-    s.replace("{field}", field)
+    s.replace("{field}", field_label(t, field))
+}
+
+/// The label a person saw for a field, so that messages name it as the form does.
+pub fn field_label(t: &Texts, field: &str) -> &'static str {
+    match field {
+        "name" => t.partner_name,
+        "siret" => t.partner_siret,
+        "address" => t.partner_address,
+        "city" => t.partner_city,
+        "number" => t.convention_number,
+        "signed_on" => t.signed_on,
+        "signatories" => t.signatories,
+        "mode" => t.partner_mode,
+        "effective_on" => t.effective_on,
+        "reason" => t.reason,
+        "formalities_reference" => t.formalities_reference,
+        "formalities_on" => t.formalities_on,
+        "available_from" => t.available_from,
+        "max_holders" => t.quota_service,
+        "role_quota" => t.quota_roles,
+        "first_name" => t.first_name,
+        "last_name" => t.last_name,
+        "function" => t.function,
+        "email" => t.email_personal,
+        "phone" => t.phone,
+        "mobile" => t.mobile,
+        "login" => t.login_field,
+        "slot" => t.seat,
+        "replaces" => t.replaces,
+        "code" => t.service_code,
+        "label" => t.service_label,
+        "description" => t.service_description,
+        "role_code" => t.role_code,
+        "role_label" => t.role_label_field,
+        "title" => t.contact_title,
+        "service" => t.service,
+        "password" => t.password_field,
+        _ => t.field_generic,
+    }
 }
 
 /// The sentence for a refused password.

@@ -320,6 +320,10 @@ catalogue! {
     role_add: "Ajouter un profil à un service", "Add a role to a service";
     role_code: "Code du profil", "Role code";
     role_label_field: "Libellé du profil", "Role label";
+    field_generic: "valeur", "value";
+    subscription_edit: "modifier", "edit";
+    outbox_link_warning: "Tant qu'un message n'est pas envoyé, son lien à usage unique est visible ici : ne le transmettez qu'à son destinataire. Une fois le message envoyé, le lien est masqué.",
+        "Until a message is sent, its one-time link is visible here: give it to its recipient only. Once the message is sent, the link is masked.";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -346,7 +346,10 @@ async fn the_outbox_retries_and_never_sends_twice() {
         let mut sent = mailer.sent.lock().unwrap().clone();
         sent.sort();
         assert_eq!(sent, ["agent0@ccas.invalid", "agent1@ccas.invalid"]);
-        assert!(e.app.outbox(&caf, 10).await.unwrap().iter().all(|m| m.status == "sent" && m.sent_at.is_some()));
+        let out = e.app.outbox(&caf, 10).await.unwrap();
+        assert!(out.iter().all(|m| m.status == "sent" && m.sent_at.is_some()));
+        // Sent: the one-time link is masked in the stored copy.
+        assert!(out.iter().all(|m| m.body.contains("token=[lien envoyé, masqué]")), "{:?}", out[0].body);
     }
 }
 
@@ -402,5 +405,70 @@ async fn catalogue_directory_and_administrator_suspension() {
         assert!(doc.caisse_contacts.iter().any(|c| c.name == "Service COMELEC"));
         assert_eq!(doc.roles[0].len(), 3);
         assert!(super::verify(&e).await.finding.is_none());
+    }
+}
+
+#[tokio::test]
+async fn seats_and_decisions_hold_under_concurrency() {
+    use habilis_core::change_request::ChangeRequestInput;
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let lomme = e.app.create_partner(&caf, &partner_input("73282932000074"), &client()).await.unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (app, caf) = (e.app.clone(), caf.clone());
+            tasks.push(tokio::spawn(async move {
+                let input = AdministratorInput {
+                    first_name: "Agent".into(),
+                    last_name: format!("Concurrent{i}"),
+                    function: "Agent".into(),
+                    email: format!("a{i}@ccas.invalid"),
+                    ..Default::default()
+                };
+                app.issue_administrator(&caf, lomme.id, Slot::Principal, &input, "https://h", &client()).await
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(Error::Rule(Rule::AdministratorSlotTaken)) => {}
+                Err(other) => panic!("{b:?}: {other:?}"),
+            }
+        }
+        assert_eq!(ok, 1, "{b:?}: exactly one principal");
+
+        // A request must replace someone holding the seat it asks for.
+        let hugo = actor(&e, "mons.deputy").await;
+        let mut input = ChangeRequestInput {
+            first_name: "Inès".into(),
+            last_name: "Moreau".into(),
+            function: "État civil".into(),
+            slot: "principal".into(),
+            replaces: hugo.account.id.to_string(),
+            mobile: "0600000000".into(),
+            email: "ines@mairie.invalid".into(),
+            ..Default::default()
+        };
+        let err = e.app.request_admin_change(&hugo, &input, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "replaces", .. }), "{err:?}");
+        input.slot = "deputy".into();
+        let req = e.app.request_admin_change(&hugo, &input, &client()).await.unwrap();
+        // Accepted and refused at the same moment: one decision wins, the other is told.
+        let cl = client();
+        let (a, r) = tokio::join!(
+            e.app.decide_admin_change(&caf, req.id, true, "", "https://h", &cl),
+            e.app.decide_admin_change(&caf, req.id, false, "Non", "https://h", &cl)
+        );
+        let wins = [a.is_ok(), r.is_ok()].iter().filter(|x| **x).count();
+        assert_eq!(wins, 1, "{b:?}: {a:?} / {r:?}");
+        let loser = if a.is_ok() { r.unwrap_err() } else { a.unwrap_err() };
+        assert!(matches!(loser, Error::Refused(_)), "{b:?}: {loser:?}");
+
+        // A partner's plain user does not read the partner's file.
+        let agent = actor(&e, "mons.agent").await;
+        assert!(matches!(e.app.partner_file(&agent, agent.organisation.id).await, Err(Error::NotFound)));
     }
 }

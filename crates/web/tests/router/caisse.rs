@@ -112,6 +112,8 @@ async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
     assert!(html.contains("value=\"CCAS de Lomme\"") && html.contains("value=\"73282932000075\""), "keeps what was typed");
     assert!(html.contains("aria-invalid=\"true\""));
 
+    let unnamed = t.post_form("/caisse/partners/new", Some(&session), &format!("csrf={csrf}&name=&siret=73282932000074&address=&city=Lomme")).await;
+    assert!(body(unnamed).await.contains("Le champ « Nom » est obligatoire."), "fields are named as in the form");
     let ok = t.post_form("/caisse/partners/new", Some(&session), &format!("csrf={csrf}&name=CCAS+de+Lomme&siret=73282932000074&address=&city=Lomme")).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let page = location(&ok).to_string();
@@ -140,6 +142,12 @@ async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
     let html = body(t.get("/caisse/outbox", Some(&session)).await).await;
     assert!(html.contains("p.roux@ccas.invalid"));
     assert!(html.contains("en attente d&#39;envoi") || html.contains("en attente d'envoi"), "{html}");
+
+    // Changing a subscription starts from what is recorded.
+    let (_, list) = (0, body(t.get("/caisse/partners", Some(&session)).await).await);
+    let mons = list.split("/caisse/partners/").find(|x| x.contains("Mairie de Mons")).unwrap().split('"').next().unwrap().to_string();
+    let html = body(t.get(&format!("/caisse/partners/{mons}?subscription=CDAP"), Some(&session)).await).await;
+    assert!(html.contains("value=\"Registre des traitements n° 2017-014\"") && html.contains("value=\"2017-05-11\"") && html.contains("value=\"10\""), "{html}");
 
     // Forged form token: refused, nothing written.
     let forged = t.post_form(&format!("/caisse/partners/{id}/conventions"), Some(&session), "csrf=forged&number=2025-73282932000074&signed_on=2025-01-15&signatories=x").await;
