@@ -268,3 +268,49 @@ async fn every_documented_api_path_is_served() {
         }
     }
 }
+
+#[tokio::test]
+async fn another_caisse_gets_404_on_our_partners() {
+    use habilis_core::model::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
+    use habilis_core::store::{Store, Transaction};
+    for b in backends() {
+        let t = setup(b).await;
+        let hash = t.state.app.hasher.hash(PASSWORD).await.unwrap();
+        let mut tx = t.state.app.store.begin().await.unwrap();
+        let sud = Organisation { id: OrganisationId::new(), kind: OrganisationKind::Caisse, name: "Caf du Sud".into(), parent_id: None, siret: None, city: None, address: None };
+        tx.insert_organisation(&sud).await.unwrap();
+        tx.insert_account(&Account {
+            id: AccountId::new(),
+            organisation_id: sud.id,
+            login: "sud.admin".into(),
+            display_name: "Admin Sud".into(),
+            email: "a@sud.invalid".into(),
+            function: None,
+            status: AccountStatus::Active,
+            password_hash: Some(hash),
+            must_change_password: false,
+            roles: vec![Role::CaisseAdmin],
+            last_login_at: None,
+            created_at: t.state.app.now(),
+        })
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let caf = t.token("caf.admin").await;
+        let (_, list) = t.api("GET", "/api/v1/partners", &caf, None).await;
+        let mons = list["partners"][0]["id"].as_str().unwrap().to_string();
+        let sud = t.token("sud.admin").await;
+        let (s, v) = t.api("GET", "/api/v1/partners", &sud, None).await;
+        assert_eq!((s, v["partners"].as_array().unwrap().len()), (StatusCode::OK, 0), "{b:?}");
+        for (method, path, payload) in [
+            ("GET", format!("/api/v1/partners/{mons}"), None),
+            ("PUT", format!("/api/v1/partners/{mons}"), Some(json!({"name": "x", "siret": "21590410300011"}))),
+            ("POST", format!("/api/v1/partners/{mons}/conventions"), Some(json!({"number": "2025-21590410300011", "signed_on": "2025-01-01", "signatories": "x"}))),
+            ("POST", format!("/api/v1/partners/{mons}/administrators"), Some(json!({"slot": "deputy", "first_name": "a", "last_name": "b", "function": "c", "email": "d@e.fr"}))),
+        ] {
+            let (s, v) = t.api(method, &path, &sud, payload).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{b:?} {method} {path}: {v}");
+            assert!(!v.to_string().contains("Mons"), "nothing of the partner leaks");
+        }
+    }
+}
