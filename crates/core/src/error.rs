@@ -42,6 +42,8 @@ pub enum Rule {
     RoleQuotaAboveServiceQuota,
     /// The role does not belong to the service.
     RoleOfAnotherService,
+    /// Nobody grants themselves anything or changes their own grants (R13).
+    SelfGrant,
 }
 
 /// Everything a domain service can refuse or fail with.
@@ -75,6 +77,9 @@ pub enum Error {
     /// too, so that nothing tells whether they exist).
     #[error("not found")]
     NotFound,
+    /// A quota of the caisse refused the action (R10); the figures say which.
+    #[error("quota exceeded: {0:?}")]
+    Quota(crate::grants::QuotaExceeded),
     /// A business rule refused the action; the variant says which.
     #[error("rule: {0:?}")]
     Rule(Rule),

@@ -13,6 +13,7 @@ pub mod change_request;
 pub mod clock;
 pub mod directory;
 pub mod error;
+pub mod grants;
 pub mod model;
 pub mod onboarding;
 pub mod password;

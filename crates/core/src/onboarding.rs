@@ -85,7 +85,7 @@ fn quota(name: &'static str, raw: &str) -> Result<Option<i64>> {
 }
 
 /// `Hélène d'Argent` → `helene.dargent`: ASCII letters and digits only.
-fn login_part(s: &str) -> String {
+pub(crate) fn login_part(s: &str) -> String {
     s.chars()
         .flat_map(char::to_lowercase)
         .flat_map(|c| match c {

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::caisse::{Amendment, Convention, ServiceContract, Subscription};
 use crate::change_request::ChangeRequest;
+use crate::grants::{Grant, GrantState};
 use crate::model::{
     Account, AccountId, AccountStatus, Contact, LoginThrottle, Organisation, OrganisationId, OutboxMessage,
     PasswordLink, Service, ServiceId, ServiceRole, Session, SessionId,
@@ -210,6 +211,28 @@ pub trait Transaction: Send + Sized {
     fn finish_outbox(&mut self, m: &OutboxMessage) -> impl Future<Output = StoreResult<()>> + Send;
     /// Every message, newest first.
     fn outbox_all(&mut self, limit: i64) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
+    /// The distinct people of `org` holding `service` (in `role`, if given) on `today`,
+    /// through active grants that have not ended.
+    fn holders(
+        &mut self,
+        org: OrganisationId,
+        service: ServiceId,
+        role: Option<crate::model::ServiceRoleId>,
+        today: time::Date,
+    ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
+    /// Record a grant.
+    fn insert_grant(&mut self, g: &Grant) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One grant.
+    fn grant(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<Grant>>> + Send;
+    /// The grants of an organisation, newest first.
+    fn grants_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
+    /// Change a grant's state (and when it ended).
+    fn set_grant_state(
+        &mut self,
+        id: Uuid,
+        state: GrantState,
+        ended_at: Option<OffsetDateTime>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record an administrator change request.
     fn insert_change_request(&mut self, r: &ChangeRequest) -> impl Future<Output = StoreResult<()>> + Send;
     /// One change request.

@@ -8,6 +8,7 @@ use habilis_core::model::{
 };
 use habilis_core::caisse::{Amendment, Convention, ManagementMode, ServiceContract, Subscription};
 use habilis_core::change_request::{ChangeRequest, RequestStatus};
+use habilis_core::grants::{Grant, GrantState};
 use habilis_core::model::OutboxMessage;
 use habilis_core::store::StoreResult;
 use habilis_core::trace::{Outcome, TraceEntry, TraceRecord};
@@ -436,6 +437,41 @@ impl ChangeRequestRow {
             decided_at: self.decided_at.map(from_micros),
             decision_reason: self.decision_reason,
             created_at: from_micros(self.created_at),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GrantRow {
+    id: Uuid,
+    organisation_id: Uuid,
+    service_id: Uuid,
+    service_role_id: Uuid,
+    holder_account_id: Uuid,
+    purpose: String,
+    starts_on: String,
+    ends_on: Option<String>,
+    state: String,
+    created_by: Uuid,
+    created_at: i64,
+    ended_at: Option<i64>,
+}
+
+impl GrantRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Grant> {
+        Ok(Grant {
+            id: self.id,
+            organisation_id: OrganisationId(self.organisation_id),
+            service_id: ServiceId(self.service_id),
+            service_role_id: ServiceRoleId(self.service_role_id),
+            holder_account_id: AccountId(self.holder_account_id),
+            purpose: self.purpose,
+            starts_on: date(&self.starts_on)?,
+            ends_on: opt_date(self.ends_on)?,
+            state: GrantState::parse(&self.state).ok_or_else(|| corrupt("grant state", &self.state))?,
+            created_by: AccountId(self.created_by),
+            created_at: from_micros(self.created_at),
+            ended_at: self.ended_at.map(from_micros),
         })
     }
 }

@@ -14,11 +14,13 @@ use uuid::Uuid;
 
 use crate::map_err;
 use crate::rows::{
-    AccountRow, AmendmentRow, ChangeRequestRow, ContactRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
+    AccountRow, AmendmentRow, ChangeRequestRow, ContactRow, GrantRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
     ServiceRow, SessionRow, SubscriptionRow, TraceRow,
 };
 use habilis_core::caisse::{Amendment, Convention, ServiceContract, Subscription};
 use habilis_core::change_request::ChangeRequest;
+use habilis_core::grants::{Grant, GrantState};
+use habilis_core::model::ServiceRoleId;
 use habilis_core::model::{AccountStatus, OutboxMessage};
 
 /// An open transaction on either backend.
@@ -582,6 +584,62 @@ impl Transaction for Tx {
                 .map(|_| ())
                 .map_err(map_err),
         }
+    }
+
+    async fn holders(&mut self, org: OrganisationId, service: ServiceId, role: Option<ServiceRoleId>, today: time::Date) -> StoreResult<Vec<Uuid>> {
+        const BY_SERVICE: &str = "SELECT h FROM (\
+            SELECT holder_account_id AS h FROM grants WHERE organisation_id = $1 AND service_id = $2 AND state = 'active' \
+              AND holder_account_id IS NOT NULL AND (ends_on IS NULL OR ends_on >= $3) \
+            UNION SELECT m.account_id AS h FROM grants g JOIN group_members m ON m.group_id = g.holder_group_id \
+              WHERE g.organisation_id = $1 AND g.service_id = $2 AND g.state = 'active' AND (g.ends_on IS NULL OR g.ends_on >= $3)\
+            ) x";
+        const BY_ROLE: &str = "SELECT h FROM (\
+            SELECT holder_account_id AS h FROM grants WHERE organisation_id = $1 AND service_id = $2 AND service_role_id = $4 \
+              AND state = 'active' AND holder_account_id IS NOT NULL AND (ends_on IS NULL OR ends_on >= $3) \
+            UNION SELECT m.account_id AS h FROM grants g JOIN group_members m ON m.group_id = g.holder_group_id \
+              WHERE g.organisation_id = $1 AND g.service_id = $2 AND g.service_role_id = $4 AND g.state = 'active' \
+              AND (g.ends_on IS NULL OR g.ends_on >= $3)\
+            ) x";
+        let day = today.to_string();
+        let rows: Vec<(Uuid,)> = match role {
+            None => run!(self, c => sqlx::query_as(BY_SERVICE).bind(org.0).bind(service.0).bind(&day).fetch_all(&mut *c).await),
+            Some(r) => run!(self, c => sqlx::query_as(BY_ROLE).bind(org.0).bind(service.0).bind(&day).bind(r.0).fetch_all(&mut *c).await),
+        }
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(|(u,)| u).collect())
+    }
+
+    async fn insert_grant(&mut self, g: &Grant) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO grants (id, organisation_id, service_id, service_role_id, holder_account_id, purpose, \
+                         starts_on, ends_on, state, created_by, created_at, ended_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        run!(self, c => sqlx::query(Q).bind(g.id).bind(g.organisation_id.0).bind(g.service_id.0).bind(g.service_role_id.0)
+            .bind(g.holder_account_id.0).bind(&g.purpose).bind(g.starts_on.to_string()).bind(g.ends_on.map(|d| d.to_string()))
+            .bind(g.state.as_str()).bind(g.created_by.0).bind(to_micros(g.created_at)).bind(g.ended_at.map(to_micros))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn grant(&mut self, id: Uuid) -> StoreResult<Option<Grant>> {
+        const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
+                         state, created_by, created_at, ended_at FROM grants WHERE id = $1 AND holder_account_id IS NOT NULL";
+        let row: Option<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(GrantRow::into_domain).transpose()
+    }
+
+    async fn grants_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Grant>> {
+        const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
+                         state, created_by, created_at, ended_at FROM grants \
+                         WHERE organisation_id = $1 AND holder_account_id IS NOT NULL ORDER BY created_at DESC";
+        let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(GrantRow::into_domain).collect()
+    }
+
+    async fn set_grant_state(&mut self, id: Uuid, state: GrantState, ended_at: Option<OffsetDateTime>) -> StoreResult<()> {
+        const Q: &str = "UPDATE grants SET state = $2, ended_at = $3 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id).bind(state.as_str()).bind(ended_at.map(to_micros))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
     }
 
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {

@@ -55,7 +55,7 @@ impl WebError {
                 Error::LinkInvalid => StatusCode::GONE,
                 Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
                 Error::NotFound => StatusCode::NOT_FOUND,
-                Error::Rule(_) => StatusCode::CONFLICT,
+                Error::Rule(_) | Error::Quota(_) => StatusCode::CONFLICT,
             },
             WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
@@ -84,12 +84,14 @@ impl WebError {
                 Error::Refused(_) => "refused",
                 Error::Taken(_) => "taken",
                 Error::NotFound => "not_found",
+                Error::Quota(_) => "quota_exceeded",
                 Error::Rule(r) => match r {
                     Rule::AdministratorSlotTaken => "administrator_slot_taken",
                     Rule::ConventionOfAnotherPartner => "convention_of_another_partner",
                     Rule::ServiceClosed(_) => "service_closed",
                     Rule::RoleQuotaAboveServiceQuota => "role_quota_above_service_quota",
                     Rule::RoleOfAnotherService => "role_of_another_service",
+                    Rule::SelfGrant => "self_grant",
                 },
             },
             WebError::Csrf => "csrf",
@@ -132,6 +134,12 @@ impl WebError {
                 Error::Refused(Refusal::AlreadyDecided) => t.err_already_decided.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
                 Error::NotFound => t.err_not_found_record.into(),
+                Error::Quota(q) => match &q.role {
+                    None => t.err_quota_service.replace("{service}", &q.service),
+                    Some(role) => t.err_quota_role.replace("{service}", &q.service).replace("{role}", role),
+                }
+                .replace("{used}", &q.used.to_string())
+                .replace("{allowed}", &q.allowed.to_string()),
                 Error::Rule(r) => match r {
                     Rule::AdministratorSlotTaken => t.err_slot_taken.into(),
                     Rule::ConventionOfAnotherPartner => t.err_convention_other_partner.into(),
@@ -140,6 +148,7 @@ impl WebError {
                         .replace("{missing}", &missing.iter().map(|m| missing_text(t, m)).collect::<Vec<_>>().join(" ; ")),
                     Rule::RoleQuotaAboveServiceQuota => t.err_role_quota_above.into(),
                     Rule::RoleOfAnotherService => t.err_role_other_service.into(),
+                    Rule::SelfGrant => t.err_self_grant.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),
@@ -216,6 +225,8 @@ pub fn field_label(t: &Texts, field: &str) -> &'static str {
         "title" => t.contact_title,
         "service" => t.service,
         "password" => t.password_field,
+        "purpose" => t.grant_purpose,
+        "ends_on" => t.grant_ends_on,
         _ => t.field_generic,
     }
 }

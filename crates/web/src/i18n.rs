@@ -324,6 +324,13 @@ catalogue! {
     subscription_edit: "modifier", "edit";
     outbox_link_warning: "Tant qu'un message n'est pas envoyé, son lien à usage unique est visible ici : ne le transmettez qu'à son destinataire. Une fois le message envoyé, le lien est masqué.",
         "Until a message is sent, its one-time link is visible here: give it to its recipient only. Once the message is sent, the link is masked.";
+    err_quota_service: "Quota atteint pour le service {service} : {used} personnes habilitées sur {allowed} autorisées par la caisse.",
+        "Quota reached for the service {service}: {used} people hold it out of {allowed} allowed by the caisse.";
+    err_quota_role: "Quota atteint pour le profil {role} du service {service} : {used} personnes sur {allowed} autorisées par la caisse.",
+        "Quota reached for the role {role} of the service {service}: {used} people out of {allowed} allowed by the caisse.";
+    err_self_grant: "Un gestionnaire ne peut pas s'attribuer ni modifier ses propres habilitations.", "A manager cannot grant themselves anything nor change their own grants.";
+    grant_purpose: "Motif de l'habilitation", "Purpose of the grant";
+    grant_ends_on: "Date de fin", "End date";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -5,6 +5,7 @@
 
 mod api;
 mod api_caisse;
+mod api_partner;
 mod caisse_pages;
 pub mod context;
 pub mod errors;
@@ -120,6 +121,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/services", get(api_caisse::services).post(api_caisse::create_service))
         .route("/api/v1/services/{code}/roles", post(api_caisse::add_role))
         .route("/api/v1/outbox", get(api_caisse::outbox))
+        .route("/api/v1/users", post(api_partner::create_user))
+        .route("/api/v1/grants", get(api_partner::list_grants).post(api_partner::create_grant))
+        .route("/api/v1/grants/{id}/revoke", post(api_partner::revoke_grant))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(api::metrics))

@@ -532,3 +532,4 @@ async fn a_forced_password_change_comes_before_anything_else() {
     assert_eq!(t.get("/", Some(&s)).await.status(), StatusCode::OK);
 }
 mod caisse;
+mod grants;

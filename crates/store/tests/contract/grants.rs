@@ -1,0 +1,101 @@
+//! Delegated management on both backends (first part): users, grants, quotas.
+
+use habilis_core::grants::UserInput;
+use habilis_core::onboarding::SubscriptionInput;
+use habilis_core::{Error, Rule};
+use habilis_store::testing::backends;
+
+use super::{PASSWORD, client, env};
+
+fn user(i: usize) -> UserInput {
+    UserInput { first_name: "Agent".into(), last_name: format!("N{i}"), email: format!("agent{i}@mairie.invalid"), ..Default::default() }
+}
+
+#[tokio::test]
+async fn grants_respect_purpose_quotas_and_the_manager_s_own_rights() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let caf = e.app.login("caf.admin", PASSWORD, &client()).await.unwrap().actor;
+        // Quota of 2 for CDAP, 1 for its role T5.
+        let sub = SubscriptionInput {
+            service_code: "CDAP".into(),
+            signed_on: "2017-05-11".into(),
+            formalities_reference: "Registre".into(),
+            formalities_on: "2017-04-28".into(),
+            available_from: "2017-05-11".into(),
+            max_holders: "2".into(),
+            role_quotas: vec![("T5".into(), "1".into())],
+        };
+        e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
+        let u: Vec<_> = {
+            let mut v = Vec::new();
+            for i in 0..3 {
+                v.push(e.app.create_user(&claire, &user(i), "https://h", &client()).await.unwrap());
+            }
+            v
+        };
+        // A purpose is required; nobody grants themselves.
+        assert!(matches!(e.app.grant(&claire, u[0].id, "CDAP", "T1", " ", "", &client()).await, Err(Error::Invalid { field: "purpose", .. })));
+        assert!(matches!(e.app.grant(&claire, claire.account.id, "CDAP", "T1", "x", "", &client()).await, Err(Error::Rule(Rule::SelfGrant))));
+        assert!(matches!(e.app.grant(&claire, u[0].id, "CDAP", "T9", "x", "", &client()).await, Err(Error::Rule(Rule::RoleOfAnotherService))));
+        assert!(matches!(e.app.grant(&claire, u[0].id, "CDAP", "T1", "x", "2020-01-01", &client()).await, Err(Error::Invalid { field: "ends_on", .. })));
+
+        let g0 = e.app.grant(&claire, u[0].id, "CDAP", "T5", "Instruction des dossiers RSA", "", &client()).await.unwrap();
+        // Role quota T5 = 1.
+        let err = e.app.grant(&claire, u[1].id, "CDAP", "T5", "x", "", &client()).await.unwrap_err();
+        assert!(matches!(&err, Error::Quota(q) if q.role.as_deref() == Some("T5") && q.used == 1 && q.allowed == 1), "{b:?}: {err:?}");
+        // The same person in another role does not count twice for the service.
+        e.app.grant(&claire, u[0].id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        e.app.grant(&claire, u[1].id, "CDAP", "T1", "Accueil", "2030-12-31", &client()).await.unwrap();
+        let err = e.app.grant(&claire, u[2].id, "CDAP", "T1", "x", "", &client()).await.unwrap_err();
+        assert!(matches!(&err, Error::Quota(q) if q.role.is_none() && q.used == 2 && q.allowed == 2), "{b:?}: {err:?}");
+        // Revoking frees the seat at once; the record stays.
+        e.app.revoke_grant(&claire, g0.id, &client()).await.unwrap();
+        assert!(matches!(e.app.revoke_grant(&claire, g0.id, &client()).await, Err(Error::Refused(_))));
+        e.app.grant(&claire, u[1].id, "CDAP", "T5", "Instruction", "", &client()).await.unwrap();
+        let all = e.app.grants(&claire).await.unwrap();
+        assert_eq!(all.len(), 4, "revoked grants are kept");
+
+        // The caisse cannot grant through the partner's management, nor can a user.
+        assert!(matches!(e.app.grant(&caf, u[2].id, "CDAP", "T1", "x", "", &client()).await, Err(Error::Forbidden)));
+        let agent = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap().actor;
+        assert!(matches!(e.app.grant(&agent, u[2].id, "CDAP", "T1", "x", "", &client()).await, Err(Error::Forbidden)));
+
+        // Once the delegation is withdrawn by amendment, the partner's managers lose it.
+        let file = e.app.partner_file(&caf, claire.organisation.id).await.unwrap();
+        let today = e.app.today().to_string();
+        e.app
+            .record_amendment(&caf, claire.organisation.id, file.contracts[0].id, "caisse_managed", &today, &today, "Retrait", &client())
+            .await
+            .unwrap();
+        assert!(matches!(e.app.grant(&claire, u[2].id, "CDAP", "T2", "x", "", &client()).await, Err(Error::Forbidden)));
+        assert!(matches!(e.app.create_user(&claire, &user(9), "https://h", &client()).await, Err(Error::Forbidden)));
+        assert!(super::verify(&e).await.finding.is_none());
+    }
+}
+
+#[tokio::test]
+async fn nothing_is_granted_on_a_closed_service() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let caf = e.app.login("caf.admin", PASSWORD, &client()).await.unwrap().actor;
+        let u = e.app.create_user(&claire, &user(0), "https://h", &client()).await.unwrap();
+        // Availability moved to next year: CDAP closes.
+        let sub = SubscriptionInput {
+            service_code: "CDAP".into(),
+            signed_on: "2017-05-11".into(),
+            formalities_reference: "Registre".into(),
+            formalities_on: "2017-04-28".into(),
+            available_from: "2099-01-01".into(),
+            max_holders: "10".into(),
+            role_quotas: vec![],
+        };
+        e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
+        let err = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::ServiceClosed(_))), "{b:?}: {err:?}");
+    }
+}

@@ -1,0 +1,67 @@
+//! Quotas under concurrency, through the router: 200 simultaneous grant requests for 200
+//! distinct users against a quota of 10.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use habilis_core::grants::UserInput;
+use habilis_store::testing::backends;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::{PASSWORD, body, setup};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_simultaneous_grants_against_a_quota_of_ten() {
+    for b in backends() {
+        let t = setup(b).await;
+        let claire = t.state.app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap();
+        let mut users = Vec::new();
+        for i in 0..200 {
+            let input = UserInput { first_name: "Agent".into(), last_name: format!("C{i}"), email: format!("c{i}@mairie.invalid"), ..Default::default() };
+            users.push(t.state.app.create_user(&claire.actor, &input, "https://h", &Default::default()).await.unwrap().id);
+        }
+        let token = Arc::new(claire.token.clone());
+        for round in 0..2 {
+            let mut tasks = Vec::new();
+            for (i, u) in users.iter().enumerate() {
+                let router = habilis_web::router(t.state.clone());
+                let token = token.clone();
+                let payload = json!({"holder": u, "service": "CDAP", "role": if round == 0 { "T1" } else { "T2" }, "purpose": format!("Dossier {i}")});
+                tasks.push(tokio::spawn(async move {
+                    let req = Request::post("/api/v1/grants")
+                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(payload.to_string()))
+                        .unwrap();
+                    let resp = router.oneshot(req).await.unwrap();
+                    let status = resp.status();
+                    (status, body(resp).await)
+                }));
+            }
+            let (mut created, mut refused) = (0, 0);
+            for task in tasks {
+                let (status, text) = task.await.unwrap();
+                match status {
+                    StatusCode::CREATED => created += 1,
+                    StatusCode::CONFLICT => {
+                        let v: Value = serde_json::from_str(&text).unwrap();
+                        assert_eq!(v["error"]["code"], "quota_exceeded", "{text}");
+                        assert!(v["error"]["message"].as_str().unwrap().contains("sur 10"), "{text}");
+                        refused += 1;
+                    }
+                    other => panic!("{b:?}: unexpected {other}: {text}"),
+                }
+            }
+            // Round 0: exactly 10 people get CDAP. Round 1 (another role): only those 10
+            // may get it too, since the service quota counts people, not grants.
+            assert_eq!((created, refused), (10, 190), "{b:?} round {round}");
+        }
+        let list = t.state.app.grants(&claire.actor).await.unwrap();
+        let mut people: Vec<_> = list.iter().map(|g| g.holder_account_id).collect();
+        people.sort();
+        people.dedup();
+        assert_eq!(people.len(), 10, "{b:?}");
+    }
+}
