@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::{Actor, App};
 use crate::caisse::{ManagementMode, mode_on};
 use crate::error::{Error, Result, Rule};
-use crate::model::{Account, AccountId, AccountStatus, LinkPurpose, OrganisationId, OrganisationKind, OutboxMessage, Role, ServiceId, ServiceRoleId};
+use crate::model::{Account, AccountId, AccountStatus, Group, GroupId, LinkPurpose, OrganisationId, OrganisationKind, OutboxMessage, Role, ServiceId, ServiceRoleId};
 use crate::store::{Store, Transaction};
 use crate::trace::ClientInfo;
 use crate::values::{DisplayName, Email, Login, ValueError, optional_text, parse_date};
@@ -47,14 +47,17 @@ impl GrantState {
     }
 }
 
-/// A right for one person (groups come next) to use one service in one role.
+/// A right for one person, or every member of a group, to use one service in one role.
 #[derive(Debug, Clone, Serialize)]
 pub struct Grant {
     pub id: Uuid,
     pub organisation_id: OrganisationId,
     pub service_id: ServiceId,
     pub service_role_id: ServiceRoleId,
-    pub holder_account_id: AccountId,
+    /// The person holding it, for a direct grant.
+    pub holder_account_id: Option<AccountId>,
+    /// The group holding it (each member holds the right).
+    pub holder_group_id: Option<GroupId>,
     pub purpose: String,
     pub starts_on: Date,
     pub ends_on: Option<Date>,
@@ -217,31 +220,15 @@ impl<S: Store> App<S> {
         // Every path that adds a holder of this partner's rights lines up here.
         tx.lock_organisation(org).await?;
         self.ensure_open(&mut tx, org, service.id).await?;
-        let sub = tx.subscription(org, service.id).await?.ok_or(Error::NotFound)?;
-        if let Some(allowed) = sub.max_holders {
-            let holders = tx.holders(org, service.id, None, today).await?;
-            if !holders.contains(&person.id.0) && holders.len() as i64 >= allowed {
-                return Err(Error::Quota(QuotaExceeded { service: service.code.clone(), role: None, used: holders.len() as i64, allowed }));
-            }
-        }
-        if let Some((_, allowed)) = sub.role_quotas.iter().find(|(r, _)| *r == role.id) {
-            let holders = tx.holders(org, service.id, Some(role.id), today).await?;
-            if !holders.contains(&person.id.0) && holders.len() as i64 >= *allowed {
-                return Err(Error::Quota(QuotaExceeded {
-                    service: service.code.clone(),
-                    role: Some(role.code.clone()),
-                    used: holders.len() as i64,
-                    allowed: *allowed,
-                }));
-            }
-        }
+        check_quotas(&mut tx, org, &service, &role, &[person.id.0], today).await?;
         let now = self.now();
         let g = Grant {
             id: Uuid::now_v7(),
             organisation_id: org,
             service_id: service.id,
             service_role_id: role.id,
-            holder_account_id: person.id,
+            holder_account_id: Some(person.id),
+            holder_group_id: None,
             purpose: purpose.as_str().into(),
             starts_on: today,
             ends_on,
@@ -271,7 +258,7 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         let org = managed_partner(&mut tx, actor, self.today()).await?;
         let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
-        if g.holder_account_id == actor.account.id {
+        if g.holder_account_id == Some(actor.account.id) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
         if g.state == GrantState::Revoked {
@@ -282,4 +269,222 @@ impl<S: Store> App<S> {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Refuse if adding `new_people` as holders of `service` (in `role`) would pass a quota.
+/// The caller holds the partner's lock.
+async fn check_quotas<T: Transaction>(
+    tx: &mut T,
+    org: OrganisationId,
+    service: &crate::model::Service,
+    role: &crate::model::ServiceRole,
+    new_people: &[Uuid],
+    today: Date,
+) -> Result<()> {
+    let sub = tx.subscription(org, service.id).await?.ok_or(Error::NotFound)?;
+    let mut limits: Vec<(Option<ServiceRoleId>, i64)> = Vec::new();
+    if let Some(m) = sub.max_holders {
+        limits.push((None, m));
+    }
+    if let Some((_, m)) = sub.role_quotas.iter().find(|(r, _)| *r == role.id) {
+        limits.push((Some(role.id), *m));
+    }
+    for (scope, allowed) in limits {
+        let holders = tx.holders(org, service.id, scope, today).await?;
+        let mut after: Vec<Uuid> = holders.clone();
+        for p in new_people {
+            if !after.contains(p) {
+                after.push(*p);
+            }
+        }
+        if after.len() > holders.len() && after.len() as i64 > allowed {
+            return Err(Error::Quota(QuotaExceeded {
+                service: service.code.clone(),
+                role: scope.map(|_| role.code.clone()),
+                used: holders.len() as i64,
+                allowed,
+            }));
+        }
+    }
+    Ok(())
+}
+
+impl<S: Store> App<S> {
+    /// Create a group in the manager's organisation.
+    pub async fn create_group(&self, actor: &Actor, name: &str, client: &ClientInfo) -> Result<Group> {
+        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
+        let mut tx = self.store.begin().await?;
+        let org = managed_partner(&mut tx, actor, self.today()).await?;
+        let g = Group { id: GroupId::new(), organisation_id: org, name: name.as_str().into() };
+        tx.insert_group(&g, self.now()).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
+            other => Error::Store(other),
+        })?;
+        self.trace_action(&mut tx, actor, "group.create", g.name.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(g)
+    }
+
+    /// The groups of the manager's organisation with their members.
+    pub async fn groups(&self, actor: &Actor) -> Result<Vec<(Group, Vec<AccountId>)>> {
+        if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) {
+            return Err(Error::Forbidden);
+        }
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for g in tx.groups_of(actor.organisation.id).await? {
+            let members = tx.members(g.id).await?.into_iter().map(AccountId).collect();
+            out.push((g, members));
+        }
+        Ok(out)
+    }
+
+    /// Add a person to a group. Each grant the group holds is checked against its quotas
+    /// first; a manager cannot add themselves to a group that holds rights (R13).
+    pub async fn add_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
+        let today = self.today();
+        let mut tx = self.store.begin().await?;
+        let org = managed_partner(&mut tx, actor, today).await?;
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        let person = tx.account(member).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        tx.lock_organisation(org).await?;
+        let grants: Vec<Grant> = tx.grants_of_group(g.id).await?.into_iter().filter(|x| x.state == GrantState::Active).collect();
+        if !grants.is_empty() && member == actor.account.id {
+            return Err(Error::Rule(Rule::SelfGrant));
+        }
+        for grant in &grants {
+            if grant.ends_on.is_some_and(|d| d < today) {
+                continue;
+            }
+            let (service, role) = service_and_role(&mut tx, grant).await?;
+            check_quotas(&mut tx, org, &service, &role, &[person.id.0], today).await?;
+        }
+        tx.add_member(g.id, person.id, actor.account.id, self.now()).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => Error::Taken("membre du groupe"),
+            other => Error::Store(other),
+        })?;
+        self.trace_action(&mut tx, actor, "group.add_member", format!("{} → {}", person.login, g.name), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Remove a person from a group (their rights through it end at once).
+    pub async fn remove_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let org = managed_partner(&mut tx, actor, self.today()).await?;
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        if !tx.remove_member(g.id, member).await? {
+            return Err(Error::NotFound);
+        }
+        self.trace_action(&mut tx, actor, "group.remove_member", format!("{member} ← {}", g.name), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Grant every member of a group a service in a role; all of them count for the quotas.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn grant_to_group(
+        &self,
+        actor: &Actor,
+        group: GroupId,
+        service_code: &str,
+        role_code: &str,
+        purpose: &str,
+        ends_on: &str,
+        client: &ClientInfo,
+    ) -> Result<Grant> {
+        let purpose = DisplayName::parse(purpose).map_err(|p| Error::invalid("purpose", p))?;
+        let today = self.today();
+        let ends_on = match ends_on.trim() {
+            "" => None,
+            raw => Some(parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?),
+        };
+        if ends_on.is_some_and(|d| d < today) {
+            return Err(Error::invalid("ends_on", ValueError::DateOrder));
+        }
+        let mut tx = self.store.begin().await?;
+        let org = managed_partner(&mut tx, actor, today).await?;
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        let members = tx.members(g.id).await?;
+        if members.contains(&actor.account.id.0) {
+            return Err(Error::Rule(Rule::SelfGrant));
+        }
+        let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
+        let role = tx
+            .service_roles(service.id)
+            .await?
+            .into_iter()
+            .find(|r| r.code == role_code.trim())
+            .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+        tx.lock_organisation(org).await?;
+        self.ensure_open(&mut tx, org, service.id).await?;
+        let members = tx.members(g.id).await?;
+        check_quotas(&mut tx, org, &service, &role, &members, today).await?;
+        let grant = Grant {
+            id: Uuid::now_v7(),
+            organisation_id: org,
+            service_id: service.id,
+            service_role_id: role.id,
+            holder_account_id: None,
+            holder_group_id: Some(g.id),
+            purpose: purpose.as_str().into(),
+            starts_on: today,
+            ends_on,
+            state: GrantState::Active,
+            created_by: actor.account.id,
+            created_at: self.now(),
+            ended_at: None,
+        };
+        tx.insert_grant(&grant).await?;
+        let detail = format!("{} {} — {}", service.code, role.code, grant.purpose);
+        self.trace_action(&mut tx, actor, "grant.create", format!("groupe {}", g.name), Some(detail), client).await?;
+        tx.commit().await?;
+        Ok(grant)
+    }
+
+    /// Suspend a grant (the partner's own suspension; it may resume it).
+    pub async fn suspend_grant(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+        self.set_state(actor, id, GrantState::Suspended, client).await
+    }
+
+    /// Resume a suspended grant; its holders are checked against the quotas again.
+    pub async fn resume_grant(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+        self.set_state(actor, id, GrantState::Active, client).await
+    }
+
+    async fn set_state(&self, actor: &Actor, id: Uuid, to: GrantState, client: &ClientInfo) -> Result<()> {
+        let today = self.today();
+        let mut tx = self.store.begin().await?;
+        let org = managed_partner(&mut tx, actor, today).await?;
+        tx.lock_organisation(org).await?;
+        let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        let people: Vec<Uuid> = match (g.holder_account_id, g.holder_group_id) {
+            (Some(a), _) => vec![a.0],
+            (None, Some(grp)) => tx.members(grp).await?,
+            (None, None) => Vec::new(),
+        };
+        if people.contains(&actor.account.id.0) {
+            return Err(Error::Rule(Rule::SelfGrant));
+        }
+        match (g.state, to) {
+            (GrantState::Active, GrantState::Suspended) => {}
+            (GrantState::Suspended, GrantState::Active) => {
+                self.ensure_open(&mut tx, org, g.service_id).await?;
+                let (service, role) = service_and_role(&mut tx, &g).await?;
+                check_quotas(&mut tx, org, &service, &role, &people, today).await?;
+            }
+            _ => return Err(Error::Refused(crate::Refusal::AlreadyDecided)),
+        }
+        tx.set_grant_state(id, to, None).await?;
+        let action = if to == GrantState::Active { "grant.resume" } else { "grant.suspend" };
+        self.trace_action(&mut tx, actor, action, id.to_string(), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn service_and_role<T: Transaction>(tx: &mut T, g: &Grant) -> Result<(crate::model::Service, crate::model::ServiceRole)> {
+    let service = tx.service(g.service_id).await?.ok_or(Error::NotFound)?;
+    let role = tx.service_roles(service.id).await?.into_iter().find(|r| r.id == g.service_role_id).ok_or(Error::NotFound)?;
+    Ok((service, role))
 }

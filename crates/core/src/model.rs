@@ -36,6 +36,10 @@ id_type!(
     SessionId
 );
 id_type!(
+    /// A group of a partner's people, which can hold grants.
+    GroupId
+);
+id_type!(
     /// A business service of the catalogue (e.g. CDAP).
     ServiceId
 );
@@ -323,4 +327,12 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     pub created_at: OffsetDateTime,
     pub sent_at: Option<OffsetDateTime>,
+}
+
+/// A group of people of one organisation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    pub id: GroupId,
+    pub organisation_id: OrganisationId,
+    pub name: String,
 }

@@ -15,7 +15,7 @@ use crate::caisse::{Amendment, Convention, ServiceContract, Subscription};
 use crate::change_request::ChangeRequest;
 use crate::grants::{Grant, GrantState};
 use crate::model::{
-    Account, AccountId, AccountStatus, Contact, LoginThrottle, Organisation, OrganisationId, OutboxMessage,
+    Account, AccountId, AccountStatus, Contact, Group, GroupId, LoginThrottle, Organisation, OrganisationId, OutboxMessage,
     PasswordLink, Service, ServiceId, ServiceRole, Session, SessionId,
 };
 use crate::trace::{TraceEntry, TraceRecord};
@@ -233,6 +233,20 @@ pub trait Transaction: Send + Sized {
         state: GrantState,
         ended_at: Option<OffsetDateTime>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a group.
+    fn insert_group(&mut self, g: &Group, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One group.
+    fn group(&mut self, id: GroupId) -> impl Future<Output = StoreResult<Option<Group>>> + Send;
+    /// The groups of an organisation, by name.
+    fn groups_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Group>>> + Send;
+    /// The account ids of a group's members.
+    fn members(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
+    /// Add a member.
+    fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Remove a member; returns whether they were one.
+    fn remove_member(&mut self, group: GroupId, member: AccountId) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The grants a group holds.
+    fn grants_of_group(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
     /// Record an administrator change request.
     fn insert_change_request(&mut self, r: &ChangeRequest) -> impl Future<Output = StoreResult<()>> + Send;
     /// One change request.

@@ -447,7 +447,7 @@ pub(crate) struct GrantRow {
     organisation_id: Uuid,
     service_id: Uuid,
     service_role_id: Uuid,
-    holder_account_id: Uuid,
+    holder_account_id: Option<Uuid>,
     purpose: String,
     starts_on: String,
     ends_on: Option<String>,
@@ -455,6 +455,7 @@ pub(crate) struct GrantRow {
     created_by: Uuid,
     created_at: i64,
     ended_at: Option<i64>,
+    holder_group_id: Option<Uuid>,
 }
 
 impl GrantRow {
@@ -464,7 +465,8 @@ impl GrantRow {
             organisation_id: OrganisationId(self.organisation_id),
             service_id: ServiceId(self.service_id),
             service_role_id: ServiceRoleId(self.service_role_id),
-            holder_account_id: AccountId(self.holder_account_id),
+            holder_account_id: self.holder_account_id.map(AccountId),
+            holder_group_id: self.holder_group_id.map(habilis_core::model::GroupId),
             purpose: self.purpose,
             starts_on: date(&self.starts_on)?,
             ends_on: opt_date(self.ends_on)?,

@@ -20,7 +20,7 @@ use crate::rows::{
 use habilis_core::caisse::{Amendment, Convention, ServiceContract, Subscription};
 use habilis_core::change_request::ChangeRequest;
 use habilis_core::grants::{Grant, GrantState};
-use habilis_core::model::ServiceRoleId;
+use habilis_core::model::{Group, GroupId, ServiceRoleId};
 use habilis_core::model::{AccountStatus, OutboxMessage};
 
 /// An open transaction on either backend.
@@ -611,26 +611,27 @@ impl Transaction for Tx {
 
     async fn insert_grant(&mut self, g: &Grant) -> StoreResult<()> {
         const Q: &str = "INSERT INTO grants (id, organisation_id, service_id, service_role_id, holder_account_id, purpose, \
-                         starts_on, ends_on, state, created_by, created_at, ended_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                         starts_on, ends_on, state, created_by, created_at, ended_at, holder_group_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
         run!(self, c => sqlx::query(Q).bind(g.id).bind(g.organisation_id.0).bind(g.service_id.0).bind(g.service_role_id.0)
-            .bind(g.holder_account_id.0).bind(&g.purpose).bind(g.starts_on.to_string()).bind(g.ends_on.map(|d| d.to_string()))
+            .bind(g.holder_account_id.map(|a| a.0)).bind(&g.purpose).bind(g.starts_on.to_string()).bind(g.ends_on.map(|d| d.to_string()))
             .bind(g.state.as_str()).bind(g.created_by.0).bind(to_micros(g.created_at)).bind(g.ended_at.map(to_micros))
+            .bind(g.holder_group_id.map(|x| x.0))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
 
     async fn grant(&mut self, id: Uuid) -> StoreResult<Option<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at FROM grants WHERE id = $1 AND holder_account_id IS NOT NULL";
+                         state, created_by, created_at, ended_at, holder_group_id FROM grants WHERE id = $1";
         let row: Option<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(GrantRow::into_domain).transpose()
     }
 
     async fn grants_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at FROM grants \
-                         WHERE organisation_id = $1 AND holder_account_id IS NOT NULL ORDER BY created_at DESC";
+                         state, created_by, created_at, ended_at, holder_group_id FROM grants \
+                         WHERE organisation_id = $1 ORDER BY created_at DESC";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
     }
@@ -640,6 +641,52 @@ impl Transaction for Tx {
         run!(self, c => sqlx::query(Q).bind(id).bind(state.as_str()).bind(ended_at.map(to_micros))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
+    }
+
+    async fn insert_group(&mut self, g: &Group, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO groups (id, organisation_id, name, created_at) VALUES ($1, $2, $3, $4)";
+        run!(self, c => sqlx::query(Q).bind(g.id.0).bind(g.organisation_id.0).bind(&g.name).bind(to_micros(at))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn group(&mut self, id: GroupId) -> StoreResult<Option<Group>> {
+        const Q: &str = "SELECT id, organisation_id, name FROM groups WHERE id = $1";
+        let row: Option<(Uuid, Uuid, String)> = run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(|(id, org, name)| Group { id: GroupId(id), organisation_id: OrganisationId(org), name }))
+    }
+
+    async fn groups_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Group>> {
+        const Q: &str = "SELECT id, organisation_id, name FROM groups WHERE organisation_id = $1 ORDER BY name";
+        let rows: Vec<(Uuid, Uuid, String)> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(|(id, org, name)| Group { id: GroupId(id), organisation_id: OrganisationId(org), name }).collect())
+    }
+
+    async fn members(&mut self, group: GroupId) -> StoreResult<Vec<Uuid>> {
+        const Q: &str = "SELECT account_id FROM group_members WHERE group_id = $1 ORDER BY added_at";
+        let rows: Vec<(Uuid,)> = run!(self, c => sqlx::query_as(Q).bind(group.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(|(u,)| u).collect())
+    }
+
+    async fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO group_members (group_id, account_id, added_at, added_by) VALUES ($1, $2, $3, $4)";
+        run!(self, c => sqlx::query(Q).bind(group.0).bind(member.0).bind(to_micros(at)).bind(by.0)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn remove_member(&mut self, group: GroupId, member: AccountId) -> StoreResult<bool> {
+        const Q: &str = "DELETE FROM group_members WHERE group_id = $1 AND account_id = $2";
+        let n = run!(self, c => sqlx::query(Q).bind(group.0).bind(member.0).execute(&mut *c).await.map(|x| x.rows_affected()))
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn grants_of_group(&mut self, group: GroupId) -> StoreResult<Vec<Grant>> {
+        const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
+                         state, created_by, created_at, ended_at, holder_group_id FROM grants WHERE holder_group_id = $1";
+        let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(group.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(GrantRow::into_domain).collect()
     }
 
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {

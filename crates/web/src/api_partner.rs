@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use habilis_core::Error;
 use habilis_core::grants::UserInput;
-use habilis_core::model::AccountId;
+use habilis_core::model::{AccountId, GroupId};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -83,15 +83,132 @@ pub async fn list_grants(State(state): State<AppState>, ctx: Ctx) -> Response {
     }
 }
 
-/// POST /api/v1/grants/{id}/revoke
-pub async fn revoke_grant(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupBody {
+    name: String,
+}
+
+/// POST /api/v1/groups
+pub async fn create_group(State(state): State<AppState>, ctx: Ctx, body: Result<Json<GroupBody>, JsonRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.create_group(actor, &b.name, &ctx.client).await {
+        Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// GET /api/v1/groups
+pub async fn list_groups(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    match state.app.groups(actor).await {
+        Ok(list) => {
+            let v: Vec<_> = list.into_iter().map(|(g, m)| json!({ "id": g.id, "name": g.name, "members": m })).collect();
+            Json(json!({ "groups": v })).into_response()
+        }
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberBody {
+    account: Uuid,
+}
+
+/// POST /api/v1/groups/{id}/members
+pub async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<MemberBody>, JsonRejection>,
+) -> Response {
     let Some(actor) = ctx.actor.as_ref() else {
         return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
     };
     let Ok(Path(id)) = id else {
         return error_response(ctx.api_lang, &WebError::NotFound);
     };
-    match state.app.revoke_grant(actor, id, &ctx.client).await {
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.add_member(actor, GroupId(id), AccountId(b.account), &ctx.client).await {
+        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// DELETE /api/v1/groups/{id}/members/{account}
+pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ids: Result<Path<(Uuid, Uuid)>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path((group, account))) = ids else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    match state.app.remove_member(actor, GroupId(group), AccountId(account), &ctx.client).await {
+        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupGrantBody {
+    service: String,
+    role: String,
+    purpose: String,
+    #[serde(default)]
+    ends_on: String,
+}
+
+/// POST /api/v1/groups/{id}/grants
+pub async fn grant_to_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<GroupGrantBody>, JsonRejection>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.grant_to_group(actor, GroupId(id), &b.service, &b.role, &b.purpose, &b.ends_on, &ctx.client).await {
+        Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// POST /api/v1/grants/{id}/{suspend|resume|revoke}
+pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path((id, what))) = path else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let result = match what.as_str() {
+        "suspend" => state.app.suspend_grant(actor, id, &ctx.client).await,
+        "resume" => state.app.resume_grant(actor, id, &ctx.client).await,
+        "revoke" => state.app.revoke_grant(actor, id, &ctx.client).await,
+        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+    };
+    match result {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }

@@ -99,3 +99,65 @@ async fn nothing_is_granted_on_a_closed_service() {
         assert!(matches!(err, Error::Rule(Rule::ServiceClosed(_))), "{b:?}: {err:?}");
     }
 }
+
+#[tokio::test]
+async fn groups_count_each_member_once_and_every_path_checks_the_quota() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let caf = e.app.login("caf.admin", PASSWORD, &client()).await.unwrap().actor;
+        let sub = SubscriptionInput {
+            service_code: "CDAP".into(),
+            signed_on: "2017-05-11".into(),
+            formalities_reference: "Registre".into(),
+            formalities_on: "2017-04-28".into(),
+            available_from: "2017-05-11".into(),
+            max_holders: "3".into(),
+            role_quotas: vec![],
+        };
+        e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
+        let mut u = Vec::new();
+        for i in 0..5 {
+            u.push(e.app.create_user(&claire, &user(i), "https://h", &client()).await.unwrap().id);
+        }
+        let accueil = e.app.create_group(&claire, "Accueil", &client()).await.unwrap();
+        assert!(matches!(e.app.create_group(&claire, "Accueil", &client()).await, Err(Error::Taken(_))));
+        for id in &u[0..2] {
+            e.app.add_member(&claire, accueil.id, *id, &client()).await.unwrap();
+        }
+        // u0 also holds a direct grant: still one person.
+        e.app.grant(&claire, u[0], "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let g = e.app.grant_to_group(&claire, accueil.id, "CDAP", "T1", "Accueil du public", "", &client()).await.unwrap();
+        // 2 holders; adding u2 makes 3 (the quota); u3 would be a 4th.
+        e.app.add_member(&claire, accueil.id, u[2], &client()).await.unwrap();
+        let err = e.app.add_member(&claire, accueil.id, u[3], &client()).await.unwrap_err();
+        assert!(matches!(&err, Error::Quota(q) if q.used == 3 && q.allowed == 3), "{b:?}: {err:?}");
+        let err = e.app.grant(&claire, u[3], "CDAP", "T2", "x", "", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Quota(_)), "{b:?}: {err:?}");
+
+        // A group of 2 newcomers cannot be granted when one seat would be left.
+        e.app.remove_member(&claire, accueil.id, u[2], &client()).await.unwrap();
+        let pair = e.app.create_group(&claire, "Binôme", &client()).await.unwrap();
+        e.app.add_member(&claire, pair.id, u[3], &client()).await.unwrap();
+        e.app.add_member(&claire, pair.id, u[4], &client()).await.unwrap();
+        let err = e.app.grant_to_group(&claire, pair.id, "CDAP", "T1", "x", "", &client()).await.unwrap_err();
+        assert!(matches!(&err, Error::Quota(q) if q.used == 2), "{b:?}: {err:?}");
+
+        // Suspending frees the seats; resuming checks the quota again.
+        e.app.suspend_grant(&claire, g.id, &client()).await.unwrap();
+        e.app.grant(&claire, u[3], "CDAP", "T1", "Remplacement", "", &client()).await.unwrap();
+        e.app.grant(&claire, u[4], "CDAP", "T1", "Remplacement", "", &client()).await.unwrap();
+        let err = e.app.resume_grant(&claire, g.id, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Quota(_)), "{b:?}: {err:?}");
+
+        // A manager neither grants a group they belong to nor joins a granted group.
+        let mine = e.app.create_group(&claire, "Direction", &client()).await.unwrap();
+        e.app.add_member(&claire, mine.id, claire.account.id, &client()).await.unwrap();
+        let err = e.app.grant_to_group(&claire, mine.id, "CDAP", "T1", "x", "", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::SelfGrant)), "{err:?}");
+        let err = e.app.add_member(&claire, pair.id, claire.account.id, &client()).await;
+        assert!(err.is_ok(), "the pair holds no active grant: joining it grants nothing");
+        assert!(super::verify(&e).await.finding.is_none());
+    }
+}

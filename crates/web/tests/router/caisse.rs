@@ -257,7 +257,8 @@ async fn every_documented_api_path_is_served() {
         let concrete = path
             .replace("{id}", "0190f000-0000-7000-8000-000000000000")
             .replace("{code}", "CDAP")
-            .replace("{what}", "suspend");
+            .replace("{what}", "suspend")
+            .replace("{account}", "0190f000-0000-7000-8000-000000000001");
         // A path the router knows answers 405 to a method it does not serve; an unknown
         // path answers 404.
         let req = Request::builder().method("TRACE").uri(&concrete).body(Body::empty()).unwrap();

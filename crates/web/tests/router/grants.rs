@@ -65,3 +65,47 @@ async fn two_hundred_simultaneous_grants_against_a_quota_of_ten() {
         assert_eq!(people.len(), 10, "{b:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_simultaneous_additions_to_a_granted_group() {
+    for b in backends() {
+        let t = setup(b).await;
+        let claire = t.state.app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap();
+        let group = t.state.app.create_group(&claire.actor, "Accueil", &Default::default()).await.unwrap();
+        t.state.app.grant_to_group(&claire.actor, group.id, "CDAP", "T1", "Accueil du public", "", &Default::default()).await.unwrap();
+        let mut users = Vec::new();
+        for i in 0..200 {
+            let input = UserInput { first_name: "Agent".into(), last_name: format!("G{i}"), email: format!("g{i}@mairie.invalid"), ..Default::default() };
+            users.push(t.state.app.create_user(&claire.actor, &input, "https://h", &Default::default()).await.unwrap().id);
+        }
+        let token = Arc::new(claire.token.clone());
+        let mut tasks = Vec::new();
+        for u in users {
+            let router = habilis_web::router(t.state.clone());
+            let token = token.clone();
+            let path = format!("/api/v1/groups/{}/members", group.id);
+            tasks.push(tokio::spawn(async move {
+                let req = Request::post(path)
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(json!({ "account": u }).to_string()))
+                    .unwrap();
+                let resp = router.oneshot(req).await.unwrap();
+                let status = resp.status();
+                (status, body(resp).await)
+            }));
+        }
+        let (mut added, mut refused) = (0, 0);
+        for task in tasks {
+            let (status, text) = task.await.unwrap();
+            match status {
+                StatusCode::NO_CONTENT => added += 1,
+                StatusCode::CONFLICT if text.contains("quota_exceeded") => refused += 1,
+                other => panic!("{b:?}: unexpected {other}: {text}"),
+            }
+        }
+        assert_eq!((added, refused), (10, 190), "{b:?}");
+        let groups = t.state.app.groups(&claire.actor).await.unwrap();
+        assert_eq!(groups[0].1.len(), 10, "{b:?}");
+    }
+}
