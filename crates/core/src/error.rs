@@ -44,6 +44,11 @@ pub enum Rule {
     RoleOfAnotherService,
     /// Nobody grants themselves anything or changes their own grants (R13).
     SelfGrant,
+    /// A mandate must stay within its giver's, and only a mandate that allows it may
+    /// delegate (R12).
+    MandateWiderThanGiver,
+    /// The manager's mandate does not cover this role, or these users or groups.
+    OutsideMandate,
 }
 
 /// Everything a domain service can refuse or fail with.

@@ -11,8 +11,8 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::auth::{Actor, App};
-use crate::caisse::{ManagementMode, mode_on};
 use crate::error::{Error, Result, Rule};
+use crate::mandates::powers_of;
 use crate::model::{Account, AccountId, AccountStatus, Group, GroupId, LinkPurpose, OrganisationId, OrganisationKind, OutboxMessage, Role, ServiceId, ServiceRoleId};
 use crate::store::{Store, Transaction};
 use crate::trace::ClientInfo;
@@ -58,6 +58,8 @@ pub struct Grant {
     pub holder_account_id: Option<AccountId>,
     /// The group holding it (each member holds the right).
     pub holder_group_id: Option<GroupId>,
+    /// The mandate it was made under (none for the partner's administrators).
+    pub created_under: Option<Uuid>,
     pub purpose: String,
     pub starts_on: Date,
     pub ends_on: Option<Date>,
@@ -89,21 +91,6 @@ pub struct UserInput {
     pub login: String,
 }
 
-/// The partner whose management `actor` may do: a partner administrator or deputy of a
-/// partner in delegated mode. (Delegated managers act under mandates: next step.)
-async fn managed_partner<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) -> Result<OrganisationId> {
-    let admin = actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
-    if actor.organisation.kind != OrganisationKind::Partner || !admin {
-        return Err(Error::Forbidden);
-    }
-    let contracts = tx.contracts(actor.organisation.id).await?;
-    let amendments = tx.amendments(actor.organisation.id).await?;
-    if mode_on(&contracts, &amendments, today) != Some(ManagementMode::Delegated) {
-        return Err(Error::Forbidden);
-    }
-    Ok(actor.organisation.id)
-}
-
 impl<S: Store> App<S> {
     /// Create a user of the manager's organisation; a one-time link goes to the outbox.
     pub async fn create_user(&self, actor: &Actor, input: &UserInput, public_url: &str, client: &ClientInfo) -> Result<Account> {
@@ -113,7 +100,10 @@ impl<S: Store> App<S> {
         let function = optional_text(&input.function, 200).map_err(|p| Error::invalid("function", p))?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, self.today()).await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_users() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         let login = if input.login.trim().is_empty() {
             let base = format!("{}.{}", crate::onboarding::login_part(first.as_str()), crate::onboarding::login_part(last.as_str()));
             let base: String = base.chars().take(56).collect();
@@ -208,7 +198,7 @@ impl<S: Store> App<S> {
             return Err(Error::Rule(Rule::SelfGrant));
         }
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, today).await?;
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
         let person = tx.account(holder).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
         let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
         let role = tx
@@ -217,6 +207,9 @@ impl<S: Store> App<S> {
             .into_iter()
             .find(|r| r.code == role_code.trim())
             .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+        if !powers.may_grant(role.id) {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         // Every path that adds a holder of this partner's rights lines up here.
         tx.lock_organisation(org).await?;
         self.ensure_open(&mut tx, org, service.id).await?;
@@ -229,6 +222,7 @@ impl<S: Store> App<S> {
             service_role_id: role.id,
             holder_account_id: Some(person.id),
             holder_group_id: None,
+            created_under: powers.mandate(),
             purpose: purpose.as_str().into(),
             starts_on: today,
             ends_on,
@@ -256,8 +250,11 @@ impl<S: Store> App<S> {
     /// Revoke a grant at once; the record stays (retention, R61).
     pub async fn revoke_grant(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, self.today()).await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
         let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        if !powers.may_grant(g.service_role_id) {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         if g.holder_account_id == Some(actor.account.id) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
@@ -314,7 +311,10 @@ impl<S: Store> App<S> {
     pub async fn create_group(&self, actor: &Actor, name: &str, client: &ClientInfo) -> Result<Group> {
         let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, self.today()).await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         let g = Group { id: GroupId::new(), organisation_id: org, name: name.as_str().into() };
         tx.insert_group(&g, self.now()).await.map_err(|e| match e {
             crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
@@ -344,7 +344,10 @@ impl<S: Store> App<S> {
     pub async fn add_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
         let today = self.today();
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, today).await?;
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
         let person = tx.account(member).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
         tx.lock_organisation(org).await?;
@@ -355,6 +358,10 @@ impl<S: Store> App<S> {
         for grant in &grants {
             if grant.ends_on.is_some_and(|d| d < today) {
                 continue;
+            }
+            // Joining a group is receiving its rights: the manager must be able to grant them.
+            if !powers.may_grant(grant.service_role_id) {
+                return Err(Error::Rule(Rule::OutsideMandate));
             }
             let (service, role) = service_and_role(&mut tx, grant).await?;
             check_quotas(&mut tx, org, &service, &role, &[person.id.0], today).await?;
@@ -371,7 +378,10 @@ impl<S: Store> App<S> {
     /// Remove a person from a group (their rights through it end at once).
     pub async fn remove_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, self.today()).await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
         if !tx.remove_member(g.id, member).await? {
             return Err(Error::NotFound);
@@ -403,7 +413,7 @@ impl<S: Store> App<S> {
             return Err(Error::invalid("ends_on", ValueError::DateOrder));
         }
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, today).await?;
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
         let members = tx.members(g.id).await?;
         if members.contains(&actor.account.id.0) {
@@ -416,6 +426,9 @@ impl<S: Store> App<S> {
             .into_iter()
             .find(|r| r.code == role_code.trim())
             .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+        if !powers.may_grant(role.id) {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         tx.lock_organisation(org).await?;
         self.ensure_open(&mut tx, org, service.id).await?;
         let members = tx.members(g.id).await?;
@@ -427,6 +440,7 @@ impl<S: Store> App<S> {
             service_role_id: role.id,
             holder_account_id: None,
             holder_group_id: Some(g.id),
+            created_under: powers.mandate(),
             purpose: purpose.as_str().into(),
             starts_on: today,
             ends_on,
@@ -455,9 +469,12 @@ impl<S: Store> App<S> {
     async fn set_state(&self, actor: &Actor, id: Uuid, to: GrantState, client: &ClientInfo) -> Result<()> {
         let today = self.today();
         let mut tx = self.store.begin().await?;
-        let org = managed_partner(&mut tx, actor, today).await?;
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
         tx.lock_organisation(org).await?;
         let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        if !powers.may_grant(g.service_role_id) {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         let people: Vec<Uuid> = match (g.holder_account_id, g.holder_group_id) {
             (Some(a), _) => vec![a.0],
             (None, Some(grp)) => tx.members(grp).await?,

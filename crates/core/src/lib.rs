@@ -14,6 +14,7 @@ pub mod clock;
 pub mod directory;
 pub mod error;
 pub mod grants;
+pub mod mandates;
 pub mod model;
 pub mod onboarding;
 pub mod password;

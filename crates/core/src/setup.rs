@@ -236,6 +236,26 @@ impl<S: Store> App<S> {
             role_quotas: Vec::new(),
         })
         .await?;
+        // The demo's delegated manager may grant CDAP T1 and manage users (R12).
+        let t1 = tx.service_roles(cdap.id).await?.into_iter().find(|r| r.code == "T1");
+        let admin = tx.account_by_login("mons.admin").await?;
+        let manager = tx.account_by_login("mons.manager").await?;
+        if let (Some(t1), Some(admin), Some(manager)) = (t1, admin, manager) {
+            tx.insert_mandate(&crate::mandates::Mandate {
+                id: Uuid::now_v7(),
+                organisation_id: mons.id,
+                holder_id: manager.id,
+                given_by: admin.id,
+                parent_id: None,
+                scope: [t1.id].into_iter().collect(),
+                may_manage_users: true,
+                may_manage_groups: false,
+                may_delegate: false,
+                created_at: now,
+                withdrawn_at: None,
+            })
+            .await?;
+        }
         let contacts = [
             (mons.id, "administrator", "Claire Martin", "Responsable du service petite enfance et scolaire"),
             (mons.id, "deputy", "Hugo Lefebvre", "Responsable du service accueil"),

@@ -233,6 +233,14 @@ pub trait Transaction: Send + Sized {
         state: GrantState,
         ended_at: Option<OffsetDateTime>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a mandate.
+    fn insert_mandate(&mut self, m: &crate::mandates::Mandate) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The mandates of an organisation (withdrawn ones included).
+    fn mandates_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::mandates::Mandate>>> + Send;
+    /// Mark mandates withdrawn.
+    fn withdraw_mandates(&mut self, ids: &[Uuid], at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Give an account one more role.
+    fn add_role(&mut self, id: AccountId, role: crate::model::Role) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a group.
     fn insert_group(&mut self, g: &Group, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// One group.

@@ -14,12 +14,13 @@ use uuid::Uuid;
 
 use crate::map_err;
 use crate::rows::{
-    AccountRow, AmendmentRow, ChangeRequestRow, ContactRow, GrantRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
+    AccountRow, AmendmentRow, ChangeRequestRow, ContactRow, GrantRow, MandateRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
     ServiceRow, SessionRow, SubscriptionRow, TraceRow,
 };
 use habilis_core::caisse::{Amendment, Convention, ServiceContract, Subscription};
 use habilis_core::change_request::ChangeRequest;
 use habilis_core::grants::{Grant, GrantState};
+use habilis_core::mandates::Mandate;
 use habilis_core::model::{Group, GroupId, ServiceRoleId};
 use habilis_core::model::{AccountStatus, OutboxMessage};
 
@@ -611,26 +612,26 @@ impl Transaction for Tx {
 
     async fn insert_grant(&mut self, g: &Grant) -> StoreResult<()> {
         const Q: &str = "INSERT INTO grants (id, organisation_id, service_id, service_role_id, holder_account_id, purpose, \
-                         starts_on, ends_on, state, created_by, created_at, ended_at, holder_group_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+                         starts_on, ends_on, state, created_by, created_at, ended_at, holder_group_id, created_under) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
         run!(self, c => sqlx::query(Q).bind(g.id).bind(g.organisation_id.0).bind(g.service_id.0).bind(g.service_role_id.0)
             .bind(g.holder_account_id.map(|a| a.0)).bind(&g.purpose).bind(g.starts_on.to_string()).bind(g.ends_on.map(|d| d.to_string()))
             .bind(g.state.as_str()).bind(g.created_by.0).bind(to_micros(g.created_at)).bind(g.ended_at.map(to_micros))
-            .bind(g.holder_group_id.map(|x| x.0))
+            .bind(g.holder_group_id.map(|x| x.0)).bind(g.created_under)
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
 
     async fn grant(&mut self, id: Uuid) -> StoreResult<Option<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id FROM grants WHERE id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under FROM grants WHERE id = $1";
         let row: Option<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(GrantRow::into_domain).transpose()
     }
 
     async fn grants_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id FROM grants \
+                         state, created_by, created_at, ended_at, holder_group_id, created_under FROM grants \
                          WHERE organisation_id = $1 ORDER BY created_at DESC";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
@@ -684,9 +685,44 @@ impl Transaction for Tx {
 
     async fn grants_of_group(&mut self, group: GroupId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id FROM grants WHERE holder_group_id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under FROM grants WHERE holder_group_id = $1";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(group.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
+    }
+
+    async fn insert_mandate(&mut self, m: &Mandate) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO mandates (id, organisation_id, holder_id, given_by, parent_mandate_id, may_manage_users, \
+                         may_manage_groups, may_delegate, scope, created_at, withdrawn_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        let scope = m.scope.iter().map(|r| r.0.to_string()).collect::<Vec<_>>().join(",");
+        run!(self, c => sqlx::query(Q).bind(m.id).bind(m.organisation_id.0).bind(m.holder_id.0).bind(m.given_by.0).bind(m.parent_id)
+            .bind(m.may_manage_users).bind(m.may_manage_groups).bind(m.may_delegate).bind(&scope)
+            .bind(to_micros(m.created_at)).bind(m.withdrawn_at.map(to_micros))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn mandates_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Mandate>> {
+        const Q: &str = "SELECT id, organisation_id, holder_id, given_by, parent_mandate_id, may_manage_users, may_manage_groups, \
+                         may_delegate, scope, created_at, withdrawn_at FROM mandates WHERE organisation_id = $1 ORDER BY created_at";
+        let rows: Vec<MandateRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(MandateRow::into_domain).collect()
+    }
+
+    async fn withdraw_mandates(&mut self, ids: &[Uuid], at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "UPDATE mandates SET withdrawn_at = $2 WHERE id = $1 AND withdrawn_at IS NULL";
+        for id in ids {
+            run!(self, c => sqlx::query(Q).bind(*id).bind(to_micros(at)).execute(&mut *c).await.map(|x| x.rows_affected()))
+                .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn add_role(&mut self, id: AccountId, role: habilis_core::model::Role) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(role.as_str()).execute(&mut *c).await.map(|x| x.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
     }
 
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {

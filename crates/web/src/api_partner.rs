@@ -213,3 +213,69 @@ pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, path: Result<P
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeItem {
+    service: String,
+    role: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MandateBody {
+    holder: Uuid,
+    scope: Vec<ScopeItem>,
+    #[serde(default)]
+    may_manage_users: bool,
+    #[serde(default)]
+    may_manage_groups: bool,
+    #[serde(default)]
+    may_delegate: bool,
+}
+
+/// POST /api/v1/mandates
+pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, body: Result<Json<MandateBody>, JsonRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    let input = habilis_core::mandates::MandateInput {
+        scope: b.scope.into_iter().map(|s| (s.service, s.role)).collect(),
+        may_manage_users: b.may_manage_users,
+        may_manage_groups: b.may_manage_groups,
+        may_delegate: b.may_delegate,
+    };
+    match state.app.give_mandate(actor, AccountId(b.holder), &input, &ctx.client).await {
+        Ok(m) => traced((StatusCode::CREATED, Json(m)).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// GET /api/v1/mandates
+pub async fn list_mandates(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    match state.app.mandates(actor).await {
+        Ok(list) => Json(json!({ "mandates": list })).into_response(),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// POST /api/v1/mandates/{id}/withdraw
+pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    match state.app.withdraw_mandate(actor, id, &ctx.client).await {
+        Ok(n) => traced(Json(json!({ "withdrawn": n })).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}

@@ -331,6 +331,10 @@ catalogue! {
     err_self_grant: "Un gestionnaire ne peut pas s'attribuer ni modifier ses propres habilitations.", "A manager cannot grant themselves anything nor change their own grants.";
     grant_purpose: "Motif de l'habilitation", "Purpose of the grant";
     grant_ends_on: "Date de fin", "End date";
+    err_mandate_wider: "Un mandat ne peut pas dépasser celui de la personne qui le donne, et seul un mandat qui le permet peut être délégué.",
+        "A mandate cannot exceed its giver's, and only a mandate that allows it can be delegated.";
+    err_outside_mandate: "Votre mandat ne couvre pas cette action (service, profil, utilisateurs ou groupes).",
+        "Your mandate does not cover this action (service, role, users or groups).";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

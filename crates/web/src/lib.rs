@@ -125,6 +125,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/grants", get(api_partner::list_grants).post(api_partner::create_grant))
         .route("/api/v1/grants/{id}/{what}", post(api_partner::grant_state))
         .route("/api/v1/groups", get(api_partner::list_groups).post(api_partner::create_group))
+        .route("/api/v1/mandates", get(api_partner::list_mandates).post(api_partner::give_mandate))
+        .route("/api/v1/mandates/{id}/withdraw", post(api_partner::withdraw_mandate))
         .route("/api/v1/groups/{id}/members", post(api_partner::add_member))
         .route("/api/v1/groups/{id}/members/{account}", axum::routing::delete(api_partner::remove_member))
         .route("/api/v1/groups/{id}/grants", post(api_partner::grant_to_group))
