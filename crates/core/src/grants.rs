@@ -505,3 +505,40 @@ async fn service_and_role<T: Transaction>(tx: &mut T, g: &Grant) -> Result<(crat
     let role = tx.service_roles(service.id).await?.into_iter().find(|r| r.id == g.service_role_id).ok_or(Error::NotFound)?;
     Ok((service, role))
 }
+
+/// One quota and its use: "used / allowed".
+#[derive(Debug, Clone, Serialize)]
+pub struct QuotaUse {
+    pub service: String,
+    pub role: Option<String>,
+    pub used: i64,
+    pub allowed: Option<i64>,
+}
+
+impl<S: Store> App<S> {
+    /// The people of the actor's organisation (its managers).
+    pub async fn partner_people(&self, actor: &Actor) -> Result<Vec<Account>> {
+        let mut tx = self.store.read().await?;
+        powers_of(&mut tx, actor, self.today()).await?;
+        Ok(tx.accounts_of(actor.organisation.id).await?)
+    }
+
+    /// Every quota of a partner with its use today (its managers, or its caisse's staff).
+    pub async fn quota_use(&self, actor: &Actor, partner: OrganisationId) -> Result<Vec<QuotaUse>> {
+        let file = self.partner_file(actor, partner).await?;
+        let today = self.today();
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for (service, sub, _) in &file.services {
+            let used = tx.holders(partner, service.id, None, today).await?.len() as i64;
+            out.push(QuotaUse { service: service.code.clone(), role: None, used, allowed: sub.max_holders });
+            let roles = tx.service_roles(service.id).await?;
+            for (role_id, allowed) in &sub.role_quotas {
+                let used = tx.holders(partner, service.id, Some(*role_id), today).await?.len() as i64;
+                let code = roles.iter().find(|r| r.id == *role_id).map(|r| r.code.clone());
+                out.push(QuotaUse { service: service.code.clone(), role: code, used, allowed: Some(*allowed) });
+            }
+        }
+        Ok(out)
+    }
+}

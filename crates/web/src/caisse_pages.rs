@@ -27,7 +27,7 @@ use crate::pages::{Chrome, error_page, function_label, render, role_label};
 
 /// Submitted form values, given back to the page when the form is refused.
 #[derive(Debug, Default)]
-pub struct Values(HashMap<String, String>);
+pub struct Values(pub(crate) HashMap<String, String>);
 
 impl Values {
     /// The value typed in `key`, or "".

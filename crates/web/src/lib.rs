@@ -14,6 +14,7 @@ pub mod metrics;
 mod middleware;
 mod pages;
 mod request_pages;
+mod rights_pages;
 
 use std::sync::Arc;
 
@@ -97,6 +98,9 @@ pub fn router(state: AppState) -> Router {
         .route("/caisse/contacts/{id}/delete", post(caisse_pages::delete_contact))
         .route("/caisse/partners/{id}/contract", get(caisse_pages::contract))
         .route("/partner/contract", get(caisse_pages::own_contract))
+        .route("/partner/rights", get(rights_pages::rights))
+        .route("/partner/{what}", post(rights_pages::rights_post))
+        .route("/partner/{kind}/{id}/{what}", post(rights_pages::rights_action))
         .route("/caisse/services", get(caisse_pages::services).post(caisse_pages::services_post))
         .route("/caisse/services/roles", post(caisse_pages::services_post))
         .route("/caisse/outbox", get(caisse_pages::outbox))

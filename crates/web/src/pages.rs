@@ -70,6 +70,9 @@ impl Chrome {
                     menu.push(("/caisse/requests", t.requests_title));
                     menu.push(("/caisse/outbox", t.outbox_title));
                 }
+                if a.organisation.kind == habilis_core::model::OrganisationKind::Partner && a.account.roles.iter().any(|r| r.is_manager()) {
+                    menu.push(("/partner/rights", t.rights_title));
+                }
                 if a.organisation.kind == habilis_core::model::OrganisationKind::Partner
                     && a.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
                 {

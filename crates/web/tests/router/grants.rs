@@ -109,3 +109,35 @@ async fn two_hundred_simultaneous_additions_to_a_granted_group() {
         assert_eq!(groups[0].1.len(), 10, "{b:?}");
     }
 }
+
+#[tokio::test]
+async fn the_rights_page_designates_a_manager_who_grants_within_the_mandate() {
+    use super::hidden;
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let claire = t.sign_in("mons.admin").await;
+    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    assert!(html.contains("CDAP") && html.contains("0 / 10"), "{html}");
+    let csrf = hidden(&html, "csrf");
+    let karim = html.split("<option value=\"").find(|s| s.contains("Karim Haddad")).unwrap().split('"').next().unwrap().to_string();
+    let resp = t.post_form("/partner/mandates", Some(&claire), &format!("csrf={csrf}&holder={karim}&scope_CDAP%3AT1=1&may_manage_users=1")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    let k = t.sign_in("mons.agent").await;
+    let html = body(t.get("/partner/rights", Some(&k)).await).await;
+    let csrf = hidden(&html, "csrf");
+    let resp = t.post_form("/partner/users", Some(&k), &format!("csrf={csrf}&first_name=L%C3%A9a&last_name=Roux&email=lea%40mairie.invalid&function=")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html = body(t.get("/partner/rights", Some(&k)).await).await;
+    let lea = html.split("<option value=\"").find(|s| s.contains("Léa Roux")).unwrap().split('"').next().unwrap().to_string();
+    let resp = t.post_form("/partner/grants", Some(&k), &format!("csrf={csrf}&holder={lea}&service_role=CDAP%3AT1&purpose=Accueil+des+familles&ends_on=")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html = body(t.get("/partner/rights", Some(&k)).await).await;
+    assert!(html.contains("1 / 10"), "the quota figure moved");
+    let resp = t.post_form("/partner/grants", Some(&k), &format!("csrf={csrf}&holder={lea}&service_role=CDAP%3AT2&purpose=Instruction&ends_on=")).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let html = body(resp).await;
+    assert!(html.contains("Votre mandat ne couvre pas cette action") && html.contains("value=\"Instruction\""), "{html}");
+    // A forged form token is refused.
+    let resp = t.post_form("/partner/grants", Some(&claire), &format!("csrf=forged&holder={lea}&service_role=CDAP%3AT1&purpose=x")).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}

@@ -1,0 +1,236 @@
+//! The partner's page for its access rights: quotas (used / allowed), grants, users and
+//! mandates, with their forms. Every rule is the core's; this only shows and submits.
+
+use askama::Template;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use habilis_core::auth::Actor;
+use habilis_core::grants::{GrantState, UserInput};
+use habilis_core::mandates::MandateInput;
+use habilis_core::model::{AccountId, AccountStatus};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::caisse_pages::{FormMap, Values, checked_form, traced};
+use crate::context::Ctx;
+use crate::errors::{WebError, format_date};
+use crate::pages::{Chrome, error_page, render, role_label};
+
+#[derive(Template)]
+#[template(path = "rights.html")]
+struct RightsPage {
+    c: Chrome,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<String>,
+    form: &'static str,
+    v: Values,
+    quotas: Vec<(String, String)>,
+    grants: Vec<(String, String, String, String, String, String, &'static str)>,
+    people: Vec<(String, String)>,
+    roles: Vec<(String, String)>,
+    users: Vec<(String, String, String, String)>,
+    mandates: Vec<(String, String, String, String, bool)>,
+}
+
+async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static str, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
+    let t = ctx.lang.texts();
+    let app = &state.app;
+    let org = actor.organisation.id;
+    let loaded = async {
+        let people = app.partner_people(actor).await?;
+        let grants = app.grants(actor).await?;
+        let quotas = app.quota_use(actor, org).await?;
+        let catalogue = app.catalogue().await?;
+        let mandates = app.mandates(actor).await?;
+        let groups = app.groups(actor).await?;
+        Ok::<_, habilis_core::Error>((people, grants, quotas, catalogue, mandates, groups))
+    }
+    .await;
+    let (people, grants, quotas, catalogue, mandates, groups) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let name_of = |id: AccountId| people.iter().find(|p| p.id == id).map(|p| p.display_name.clone()).unwrap_or_else(|| id.to_string());
+    let role_name = |id| {
+        catalogue
+            .iter()
+            .find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{} {}", s.code, r.code)))
+            .unwrap_or_default()
+    };
+    let page = RightsPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        error: err.as_ref().map(|e| e.message(t)),
+        notice,
+        form,
+        v,
+        quotas: quotas
+            .iter()
+            .map(|q| {
+                let what = match &q.role {
+                    Some(r) => format!("{} — {r}", q.service),
+                    None => q.service.clone(),
+                };
+                (what, format!("{} / {}", q.used, q.allowed.map(|a| a.to_string()).unwrap_or_else(|| t.quota_none.into())))
+            })
+            .collect(),
+        grants: grants
+            .iter()
+            .map(|g| {
+                let holder = match (g.holder_account_id, g.holder_group_id) {
+                    (Some(a), _) => name_of(a),
+                    (None, Some(gr)) => groups.iter().find(|(x, _)| x.id == gr).map(|(x, _)| format!("« {} »", x.name)).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let state = match g.state {
+                    GrantState::Active => t.grant_active,
+                    GrantState::Suspended => t.grant_suspended,
+                    GrantState::Revoked => t.grant_revoked,
+                };
+                (
+                    g.id.to_string(),
+                    holder,
+                    role_name(g.service_role_id),
+                    g.purpose.clone(),
+                    g.ends_on.map(format_date).unwrap_or_else(|| t.no_end.into()),
+                    state.to_string(),
+                    g.state.as_str(),
+                )
+            })
+            .collect(),
+        people: people
+            .iter()
+            .filter(|p| p.id != actor.account.id && p.status == AccountStatus::Active)
+            .map(|p| (p.id.to_string(), format!("{} ({})", p.display_name, p.login)))
+            .collect(),
+        roles: catalogue
+            .iter()
+            .flat_map(|(s, rs)| rs.iter().map(move |r| (format!("{}:{}", s.code, r.code), format!("{} {} — {}", s.code, r.code, r.label))))
+            .collect(),
+        users: people
+            .iter()
+            .map(|p| {
+                let roles = p.roles.iter().map(|r| role_label(t, *r)).collect::<Vec<_>>().join(", ");
+                let status = match p.status {
+                    AccountStatus::Active => t.status_active,
+                    AccountStatus::Suspended => t.status_suspended,
+                    AccountStatus::Deactivated => t.status_deactivated,
+                };
+                (p.display_name.clone(), p.login.clone(), roles, status.to_string())
+            })
+            .collect(),
+        mandates: mandates
+            .iter()
+            .map(|m| {
+                let scope = m.scope.iter().map(|r| role_name(*r)).collect::<Vec<_>>().join(", ");
+                let mut rights = Vec::new();
+                if m.may_manage_users {
+                    rights.push(t.mandate_users);
+                }
+                if m.may_manage_groups {
+                    rights.push(t.mandate_groups);
+                }
+                if m.may_delegate {
+                    rights.push(t.mandate_delegate);
+                }
+                let scope = if rights.is_empty() { scope } else { format!("{scope} ; {}", rights.join(", ")) };
+                let state = if m.withdrawn_at.is_some() { t.mandate_withdrawn } else { t.mandate_active };
+                (m.id.to_string(), name_of(m.holder_id), scope, state.to_string(), m.withdrawn_at.is_none())
+            })
+            .collect(),
+    };
+    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+}
+
+#[derive(Deserialize, Default)]
+pub struct OkQuery {
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+/// GET /partner/rights
+pub async fn rights(State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return Redirect::to("/login").into_response();
+    };
+    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
+    rights_page(&state, &ctx, actor, "", Values::default(), None, notice).await
+}
+
+fn split_role(v: &str) -> (String, String) {
+    let (s, r) = v.split_once(':').unwrap_or(("", ""));
+    (s.to_string(), r.to_string())
+}
+
+/// POST /partner/{what}: users, grants, mandates.
+pub async fn rights_post(State(state): State<AppState>, ctx: Ctx, what: Result<Path<String>, PathRejection>, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path(what)) = what else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    let app = &state.app;
+    let c = &ctx.client;
+    let holder = AccountId(Uuid::parse_str(v.get("holder")).unwrap_or(Uuid::nil()));
+    let (form, result): (&'static str, Result<(), habilis_core::Error>) = match what.as_str() {
+        "users" => {
+            let input = UserInput {
+                first_name: v.get("first_name").into(),
+                last_name: v.get("last_name").into(),
+                email: v.get("email").into(),
+                function: v.get("function").into(),
+                login: String::new(),
+            };
+            ("user", app.create_user(&actor, &input, &state.config.public_url, c).await.map(|_| ()))
+        }
+        "grants" => {
+            let (service, role) = split_role(v.get("service_role"));
+            ("grant", app.grant(&actor, holder, &service, &role, v.get("purpose"), v.get("ends_on"), c).await.map(|_| ()))
+        }
+        "mandates" => {
+            let scope = v.0.keys().filter_map(|k| k.strip_prefix("scope_")).map(split_role).collect();
+            let input = MandateInput {
+                scope,
+                may_manage_users: !v.get("may_manage_users").is_empty(),
+                may_manage_groups: !v.get("may_manage_groups").is_empty(),
+                may_delegate: !v.get("may_delegate").is_empty(),
+            };
+            ("mandate", app.give_mandate(&actor, holder, &input, c).await.map(|_| ()))
+        }
+        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
+    };
+    match result {
+        Ok(()) => traced(Redirect::to(&format!("/partner/rights?ok={form}")).into_response()),
+        Err(e) => rights_page(&state, &ctx, &actor, form, v, Some(WebError::Core(e)), None).await,
+    }
+}
+
+/// POST /partner/grants/{id}/{suspend|resume|revoke} and /partner/mandates/{id}/withdraw
+pub async fn rights_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(String, Uuid, String)>, PathRejection>, form: FormMap) -> Response {
+    let (actor, _) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path((kind, id, what))) = path else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    let app = &state.app;
+    let c = &ctx.client;
+    let result = match (kind.as_str(), what.as_str()) {
+        ("grants", "suspend") => app.suspend_grant(&actor, id, c).await,
+        ("grants", "resume") => app.resume_grant(&actor, id, c).await,
+        ("grants", "revoke") => app.revoke_grant(&actor, id, c).await,
+        ("mandates", "withdraw") => app.withdraw_mandate(&actor, id, c).await.map(|_| ()),
+        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
+    };
+    match result {
+        Ok(()) => traced(Redirect::to(&format!("/partner/rights?ok={what}")).into_response()),
+        Err(e) => rights_page(&state, &ctx, &actor, "", Values::default(), Some(WebError::Core(e)), None).await,
+    }
+}
