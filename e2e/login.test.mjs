@@ -354,6 +354,54 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('the administrator designates a manager for CDAP T1, who grants T1, cannot grant T2, and sees the quota move', async () => {
+    await inContext('delegation', {}, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Habilitations de l'organisme" }).click();
+      await page.getByText('Donner un mandat').click();
+      const mform = page.locator('form[action="/partner/mandates"]');
+      await mform.getByLabel('Personne').selectOption({ label: 'Karim Haddad (mons.agent)' });
+      await mform.getByLabel(/CDAP T1/).check();
+      await mform.getByLabel('gérer les utilisateurs').check();
+      let res = await submit(page, mform.getByRole('button', { name: 'Donner le mandat' }), '/partner/mandates');
+      assert.equal(res.status(), 303, `giving the mandate; got ${await describePage(page, res)}`);
+      assert.match(await page.locator('section[aria-labelledby="mandates-title"]').innerText(), /Karim Haddad/);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await signIn(page, 'mons.agent', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Habilitations de l'organisme" }).click();
+      const quota = () => page.locator('section[aria-labelledby="quotas-title"] td.quota').first().innerText();
+      const before = await quota();
+      await page.getByText('Créer un utilisateur').click();
+      const uform = page.locator('form[action="/partner/users"]');
+      await uform.getByLabel('Prénom').fill('Léa');
+      await uform.getByLabel('Nom', { exact: true }).fill('Roux');
+      await uform.getByLabel('Adresse électronique').fill('lea.roux@mairie-mons.invalid');
+      res = await submit(page, uform.getByRole('button', { name: 'Créer le compte et envoyer le lien' }), '/partner/users');
+      assert.equal(res.status(), 303, `creating the user; got ${await describePage(page, res)}`);
+
+      await page.getByText('Habiliter une personne').click();
+      const gform = page.locator('form[action="/partner/grants"]');
+      await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (lea.roux)' });
+      await gform.getByLabel('Service et profil').selectOption('CDAP:T1');
+      await gform.getByLabel("Motif de l'habilitation").fill('Accueil des familles');
+      res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');
+      assert.equal(res.status(), 303, `granting T1; got ${await describePage(page, res)}`);
+      const after = await quota();
+      assert.notEqual(after, before, `the quota figure changes (${before} → ${after})`);
+      assert.match(after, /^(\d+) \/ 10$/);
+
+      await page.getByText('Habiliter une personne').click();
+      await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (lea.roux)' });
+      await gform.getByLabel('Service et profil').selectOption('CDAP:T2');
+      await gform.getByLabel("Motif de l'habilitation").fill('Instruction');
+      res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');
+      assert.equal(res.status(), 409, `T2 is outside the mandate; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('alert').innerText(), /Votre mandat ne couvre pas cette action/);
+      await page.screenshot({ path: path.join(RESULTS, 'delegated-manager.png'), fullPage: true });
+    });
+  });
+
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {
     await inContext('obsolete-browser', { userAgent: IE11_UA }, async (page) => {
       const res = await page.goto(url('/login'));
