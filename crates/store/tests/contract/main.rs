@@ -339,3 +339,4 @@ async fn concurrent_appends_keep_every_chain_whole() {
 mod caisse;
 mod grants;
 mod mandates;
+mod properties;
