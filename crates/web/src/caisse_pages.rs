@@ -242,14 +242,22 @@ async fn partner_page(
         Ok(c) => c,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
+    let uses = state.app.quota_use(actor, id).await.unwrap_or_default();
+    let used = |service: &str, role: Option<&str>| {
+        uses.iter().find(|u| u.service == service && u.role.as_deref() == role).map(|u| u.used).unwrap_or(0)
+    };
     let services = file
         .services
         .iter()
         .map(|(s, sub, missing)| {
-            let mut quota = sub.max_holders.map(|m| m.to_string()).unwrap_or_else(|| t.quota_none.into());
+            let mut quota = format!(
+                "{} / {}",
+                used(&s.code, None),
+                sub.max_holders.map(|m| m.to_string()).unwrap_or_else(|| t.quota_none.into())
+            );
             for (role, n) in &sub.role_quotas {
                 if let Some(r) = catalogue.iter().flat_map(|(_, rs)| rs).find(|r| r.id == *role) {
-                    quota.push_str(&format!(" ; {} : {n}", r.code));
+                    quota.push_str(&format!(" ; {} : {} / {n}", r.code, used(&s.code, Some(&r.code))));
                 }
             }
             (

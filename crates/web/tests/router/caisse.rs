@@ -135,7 +135,7 @@ async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
     let html = body(t.get(&format!("/caisse/partners/{id}"), Some(&session)).await).await;
     assert!(html.contains("fermé"));
     assert!(html.contains("aucun contrat de service signé") && html.contains("formalités Informatique et Libertés non déclarées"), "{html}");
-    assert!(html.contains("5 ; T1 : 2"));
+    assert!(html.contains("0 / 5 ; T1 : 0 / 2"), "used / allowed shown to the caisse");
 
     let ok = t.post_form(&format!("/caisse/partners/{id}/administrators"), Some(&session), &format!("csrf={csrf}&slot=deputy&first_name=Paul&last_name=Roux&function=Adjoint&email=p.roux%40ccas.invalid&phone=")).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
