@@ -542,3 +542,115 @@ impl<S: Store> App<S> {
         Ok(out)
     }
 }
+
+/// What a manager can do to a user's account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAction {
+    Suspend,
+    Reactivate,
+    /// Send a one-time password-reset link through the outbox.
+    ResetPassword,
+}
+
+impl<S: Store> App<S> {
+    /// The people of the actor's organisation whose login or name contains `query`.
+    pub async fn search_people(&self, actor: &Actor, query: &str) -> Result<Vec<Account>> {
+        let q = query.trim().to_lowercase();
+        Ok(self
+            .partner_people(actor)
+            .await?
+            .into_iter()
+            .filter(|a| q.is_empty() || a.login.contains(&q) || a.display_name.to_lowercase().contains(&q) || a.email.to_lowercase().contains(&q))
+            .collect())
+    }
+
+    /// Change a user's name, email and function.
+    pub async fn update_user(&self, actor: &Actor, id: AccountId, input: &UserInput, client: &ClientInfo) -> Result<Account> {
+        let first = DisplayName::parse(&input.first_name).map_err(|p| Error::invalid("first_name", p))?;
+        let last = DisplayName::parse(&input.last_name).map_err(|p| Error::invalid("last_name", p))?;
+        let email = Email::parse(&input.email).map_err(|p| Error::invalid("email", p))?;
+        let function = optional_text(&input.function, 200).map_err(|p| Error::invalid("function", p))?;
+        let mut tx = self.store.begin().await?;
+        let mut target = self.user_to_manage(&mut tx, actor, id).await?;
+        target.display_name = format!("{} {}", first.as_str(), last.as_str());
+        target.email = email.as_str().into();
+        target.function = function;
+        tx.update_account(&target).await?;
+        self.trace_action(&mut tx, actor, "user.update", target.login.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(target)
+    }
+
+    /// Suspend or reactivate a user, or send them a password-reset link.
+    pub async fn user_action(&self, actor: &Actor, id: AccountId, action: UserAction, public_url: &str, client: &ClientInfo) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let target = self.user_to_manage(&mut tx, actor, id).await?;
+        let name = match action {
+            UserAction::Suspend => {
+                if target.status != AccountStatus::Active {
+                    return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+                }
+                tx.set_account_status(target.id, AccountStatus::Suspended).await?;
+                tx.end_sessions_of_account(target.id, None, now, "account_suspended").await?;
+                "user.suspend"
+            }
+            UserAction::Reactivate => {
+                if target.status != AccountStatus::Suspended {
+                    return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+                }
+                tx.set_account_status(target.id, AccountStatus::Active).await?;
+                "user.reactivate"
+            }
+            UserAction::ResetPassword => {
+                let token = self.issue_link(&mut tx, target.id, LinkPurpose::ResetPassword).await?;
+                let body = format!(
+                    "Bonjour {},\n\n{} vous envoie un lien pour choisir un nouveau mot de passe Habilis (identifiant : {}).\n\
+                     Ce lien est valable {} heures et ne sert qu'une fois :\n{}/set-password?token={}\n\n\
+                     Si vous n'avez rien demandé, prévenez votre administrateur.\n",
+                    target.display_name,
+                    actor.account.display_name,
+                    target.login,
+                    self.sessions.link_validity_hours,
+                    public_url.trim_end_matches('/'),
+                    token
+                );
+                tx.insert_outbox(&OutboxMessage {
+                    id: Uuid::now_v7(),
+                    organisation_id: Some(target.organisation_id),
+                    to_address: target.email.clone(),
+                    subject: "Habilis — nouveau mot de passe".into(),
+                    body,
+                    status: "pending".into(),
+                    attempts: 0,
+                    next_attempt_at: now,
+                    last_error: None,
+                    created_at: now,
+                    sent_at: None,
+                })
+                .await?;
+                "user.reset_password"
+            }
+        };
+        self.trace_action(&mut tx, actor, name, target.login.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A user of the actor's organisation that the actor may manage: with the users right,
+    /// never oneself, never the administrator or deputy (only the caisse manages them, R14).
+    async fn user_to_manage<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccountId) -> Result<Account> {
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
+        if !powers.may_manage_users() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let target = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        if target.id == actor.account.id {
+            return Err(Error::Rule(Rule::SelfGrant));
+        }
+        if target.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+            return Err(Error::Forbidden);
+        }
+        Ok(target)
+    }
+}

@@ -166,6 +166,8 @@ pub trait Transaction: Send + Sized {
     fn partners_of(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
     /// The accounts (with roles) of an organisation, by name.
     fn accounts_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
+    /// Replace an account's display name, email and function.
+    fn update_account(&mut self, a: &Account) -> impl Future<Output = StoreResult<()>> + Send;
     /// Set an account's phone number.
     fn set_phone(&mut self, id: AccountId, phone: &str) -> impl Future<Output = StoreResult<()>> + Send;
     /// Change an account's status.

@@ -725,6 +725,13 @@ impl Transaction for Tx {
         Ok(())
     }
 
+    async fn update_account(&mut self, a: &Account) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET display_name = $2, email = $3, function = $4 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(a.id.0).bind(&a.display_name).bind(&a.email).bind(&a.function)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {
         // Taking the next number locks this chain's head until commit: appends to one
         // organisation's chain line up, other organisations' chains are not held.

@@ -279,3 +279,77 @@ pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, id: Resul
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
 }
+
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// GET /api/v1/users?q=…
+pub async fn list_users(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    q: Result<axum::extract::Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let q = q.map(|axum::extract::Query(q)| q.q).unwrap_or_default();
+    match state.app.search_people(actor, &q).await {
+        Ok(list) => {
+            let v: Vec<_> = list
+                .iter()
+                .map(|a| json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email, "roles": a.roles,
+                                 "status": a.status, "last_login_at": a.last_login_at.map(crate::api::rfc3339) }))
+                .collect();
+            Json(json!({ "users": v })).into_response()
+        }
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// PUT /api/v1/users/{id}
+pub async fn update_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<UserBody>, JsonRejection>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    let input = UserInput { first_name: b.first_name, last_name: b.last_name, email: b.email, function: b.function, login: b.login };
+    match state.app.update_user(actor, AccountId(id), &input, &ctx.client).await {
+        Ok(a) => traced(Json(json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email })).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// POST /api/v1/users/{id}/{suspend|reactivate|reset-password}
+pub async fn user_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>) -> Response {
+    use habilis_core::grants::UserAction;
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path((id, what))) = path else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let action = match what.as_str() {
+        "suspend" => UserAction::Suspend,
+        "reactivate" => UserAction::Reactivate,
+        "reset-password" => UserAction::ResetPassword,
+        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+    };
+    match state.app.user_action(actor, AccountId(id), action, &state.config.public_url, &ctx.client).await {
+        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}

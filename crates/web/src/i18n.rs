@@ -362,6 +362,7 @@ catalogue! {
     grant_suspended: "suspendue", "suspended";
     grant_revoked: "retirée", "revoked";
     no_end: "sans date de fin", "no end date";
+    send_reset: "Envoyer un lien de mot de passe", "Send a password link";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

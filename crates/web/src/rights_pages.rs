@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::auth::Actor;
-use habilis_core::grants::{GrantState, UserInput};
+use habilis_core::grants::{GrantState, UserAction, UserInput};
 use habilis_core::mandates::MandateInput;
 use habilis_core::model::{AccountId, AccountStatus};
 use serde::Deserialize;
@@ -32,7 +32,7 @@ struct RightsPage {
     grants: Vec<(String, String, String, String, String, String, &'static str)>,
     people: Vec<(String, String)>,
     roles: Vec<(String, String)>,
-    users: Vec<(String, String, String, String)>,
+    users: Vec<(String, String, String, String, String, &'static str, bool)>,
     mandates: Vec<(String, String, String, String, bool)>,
 }
 
@@ -120,7 +120,8 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                     AccountStatus::Suspended => t.status_suspended,
                     AccountStatus::Deactivated => t.status_deactivated,
                 };
-                (p.display_name.clone(), p.login.clone(), roles, status.to_string())
+                let manageable = p.id != actor.account.id && !p.roles.iter().any(|r| matches!(r, habilis_core::model::Role::PartnerAdmin | habilis_core::model::Role::PartnerDeputy));
+                (p.display_name.clone(), p.login.clone(), roles, status.to_string(), p.id.to_string(), p.status.as_str(), manageable)
             })
             .collect(),
         mandates: mandates
@@ -227,6 +228,9 @@ pub async fn rights_action(State(state): State<AppState>, ctx: Ctx, path: Result
         ("grants", "resume") => app.resume_grant(&actor, id, c).await,
         ("grants", "revoke") => app.revoke_grant(&actor, id, c).await,
         ("mandates", "withdraw") => app.withdraw_mandate(&actor, id, c).await.map(|_| ()),
+        ("users", "suspend") => app.user_action(&actor, AccountId(id), UserAction::Suspend, &state.config.public_url, c).await,
+        ("users", "reactivate") => app.user_action(&actor, AccountId(id), UserAction::Reactivate, &state.config.public_url, c).await,
+        ("users", "reset") => app.user_action(&actor, AccountId(id), UserAction::ResetPassword, &state.config.public_url, c).await,
         _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
     };
     match result {

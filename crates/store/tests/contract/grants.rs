@@ -161,3 +161,36 @@ async fn groups_count_each_member_once_and_every_path_checks_the_quota() {
         assert!(super::verify(&e).await.finding.is_none());
     }
 }
+
+#[tokio::test]
+async fn managers_edit_suspend_and_reset_users_but_never_administrators() {
+    use habilis_core::grants::UserAction;
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let julie = e.app.login("mons.manager", PASSWORD, &client()).await.unwrap().actor;
+        let karim = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let caf = e.app.login("caf.admin", PASSWORD, &client()).await.unwrap().actor;
+        // Julie's mandate includes users.
+        e.app.user_action(&julie, karim.actor.account.id, UserAction::Suspend, "https://h", &client()).await.unwrap();
+        assert!(matches!(e.app.authenticate(&karim.token, &client()).await, Err(Error::NotAuthenticated)), "{b:?}");
+        assert!(matches!(e.app.login("mons.agent", PASSWORD, &client()).await, Err(Error::AccountDisabled)));
+        e.app.user_action(&julie, karim.actor.account.id, UserAction::Reactivate, "https://h", &client()).await.unwrap();
+        e.app.user_action(&julie, karim.actor.account.id, UserAction::ResetPassword, "https://h", &client()).await.unwrap();
+        assert!(e.app.outbox(&caf, 5).await.unwrap().iter().any(|m| m.to_address == "mons.agent@demo.habilis.invalid" && m.subject.contains("nouveau mot de passe")));
+        let edited = e
+            .app
+            .update_user(&julie, karim.actor.account.id, &UserInput { first_name: "Karim".into(), last_name: "Haddad-Benali".into(), email: "k.haddad@mairie.invalid".into(), ..Default::default() }, &client())
+            .await
+            .unwrap();
+        assert_eq!(edited.display_name, "Karim Haddad-Benali");
+        assert_eq!(e.app.search_people(&julie, "benali").await.unwrap().len(), 1);
+        // Never the administrator (R14), never oneself.
+        assert!(matches!(e.app.user_action(&julie, claire.account.id, UserAction::Suspend, "https://h", &client()).await, Err(Error::Forbidden)));
+        assert!(matches!(e.app.user_action(&claire, claire.account.id, UserAction::Suspend, "https://h", &client()).await, Err(Error::Rule(Rule::SelfGrant))));
+        // Without a users right in the mandate: refused.
+        let karim = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap().actor;
+        assert!(matches!(e.app.user_action(&karim, julie.account.id, UserAction::Suspend, "https://h", &client()).await, Err(Error::Forbidden)));
+    }
+}
