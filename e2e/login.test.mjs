@@ -396,7 +396,7 @@ describe('Habilis sign-in in a real browser', () => {
       await gform.getByLabel('Service et profil').selectOption('CDAP:T2');
       await gform.getByLabel("Motif de l'habilitation").fill('Instruction');
       res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');
-      assert.equal(res.status(), 409, `T2 is outside the mandate; got ${await describePage(page, res)}`);
+      assert.equal(res.status(), 403, `T2 is outside the mandate; got ${await describePage(page, res)}`);
       assert.match(await page.getByRole('alert').innerText(), /Votre mandat ne couvre pas cette action/);
       await page.screenshot({ path: path.join(RESULTS, 'delegated-manager.png'), fullPage: true });
     });

@@ -55,6 +55,8 @@ impl WebError {
                 Error::LinkInvalid => StatusCode::GONE,
                 Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
                 Error::NotFound => StatusCode::NOT_FOUND,
+                // Acting outside one's mandate, or on oneself, is a matter of rights: 403.
+                Error::Rule(Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant) => StatusCode::FORBIDDEN,
                 Error::Rule(_) | Error::Quota(_) => StatusCode::CONFLICT,
             },
             WebError::Csrf => StatusCode::FORBIDDEN,

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{CHROME, PASSWORD, T, body, hidden, location, setup};
 
 impl T {
-    async fn api(&self, method: &str, path: &str, token: &str, payload: Option<Value>) -> (StatusCode, Value) {
+    pub(crate) async fn api(&self, method: &str, path: &str, token: &str, payload: Option<Value>) -> (StatusCode, Value) {
         let mut r = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
         let b = match payload {
             Some(v) => {
@@ -23,7 +23,7 @@ impl T {
         let text = body(resp).await;
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
-    async fn token(&self, login: &str) -> String {
+    pub(crate) async fn token(&self, login: &str) -> String {
         let r = self.post_json("/api/v1/session", &format!("{{\"login\":\"{login}\",\"password\":\"{PASSWORD}\"}}"), "fr").await;
         let v: Value = serde_json::from_str(&body(r).await).unwrap();
         v["token"].as_str().unwrap().to_string()

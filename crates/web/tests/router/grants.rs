@@ -134,10 +134,95 @@ async fn the_rights_page_designates_a_manager_who_grants_within_the_mandate() {
     let html = body(t.get("/partner/rights", Some(&k)).await).await;
     assert!(html.contains("1 / 10"), "the quota figure moved");
     let resp = t.post_form("/partner/grants", Some(&k), &format!("csrf={csrf}&holder={lea}&service_role=CDAP%3AT2&purpose=Instruction&ends_on=")).await;
-    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let html = body(resp).await;
     assert!(html.contains("Votre mandat ne couvre pas cette action") && html.contains("value=\"Instruction\""), "{html}");
     // A forged form token is refused.
     let resp = t.post_form("/partner/grants", Some(&claire), &format!("csrf=forged&holder={lea}&service_role=CDAP%3AT1&purpose=x")).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
+/// Every route × every kind of person × own or other organisation: the expected answer.
+#[tokio::test]
+async fn authorization_matrix() {
+    use habilis_core::caisse::PartnerInput;
+    use habilis_core::model::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
+    use habilis_core::onboarding::{AdministratorInput, Slot};
+    use habilis_core::store::{Store, Transaction};
+
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let cl = Default::default();
+    let caf = app.login("caf.admin", PASSWORD, &cl).await.unwrap().actor;
+    // Another partner of the same caisse, in delegated mode, with its own administrator.
+    let lomme = app
+        .create_partner(&caf, &PartnerInput { name: "CCAS de Lomme".into(), siret: "73282932000074".into(), ..Default::default() }, &cl)
+        .await
+        .unwrap();
+    let conv = app.record_convention(&caf, lomme.id, "2024-73282932000074", "2024-01-15", "Le maire", &cl).await.unwrap();
+    app.record_contract(&caf, lomme.id, conv.id, "delegated", "2024-01-15", "Le maire", &cl).await.unwrap();
+    let input = AdministratorInput { first_name: "Léon".into(), last_name: "Lomme".into(), function: "Directeur".into(), email: "l@lomme.invalid".into(), ..Default::default() };
+    app.issue_administrator(&caf, lomme.id, Slot::Principal, &input, "https://h", &cl).await.unwrap();
+    let msg = app.outbox(&caf, 10).await.unwrap().into_iter().find(|m| m.to_address == "l@lomme.invalid").unwrap();
+    let token = msg.body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    app.set_password_with_link(&token, PASSWORD, &cl).await.unwrap();
+    // Another caisse.
+    let mut tx = app.store.begin().await.unwrap();
+    let sud = Organisation { id: OrganisationId::new(), kind: OrganisationKind::Caisse, name: "Caf du Sud".into(), parent_id: None, siret: None, city: None, address: None };
+    tx.insert_organisation(&sud).await.unwrap();
+    tx.insert_account(&Account {
+        id: AccountId::new(),
+        organisation_id: sud.id,
+        login: "sud.admin".into(),
+        display_name: "Admin Sud".into(),
+        email: "a@sud.invalid".into(),
+        function: None,
+        status: AccountStatus::Active,
+        password_hash: Some(app.hasher.hash(PASSWORD).await.unwrap()),
+        must_change_password: false,
+        roles: vec![Role::CaisseAdmin],
+        last_login_at: None,
+        created_at: app.now(),
+    })
+    .await
+    .unwrap();
+    let mons = tx.account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
+    let karim = tx.account_by_login("mons.agent").await.unwrap().unwrap().id;
+    tx.commit().await.unwrap();
+
+    let people = ["", "caf.admin", "caf.auditor", "mons.admin", "mons.manager", "mons.agent", "leon.lomme", "sud.admin"];
+    let mut tokens = vec![String::new()];
+    for p in &people[1..] {
+        let r = app.login(p, PASSWORD, &cl).await.unwrap();
+        tokens.push(r.token);
+    }
+    use StatusCode as S;
+    let (ok, created, e401, e403, e404, e409) = (S::OK, S::CREATED, S::UNAUTHORIZED, S::FORBIDDEN, S::NOT_FOUND, S::CONFLICT);
+    let rows: Vec<(&str, String, Option<Value>, [StatusCode; 8])> = vec![
+        //                                                                   anon  caf.admin caf.audit mons.adm mons.mgr mons.agent lomme.adm sud.adm
+        ("GET", "/api/v1/partners".into(), None, [e401, ok, ok, e403, e403, e403, e403, ok]),
+        ("GET", format!("/api/v1/partners/{mons}"), None, [e401, ok, ok, ok, ok, e404, e404, e404]),
+        ("POST", format!("/api/v1/partners/{mons}/conventions"), Some(json!({"number": "2030-21590410300011", "signed_on": "2030-01-01", "signatories": "x"})), [e401, created, e403, e403, e403, e403, e403, e404]),
+        ("POST", format!("/api/v1/partners/{mons}/administrators"), Some(json!({"slot": "deputy", "first_name": "a", "last_name": "b", "function": "c", "email": "d@e.fr"})), [e401, e409, e403, e403, e403, e403, e403, e404]),
+        ("GET", "/api/v1/grants".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
+        ("POST", "/api/v1/grants".into(), Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"})), [e401, e403, e403, created, created, e403, e404, e403]),
+        ("POST", "/api/v1/users".into(), Some(json!({"first_name": "N", "last_name": "U", "email": "n@u.invalid"})), [e401, e403, e403, created, created, e403, created, e403]),
+        ("GET", "/api/v1/mandates".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
+        ("GET", "/api/v1/outbox".into(), None, [e401, ok, e403, e403, e403, e403, e403, ok]),
+        ("POST", "/api/v1/groups".into(), Some(json!({"name": "Accueil"})), [e401, e403, e403, created, e403, e403, created, e403]),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, payload, expected) in rows {
+        for (i, who) in people.iter().enumerate() {
+            let (status, v) = t.api(method, &path, &tokens[i], payload.clone()).await;
+            if status != expected[i] {
+                failures.push(format!("{method} {path} as {}: expected {}, got {status} {v}", if who.is_empty() { "anonymous" } else { who }, expected[i]));
+            }
+            // Nothing of the Mairie leaks to those who may not see it.
+            if [e403, e404].contains(&status) {
+                assert!(!v.to_string().contains("Mons-en-Bar"), "{method} {path} as {who}: {v}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
