@@ -49,6 +49,8 @@ pub enum Rule {
     MandateWiderThanGiver,
     /// The manager's mandate does not cover this role, or these users or groups.
     OutsideMandate,
+    /// A group that holds grants cannot be deleted.
+    GroupHoldsGrants,
 }
 
 /// Everything a domain service can refuse or fail with.

@@ -654,3 +654,83 @@ impl<S: Store> App<S> {
         Ok(target)
     }
 }
+
+impl<S: Store> App<S> {
+    /// Rename a group.
+    pub async fn rename_group(&self, actor: &Actor, group: GroupId, name: &str, client: &ClientInfo) -> Result<()> {
+        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        tx.rename_group(g.id, name.as_str()).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
+            other => Error::Store(other),
+        })?;
+        self.trace_action(&mut tx, actor, "group.rename", format!("{} → {}", g.name, name.as_str()), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Delete a group that holds no grant any more (revoke its grants first: nobody loses
+    /// a right without a trace of the grant that gave it).
+    pub async fn delete_group(&self, actor: &Actor, group: GroupId, client: &ClientInfo) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        if !tx.grants_of_group(g.id).await?.is_empty() {
+            return Err(Error::Rule(Rule::GroupHoldsGrants));
+        }
+        tx.delete_group(g.id).await?;
+        self.trace_action(&mut tx, actor, "group.delete", g.name.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Move a grant's end date (or remove it). Bringing an ended grant back to life adds
+    /// its holders again, so the quotas are checked.
+    pub async fn set_grant_end(&self, actor: &Actor, id: Uuid, ends_on: &str, client: &ClientInfo) -> Result<()> {
+        let today = self.today();
+        let ends_on = match ends_on.trim() {
+            "" => None,
+            raw => Some(parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?),
+        };
+        if ends_on.is_some_and(|d| d < today) {
+            return Err(Error::invalid("ends_on", ValueError::DateOrder));
+        }
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
+        tx.lock_organisation(org).await?;
+        let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        if !powers.may_grant(g.service_role_id) {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let people: Vec<Uuid> = match (g.holder_account_id, g.holder_group_id) {
+            (Some(a), _) => vec![a.0],
+            (None, Some(grp)) => tx.members(grp).await?,
+            (None, None) => Vec::new(),
+        };
+        if people.contains(&actor.account.id.0) {
+            return Err(Error::Rule(Rule::SelfGrant));
+        }
+        if g.state == GrantState::Revoked {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        let was_ended = g.ends_on.is_some_and(|d| d < today);
+        if was_ended && g.state == GrantState::Active {
+            self.ensure_open(&mut tx, org, g.service_id).await?;
+            let (service, role) = service_and_role(&mut tx, &g).await?;
+            check_quotas(&mut tx, org, &service, &role, &people, today).await?;
+        }
+        tx.set_grant_end(id, ends_on).await?;
+        let detail = ends_on.map(|d| d.to_string()).unwrap_or_else(|| "none".into());
+        self.trace_action(&mut tx, actor, "grant.end_date", id.to_string(), Some(detail), client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -255,6 +255,12 @@ pub trait Transaction: Send + Sized {
     fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// Remove a member; returns whether they were one.
     fn remove_member(&mut self, group: GroupId, member: AccountId) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Rename a group.
+    fn rename_group(&mut self, id: GroupId, name: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Delete a group and its memberships.
+    fn delete_group(&mut self, id: GroupId) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Set (or clear) a grant's end date.
+    fn set_grant_end(&mut self, id: Uuid, ends_on: Option<time::Date>) -> impl Future<Output = StoreResult<()>> + Send;
     /// The grants a group holds.
     fn grants_of_group(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
     /// Record an administrator change request.

@@ -732,6 +732,27 @@ impl Transaction for Tx {
         Ok(())
     }
 
+    async fn rename_group(&mut self, id: GroupId, name: &str) -> StoreResult<()> {
+        const Q: &str = "UPDATE groups SET name = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(name).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_group(&mut self, id: GroupId) -> StoreResult<()> {
+        const MEMBERS: &str = "DELETE FROM group_members WHERE group_id = $1";
+        const GROUP: &str = "DELETE FROM groups WHERE id = $1";
+        run!(self, c => sqlx::query(MEMBERS).bind(id.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        run!(self, c => sqlx::query(GROUP).bind(id.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn set_grant_end(&mut self, id: Uuid, ends_on: Option<time::Date>) -> StoreResult<()> {
+        const Q: &str = "UPDATE grants SET ends_on = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id).bind(ends_on.map(|d| d.to_string())).execute(&mut *c).await.map(|x| x.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {
         // Taking the next number locks this chain's head until commit: appends to one
         // organisation's chain line up, other organisations' chains are not held.

@@ -363,6 +363,17 @@ catalogue! {
     grant_revoked: "retirée", "revoked";
     no_end: "sans date de fin", "no end date";
     send_reset: "Envoyer un lien de mot de passe", "Send a password link";
+    err_group_holds_grants: "Ce groupe détient encore des habilitations : retirez-les avant de le supprimer.",
+        "This group still holds grants: revoke them before deleting it.";
+    groups_title: "Groupes", "Groups";
+    group_members: "Membres", "Members";
+    group_add_member: "Ajouter", "Add";
+    group_remove_member: "Retirer du groupe", "Remove from the group";
+    group_grant: "Habiliter tout le groupe", "Grant the whole group";
+    group_delete: "Supprimer le groupe", "Delete the group";
+    group_create: "Créer un groupe", "Create a group";
+    group_name: "Nom du groupe", "Group name";
+    add: "Ajouter", "Add";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

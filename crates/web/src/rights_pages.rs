@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::auth::Actor;
 use habilis_core::grants::{GrantState, UserAction, UserInput};
 use habilis_core::mandates::MandateInput;
-use habilis_core::model::{AccountId, AccountStatus};
+use habilis_core::model::{AccountId, AccountStatus, GroupId};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -34,6 +34,7 @@ struct RightsPage {
     roles: Vec<(String, String)>,
     users: Vec<(String, String, String, String, String, &'static str, bool)>,
     mandates: Vec<(String, String, String, String, bool)>,
+    groups: Vec<(String, String, String)>,
 }
 
 async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static str, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
@@ -143,6 +144,10 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                 (m.id.to_string(), name_of(m.holder_id), scope, state.to_string(), m.withdrawn_at.is_none())
             })
             .collect(),
+        groups: groups
+            .iter()
+            .map(|(g, members)| (g.id.to_string(), g.name.clone(), members.iter().map(|m| name_of(*m)).collect::<Vec<_>>().join(", ")))
+            .collect(),
     };
     render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
 }
@@ -194,6 +199,7 @@ pub async fn rights_post(State(state): State<AppState>, ctx: Ctx, what: Result<P
             let (service, role) = split_role(v.get("service_role"));
             ("grant", app.grant(&actor, holder, &service, &role, v.get("purpose"), v.get("ends_on"), c).await.map(|_| ()))
         }
+        "groups" => ("group", app.create_group(&actor, v.get("name"), c).await.map(|_| ())),
         "mandates" => {
             let scope = v.0.keys().filter_map(|k| k.strip_prefix("scope_")).map(split_role).collect();
             let input = MandateInput {
@@ -214,7 +220,7 @@ pub async fn rights_post(State(state): State<AppState>, ctx: Ctx, what: Result<P
 
 /// POST /partner/grants/{id}/{suspend|resume|revoke} and /partner/mandates/{id}/withdraw
 pub async fn rights_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(String, Uuid, String)>, PathRejection>, form: FormMap) -> Response {
-    let (actor, _) = match checked_form(&ctx, form) {
+    let (actor, v) = match checked_form(&ctx, form) {
         Ok(x) => x,
         Err(resp) => return resp,
     };
@@ -231,10 +237,21 @@ pub async fn rights_action(State(state): State<AppState>, ctx: Ctx, path: Result
         ("users", "suspend") => app.user_action(&actor, AccountId(id), UserAction::Suspend, &state.config.public_url, c).await,
         ("users", "reactivate") => app.user_action(&actor, AccountId(id), UserAction::Reactivate, &state.config.public_url, c).await,
         ("users", "reset") => app.user_action(&actor, AccountId(id), UserAction::ResetPassword, &state.config.public_url, c).await,
+        ("groups", "add") => app.add_member(&actor, GroupId(id), holder_of(&v), c).await,
+        ("groups", "remove") => app.remove_member(&actor, GroupId(id), holder_of(&v), c).await,
+        ("groups", "delete") => app.delete_group(&actor, GroupId(id), c).await,
+        ("groups", "grant") => {
+            let (service, role) = split_role(v.get("service_role"));
+            app.grant_to_group(&actor, GroupId(id), &service, &role, v.get("purpose"), "", c).await.map(|_| ())
+        }
         _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
     };
     match result {
         Ok(()) => traced(Redirect::to(&format!("/partner/rights?ok={what}")).into_response()),
         Err(e) => rights_page(&state, &ctx, &actor, "", Values::default(), Some(WebError::Core(e)), None).await,
     }
+}
+
+fn holder_of(v: &Values) -> AccountId {
+    AccountId(Uuid::parse_str(v.get("holder")).unwrap_or(Uuid::nil()))
 }

@@ -194,3 +194,48 @@ async fn managers_edit_suspend_and_reset_users_but_never_administrators() {
         assert!(matches!(e.app.user_action(&karim, julie.account.id, UserAction::Suspend, "https://h", &client()).await, Err(Error::Forbidden)));
     }
 }
+
+#[tokio::test]
+async fn groups_are_renamed_and_deleted_and_end_dates_move_within_quotas() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let caf = e.app.login("caf.admin", PASSWORD, &client()).await.unwrap().actor;
+        let sub = SubscriptionInput {
+            service_code: "CDAP".into(),
+            signed_on: "2017-05-11".into(),
+            formalities_reference: "Registre".into(),
+            formalities_on: "2017-04-28".into(),
+            available_from: "2017-05-11".into(),
+            max_holders: "1".into(),
+            role_quotas: vec![],
+        };
+        e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
+        let a = e.app.create_user(&claire, &user(0), "https://h", &client()).await.unwrap().id;
+        let b2 = e.app.create_user(&claire, &user(1), "https://h", &client()).await.unwrap().id;
+        let g = e.app.create_group(&claire, "Accueil", &client()).await.unwrap();
+        e.app.create_group(&claire, "Social", &client()).await.unwrap();
+        assert!(matches!(e.app.rename_group(&claire, g.id, "Social", &client()).await, Err(Error::Taken(_))));
+        e.app.rename_group(&claire, g.id, "Accueil du public", &client()).await.unwrap();
+        e.app.add_member(&claire, g.id, a, &client()).await.unwrap();
+        let gg = e.app.grant_to_group(&claire, g.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        assert!(matches!(e.app.delete_group(&claire, g.id, &client()).await, Err(Error::Rule(Rule::GroupHoldsGrants))));
+        e.app.revoke_grant(&claire, gg.id, &client()).await.unwrap();
+        // A revoked grant still names the group: it stays (retention), so does the group.
+        assert!(matches!(e.app.delete_group(&claire, g.id, &client()).await, Err(Error::Rule(Rule::GroupHoldsGrants))));
+
+        // End dates: a grant ending tomorrow frees its seat the day after.
+        let tomorrow = (e.app.today() + time::Duration::days(1)).to_string();
+        let direct = e.app.grant(&claire, a, "CDAP", "T1", "Remplacement", &tomorrow, &client()).await.unwrap();
+        assert!(matches!(e.app.grant(&claire, b2, "CDAP", "T1", "x", "", &client()).await, Err(Error::Quota(_))));
+        e.clock.advance(time::Duration::days(2));
+        let g2 = e.app.grant(&claire, b2, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        // Bringing the ended grant back would pass the quota: refused.
+        let err = e.app.set_grant_end(&claire, direct.id, "", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Quota(_)), "{b:?}: {err:?}");
+        e.app.revoke_grant(&claire, g2.id, &client()).await.unwrap();
+        e.app.set_grant_end(&claire, direct.id, "", &client()).await.unwrap();
+        assert!(matches!(e.app.set_grant_end(&claire, direct.id, "2000-01-01", &client()).await, Err(Error::Invalid { field: "ends_on", .. })));
+    }
+}

@@ -226,3 +226,29 @@ async fn authorization_matrix() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[tokio::test]
+async fn groups_on_the_rights_page() {
+    use super::hidden;
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let claire = t.sign_in("mons.admin").await;
+    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let csrf = hidden(&html, "csrf");
+    let resp = t.post_form("/partner/groups", Some(&claire), &format!("csrf={csrf}&name=Accueil+du+public")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = t.post_form("/partner/groups", Some(&claire), &format!("csrf={csrf}&name=Accueil+du+public")).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT, "names are unique, and the page says so");
+    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let group = html.split("action=\"/partner/groups/").nth(1).unwrap().split('/').next().unwrap().to_string();
+    let karim = html.split("<option value=\"").find(|s| s.contains("Karim Haddad")).unwrap().split('"').next().unwrap().to_string();
+    let resp = t.post_form(&format!("/partner/groups/{group}/add"), Some(&claire), &format!("csrf={csrf}&holder={karim}")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let resp = t.post_form(&format!("/partner/groups/{group}/grant"), Some(&claire), &format!("csrf={csrf}&service_role=CDAP%3AT1&purpose=Accueil")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    assert!(html.contains("Membres : Karim Haddad"), "{html}");
+    assert!(html.contains("« Accueil du public »") && html.contains("1 / 10"), "the group's grant counts its member");
+    let resp = t.post_form(&format!("/partner/groups/{group}/delete"), Some(&claire), &format!("csrf={csrf}")).await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert!(body(resp).await.contains("détient encore des habilitations"));
+}
