@@ -734,3 +734,34 @@ impl<S: Store> App<S> {
         Ok(())
     }
 }
+
+/// One person as their managers see them: the account, the grants they hold (directly or
+/// through a group), and their groups.
+#[derive(Debug, Clone)]
+pub struct PersonFile {
+    pub account: Account,
+    pub grants: Vec<Grant>,
+    pub groups: Vec<Group>,
+}
+
+impl<S: Store> App<S> {
+    /// A person of the actor's organisation with their grants and groups.
+    pub async fn person_file(&self, actor: &Actor, id: AccountId) -> Result<PersonFile> {
+        let mut tx = self.store.read().await?;
+        let (org, _) = powers_of(&mut tx, actor, self.today()).await?;
+        let account = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        let mut groups = Vec::new();
+        for g in tx.groups_of(org).await? {
+            if tx.members(g.id).await?.contains(&id.0) {
+                groups.push(g);
+            }
+        }
+        let grants = tx
+            .grants_of(org)
+            .await?
+            .into_iter()
+            .filter(|g| g.holder_account_id == Some(id) || g.holder_group_id.is_some_and(|x| groups.iter().any(|gr| gr.id == x)))
+            .collect();
+        Ok(PersonFile { account, grants, groups })
+    }
+}

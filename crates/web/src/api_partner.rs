@@ -353,3 +353,29 @@ pub async fn user_action(State(state): State<AppState>, ctx: Ctx, path: Result<P
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
 }
+
+/// GET /api/v1/users/{id}: the person with their grants (direct or through a group),
+/// groups and last sign-in.
+pub async fn user_file(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    match state.app.person_file(actor, AccountId(id)).await {
+        Ok(f) => Json(json!({
+            "id": f.account.id,
+            "login": f.account.login,
+            "name": f.account.display_name,
+            "email": f.account.email,
+            "roles": f.account.roles,
+            "status": f.account.status,
+            "last_login_at": f.account.last_login_at.map(crate::api::rfc3339),
+            "grants": f.grants,
+            "groups": f.groups,
+        }))
+        .into_response(),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}

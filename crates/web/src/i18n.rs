@@ -374,6 +374,9 @@ catalogue! {
     group_create: "Créer un groupe", "Create a group";
     group_name: "Nom du groupe", "Group name";
     add: "Ajouter", "Add";
+    last_sign_in: "Dernière connexion", "Last sign-in";
+    active_grants: "Habilitations actives", "Active grants";
+    never_signed_in: "jamais", "never";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -126,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/services/{code}/roles", post(api_caisse::add_role))
         .route("/api/v1/outbox", get(api_caisse::outbox))
         .route("/api/v1/users", get(api_partner::list_users).post(api_partner::create_user))
-        .route("/api/v1/users/{id}", axum::routing::put(api_partner::update_user))
+        .route("/api/v1/users/{id}", get(api_partner::user_file).put(api_partner::update_user))
         .route("/api/v1/users/{id}/{what}", post(api_partner::user_action))
         .route("/api/v1/grants", get(api_partner::list_grants).post(api_partner::create_grant))
         .route("/api/v1/grants/{id}/{what}", post(api_partner::grant_state))

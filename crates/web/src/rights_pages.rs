@@ -32,7 +32,7 @@ struct RightsPage {
     grants: Vec<(String, String, String, String, String, String, &'static str)>,
     people: Vec<(String, String)>,
     roles: Vec<(String, String)>,
-    users: Vec<(String, String, String, String, String, &'static str, bool)>,
+    users: Vec<(String, String, String, String, String, &'static str, bool, String, usize)>,
     mandates: Vec<(String, String, String, String, bool)>,
     groups: Vec<(String, String, String)>,
 }
@@ -122,7 +122,16 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                     AccountStatus::Deactivated => t.status_deactivated,
                 };
                 let manageable = p.id != actor.account.id && !p.roles.iter().any(|r| matches!(r, habilis_core::model::Role::PartnerAdmin | habilis_core::model::Role::PartnerDeputy));
-                (p.display_name.clone(), p.login.clone(), roles, status.to_string(), p.id.to_string(), p.status.as_str(), manageable)
+                let last = p.last_login_at.map(habilis_core::clock::format_paris).unwrap_or_else(|| t.never_signed_in.into());
+                let held = grants
+                    .iter()
+                    .filter(|g| g.state == GrantState::Active)
+                    .filter(|g| {
+                        g.holder_account_id == Some(p.id)
+                            || g.holder_group_id.is_some_and(|x| groups.iter().any(|(gr, m)| gr.id == x && m.contains(&p.id)))
+                    })
+                    .count();
+                (p.display_name.clone(), p.login.clone(), roles, status.to_string(), p.id.to_string(), p.status.as_str(), manageable, last, held)
             })
             .collect(),
         mandates: mandates

@@ -248,6 +248,13 @@ async fn groups_on_the_rights_page() {
     let html = body(t.get("/partner/rights", Some(&claire)).await).await;
     assert!(html.contains("Membres : Karim Haddad"), "{html}");
     assert!(html.contains("« Accueil du public »") && html.contains("1 / 10"), "the group's grant counts its member");
+    // Karim's file shows the grant he holds through the group, and the group.
+    let token = t.token("mons.admin").await;
+    let (s, v) = t.api("GET", &format!("/api/v1/users/{karim}"), &token, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["groups"][0]["name"], "Accueil du public");
+    assert_eq!(v["grants"].as_array().unwrap().len(), 1);
+    assert!(v["last_login_at"].is_null());
     let resp = t.post_form(&format!("/partner/groups/{group}/delete"), Some(&claire), &format!("csrf={csrf}")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(body(resp).await.contains("détient encore des habilitations"));
