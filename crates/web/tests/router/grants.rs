@@ -142,7 +142,9 @@ async fn the_rights_page_designates_a_manager_who_grants_within_the_mandate() {
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
 }
 
-/// Every route × every kind of person × own or other organisation: the expected answer.
+/// Caisse-side and partner-side API routes × eight kinds of person (anonymous, caisse
+/// staff, the partner's administrator, its delegated manager, its user, another partner's
+/// administrator, another caisse's administrator): the expected answer, and no leak.
 #[tokio::test]
 async fn authorization_matrix() {
     use habilis_core::caisse::PartnerInput;
@@ -190,6 +192,17 @@ async fn authorization_matrix() {
     let karim = tx.account_by_login("mons.agent").await.unwrap().unwrap().id;
     tx.commit().await.unwrap();
 
+    // Fixtures of the Mairie, made by its administrator.
+    let claire = app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+    let grant = app.grant(&claire, karim, "CDAP", "T1", "Accueil", "", &cl).await.unwrap().id;
+    let group = app.create_group(&claire, "Accueil", &cl).await.unwrap().id;
+    let lea = app
+        .create_user(&claire, &UserInput { first_name: "Léa".into(), last_name: "Roux".into(), email: "lea@m.invalid".into(), ..Default::default() }, "https://h", &cl)
+        .await
+        .unwrap()
+        .id;
+    let julie_mandate = app.mandates(&claire).await.unwrap().into_iter().find(|m| m.withdrawn_at.is_none()).unwrap().id;
+
     let people = ["", "caf.admin", "caf.auditor", "mons.admin", "mons.manager", "mons.agent", "leon.lomme", "sud.admin"];
     let mut tokens = vec![String::new()];
     for p in &people[1..] {
@@ -209,7 +222,15 @@ async fn authorization_matrix() {
         ("POST", "/api/v1/users".into(), Some(json!({"first_name": "N", "last_name": "U", "email": "n@u.invalid"})), [e401, e403, e403, created, created, e403, created, e403]),
         ("GET", "/api/v1/mandates".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
         ("GET", "/api/v1/outbox".into(), None, [e401, ok, e403, e403, e403, e403, e403, ok]),
-        ("POST", "/api/v1/groups".into(), Some(json!({"name": "Accueil"})), [e401, e403, e403, created, e403, e403, created, e403]),
+        ("POST", "/api/v1/groups".into(), Some(json!({"name": "Accueil 2"})), [e401, e403, e403, created, e403, e403, created, e403]),
+        ("GET", "/api/v1/users".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
+        ("GET", format!("/api/v1/users/{karim}"), None, [e401, e403, e403, ok, ok, e403, e404, e403]),
+        ("PUT", format!("/api/v1/users/{karim}"), Some(json!({"first_name": "Karim", "last_name": "Haddad", "email": "k@m.invalid"})), [e401, e403, e403, ok, ok, e403, e404, e403]),
+        ("POST", format!("/api/v1/users/{karim}/reset-password"), None, [e401, e403, e403, S::NO_CONTENT, S::NO_CONTENT, e403, e404, e403]),
+        ("GET", "/api/v1/groups".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
+        ("POST", format!("/api/v1/groups/{group}/members"), Some(json!({"account": lea})), [e401, e403, e403, S::NO_CONTENT, e403, e403, e404, e403]),
+        ("POST", format!("/api/v1/grants/{grant}/suspend"), None, [e401, e403, e403, S::NO_CONTENT, e409, e403, e404, e403]),
+        ("POST", format!("/api/v1/mandates/{julie_mandate}/withdraw"), None, [e401, e403, e403, ok, e403, e403, e404, e403]),
     ];
     let mut failures = Vec::new();
     for (method, path, payload, expected) in rows {
