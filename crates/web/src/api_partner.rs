@@ -72,13 +72,117 @@ pub async fn create_grant(State(state): State<AppState>, ctx: Ctx, body: Result<
     }
 }
 
-/// GET /api/v1/grants
-pub async fn list_grants(State(state): State<AppState>, ctx: Ctx) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GrantFilter {
+    #[serde(default)]
+    service: Option<String>,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    holder: Option<Uuid>,
+    #[serde(default)]
+    state: Option<String>,
+}
+
+/// GET /api/v1/grants?service=CDAP&role=T1&holder=…&state=active
+pub async fn list_grants(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    filter: Result<axum::extract::Query<GrantFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Some(actor) = ctx.actor.as_ref() else {
         return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
     };
-    match state.app.grants(actor).await {
-        Ok(list) => Json(json!({ "grants": list })).into_response(),
+    let Ok(axum::extract::Query(f)) = filter else {
+        return error_response(ctx.api_lang, &WebError::BadForm);
+    };
+    let (grants, catalogue) = match (state.app.grants(actor).await, state.app.catalogue().await) {
+        (Ok(g), Ok(c)) => (g, c),
+        (Err(e), _) | (_, Err(e)) => return error_response(ctx.api_lang, &WebError::Core(e)),
+    };
+    let codes = |g: &habilis_core::grants::Grant| {
+        catalogue.iter().find(|(s, _)| s.id == g.service_id).map(|(s, rs)| {
+            (s.code.clone(), rs.iter().find(|r| r.id == g.service_role_id).map(|r| r.code.clone()).unwrap_or_default())
+        })
+    };
+    let list: Vec<_> = grants
+        .into_iter()
+        .filter_map(|g| {
+            let (service, role) = codes(&g)?;
+            let keep = f.service.as_deref().is_none_or(|s| s == service)
+                && f.role.as_deref().is_none_or(|r| r == role)
+                && f.holder.is_none_or(|h| g.holder_account_id.map(|a| a.0) == Some(h) || g.holder_group_id.map(|x| x.0) == Some(h))
+                && f.state.as_deref().is_none_or(|s| s == g.state.as_str());
+            keep.then(|| json!({ "grant": g, "service": service, "role": role }))
+        })
+        .collect();
+    Json(json!({ "grants": list })).into_response()
+}
+
+/// PUT /api/v1/groups/{id} {"name"}: rename.
+pub async fn rename_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<GroupBody>, JsonRejection>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.rename_group(actor, GroupId(id), &b.name, &ctx.client).await {
+        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// DELETE /api/v1/groups/{id}
+pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    match state.app.delete_group(actor, GroupId(id), &ctx.client).await {
+        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndBody {
+    #[serde(default)]
+    ends_on: String,
+}
+
+/// PUT /api/v1/grants/{id}/end {"ends_on"}: move (or clear) the end date.
+pub async fn set_grant_end(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<EndBody>, JsonRejection>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
+    };
+    let Ok(Path(id)) = id else {
+        return error_response(ctx.api_lang, &WebError::NotFound);
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.set_grant_end(actor, id, &b.ends_on, &ctx.client).await {
+        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
 }

@@ -133,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/groups", get(api_partner::list_groups).post(api_partner::create_group))
         .route("/api/v1/mandates", get(api_partner::list_mandates).post(api_partner::give_mandate))
         .route("/api/v1/mandates/{id}/withdraw", post(api_partner::withdraw_mandate))
+        .route("/api/v1/groups/{id}", axum::routing::put(api_partner::rename_group).delete(api_partner::delete_group))
+        .route("/api/v1/grants/{id}/end", axum::routing::put(api_partner::set_grant_end))
         .route("/api/v1/groups/{id}/members", post(api_partner::add_member))
         .route("/api/v1/groups/{id}/members/{account}", axum::routing::delete(api_partner::remove_member))
         .route("/api/v1/groups/{id}/grants", post(api_partner::grant_to_group))

@@ -276,6 +276,15 @@ async fn groups_on_the_rights_page() {
     assert_eq!(v["groups"][0]["name"], "Accueil du public");
     assert_eq!(v["grants"].as_array().unwrap().len(), 1);
     assert!(v["last_login_at"].is_null());
+    // Grants listed with filters.
+    let (_, v) = t.api("GET", "/api/v1/grants?service=CDAP&role=T1&state=active", &token, None).await;
+    assert_eq!(v["grants"].as_array().unwrap().len(), 1);
+    let (_, v) = t.api("GET", "/api/v1/grants?role=T2", &token, None).await;
+    assert_eq!(v["grants"].as_array().unwrap().len(), 0);
+    let (_, v) = t.api("GET", &format!("/api/v1/grants?holder={group}"), &token, None).await;
+    assert_eq!(v["grants"].as_array().unwrap().len(), 1);
+    let (s, _) = t.api("PUT", &format!("/api/v1/groups/{group}"), &token, Some(json!({"name": "Accueil des familles"}))).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
     let resp = t.post_form(&format!("/partner/groups/{group}/delete"), Some(&claire), &format!("csrf={csrf}")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(body(resp).await.contains("détient encore des habilitations"));
