@@ -88,22 +88,6 @@ fn field<T>(name: &'static str, r: std::result::Result<T, ValueError>) -> Result
     r.map_err(|p| Error::invalid(name, p))
 }
 
-fn note(org: Option<OrganisationId>, to: &str, subject: &str, body: String, now: OffsetDateTime) -> OutboxMessage {
-    OutboxMessage {
-        id: Uuid::now_v7(),
-        organisation_id: org,
-        to_address: to.to_string(),
-        subject: subject.to_string(),
-        body,
-        status: "pending".into(),
-        attempts: 0,
-        next_attempt_at: now,
-        last_error: None,
-        created_at: now,
-        sent_at: None,
-    }
-}
-
 impl<S: Store> App<S> {
     /// A partner administrator or deputy asks the caisse to change an administrator.
     pub async fn request_admin_change(&self, actor: &Actor, input: &ChangeRequestInput, client: &ClientInfo) -> Result<ChangeRequest> {
@@ -172,7 +156,7 @@ impl<S: Store> App<S> {
                         seat = if slot == Slot::Principal { "administrateur" } else { "administrateur suppléant" },
                         by = actor.account.display_name,
                     );
-                    tx.insert_outbox(&note(Some(actor.organisation.id), &a.email, "Habilis — demande de changement d'administrateur", body, now))
+                    tx.insert_outbox(&OutboxMessage::pending(Some(actor.organisation.id), &a.email, "Habilis — demande de changement d'administrateur", body, now))
                         .await?;
                 }
             }
@@ -251,7 +235,7 @@ impl<S: Store> App<S> {
             } else {
                 format!("Votre demande de désignation de {} {} est refusée.\nMotif : {}\n", req.first_name, req.last_name, reason.clone().unwrap_or_default())
             };
-            tx.insert_outbox(&note(Some(partner.id), &r.email, "Habilis — réponse à votre demande", body, now)).await?;
+            tx.insert_outbox(&OutboxMessage::pending(Some(partner.id), &r.email, "Habilis — réponse à votre demande", body, now)).await?;
         }
         let action = if accept { "admin_change.accept" } else { "admin_change.refuse" };
         self.trace_action(&mut tx, actor, action, format!("{} {} ({})", req.first_name, req.last_name, partner.name), reason, client).await?;

@@ -104,24 +104,11 @@ impl<S: Store> App<S> {
         if !powers.may_manage_users() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
-        let login = if input.login.trim().is_empty() {
-            let base = format!("{}.{}", crate::onboarding::login_part(first.as_str()), crate::onboarding::login_part(last.as_str()));
-            let base: String = base.chars().take(56).collect();
-            let base = Login::parse(&base).map_err(|p| Error::invalid("login", p))?.as_str().to_string();
-            let mut candidate = base.clone();
-            let mut n = 1;
-            while tx.account_by_login(&candidate).await?.is_some() {
-                n += 1;
-                candidate = format!("{base}{n}");
-            }
-            candidate
-        } else {
-            let l = Login::parse(&input.login).map_err(|p| Error::invalid("login", p))?;
-            if tx.account_by_login(l.as_str()).await?.is_some() {
-                return Err(Error::Taken("identifiant"));
-            }
-            l.as_str().to_string()
+        let wanted = match input.login.trim() {
+            "" => None,
+            raw => Some(Login::parse(raw).map_err(|p| Error::invalid("login", p))?),
         };
+        let login = crate::onboarding::unique_login(&mut tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let account = Account {
             id: AccountId::new(),
             organisation_id: org,
@@ -152,20 +139,7 @@ impl<S: Store> App<S> {
             public_url.trim_end_matches('/'),
             token
         );
-        tx.insert_outbox(&OutboxMessage {
-            id: Uuid::now_v7(),
-            organisation_id: Some(org),
-            to_address: account.email.clone(),
-            subject: "Habilis — votre compte".into(),
-            body,
-            status: "pending".into(),
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        })
-        .await?;
+        tx.insert_outbox(&OutboxMessage::pending(Some(org), &account.email, "Habilis — votre compte", body, now)).await?;
         self.trace_action(&mut tx, actor, "user.create", account.login.clone(), None, client).await?;
         tx.commit().await?;
         Ok(account)
@@ -187,26 +161,14 @@ impl<S: Store> App<S> {
     ) -> Result<Grant> {
         let purpose = DisplayName::parse(purpose).map_err(|p| Error::invalid("purpose", p))?;
         let today = self.today();
-        let ends_on = match ends_on.trim() {
-            "" => None,
-            raw => Some(parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?),
-        };
-        if ends_on.is_some_and(|d| d < today) {
-            return Err(Error::invalid("ends_on", ValueError::DateOrder));
-        }
+        let ends_on = end_date(ends_on, today)?;
         if holder == actor.account.id {
             return Err(Error::Rule(Rule::SelfGrant));
         }
         let mut tx = self.store.begin().await?;
         let (org, powers) = powers_of(&mut tx, actor, today).await?;
         let person = tx.account(holder).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
-        let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
-        let role = tx
-            .service_roles(service.id)
-            .await?
-            .into_iter()
-            .find(|r| r.code == role_code.trim())
-            .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+        let (service, role) = by_codes(&mut tx, service_code, role_code).await?;
         if !powers.may_grant(role.id) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -405,13 +367,7 @@ impl<S: Store> App<S> {
     ) -> Result<Grant> {
         let purpose = DisplayName::parse(purpose).map_err(|p| Error::invalid("purpose", p))?;
         let today = self.today();
-        let ends_on = match ends_on.trim() {
-            "" => None,
-            raw => Some(parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?),
-        };
-        if ends_on.is_some_and(|d| d < today) {
-            return Err(Error::invalid("ends_on", ValueError::DateOrder));
-        }
+        let ends_on = end_date(ends_on, today)?;
         let mut tx = self.store.begin().await?;
         let (org, powers) = powers_of(&mut tx, actor, today).await?;
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
@@ -419,13 +375,7 @@ impl<S: Store> App<S> {
         if members.contains(&actor.account.id.0) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
-        let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
-        let role = tx
-            .service_roles(service.id)
-            .await?
-            .into_iter()
-            .find(|r| r.code == role_code.trim())
-            .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+        let (service, role) = by_codes(&mut tx, service_code, role_code).await?;
         if !powers.may_grant(role.id) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -615,20 +565,7 @@ impl<S: Store> App<S> {
                     public_url.trim_end_matches('/'),
                     token
                 );
-                tx.insert_outbox(&OutboxMessage {
-                    id: Uuid::now_v7(),
-                    organisation_id: Some(target.organisation_id),
-                    to_address: target.email.clone(),
-                    subject: "Habilis — nouveau mot de passe".into(),
-                    body,
-                    status: "pending".into(),
-                    attempts: 0,
-                    next_attempt_at: now,
-                    last_error: None,
-                    created_at: now,
-                    sent_at: None,
-                })
-                .await?;
+                tx.insert_outbox(&OutboxMessage::pending(Some(target.organisation_id), &target.email, "Habilis — nouveau mot de passe", body, now)).await?;
                 "user.reset_password"
             }
         };
@@ -696,13 +633,7 @@ impl<S: Store> App<S> {
     /// its holders again, so the quotas are checked.
     pub async fn set_grant_end(&self, actor: &Actor, id: Uuid, ends_on: &str, client: &ClientInfo) -> Result<()> {
         let today = self.today();
-        let ends_on = match ends_on.trim() {
-            "" => None,
-            raw => Some(parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?),
-        };
-        if ends_on.is_some_and(|d| d < today) {
-            return Err(Error::invalid("ends_on", ValueError::DateOrder));
-        }
+        let ends_on = end_date(ends_on, today)?;
         let mut tx = self.store.begin().await?;
         let (org, powers) = powers_of(&mut tx, actor, today).await?;
         tx.lock_organisation(org).await?;
@@ -764,4 +695,28 @@ impl<S: Store> App<S> {
             .collect();
         Ok(PersonFile { account, grants, groups })
     }
+}
+
+/// An optional end date typed as `YYYY-MM-DD`, which cannot be in the past.
+fn end_date(raw: &str, today: Date) -> Result<Option<Date>> {
+    let d = match raw.trim() {
+        "" => return Ok(None),
+        raw => parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?,
+    };
+    if d < today {
+        return Err(Error::invalid("ends_on", ValueError::DateOrder));
+    }
+    Ok(Some(d))
+}
+
+/// A service and one of its roles, by their codes.
+async fn by_codes<T: Transaction>(tx: &mut T, service_code: &str, role_code: &str) -> Result<(crate::model::Service, crate::model::ServiceRole)> {
+    let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
+    let role = tx
+        .service_roles(service.id)
+        .await?
+        .into_iter()
+        .find(|r| r.code == role_code.trim())
+        .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+    Ok((service, role))
 }

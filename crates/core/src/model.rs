@@ -329,6 +329,25 @@ pub struct OutboxMessage {
     pub sent_at: Option<OffsetDateTime>,
 }
 
+impl OutboxMessage {
+    /// A new message waiting for its first delivery attempt.
+    pub fn pending(org: Option<OrganisationId>, to: &str, subject: &str, body: String, now: OffsetDateTime) -> Self {
+        OutboxMessage {
+            id: Uuid::now_v7(),
+            organisation_id: org,
+            to_address: to.to_string(),
+            subject: subject.to_string(),
+            body,
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+}
+
 /// A group of people of one organisation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Group {

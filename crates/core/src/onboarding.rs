@@ -209,27 +209,7 @@ impl<S: Store> App<S> {
         if holders.iter().any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role())) {
             return Err(Error::Rule(Rule::AdministratorSlotTaken));
         }
-        let login = match wanted {
-            Some(l) => {
-                if tx.account_by_login(l.as_str()).await?.is_some() {
-                    return Err(Error::Taken("identifiant"));
-                }
-                l.as_str().to_string()
-            }
-            None => {
-                let base = format!("{}.{}", login_part(first.as_str()), login_part(last.as_str()));
-                let base: String = base.chars().take(56).collect();
-                // Names with no Latin letters left give no usable login: ask for one.
-                let base = Login::parse(&base).map_err(|p| Error::invalid("login", p))?.as_str().to_string();
-                let mut candidate = base.clone();
-                let mut n = 1;
-                while tx.account_by_login(&candidate).await?.is_some() {
-                    n += 1;
-                    candidate = format!("{base}{n}");
-                }
-                candidate
-            }
-        };
+        let login = unique_login(tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let account = Account {
             id: AccountId::new(),
             organisation_id: partner,
@@ -268,20 +248,8 @@ impl<S: Store> App<S> {
             login = account.login,
             hours = self.sessions.link_validity_hours,
         );
-        tx.insert_outbox(&OutboxMessage {
-            id: Uuid::now_v7(),
-            organisation_id: Some(partner),
-            to_address: account.email.clone(),
-            subject: "Habilis — votre compte d'administrateur".into(),
-            body,
-            status: "pending".into(),
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        })
-        .await?;
+        tx.insert_outbox(&OutboxMessage::pending(Some(partner), &account.email, "Habilis — votre compte d'administrateur", body, now))
+            .await?;
         self.trace_action(tx, actor, "administrator.issue", format!("{} ({})", account.login, p.name), Some(seat.into()), client)
             .await?;
         Ok(account)
@@ -398,4 +366,26 @@ mod tests {
         assert_eq!(login_part("Søren"), "soren");
         assert_eq!(login_part("d'Argent-Œuvre"), "dargent-oeuvre");
     }
+}
+
+/// The login for a new account: the one wanted, if free; otherwise `firstname.lastname`
+/// folded to ASCII, with a number added when taken (`helene.dubois2`). Names with no Latin
+/// letters left give no usable login: the caller is asked for one.
+pub(crate) async fn unique_login<T: Transaction>(tx: &mut T, wanted: Option<&Login>, first: &str, last: &str) -> Result<String> {
+    if let Some(l) = wanted {
+        if tx.account_by_login(l.as_str()).await?.is_some() {
+            return Err(Error::Taken("identifiant"));
+        }
+        return Ok(l.as_str().to_string());
+    }
+    let base = format!("{}.{}", login_part(first), login_part(last));
+    let base: String = base.chars().take(56).collect();
+    let base = Login::parse(&base).map_err(|p| Error::invalid("login", p))?.as_str().to_string();
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while tx.account_by_login(&candidate).await?.is_some() {
+        n += 1;
+        candidate = format!("{base}{n}");
+    }
+    Ok(candidate)
 }
