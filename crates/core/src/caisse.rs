@@ -416,6 +416,7 @@ impl<S: Store> App<S> {
     }
 
     /// Record a signed service contract under one of the partner's conventions.
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_contract(
         &self,
         actor: &Actor,
@@ -526,11 +527,11 @@ impl<S: Store> App<S> {
         if !a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
             return Err(Error::NotFound);
         }
-        let allowed = match (a.status, to) {
-            (AccountStatus::Active, AccountStatus::Suspended | AccountStatus::Deactivated) => true,
-            (AccountStatus::Suspended, AccountStatus::Active | AccountStatus::Deactivated) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (a.status, to),
+            (AccountStatus::Active, AccountStatus::Suspended | AccountStatus::Deactivated)
+                | (AccountStatus::Suspended, AccountStatus::Active | AccountStatus::Deactivated)
+        );
         if !allowed {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }

@@ -154,11 +154,11 @@ impl<S: Store> App<S> {
         let within = match &powers {
             Powers::Full => true,
             Powers::Mandated { scope: mine, users, groups, delegate, .. } => {
+                // Giving at all needs the delegation right, which then covers passing it on.
                 *delegate
                     && scope.is_subset(mine)
                     && (!input.may_manage_users || *users)
                     && (!input.may_manage_groups || *groups)
-                    && (!input.may_delegate || *delegate)
             }
         };
         if !within {

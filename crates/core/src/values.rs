@@ -152,8 +152,8 @@ impl Siret {
             return Err(ValueError::SiretLength);
         }
         let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
-        let luhn_ok = luhn_sum(&digits) % 10 == 0;
-        let la_poste_ok = s.starts_with("356000000") && digits.iter().sum::<u32>() % 5 == 0;
+        let luhn_ok = luhn_sum(&digits).is_multiple_of(10);
+        let la_poste_ok = s.starts_with("356000000") && digits.iter().sum::<u32>().is_multiple_of(5);
         if !(luhn_ok || la_poste_ok) {
             return Err(ValueError::SiretChecksum);
         }
