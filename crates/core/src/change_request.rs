@@ -120,6 +120,16 @@ impl<S: Store> App<S> {
             }
             Some(a.id)
         };
+        // Say it now rather than at the caisse's decision: a taken seat needs its holder
+        // named as the one replaced.
+        let seat_taken = tx
+            .accounts_of(actor.organisation.id)
+            .await?
+            .iter()
+            .any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role()) && Some(a.id) != replaces);
+        if seat_taken {
+            return Err(Error::Rule(crate::Rule::AdministratorSlotTaken));
+        }
         let req = ChangeRequest {
             id: Uuid::now_v7(),
             partner_id: actor.organisation.id,

@@ -377,6 +377,8 @@ catalogue! {
     last_sign_in: "Dernière connexion", "Last sign-in";
     active_grants: "Habilitations actives", "Active grants";
     never_signed_in: "jamais", "never";
+    search_people: "Rechercher une personne (identifiant, nom ou adresse)", "Find a person (login, name or address)";
+    search: "Rechercher", "Search";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -32,7 +32,7 @@ struct RightsPage {
     grants: Vec<(String, String, String, String, String, String, &'static str)>,
     people: Vec<(String, String)>,
     roles: Vec<(String, String)>,
-    users: Vec<(String, String, String, String, String, &'static str, bool, String, usize)>,
+    users: Vec<(String, String, String, String, String, &'static str, bool, String, usize, String)>,
     mandates: Vec<(String, String, String, String, bool)>,
     groups: Vec<(String, String, String)>,
 }
@@ -62,6 +62,7 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
             .find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{} {}", s.code, r.code)))
             .unwrap_or_default()
     };
+    let search = v.get("q").to_string();
     let page = RightsPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),
         csrf: actor.session.csrf_token.clone(),
@@ -114,6 +115,10 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
             .collect(),
         users: people
             .iter()
+            .filter(|p| {
+                let q = search.trim().to_lowercase();
+                q.is_empty() || p.login.contains(&q) || p.display_name.to_lowercase().contains(&q) || p.email.to_lowercase().contains(&q)
+            })
             .map(|p| {
                 let roles = p.roles.iter().map(|r| role_label(t, *r)).collect::<Vec<_>>().join(", ");
                 let status = match p.status {
@@ -131,7 +136,8 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                             || g.holder_group_id.is_some_and(|x| groups.iter().any(|(gr, m)| gr.id == x && m.contains(&p.id)))
                     })
                     .count();
-                (p.display_name.clone(), p.login.clone(), roles, status.to_string(), p.id.to_string(), p.status.as_str(), manageable, last, held)
+                let in_groups = groups.iter().filter(|(_, m)| m.contains(&p.id)).map(|(g, _)| g.name.clone()).collect::<Vec<_>>().join(", ");
+                (p.display_name.clone(), p.login.clone(), roles, status.to_string(), p.id.to_string(), p.status.as_str(), manageable, last, held, in_groups)
             })
             .collect(),
         mandates: mandates
@@ -165,6 +171,9 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
 pub struct OkQuery {
     #[serde(default)]
     ok: Option<String>,
+    /// Filter of the users list (login, name or email).
+    #[serde(default)]
+    q: Option<String>,
 }
 
 /// GET /partner/rights
@@ -172,8 +181,13 @@ pub async fn rights(State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQ
     let Some(actor) = ctx.actor.as_ref() else {
         return Redirect::to("/login").into_response();
     };
-    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
-    rights_page(&state, &ctx, actor, "", Values::default(), None, notice).await
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let notice = q.ok.map(|_| ctx.lang.texts().saved.to_string());
+    let mut v = Values::default();
+    if let Some(search) = q.q {
+        v.0.insert("q".into(), search);
+    }
+    rights_page(&state, &ctx, actor, "", v, None, notice).await
 }
 
 fn split_role(v: &str) -> (String, String) {

@@ -230,6 +230,16 @@ async fn authorization_matrix() {
         ("GET", "/api/v1/groups".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
         ("POST", format!("/api/v1/groups/{group}/members"), Some(json!({"account": lea})), [e401, e403, e403, S::NO_CONTENT, e403, e403, e404, e403]),
         ("POST", format!("/api/v1/grants/{grant}/suspend"), None, [e401, e403, e403, S::NO_CONTENT, e409, e403, e404, e403]),
+        ("PUT", format!("/api/v1/grants/{grant}/end"), Some(json!({"ends_on": "2099-12-31"})), [e401, e403, e403, S::NO_CONTENT, S::NO_CONTENT, e403, e404, e403]),
+        ("PUT", format!("/api/v1/groups/{group}"), Some(json!({"name": "Accueil renommé"})), [e401, e403, e403, S::NO_CONTENT, e403, e403, e404, e403]),
+        ("POST", format!("/api/v1/groups/{group}/grants"), Some(json!({"service": "CDAP", "role": "T2", "purpose": "Accueil"})), [e401, e403, e403, created, e403, e403, e404, e403]),
+        ("POST", format!("/api/v1/users/{lea}/suspend"), None, [e401, e403, e403, S::NO_CONTENT, e409, e403, e404, e403]),
+        ("POST", "/api/v1/mandates".into(), Some(json!({"holder": lea, "scope": [{"service": "CDAP", "role": "T1"}]})), [e401, e403, e403, created, e403, e403, e404, e403]),
+        ("POST", format!("/api/v1/partners/{mons}/subscriptions"), Some(json!({"service": "CDAP", "signed_on": "2017-05-11", "formalities_reference": "R", "formalities_on": "2017-04-28", "available_from": "2017-05-11", "max_holders": 10})), [e401, created, e403, e403, e403, e403, e403, e404]),
+        ("POST", format!("/api/v1/partners/{mons}/contacts"), Some(json!({"function": "director", "name": "Directeur"})), [e401, created, e403, created, e403, e403, e404, e404]),
+        ("POST", "/api/v1/services".into(), Some(json!({"code": "MATRIX", "label": "Test"})), [e401, created, e403, e403, e403, e403, e403, e409]),
+        ("GET", "/api/v1/admin-change-requests".into(), None, [e401, ok, e403, ok, e403, e403, ok, ok]),
+        ("POST", "/api/v1/admin-change-requests".into(), Some(json!({"first_name": "A", "last_name": "B", "function": "C", "slot": "deputy", "mobile": "0600000000", "email": "ab@m.invalid"})), [e401, e403, e403, e409, e403, e403, created, e403]),
         ("POST", format!("/api/v1/mandates/{julie_mandate}/withdraw"), None, [e401, e403, e403, ok, e403, e403, e404, e403]),
     ];
     let mut failures = Vec::new();
@@ -268,6 +278,10 @@ async fn groups_on_the_rights_page() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let html = body(t.get("/partner/rights", Some(&claire)).await).await;
     assert!(html.contains("Membres : Karim Haddad"), "{html}");
+    let found = body(t.get("/partner/rights?q=haddad", Some(&claire)).await).await;
+    let users = found.split("id=\"users-title\"").nth(1).unwrap().split("</table>").next().unwrap();
+    assert!(users.contains("mons.agent") && !users.contains("mons.deputy"), "search filters the list: {users}");
+    assert!(users.contains("Accueil du public"), "each person's groups are listed");
     assert!(html.contains("« Accueil du public »") && html.contains("1 / 10"), "the group's grant counts its member");
     // Karim's file shows the grant he holds through the group, and the group.
     let token = t.token("mons.admin").await;
