@@ -231,7 +231,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn init_logs(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HABILIS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.log_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal as _;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     if config.log_format == "json" {
         let _ = builder.json().try_init();
     } else {
