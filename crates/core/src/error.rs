@@ -51,6 +51,8 @@ pub enum Rule {
     OutsideMandate,
     /// A group that holds grants cannot be deleted.
     GroupHoldsGrants,
+    /// The caisse suspended this grant; only the caisse lifts it (R21).
+    CaisseSuspension,
 }
 
 /// Everything a domain service can refuse or fail with.

@@ -436,6 +436,7 @@ impl<S: Store> App<S> {
         match (g.state, to) {
             (GrantState::Active, GrantState::Suspended) => {}
             (GrantState::Suspended, GrantState::Active) => {
+                crate::supervision::refuse_if_caisse_suspended(&mut tx, g.id).await?;
                 self.ensure_open(&mut tx, org, g.service_id).await?;
                 let (service, role) = service_and_role(&mut tx, &g).await?;
                 check_quotas(&mut tx, org, &service, &role, &people, today).await?;
@@ -719,4 +720,22 @@ async fn by_codes<T: Transaction>(tx: &mut T, service_code: &str, role_code: &st
         .find(|r| r.code == role_code.trim())
         .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
     Ok((service, role))
+}
+
+/// Check that resuming `g` keeps its partner within the open services and quotas.
+pub(crate) async fn check_resume<T: Transaction>(tx: &mut T, g: &Grant, today: Date) -> Result<()> {
+    let people: Vec<Uuid> = match (g.holder_account_id, g.holder_group_id) {
+        (Some(a), _) => vec![a.0],
+        (None, Some(grp)) => tx.members(grp).await?,
+        (None, None) => Vec::new(),
+    };
+    let conventions = tx.conventions(g.organisation_id).await?;
+    let contracts = tx.contracts(g.organisation_id).await?;
+    let sub = tx.subscription(g.organisation_id, g.service_id).await?;
+    let missing = crate::caisse::gate(&conventions, &contracts, sub.as_ref(), today);
+    if !missing.is_empty() {
+        return Err(Error::Rule(Rule::ServiceClosed(missing)));
+    }
+    let (service, role) = service_and_role(tx, g).await?;
+    check_quotas(tx, g.organisation_id, &service, &role, &people, today).await
 }

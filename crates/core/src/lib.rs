@@ -20,6 +20,7 @@ pub mod onboarding;
 pub mod password;
 pub mod setup;
 pub mod store;
+pub mod supervision;
 pub mod token;
 pub mod trace;
 pub mod values;

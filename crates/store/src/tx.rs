@@ -753,6 +753,25 @@ impl Transaction for Tx {
         Ok(())
     }
 
+    async fn caisse_suspension(&mut self, grant: Uuid) -> StoreResult<Option<String>> {
+        const Q: &str = "SELECT suspension_reason FROM grants WHERE id = $1 AND suspended_by_caisse";
+        let row: Option<(Option<String>,)> = run!(self, c => sqlx::query_as(Q).bind(grant).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(|(r,)| r.unwrap_or_default()))
+    }
+
+    async fn set_caisse_suspension(&mut self, grant: Uuid, reason: Option<&str>) -> StoreResult<()> {
+        const Q: &str = "UPDATE grants SET suspended_by_caisse = $2, suspension_reason = $3 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(grant).bind(reason.is_some()).bind(reason)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn force_password_change(&mut self, id: AccountId) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET must_change_password = TRUE WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {
         // Taking the next number locks this chain's head until commit: appends to one
         // organisation's chain line up, other organisations' chains are not held.

@@ -433,3 +433,97 @@ pub async fn outbox(State(state): State<AppState>, ctx: Ctx) -> Response {
         Err(e) => fail(&ctx, e),
     }
 }
+
+/// GET /api/v1/partners/{id}/grants — a partner's grants, with any caisse suspension.
+pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match state.app.partner_grants(a, OrganisationId(id)).await {
+        Ok(list) => {
+            let v: Vec<Value> = list.into_iter().map(|(g, why)| json!({ "grant": g, "caisse_suspension": why })).collect();
+            Json(json!({ "grants": v })).into_response()
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    reason: String,
+}
+
+/// POST /api/v1/supervision/grants/{id}/suspend {"reason"} — a caisse suspension (R21).
+pub async fn suspend_grant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<ReasonBody>, JsonRejection>,
+) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.caisse_suspend_grant(a, id, &b.reason, &ctx.client).await {
+        Ok(()) => {
+            let mut r = StatusCode::NO_CONTENT.into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// POST /api/v1/supervision/grants/{id}/lift — lift a caisse suspension.
+pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match state.app.caisse_lift_suspension(a, id, &ctx.client).await {
+        Ok(()) => {
+            let mut r = StatusCode::NO_CONTENT.into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ForceBody {
+    #[serde(default)]
+    account: Option<Uuid>,
+}
+
+/// POST /api/v1/supervision/partners/{id}/force-password-change {"account"?} (R22).
+pub async fn force_password_change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<ForceBody>, JsonRejection>,
+) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.force_password_change(a, OrganisationId(id), b.account.map(AccountId), &ctx.client).await {
+        Ok(n) => {
+            let mut r = Json(json!({ "accounts": n })).into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}

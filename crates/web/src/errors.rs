@@ -56,7 +56,9 @@ impl WebError {
                 Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
                 Error::NotFound => StatusCode::NOT_FOUND,
                 // Acting outside one's mandate, or on oneself, is a matter of rights: 403.
-                Error::Rule(Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant) => StatusCode::FORBIDDEN,
+                Error::Rule(Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant | Rule::CaisseSuspension) => {
+                    StatusCode::FORBIDDEN
+                }
                 Error::Rule(_) | Error::Quota(_) => StatusCode::CONFLICT,
             },
             WebError::Csrf => StatusCode::FORBIDDEN,
@@ -97,6 +99,7 @@ impl WebError {
                     Rule::MandateWiderThanGiver => "mandate_wider_than_giver",
                     Rule::OutsideMandate => "outside_mandate",
                     Rule::GroupHoldsGrants => "group_holds_grants",
+                    Rule::CaisseSuspension => "caisse_suspension",
                 },
             },
             WebError::Csrf => "csrf",
@@ -157,6 +160,7 @@ impl WebError {
                     Rule::MandateWiderThanGiver => t.err_mandate_wider.into(),
                     Rule::OutsideMandate => t.err_outside_mandate.into(),
                     Rule::GroupHoldsGrants => t.err_group_holds_grants.into(),
+                    Rule::CaisseSuspension => t.err_caisse_suspension.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),

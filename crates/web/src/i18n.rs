@@ -379,6 +379,8 @@ catalogue! {
     never_signed_in: "jamais", "never";
     search_people: "Rechercher une personne (identifiant, nom ou adresse)", "Find a person (login, name or address)";
     search: "Rechercher", "Search";
+    err_caisse_suspension: "La caisse a suspendu cette habilitation à titre conservatoire : seule la caisse peut lever la suspension.",
+        "The caisse suspended this grant as a precaution: only the caisse can lift the suspension.";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

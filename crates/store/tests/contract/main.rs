@@ -340,3 +340,4 @@ mod caisse;
 mod grants;
 mod mandates;
 mod properties;
+mod supervision;

@@ -240,6 +240,10 @@ async fn authorization_matrix() {
         ("POST", "/api/v1/services".into(), Some(json!({"code": "MATRIX", "label": "Test"})), [e401, created, e403, e403, e403, e403, e403, e409]),
         ("GET", "/api/v1/admin-change-requests".into(), None, [e401, ok, e403, ok, e403, e403, ok, ok]),
         ("POST", "/api/v1/admin-change-requests".into(), Some(json!({"first_name": "A", "last_name": "B", "function": "C", "slot": "deputy", "mobile": "0600000000", "email": "ab@m.invalid"})), [e401, e403, e403, e409, e403, e403, created, e403]),
+        ("GET", format!("/api/v1/partners/{mons}/grants"), None, [e401, ok, ok, e403, e403, e404, e404, e404]),
+        ("POST", format!("/api/v1/supervision/grants/{grant}/suspend"), Some(json!({"reason": "Usage atypique"})), [e401, S::NO_CONTENT, e403, e403, e403, e403, e403, e404]),
+        ("POST", format!("/api/v1/grants/{grant}/resume"), None, [e401, e403, e403, e403, e403, e403, e404, e403]),
+        ("POST", format!("/api/v1/supervision/partners/{mons}/force-password-change"), Some(json!({"account": lea})), [e401, ok, e403, e403, e403, e403, e403, e404]),
         ("POST", format!("/api/v1/mandates/{julie_mandate}/withdraw"), None, [e401, e403, e403, ok, e403, e403, e404, e403]),
     ];
     let mut failures = Vec::new();
