@@ -425,11 +425,7 @@ impl<S: Store> App<S> {
         if !powers.may_grant(g.service_role_id) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
-        let people: Vec<Uuid> = match (g.holder_account_id, g.holder_group_id) {
-            (Some(a), _) => vec![a.0],
-            (None, Some(grp)) => tx.members(grp).await?,
-            (None, None) => Vec::new(),
-        };
+        let people = people_of(&mut tx, &g).await?;
         if people.contains(&actor.account.id.0) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
@@ -642,11 +638,7 @@ impl<S: Store> App<S> {
         if !powers.may_grant(g.service_role_id) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
-        let people: Vec<Uuid> = match (g.holder_account_id, g.holder_group_id) {
-            (Some(a), _) => vec![a.0],
-            (None, Some(grp)) => tx.members(grp).await?,
-            (None, None) => Vec::new(),
-        };
+        let people = people_of(&mut tx, &g).await?;
         if people.contains(&actor.account.id.0) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
@@ -724,11 +716,7 @@ async fn by_codes<T: Transaction>(tx: &mut T, service_code: &str, role_code: &st
 
 /// Check that resuming `g` keeps its partner within the open services and quotas.
 pub(crate) async fn check_resume<T: Transaction>(tx: &mut T, g: &Grant, today: Date) -> Result<()> {
-    let people: Vec<Uuid> = match (g.holder_account_id, g.holder_group_id) {
-        (Some(a), _) => vec![a.0],
-        (None, Some(grp)) => tx.members(grp).await?,
-        (None, None) => Vec::new(),
-    };
+    let people = people_of(tx, g).await?;
     let conventions = tx.conventions(g.organisation_id).await?;
     let contracts = tx.contracts(g.organisation_id).await?;
     let sub = tx.subscription(g.organisation_id, g.service_id).await?;
@@ -738,4 +726,13 @@ pub(crate) async fn check_resume<T: Transaction>(tx: &mut T, g: &Grant, today: D
     }
     let (service, role) = service_and_role(tx, g).await?;
     check_quotas(tx, g.organisation_id, &service, &role, &people, today).await
+}
+
+/// The people a grant gives its right to: its holder, or its group's members.
+async fn people_of<T: Transaction>(tx: &mut T, g: &Grant) -> Result<Vec<Uuid>> {
+    Ok(match (g.holder_account_id, g.holder_group_id) {
+        (Some(a), _) => vec![a.0],
+        (None, Some(grp)) => tx.members(grp).await?,
+        (None, None) => Vec::new(),
+    })
 }

@@ -34,6 +34,13 @@ fn fail(ctx: &Ctx, e: Error) -> Response {
     error_response(ctx.api_lang, &WebError::Core(e))
 }
 
+/// 204, traced by the service that did the work.
+fn no_content() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.extensions_mut().insert(Traced);
+    r
+}
+
 fn created(v: Value) -> Response {
     let mut r = (StatusCode::CREATED, Json(v)).into_response();
     r.extensions_mut().insert(Traced);
@@ -294,11 +301,7 @@ pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, path:
         _ => return error_response(ctx.api_lang, &WebError::NotFound),
     };
     match result {
-        Ok(()) => {
-            let mut r = StatusCode::NO_CONTENT.into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
+        Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
     }
 }
@@ -330,11 +333,7 @@ pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<
         (Err(r), _) | (_, Err(r)) => return r,
     };
     match state.app.remove_contact(a, id, &ctx.client).await {
-        Ok(()) => {
-            let mut r = StatusCode::NO_CONTENT.into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
+        Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
     }
 }
@@ -471,11 +470,7 @@ pub async fn suspend_grant(
         Err(e) => return error_response(ctx.api_lang, &e),
     };
     match state.app.caisse_suspend_grant(a, id, &b.reason, &ctx.client).await {
-        Ok(()) => {
-            let mut r = StatusCode::NO_CONTENT.into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
+        Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
     }
 }
@@ -487,11 +482,7 @@ pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, id: Result
         (Err(r), _) | (_, Err(r)) => return r,
     };
     match state.app.caisse_lift_suspension(a, id, &ctx.client).await {
-        Ok(()) => {
-            let mut r = StatusCode::NO_CONTENT.into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
+        Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
     }
 }
