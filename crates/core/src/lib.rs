@@ -18,6 +18,7 @@ pub mod mandates;
 pub mod model;
 pub mod onboarding;
 pub mod password;
+pub mod queries;
 pub mod setup;
 pub mod store;
 pub mod supervision;

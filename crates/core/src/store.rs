@@ -249,6 +249,18 @@ pub trait Transaction: Send + Sized {
     fn set_caisse_suspension(&mut self, grant: Uuid, reason: Option<&str>) -> impl Future<Output = StoreResult<()>> + Send;
     /// Require a new password at the next sign-in.
     fn force_password_change(&mut self, id: AccountId) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a query.
+    fn insert_query(&mut self, q: &crate::queries::Query) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One query.
+    fn query(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<crate::queries::Query>>> + Send;
+    /// Store a query's status, answer, closing and automatic suspension.
+    fn save_query(&mut self, q: &crate::queries::Query) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The queries of a caisse's partners, newest first.
+    fn queries_of_caisse(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::queries::Query>>> + Send;
+    /// The queries of one partner, newest first.
+    fn queries_of_partner(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::queries::Query>>> + Send;
+    /// Open queries asking for automatic suspension, past their due date, not yet enforced.
+    fn queries_to_enforce(&mut self, today: time::Date) -> impl Future<Output = StoreResult<Vec<crate::queries::Query>>> + Send;
     /// Record a group.
     fn insert_group(&mut self, g: &Group, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// One group.

@@ -366,7 +366,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("impossible d'écouter sur {}", config.listen))?;
     let state = AppState { app: app.clone(), config: Arc::new(config.web.clone()), metrics: Arc::new(Metrics::default()) };
-    // Sessions that time out without coming back are ended and traced every minute.
+    // Every minute: end and trace sessions that timed out, enforce query deadlines.
     let sweeper = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -374,6 +374,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
             tick.tick().await;
             if let Err(e) = sweeper.expire_sessions().await {
                 tracing::warn!(error = %e, "session sweep failed");
+            }
+            // Queries left unanswered past their due date suspend their grant when asked to.
+            match sweeper.enforce_query_deadlines().await {
+                Ok(n) if n > 0 => tracing::info!(suspended = n, "query deadlines enforced"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "query deadline enforcement failed"),
             }
         }
     });

@@ -518,3 +518,42 @@ impl MandateRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct QueryRow {
+    id: Uuid,
+    grant_id: Uuid,
+    partner_id: Uuid,
+    question: String,
+    due_on: String,
+    auto_suspend: bool,
+    status: String,
+    answer: Option<String>,
+    answered_by: Option<Uuid>,
+    answered_at: Option<i64>,
+    created_by: Uuid,
+    created_at: i64,
+    closed_at: Option<i64>,
+    auto_suspended_at: Option<i64>,
+}
+
+impl QueryRow {
+    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::queries::Query> {
+        Ok(habilis_core::queries::Query {
+            id: self.id,
+            grant_id: self.grant_id,
+            partner_id: OrganisationId(self.partner_id),
+            question: self.question,
+            due_on: date(&self.due_on)?,
+            auto_suspend: self.auto_suspend,
+            status: self.status,
+            answer: self.answer,
+            answered_by: self.answered_by.map(AccountId),
+            answered_at: self.answered_at.map(from_micros),
+            created_by: AccountId(self.created_by),
+            created_at: from_micros(self.created_at),
+            closed_at: self.closed_at.map(from_micros),
+            auto_suspended_at: self.auto_suspended_at.map(from_micros),
+        })
+    }
+}

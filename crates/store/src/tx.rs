@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::map_err;
 use crate::rows::{
-    AccountRow, AmendmentRow, ChangeRequestRow, ContactRow, GrantRow, MandateRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
+    AccountRow, AmendmentRow, ChangeRequestRow, ContactRow, GrantRow, MandateRow, QueryRow, ContractRow, ConventionRow, LinkRow, OrganisationRow, OutboxRow, ServiceRoleRow,
     ServiceRow, SessionRow, SubscriptionRow, TraceRow,
 };
 use habilis_core::caisse::{Amendment, Convention, ServiceContract, Subscription};
@@ -770,6 +770,50 @@ impl Transaction for Tx {
         const Q: &str = "UPDATE accounts SET must_change_password = TRUE WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(id.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
+    }
+
+    async fn insert_query(&mut self, q: &habilis_core::queries::Query) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO grant_queries (id, grant_id, partner_id, question, due_on, auto_suspend, status, created_by, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        run!(self, c => sqlx::query(Q).bind(q.id).bind(q.grant_id).bind(q.partner_id.0).bind(&q.question).bind(q.due_on.to_string())
+            .bind(q.auto_suspend).bind(&q.status).bind(q.created_by.0).bind(to_micros(q.created_at))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn query(&mut self, id: Uuid) -> StoreResult<Option<habilis_core::queries::Query>> {
+        const Q: &str = "SELECT * FROM grant_queries WHERE id = $1";
+        let row: Option<QueryRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(QueryRow::into_domain).transpose()
+    }
+
+    async fn save_query(&mut self, q: &habilis_core::queries::Query) -> StoreResult<()> {
+        const Q: &str = "UPDATE grant_queries SET status = $2, answer = $3, answered_by = $4, answered_at = $5, closed_at = $6, \
+                         auto_suspended_at = $7 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(q.id).bind(&q.status).bind(&q.answer).bind(q.answered_by.map(|a| a.0))
+            .bind(q.answered_at.map(to_micros)).bind(q.closed_at.map(to_micros)).bind(q.auto_suspended_at.map(to_micros))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn queries_of_caisse(&mut self, caisse: OrganisationId) -> StoreResult<Vec<habilis_core::queries::Query>> {
+        const Q: &str = "SELECT q.* FROM grant_queries q JOIN organisations o ON o.id = q.partner_id \
+                         WHERE o.parent_id = $1 ORDER BY q.created_at DESC";
+        let rows: Vec<QueryRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(QueryRow::into_domain).collect()
+    }
+
+    async fn queries_of_partner(&mut self, partner: OrganisationId) -> StoreResult<Vec<habilis_core::queries::Query>> {
+        const Q: &str = "SELECT * FROM grant_queries WHERE partner_id = $1 ORDER BY created_at DESC";
+        let rows: Vec<QueryRow> = run!(self, c => sqlx::query_as(Q).bind(partner.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(QueryRow::into_domain).collect()
+    }
+
+    async fn queries_to_enforce(&mut self, today: time::Date) -> StoreResult<Vec<habilis_core::queries::Query>> {
+        const Q: &str = "SELECT * FROM grant_queries WHERE status = 'open' AND auto_suspend AND auto_suspended_at IS NULL \
+                         AND due_on < $1 ORDER BY due_on";
+        let rows: Vec<QueryRow> = run!(self, c => sqlx::query_as(Q).bind(today.to_string()).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(QueryRow::into_domain).collect()
     }
 
     async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {

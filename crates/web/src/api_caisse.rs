@@ -518,3 +518,96 @@ pub async fn force_password_change(
         Err(e) => fail(&ctx, e),
     }
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryBody {
+    question: String,
+    due_on: String,
+    #[serde(default)]
+    auto_suspend: bool,
+}
+
+/// POST /api/v1/supervision/grants/{id}/queries — ask the partner about a grant.
+pub async fn open_query(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<QueryBody>, JsonRejection>,
+) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.open_query(a, id, &b.question, &b.due_on, b.auto_suspend, &ctx.client).await {
+        Ok(q) => created(serde_json::to_value(q).unwrap_or(Value::Null)),
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// GET /api/v1/queries — with `overdue` computed for today.
+pub async fn list_queries(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let a = match actor(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let today = state.app.today();
+    match state.app.queries(a).await {
+        Ok(list) => {
+            let v: Vec<Value> = list.iter().map(|q| json!({ "query": q, "overdue": q.overdue(today) })).collect();
+            Json(json!({ "queries": v })).into_response()
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    answer: String,
+}
+
+/// POST /api/v1/queries/{id}/answer — the partner's administrators answer.
+pub async fn answer_query(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<AnswerBody>, JsonRejection>,
+) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let b = match json_body(body) {
+        Ok(b) => b,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.answer_query(a, id, &b.answer, &ctx.client).await {
+        Ok(q) => {
+            let mut r = Json(q).into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// POST /api/v1/queries/{id}/close — the caisse closes.
+pub async fn close_query(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
+        (Ok(a), Ok(id)) => (a, id),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    match state.app.close_query(a, id, &ctx.client).await {
+        Ok(q) => {
+            let mut r = Json(q).into_response();
+            r.extensions_mut().insert(Traced);
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}

@@ -1,0 +1,176 @@
+//! Queries (interroger, R20): the caisse asks a partner about a grant, with a due date;
+//! the partner's administrators answer; the caisse closes. A query left unanswered past its
+//! due date is flagged, and, if the caisse asked for it, suspends the grant by itself.
+
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::auth::{Actor, App};
+use crate::caisse::{caisse_admin_of, partner_to_manage};
+use crate::error::{Error, Result};
+use crate::grants::GrantState;
+use crate::model::{AccountId, AccountStatus, OrganisationId, OrganisationKind, OutboxMessage, Role};
+use crate::store::{Store, Transaction};
+use crate::trace::{ClientInfo, Outcome, TraceEntry};
+use crate::values::{DisplayName, ValueError, optional_text, parse_date};
+
+/// A query on a grant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Query {
+    pub id: Uuid,
+    pub grant_id: Uuid,
+    pub partner_id: OrganisationId,
+    pub question: String,
+    pub due_on: Date,
+    pub auto_suspend: bool,
+    /// open, answered or closed.
+    pub status: String,
+    pub answer: Option<String>,
+    pub answered_by: Option<AccountId>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub answered_at: Option<OffsetDateTime>,
+    pub created_by: AccountId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub auto_suspended_at: Option<OffsetDateTime>,
+}
+
+impl Query {
+    /// Open and past its due date.
+    pub fn overdue(&self, today: Date) -> bool {
+        self.status == "open" && today > self.due_on
+    }
+}
+
+impl<S: Store> App<S> {
+    /// Ask a partner about one of its grants (caisse administrators).
+    pub async fn open_query(&self, actor: &Actor, grant: Uuid, question: &str, due_on: &str, auto_suspend: bool, client: &ClientInfo) -> Result<Query> {
+        let question = optional_text(question, 2000).map_err(|p| Error::invalid("question", p))?.ok_or(Error::invalid("question", ValueError::Empty))?;
+        let due_on = parse_date(due_on).map_err(|p| Error::invalid("due_on", p))?;
+        if due_on < self.today() {
+            return Err(Error::invalid("due_on", ValueError::DateOrder));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let g = tx.grant(grant).await?.ok_or(Error::NotFound)?;
+        let partner = partner_to_manage(&mut tx, actor, g.organisation_id).await?;
+        let q = Query {
+            id: Uuid::now_v7(),
+            grant_id: g.id,
+            partner_id: partner.id,
+            question,
+            due_on,
+            auto_suspend,
+            status: "open".into(),
+            answer: None,
+            answered_by: None,
+            answered_at: None,
+            created_by: actor.account.id,
+            created_at: now,
+            closed_at: None,
+            auto_suspended_at: None,
+        };
+        tx.insert_query(&q).await?;
+        for a in tx.accounts_of(partner.id).await? {
+            if a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+                let body = format!(
+                    "La caisse vous interroge sur une habilitation de {} :\n\n{}\n\nRéponse attendue avant le {}.{}\n",
+                    partner.name,
+                    q.question,
+                    q.due_on,
+                    if auto_suspend { " Sans réponse à cette date, l'habilitation sera suspendue." } else { "" }
+                );
+                tx.insert_outbox(&OutboxMessage::pending(Some(partner.id), &a.email, "Habilis — question de la caisse", body, now)).await?;
+            }
+        }
+        self.trace_action(&mut tx, actor, "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {auto_suspend}")), client).await?;
+        tx.commit().await?;
+        Ok(q)
+    }
+
+    /// The partner's administrators answer a query.
+    pub async fn answer_query(&self, actor: &Actor, id: Uuid, answer: &str, client: &ClientInfo) -> Result<Query> {
+        let answer = DisplayName::parse(answer).map_err(|p| Error::invalid("answer", p))?;
+        let is_admin = actor.organisation.kind == OrganisationKind::Partner
+            && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
+        if !is_admin {
+            return Err(Error::Forbidden);
+        }
+        let mut tx = self.store.begin().await?;
+        let mut q = tx.query(id).await?.filter(|q| q.partner_id == actor.organisation.id).ok_or(Error::NotFound)?;
+        if q.status == "closed" {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        q.status = "answered".into();
+        q.answer = Some(answer.as_str().into());
+        q.answered_by = Some(actor.account.id);
+        q.answered_at = Some(self.now());
+        tx.save_query(&q).await?;
+        self.trace_action(&mut tx, actor, "query.answer", q.grant_id.to_string(), None, client).await?;
+        tx.commit().await?;
+        Ok(q)
+    }
+
+    /// The caisse closes a query.
+    pub async fn close_query(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<Query> {
+        let mut tx = self.store.begin().await?;
+        let mut q = tx.query(id).await?.ok_or(Error::NotFound)?;
+        partner_to_manage(&mut tx, actor, q.partner_id).await?;
+        if q.status == "closed" {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        q.status = "closed".into();
+        q.closed_at = Some(self.now());
+        tx.save_query(&q).await?;
+        self.trace_action(&mut tx, actor, "query.close", q.grant_id.to_string(), None, client).await?;
+        tx.commit().await?;
+        Ok(q)
+    }
+
+    /// Queries in reach: the caisse's partners' (caisse administrators), or one's own
+    /// partner's (its administrators). Newest first.
+    pub async fn queries(&self, actor: &Actor) -> Result<Vec<Query>> {
+        let mut tx = self.store.read().await?;
+        if let Ok(caisse) = caisse_admin_of(actor) {
+            return Ok(tx.queries_of_caisse(caisse).await?);
+        }
+        if actor.organisation.kind == OrganisationKind::Partner
+            && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
+        {
+            return Ok(tx.queries_of_partner(actor.organisation.id).await?);
+        }
+        Err(Error::Forbidden)
+    }
+
+    /// Suspend the grants whose query asked for it and is still open past its due date.
+    /// Run by the server every hour, and idempotent. Returns how many grants it suspended.
+    pub async fn enforce_query_deadlines(&self) -> Result<usize> {
+        let today = self.today();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let due = tx.queries_to_enforce(today).await?;
+        let mut n = 0;
+        for mut q in due {
+            if let Some(g) = tx.grant(q.grant_id).await? {
+                if g.state != GrantState::Revoked && tx.caisse_suspension(g.id).await?.is_none() {
+                    tx.set_caisse_suspension(g.id, Some("question de la caisse restée sans réponse à l'échéance")).await?;
+                    tx.set_grant_state(g.id, GrantState::Suspended, None).await?;
+                    let mut e = TraceEntry::new(now, "grant.caisse_suspend", Outcome::Success, &ClientInfo::default());
+                    e.organisation_id = Some(q.partner_id);
+                    e.target = Some(g.id.to_string());
+                    e.detail = Some(format!("automatic: query {} unanswered past {}", q.id, q.due_on));
+                    tx.append_trace(&e).await?;
+                    n += 1;
+                }
+            }
+            q.auto_suspended_at = Some(now);
+            tx.save_query(&q).await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+}
