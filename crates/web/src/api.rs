@@ -3,6 +3,8 @@
 //! every error with `{"error": {"code", "message", "field"}}` in the request's language.
 
 use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::header::{self, HeaderValue};
@@ -20,6 +22,45 @@ use crate::context::{Ctx, Traced};
 use crate::errors::WebError;
 use crate::i18n::Lang;
 use crate::pages::clear_session_cookie;
+
+/// The signed-in person of a JSON request; anyone else gets 401 with a sentence.
+pub(crate) struct ApiActor(pub habilis_core::auth::Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let ctx = parts.extensions.get::<Ctx>();
+        let lang = ctx.map(|c| c.api_lang).unwrap_or(Lang::Fr);
+        ctx.and_then(|c| c.actor.clone())
+            .map(ApiActor)
+            .ok_or_else(|| error_response(lang, &WebError::Core(Error::NotAuthenticated)))
+    }
+}
+
+/// A path parameter of a JSON route; one that does not parse (not a UUID) is a 404.
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let lang = parts.extensions.get::<Ctx>().map(|c| c.api_lang).unwrap_or(Lang::Fr);
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(error_response(lang, &WebError::NotFound)),
+        }
+    }
+}
+
+/// A JSON body, or a 4xx saying in a sentence why it cannot be read.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let lang = req.extensions().get::<Ctx>().map(|c| c.api_lang).unwrap_or(Lang::Fr);
+        json_body(Json::<T>::from_request(req, state).await).map(ApiJson).map_err(|e| error_response(lang, &e))
+    }
+}
 
 /// The JSON answer for an error.
 pub fn error_response(lang: Lang, err: &WebError) -> Response {

@@ -4,12 +4,10 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use habilis_core::Error;
-use habilis_core::auth::Actor;
 use habilis_core::caisse::PartnerInput;
 use habilis_core::model::{AccountId, Organisation, OrganisationId};
 use habilis_core::onboarding::{AdministratorInput, Slot, SubscriptionInput};
@@ -18,17 +16,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::{error_response, json_body};
+use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
 use crate::context::{Ctx, Traced};
 use crate::errors::WebError;
-
-fn actor(ctx: &Ctx) -> Result<&Actor, Response> {
-    ctx.actor.as_ref().ok_or_else(|| error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated)))
-}
-
-fn id_of(ctx: &Ctx, p: Result<Path<Uuid>, PathRejection>) -> Result<Uuid, Response> {
-    p.map(|Path(id)| id).map_err(|_| error_response(ctx.api_lang, &WebError::NotFound))
-}
 
 fn fail(ctx: &Ctx, e: Error) -> Response {
     error_response(ctx.api_lang, &WebError::Core(e))
@@ -52,11 +42,7 @@ fn partner_json(p: &Organisation) -> Value {
 }
 
 /// GET /api/v1/partners
-pub async fn list_partners(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let a = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn list_partners(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
     match state.app.partners(a).await {
         Ok(ps) => Json(json!({ "partners": ps.iter().map(partner_json).collect::<Vec<_>>() })).into_response(),
         Err(e) => fail(&ctx, e),
@@ -81,15 +67,7 @@ impl PartnerBody {
 }
 
 /// POST /api/v1/partners
-pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, body: Result<Json<PartnerBody>, JsonRejection>) -> Response {
-    let a = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let body = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
+pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(body): ApiJson<PartnerBody>) -> Response {
     match state.app.create_partner(a, &body.input(), &ctx.client).await {
         Ok(p) => created(partner_json(&p)),
         Err(e) => fail(&ctx, e),
@@ -99,18 +77,10 @@ pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, body: Resul
 /// PUT /api/v1/partners/{id}
 pub async fn update_partner(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<PartnerBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref a): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<PartnerBody>,
 ) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let body = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.update_partner(a, OrganisationId(id), &body.input(), &ctx.client).await {
         Ok(p) => {
             let mut r = Json(partner_json(&p)).into_response();
@@ -122,11 +92,7 @@ pub async fn update_partner(
 }
 
 /// GET /api/v1/partners/{id}
-pub async fn partner_file(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+pub async fn partner_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.partner_file(a, OrganisationId(id)).await {
         Ok(f) => {
             let services: Vec<Value> = f
@@ -223,17 +189,10 @@ macro_rules! partner_post {
         pub async fn $name(
             State($state): State<AppState>,
             $ctx: Ctx,
-            id: Result<Path<Uuid>, PathRejection>,
-            body: Result<Json<$body>, JsonRejection>,
+            ApiActor(ref $a): ApiActor,
+            ApiPath(id): ApiPath<Uuid>,
+            ApiJson($b): ApiJson<$body>,
         ) -> Response {
-            let ($a, id) = match (actor(&$ctx), id_of(&$ctx, id)) {
-                (Ok(a), Ok(id)) => (a, id),
-                (Err(r), _) | (_, Err(r)) => return r,
-            };
-            let $b = match json_body(body) {
-                Ok(b) => b,
-                Err(e) => return error_response($ctx.api_lang, &e),
-            };
             let $p = OrganisationId(id);
             let $app = &$state.app;
             match $call {
@@ -285,14 +244,7 @@ partner_post!(add_administrator, AdministratorBody, |app, a, p, b, ctx, state| {
 });
 
 /// POST /api/v1/administrators/{id}/{suspend|reactivate|deactivate}
-pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>) -> Response {
-    let a = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let Ok(Path((id, what))) = path else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
+pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
     let account = AccountId(id);
     let result = match what.as_str() {
         "suspend" => state.app.suspend_administrator(a, account, &ctx.client).await,
@@ -327,11 +279,7 @@ partner_post!(add_contact, ContactBody, |app, a, p, b, ctx, state| {
 });
 
 /// DELETE /api/v1/contacts/{id}
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.remove_contact(a, id, &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
@@ -348,15 +296,7 @@ pub struct ServiceBody {
 }
 
 /// POST /api/v1/services
-pub async fn create_service(State(state): State<AppState>, ctx: Ctx, body: Result<Json<ServiceBody>, JsonRejection>) -> Response {
-    let a = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
+pub async fn create_service(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(b): ApiJson<ServiceBody>) -> Response {
     match state.app.create_service(a, &b.code, &b.label, &b.description, &ctx.client).await {
         Ok(s) => created(json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description })),
         Err(e) => fail(&ctx, e),
@@ -373,21 +313,10 @@ pub struct RoleBody {
 /// POST /api/v1/services/{code}/roles
 pub async fn add_role(
     State(state): State<AppState>,
-    ctx: Ctx,
-    code: Result<Path<String>, PathRejection>,
-    body: Result<Json<RoleBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref a): ApiActor,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(b): ApiJson<RoleBody>,
 ) -> Response {
-    let a = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let Ok(Path(code)) = code else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.add_service_role(a, &code, &b.code, &b.label, &ctx.client).await {
         Ok(r) => created(json!({ "id": r.id, "code": r.code, "label": r.label })),
         Err(e) => fail(&ctx, e),
@@ -395,10 +324,7 @@ pub async fn add_role(
 }
 
 /// GET /api/v1/services
-pub async fn services(State(state): State<AppState>, ctx: Ctx) -> Response {
-    if let Err(r) = actor(&ctx) {
-        return r;
-    }
+pub async fn services(State(state): State<AppState>, ctx: Ctx, _: ApiActor) -> Response {
     match state.app.catalogue().await {
         Ok(cat) => {
             let list: Vec<Value> = cat
@@ -415,11 +341,7 @@ pub async fn services(State(state): State<AppState>, ctx: Ctx) -> Response {
 }
 
 /// GET /api/v1/outbox
-pub async fn outbox(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let a = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn outbox(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
     match state.app.outbox(a, 200).await {
         Ok(list) => {
             let v: Vec<Value> = list
@@ -434,11 +356,7 @@ pub async fn outbox(State(state): State<AppState>, ctx: Ctx) -> Response {
 }
 
 /// GET /api/v1/partners/{id}/grants — a partner's grants, with any caisse suspension.
-pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.partner_grants(a, OrganisationId(id)).await {
         Ok(list) => {
             let v: Vec<Value> = list.into_iter().map(|(g, why)| json!({ "grant": g, "caisse_suspension": why })).collect();
@@ -457,18 +375,10 @@ pub struct ReasonBody {
 /// POST /api/v1/supervision/grants/{id}/suspend {"reason"} — a caisse suspension (R21).
 pub async fn suspend_grant(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<ReasonBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref a): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<ReasonBody>,
 ) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.caisse_suspend_grant(a, id, &b.reason, &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
@@ -476,11 +386,7 @@ pub async fn suspend_grant(
 }
 
 /// POST /api/v1/supervision/grants/{id}/lift — lift a caisse suspension.
-pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.caisse_lift_suspension(a, id, &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
@@ -497,18 +403,10 @@ pub struct ForceBody {
 /// POST /api/v1/supervision/partners/{id}/force-password-change {"account"?} (R22).
 pub async fn force_password_change(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<ForceBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref a): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<ForceBody>,
 ) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.force_password_change(a, OrganisationId(id), b.account.map(AccountId), &ctx.client).await {
         Ok(n) => {
             let mut r = Json(json!({ "accounts": n })).into_response();
@@ -531,18 +429,10 @@ pub struct QueryBody {
 /// POST /api/v1/supervision/grants/{id}/queries — ask the partner about a grant.
 pub async fn open_query(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<QueryBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref a): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<QueryBody>,
 ) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.open_query(a, id, &b.question, &b.due_on, b.auto_suspend, &ctx.client).await {
         Ok(q) => created(serde_json::to_value(q).unwrap_or(Value::Null)),
         Err(e) => fail(&ctx, e),
@@ -550,11 +440,7 @@ pub async fn open_query(
 }
 
 /// GET /api/v1/queries — with `overdue` computed for today.
-pub async fn list_queries(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let a = match actor(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn list_queries(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
     let today = state.app.today();
     match state.app.queries(a).await {
         Ok(list) => {
@@ -574,18 +460,10 @@ pub struct AnswerBody {
 /// POST /api/v1/queries/{id}/answer — the partner's administrators answer.
 pub async fn answer_query(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<AnswerBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref a): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<AnswerBody>,
 ) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.answer_query(a, id, &b.answer, &ctx.client).await {
         Ok(q) => {
             let mut r = Json(q).into_response();
@@ -597,11 +475,7 @@ pub async fn answer_query(
 }
 
 /// POST /api/v1/queries/{id}/close — the caisse closes.
-pub async fn close_query(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let (a, id) = match (actor(&ctx), id_of(&ctx, id)) {
-        (Ok(a), Ok(id)) => (a, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.close_query(a, id, &ctx.client).await {
         Ok(q) => {
             let mut r = Json(q).into_response();

@@ -1,11 +1,9 @@
 //! The partner side of the JSON API (first part): users and grants.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use habilis_core::Error;
 use habilis_core::grants::UserInput;
 use habilis_core::model::{AccountId, GroupId};
 use serde::Deserialize;
@@ -13,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::{error_response, json_body};
+use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
 use crate::caisse_pages::traced;
 use crate::context::Ctx;
 use crate::errors::WebError;
@@ -31,14 +29,7 @@ pub struct UserBody {
 }
 
 /// POST /api/v1/users
-pub async fn create_user(State(state): State<AppState>, ctx: Ctx, body: Result<Json<UserBody>, JsonRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
+pub async fn create_user(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<UserBody>) -> Response {
     let input = UserInput { first_name: b.first_name, last_name: b.last_name, email: b.email, function: b.function, login: b.login };
     match state.app.create_user(actor, &input, &state.config.public_url, &ctx.client).await {
         Ok(a) => traced((StatusCode::CREATED, Json(json!({ "id": a.id, "login": a.login, "name": a.display_name, "roles": a.roles }))).into_response()),
@@ -58,14 +49,7 @@ pub struct GrantBody {
 }
 
 /// POST /api/v1/grants
-pub async fn create_grant(State(state): State<AppState>, ctx: Ctx, body: Result<Json<GrantBody>, JsonRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
+pub async fn create_grant(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<GrantBody>) -> Response {
     match state.app.grant(actor, AccountId(b.holder), &b.service, &b.role, &b.purpose, &b.ends_on, &ctx.client).await {
         Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -88,12 +72,9 @@ pub struct GrantFilter {
 /// GET /api/v1/grants?service=CDAP&role=T1&holder=…&state=active
 pub async fn list_grants(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
     filter: Result<axum::extract::Query<GrantFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
     let Ok(axum::extract::Query(f)) = filter else {
         return error_response(ctx.api_lang, &WebError::BadForm);
     };
@@ -123,20 +104,10 @@ pub async fn list_grants(
 /// PUT /api/v1/groups/{id} {"name"}: rename.
 pub async fn rename_group(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<GroupBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<GroupBody>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.rename_group(actor, GroupId(id), &b.name, &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -144,13 +115,7 @@ pub async fn rename_group(
 }
 
 /// DELETE /api/v1/groups/{id}
-pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
+pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.delete_group(actor, GroupId(id), &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -167,20 +132,10 @@ pub struct EndBody {
 /// PUT /api/v1/grants/{id}/end {"ends_on"}: move (or clear) the end date.
 pub async fn set_grant_end(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<EndBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<EndBody>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.set_grant_end(actor, id, &b.ends_on, &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -194,14 +149,7 @@ pub struct GroupBody {
 }
 
 /// POST /api/v1/groups
-pub async fn create_group(State(state): State<AppState>, ctx: Ctx, body: Result<Json<GroupBody>, JsonRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
+pub async fn create_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<GroupBody>) -> Response {
     match state.app.create_group(actor, &b.name, &ctx.client).await {
         Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -209,10 +157,7 @@ pub async fn create_group(State(state): State<AppState>, ctx: Ctx, body: Result<
 }
 
 /// GET /api/v1/groups
-pub async fn list_groups(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
+pub async fn list_groups(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor) -> Response {
     match state.app.groups(actor).await {
         Ok(list) => {
             let v: Vec<_> = list.into_iter().map(|(g, m)| json!({ "id": g.id, "name": g.name, "members": m })).collect();
@@ -231,20 +176,10 @@ pub struct MemberBody {
 /// POST /api/v1/groups/{id}/members
 pub async fn add_member(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<MemberBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<MemberBody>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.add_member(actor, GroupId(id), AccountId(b.account), &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -252,13 +187,7 @@ pub async fn add_member(
 }
 
 /// DELETE /api/v1/groups/{id}/members/{account}
-pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ids: Result<Path<(Uuid, Uuid)>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path((group, account))) = ids else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
+pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((group, account)): ApiPath<(Uuid, Uuid)>) -> Response {
     match state.app.remove_member(actor, GroupId(group), AccountId(account), &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -278,20 +207,10 @@ pub struct GroupGrantBody {
 /// POST /api/v1/groups/{id}/grants
 pub async fn grant_to_group(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<GroupGrantBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<GroupGrantBody>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.grant_to_group(actor, GroupId(id), &b.service, &b.role, &b.purpose, &b.ends_on, &ctx.client).await {
         Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -299,13 +218,7 @@ pub async fn grant_to_group(
 }
 
 /// POST /api/v1/grants/{id}/{suspend|resume|revoke}
-pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path((id, what))) = path else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
+pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
     let result = match what.as_str() {
         "suspend" => state.app.suspend_grant(actor, id, &ctx.client).await,
         "resume" => state.app.resume_grant(actor, id, &ctx.client).await,
@@ -339,14 +252,7 @@ pub struct MandateBody {
 }
 
 /// POST /api/v1/mandates
-pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, body: Result<Json<MandateBody>, JsonRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
+pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<MandateBody>) -> Response {
     let input = habilis_core::mandates::MandateInput {
         scope: b.scope.into_iter().map(|s| (s.service, s.role)).collect(),
         may_manage_users: b.may_manage_users,
@@ -360,10 +266,7 @@ pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, body: Result<
 }
 
 /// GET /api/v1/mandates
-pub async fn list_mandates(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
+pub async fn list_mandates(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor) -> Response {
     match state.app.mandates(actor).await {
         Ok(list) => Json(json!({ "mandates": list })).into_response(),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -371,13 +274,7 @@ pub async fn list_mandates(State(state): State<AppState>, ctx: Ctx) -> Response 
 }
 
 /// POST /api/v1/mandates/{id}/withdraw
-pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
+pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.withdraw_mandate(actor, id, &ctx.client).await {
         Ok(n) => traced(Json(json!({ "withdrawn": n })).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -393,12 +290,9 @@ pub struct SearchQuery {
 /// GET /api/v1/users?q=…
 pub async fn list_users(
     State(state): State<AppState>,
-    ctx: Ctx,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
     q: Result<axum::extract::Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
     let q = q.map(|axum::extract::Query(q)| q.q).unwrap_or_default();
     match state.app.search_people(actor, &q).await {
         Ok(list) => {
@@ -416,20 +310,10 @@ pub async fn list_users(
 /// PUT /api/v1/users/{id}
 pub async fn update_user(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<UserBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<UserBody>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     let input = UserInput { first_name: b.first_name, last_name: b.last_name, email: b.email, function: b.function, login: b.login };
     match state.app.update_user(actor, AccountId(id), &input, &ctx.client).await {
         Ok(a) => traced(Json(json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email })).into_response()),
@@ -438,14 +322,8 @@ pub async fn update_user(
 }
 
 /// POST /api/v1/users/{id}/{suspend|reactivate|reset-password}
-pub async fn user_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>) -> Response {
+pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
     use habilis_core::grants::UserAction;
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path((id, what))) = path else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
     let action = match what.as_str() {
         "suspend" => UserAction::Suspend,
         "reactivate" => UserAction::Reactivate,
@@ -460,13 +338,7 @@ pub async fn user_action(State(state): State<AppState>, ctx: Ctx, path: Result<P
 
 /// GET /api/v1/users/{id}: the person with their grants (direct or through a group),
 /// groups and last sign-in.
-pub async fn user_file(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
+pub async fn user_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.person_file(actor, AccountId(id)).await {
         Ok(f) => Json(json!({
             "id": f.account.id,

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,7 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::api::{error_response, json_body};
+use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
 use crate::caisse_pages::{FormMap, Values, checked_form, traced};
 use crate::context::Ctx;
 use crate::errors::WebError;
@@ -229,14 +229,7 @@ pub struct RequestBody {
 }
 
 /// POST /api/v1/admin-change-requests
-pub async fn api_create(State(state): State<AppState>, ctx: Ctx, body: Result<Json<RequestBody>, JsonRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::NotAuthenticated));
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
+pub async fn api_create(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<RequestBody>) -> Response {
     let input = ChangeRequestInput {
         first_name: b.first_name,
         last_name: b.last_name,
@@ -254,10 +247,7 @@ pub async fn api_create(State(state): State<AppState>, ctx: Ctx, body: Result<Js
 }
 
 /// GET /api/v1/admin-change-requests
-pub async fn api_list(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::NotAuthenticated));
-    };
+pub async fn api_list(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor) -> Response {
     match state.app.admin_change_requests(actor).await {
         Ok(list) => Json(json!({ "requests": list })).into_response(),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -275,20 +265,10 @@ pub struct DecisionBody {
 /// POST /api/v1/admin-change-requests/{id}/decision
 pub async fn api_decide(
     State(state): State<AppState>,
-    ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
-    body: Result<Json<DecisionBody>, JsonRejection>,
+    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<DecisionBody>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::NotAuthenticated));
-    };
-    let Ok(Path(id)) = id else {
-        return error_response(ctx.api_lang, &WebError::NotFound);
-    };
-    let b = match json_body(body) {
-        Ok(b) => b,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
     match state.app.decide_admin_change(actor, id, b.accept, &b.reason, &state.config.public_url, &ctx.client).await {
         Ok(r) => traced(Json(r).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
