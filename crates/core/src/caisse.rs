@@ -197,7 +197,7 @@ pub fn caisse_admin_of(actor: &Actor) -> Result<OrganisationId> {
 }
 
 /// Caisse staff may read their caisse's partners; a partner's own people their partner.
-async fn partner_in_reach<T: Transaction>(tx: &mut T, actor: &Actor, id: OrganisationId) -> Result<Organisation> {
+pub(crate) async fn partner_in_reach<T: Transaction>(tx: &mut T, actor: &Actor, id: OrganisationId) -> Result<Organisation> {
     let o = tx.organisation(id).await?.ok_or(Error::NotFound)?;
     let caisse_side = actor.organisation.kind == OrganisationKind::Caisse
         && actor.account.roles.iter().any(|r| r.is_caisse_staff())

@@ -111,13 +111,13 @@ pub(crate) async fn refuse_if_caisse_suspended<T: Transaction>(tx: &mut T, id: U
 impl<S: Store> App<S> {
     /// A partner's grants, for the caisse (R20: read-only unless an action above is used).
     pub async fn partner_grants(&self, actor: &Actor, partner: OrganisationId) -> Result<Vec<(crate::grants::Grant, Option<String>)>> {
-        let file = self.partner_file(actor, partner).await?;
+        let mut tx = self.store.read().await?;
+        let p = crate::caisse::partner_in_reach(&mut tx, actor, partner).await?;
         if !actor.account.roles.iter().any(|r| r.is_caisse_staff()) {
             return Err(Error::Forbidden);
         }
-        let mut tx = self.store.read().await?;
         let mut out = Vec::new();
-        for g in tx.grants_of(file.partner.id).await? {
+        for g in tx.grants_of(p.id).await? {
             let why = tx.caisse_suspension(g.id).await?;
             out.push((g, why));
         }
