@@ -79,15 +79,32 @@ pub struct Actor {
     pub account: Account,
     pub organisation: Organisation,
     pub session: Session,
+    /// The partner a caisse administrator is managing in its stead (R23, caisse-managed
+    /// mode). Management rules check it on every action; `None` for everyone else.
+    pub acting_for: Option<crate::model::OrganisationId>,
 }
 
 impl Actor {
-    /// Fill the "who" part of a trace entry.
+    /// Fill the "who" part of a trace entry. An action taken for a partner goes to that
+    /// partner's chain, so that its administrators read what was done in their
+    /// organisation, by whom.
     pub fn stamp(&self, e: &mut TraceEntry) {
         e.actor_id = Some(self.account.id);
         e.actor_login = Some(self.account.login.clone());
-        e.organisation_id = Some(self.organisation.id);
+        e.organisation_id = Some(self.acting_for.unwrap_or(self.organisation.id));
         e.session_id = Some(self.session.id);
+    }
+
+    /// The same person, managing the partner `partner` (caisse-managed mode). Whether
+    /// they may is decided by each action, not here.
+    pub fn acting_for(mut self, partner: crate::model::OrganisationId) -> Actor {
+        self.acting_for = Some(partner);
+        self
+    }
+
+    /// The organisation whose people this actor manages: the partner acted for, or their own.
+    pub fn managed_organisation(&self) -> crate::model::OrganisationId {
+        self.acting_for.unwrap_or(self.organisation.id)
     }
 }
 
@@ -213,7 +230,7 @@ impl<S: Store> App<S> {
         };
         tx.insert_session(&session).await?;
         tx.record_login(account.id, now).await?;
-        let actor = Actor { account, organisation, session };
+        let actor = Actor { account, organisation, session, acting_for: None };
         let mut e = TraceEntry::new(now, "session.login", Outcome::Success, client);
         actor.stamp(&mut e);
         tx.append_trace(&e).await?;
@@ -246,7 +263,7 @@ impl<S: Store> App<S> {
             return Err(Error::NotAuthenticated);
         };
         let end_reason = overdue.or(if account.status != AccountStatus::Active { Some("account_disabled") } else { None });
-        let actor = Actor { account, organisation, session };
+        let actor = Actor { account, organisation, session, acting_for: None };
         if let Some(reason) = end_reason {
             self.end_session(&actor, reason, client).await?;
             return Err(Error::NotAuthenticated);

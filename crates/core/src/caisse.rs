@@ -485,6 +485,16 @@ impl<S: Store> App<S> {
             reason: reason.as_str().to_string(),
         };
         tx.insert_amendment(&a).await?;
+        let body = match mode {
+            ManagementMode::CaisseManaged => format!(
+                "La caisse a enregistré un avenant : à compter du {}, la gestion des habilitations de {} est reprise par la caisse.\n\
+                 Vos administrateurs et gestionnaires délégués ne peuvent plus gérer les comptes, groupes et habilitations.\nMotif : {}\n",
+                crate::clock::format_date_fr(effective_on), p.name, a.reason),
+            ManagementMode::Delegated => format!(
+                "La caisse a enregistré un avenant : à compter du {}, {} gère de nouveau ses habilitations (gestion déléguée).\nMotif : {}\n",
+                crate::clock::format_date_fr(effective_on), p.name, a.reason),
+        };
+        crate::supervision::notify_partner_admins(&mut tx, p.id, "Habilis — avenant au contrat de service", &body, self.now()).await?;
         let detail = format!("mode {} from {}", mode.as_str(), effective_on);
         self.trace_action(&mut tx, actor, "amendment.create", p.name.clone(), Some(detail), client).await?;
         tx.commit().await?;

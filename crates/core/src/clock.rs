@@ -97,3 +97,8 @@ mod tests {
         assert_eq!(from_micros(to_micros(t)), t);
     }
 }
+
+/// A date as French readers write it: `27/11/2026`.
+pub fn format_date_fr(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}

@@ -53,6 +53,9 @@ pub enum Rule {
     GroupHoldsGrants,
     /// The caisse suspended this grant; only the caisse lifts it (R21).
     CaisseSuspension,
+    /// The partner is in delegated mode: its own managers manage its people; the caisse
+    /// supervises (reads, queries, suspends) but does not manage them (R23).
+    DelegatedMode,
 }
 
 /// Everything a domain service can refuse or fail with.

@@ -69,6 +69,9 @@ pub struct Grant {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub ended_at: Option<OffsetDateTime>,
+    /// Set while the caisse suspends it as a precaution: the reason (R21). Only the
+    /// caisse lifts it.
+    pub caisse_suspension: Option<String>,
 }
 
 /// Which quota refused, with its figures.
@@ -128,12 +131,13 @@ impl<S: Store> App<S> {
             other => Error::Store(other),
         })?;
         let token = self.issue_link(&mut tx, account.id, LinkPurpose::SetPassword).await?;
+        let org_name = tx.organisation(org).await?.map(|o| o.name).unwrap_or_default();
         let body = format!(
             "Bonjour {},\n\n{} vous a créé un compte sur le portail Habilis pour « {} ».\nVotre identifiant : {}\n\n\
              Choisissez votre mot de passe avec ce lien, valable {} heures et utilisable une seule fois :\n{}/set-password?token={}\n",
             account.display_name,
             actor.account.display_name,
-            actor.organisation.name,
+            org_name,
             account.login,
             self.sessions.link_validity_hours,
             public_url.trim_end_matches('/'),
@@ -192,6 +196,7 @@ impl<S: Store> App<S> {
             created_by: actor.account.id,
             created_at: now,
             ended_at: None,
+            caisse_suspension: None,
         };
         tx.insert_grant(&g).await?;
         let detail = format!("{} {} — {}", service.code, role.code, g.purpose);
@@ -203,10 +208,14 @@ impl<S: Store> App<S> {
     /// The grants of the actor's organisation (its managers), newest first.
     pub async fn grants(&self, actor: &Actor) -> Result<Vec<Grant>> {
         let mut tx = self.store.read().await?;
-        if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) {
-            return Err(Error::Forbidden);
-        }
-        Ok(tx.grants_of(actor.organisation.id).await?)
+        let org = match actor.acting_for {
+            Some(_) => caisse_reads(&mut tx, actor).await?,
+            None if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) => {
+                return Err(Error::Forbidden);
+            }
+            None => actor.organisation.id,
+        };
+        Ok(tx.grants_of(org).await?)
     }
 
     /// Revoke a grant at once; the record stays (retention, R61).
@@ -289,12 +298,16 @@ impl<S: Store> App<S> {
 
     /// The groups of the manager's organisation with their members.
     pub async fn groups(&self, actor: &Actor) -> Result<Vec<(Group, Vec<AccountId>)>> {
-        if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) {
-            return Err(Error::Forbidden);
-        }
         let mut tx = self.store.read().await?;
+        let org = match actor.acting_for {
+            Some(_) => caisse_reads(&mut tx, actor).await?,
+            None if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) => {
+                return Err(Error::Forbidden);
+            }
+            None => actor.organisation.id,
+        };
         let mut out = Vec::new();
-        for g in tx.groups_of(actor.organisation.id).await? {
+        for g in tx.groups_of(org).await? {
             let members = tx.members(g.id).await?.into_iter().map(AccountId).collect();
             out.push((g, members));
         }
@@ -398,6 +411,7 @@ impl<S: Store> App<S> {
             created_by: actor.account.id,
             created_at: self.now(),
             ended_at: None,
+            caisse_suspension: None,
         };
         tx.insert_grant(&grant).await?;
         let detail = format!("{} {} — {}", service.code, role.code, grant.purpose);
@@ -466,8 +480,8 @@ impl<S: Store> App<S> {
     /// The people of the actor's organisation (its managers).
     pub async fn partner_people(&self, actor: &Actor) -> Result<Vec<Account>> {
         let mut tx = self.store.read().await?;
-        powers_of(&mut tx, actor, self.today()).await?;
-        Ok(tx.accounts_of(actor.organisation.id).await?)
+        let org = readable_org(&mut tx, actor, self.today()).await?;
+        Ok(tx.accounts_of(org).await?)
     }
 
     /// Every quota of a partner with its use today (its managers, or its caisse's staff).
@@ -672,7 +686,7 @@ impl<S: Store> App<S> {
     /// A person of the actor's organisation with their grants and groups.
     pub async fn person_file(&self, actor: &Actor, id: AccountId) -> Result<PersonFile> {
         let mut tx = self.store.read().await?;
-        let (org, _) = powers_of(&mut tx, actor, self.today()).await?;
+        let org = readable_org(&mut tx, actor, self.today()).await?;
         let account = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
         let mut groups = Vec::new();
         for g in tx.groups_of(org).await? {
@@ -691,6 +705,36 @@ impl<S: Store> App<S> {
 }
 
 /// An optional end date typed as `YYYY-MM-DD`, which cannot be in the past.
+/// The partner a caisse staff member reads (R20: every partner of their caisse, in any
+/// mode, read-only).
+pub(crate) async fn caisse_reads<T: Transaction>(tx: &mut T, actor: &Actor) -> Result<OrganisationId> {
+    let partner = actor.acting_for.ok_or(Error::Forbidden)?;
+    if actor.organisation.kind != OrganisationKind::Caisse {
+        return Err(Error::Forbidden);
+    }
+    Ok(crate::caisse::partner_in_reach(tx, actor, partner).await?.id)
+}
+
+/// The organisation whose people `actor` may read: the partner a caisse staff member looks
+/// at, or the manager's own (with powers there; its administrators in any mode).
+pub(crate) async fn readable_org<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) -> Result<OrganisationId> {
+    match actor.acting_for {
+        Some(_) => caisse_reads(tx, actor).await,
+        None => match powers_of(tx, actor, today).await {
+            Ok((org, _)) => Ok(org),
+            // The partner's administrators still read their organisation once the caisse
+            // has taken its management over (R23: they lose the actions, not the view).
+            Err(Error::Forbidden)
+                if actor.organisation.kind == OrganisationKind::Partner
+                    && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) =>
+            {
+                Ok(actor.organisation.id)
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
 fn end_date(raw: &str, today: Date) -> Result<Option<Date>> {
     let d = match raw.trim() {
         "" => return Ok(None),

@@ -77,9 +77,25 @@ impl Powers {
     }
 }
 
-/// The powers of `actor` in their organisation on `today`: refused outside a partner in
-/// delegated mode, and for people with neither a seat nor an active mandate.
+/// The powers of `actor` in the organisation they manage on `today`: refused outside a
+/// partner in delegated mode, and for people with neither a seat nor an active mandate.
+/// A caisse administrator acting for one of its partners has every power there while the
+/// partner's contract is in caisse-managed mode (R23), and none otherwise.
 pub(crate) async fn powers_of<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) -> Result<(OrganisationId, Powers)> {
+    if let Some(partner) = actor.acting_for {
+        let p = crate::caisse::partner_to_manage(tx, actor, partner).await?;
+        let contracts = tx.contracts(p.id).await?;
+        let amendments = tx.amendments(p.id).await?;
+        if mode_on(&contracts, &amendments, today) != Some(ManagementMode::CaisseManaged) {
+            return Err(Error::Rule(Rule::DelegatedMode));
+        }
+        // Read the account afresh: a caisse administrator removed since sign-in stops now.
+        let account = tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?;
+        if !account.roles.contains(&Role::CaisseAdmin) || account.status != crate::model::AccountStatus::Active {
+            return Err(Error::Forbidden);
+        }
+        return Ok((p.id, Powers::Full));
+    }
     if actor.organisation.kind != OrganisationKind::Partner {
         return Err(Error::Forbidden);
     }
@@ -232,7 +248,7 @@ impl<S: Store> App<S> {
     /// The mandates of the actor's organisation (its managers).
     pub async fn mandates(&self, actor: &Actor) -> Result<Vec<Mandate>> {
         let mut tx = self.store.read().await?;
-        powers_of(&mut tx, actor, self.today()).await?;
-        Ok(tx.mandates_of(actor.organisation.id).await?)
+        let org = crate::grants::readable_org(&mut tx, actor, self.today()).await?;
+        Ok(tx.mandates_of(org).await?)
     }
 }

@@ -87,7 +87,7 @@ impl<S: Store> App<S> {
                 tx.insert_outbox(&OutboxMessage::pending(Some(partner.id), &a.email, "Habilis — question de la caisse", body, now)).await?;
             }
         }
-        self.trace_action(&mut tx, actor, "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {auto_suspend}")), client).await?;
+        self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {auto_suspend}")), client).await?;
         tx.commit().await?;
         Ok(q)
     }
@@ -126,7 +126,7 @@ impl<S: Store> App<S> {
         q.status = "closed".into();
         q.closed_at = Some(self.now());
         tx.save_query(&q).await?;
-        self.trace_action(&mut tx, actor, "query.close", q.grant_id.to_string(), None, client).await?;
+        self.trace_action(&mut tx, &actor.clone().acting_for(q.partner_id), "query.close", q.grant_id.to_string(), None, client).await?;
         tx.commit().await?;
         Ok(q)
     }

@@ -28,13 +28,13 @@ impl<S: Store> App<S> {
         }
         tx.set_caisse_suspension(id, Some(reason.as_str())).await?;
         tx.set_grant_state(id, GrantState::Suspended, None).await?;
-        self.notify_partner_admins(&mut tx, partner.id, "Habilis — habilitation suspendue par la caisse", &format!(
+        notify_partner_admins(&mut tx, partner.id, "Habilis — habilitation suspendue par la caisse", &format!(
             "La caisse a suspendu une habilitation de {} à titre conservatoire.\nMotif : {}\nSeule la caisse peut lever cette suspension.\n",
             partner.name,
             reason.as_str()
         ), now)
         .await?;
-        self.trace_action(&mut tx, actor, "grant.caisse_suspend", id.to_string(), Some(reason.as_str().into()), client).await?;
+        self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "grant.caisse_suspend", id.to_string(), Some(reason.as_str().into()), client).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -51,7 +51,11 @@ impl<S: Store> App<S> {
         crate::grants::check_resume(&mut tx, &g, self.today()).await?;
         tx.set_caisse_suspension(id, None).await?;
         tx.set_grant_state(id, GrantState::Active, None).await?;
-        self.trace_action(&mut tx, actor, "grant.caisse_lift", id.to_string(), None, client).await?;
+        notify_partner_admins(&mut tx, partner.id, "Habilis — suspension levée par la caisse", &format!(
+            "La caisse a levé la suspension conservatoire d'une habilitation de {} : « {} ».\n", partner.name, g.purpose
+        ), self.now())
+        .await?;
+        self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "grant.caisse_lift", id.to_string(), None, client).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -85,19 +89,26 @@ impl<S: Store> App<S> {
             Some(_) => people.first().map(|a| a.login.clone()).unwrap_or_default(),
             None => format!("tous les comptes de {}", p.name),
         };
-        self.trace_action(&mut tx, actor, "password.force_change", target, Some(format!("{} compte(s)", people.len())), client).await?;
+        notify_partner_admins(&mut tx, p.id, "Habilis — changement de mot de passe imposé par la caisse", &format!(
+            "La caisse a imposé un changement de mot de passe ({}). Les sessions en cours sont fermées ; \
+             à la prochaine connexion, chaque personne concernée choisit un nouveau mot de passe avant toute autre action.\n",
+            target
+        ), now)
+        .await?;
+        self.trace_action(&mut tx, &actor.clone().acting_for(p.id), "password.force_change", target, Some(format!("{} compte(s)", people.len())), client).await?;
         tx.commit().await?;
         Ok(people.len())
     }
+}
 
-    async fn notify_partner_admins<T: Transaction>(&self, tx: &mut T, partner: OrganisationId, subject: &str, body: &str, now: time::OffsetDateTime) -> Result<()> {
-        for a in tx.accounts_of(partner).await? {
-            if a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
-                tx.insert_outbox(&OutboxMessage::pending(Some(partner), &a.email, subject, body.to_string(), now)).await?;
-            }
+/// Write a message to every active administrator and deputy of `partner`, in `tx`.
+pub(crate) async fn notify_partner_admins<T: Transaction>(tx: &mut T, partner: OrganisationId, subject: &str, body: &str, now: time::OffsetDateTime) -> Result<()> {
+    for a in tx.accounts_of(partner).await? {
+        if a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+            tx.insert_outbox(&OutboxMessage::pending(Some(partner), &a.email, subject, body.to_string(), now)).await?;
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// Refuse a partner's own resume of a grant the caisse suspended.
@@ -120,6 +131,154 @@ impl<S: Store> App<S> {
         for g in tx.grants_of(p.id).await? {
             let why = tx.caisse_suspension(g.id).await?;
             out.push((g, why));
+        }
+        Ok(out)
+    }
+}
+
+/// Which of its partners' grants the caisse looks at (R20). Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct GrantFilter {
+    /// A service code (e.g. `CDAP`): that service's grants across partners.
+    pub service: Option<String>,
+    /// One partner only.
+    pub partner: Option<OrganisationId>,
+    /// Only grants with no end date.
+    pub no_end_date: bool,
+    /// Only grants in this state.
+    pub state: Option<GrantState>,
+}
+
+/// A grant seen from the caisse: where, to whom, what.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SupervisedGrant {
+    pub partner_id: OrganisationId,
+    pub partner: String,
+    /// The person's name and login, or the group's name.
+    pub holder: String,
+    pub service: String,
+    pub role: String,
+    #[serde(flatten)]
+    pub grant: crate::grants::Grant,
+}
+
+/// A person of a partner who has not signed in since the cut-off.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DormantAccount {
+    pub partner_id: OrganisationId,
+    pub partner: String,
+    pub account_id: AccountId,
+    pub login: String,
+    pub display_name: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_login_at: Option<time::OffsetDateTime>,
+}
+
+/// A partner whose Annex 1 directory lacks a required function.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IncompletePartner {
+    pub partner_id: OrganisationId,
+    pub partner: String,
+    pub missing: Vec<&'static str>,
+}
+
+impl<S: Store> App<S> {
+    /// The caisse's partners a staff member looks across, or the one asked for.
+    async fn supervised_partners<T: Transaction>(&self, tx: &mut T, actor: &Actor, only: Option<OrganisationId>) -> Result<Vec<crate::model::Organisation>> {
+        if actor.organisation.kind != crate::model::OrganisationKind::Caisse || !actor.account.roles.iter().any(|r| r.is_caisse_staff()) {
+            return Err(Error::Forbidden);
+        }
+        match only {
+            Some(id) => Ok(vec![crate::caisse::partner_in_reach(tx, actor, id).await?]),
+            None => Ok(tx.partners_of(actor.organisation.id).await?),
+        }
+    }
+
+    /// Grants across the caisse's partners matching `filter` (R20), newest first.
+    pub async fn supervised_grants(&self, actor: &Actor, filter: &GrantFilter) -> Result<Vec<SupervisedGrant>> {
+        let mut tx = self.store.read().await?;
+        let partners = self.supervised_partners(&mut tx, actor, filter.partner).await?;
+        let catalogue = tx.services().await?;
+        let service = match filter.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(code) => Some(catalogue.iter().find(|s| s.code.eq_ignore_ascii_case(code)).ok_or(Error::NotFound)?.id),
+            None => None,
+        };
+        let mut roles = std::collections::HashMap::new();
+        for s in &catalogue {
+            for r in tx.service_roles(s.id).await? {
+                roles.insert(r.id, (s.code.clone(), r.code));
+            }
+        }
+        let mut out = Vec::new();
+        for p in partners {
+            let grants = tx.grants_of(p.id).await?;
+            if grants.is_empty() {
+                continue;
+            }
+            let people = tx.accounts_of(p.id).await?;
+            let groups = tx.groups_of(p.id).await?;
+            for g in grants {
+                if service.is_some_and(|s| s != g.service_id)
+                    || (filter.no_end_date && g.ends_on.is_some())
+                    || filter.state.is_some_and(|s| s != g.state)
+                {
+                    continue;
+                }
+                let holder = match (g.holder_account_id, g.holder_group_id) {
+                    (Some(a), _) => people.iter().find(|x| x.id == a).map(|x| format!("{} ({})", x.display_name, x.login)).unwrap_or_default(),
+                    (None, Some(gr)) => groups.iter().find(|x| x.id == gr).map(|x| format!("« {} »", x.name)).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let (service, role) = roles.get(&g.service_role_id).cloned().unwrap_or_default();
+                out.push(SupervisedGrant { partner_id: p.id, partner: p.name.clone(), holder, service, role, grant: g });
+            }
+        }
+        out.sort_by(|a, b| b.grant.created_at.cmp(&a.grant.created_at));
+        Ok(out)
+    }
+
+    /// Active people of the caisse's partners with no sign-in for `months` months (never
+    /// signed in counts, once the account is older than that), longest asleep first.
+    pub async fn dormant_accounts(&self, actor: &Actor, months: u32, partner: Option<OrganisationId>) -> Result<Vec<DormantAccount>> {
+        if !(1..=120).contains(&months) {
+            return Err(Error::invalid("months", crate::values::ValueError::OutOfRange));
+        }
+        let cutoff = self.now() - time::Duration::days(i64::from(months) * 30);
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for p in self.supervised_partners(&mut tx, actor, partner).await? {
+            for a in tx.accounts_of(p.id).await? {
+                let asleep = match a.last_login_at {
+                    Some(t) => t < cutoff,
+                    None => a.created_at < cutoff,
+                };
+                if a.status == AccountStatus::Active && asleep {
+                    out.push(DormantAccount {
+                        partner_id: p.id,
+                        partner: p.name.clone(),
+                        account_id: a.id,
+                        login: a.login,
+                        display_name: a.display_name,
+                        last_login_at: a.last_login_at,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|d| d.last_login_at);
+        Ok(out)
+    }
+
+    /// The caisse's partners whose directory lacks a required function (Annex 1).
+    pub async fn incomplete_partners(&self, actor: &Actor) -> Result<Vec<IncompletePartner>> {
+        let mut tx = self.store.read().await?;
+        let mut out = Vec::new();
+        for p in self.supervised_partners(&mut tx, actor, None).await? {
+            let contacts = tx.contacts(p.id).await?;
+            let missing: Vec<&'static str> =
+                crate::caisse::REQUIRED_FUNCTIONS.into_iter().filter(|f| !contacts.iter().any(|c| c.function == *f)).collect();
+            if !missing.is_empty() {
+                out.push(IncompletePartner { partner_id: p.id, partner: p.name, missing });
+            }
         }
         Ok(out)
     }

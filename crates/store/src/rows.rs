@@ -457,6 +457,7 @@ pub(crate) struct GrantRow {
     ended_at: Option<i64>,
     holder_group_id: Option<Uuid>,
     created_under: Option<Uuid>,
+    suspension_reason: Option<String>,
 }
 
 impl GrantRow {
@@ -476,6 +477,7 @@ impl GrantRow {
             created_by: AccountId(self.created_by),
             created_at: from_micros(self.created_at),
             ended_at: self.ended_at.map(from_micros),
+            caisse_suspension: self.suspension_reason,
         })
     }
 }

@@ -624,14 +624,14 @@ impl Transaction for Tx {
 
     async fn grant(&mut self, id: Uuid) -> StoreResult<Option<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under FROM grants WHERE id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason FROM grants WHERE id = $1";
         let row: Option<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(GrantRow::into_domain).transpose()
     }
 
     async fn grants_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under FROM grants \
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason FROM grants \
                          WHERE organisation_id = $1 ORDER BY created_at DESC";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
@@ -685,7 +685,7 @@ impl Transaction for Tx {
 
     async fn grants_of_group(&mut self, group: GroupId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under FROM grants WHERE holder_group_id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason FROM grants WHERE holder_group_id = $1";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(group.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
     }

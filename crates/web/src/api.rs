@@ -24,16 +24,33 @@ use crate::i18n::Lang;
 use crate::pages::clear_session_cookie;
 
 /// The signed-in person of a JSON request; anyone else gets 401 with a sentence.
+///
+/// `?partner=<id>` on a partner-side route (users, groups, grants, mandates) makes a
+/// caisse member act for that partner: caisse staff read it, and a caisse administrator
+/// manages it while its contract is in caisse-managed mode (R23). Whether they may is the
+/// core's decision, on every action.
 pub(crate) struct ApiActor(pub habilis_core::auth::Actor);
+
+#[derive(Deserialize)]
+struct PartnerParam {
+    #[serde(default)]
+    partner: Option<String>,
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
         let ctx = parts.extensions.get::<Ctx>();
         let lang = ctx.map(|c| c.api_lang).unwrap_or(Lang::Fr);
-        ctx.and_then(|c| c.actor.clone())
-            .map(ApiActor)
-            .ok_or_else(|| error_response(lang, &WebError::Core(Error::NotAuthenticated)))
+        let actor = ctx.and_then(|c| c.actor.clone()).ok_or_else(|| error_response(lang, &WebError::Core(Error::NotAuthenticated)))?;
+        let partner = axum::extract::Query::<PartnerParam>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.partner);
+        match partner {
+            None => Ok(ApiActor(actor)),
+            Some(raw) => match uuid::Uuid::parse_str(raw.trim()) {
+                Ok(id) => Ok(ApiActor(actor.acting_for(habilis_core::model::OrganisationId(id)))),
+                Err(_) => Err(error_response(lang, &WebError::NotFound)),
+            },
+        }
     }
 }
 

@@ -67,9 +67,13 @@ pub struct GrantFilter {
     holder: Option<Uuid>,
     #[serde(default)]
     state: Option<String>,
+    /// Read by [`crate::api::ApiActor`] (a caisse member acting for a partner).
+    #[serde(default)]
+    #[allow(dead_code)]
+    partner: Option<Uuid>,
 }
 
-/// GET /api/v1/grants?service=CDAP&role=T1&holder=…&state=active
+/// GET /api/v1/grants?service=CDAP&role=T1&holder=…&state=active[&partner=…]
 pub async fn list_grants(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,

@@ -56,7 +56,7 @@ impl WebError {
                 Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
                 Error::NotFound => StatusCode::NOT_FOUND,
                 // Acting outside one's mandate, or on oneself, is a matter of rights: 403.
-                Error::Rule(Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant | Rule::CaisseSuspension) => {
+                Error::Rule(Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant | Rule::CaisseSuspension | Rule::DelegatedMode) => {
                     StatusCode::FORBIDDEN
                 }
                 Error::Rule(_) | Error::Quota(_) => StatusCode::CONFLICT,
@@ -100,6 +100,7 @@ impl WebError {
                     Rule::OutsideMandate => "outside_mandate",
                     Rule::GroupHoldsGrants => "group_holds_grants",
                     Rule::CaisseSuspension => "caisse_suspension",
+                    Rule::DelegatedMode => "delegated_mode",
                 },
             },
             WebError::Csrf => "csrf",
@@ -161,6 +162,7 @@ impl WebError {
                     Rule::OutsideMandate => t.err_outside_mandate.into(),
                     Rule::GroupHoldsGrants => t.err_group_holds_grants.into(),
                     Rule::CaisseSuspension => t.err_caisse_suspension.into(),
+                    Rule::DelegatedMode => t.err_delegated_mode.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),

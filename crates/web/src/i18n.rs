@@ -381,6 +381,50 @@ catalogue! {
     search: "Rechercher", "Search";
     err_caisse_suspension: "La caisse a suspendu cette habilitation à titre conservatoire : seule la caisse peut lever la suspension.",
         "The caisse suspended this grant as a precaution: only the caisse can lift the suspension.";
+    err_delegated_mode: "Ce partenaire est en gestion déléguée : ses propres gestionnaires gèrent ses comptes et habilitations. La caisse les consulte, les interroge ou les suspend, mais ne les gère qu'après un avenant de retour en gestion par la caisse.",
+        "This partner is in delegated mode: its own managers run its accounts and grants. The caisse reads, queries or suspends them, but manages them only after an amendment back to caisse management.";
+    caisse_view_delegated: "Gestion déléguée : vous consultez ce partenaire. Ses propres gestionnaires gèrent ses comptes et habilitations ; la caisse peut interroger, suspendre une habilitation à titre conservatoire ou imposer un changement de mot de passe.",
+        "Delegated mode: you are reading this partner. Its own managers run its accounts and grants; the caisse may query, suspend a grant as a precaution or force a password change.";
+    caisse_view_managed: "Gestion par la caisse : vous gérez les comptes, groupes et habilitations de ce partenaire à sa place, dans ses quotas. Chaque action est tracée à votre nom.",
+        "Caisse-managed: you run this partner's accounts, groups and grants in its stead, within its quotas. Every action is traced under your name.";
+    partner_caisse_managed: "La caisse a repris la gestion de vos habilitations par avenant : vous pouvez les consulter, mais plus les modifier.",
+        "The caisse has taken over the management of your access rights by amendment: you can read them but no longer change them.";
+    manage_people: "Comptes, groupes et habilitations", "Accounts, groups and grants";
+    suspended_by_caisse: "Suspendue par la caisse", "Suspended by the caisse";
+    supervise: "Superviser", "Supervise";
+    caisse_suspend: "Suspendre à titre conservatoire", "Suspend as a precaution";
+    caisse_lift: "Lever la suspension de la caisse", "Lift the caisse's suspension";
+    query_ask: "Interroger le partenaire", "Query the partner";
+    query_question: "Question", "Question";
+    query_due_on: "Réponse attendue au plus tard le", "Answer due by";
+    query_auto_suspend: "Suspendre automatiquement l'habilitation si la question reste sans réponse à l'échéance",
+        "Suspend the grant automatically if the question is still unanswered on the due date";
+    queries_title: "Questions de la caisse", "Queries from the caisse";
+    query_open: "en attente de réponse", "awaiting an answer";
+    query_answered: "répondue", "answered";
+    query_closed: "close", "closed";
+    query_overdue: "en retard", "overdue";
+    query_answer: "Réponse", "Answer";
+    query_answer_submit: "Répondre", "Answer";
+    query_close: "Clore la question", "Close the query";
+    query_about: "Habilitation concernée", "Grant concerned";
+    force_password_one: "Imposer un nouveau mot de passe", "Force a new password";
+    force_password_all: "Imposer un nouveau mot de passe à toutes les personnes du partenaire", "Force a new password on everyone at the partner";
+    force_password_done: "Changement de mot de passe imposé : les sessions sont fermées.", "Password change forced: sessions are closed.";
+    supervision_title: "Supervision des partenaires", "Partner supervision";
+    supervision_intro: "Vue d'ensemble, en lecture, des partenaires de la caisse. Choisissez une vue et ses filtres.",
+        "A read-only overview of the caisse's partners. Choose a view and its filters.";
+    view_grants: "Habilitations", "Grants";
+    view_dormant: "Personnes sans connexion récente", "People not signed in recently";
+    view_contacts: "Partenaires à l'annuaire incomplet", "Partners with an incomplete directory";
+    filter_service: "Service (tous si vide)", "Service (all if empty)";
+    filter_no_end: "Seulement sans date de fin", "Only without an end date";
+    filter_months: "Sans connexion depuis (mois)", "Not signed in for (months)";
+    filter_partner: "Partenaire", "Partner";
+    filter_all: "Tous", "All";
+    filter_apply: "Afficher", "Show";
+    results_count: "{n} résultat(s)", "{n} result(s)";
+    missing_functions: "Fonctions manquantes", "Missing functions";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -15,6 +15,7 @@ mod middleware;
 mod pages;
 mod request_pages;
 mod rights_pages;
+mod supervision_pages;
 
 use std::sync::Arc;
 
@@ -97,6 +98,9 @@ pub fn router(state: AppState) -> Router {
         .route("/caisse/administrators/{id}/{what}", post(caisse_pages::administrator_status))
         .route("/caisse/contacts/{id}/delete", post(caisse_pages::delete_contact))
         .route("/caisse/partners/{id}/contract", get(caisse_pages::contract))
+        .route("/caisse/partners/{id}/rights", get(rights_pages::caisse_rights))
+        .route("/caisse/partners/{id}/rights/{what}", post(rights_pages::caisse_rights_post))
+        .route("/caisse/partners/{id}/rights/{kind}/{target}/{what}", post(rights_pages::caisse_rights_action))
         .route("/partner/contract", get(caisse_pages::own_contract))
         .route("/partner/rights", get(rights_pages::rights))
         .route("/partner/{what}", post(rights_pages::rights_post))
@@ -104,6 +108,10 @@ pub fn router(state: AppState) -> Router {
         .route("/caisse/services", get(caisse_pages::services).post(caisse_pages::services_post))
         .route("/caisse/services/roles", post(caisse_pages::services_post))
         .route("/caisse/outbox", get(caisse_pages::outbox))
+        .route("/caisse/supervision", get(supervision_pages::page))
+        .route("/api/v1/supervision/grants", get(supervision_pages::api_grants))
+        .route("/api/v1/supervision/dormant-accounts", get(supervision_pages::api_dormant))
+        .route("/api/v1/supervision/incomplete-partners", get(supervision_pages::api_incomplete))
         .route("/caisse/requests", get(request_pages::requests))
         .route("/caisse/requests/{id}", post(request_pages::decide))
         .route("/partner/administrator-change", get(request_pages::admin_change_form).post(request_pages::admin_change_submit))

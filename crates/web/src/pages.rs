@@ -64,6 +64,7 @@ impl Chrome {
                 let mut menu = vec![("/", t.home_title)];
                 if a.account.roles.iter().any(|r| r.is_caisse_staff()) && a.organisation.kind == habilis_core::model::OrganisationKind::Caisse {
                     menu.push(("/caisse/partners", t.partners_title));
+                    menu.push(("/caisse/supervision", t.supervision_title));
                 }
                 if habilis_core::caisse::caisse_admin_of(a).is_ok() {
                     menu.push(("/caisse/services", t.catalogue_title));

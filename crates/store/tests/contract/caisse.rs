@@ -13,7 +13,7 @@ use habilis_store::testing::backends;
 
 use super::{Env, PASSWORD, client, env};
 
-async fn actor(e: &Env, login: &str) -> Actor {
+pub(super) async fn actor(e: &Env, login: &str) -> Actor {
     e.app.login(login, PASSWORD, &client()).await.unwrap().actor
 }
 
@@ -22,7 +22,7 @@ fn partner_input(siret: &str) -> PartnerInput {
 }
 
 /// A second caisse with its own administrator, to check isolation.
-async fn other_caisse_admin(e: &Env) -> Actor {
+pub(super) async fn other_caisse_admin(e: &Env) -> Actor {
     let hash = e.app.hasher.hash(PASSWORD).await.unwrap();
     let mut tx = e.app.store.begin().await.unwrap();
     let org = Organisation {

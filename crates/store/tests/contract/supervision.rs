@@ -1,11 +1,13 @@
 //! Caisse supervision on both backends (first part): suspension only the caisse lifts,
-//! forced password changes.
+//! forced password changes, withdrawal of the delegation, the cross-partner views.
 
 use habilis_core::grants::{GrantState, UserInput};
+use habilis_core::supervision::GrantFilter;
 use habilis_core::{Error, Rule};
 use habilis_store::testing::backends;
 
-use super::{PASSWORD, client, env};
+use super::caisse::{actor, other_caisse_admin};
+use super::{PASSWORD, client, env, verify};
 
 #[tokio::test]
 async fn only_the_caisse_lifts_its_suspension_and_it_forces_password_changes() {
@@ -88,5 +90,126 @@ async fn a_query_unanswered_past_its_due_date_suspends_the_grant_when_asked() {
         assert!(matches!(e.app.resume_grant(&claire, grants[1], &client()).await, Err(Error::Rule(Rule::CaisseSuspension))));
         e.app.close_query(&caf, silent.id, &client()).await.unwrap();
         assert!(super::verify(&e).await.finding.is_none());
+    }
+}
+
+fn person(i: usize) -> UserInput {
+    UserInput { first_name: "Personne".into(), last_name: format!("N{i}"), email: format!("p{i}@mons.invalid"), ..Default::default() }
+}
+
+#[tokio::test]
+async fn withdrawing_the_delegation_hands_management_to_the_caisse_and_back() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let auditor = actor(&e, "caf.auditor").await;
+        let sud = other_caisse_admin(&e).await;
+        // Sessions opened before the withdrawal.
+        let manager = actor(&e, "mons.manager").await;
+        let claire = actor(&e, "mons.admin").await;
+        let mons = claire.organisation.id;
+        let for_mons = caf.clone().acting_for(mons);
+        e.app.create_user(&manager, &person(0), "https://h", &client()).await.unwrap();
+
+        // Delegated: the caisse reads, but does not manage.
+        assert!(e.app.partner_people(&for_mons).await.unwrap().len() >= 5, "{b:?}");
+        assert!(e.app.partner_people(&auditor.clone().acting_for(mons)).await.is_ok(), "{b:?}: caisse staff read");
+        let err = e.app.create_user(&for_mons, &person(1), "https://h", &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::DelegatedMode)), "{b:?}: {err:?}");
+
+        // The amendment: caisse-managed from today; the partner's administrators are told.
+        let file = e.app.partner_file(&caf, mons).await.unwrap();
+        let today = e.app.today().to_string();
+        e.app.record_amendment(&caf, mons, file.contracts[0].id, "caisse_managed", &today, &today, "Reprise en gestion par la caisse", &client()).await.unwrap();
+        assert!(e.app.outbox(&caf, 20).await.unwrap().iter().any(|m| m.subject.contains("avenant") && m.body.contains("reprise par la caisse")), "{b:?}");
+
+        // The sessions opened before cannot do one more management action.
+        assert!(matches!(e.app.create_user(&manager, &person(2), "https://h", &client()).await, Err(Error::Forbidden)), "{b:?}");
+        assert!(matches!(e.app.create_group(&claire, "Accueil", &client()).await, Err(Error::Forbidden)), "{b:?}");
+        let people = e.app.partner_people(&claire).await.unwrap();
+        let agent = people.iter().find(|a| a.login == "mons.agent").unwrap().id;
+        assert!(matches!(e.app.grant(&claire, agent, "CDAP", "T1", "Accueil", "", &client()).await, Err(Error::Forbidden)), "{b:?}");
+        // …but the partner's administrator still reads its organisation.
+        assert_eq!(e.app.partner_people(&claire).await.unwrap().len(), people.len());
+
+        // The caisse manages in its stead, through the same rules: other caisses, and
+        // caisse staff without the administrator role, cannot.
+        assert!(matches!(e.app.create_user(&sud.clone().acting_for(mons), &person(3), "https://h", &client()).await, Err(Error::NotFound)), "{b:?}");
+        assert!(matches!(e.app.create_user(&auditor.clone().acting_for(mons), &person(3), "https://h", &client()).await, Err(Error::Forbidden)), "{b:?}");
+        let group = e.app.create_group(&for_mons, "Accueil", &client()).await.unwrap();
+        assert_eq!(group.organisation_id, mons);
+        // Quotas hold: grant CDAP T1 to new people until the service quota refuses.
+        let allowed = e.app.quota_use(&caf, mons).await.unwrap().iter().find(|q| q.service == "CDAP" && q.role.is_none()).unwrap().allowed.unwrap();
+        let mut refused = None;
+        for i in 10..30 {
+            let u = e.app.create_user(&for_mons, &person(i), "https://h", &client()).await.unwrap();
+            assert_eq!(u.organisation_id, mons);
+            if let Err(err) = e.app.grant(&for_mons, u.id, "CDAP", "T1", "Accueil", "", &client()).await {
+                refused = Some(err);
+                break;
+            }
+        }
+        assert!(matches!(refused, Some(Error::Quota(_))), "{b:?}: {refused:?}");
+        let used = e.app.quota_use(&caf, mons).await.unwrap().iter().find(|q| q.service == "CDAP" && q.role.is_none()).unwrap().used;
+        assert_eq!(used, allowed, "{b:?}");
+        // Its actions are traced in the partner's chain, and the trail verifies.
+        let report = verify(&e).await;
+        assert!(report.finding.is_none(), "{b:?}: {:?}", report.finding);
+
+        // A later amendment back to delegated restores the partner's managers.
+        e.clock.advance(time::Duration::days(1));
+        let tomorrow = e.app.today().to_string();
+        e.app.record_amendment(&caf, mons, file.contracts[0].id, "delegated", &tomorrow, &tomorrow, "Fin de la reprise", &client()).await.unwrap();
+        let manager = actor(&e, "mons.manager").await;
+        e.app.create_user(&manager, &person(99), "https://h", &client()).await.unwrap();
+        assert!(matches!(e.app.create_group(&for_mons, "Autre", &client()).await, Err(Error::Rule(Rule::DelegatedMode))), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_caisse_looks_across_its_partners() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let claire = actor(&e, "mons.admin").await;
+        let a = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
+        let c = e.app.create_user(&claire, &person(2), "https://h", &client()).await.unwrap();
+        let open = e.app.grant(&claire, a.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let bounded = e.app.grant(&claire, c.id, "CDAP", "T1", "Renfort", "2027-06-30", &client()).await.unwrap();
+
+        let all = e.app.supervised_grants(&caf, &GrantFilter { service: Some("cdap".into()), ..Default::default() }).await.unwrap();
+        assert!(all.iter().any(|g| g.grant.id == open.id) && all.iter().any(|g| g.grant.id == bounded.id), "{b:?}");
+        assert!(all.iter().all(|g| g.service == "CDAP" && g.partner.contains("Mons")), "{b:?}");
+        let endless = e.app.supervised_grants(&caf, &GrantFilter { no_end_date: true, ..Default::default() }).await.unwrap();
+        assert!(endless.iter().any(|g| g.grant.id == open.id) && !endless.iter().any(|g| g.grant.id == bounded.id), "{b:?}");
+        assert!(endless.iter().all(|g| g.grant.ends_on.is_none()));
+        assert!(matches!(e.app.supervised_grants(&caf, &GrantFilter { service: Some("NOPE".into()), ..Default::default() }).await, Err(Error::NotFound)));
+        // Partners cannot look across; other caisses see none of these partners.
+        assert!(matches!(e.app.supervised_grants(&claire, &GrantFilter::default()).await, Err(Error::Forbidden)));
+        let sud = other_caisse_admin(&e).await;
+        assert!(e.app.supervised_grants(&sud, &GrantFilter::default()).await.unwrap().is_empty(), "{b:?}");
+        assert!(matches!(
+            e.app.supervised_grants(&sud, &GrantFilter { partner: Some(claire.organisation.id), ..Default::default() }).await,
+            Err(Error::NotFound)
+        ));
+
+        // Nobody is dormant today; seven months later, everyone who has not signed in is,
+        // and a sign-in takes one off the list.
+        assert!(e.app.dormant_accounts(&caf, 6, None).await.unwrap().is_empty(), "{b:?}");
+        e.clock.advance(time::Duration::days(7 * 30));
+        let asleep = e.app.dormant_accounts(&caf, 6, None).await.unwrap();
+        assert!(asleep.iter().any(|d| d.login == "mons.agent") && asleep.iter().any(|d| d.account_id == a.id), "{b:?}");
+        e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+        let asleep = e.app.dormant_accounts(&caf, 6, None).await.unwrap();
+        assert!(!asleep.iter().any(|d| d.login == "mons.agent"), "{b:?}");
+        assert!(matches!(e.app.dormant_accounts(&caf, 0, None).await, Err(Error::Invalid { field: "months", .. })));
+
+        // Incomplete directories: as the partner's file says.
+        let missing = e.app.partner_file(&caf, claire.organisation.id).await.unwrap().missing_contacts;
+        let listed = e.app.incomplete_partners(&caf).await.unwrap();
+        assert_eq!(listed.iter().find(|p| p.partner_id == claire.organisation.id).map(|p| p.missing.clone()).unwrap_or_default(), missing);
+        assert!(matches!(e.app.incomplete_partners(&claire).await, Err(Error::Forbidden)));
     }
 }
