@@ -283,7 +283,7 @@ describe('Habilis sign-in in a real browser', () => {
   test('the caisse onboards a partner; its administrator follows the emailed link and signs in', async () => {
     await inContext('onboarding', {}, async (page) => {
       await signIn(page, 'caf.admin', DEMO_PASSWORD);
-      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Partenaires' }).click();
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Partenaires', exact: true }).click();
       await page.getByRole('link', { name: 'Nouveau partenaire' }).click();
       await page.getByLabel('Nom').fill('CCAS de Lomme');
       await page.getByLabel('SIRET').fill('732 829 320 00074');
@@ -399,6 +399,65 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(res.status(), 403, `T2 is outside the mandate; got ${await describePage(page, res)}`);
       assert.match(await page.getByRole('alert').innerText(), /Votre mandat ne couvre pas cette action/);
       await page.screenshot({ path: path.join(RESULTS, 'delegated-manager.png'), fullPage: true });
+    });
+  });
+
+  test('the caisse suspends a grant with a reason; the partner administrator sees it suspended and cannot resume it', async () => {
+    await inContext('caisse-suspension', {}, async (page) => {
+      // The partner's administrator creates a person and grants CDAP T1.
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.goto(url('/partner/rights'));
+      await page.getByText('Créer un utilisateur').click();
+      const uform = page.locator('form[action="/partner/users"]');
+      await uform.getByLabel('Prénom').fill('Paul');
+      await uform.getByLabel('Nom', { exact: true }).fill('Martin');
+      await uform.getByLabel('Adresse électronique').fill('paul.martin@mairie-mons.invalid');
+      let res = await submit(page, uform.getByRole('button', { name: 'Créer le compte et envoyer le lien' }), '/partner/users');
+      assert.equal(res.status(), 303, `creating the user; got ${await describePage(page, res)}`);
+      await page.getByText('Habiliter une personne').click();
+      const gform = page.locator('form[action="/partner/grants"]');
+      await gform.getByLabel('Personne').selectOption({ label: 'Paul Martin (paul.martin)' });
+      await gform.getByLabel('Service et profil').selectOption('CDAP:T1');
+      await gform.getByLabel("Motif de l'habilitation").fill('Suivi des dossiers RSA');
+      res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');
+      assert.equal(res.status(), 303, `granting; got ${await describePage(page, res)}`);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      // The caisse finds it from the partner's file and suspends it, with a reason.
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Partenaires', exact: true }).click();
+      await page.getByRole('link', { name: /Mairie de Mons/ }).click();
+      await page.getByRole('link', { name: 'Comptes, groupes et habilitations' }).click();
+      assert.match(await page.locator('main').innerText(), /Gestion déléguée : vous consultez ce partenaire/);
+      const row = page.locator('tr', { hasText: 'Suivi des dossiers RSA' });
+      await row.locator('summary').click();
+      const sform = row.locator('form[action$="/caisse-suspend"]');
+      const action = new URL(await sform.getAttribute('action'), url('/')).pathname;
+      await sform.getByLabel('Motif').fill('Usage atypique signalé');
+      res = await submit(page, sform.getByRole('button', { name: 'Suspendre à titre conservatoire' }), action);
+      assert.equal(res.status(), 303, `suspending; got ${await describePage(page, res)}`);
+      assert.match(await page.locator('tr', { hasText: 'Suivi des dossiers RSA' }).innerText(), /Suspendue par la caisse : Usage atypique signalé/);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      // The partner's administrator sees it suspended and why, and has no way to resume it.
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.goto(url('/partner/rights'));
+      const prow = page.locator('tr', { hasText: 'Suivi des dossiers RSA' });
+      assert.match(await prow.innerText(), /Suspendue par la caisse : Usage atypique signalé/);
+      assert.equal(await prow.getByRole('button', { name: /Réactiver/ }).count(), 0, 'no resume button');
+      // A resume posted anyway (as a hand-made form would) is refused with a sentence.
+      const revoke = await prow.locator('form[action$="/revoke"]').getAttribute('action');
+      const resumePath = revoke.replace(/\/revoke$/, '/resume');
+      await page.evaluate((p) => {
+        const f = document.querySelector('form[action$="/revoke"]').cloneNode(true);
+        f.setAttribute('action', p);
+        document.body.appendChild(f);
+        f.id = 'forged';
+      }, resumePath);
+      res = await submit(page, page.locator('#forged button'), resumePath);
+      assert.equal(res.status(), 403, `resuming a caisse suspension; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('alert').innerText(), /seule la caisse peut lever la suspension/);
+      await page.screenshot({ path: path.join(RESULTS, 'caisse-suspension.png'), fullPage: true });
     });
   });
 

@@ -241,6 +241,11 @@ pub fn field_label(t: &Texts, field: &str) -> &'static str {
         "password" => t.password_field,
         "purpose" => t.grant_purpose,
         "ends_on" => t.grant_ends_on,
+        "question" => t.query_question,
+        "answer" => t.query_answer,
+        "due_on" => t.query_due_on,
+        "months" => t.filter_months,
+        "state" => t.state,
         _ => t.field_generic,
     }
 }

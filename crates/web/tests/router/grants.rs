@@ -245,6 +245,13 @@ async fn authorization_matrix() {
         ("POST", format!("/api/v1/grants/{grant}/resume"), None, [e401, e403, e403, e403, e403, e403, e404, e403]),
         ("POST", format!("/api/v1/supervision/partners/{mons}/force-password-change"), Some(json!({"account": lea})), [e401, ok, e403, e403, e403, e403, e403, e404]),
         ("POST", format!("/api/v1/mandates/{julie_mandate}/withdraw"), None, [e401, e403, e403, ok, e403, e403, e404, e403]),
+        // Supervision across partners, and acting for a partner (delegated: read only).
+        ("GET", "/api/v1/supervision/grants?service=CDAP".into(), None, [e401, ok, ok, e403, e403, e403, e403, ok]),
+        ("GET", "/api/v1/supervision/dormant-accounts?months=6".into(), None, [e401, ok, ok, e403, e403, e403, e403, ok]),
+        ("GET", "/api/v1/supervision/incomplete-partners".into(), None, [e401, ok, ok, e403, e403, e403, e403, ok]),
+        ("GET", format!("/api/v1/users?partner={mons}"), None, [e401, ok, ok, e403, e403, e403, e403, e404]),
+        ("GET", format!("/api/v1/grants?partner={mons}"), None, [e401, ok, ok, e403, e403, e403, e403, e404]),
+        ("POST", format!("/api/v1/users?partner={mons}"), Some(json!({"first_name": "N", "last_name": "V", "email": "n@v.invalid"})), [e401, e403, e403, e403, e403, e403, e403, e404]),
     ];
     let mut failures = Vec::new();
     for (method, path, payload, expected) in rows {

@@ -533,3 +533,4 @@ async fn a_forced_password_change_comes_before_anything_else() {
 }
 mod caisse;
 mod grants;
+mod supervision;
