@@ -247,6 +247,8 @@ pub trait Transaction: Send + Sized {
     fn caisse_suspension(&mut self, grant: Uuid) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// Set (with a reason) or clear the caisse suspension mark of a grant.
     fn set_caisse_suspension(&mut self, grant: Uuid, reason: Option<&str>) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The state a grant had when the caisse suspended it (call before clearing the mark).
+    fn state_before_caisse(&mut self, grant: Uuid) -> impl Future<Output = StoreResult<Option<crate::grants::GrantState>>> + Send;
     /// Require a new password at the next sign-in.
     fn force_password_change(&mut self, id: AccountId) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a query.

@@ -39,7 +39,8 @@ impl<S: Store> App<S> {
         Ok(())
     }
 
-    /// Lift a caisse suspension; the grant becomes active again if the quotas allow it.
+    /// Lift a caisse suspension: the grant goes back to the state it had (active again if
+    /// the quotas allow it; still suspended if its partner had suspended it).
     pub async fn caisse_lift_suspension(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
@@ -48,9 +49,13 @@ impl<S: Store> App<S> {
         if tx.caisse_suspension(id).await?.is_none() {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        crate::grants::check_resume(&mut tx, &g, self.today()).await?;
+        // Back to what it was: a grant the partner had suspended itself stays suspended.
+        let back_to = tx.state_before_caisse(id).await?.unwrap_or(GrantState::Active);
+        if back_to == GrantState::Active {
+            crate::grants::check_resume(&mut tx, &g, self.today()).await?;
+        }
         tx.set_caisse_suspension(id, None).await?;
-        tx.set_grant_state(id, GrantState::Active, None).await?;
+        tx.set_grant_state(id, back_to, None).await?;
         notify_partner_admins(&mut tx, partner.id, "Habilis — suspension levée par la caisse", &format!(
             "La caisse a levé la suspension conservatoire d'une habilitation de {} : « {} ».\n", partner.name, g.purpose
         ), self.now())

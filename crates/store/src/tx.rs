@@ -760,10 +760,18 @@ impl Transaction for Tx {
     }
 
     async fn set_caisse_suspension(&mut self, grant: Uuid, reason: Option<&str>) -> StoreResult<()> {
-        const Q: &str = "UPDATE grants SET suspended_by_caisse = $2, suspension_reason = $3 WHERE id = $1";
+        // Setting remembers the state the grant had; clearing forgets it.
+        const Q: &str = "UPDATE grants SET suspended_by_caisse = $2, suspension_reason = $3, \
+                         state_before_caisse = CASE WHEN $2 THEN state ELSE NULL END WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(grant).bind(reason.is_some()).bind(reason)
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
+    }
+
+    async fn state_before_caisse(&mut self, grant: Uuid) -> StoreResult<Option<GrantState>> {
+        const Q: &str = "SELECT state_before_caisse FROM grants WHERE id = $1 AND suspended_by_caisse";
+        let row: Option<(Option<String>,)> = run!(self, c => sqlx::query_as(Q).bind(grant).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.and_then(|(s,)| s).and_then(|s| GrantState::parse(&s)))
     }
 
     async fn force_password_change(&mut self, id: AccountId) -> StoreResult<()> {

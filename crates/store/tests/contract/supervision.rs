@@ -213,3 +213,24 @@ async fn the_caisse_looks_across_its_partners() {
         assert!(matches!(e.app.incomplete_partners(&claire).await, Err(Error::Forbidden)));
     }
 }
+
+#[tokio::test]
+async fn lifting_the_caisse_suspension_restores_the_state_the_partner_left() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let claire = actor(&e, "mons.admin").await;
+        let u = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
+        let g = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        // The partner suspends it (the person is on leave), then the caisse does too.
+        e.app.suspend_grant(&claire, g.id, &client()).await.unwrap();
+        e.app.caisse_suspend_grant(&caf, g.id, "Contrôle", &client()).await.unwrap();
+        e.app.caisse_lift_suspension(&caf, g.id, &client()).await.unwrap();
+        let after = e.app.grants(&claire).await.unwrap().into_iter().find(|x| x.id == g.id).unwrap();
+        assert_eq!((after.state, after.caisse_suspension), (GrantState::Suspended, None), "{b:?}: still the partner's suspension");
+        // The partner may now resume it itself.
+        e.app.resume_grant(&claire, g.id, &client()).await.unwrap();
+        assert!(matches!(e.app.caisse_lift_suspension(&caf, g.id, &client()).await, Err(Error::Refused(_))), "{b:?}");
+    }
+}
