@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::error::Result;
 use crate::store::Store;
-use crate::trace::{GENESIS_SEAL, TraceKey};
+use crate::trace::{CheckpointVerifier, GENESIS_SEAL, TraceKey};
 
 /// What is wrong with the first bad record found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,10 @@ pub enum Problem {
     TruncatedChain { head_seq: i64 },
     /// The chain's head does not match its last record.
     HeadMismatch,
+    /// A purge checkpoint is not signed by the checkpoint key (forged or edited).
+    CheckpointSignature,
+    /// The chain was purged but no checkpoint key was given to check its checkpoints.
+    CheckpointUnchecked,
 }
 
 /// The first bad record, named so that an operator can find it.
@@ -41,14 +45,35 @@ pub struct VerifyReport {
     pub finding: Option<Finding>,
 }
 
-/// Verify every chain of the trail with `key`. Stops at the first bad record.
-pub async fn verify<S: Store>(store: &S, key: &TraceKey) -> Result<VerifyReport> {
+/// Verify every chain of the trail with `key`, and the purge checkpoints with
+/// `checkpoints` (the Ed25519 public key). Stops at the first bad record.
+///
+/// A chain that was purged starts after its latest checkpoint: the first record kept must
+/// follow the seal the checkpoint vouches for. Any other removal still shows as a gap or a
+/// broken link, and a checkpoint nobody signed with the key is itself a finding.
+pub async fn verify<S: Store>(store: &S, key: &TraceKey, checkpoints: Option<&CheckpointVerifier>) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let heads = store.trace_heads().await?;
+    let cps = store.trace_checkpoints().await?;
+    for c in &cps {
+        let ok = match checkpoints {
+            Some(v) => v.check(c),
+            None => {
+                report.finding = Some(Finding { chain_id: c.chain_id, seq: c.seq, record_id: None, problem: Problem::CheckpointUnchecked });
+                return Ok(report);
+            }
+        };
+        if !ok {
+            report.finding = Some(Finding { chain_id: c.chain_id, seq: c.seq, record_id: Some(c.id), problem: Problem::CheckpointSignature });
+            return Ok(report);
+        }
+    }
     for head in heads {
         report.chains += 1;
-        let mut expected_seq = 1i64;
-        let mut prev = GENESIS_SEAL.to_vec();
+        // The latest checkpoint of this chain, if it was ever purged.
+        let start = cps.iter().filter(|c| c.chain_id == head.chain_id).max_by_key(|c| c.seq);
+        let mut expected_seq = start.map(|c| c.seq + 1).unwrap_or(1);
+        let mut prev = start.map(|c| c.seal.clone()).unwrap_or_else(|| GENESIS_SEAL.to_vec());
         let finding = |seq, record_id, problem| Finding { chain_id: head.chain_id, seq, record_id, problem };
         'chain: loop {
             let page = store.trace_page(head.chain_id, expected_seq - 1, 1000).await?;

@@ -19,6 +19,7 @@ pub mod model;
 pub mod onboarding;
 pub mod password;
 pub mod queries;
+pub mod retention;
 pub mod setup;
 pub mod store;
 pub mod supervision;

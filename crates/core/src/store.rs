@@ -31,6 +31,16 @@ pub struct ChainHead {
     pub seal: Vec<u8>,
 }
 
+/// Where a purge cuts one chain: its records up to `seq` (whose seal is `seal`) are older
+/// than the cut-off; `count` of them are still stored.
+#[derive(Debug, Clone)]
+pub struct TraceCut {
+    pub chain_id: Uuid,
+    pub seq: i64,
+    pub seal: Vec<u8>,
+    pub count: i64,
+}
+
 /// A database holding the whole product.
 pub trait Store: Clone + Send + Sync + 'static {
     /// The transaction type of this backend.
@@ -51,6 +61,28 @@ pub trait Store: Clone + Send + Sync + 'static {
         after_seq: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
+    /// Traces matching `q`, newest first (the viewer, R62).
+    fn trace_search(&self, q: &crate::trace::TraceQuery) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
+    /// For each chain with records older than `cutoff` (micros): where a purge cuts it.
+    fn trace_cuts(&self, cutoff: i64) -> impl Future<Output = StoreResult<Vec<TraceCut>>> + Send;
+    /// Record a signed checkpoint.
+    fn insert_checkpoint(&self, c: &crate::trace::Checkpoint) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Every checkpoint, by chain then position.
+    fn trace_checkpoints(&self) -> impl Future<Output = StoreResult<Vec<crate::trace::Checkpoint>>> + Send;
+    /// Remove up to `limit` of the lowest records of `chain` with `seq <= up_to` and
+    /// `at < cutoff`, in one short transaction; returns how many went.
+    fn delete_trace_batch(&self, chain: Uuid, up_to: i64, cutoff: i64, limit: i64) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// PostgreSQL: create the trail's monthly partitions from `now`'s month to
+    /// `months_ahead` later (moving any rows the default partition holds for them);
+    /// returns how many were created. SQLite: nothing.
+    fn prepare_trace_partitions(&self, now: time::OffsetDateTime, months_ahead: u32) -> impl Future<Output = StoreResult<u32>> + Send;
+    /// PostgreSQL: drop the monthly partitions that end at or before `cutoff` (micros);
+    /// returns (partitions, rows). SQLite: (0, 0).
+    fn drop_trace_partitions(&self, cutoff: i64, dry_run: bool) -> impl Future<Output = StoreResult<(u32, u64)>> + Send;
+    /// Remove (or count, on a dry run) the grants that ended before `cutoff` / `cutoff_date`
+    /// with their queries, and the withdrawn mandates nothing refers to any more;
+    /// returns (grants, mandates).
+    fn purge_ended_rights(&self, cutoff: i64, cutoff_date: time::Date, dry_run: bool) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
 }
 
 /// One transaction. Every method runs inside it.

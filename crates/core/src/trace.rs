@@ -180,6 +180,139 @@ impl TraceKey {
     }
 }
 
+
+/// What the trace viewer asks for (R62). Empty fields do not filter; results come newest
+/// first, `limit` at a time, after the `before` cursor.
+#[derive(Debug, Clone, Default)]
+pub struct TraceQuery {
+    /// The chains (organisations; nil for events without one) the reader may see. Never
+    /// empty when built by the viewer: the reader's rights decide it.
+    pub chains: Vec<Uuid>,
+    /// From this instant (micros, inclusive) to that one (exclusive).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Who acted: a login (exact).
+    pub actor_login: Option<String>,
+    /// Who acted: an account (the right of access reads one person's traces).
+    pub actor_id: Option<AccountId>,
+    /// An action name or its prefix (`grant.` for every grant action).
+    pub action: Option<String>,
+    /// A target (exact).
+    pub target: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub session: Option<SessionId>,
+    /// The (at micros, id) of the last record of the previous page.
+    pub before: Option<(i64, Uuid)>,
+    pub limit: i64,
+}
+
+/// The mark a purge leaves in a chain: "records 1..=seq were removed; the last one's seal
+/// was `seal`", signed with the Ed25519 checkpoint key so that verification can resume
+/// after the cut and nobody without the key can pretend a deletion was a purge (R64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Checkpoint {
+    pub id: Uuid,
+    pub chain_id: Uuid,
+    pub seq: i64,
+    #[serde(with = "hex_bytes")]
+    pub seal: Vec<u8>,
+    /// How many records this purge removed from the chain.
+    pub removed: i64,
+    /// Records older than this instant (micros) were due.
+    pub cutoff_at: i64,
+    pub created_at: i64,
+    #[serde(with = "hex_bytes")]
+    pub public_key: Vec<u8>,
+    #[serde(with = "hex_bytes")]
+    pub signature: Vec<u8>,
+}
+
+mod hex_bytes {
+    pub fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(v))
+    }
+}
+
+impl Checkpoint {
+    /// The bytes the signature covers.
+    pub fn message(&self) -> Vec<u8> {
+        let mut m = b"habilis-checkpoint-v1".to_vec();
+        m.extend_from_slice(self.id.as_bytes());
+        m.extend_from_slice(self.chain_id.as_bytes());
+        m.extend_from_slice(&self.seq.to_be_bytes());
+        m.extend_from_slice(&(self.seal.len() as u64).to_be_bytes());
+        m.extend_from_slice(&self.seal);
+        m.extend_from_slice(&self.removed.to_be_bytes());
+        m.extend_from_slice(&self.cutoff_at.to_be_bytes());
+        m.extend_from_slice(&self.created_at.to_be_bytes());
+        m
+    }
+}
+
+/// The Ed25519 key that signs checkpoints. Its public half verifies them, also on a copy
+/// of the checkpoints kept off the database host.
+#[derive(Clone)]
+pub struct CheckpointKey(ed25519_dalek::SigningKey);
+
+impl std::fmt::Debug for CheckpointKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CheckpointKey(public {})", self.public_hex())
+    }
+}
+
+impl CheckpointKey {
+    /// A fresh random key.
+    pub fn generate() -> Self {
+        let mut k = [0u8; 32];
+        rand::fill(&mut k);
+        CheckpointKey(ed25519_dalek::SigningKey::from_bytes(&k))
+    }
+    /// A key from its 32-byte secret as hexadecimal (surrounding whitespace ignored).
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let v = hex::decode(s.trim()).ok()?;
+        let arr: [u8; 32] = v.try_into().ok()?;
+        Some(CheckpointKey(ed25519_dalek::SigningKey::from_bytes(&arr)))
+    }
+    /// The secret as hexadecimal, for writing the key file.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0.to_bytes())
+    }
+    /// The public key as hexadecimal.
+    pub fn public_hex(&self) -> String {
+        hex::encode(self.0.verifying_key().to_bytes())
+    }
+    /// The public half.
+    pub fn public(&self) -> CheckpointVerifier {
+        CheckpointVerifier(self.0.verifying_key())
+    }
+    /// Fill in the public key and the signature of `c`.
+    pub fn sign(&self, c: &mut Checkpoint) {
+        use ed25519_dalek::Signer;
+        c.public_key = self.0.verifying_key().to_bytes().to_vec();
+        c.signature = self.0.sign(&c.message()).to_bytes().to_vec();
+    }
+}
+
+/// The public key that checks checkpoints.
+#[derive(Debug, Clone)]
+pub struct CheckpointVerifier(ed25519_dalek::VerifyingKey);
+
+impl CheckpointVerifier {
+    /// From 64 hexadecimal characters.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let v = hex::decode(s.trim()).ok()?;
+        let arr: [u8; 32] = v.try_into().ok()?;
+        ed25519_dalek::VerifyingKey::from_bytes(&arr).ok().map(CheckpointVerifier)
+    }
+    /// Whether `c` was signed by this key's secret, as it stands.
+    pub fn check(&self, c: &Checkpoint) -> bool {
+        let Ok(sig) = <[u8; 64]>::try_from(c.signature.as_slice()) else {
+            return false;
+        };
+        self.0.verify_strict(&c.message(), &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +336,20 @@ mod tests {
         assert_ne!(base, key.seal(Uuid::nil(), 1, &GENESIS_SEAL, &e3), "None and empty differ");
         let other = TraceKey::from_bytes([8; 32]);
         assert_ne!(base, other.seal(Uuid::nil(), 1, &GENESIS_SEAL, &e));
+    }
+
+    #[test]
+    fn checkpoints_verify_only_as_signed_and_with_the_right_key() {
+        let key = CheckpointKey::generate();
+        let mut c = Checkpoint { id: Uuid::now_v7(), chain_id: Uuid::nil(), seq: 41, seal: vec![9; 32], removed: 41, cutoff_at: 5, created_at: 6, public_key: vec![], signature: vec![] };
+        key.sign(&mut c);
+        assert!(key.public().check(&c));
+        let again = CheckpointKey::from_hex(&key.to_hex()).unwrap();
+        assert_eq!(again.public_hex(), key.public_hex());
+        assert!(CheckpointVerifier::from_hex(&key.public_hex()).unwrap().check(&c));
+        let mut moved = c.clone();
+        moved.seq = 42;
+        assert!(!key.public().check(&moved), "a moved cut no longer verifies");
+        assert!(!CheckpointKey::generate().public().check(&c), "another key does not verify it");
     }
 }

@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let key = read_key(&config.trace_key_file)?
                 .ok_or_else(|| anyhow!("clé de scellement introuvable : {}", config.trace_key_file.display()))?;
             let db = connect(&config, key.clone()).await?;
-            let report = audit::verify(&db, &key).await.map_err(|e| explain(e, "audit"))?;
+            let report = audit::verify(&db, &key, None).await.map_err(|e| explain(e, "audit"))?;
             match report.finding {
                 None => {
                     println!("Traces intègres : {} enregistrements vérifiés dans {} chaînes.", report.records, report.chains);

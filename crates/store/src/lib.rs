@@ -9,6 +9,7 @@
 
 mod rows;
 pub mod testing;
+mod trail;
 mod tx;
 
 use std::str::FromStr;
@@ -232,5 +233,30 @@ impl Store for Db {
         }
         .map_err(map_err)?;
         rows.into_iter().map(rows::TraceRow::into_record).collect()
+    }
+
+    async fn trace_search(&self, q: &habilis_core::trace::TraceQuery) -> StoreResult<Vec<TraceRecord>> {
+        self.trace_search_impl(q).await
+    }
+    async fn trace_cuts(&self, cutoff: i64) -> StoreResult<Vec<habilis_core::store::TraceCut>> {
+        self.trace_cuts_impl(cutoff).await
+    }
+    async fn insert_checkpoint(&self, c: &habilis_core::trace::Checkpoint) -> StoreResult<()> {
+        self.insert_checkpoint_impl(c).await
+    }
+    async fn trace_checkpoints(&self) -> StoreResult<Vec<habilis_core::trace::Checkpoint>> {
+        self.trace_checkpoints_impl().await
+    }
+    async fn delete_trace_batch(&self, chain: Uuid, up_to: i64, cutoff: i64, limit: i64) -> StoreResult<u64> {
+        self.delete_trace_batch_impl(chain, up_to, cutoff, limit).await
+    }
+    async fn prepare_trace_partitions(&self, now: time::OffsetDateTime, months_ahead: u32) -> StoreResult<u32> {
+        self.prepare_trace_partitions_impl(now, months_ahead).await
+    }
+    async fn drop_trace_partitions(&self, cutoff: i64, dry_run: bool) -> StoreResult<(u32, u64)> {
+        self.drop_trace_partitions_impl(cutoff, dry_run).await
+    }
+    async fn purge_ended_rights(&self, cutoff: i64, cutoff_date: time::Date, dry_run: bool) -> StoreResult<(u64, u64)> {
+        self.purge_ended_rights_impl(cutoff, cutoff_date, dry_run).await
     }
 }

@@ -44,7 +44,7 @@ fn client() -> ClientInfo {
 }
 
 async fn verify(e: &Env) -> audit::VerifyReport {
-    audit::verify(&e.app.store, &e.key).await.unwrap()
+    audit::verify(&e.app.store, &e.key, None).await.unwrap()
 }
 
 #[tokio::test]
@@ -306,7 +306,7 @@ async fn tampering_with_the_trail_is_detected() {
         // A trail sealed with another key does not verify.
         let e = env(b).await;
         anonymous_events(&e, 2).await;
-        let wrong = audit::verify(&e.app.store, &TraceKey::generate()).await.unwrap();
+        let wrong = audit::verify(&e.app.store, &TraceKey::generate(), None).await.unwrap();
         assert_eq!(wrong.finding.map(|f| f.problem), Some(Problem::SealMismatch));
     }
 }
@@ -340,4 +340,5 @@ mod caisse;
 mod grants;
 mod mandates;
 mod properties;
+mod retention;
 mod supervision;
