@@ -26,6 +26,12 @@ pub struct Config {
     /// File holding the 64-hex-digit key that seals the audit trail. Created (mode 0600)
     /// by `serve`, `init` and `demo` when missing; keep a copy off the database host.
     pub trace_key_file: PathBuf,
+    /// File holding the Ed25519 secret (64 hex digits) that signs purge checkpoints.
+    /// Created (mode 0600) when missing; its public half (`habilis audit checkpoints`)
+    /// verifies a copy of the checkpoints off the database host.
+    pub checkpoint_key_file: PathBuf,
+    /// How long traces and records of rights are kept (Art. 5.3.2).
+    pub retention: habilis_core::retention::RetentionPolicy,
     pub web: WebConfig,
     pub passwords: PasswordPolicy,
     pub hashing: HashingParams,
@@ -44,6 +50,8 @@ impl Default for Config {
             log_format: "text".into(),
             log_level: "info".into(),
             trace_key_file: PathBuf::from("./data/trace.key"),
+            checkpoint_key_file: PathBuf::from("./data/checkpoint.key"),
+            retention: habilis_core::retention::RetentionPolicy::default(),
             web: WebConfig::default(),
             passwords: PasswordPolicy::default(),
             hashing: HashingParams::default(),
@@ -118,6 +126,9 @@ impl Config {
         if self.throttle.max_attempts_per_hour > 100 || self.throttle.max_attempts_per_hour < 1 {
             bail!("throttle.max_attempts_per_hour doit être entre 1 et 100");
         }
+        if self.retention.traces_months < 6 || self.retention.rights_years < 1 || self.retention.batch_size < 1 {
+            bail!("retention : traces_months doit valoir au moins 6 (article 5.3.2), rights_years et batch_size au moins 1");
+        }
         if self.sessions.idle_minutes < 1 || self.sessions.absolute_hours < 1 {
             bail!("les durées de session doivent être positives");
         }
@@ -160,5 +171,7 @@ mod example_file {
         assert_eq!(c.sessions, d.sessions);
         assert_eq!(c.throttle, d.throttle);
         assert_eq!(c.web.max_body_bytes, d.web.max_body_bytes);
+        assert_eq!(c.retention, d.retention);
+        assert_eq!(c.checkpoint_key_file, d.checkpoint_key_file);
     }
 }

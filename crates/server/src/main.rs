@@ -15,7 +15,8 @@ use habilis_core::auth::App;
 use habilis_core::clock::SystemClock;
 use habilis_core::password::PasswordHasher;
 use habilis_core::setup::DEMO_ACCOUNTS;
-use habilis_core::trace::TraceKey;
+use habilis_core::store::Store as _;
+use habilis_core::trace::{CheckpointKey, TraceKey};
 use habilis_core::{Error, Refusal, audit};
 use habilis_store::Db;
 use habilis_web::{AppState, metrics::Metrics, router};
@@ -83,6 +84,13 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Apply the retention rules once (traces older than 6 months, grants and mandates 6
+    /// years after they ended) and print what was removed. The server also does it daily.
+    Purge {
+        /// Say what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The mail outbox.
     Outbox {
         #[command(subcommand)]
@@ -103,9 +111,21 @@ enum OutboxCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check that no trace was edited, deleted, inserted or reordered. Exit code 0 when
-    /// intact, 2 when a bad record is found.
-    Verify,
+    /// Check that no trace was edited, deleted, inserted or reordered, and that every purge
+    /// checkpoint is signed. Exit code 0 when intact, 2 when a bad record is found.
+    Verify {
+        /// The checkpoints' public key (64 hex digits); default: derived from
+        /// checkpoint_key_file.
+        #[arg(long)]
+        checkpoint_public_key: Option<String>,
+    },
+    /// Export the signed purge checkpoints as JSON lines (to keep a copy off the database
+    /// host), preceded by the public key that verifies them.
+    Checkpoints {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Keep glibc from growing its heap with freed Argon2 blocks (19 MiB each): with its
@@ -203,11 +223,54 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Envoyés : {} ; à réessayer : {} ; abandonnés : {}", r.sent, r.retried, r.abandoned);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Purge { dry_run } => {
+            let app = open(&config, false).await?;
+            let key = load_or_create_checkpoint_key(&config.checkpoint_key_file)?;
+            app.store.prepare_trace_partitions(app.now(), 2).await.map_err(|e| anyhow!("{e}"))?;
+            let bar = |done: u64, total: u64| progress_bar(done, total);
+            let r = app.purge(&config.retention, &key, dry_run, &bar).await.map_err(|e| explain(e, "purge"))?;
+            let verb = if dry_run { "seraient supprimés" } else { "supprimés" };
+            println!("Traces antérieures au {} : {} enregistrements {verb} dans {} chaînes ({} partitions mensuelles entières).",
+                habilis_core::clock::format_paris(r.traces_cutoff), r.traces, r.chains, r.partitions_dropped);
+            println!("Habilitations terminées avant le {} : {} {verb} ; mandats retirés : {} {verb}.",
+                habilis_core::clock::format_date_fr(r.rights_cutoff), r.grants, r.mandates);
+            if !dry_run && r.chains > 0 {
+                println!("{} points de contrôle signés enregistrés (clé publique {}).", r.chains, key.public_hex());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Checkpoints { out } } => {
+            let db = connect(&config, TraceKey::generate()).await?;
+            let cps = db.trace_checkpoints().await.map_err(|e| anyhow!("{e}"))?;
+            let key = read_checkpoint_key(&config.checkpoint_key_file)?;
+            let mut text = String::new();
+            text.push_str(&serde_json::json!({ "public_key": key.map(|k| k.public_hex()) }).to_string());
+            text.push('\n');
+            for c in &cps {
+                text.push_str(&serde_json::to_string(c)?);
+                text.push('\n');
+            }
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("écriture de {}", path.display()))?;
+                    eprintln!("{} points de contrôle exportés dans {}.", cps.len(), path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify { checkpoint_public_key } } => {
             let key = read_key(&config.trace_key_file)?
                 .ok_or_else(|| anyhow!("clé de scellement introuvable : {}", config.trace_key_file.display()))?;
+            let verifier = match checkpoint_public_key {
+                Some(hex) => Some(
+                    habilis_core::trace::CheckpointVerifier::from_hex(&hex)
+                        .ok_or_else(|| anyhow!("--checkpoint-public-key doit contenir 64 chiffres hexadécimaux d'une clé Ed25519"))?,
+                ),
+                None => read_checkpoint_key(&config.checkpoint_key_file)?.map(|k| k.public()),
+            };
             let db = connect(&config, key.clone()).await?;
-            let report = audit::verify(&db, &key, None).await.map_err(|e| explain(e, "audit"))?;
+            let report = audit::verify(&db, &key, verifier.as_ref()).await.map_err(|e| explain(e, "audit"))?;
             match report.finding {
                 None => {
                     println!("Traces intègres : {} enregistrements vérifiés dans {} chaînes.", report.records, report.chains);
@@ -269,11 +332,28 @@ fn read_key(path: &Path) -> anyhow::Result<Option<TraceKey>> {
     }
 }
 
-fn load_or_create_key(path: &Path) -> anyhow::Result<TraceKey> {
-    if let Some(k) = read_key(path)? {
+fn read_checkpoint_key(path: &Path) -> anyhow::Result<Option<CheckpointKey>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => CheckpointKey::from_hex(&text)
+            .map(Some)
+            .ok_or_else(|| anyhow!("la clé des points de contrôle {} doit contenir 64 chiffres hexadécimaux", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("lecture de {}", path.display())),
+    }
+}
+
+fn load_or_create_checkpoint_key(path: &Path) -> anyhow::Result<CheckpointKey> {
+    if let Some(k) = read_checkpoint_key(path)? {
         return Ok(k);
     }
-    let key = TraceKey::generate();
+    let key = CheckpointKey::generate();
+    write_secret(path, &key.to_hex())?;
+    tracing::warn!(path = %path.display(), public = %key.public_hex(), "new checkpoint signing key created; keep its public key off the database host");
+    Ok(key)
+}
+
+/// Write a new secret file readable by its owner only; never overwrite one.
+fn write_secret(path: &Path, hex: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("création de {}", dir.display()))?;
     }
@@ -285,7 +365,30 @@ fn load_or_create_key(path: &Path) -> anyhow::Result<TraceKey> {
         opts.mode(0o600);
     }
     let mut f = opts.open(path).with_context(|| format!("création de la clé {}", path.display()))?;
-    writeln!(f, "{}", key.to_hex())?;
+    writeln!(f, "{hex}")?;
+    Ok(())
+}
+
+/// A progress bar on standard error for large purges, when it is a terminal.
+fn progress_bar(done: u64, total: u64) {
+    use std::io::IsTerminal as _;
+    if total < 10_000 || !std::io::stderr().is_terminal() {
+        return;
+    }
+    let width = 40u64;
+    let filled = (done * width / total.max(1)) as usize;
+    eprint!("\r[{}{}] {:>3} % {done}/{total}", "#".repeat(filled), " ".repeat(width as usize - filled), done * 100 / total.max(1));
+    if done >= total {
+        eprintln!();
+    }
+}
+
+fn load_or_create_key(path: &Path) -> anyhow::Result<TraceKey> {
+    if let Some(k) = read_key(path)? {
+        return Ok(k);
+    }
+    let key = TraceKey::generate();
+    write_secret(path, &key.to_hex())?;
     tracing::warn!(path = %path.display(), "new trace sealing key created; keep a copy off the database host");
     Ok(key)
 }
@@ -380,6 +483,21 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
                 Ok(n) if n > 0 => tracing::info!(suspended = n, "query deadlines enforced"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "query deadline enforcement failed"),
+            }
+        }
+    });
+    // Daily: prepare the trail's coming monthly partitions, then apply the retention rules.
+    let checkpoint_key = load_or_create_checkpoint_key(&config.checkpoint_key_file)?;
+    let (keeper, retention) = (app.clone(), config.retention);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = keeper.store.prepare_trace_partitions(keeper.now(), 2).await {
+                tracing::warn!(error = %e, "preparing trace partitions failed");
+            }
+            if let Err(e) = keeper.purge(&retention, &checkpoint_key, false, &|_, _| {}).await {
+                tracing::warn!(error = %e, "retention purge failed");
             }
         }
     });

@@ -186,3 +186,57 @@ async fn the_outbox_is_delivered_by_smtp_and_kept_when_the_relay_is_down() {
     assert!(text(&list).contains(" sent "), "{}", text(&list));
     assert!(!text(&list).contains("token=abc") && text(&list).contains("masqué"), "{}", text(&list));
 }
+
+#[tokio::test]
+async fn purge_leaves_signed_checkpoints_that_verify_and_export() {
+    use habilis_core::store::{Store, Transaction};
+    use habilis_core::trace::{ClientInfo, Outcome, TraceEntry};
+    let dir = tempdir();
+    assert!(habilis(&dir, &["demo"]).status.success());
+    // Three traces of 2020 and one of today in an organisation's chain.
+    let key = TraceKey::from_hex(&std::fs::read_to_string(dir.join("data/trace.key")).unwrap()).unwrap();
+    let url = format!("sqlite://{}", dir.join("data/habilis.db").display());
+    let db = Db::connect(&url, key, 2).await.unwrap();
+    let org = habilis_core::model::OrganisationId::new();
+    for at in [time::macros::datetime!(2020-01-01 10:00 UTC), time::macros::datetime!(2020-02-01 10:00 UTC), time::macros::datetime!(2020-03-01 10:00 UTC), time::OffsetDateTime::now_utc()] {
+        let mut tx = db.begin().await.unwrap();
+        let mut e = TraceEntry::new(at, "test.old", Outcome::Success, &ClientInfo::default());
+        e.organisation_id = Some(org);
+        tx.append_trace(&e).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    db.close().await;
+
+    let dry = habilis(&dir, &["purge", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", text(&dry));
+    assert!(text(&dry).contains(": 3 enregistrements seraient supprimés dans 1 chaînes"), "{}", text(&dry));
+    let done = habilis(&dir, &["purge"]);
+    assert_eq!(done.status.code(), Some(0), "{}", text(&done));
+    assert!(text(&done).contains(": 3 enregistrements supprimés") && text(&done).contains("1 points de contrôle signés"), "{}", text(&done));
+    assert!(dir.join("data/checkpoint.key").exists());
+    let ok = habilis(&dir, &["audit", "verify"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    // The export: the public key first, then one line per checkpoint; it verifies alone.
+    let out = habilis(&dir, &["audit", "checkpoints", "--out", "checkpoints.jsonl"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let exported = std::fs::read_to_string(dir.join("checkpoints.jsonl")).unwrap();
+    let lines: Vec<&str> = exported.lines().collect();
+    assert_eq!(lines.len(), 2, "{exported}");
+    let public = serde_json::from_str::<serde_json::Value>(lines[0]).unwrap()["public_key"].as_str().unwrap().to_string();
+    let ok = habilis(&dir, &["audit", "verify", "--checkpoint-public-key", &public]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let other = habilis_core::trace::CheckpointKey::generate().public_hex();
+    let bad = habilis(&dir, &["audit", "verify", "--checkpoint-public-key", &other]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("CheckpointSignature"), "{}", text(&bad));
+    let nonsense = habilis(&dir, &["audit", "verify", "--checkpoint-public-key", "zz"]);
+    assert_eq!(nonsense.status.code(), Some(1), "{}", text(&nonsense));
+    assert!(text(&nonsense).contains("64 chiffres hexadécimaux"));
+
+    // Shorter than the contract's six months is refused with a sentence.
+    std::fs::write(dir.join("habilis.toml"), "[retention]\ntraces_months = 3\n").unwrap();
+    let refused = habilis(&dir, &["purge"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused).contains("au moins 6"), "{}", text(&refused));
+}
