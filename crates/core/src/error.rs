@@ -27,6 +27,8 @@ pub enum Refusal {
     NotDemoData,
     /// The request was already accepted or refused.
     AlreadyDecided,
+    /// A right-of-access request goes through the requester's superior first.
+    NotForwarded,
 }
 
 /// A business rule that refused an action.

@@ -5,6 +5,7 @@
 //! rule reads, and one function per user action in [`auth`], [`setup`] and [`audit`].
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod browser;
@@ -24,6 +25,7 @@ pub mod setup;
 pub mod store;
 pub mod supervision;
 pub mod token;
+pub mod trail;
 pub mod trace;
 pub mod values;
 

@@ -283,6 +283,14 @@ pub trait Transaction: Send + Sized {
     fn state_before_caisse(&mut self, grant: Uuid) -> impl Future<Output = StoreResult<Option<crate::grants::GrantState>>> + Send;
     /// Require a new password at the next sign-in.
     fn force_password_change(&mut self, id: AccountId) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a right-of-access request.
+    fn insert_access_request(&mut self, r: &crate::access::AccessRequest) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One right-of-access request.
+    fn access_request(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<crate::access::AccessRequest>>> + Send;
+    /// Save a request's status and dates.
+    fn save_access_request(&mut self, r: &crate::access::AccessRequest) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An organisation's right-of-access requests, newest first.
+    fn access_requests_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::access::AccessRequest>>> + Send;
     /// Record a query.
     fn insert_query(&mut self, q: &crate::queries::Query) -> impl Future<Output = StoreResult<()>> + Send;
     /// One query.

@@ -316,6 +316,7 @@ fn explain(e: Error, what: &str) -> anyhow::Error {
             anyhow!("{what} refusé : la base contient des données qui ne sont pas celles de la démonstration")
         }
         Error::Refused(Refusal::AlreadyDecided) => anyhow!("{what} refusé : déjà traité"),
+        Error::Refused(Refusal::NotForwarded) => anyhow!("{what} refusé : la demande n'a pas encore été transmise"),
         Error::Invalid { field, problem } => anyhow!("{what} : valeur refusée pour --{field} ({problem})"),
         Error::PasswordRejected(p) => anyhow!("{what} : mot de passe refusé par la politique ({p:?})"),
         other => anyhow!("{what} : {other}"),

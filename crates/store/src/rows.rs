@@ -559,3 +559,36 @@ impl QueryRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccessRequestRow {
+    id: Uuid,
+    organisation_id: Uuid,
+    requester_id: Uuid,
+    superior_id: Uuid,
+    reason: Option<String>,
+    status: String,
+    due_on: String,
+    created_at: i64,
+    forwarded_at: Option<i64>,
+    answered_by: Option<Uuid>,
+    answered_at: Option<i64>,
+}
+
+impl AccessRequestRow {
+    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::access::AccessRequest> {
+        Ok(habilis_core::access::AccessRequest {
+            id: self.id,
+            organisation_id: OrganisationId(self.organisation_id),
+            requester_id: AccountId(self.requester_id),
+            superior_id: AccountId(self.superior_id),
+            reason: self.reason,
+            status: self.status,
+            due_on: date(&self.due_on)?,
+            created_at: from_micros(self.created_at),
+            forwarded_at: self.forwarded_at.map(from_micros),
+            answered_by: self.answered_by.map(AccountId),
+            answered_at: self.answered_at.map(from_micros),
+        })
+    }
+}

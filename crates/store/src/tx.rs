@@ -780,6 +780,34 @@ impl Transaction for Tx {
         Ok(())
     }
 
+    async fn insert_access_request(&mut self, r: &habilis_core::access::AccessRequest) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO access_requests (id, organisation_id, requester_id, superior_id, reason, status, due_on, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        run!(self, c => sqlx::query(Q).bind(r.id).bind(r.organisation_id.0).bind(r.requester_id.0).bind(r.superior_id.0).bind(&r.reason)
+            .bind(&r.status).bind(r.due_on.to_string()).bind(to_micros(r.created_at))
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn access_request(&mut self, id: Uuid) -> StoreResult<Option<habilis_core::access::AccessRequest>> {
+        const Q: &str = "SELECT * FROM access_requests WHERE id = $1";
+        let row: Option<crate::rows::AccessRequestRow> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(crate::rows::AccessRequestRow::into_domain).transpose()
+    }
+
+    async fn save_access_request(&mut self, r: &habilis_core::access::AccessRequest) -> StoreResult<()> {
+        const Q: &str = "UPDATE access_requests SET status = $2, forwarded_at = $3, answered_by = $4, answered_at = $5 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(r.id).bind(&r.status).bind(r.forwarded_at.map(to_micros)).bind(r.answered_by.map(|a| a.0))
+            .bind(r.answered_at.map(to_micros)).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn access_requests_of(&mut self, org: OrganisationId) -> StoreResult<Vec<habilis_core::access::AccessRequest>> {
+        const Q: &str = "SELECT * FROM access_requests WHERE organisation_id = $1 ORDER BY created_at DESC";
+        let rows: Vec<crate::rows::AccessRequestRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(crate::rows::AccessRequestRow::into_domain).collect()
+    }
+
     async fn insert_query(&mut self, q: &habilis_core::queries::Query) -> StoreResult<()> {
         const Q: &str = "INSERT INTO grant_queries (id, grant_id, partner_id, question, due_on, auto_suspend, status, created_by, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";

@@ -141,6 +141,7 @@ impl WebError {
                 Error::Refused(Refusal::AlreadyInitialised) => t.err_already_initialised.into(),
                 Error::Refused(Refusal::NotDemoData) => t.err_not_demo_data.into(),
                 Error::Refused(Refusal::AlreadyDecided) => t.err_already_decided.into(),
+                Error::Refused(Refusal::NotForwarded) => t.err_not_forwarded.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
                 Error::NotFound => t.err_not_found_record.into(),
                 Error::Quota(q) => match &q.role {

@@ -425,6 +425,7 @@ catalogue! {
     filter_apply: "Afficher", "Show";
     results_count: "{n} résultat(s)", "{n} result(s)";
     missing_functions: "Fonctions manquantes", "Missing functions";
+    err_not_forwarded: "Cette demande doit d'abord être transmise par le supérieur de la personne.", "This request must first be forwarded by the person's superior.";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
     error_title: "Erreur", "Error";

@@ -342,3 +342,4 @@ mod mandates;
 mod properties;
 mod retention;
 mod supervision;
+mod trail;

@@ -1,0 +1,283 @@
+//! Reading the trail (R62, Art. 5.3.3–5.3.4): who may read which traces, the viewer's
+//! filters and pages, and exports. A partner's administrator and deputy read all and only
+//! their organisation's chain; caisse staff read only with the trace auditor role (their
+//! caisse's chain, its partners' and the chain of events without an organisation). Every
+//! reading and export is itself traced, before the records are returned.
+
+use serde::Serialize;
+use time::{Date, Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::auth::{Actor, App};
+use crate::clock::{from_micros, to_micros};
+use crate::error::{Error, Result};
+use crate::model::{AccountId, OrganisationId, OrganisationKind, Role, SessionId};
+use crate::store::{Store, Transaction};
+use crate::trace::{ClientInfo, Outcome, TraceQuery, TraceRecord};
+use crate::values::{ValueError, parse_date};
+
+/// The viewer's filters as typed (dates `YYYY-MM-DD`, inclusive, in Paris time).
+#[derive(Debug, Clone, Default)]
+pub struct TraceFilter {
+    pub from: String,
+    pub to: String,
+    /// A login.
+    pub person: String,
+    /// An action or its prefix.
+    pub action: String,
+    pub target: String,
+    /// `success`, `failure` or `refused`.
+    pub outcome: String,
+    /// A session id.
+    pub session: String,
+    /// For trace auditors: one organisation of their reach.
+    pub organisation: Option<OrganisationId>,
+    /// The cursor of the next page, as given with the previous one.
+    pub after: String,
+}
+
+/// One page of traces, newest first, and the cursor of the next one.
+#[derive(Debug, Clone)]
+pub struct TracePage {
+    pub records: Vec<TraceRecord>,
+    pub next: Option<String>,
+}
+
+/// One trace as the viewer and the exports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceView {
+    pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_login: Option<String>,
+    pub organisation_id: Option<OrganisationId>,
+    pub session_id: Option<SessionId>,
+    pub client_addr: Option<String>,
+    pub user_agent: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: &'static str,
+    pub detail: Option<String>,
+    pub chain_id: Uuid,
+    pub seq: i64,
+}
+
+impl From<&TraceRecord> for TraceView {
+    fn from(r: &TraceRecord) -> Self {
+        let e = &r.entry;
+        TraceView {
+            id: e.id,
+            at: e.at,
+            actor_login: e.actor_login.clone(),
+            organisation_id: e.organisation_id,
+            session_id: e.session_id,
+            client_addr: e.client_addr.clone(),
+            user_agent: e.user_agent.clone(),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            outcome: e.outcome.as_str(),
+            detail: e.detail.clone(),
+            chain_id: r.chain_id,
+            seq: r.seq,
+        }
+    }
+}
+
+/// At most this many records per export (a narrower filter gets the rest).
+pub const EXPORT_LIMIT: i64 = 100_000;
+
+/// Midnight of `d` in Paris.
+fn paris_midnight(d: Date) -> OffsetDateTime {
+    let utc = d.midnight().assume_utc();
+    let offset = crate::clock::to_paris(utc).offset();
+    utc - Duration::seconds(i64::from(offset.whole_seconds()))
+}
+
+fn text(v: &str) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// The chains `actor` may read: their partner's (administrators), or their caisse's reach
+/// (trace auditors); none for anyone else.
+async fn readable_chains<T: Transaction>(tx: &mut T, actor: &Actor, only: Option<OrganisationId>) -> Result<Vec<Uuid>> {
+    // Roles read afresh: a withdrawn right stops the next reading.
+    let account = tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?;
+    let org = &actor.organisation;
+    let chains = match org.kind {
+        OrganisationKind::Partner if account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) => vec![org.id.0],
+        OrganisationKind::Caisse if account.roles.contains(&Role::TraceAuditor) => {
+            let mut v = vec![org.id.0, Uuid::nil()];
+            v.extend(tx.partners_of(org.id).await?.into_iter().map(|p| p.id.0));
+            v
+        }
+        _ => return Err(Error::Forbidden),
+    };
+    match only {
+        None => Ok(chains),
+        Some(o) if chains.contains(&o.0) => Ok(vec![o.0]),
+        Some(_) => Err(Error::NotFound),
+    }
+}
+
+impl TraceFilter {
+    fn query(&self, chains: Vec<Uuid>, limit: i64) -> Result<TraceQuery> {
+        let day = |field: &'static str, v: &str| -> Result<Option<Date>> {
+            match text(v) {
+                None => Ok(None),
+                Some(s) => parse_date(&s).map(Some).map_err(|p| Error::invalid(field, p)),
+            }
+        };
+        let from = day("from", &self.from)?;
+        let to = day("to", &self.to)?;
+        if let (Some(a), Some(b)) = (from, to) {
+            if b < a {
+                return Err(Error::invalid("to", ValueError::DateOrder));
+            }
+        }
+        let outcome = match text(&self.outcome).as_deref() {
+            None => None,
+            Some("success") => Some(Outcome::Success),
+            Some("failure") => Some(Outcome::Failure),
+            Some("refused") => Some(Outcome::Refused),
+            Some(_) => return Err(Error::invalid("outcome", ValueError::BadFormat)),
+        };
+        let session = match text(&self.session) {
+            None => None,
+            Some(s) => Some(SessionId(Uuid::parse_str(&s).map_err(|_| Error::invalid("session", ValueError::BadFormat))?)),
+        };
+        let before = match text(&self.after) {
+            None => None,
+            Some(c) => {
+                let (at, id) = c.split_once('.').ok_or(Error::invalid("after", ValueError::BadFormat))?;
+                let at = at.parse::<i64>().map_err(|_| Error::invalid("after", ValueError::BadFormat))?;
+                let id = Uuid::parse_str(id).map_err(|_| Error::invalid("after", ValueError::BadFormat))?;
+                Some((at, id))
+            }
+        };
+        Ok(TraceQuery {
+            chains,
+            from: from.map(|d| to_micros(paris_midnight(d))),
+            to: to.and_then(|d| d.next_day()).map(|d| to_micros(paris_midnight(d))),
+            actor_login: text(&self.person).map(|s| s.to_lowercase()),
+            actor_id: None,
+            action: text(&self.action),
+            target: text(&self.target),
+            outcome,
+            session,
+            before,
+            limit,
+        })
+    }
+
+    /// The filter in words, for the trace of the reading itself.
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [("du", &self.from), ("au", &self.to), ("personne", &self.person), ("action", &self.action), ("cible", &self.target), ("résultat", &self.outcome), ("session", &self.session)] {
+            if let Some(v) = text(v) {
+                parts.push(format!("{k} {v}"));
+            }
+        }
+        if let Some(o) = self.organisation {
+            parts.push(format!("organisation {o}"));
+        }
+        if parts.is_empty() { "sans filtre".into() } else { parts.join(", ") }
+    }
+}
+
+impl<S: Store> App<S> {
+    /// One page of the traces `actor` may read, matching `filter` (R62). The reading is
+    /// traced first.
+    pub async fn read_traces(&self, actor: &Actor, filter: &TraceFilter, limit: i64, client: &ClientInfo) -> Result<TracePage> {
+        let q = self.trace_access(actor, filter, limit.clamp(1, 500), "trace.read", client).await?;
+        let mut records = self.store.trace_search(&q).await?;
+        let next = if records.len() as i64 > q.limit - 1 && q.limit > 1 {
+            records.truncate((q.limit - 1) as usize);
+            records.last().map(|r| format!("{}.{}", to_micros(r.entry.at), r.entry.id))
+        } else {
+            None
+        };
+        Ok(TracePage { records, next })
+    }
+
+    /// Every trace `actor` may read matching `filter`, up to [`EXPORT_LIMIT`], newest first,
+    /// for a CSV or JSON export. The export is traced first, with its format.
+    pub async fn export_traces(&self, actor: &Actor, filter: &TraceFilter, format: &str, client: &ClientInfo) -> Result<Vec<TraceRecord>> {
+        let mut q = self.trace_access(actor, filter, 1000, &format!("trace.export.{format}"), client).await?;
+        let mut out = Vec::new();
+        loop {
+            let page = self.store.trace_search(&q).await?;
+            let full = page.len() as i64 == q.limit;
+            q.before = page.last().map(|r| (to_micros(r.entry.at), r.entry.id));
+            out.extend(page);
+            if !full || out.len() as i64 >= EXPORT_LIMIT {
+                break;
+            }
+        }
+        out.truncate(EXPORT_LIMIT as usize);
+        Ok(out)
+    }
+
+    /// Check the reader's rights, trace the reading, and build the query (one more than
+    /// `limit`, to know whether a next page exists).
+    async fn trace_access(&self, actor: &Actor, filter: &TraceFilter, limit: i64, action: &str, client: &ClientInfo) -> Result<TraceQuery> {
+        let mut tx = self.store.begin().await?;
+        let chains = readable_chains(&mut tx, actor, filter.organisation).await?;
+        let q = filter.query(chains, limit + 1)?;
+        self.trace_action(&mut tx, actor, action, "traces".into(), Some(filter.describe()), client).await?;
+        tx.commit().await?;
+        Ok(q)
+    }
+
+    /// The traces of one person of `actor`'s organisation (their actions and
+    /// consultations), for a right-of-access answer: all of them still kept.
+    pub(crate) async fn person_traces(&self, org: OrganisationId, person: AccountId) -> Result<Vec<TraceRecord>> {
+        let mut q = TraceQuery { chains: vec![org.0], actor_id: Some(person), limit: 1000, ..Default::default() };
+        let mut out = Vec::new();
+        loop {
+            let page = self.store.trace_search(&q).await?;
+            let full = page.len() as i64 == q.limit;
+            q.before = page.last().map(|r| (to_micros(r.entry.at), r.entry.id));
+            out.extend(page);
+            if !full || out.len() as i64 >= EXPORT_LIMIT {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The records as CSV (UTF-8 with a BOM, `;`-separated as French spreadsheets expect; cells
+/// that a spreadsheet would run as formulas are defused).
+pub fn to_csv(records: &[TraceRecord]) -> String {
+    let mut s = String::from("\u{feff}date;identifiant;organisation;session;adresse;navigateur;action;cible;résultat;détail;chaîne;numéro\r\n");
+    let cell = |v: &str| {
+        let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+        if v.contains([';', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+    };
+    for r in records {
+        let e = &r.entry;
+        let row = [
+            crate::clock::to_paris(e.at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            e.actor_login.clone().unwrap_or_default(),
+            e.organisation_id.map(|o| o.to_string()).unwrap_or_default(),
+            e.session_id.map(|x| x.0.to_string()).unwrap_or_default(),
+            e.client_addr.clone().unwrap_or_default(),
+            e.user_agent.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.target.clone().unwrap_or_default(),
+            e.outcome.as_str().to_string(),
+            e.detail.clone().unwrap_or_default(),
+            r.chain_id.to_string(),
+            r.seq.to_string(),
+        ];
+        s.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
+        s.push_str("\r\n");
+    }
+    s
+}
+
+/// The instant of a cursor, for display.
+pub fn cursor_time(c: &str) -> Option<OffsetDateTime> {
+    c.split_once('.').and_then(|(a, _)| a.parse::<i64>().ok()).map(from_micros)
+}

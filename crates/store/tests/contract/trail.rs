@@ -1,0 +1,160 @@
+//! Reading the trail and the right of access, on both backends: who reads which chain, the
+//! filters and pages, exports, every reading traced; the request's path from the person
+//! to their superior to the administrators, its due date and lateness.
+
+use habilis_core::Error;
+use habilis_core::auth::Actor;
+use habilis_core::caisse::PartnerInput;
+use habilis_core::onboarding::{AdministratorInput, Slot};
+use habilis_core::trail::{TraceFilter, to_csv};
+use habilis_store::testing::backends;
+use time::Duration;
+
+use super::caisse::actor;
+use super::{Env, PASSWORD, client, env};
+
+/// A second partner of the caisse with its signed-in administrator.
+async fn lomme_admin(e: &Env, caf: &Actor) -> Actor {
+    let cl = client();
+    let lomme = e
+        .app
+        .create_partner(caf, &PartnerInput { name: "CCAS de Lomme".into(), siret: "73282932000074".into(), ..Default::default() }, &cl)
+        .await
+        .unwrap();
+    let conv = e.app.record_convention(caf, lomme.id, "2024-73282932000074", "2024-01-15", "Le maire", &cl).await.unwrap();
+    e.app.record_contract(caf, lomme.id, conv.id, "delegated", "2024-01-15", "Le maire", &cl).await.unwrap();
+    let input = AdministratorInput { first_name: "Léon".into(), last_name: "Lomme".into(), function: "Directeur".into(), email: "l@lomme.invalid".into(), ..Default::default() };
+    e.app.issue_administrator(caf, lomme.id, Slot::Principal, &input, "https://h", &cl).await.unwrap();
+    let msg = e.app.outbox(caf, 50).await.unwrap().into_iter().find(|m| m.to_address == "l@lomme.invalid").unwrap();
+    let token = msg.body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    e.app.set_password_with_link(&token, PASSWORD, &cl).await.unwrap();
+    actor(e, "leon.lomme").await
+}
+
+fn all() -> TraceFilter {
+    TraceFilter::default()
+}
+
+#[tokio::test]
+async fn each_reader_reads_all_and_only_what_the_contract_gives_and_every_read_is_traced() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let auditor = actor(&e, "caf.auditor").await;
+        let claire = actor(&e, "mons.admin").await;
+        let manager = actor(&e, "mons.manager").await;
+        actor(&e, "mons.agent").await;
+        let leon = lomme_admin(&e, &caf).await;
+        let (mons, lomme) = (claire.organisation.id, leon.organisation.id);
+
+        // The partner's administrator: all of the Mairie's chain, nothing else.
+        let page = e.app.read_traces(&claire, &all(), 500, &client()).await.unwrap();
+        assert!(!page.records.is_empty());
+        assert!(page.records.iter().all(|r| r.chain_id == mons.0), "{b:?}");
+        assert!(page.records.iter().any(|r| r.entry.actor_login.as_deref() == Some("mons.agent")), "{b:?}");
+        let theirs = e.app.read_traces(&leon, &all(), 500, &client()).await.unwrap();
+        assert!(theirs.records.iter().all(|r| r.chain_id == lomme.0), "{b:?}: Lomme never sees the Mairie");
+        assert!(!theirs.records.iter().any(|r| r.entry.actor_login.as_deref() == Some("mons.agent")));
+        // Caisse staff only with the auditor right; managers and users never.
+        assert!(matches!(e.app.read_traces(&caf, &all(), 50, &client()).await, Err(Error::Forbidden)), "{b:?}");
+        assert!(matches!(e.app.read_traces(&manager, &all(), 50, &client()).await, Err(Error::Forbidden)), "{b:?}");
+        let seen = e.app.read_traces(&auditor, &all(), 500, &client()).await.unwrap();
+        assert!(seen.records.iter().any(|r| r.chain_id == mons.0) && seen.records.iter().any(|r| r.chain_id == caf.organisation.id.0), "{b:?}");
+        let one = e.app.read_traces(&auditor, &TraceFilter { organisation: Some(lomme), ..all() }, 500, &client()).await.unwrap();
+        assert!(one.records.iter().all(|r| r.chain_id == lomme.0) && !one.records.is_empty(), "{b:?}");
+        assert!(matches!(e.app.read_traces(&claire, &TraceFilter { organisation: Some(lomme), ..all() }, 50, &client()).await, Err(Error::NotFound)));
+
+        // Every reading is traced, in the reader's chain, with its filter.
+        let again = e.app.read_traces(&claire, &TraceFilter { person: "mons.agent".into(), ..all() }, 500, &client()).await.unwrap();
+        assert!(again.records.iter().all(|r| r.entry.actor_login.as_deref() == Some("mons.agent")), "{b:?}");
+        let reads = e.app.read_traces(&claire, &TraceFilter { action: "trace.".into(), ..all() }, 500, &client()).await.unwrap();
+        assert!(reads.records.iter().any(|r| r.entry.action == "trace.read" && r.entry.detail.as_deref() == Some("personne mons.agent")), "{b:?}");
+        let audited = e.app.read_traces(&auditor, &TraceFilter { action: "trace.read".into(), organisation: Some(caf.organisation.id), ..all() }, 500, &client()).await.unwrap();
+        assert!(audited.records.iter().any(|r| r.entry.actor_login.as_deref() == Some("caf.auditor")), "{b:?}");
+        // The refusal of a caisse administrator is traced too (by the web layer's request
+        // trace); here, the refused reading left no `trace.read` of theirs.
+        assert!(!audited.records.iter().any(|r| r.entry.actor_login.as_deref() == Some("caf.admin") && r.entry.action == "trace.read"));
+
+        // Pages follow each other without overlap, newest first.
+        let p1 = e.app.read_traces(&claire, &all(), 3, &client()).await.unwrap();
+        assert_eq!(p1.records.len(), 3);
+        let next = p1.next.clone().expect("a next page");
+        let p2 = e.app.read_traces(&claire, &TraceFilter { after: next, ..all() }, 3, &client()).await.unwrap();
+        assert!(p2.records.iter().all(|r| !p1.records.iter().any(|x| x.entry.id == r.entry.id)), "{b:?}");
+        assert!(p1.records.last().unwrap().entry.at >= p2.records.first().unwrap().entry.at);
+        // Filters: outcome, period; bad input named.
+        let failed = e.app.read_traces(&claire, &TraceFilter { outcome: "refused".into(), ..all() }, 500, &client()).await.unwrap();
+        assert!(failed.records.iter().all(|r| r.entry.outcome.as_str() == "refused"));
+        let today = e.app.today().to_string();
+        let in_day = e.app.read_traces(&claire, &TraceFilter { from: today.clone(), to: today.clone(), ..all() }, 500, &client()).await.unwrap();
+        assert!(!in_day.records.is_empty(), "{b:?}");
+        let tomorrow = (e.app.today() + Duration::days(1)).to_string();
+        assert!(e.app.read_traces(&claire, &TraceFilter { from: tomorrow, ..all() }, 500, &client()).await.unwrap().records.is_empty());
+        assert!(matches!(e.app.read_traces(&claire, &TraceFilter { from: "2026-13-01".into(), ..all() }, 5, &client()).await, Err(Error::Invalid { field: "from", .. })));
+        assert!(matches!(
+            e.app.read_traces(&claire, &TraceFilter { from: today.clone(), to: "2020-01-01".into(), ..all() }, 5, &client()).await,
+            Err(Error::Invalid { field: "to", .. })
+        ));
+        assert!(matches!(e.app.read_traces(&claire, &TraceFilter { outcome: "maybe".into(), ..all() }, 5, &client()).await, Err(Error::Invalid { field: "outcome", .. })));
+
+        // Export: every matching record, as CSV; the export is traced with its format.
+        let records = e.app.export_traces(&claire, &all(), "csv", &client()).await.unwrap();
+        let csv = to_csv(&records);
+        assert!(csv.starts_with("\u{feff}date;identifiant;"), "{b:?}");
+        assert_eq!(csv.lines().count(), records.len() + 1);
+        let exports = e.app.read_traces(&claire, &TraceFilter { action: "trace.export".into(), ..all() }, 50, &client()).await.unwrap();
+        assert!(exports.records.iter().any(|r| r.entry.action == "trace.export.csv"), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_person_gets_their_traces_through_their_superior_and_the_administrators() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let karim = actor(&e, "mons.agent").await;
+        let julie = actor(&e, "mons.manager").await;
+        let claire = actor(&e, "mons.admin").await;
+        let caf = actor(&e, "caf.admin").await;
+
+        let r = e.app.request_access(&karim, Some(julie.account.id), "Vérifier mes connexions", &client()).await.unwrap();
+        assert_eq!(r.status, "submitted");
+        assert_eq!(r.due_on, habilis_core::access::one_month_after(e.app.today()));
+        assert!(e.app.outbox(&caf, 20).await.unwrap().iter().any(|m| m.to_address == julie.account.email && m.subject.contains("droit d'accès")), "{b:?}");
+        // Seen by the requester, the superior and the administrators; not by others.
+        assert_eq!(e.app.access_requests(&julie).await.unwrap().len(), 1);
+        assert_eq!(e.app.access_requests(&claire).await.unwrap().len(), 1);
+        let hugo = actor(&e, "mons.deputy").await;
+        assert_eq!(e.app.access_requests(&hugo).await.unwrap().len(), 1, "the deputy is an administrator");
+        // The administrators wait for the superior; only the superior forwards.
+        assert!(matches!(e.app.access_request_export(&claire, r.id, &client()).await, Err(Error::Refused(_))), "{b:?}");
+        assert!(matches!(e.app.forward_access_request(&karim, r.id, &client()).await, Err(Error::Forbidden)), "{b:?}");
+        e.app.forward_access_request(&julie, r.id, &client()).await.unwrap();
+        assert!(matches!(e.app.forward_access_request(&julie, r.id, &client()).await, Err(Error::Refused(_))));
+        // Neither the superior nor the requester exports; an administrator does.
+        assert!(matches!(e.app.access_request_export(&julie, r.id, &client()).await, Err(Error::Forbidden)), "{b:?}");
+        let (_, records) = e.app.access_request_export(&claire, r.id, &client()).await.unwrap();
+        assert!(!records.is_empty() && records.iter().all(|x| x.entry.actor_id == Some(karim.account.id)), "{b:?}");
+        assert!(records.iter().any(|x| x.entry.action == "session.login"), "{b:?}: sign-ins included");
+        e.app.answer_access_request(&claire, r.id, &client()).await.unwrap();
+        let done = e.app.access_requests(&karim).await.unwrap();
+        assert_eq!(done[0].status, "answered");
+        assert!(!done[0].late(e.app.today() + Duration::days(60)), "an answered request is never late");
+        // Each step is in the Mairie's trail.
+        let steps = e.app.read_traces(&claire, &TraceFilter { action: "access_request.".into(), ..Default::default() }, 50, &client()).await.unwrap();
+        let mut names: Vec<_> = steps.records.iter().map(|x| x.entry.action.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["access_request.answer", "access_request.create", "access_request.export", "access_request.forward"], "{b:?}");
+
+        // Without a named superior it goes to the principal administrator; a month and a
+        // day later, unanswered, it is late.
+        let r2 = e.app.request_access(&karim, None, "", &client()).await.unwrap();
+        assert_eq!(r2.superior_id, claire.account.id);
+        e.clock.advance(Duration::days(32));
+        let listed = e.app.access_requests(&claire).await.unwrap();
+        assert!(listed.iter().find(|x| x.id == r2.id).unwrap().late(e.app.today()), "{b:?}");
+        // The caisse has no part in it.
+        assert!(matches!(e.app.request_access(&caf, None, "", &client()).await, Err(Error::Forbidden)));
+    }
+}
