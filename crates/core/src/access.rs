@@ -98,6 +98,21 @@ impl<S: Store> App<S> {
         Ok(r)
     }
 
+    /// The people of `actor`'s organisation a request may go to: its administrators and
+    /// managers, active, other than `actor`.
+    pub async fn possible_superiors(&self, actor: &Actor) -> Result<Vec<crate::model::Account>> {
+        if actor.organisation.kind != OrganisationKind::Partner {
+            return Err(Error::Forbidden);
+        }
+        let mut tx = self.store.read().await?;
+        Ok(tx
+            .accounts_of(actor.organisation.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.id != actor.account.id && a.status == AccountStatus::Active && a.roles.iter().any(|r| r.is_manager()))
+            .collect())
+    }
+
     /// The requests `actor` sees: their own, those sent to them, and (administrators) all
     /// of their organisation's. Newest first.
     pub async fn access_requests(&self, actor: &Actor) -> Result<Vec<AccessRequest>> {
@@ -108,6 +123,18 @@ impl<S: Store> App<S> {
         let all = tx.access_requests_of(actor.organisation.id).await?;
         let admin = is_admin(&actor.account.roles);
         Ok(all.into_iter().filter(|r| admin || r.requester_id == actor.account.id || r.superior_id == actor.account.id).collect())
+    }
+
+    /// The same requests with the names of their requester and superior.
+    pub async fn access_requests_named(&self, actor: &Actor) -> Result<Vec<(AccessRequest, String, String)>> {
+        let list = self.access_requests(actor).await?;
+        let mut tx = self.store.read().await?;
+        let people = tx.accounts_of(actor.organisation.id).await?;
+        let name = |id: AccountId| people.iter().find(|a| a.id == id).map(|a| format!("{} ({})", a.display_name, a.login)).unwrap_or_default();
+        Ok(list.into_iter().map(|r| {
+            let (a, b) = (name(r.requester_id), name(r.superior_id));
+            (r, a, b)
+        }).collect())
     }
 
     /// The superior forwards the request to the partner's administrators.

@@ -16,6 +16,7 @@ mod pages;
 mod request_pages;
 mod rights_pages;
 mod supervision_pages;
+mod traces_pages;
 
 use std::sync::Arc;
 
@@ -109,6 +110,16 @@ pub fn router(state: AppState) -> Router {
         .route("/caisse/services/roles", post(caisse_pages::services_post))
         .route("/caisse/outbox", get(caisse_pages::outbox))
         .route("/caisse/supervision", get(supervision_pages::page))
+        .route("/traces", get(traces_pages::page))
+        .route("/traces/export", get(traces_pages::export))
+        .route("/access-requests", get(traces_pages::access).post(traces_pages::access_create))
+        .route("/access-requests/{id}/export", get(traces_pages::access_export))
+        .route("/access-requests/{id}/{what}", post(traces_pages::access_action))
+        .route("/api/v1/traces", get(traces_pages::api_list))
+        .route("/api/v1/traces/export", get(traces_pages::api_export))
+        .route("/api/v1/access-requests", get(traces_pages::api_access_list).post(traces_pages::api_access_create))
+        .route("/api/v1/access-requests/{id}/export", get(traces_pages::api_access_export))
+        .route("/api/v1/access-requests/{id}/{what}", post(traces_pages::api_access_action))
         .route("/api/v1/supervision/grants", get(supervision_pages::api_grants))
         .route("/api/v1/supervision/dormant-accounts", get(supervision_pages::api_dormant))
         .route("/api/v1/supervision/incomplete-partners", get(supervision_pages::api_incomplete))

@@ -80,6 +80,15 @@ impl Chrome {
                     menu.push(("/partner/contract", t.contract_document));
                     menu.push(("/partner/administrator-change", t.change_request_title));
                 }
+                let partner_admin = a.organisation.kind == habilis_core::model::OrganisationKind::Partner
+                    && a.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
+                let auditor = a.organisation.kind == habilis_core::model::OrganisationKind::Caisse && a.account.roles.contains(&Role::TraceAuditor);
+                if partner_admin || auditor {
+                    menu.push(("/traces", t.traces_title));
+                }
+                if a.organisation.kind == habilis_core::model::OrganisationKind::Partner {
+                    menu.push(("/access-requests", t.access_title));
+                }
                 UserBar {
                     name: a.account.display_name.clone(),
                     organisation: a.organisation.name.clone(),

@@ -251,6 +251,12 @@ async fn authorization_matrix() {
         ("GET", "/api/v1/supervision/incomplete-partners".into(), None, [e401, ok, ok, e403, e403, e403, e403, ok]),
         ("GET", format!("/api/v1/users?partner={mons}"), None, [e401, ok, ok, e403, e403, e403, e403, e404]),
         ("GET", format!("/api/v1/grants?partner={mons}"), None, [e401, ok, ok, e403, e403, e403, e403, e404]),
+        // Traces: partner administrators and trace auditors only; the right of access for
+        // anyone at a partner.
+        ("GET", "/api/v1/traces".into(), None, [e401, e403, ok, ok, e403, e403, ok, e403]),
+        ("GET", "/api/v1/traces/export?format=json".into(), None, [e401, e403, ok, ok, e403, e403, ok, e403]),
+        ("GET", format!("/api/v1/traces?organisation={mons}"), None, [e401, e403, ok, ok, e403, e403, e404, e403]),
+        ("GET", "/api/v1/access-requests".into(), None, [e401, e403, e403, ok, ok, ok, ok, e403]),
         ("POST", format!("/api/v1/users?partner={mons}"), Some(json!({"first_name": "N", "last_name": "V", "email": "n@v.invalid"})), [e401, e403, e403, e403, e403, e403, e403, e404]),
     ];
     let mut failures = Vec::new();

@@ -534,3 +534,4 @@ async fn a_forced_password_change_comes_before_anything_else() {
 mod caisse;
 mod grants;
 mod supervision;
+mod traces;

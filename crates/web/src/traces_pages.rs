@@ -1,0 +1,435 @@
+//! The trace viewer (R62) and the right of access (Art. 5.3.4), as pages and JSON. Who
+//! may read what is the core's decision; each reading is traced there.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use habilis_core::access::AccessRequest;
+use habilis_core::auth::Actor;
+use habilis_core::model::{AccountId, OrganisationId, OrganisationKind};
+use habilis_core::trace::TraceRecord;
+use habilis_core::trail::{TraceFilter, TraceView, to_csv};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
+use crate::caisse_pages::{FormMap, Values, checked_form, traced};
+use crate::context::Ctx;
+use crate::errors::{WebError, format_date};
+use crate::pages::{Chrome, error_page, render};
+
+/// The viewer's query string (pages and API).
+#[derive(Deserialize, Default, Clone)]
+pub struct TraceParams {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    session: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+impl TraceParams {
+    fn filter(&self) -> Result<TraceFilter, WebError> {
+        let organisation = match self.organisation.trim() {
+            "" => None,
+            raw => Some(OrganisationId(Uuid::parse_str(raw).map_err(|_| WebError::NotFound)?)),
+        };
+        Ok(TraceFilter {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            person: self.person.clone(),
+            action: self.action.clone(),
+            target: self.target.clone(),
+            outcome: self.outcome.clone(),
+            session: self.session.clone(),
+            organisation,
+            after: self.after.clone(),
+        })
+    }
+    /// The filters as a query string (without the cursor), for links.
+    fn query_string(&self) -> String {
+        let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+        [("from", &self.from), ("to", &self.to), ("person", &self.person), ("action", &self.action), ("target", &self.target), ("outcome", &self.outcome), ("session", &self.session), ("organisation", &self.organisation)]
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", enc(v.trim())))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+    fn values(&self) -> Values {
+        let mut v = Values::default();
+        for (k, val) in [("from", &self.from), ("to", &self.to), ("person", &self.person), ("action", &self.action), ("target", &self.target), ("outcome", &self.outcome), ("session", &self.session), ("organisation", &self.organisation)] {
+            v.0.insert(k.into(), val.clone());
+        }
+        v
+    }
+}
+
+#[derive(Template)]
+#[template(path = "traces.html")]
+struct TracesPage {
+    c: Chrome,
+    error: Option<String>,
+    v: Values,
+    organisations: Vec<(String, String)>,
+    rows: Vec<[String; 7]>,
+    next: Option<String>,
+    paged: bool,
+    filters: String,
+}
+
+/// The organisations a reader may pick, with their names (for the filter and the column).
+async fn organisations(state: &AppState, actor: &Actor) -> Vec<(String, String)> {
+    let mut out = vec![(actor.organisation.id.to_string(), actor.organisation.name.clone())];
+    if actor.organisation.kind == OrganisationKind::Caisse {
+        if let Ok(ps) = state.app.partners(actor).await {
+            out.extend(ps.into_iter().map(|p| (p.id.to_string(), p.name)));
+        }
+    }
+    out
+}
+
+fn outcome_label(t: &crate::i18n::Texts, o: &str) -> String {
+    match o {
+        "success" => t.outcome_success.into(),
+        "failure" => t.outcome_failure.into(),
+        _ => t.outcome_refused.into(),
+    }
+}
+
+/// GET /traces
+pub async fn page(State(state): State<AppState>, ctx: Ctx, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    let p = q.map(|Query(p)| p).unwrap_or_default();
+    let t = ctx.lang.texts();
+    let orgs = organisations(&state, &actor).await;
+    let result = match p.filter() {
+        Ok(f) => state.app.read_traces(&actor, &f, 50, &ctx.client).await.map_err(WebError::Core),
+        Err(e) => Err(e),
+    };
+    let (page, err) = match result {
+        Ok(page) => (Some(page), None),
+        Err(WebError::Core(habilis_core::Error::Forbidden)) => return error_page(ctx.lang, &WebError::Core(habilis_core::Error::Forbidden), Some(&actor)),
+        Err(e) => (None, Some(e)),
+    };
+    let name_of = |id: Option<OrganisationId>| id.and_then(|o| orgs.iter().find(|(i, _)| *i == o.to_string()).map(|(_, n)| n.clone())).unwrap_or_default();
+    let filters = p.query_string();
+    let view = TracesPage {
+        c: Chrome::new(ctx.lang, None, Some(&actor)),
+        error: err.as_ref().map(|e| e.message(t)),
+        v: p.values(),
+        rows: page
+            .as_ref()
+            .map(|pg| {
+                pg.records
+                    .iter()
+                    .map(|r| {
+                        let e = &r.entry;
+                        let who = match (&e.actor_login, e.organisation_id) {
+                            (Some(l), o) => format!("{l} — {}", name_of(o)),
+                            (None, o) => name_of(o),
+                        };
+                        [
+                            habilis_core::clock::format_paris(e.at),
+                            who,
+                            e.action.clone(),
+                            e.target.clone().unwrap_or_default(),
+                            outcome_label(t, e.outcome.as_str()),
+                            e.client_addr.clone().unwrap_or_default(),
+                            e.detail.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        next: page.as_ref().and_then(|pg| pg.next.clone()),
+        paged: !p.after.trim().is_empty(),
+        filters,
+        organisations: if actor.organisation.kind == OrganisationKind::Caisse { orgs.clone() } else { Vec::new() },
+    };
+    traced(render(&view, err.map(|e| e.status()).unwrap_or(StatusCode::OK)))
+}
+
+fn download(records: &[TraceRecord], format: &str, name: &str) -> Response {
+    let (body, kind, ext) = match format {
+        "json" => {
+            let list: Vec<TraceView> = records.iter().map(TraceView::from).collect();
+            (serde_json::to_string_pretty(&json!({ "traces": list })).unwrap_or_default(), "application/json", "json")
+        }
+        _ => (to_csv(records), "text/csv; charset=utf-8", "csv"),
+    };
+    (
+        [(header::CONTENT_TYPE, kind.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{ext}\""))],
+        body,
+    )
+        .into_response()
+}
+
+fn export_format(p: &TraceParams) -> Option<&'static str> {
+    match p.format.trim() {
+        "" | "csv" => Some("csv"),
+        "json" => Some("json"),
+        _ => None,
+    }
+}
+
+/// GET /traces/export?format=csv|json&… (the page's filters)
+pub async fn export(State(state): State<AppState>, ctx: Ctx, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    let p = q.map(|Query(p)| p).unwrap_or_default();
+    let Some(format) = export_format(&p) else {
+        return error_page(ctx.lang, &WebError::BadForm, Some(&actor));
+    };
+    let result = match p.filter() {
+        Ok(f) => state.app.export_traces(&actor, &f, format, &ctx.client).await.map_err(WebError::Core),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(records) => traced(download(&records, format, &format!("traces-{}", state.app.today()))),
+        Err(e) => error_page(ctx.lang, &e, Some(&actor)),
+    }
+}
+
+/// GET /api/v1/traces?…&limit=
+pub async fn api_list(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
+    let Ok(Query(p)) = q else {
+        return error_response(ctx.api_lang, &WebError::BadForm);
+    };
+    let f = match p.filter() {
+        Ok(f) => f,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.read_traces(&actor, &f, p.limit.unwrap_or(100), &ctx.client).await {
+        Ok(page) => {
+            let list: Vec<TraceView> = page.records.iter().map(TraceView::from).collect();
+            traced(Json(json!({ "traces": list, "next": page.next })).into_response())
+        }
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// GET /api/v1/traces/export?format=csv|json&…
+pub async fn api_export(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
+    let Ok(Query(p)) = q else {
+        return error_response(ctx.api_lang, &WebError::BadForm);
+    };
+    let Some(format) = export_format(&p) else {
+        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
+    };
+    let f = match p.filter() {
+        Ok(f) => f,
+        Err(e) => return error_response(ctx.api_lang, &e),
+    };
+    match state.app.export_traces(&actor, &f, format, &ctx.client).await {
+        Ok(records) => traced(download(&records, format, &format!("traces-{}", state.app.today()))),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+// --- the right of access ------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "access_requests.html")]
+struct AccessPage {
+    c: Chrome,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<String>,
+    v: Values,
+    superiors: Vec<(String, String)>,
+    /// id, requester, superior, created, due, status, late, may forward, may export/answer
+    rows: Vec<(String, String, String, String, String, String, bool, bool, bool)>,
+}
+
+async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
+    let t = ctx.lang.texts();
+    let app = &state.app;
+    let loaded = async { Ok::<_, habilis_core::Error>((app.possible_superiors(actor).await?, app.access_requests_named(actor).await?)) }.await;
+    let (superiors, requests) = match loaded {
+        Ok(x) => x,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let admin = actor.account.roles.iter().any(|r| matches!(r, habilis_core::model::Role::PartnerAdmin | habilis_core::model::Role::PartnerDeputy));
+    let today = app.today();
+    let status = |r: &AccessRequest| match r.status.as_str() {
+        "submitted" => t.access_submitted,
+        "forwarded" => t.access_forwarded,
+        _ => t.access_answered,
+    };
+    let page = AccessPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        error: err.as_ref().map(|e| e.message(t)),
+        notice,
+        v,
+        superiors: superiors.iter().map(|a| (a.id.to_string(), format!("{} ({})", a.display_name, a.login))).collect(),
+        rows: requests
+            .iter()
+            .map(|(r, requester, superior)| {
+                (
+                    r.id.to_string(),
+                    requester.clone(),
+                    superior.clone(),
+                    habilis_core::clock::format_paris(r.created_at),
+                    format_date(r.due_on),
+                    status(r).to_string(),
+                    r.late(today),
+                    r.status == "submitted" && r.superior_id == actor.account.id,
+                    admin && r.status == "forwarded",
+                )
+            })
+            .collect(),
+    };
+    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SentQuery {
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+/// GET /access-requests
+pub async fn access(State(state): State<AppState>, ctx: Ctx, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
+    access_page(&state, &ctx, &actor, Values::default(), None, notice).await
+}
+
+/// POST /access-requests
+pub async fn access_create(State(state): State<AppState>, ctx: Ctx, form: FormMap) -> Response {
+    let (actor, v) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let superior = match v.get("superior") {
+        "" => None,
+        raw => Some(AccountId(Uuid::parse_str(raw).unwrap_or(Uuid::nil()))),
+    };
+    match state.app.request_access(&actor, superior, v.get("reason"), &ctx.client).await {
+        Ok(_) => traced(Redirect::to("/access-requests?ok=sent").into_response()),
+        Err(e) => access_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
+    }
+}
+
+/// POST /access-requests/{id}/{forward|answer}
+pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, form: FormMap) -> Response {
+    let (actor, _) = match checked_form(&ctx, form) {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let Ok(Path((id, what))) = path else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    let r = match what.as_str() {
+        "forward" => state.app.forward_access_request(&actor, id, &ctx.client).await,
+        "answer" => state.app.answer_access_request(&actor, id, &ctx.client).await,
+        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
+    };
+    match r {
+        Ok(_) => traced(Redirect::to("/access-requests?ok=done").into_response()),
+        Err(e) => access_page(&state, &ctx, &actor, Values::default(), Some(WebError::Core(e)), None).await,
+    }
+}
+
+/// GET /access-requests/{id}/export (CSV of the requester's traces)
+pub async fn access_export(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let Some(actor) = ctx.actor.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Path(id)) = id else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    match state.app.access_request_export(&actor, id, &ctx.client).await {
+        Ok((r, records)) => traced(download(&records, "csv", &format!("droit-acces-{}", r.created_at.date()))),
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessBody {
+    #[serde(default)]
+    superior: Option<Uuid>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// GET /api/v1/access-requests
+pub async fn api_access_list(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor) -> Response {
+    let today = state.app.today();
+    match state.app.access_requests(&actor).await {
+        Ok(list) => {
+            let v: Vec<_> = list.iter().map(|r| json!({ "request": r, "late": r.late(today) })).collect();
+            Json(json!({ "requests": v })).into_response()
+        }
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// POST /api/v1/access-requests {"superior"?, "reason"?}
+pub async fn api_access_create(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<AccessBody>) -> Response {
+    match state.app.request_access(&actor, b.superior.map(AccountId), &b.reason, &ctx.client).await {
+        Ok(r) => traced((StatusCode::CREATED, Json(json!(r))).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// POST /api/v1/access-requests/{id}/{forward|answer}
+pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
+    let r = match what.as_str() {
+        "forward" => state.app.forward_access_request(&actor, id, &ctx.client).await,
+        "answer" => state.app.answer_access_request(&actor, id, &ctx.client).await,
+        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+    };
+    match r {
+        Ok(r) => traced(Json(json!(r)).into_response()),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
+
+/// GET /api/v1/access-requests/{id}/export?format=csv|json
+pub async fn api_access_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<Uuid>,
+    q: Result<Query<TraceParams>, QueryRejection>,
+) -> Response {
+    let p = q.map(|Query(p)| p).unwrap_or_default();
+    let Some(format) = export_format(&p) else {
+        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
+    };
+    match state.app.access_request_export(&actor, id, &ctx.client).await {
+        Ok((r, records)) => traced(download(&records, format, &format!("droit-acces-{}", r.created_at.date()))),
+        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
+    }
+}
