@@ -461,6 +461,46 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('the partner administrator reads, filters and exports their organisation\'s traces', async () => {
+    await inContext('traces', { acceptDownloads: true }, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Traces', exact: true }).click();
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Traces');
+      const table = page.locator('section[aria-labelledby="results-title"] table');
+      assert.match(await table.innerText(), /session\.login/);
+      // Only the Mairie's chain: the caisse's people appear only for what they did to the
+      // Mairie (the suspension of the previous journey), never their own sign-ins.
+      for (const r of await table.locator('tbody tr').allInnerTexts()) {
+        if (/caf\.admin/.test(r)) assert.match(r, /grant\.caisse_suspend|query\./, `a caisse row in the Mairie's traces: ${r}`);
+      }
+
+      await page.getByLabel('Personne (identifiant)').fill(ADMIN_LOGIN);
+      await page.getByLabel('Résultat').selectOption('success');
+      await Promise.all([page.waitForURL(/person=mons\.admin/), page.getByRole('button', { name: 'Afficher' }).click()]);
+      const rows = await table.locator('tbody tr').allInnerTexts();
+      assert.ok(rows.length > 0, 'some traces of mons.admin');
+      for (const r of rows) assert.match(r, /mons\.admin/);
+      assert.equal(await page.getByLabel('Personne (identifiant)').inputValue(), ADMIN_LOGIN, 'the filter stays');
+
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Exporter en CSV' }).click()]);
+      assert.match(download.suggestedFilename(), /^traces-\d{4}-\d{2}-\d{2}\.csv$/);
+      const file = path.join(RESULTS, 'traces-export.csv');
+      await download.saveAs(file);
+      const csv = (await import('node:fs')).readFileSync(file, 'utf8');
+      const lines = csv.trim().split(/\r\n/);
+      assert.match(lines[0], /date;identifiant;organisation/);
+      assert.ok(lines.length >= 2, 'at least one trace exported');
+      for (const l of lines.slice(1)) assert.match(l, /;mons\.admin;/);
+
+      // The reading and the export are themselves in the trail.
+      await page.goto(url('/traces?action=trace.'));
+      const text = await table.innerText();
+      assert.match(text, /trace\.read/);
+      assert.match(text, /trace\.export\.csv/);
+      await page.screenshot({ path: path.join(RESULTS, 'traces.png'), fullPage: true });
+    });
+  });
+
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {
     await inContext('obsolete-browser', { userAgent: IE11_UA }, async (page) => {
       const res = await page.goto(url('/login'));

@@ -443,6 +443,7 @@ catalogue! {
     outcome_refused: "refusé", "refused";
     trace_when: "Date", "Date";
     trace_who: "Qui", "Who";
+    trace_action: "Action", "Action";
     trace_address: "Adresse", "Address";
     trace_detail: "Détail", "Detail";
     next_page: "Page suivante (plus anciennes)", "Next page (older)";
