@@ -164,7 +164,9 @@ impl Db {
         for _ in 0..=months_ahead {
             let next = next_month(month);
             let name = partition_name(month);
-            let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_class WHERE relname = $1")
+            let exists: Option<(i32,)> = sqlx::query_as(
+                "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = $1 AND n.nspname = current_schema()",
+            )
                 .bind(&name)
                 .fetch_optional(p)
                 .await
@@ -195,9 +197,11 @@ impl Db {
             return Ok((0, 0));
         };
         // The monthly partitions of `traces` with their upper bound.
-        const Q: &str = "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i \
+        // Only this schema's (the one the connection works in).
+        const Q: &str = "SELECT c.relname::text, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i \
                          JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class parent ON parent.oid = i.inhparent \
-                         WHERE parent.relname = 'traces' AND c.relname <> 'traces_default'";
+                         JOIN pg_namespace n ON n.oid = parent.relnamespace \
+                         WHERE parent.relname = 'traces' AND n.nspname = current_schema() AND c.relname <> 'traces_default'";
         let parts: Vec<(String, String)> = sqlx::query_as(Q).fetch_all(p).await.map_err(map_err)?;
         let (mut dropped, mut rows) = (0u32, 0u64);
         for (name, bound) in parts {
