@@ -204,6 +204,12 @@ impl<S: Store> App<S> {
     /// for a CSV or JSON export. The export is traced first, with its format.
     pub async fn export_traces(&self, actor: &Actor, filter: &TraceFilter, format: &str, client: &ClientInfo) -> Result<Vec<TraceRecord>> {
         let mut q = self.trace_access(actor, filter, 1000, &format!("trace.export.{format}"), client).await?;
+        q.limit = 1000;
+        self.collect_traces(q).await
+    }
+
+    /// Every record of `q`, page after page, up to [`EXPORT_LIMIT`].
+    async fn collect_traces(&self, mut q: TraceQuery) -> Result<Vec<TraceRecord>> {
         let mut out = Vec::new();
         loop {
             let page = self.store.trace_search(&q).await?;
@@ -232,18 +238,7 @@ impl<S: Store> App<S> {
     /// The traces of one person of `actor`'s organisation (their actions and
     /// consultations), for a right-of-access answer: all of them still kept.
     pub(crate) async fn person_traces(&self, org: OrganisationId, person: AccountId) -> Result<Vec<TraceRecord>> {
-        let mut q = TraceQuery { chains: vec![org.0], actor_id: Some(person), limit: 1000, ..Default::default() };
-        let mut out = Vec::new();
-        loop {
-            let page = self.store.trace_search(&q).await?;
-            let full = page.len() as i64 == q.limit;
-            q.before = page.last().map(|r| (to_micros(r.entry.at), r.entry.id));
-            out.extend(page);
-            if !full || out.len() as i64 >= EXPORT_LIMIT {
-                break;
-            }
-        }
-        Ok(out)
+        self.collect_traces(TraceQuery { chains: vec![org.0], actor_id: Some(person), limit: 1000, ..Default::default() }).await
     }
 }
 

@@ -88,3 +88,27 @@ fn remove_stale_files(dir: &std::path::Path) {
         }
     }
 }
+
+/// Remove a database made by [`fresh`] once done with it (its SQLite file, or its
+/// PostgreSQL schema), for benchmarks that fill it with millions of rows.
+pub async fn discard(db: Db) -> StoreResult<()> {
+    match &db.pool {
+        crate::Pool::Sqlite(p) => {
+            let files: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list").fetch_all(p).await.map_err(map_err)?;
+            db.close().await;
+            for (_, _, file) in files.into_iter().filter(|(_, _, f)| !f.is_empty()) {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{file}{suffix}"));
+                }
+            }
+        }
+        crate::Pool::Postgres(p) => {
+            sqlx::raw_sql("DO $$ BEGIN EXECUTE 'DROP SCHEMA ' || quote_ident(current_schema()) || ' CASCADE'; END $$;")
+                .execute(p)
+                .await
+                .map_err(map_err)?;
+            db.close().await;
+        }
+    }
+    Ok(())
+}

@@ -171,7 +171,11 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, q: Result<Query<Trace
         filters,
         organisations: if actor.organisation.kind == OrganisationKind::Caisse { orgs.clone() } else { Vec::new() },
     };
-    traced(render(&view, err.map(|e| e.status()).unwrap_or(StatusCode::OK)))
+    // The core traced a successful reading; a refused one is traced by the middleware.
+    match err {
+        None => traced(render(&view, StatusCode::OK)),
+        Some(e) => render(&view, e.status()),
+    }
 }
 
 fn download(records: &[TraceRecord], format: &str, name: &str) -> Response {

@@ -12,6 +12,30 @@ use tower::ServiceExt;
 
 use super::{PASSWORD, body, setup};
 
+/// POST every payload to `path` at once, each from its own task and router; the answers.
+pub(super) async fn all_at_once(t: &super::T, path: &str, token: &str, payloads: Vec<Value>) -> Vec<(StatusCode, String)> {
+    let mut tasks = Vec::new();
+    for payload in payloads {
+        let router = habilis_web::router(t.state.clone());
+        let (token, path) = (token.to_string(), path.to_string());
+        tasks.push(tokio::spawn(async move {
+            let req = Request::post(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(payload.to_string()))
+                .unwrap();
+            let resp = router.oneshot(req).await.unwrap();
+            let status = resp.status();
+            (status, body(resp).await)
+        }));
+    }
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_simultaneous_grants_against_a_quota_of_ten() {
     for b in backends() {
@@ -22,27 +46,16 @@ async fn two_hundred_simultaneous_grants_against_a_quota_of_ten() {
             let input = UserInput { first_name: "Agent".into(), last_name: format!("C{i}"), email: format!("c{i}@mairie.invalid"), ..Default::default() };
             users.push(t.state.app.create_user(&claire.actor, &input, "https://h", &Default::default()).await.unwrap().id);
         }
-        let token = Arc::new(claire.token.clone());
+        let token = claire.token.clone();
         for round in 0..2 {
-            let mut tasks = Vec::new();
-            for (i, u) in users.iter().enumerate() {
-                let router = habilis_web::router(t.state.clone());
-                let token = token.clone();
-                let payload = json!({"holder": u, "service": "CDAP", "role": if round == 0 { "T1" } else { "T2" }, "purpose": format!("Dossier {i}")});
-                tasks.push(tokio::spawn(async move {
-                    let req = Request::post("/api/v1/grants")
-                        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                        .header(header::CONTENT_TYPE, "application/json")
-                        .body(Body::from(payload.to_string()))
-                        .unwrap();
-                    let resp = router.oneshot(req).await.unwrap();
-                    let status = resp.status();
-                    (status, body(resp).await)
-                }));
-            }
+            let payloads = users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| json!({"holder": u, "service": "CDAP", "role": if round == 0 { "T1" } else { "T2" }, "purpose": format!("Dossier {i}")}))
+                .collect();
+            let answers = all_at_once(&t, "/api/v1/grants", &token, payloads).await;
             let (mut created, mut refused) = (0, 0);
-            for task in tasks {
-                let (status, text) = task.await.unwrap();
+            for (status, text) in answers {
                 match status {
                     StatusCode::CREATED => created += 1,
                     StatusCode::CONFLICT => {

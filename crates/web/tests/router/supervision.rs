@@ -2,14 +2,10 @@
 //! reason, query), what the partner then sees, caisse-managed mode through pages and
 //! `?partner=` on the API (with the quota under concurrency), the cross-partner views.
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use habilis_core::grants::UserInput;
 use habilis_store::testing::backends;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use super::{PASSWORD, body, hidden, location, setup};
 
@@ -135,26 +131,10 @@ async fn in_caisse_managed_mode_the_caisse_manages_through_the_same_screens_and_
             users.push(app.create_user(&for_mons, &input(i), "https://h", &Default::default()).await.unwrap().id);
         }
         let already = app.quota_use(&caf_actor, mons).await.unwrap().iter().find(|q| q.service == "CDAP" && q.role.is_none()).unwrap().used;
-        let token = Arc::new(caf.clone());
-        let mut tasks = Vec::new();
-        for (i, u) in users.iter().enumerate() {
-            let router = habilis_web::router(t.state.clone());
-            let token = token.clone();
-            let payload = json!({"holder": u, "service": "CDAP", "role": "T1", "purpose": format!("Dossier {i}")});
-            tasks.push(tokio::spawn(async move {
-                let req = Request::post(format!("/api/v1/grants?partner={mons}"))
-                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(payload.to_string()))
-                    .unwrap();
-                let resp = router.oneshot(req).await.unwrap();
-                let status = resp.status();
-                (status, body(resp).await)
-            }));
-        }
+        let payloads = users.iter().enumerate().map(|(i, u)| json!({"holder": u, "service": "CDAP", "role": "T1", "purpose": format!("Dossier {i}")})).collect();
+        let answers = super::grants::all_at_once(&t, &format!("/api/v1/grants?partner={mons}"), &caf, payloads).await;
         let (mut created, mut refused) = (0, 0);
-        for task in tasks {
-            let (status, text) = task.await.unwrap();
+        for (status, text) in answers {
             match status {
                 StatusCode::CREATED => created += 1,
                 StatusCode::CONFLICT => {
