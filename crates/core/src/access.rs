@@ -173,9 +173,10 @@ impl<S: Store> App<S> {
     pub async fn access_request_export(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<(AccessRequest, Vec<TraceRecord>)> {
         let mut tx = self.store.begin().await?;
         let r = self.request_for_admin(&mut tx, actor, id).await?;
+        let login = tx.account(r.requester_id).await?.map(|a| a.login).unwrap_or_default();
         self.trace_action(&mut tx, actor, "access_request.export", r.id.to_string(), None, client).await?;
         tx.commit().await?;
-        let records = self.person_traces(r.organisation_id, r.requester_id).await?;
+        let records = self.person_traces(r.organisation_id, r.requester_id, &login).await?;
         Ok((r, records))
     }
 

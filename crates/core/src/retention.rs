@@ -112,7 +112,8 @@ impl<S: Store> App<S> {
                 let n = self.store.delete_trace_batch(cut.chain_id, cut.seq, cutoff, i64::from(policy.batch_size.max(1))).await?;
                 done += n;
                 progress(done.min(total), total);
-                if n == 0 {
+                // Lowest first: a short batch was the last one.
+                if n < u64::from(policy.batch_size.max(1)) {
                     break;
                 }
                 tokio::task::yield_now().await;

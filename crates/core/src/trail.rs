@@ -237,8 +237,11 @@ impl<S: Store> App<S> {
 
     /// The traces of one person of `actor`'s organisation (their actions and
     /// consultations), for a right-of-access answer: all of them still kept.
-    pub(crate) async fn person_traces(&self, org: OrganisationId, person: AccountId) -> Result<Vec<TraceRecord>> {
-        self.collect_traces(TraceQuery { chains: vec![org.0], actor_id: Some(person), limit: 1000, ..Default::default() }).await
+    pub(crate) async fn person_traces(&self, org: OrganisationId, person: AccountId, login: &str) -> Result<Vec<TraceRecord>> {
+        // By login (indexed) and by account (a login is never given to someone else, but
+        // the account is what the person is).
+        let q = TraceQuery { chains: vec![org.0], actor_id: Some(person), actor_login: Some(login.to_string()), limit: 1000, ..Default::default() };
+        self.collect_traces(q).await
     }
 }
 

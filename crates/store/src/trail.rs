@@ -62,43 +62,51 @@ impl Db {
             args.push(a);
             format!("${}", args.len())
         };
-        let mut sql = String::from("SELECT * FROM traces WHERE ");
-        let chains: Vec<String> = q.chains.iter().map(|c| n(&mut args, Arg::U(*c))).collect();
-        if chains.len() == 1 {
-            sql.push_str(&format!("chain_id = {}", chains.join("")));
-        } else {
-            sql.push_str(&format!("chain_id IN ({})", chains.join(", ")));
-        }
+        // The filters, shared by every chain's part of the query.
+        let mut filters = String::new();
         if let Some(from) = q.from {
-            sql.push_str(&format!(" AND at >= {}", n(&mut args, Arg::I(from))));
+            filters.push_str(&format!(" AND at >= {}", n(&mut args, Arg::I(from))));
         }
         if let Some(to) = q.to {
-            sql.push_str(&format!(" AND at < {}", n(&mut args, Arg::I(to))));
+            filters.push_str(&format!(" AND at < {}", n(&mut args, Arg::I(to))));
         }
         if let Some(login) = &q.actor_login {
-            sql.push_str(&format!(" AND actor_login = {}", n(&mut args, Arg::T(login.clone()))));
+            filters.push_str(&format!(" AND actor_login = {}", n(&mut args, Arg::T(login.clone()))));
         }
         if let Some(id) = q.actor_id {
-            sql.push_str(&format!(" AND actor_id = {}", n(&mut args, Arg::U(id.0))));
+            filters.push_str(&format!(" AND actor_id = {}", n(&mut args, Arg::U(id.0))));
         }
         if let Some(action) = &q.action {
-            sql.push_str(&format!(" AND action LIKE {} ESCAPE '\\'", n(&mut args, Arg::T(prefix_pattern(action)))));
+            filters.push_str(&format!(" AND action LIKE {} ESCAPE '\\'", n(&mut args, Arg::T(prefix_pattern(action)))));
         }
         if let Some(target) = &q.target {
-            sql.push_str(&format!(" AND target = {}", n(&mut args, Arg::T(target.clone()))));
+            filters.push_str(&format!(" AND target = {}", n(&mut args, Arg::T(target.clone()))));
         }
         if let Some(outcome) = q.outcome {
-            sql.push_str(&format!(" AND outcome = {}", n(&mut args, Arg::T(outcome.as_str().into()))));
+            filters.push_str(&format!(" AND outcome = {}", n(&mut args, Arg::T(outcome.as_str().into()))));
         }
         if let Some(s) = q.session {
-            sql.push_str(&format!(" AND session_id = {}", n(&mut args, Arg::U(s.0))));
+            filters.push_str(&format!(" AND session_id = {}", n(&mut args, Arg::U(s.0))));
         }
         if let Some((at, id)) = q.before {
+            // `at <= a` first, so that the index gives the range.
             let a = n(&mut args, Arg::I(at));
             let b = n(&mut args, Arg::U(id));
-            sql.push_str(&format!(" AND (at < {a} OR (at = {a} AND id < {b}))"));
+            filters.push_str(&format!(" AND at <= {a} AND (at < {a} OR id < {b})"));
         }
-        sql.push_str(&format!(" ORDER BY at DESC, id DESC LIMIT {}", n(&mut args, Arg::I(q.limit.clamp(1, 10_000)))));
+        let limit = n(&mut args, Arg::I(q.limit.clamp(1, 10_000)));
+        let order = format!("ORDER BY at DESC, id DESC LIMIT {limit}");
+        // One chain: one range of the (chain_id, at) index. Several: the newest `limit` of
+        // each chain, merged, so no chain's whole history is ever sorted.
+        let part = |chain: String| format!("SELECT * FROM traces WHERE chain_id = {chain}{filters} {order}");
+        let chains: Vec<String> = q.chains.iter().map(|c| n(&mut args, Arg::U(*c))).collect();
+        let sql = match chains.as_slice() {
+            [one] => part(one.clone()),
+            many => {
+                let parts: Vec<String> = many.iter().map(|c| format!("SELECT * FROM ({}) AS c{}", part(c.clone()), &c[1..])).collect();
+                format!("SELECT * FROM ({}) AS merged {order}", parts.join(" UNION ALL "))
+            }
+        };
         let rows: Vec<TraceRow> = pool!(self, p => bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &args).fetch_all(p).await).map_err(map_err)?;
         rows.into_iter().map(TraceRow::into_record).collect()
     }
@@ -151,8 +159,15 @@ impl Db {
         // portal's appends wait at most one batch (SQLite has one writer).
         const Q: &str = "DELETE FROM traces WHERE chain_id = $1 AND seq IN \
                          (SELECT seq FROM traces WHERE chain_id = $1 AND seq <= $2 AND at < $3 ORDER BY seq LIMIT $4)";
-        pool!(self, p => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(p).await.map(|r| r.rows_affected()))
-            .map_err(map_err)
+        // Like every writer, on SQLite it takes the write lock at its start (BEGIN IMMEDIATE).
+        let mut tx = habilis_core::store::Store::begin(self).await?;
+        let n = match &mut tx.inner {
+            crate::tx::Inner::Sqlite(t) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(&mut **t).await.map(|r| r.rows_affected()),
+            crate::tx::Inner::Postgres(t) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(&mut **t).await.map(|r| r.rows_affected()),
+        }
+        .map_err(map_err)?;
+        habilis_core::store::Transaction::commit(tx).await?;
+        Ok(n)
     }
 
     pub(crate) async fn prepare_trace_partitions_impl(&self, now: OffsetDateTime, months_ahead: u32) -> StoreResult<u32> {

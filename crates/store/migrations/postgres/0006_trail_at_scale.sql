@@ -29,7 +29,7 @@ INSERT INTO traces SELECT chain_id, seq, id, at, actor_id, actor_login, organisa
 DROP TABLE traces_unpartitioned;
 CREATE INDEX traces_at ON traces(at);
 CREATE INDEX traces_chain_at ON traces(chain_id, at);
-CREATE INDEX traces_actor_at ON traces(actor_id, at);
+CREATE INDEX traces_login_at ON traces(actor_login, at);
 CREATE INDEX traces_session ON traces(session_id);
 
 -- Monotonic time per chain.

@@ -3,7 +3,7 @@
 -- each purge, and rights-of-access requests.
 ALTER TABLE trace_heads ADD COLUMN at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX traces_chain_at ON traces(chain_id, at);
-CREATE INDEX traces_actor_at ON traces(actor_id, at);
+CREATE INDEX traces_login_at ON traces(actor_login, at);
 CREATE INDEX traces_session ON traces(session_id);
 
 CREATE TABLE trace_checkpoints (
