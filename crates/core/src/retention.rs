@@ -112,6 +112,7 @@ impl<S: Store> App<S> {
                 let n = self.store.delete_trace_batch(cut.chain_id, cut.seq, cutoff, i64::from(policy.batch_size.max(1))).await?;
                 done += n;
                 progress(done.min(total), total);
+                self.store.checkpoint_wal().await?;
                 // Lowest first: a short batch was the last one.
                 if n < u64::from(policy.batch_size.max(1)) {
                     break;

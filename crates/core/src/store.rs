@@ -61,6 +61,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         after_seq: i64,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
+    /// SQLite: copy the write-ahead log back into the database and empty it, so that it
+    /// cannot grow while readers keep overlapping (after each purge batch, and every minute
+    /// in `serve`). PostgreSQL: nothing.
+    fn checkpoint_wal(&self) -> impl Future<Output = StoreResult<()>> + Send;
     /// Traces matching `q`, newest first (the viewer, R62).
     fn trace_search(&self, q: &crate::trace::TraceQuery) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
     /// For each chain with records older than `cutoff` (micros): where a purge cuts it.

@@ -479,6 +479,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
             if let Err(e) = sweeper.expire_sessions().await {
                 tracing::warn!(error = %e, "session sweep failed");
             }
+            // Keep SQLite's write-ahead log from growing under constant traffic.
+            if let Err(e) = sweeper.store.checkpoint_wal().await {
+                tracing::warn!(error = %e, "write-ahead log checkpoint failed");
+            }
             // Queries left unanswered past their due date suspend their grant when asked to.
             match sweeper.enforce_query_deadlines().await {
                 Ok(n) if n > 0 => tracing::info!(suspended = n, "query deadlines enforced"),

@@ -89,7 +89,9 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(15));
+                    .busy_timeout(Duration::from_secs(15))
+                    // After a checkpoint resets the log, the -wal file shrinks back to this.
+                    .pragma("journal_size_limit", "67108864");
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections.max(2))
                     .connect_with(opts)
@@ -233,6 +235,14 @@ impl Store for Db {
         }
         .map_err(map_err)?;
         rows.into_iter().map(rows::TraceRow::into_record).collect()
+    }
+
+    async fn checkpoint_wal(&self) -> StoreResult<()> {
+        match &self.pool {
+            // Waits for the readers of the log to finish, copies it back and empties it.
+            Pool::Sqlite(p) => sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await.map(|_| ()).map_err(map_err),
+            Pool::Postgres(_) => Ok(()),
+        }
     }
 
     async fn trace_search(&self, q: &habilis_core::trace::TraceQuery) -> StoreResult<Vec<TraceRecord>> {
