@@ -65,7 +65,10 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         let people = tx.accounts_of(actor.organisation.id).await?;
         let superior = match superior {
-            Some(id) => people.iter().find(|a| a.id == id && a.id != actor.account.id && a.status == AccountStatus::Active).ok_or(Error::NotFound)?,
+            Some(id) => people
+                .iter()
+                .find(|a| a.id == id && a.id != actor.account.id && a.status == AccountStatus::Active && a.roles.iter().any(|r| r.is_manager()))
+                .ok_or(Error::NotFound)?,
             None => people
                 .iter()
                 .filter(|a| a.status == AccountStatus::Active && a.id != actor.account.id)

@@ -85,13 +85,13 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// Fill the "who" part of a trace entry. An action taken for a partner goes to that
-    /// partner's chain, so that its administrators read what was done in their
-    /// organisation, by whom.
+    /// Fill the "who" part of a trace entry, in the actor's own organisation's chain.
+    /// (Actions taken for a partner go to the partner's chain through
+    /// `App::trace_action`, which checks that the partner is really in reach.)
     pub fn stamp(&self, e: &mut TraceEntry) {
         e.actor_id = Some(self.account.id);
         e.actor_login = Some(self.account.login.clone());
-        e.organisation_id = Some(self.acting_for.unwrap_or(self.organisation.id));
+        e.organisation_id = Some(self.organisation.id);
         e.session_id = Some(self.session.id);
     }
 

@@ -233,6 +233,10 @@ impl<S: Store> App<S> {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
         tx.set_grant_state(id, GrantState::Revoked, Some(self.now())).await?;
+        // Revoked is final: a caisse suspension has nothing left to lift.
+        if g.caisse_suspension.is_some() {
+            tx.set_caisse_suspension(id, None).await?;
+        }
         self.trace_action(&mut tx, actor, "grant.revoke", id.to_string(), None, client).await?;
         tx.commit().await?;
         Ok(())

@@ -46,15 +46,22 @@ pub struct PurgeReport {
     pub mandates: u64,
 }
 
-/// `d` moved back `months` calendar months (the day clamped to the month's length).
+/// `d` moved back `months` calendar months (the day clamped to the month's length). Out of
+/// the calendar's range, the earliest instant: a purge then removes nothing.
 pub fn months_before(t: OffsetDateTime, months: u32) -> OffsetDateTime {
     let d = t.date();
-    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 - months as i32;
+    let total = i64::from(d.year()) * 12 + i64::from(u8::from(d.month())) - 1 - i64::from(months);
     let (y, m) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u8);
+    let earliest = Date::MIN.midnight().assume_utc();
+    let Ok(y) = i32::try_from(y) else {
+        return earliest;
+    };
     let month = Month::try_from(m).unwrap_or(Month::January);
     let day = d.day().min(month.length(y));
-    let date = Date::from_calendar_date(y, month, day).unwrap_or(d);
-    t.replace_date(date)
+    match Date::from_calendar_date(y, month, day) {
+        Ok(date) => t.replace_date(date),
+        Err(_) => earliest,
+    }
 }
 
 impl<S: Store> App<S> {
@@ -64,6 +71,9 @@ impl<S: Store> App<S> {
         let now = self.now();
         let traces_cutoff = months_before(now, policy.traces_months);
         let rights_cutoff_at = months_before(now, policy.rights_years.saturating_mul(12));
+        if traces_cutoff >= now || rights_cutoff_at >= now {
+            return Err(crate::Error::invalid("retention", crate::values::ValueError::OutOfRange));
+        }
         let cutoff = to_micros(traces_cutoff);
         let mut report = PurgeReport {
             dry_run,
@@ -79,7 +89,7 @@ impl<S: Store> App<S> {
         let total: u64 = cuts.iter().map(|c| c.count.max(0) as u64).sum();
         report.chains = cuts.len();
         report.traces = total;
-        let (grants, mandates) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), true).await?;
+        let (grants, mandates) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), true, None).await?;
         (report.grants, report.mandates) = (grants, mandates);
         if dry_run {
             let (parts, _) = self.store.drop_trace_partitions(cutoff, true).await?;
@@ -87,8 +97,13 @@ impl<S: Store> App<S> {
             return Ok(report);
         }
         // First the signed checkpoints: if the purge stops half-way, the records left below
-        // a checkpoint are simply skipped by verification and removed next time.
+        // a checkpoint are simply skipped by verification and removed next time (with no
+        // second checkpoint where one already covers the cut).
+        let existing = self.store.trace_checkpoints().await?;
         for cut in &cuts {
+            if existing.iter().any(|c| c.chain_id == cut.chain_id && c.seq >= cut.seq) {
+                continue;
+            }
             let mut c = Checkpoint {
                 id: Uuid::now_v7(),
                 chain_id: cut.chain_id,
@@ -120,7 +135,11 @@ impl<S: Store> App<S> {
                 tokio::task::yield_now().await;
             }
         }
-        let (grants, mandates) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), false).await?;
+        // The purge itself is traced (events without an organisation), with the rights it
+        // removed in the same transaction.
+        let mut e = crate::trace::TraceEntry::new(self.now(), "retention.purge", crate::trace::Outcome::Success, &crate::trace::ClientInfo::default());
+        e.target = Some(format!("{} traces avant le {}", report.traces, crate::clock::format_paris(traces_cutoff)));
+        let (grants, mandates) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), false, Some(&e)).await?;
         (report.grants, report.mandates) = (grants, mandates);
         tracing::info!(traces = report.traces, chains = report.chains, partitions = parts, grants, mandates, "retention purge done");
         Ok(report)
@@ -138,5 +157,7 @@ mod tests {
         assert_eq!(months_before(datetime!(2026-03-15 00:00 UTC), 6), datetime!(2025-09-15 00:00 UTC));
         assert_eq!(months_before(datetime!(2026-11-27 09:00 UTC), 72), datetime!(2020-11-27 09:00 UTC));
         assert_eq!(months_before(datetime!(2024-02-29 09:00 UTC), 12), datetime!(2023-02-28 09:00 UTC));
+        // Far beyond the calendar: nothing is ever older.
+        assert_eq!(months_before(datetime!(2026-11-27 09:00 UTC), u32::MAX), Date::MIN.midnight().assume_utc());
     }
 }

@@ -84,9 +84,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// returns (partitions, rows). SQLite: (0, 0).
     fn drop_trace_partitions(&self, cutoff: i64, dry_run: bool) -> impl Future<Output = StoreResult<(u32, u64)>> + Send;
     /// Remove (or count, on a dry run) the grants that ended before `cutoff` / `cutoff_date`
-    /// with their queries, and the withdrawn mandates nothing refers to any more;
-    /// returns (grants, mandates).
-    fn purge_ended_rights(&self, cutoff: i64, cutoff_date: time::Date, dry_run: bool) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
+    /// with their queries, and the withdrawn mandates nothing refers to any more, in one
+    /// transaction with `trace` (its detail filled with the counts); returns (grants,
+    /// mandates).
+    fn purge_ended_rights(
+        &self,
+        cutoff: i64,
+        cutoff_date: time::Date,
+        dry_run: bool,
+        trace: Option<&crate::trace::TraceEntry>,
+    ) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
 }
 
 /// One transaction. Every method runs inside it.

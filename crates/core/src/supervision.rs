@@ -46,7 +46,9 @@ impl<S: Store> App<S> {
         let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
         let partner = partner_to_manage(&mut tx, actor, g.organisation_id).await?;
         tx.lock_organisation(partner.id).await?;
-        if tx.caisse_suspension(id).await?.is_none() {
+        // Read again under the lock: it may have been revoked meanwhile.
+        let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
+        if tx.caisse_suspension(id).await?.is_none() || g.state == GrantState::Revoked {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
         // Back to what it was: a grant the partner had suspended itself stays suspended.

@@ -251,7 +251,12 @@ pub fn parse_date(raw: &str) -> Result<time::Date, ValueError> {
     if s.is_empty() {
         return Err(ValueError::Empty);
     }
-    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ValueError::BadDate)
+    let d = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| ValueError::BadDate)?;
+    // Dates of this product's world only (and far from the calendar's ends).
+    if !(1900..=2999).contains(&d.year()) {
+        return Err(ValueError::BadDate);
+    }
+    Ok(d)
 }
 
 /// Parse an optional free text: trimmed, `None` when empty, at most `max` characters.

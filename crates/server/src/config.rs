@@ -126,8 +126,8 @@ impl Config {
         if self.throttle.max_attempts_per_hour > 100 || self.throttle.max_attempts_per_hour < 1 {
             bail!("throttle.max_attempts_per_hour doit être entre 1 et 100");
         }
-        if self.retention.traces_months < 6 || self.retention.rights_years < 1 || self.retention.batch_size < 1 {
-            bail!("retention : traces_months doit valoir au moins 6 (article 5.3.2), rights_years et batch_size au moins 1");
+        if !(6..=1200).contains(&self.retention.traces_months) || !(1..=100).contains(&self.retention.rights_years) || self.retention.batch_size < 1 {
+            bail!("retention : traces_months doit valoir au moins 6 (article 5.3.2) et au plus 1200, rights_years entre 1 et 100, batch_size au moins 1");
         }
         if self.sessions.idle_minutes < 1 || self.sessions.absolute_hours < 1 {
             bail!("les durées de session doivent être positives");
@@ -147,6 +147,16 @@ mod tests {
         let ok: Config = toml::from_str("[sessions]\nidle_minutes = 15\n").unwrap();
         assert_eq!(ok.sessions.idle_minutes, 15);
         assert_eq!(ok.sessions.absolute_hours, 12);
+    }
+
+    #[test]
+    fn retention_outside_its_bounds_is_refused() {
+        for bad in ["[retention]\ntraces_months = 3\n", "[retention]\ntraces_months = 5000\n", "[retention]\nrights_years = 0\n", "[retention]\nrights_years = 4000000000\n"] {
+            let c: Config = toml::from_str(bad).unwrap();
+            assert!(c.validate().is_err(), "{bad}");
+        }
+        let ok: Config = toml::from_str("[retention]\ntraces_months = 12\n").unwrap();
+        assert!(ok.validate().is_ok());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! retention purge, its signed checkpoints, and on PostgreSQL the monthly partitions.
 
 use habilis_core::store::{StoreResult, TraceCut};
-use habilis_core::trace::{Checkpoint, TraceQuery, TraceRecord};
+use habilis_core::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 use sqlx::AssertSqlSafe;
 use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
@@ -102,6 +102,8 @@ impl Db {
         let chains: Vec<String> = q.chains.iter().map(|c| n(&mut args, Arg::U(*c))).collect();
         let sql = match chains.as_slice() {
             [one] => part(one.clone()),
+            // SQLite allows 500 terms in a compound query: beyond, one indexed scan by time.
+            many if many.len() > 400 => format!("SELECT * FROM traces WHERE chain_id IN ({}){filters} {order}", many.join(", ")),
             many => {
                 let parts: Vec<String> = many.iter().map(|c| format!("SELECT * FROM ({}) AS c{}", part(c.clone()), &c[1..])).collect();
                 format!("SELECT * FROM ({}) AS merged {order}", parts.join(" UNION ALL "))
@@ -175,8 +177,15 @@ impl Db {
             return Ok(0);
         };
         let mut created = 0;
-        let mut month = first_of_month(now.date());
-        for _ in 0..=months_ahead {
+        let mut first_error = None;
+        // Furthest month first: future months hold no rows and are created at once, even
+        // if moving the current month's rows out of the default partition fails.
+        let mut months = vec![first_of_month(now.date())];
+        for _ in 0..months_ahead {
+            let last = months.last().copied().unwrap_or(first_of_month(now.date()));
+            months.push(next_month(last));
+        }
+        for month in months.into_iter().rev() {
             let next = next_month(month);
             let name = partition_name(month);
             let exists: Option<(i32,)> = sqlx::query_as(
@@ -188,23 +197,35 @@ impl Db {
                 .map_err(map_err)?;
             if exists.is_none() {
                 let (lo, hi) = (micros(month), micros(next));
-                // Rows already in the default partition for that month move with it.
-                let mut tx = p.begin().await.map_err(map_err)?;
+                // Rows already in the default partition for that month move with it, in one
+                // transaction that holds appends to the default partition meanwhile (so
+                // none is committed between the copy and the removal).
                 let stmts = [
-                    format!("CREATE TABLE {name} (LIKE traces INCLUDING DEFAULTS)"),
-                    format!("INSERT INTO {name} SELECT * FROM traces_default WHERE at >= {lo} AND at < {hi}"),
-                    format!("DELETE FROM traces_default WHERE at >= {lo} AND at < {hi}"),
-                    format!("ALTER TABLE traces ATTACH PARTITION {name} FOR VALUES FROM ({lo}) TO ({hi})"),
+                    "LOCK TABLE traces_default IN SHARE ROW EXCLUSIVE MODE".to_string(),
+                    format!("CREATE TABLE \"{name}\" (LIKE traces INCLUDING DEFAULTS)"),
+                    format!("WITH moved AS (DELETE FROM traces_default WHERE at >= {lo} AND at < {hi} RETURNING *) INSERT INTO \"{name}\" SELECT * FROM moved"),
+                    format!("ALTER TABLE traces ATTACH PARTITION \"{name}\" FOR VALUES FROM ({lo}) TO ({hi})"),
                 ];
-                for s in stmts {
-                    sqlx::raw_sql(AssertSqlSafe(s)).execute(&mut *tx).await.map_err(map_err)?;
+                let attempt = async {
+                    let mut tx = p.begin().await?;
+                    for s in stmts {
+                        sqlx::raw_sql(AssertSqlSafe(s)).execute(&mut *tx).await?;
+                    }
+                    tx.commit().await
+                };
+                match attempt.await {
+                    Ok(()) => created += 1,
+                    Err(e) => {
+                        tracing::warn!(partition = %name, error = %e, "could not prepare a trace partition");
+                        first_error.get_or_insert(map_err(e));
+                    }
                 }
-                tx.commit().await.map_err(map_err)?;
-                created += 1;
             }
-            month = next;
         }
-        Ok(created)
+        match first_error {
+            Some(e) if created == 0 => Err(e),
+            _ => Ok(created),
+        }
     }
 
     pub(crate) async fn drop_trace_partitions_impl(&self, cutoff: i64, dry_run: bool) -> StoreResult<(u32, u64)> {
@@ -226,10 +247,10 @@ impl Db {
             if upper > cutoff {
                 continue;
             }
-            let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) FROM {name}"))).fetch_one(p).await.map_err(map_err)?;
+            let (n,): (i64,) = sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{name}\""))).fetch_one(p).await.map_err(map_err)?;
             if !dry_run {
-                sqlx::raw_sql(AssertSqlSafe(format!("ALTER TABLE traces DETACH PARTITION {name}"))).execute(p).await.map_err(map_err)?;
-                sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE {name}"))).execute(p).await.map_err(map_err)?;
+                sqlx::raw_sql(AssertSqlSafe(format!("ALTER TABLE traces DETACH PARTITION \"{name}\""))).execute(p).await.map_err(map_err)?;
+                sqlx::raw_sql(AssertSqlSafe(format!("DROP TABLE \"{name}\""))).execute(p).await.map_err(map_err)?;
             }
             dropped += 1;
             rows += n as u64;
@@ -237,7 +258,7 @@ impl Db {
         Ok((dropped, rows))
     }
 
-    pub(crate) async fn purge_ended_rights_impl(&self, cutoff: i64, cutoff_date: Date, dry_run: bool) -> StoreResult<(u64, u64)> {
+    pub(crate) async fn purge_ended_rights_impl(&self, cutoff: i64, cutoff_date: Date, dry_run: bool, trace: Option<&TraceEntry>) -> StoreResult<(u64, u64)> {
         // A grant has ended when it was revoked, or when its end date passed.
         const ENDED: &str = "((state = 'revoked' AND ended_at IS NOT NULL AND ended_at < $1) OR (ends_on IS NOT NULL AND ends_on < $2))";
         let grants_where = ENDED.to_string();
@@ -257,20 +278,36 @@ impl Db {
             format!("DELETE FROM grant_queries WHERE grant_id IN (SELECT id FROM grants WHERE {grants_where})"),
             format!("DELETE FROM grants WHERE {grants_where}"),
         ];
+        // One transaction, with its trace: all of it or nothing.
+        let mut tx = habilis_core::store::Store::begin(self).await?;
+        macro_rules! exec {
+            ($q:expr) => {
+                match &mut tx.inner {
+                    crate::tx::Inner::Sqlite(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+                    crate::tx::Inner::Postgres(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+                }
+                .map_err(map_err)?
+            };
+        }
         let mut grants = 0;
         for s in stmts_grants {
-            grants = pool!(self, p => sqlx::query(AssertSqlSafe(s.clone())).bind(cutoff).bind(&date).execute(p).await.map(|r| r.rows_affected())).map_err(map_err)?;
+            grants = exec!(sqlx::query(AssertSqlSafe(s.clone())).bind(cutoff).bind(&date));
         }
         // Withdrawn chains of mandates go leaf first.
         let mut mandates = 0;
         loop {
-            let n = pool!(self, p => sqlx::query(AssertSqlSafe(format!("DELETE FROM mandates WHERE {mandates_where}"))).bind(cutoff).execute(p).await.map(|r| r.rows_affected()))
-                .map_err(map_err)?;
+            let n = exec!(sqlx::query(AssertSqlSafe(format!("DELETE FROM mandates WHERE {mandates_where}"))).bind(cutoff));
             mandates += n;
             if n == 0 {
                 break;
             }
         }
+        if let Some(e) = trace {
+            let mut e = e.clone();
+            e.detail = Some(format!("{grants} habilitation(s) et {mandates} mandat(s) terminés avant le {cutoff_date}"));
+            habilis_core::store::Transaction::append_trace(&mut tx, &e).await?;
+        }
+        habilis_core::store::Transaction::commit(tx).await?;
         Ok((grants, mandates))
     }
 }

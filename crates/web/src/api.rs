@@ -46,6 +46,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
         let partner = axum::extract::Query::<PartnerParam>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.partner);
         match partner {
             None => Ok(ApiActor(actor)),
+            // Only the caisse acts for a partner.
+            Some(_) if actor.organisation.kind != habilis_core::model::OrganisationKind::Caisse => {
+                Err(error_response(lang, &WebError::Core(Error::Forbidden)))
+            }
             Some(raw) => match uuid::Uuid::parse_str(raw.trim()) {
                 Ok(id) => Ok(ApiActor(actor.acting_for(habilis_core::model::OrganisationId(id)))),
                 Err(_) => Err(error_response(lang, &WebError::NotFound)),

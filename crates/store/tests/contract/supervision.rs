@@ -2,6 +2,7 @@
 //! forced password changes, withdrawal of the delegation, the cross-partner views.
 
 use habilis_core::grants::{GrantState, UserInput};
+use habilis_core::store::Store as _;
 use habilis_core::supervision::GrantFilter;
 use habilis_core::{Error, Rule};
 use habilis_store::testing::backends;
@@ -232,5 +233,38 @@ async fn lifting_the_caisse_suspension_restores_the_state_the_partner_left() {
         // The partner may now resume it itself.
         e.app.resume_grant(&claire, g.id, &client()).await.unwrap();
         assert!(matches!(e.app.caisse_lift_suspension(&caf, g.id, &client()).await, Err(Error::Refused(_))), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_grant_never_comes_back_through_a_lift() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let claire = actor(&e, "mons.admin").await;
+        let u = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
+        let g = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        e.app.caisse_suspend_grant(&caf, g.id, "Contrôle", &client()).await.unwrap();
+        e.app.revoke_grant(&claire, g.id, &client()).await.unwrap();
+        assert!(matches!(e.app.caisse_lift_suspension(&caf, g.id, &client()).await, Err(Error::Refused(_))), "{b:?}");
+        let after = e.app.grants(&claire).await.unwrap().into_iter().find(|x| x.id == g.id).unwrap();
+        assert_eq!((after.state, after.caisse_suspension), (GrantState::Revoked, None), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_stray_partner_parameter_never_moves_a_trace_to_another_chain() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = actor(&e, "mons.admin").await;
+        let elsewhere = habilis_core::model::OrganisationId::new();
+        // A partner's administrator naming another organisation: the action (allowed on its
+        // own) is traced in the Mairie's chain all the same.
+        let who = claire.clone().acting_for(elsewhere);
+        e.app.request_access(&who, None, "", &client()).await.ok();
+        let heads = e.app.store.trace_heads().await.unwrap();
+        assert!(!heads.iter().any(|h| h.chain_id == elsewhere.0), "{b:?}: no chain was opened for a stray id");
     }
 }

@@ -92,6 +92,10 @@ async fn each_reader_reads_all_and_only_what_the_contract_gives_and_every_read_i
         let tomorrow = (e.app.today() + Duration::days(1)).to_string();
         assert!(e.app.read_traces(&claire, &TraceFilter { from: tomorrow, ..all() }, 500, &client()).await.unwrap().records.is_empty());
         assert!(matches!(e.app.read_traces(&claire, &TraceFilter { from: "2026-13-01".into(), ..all() }, 5, &client()).await, Err(Error::Invalid { field: "from", .. })));
+        for far in ["-9999-01-01", "9999-12-31", "0001-01-01"] {
+            let r = e.app.read_traces(&claire, &TraceFilter { from: far.into(), to: far.into(), ..all() }, 5, &client()).await;
+            assert!(matches!(r, Err(Error::Invalid { field: "from", .. })), "{far}: {r:?}");
+        }
         assert!(matches!(
             e.app.read_traces(&claire, &TraceFilter { from: today.clone(), to: "2020-01-01".into(), ..all() }, 5, &client()).await,
             Err(Error::Invalid { field: "to", .. })
