@@ -1,7 +1,7 @@
 //! The web face of Habilis: HTML pages with plain forms (French first), the JSON API under
 //! `/api/v1`, health and metrics. Handlers turn a request into a call to a core service and
 //! its result into a page or a JSON answer; no rule of the product lives here.
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod api;
 mod api_caisse;
