@@ -215,15 +215,21 @@ async fn the_caisse_looks_across_its_partners() {
     }
 }
 
+/// The demo, the caisse's and the Mairie's administrators, and one grant of the Mairie.
+async fn one_grant(b: habilis_store::Backend) -> (super::Env, habilis_core::auth::Actor, habilis_core::auth::Actor, habilis_core::grants::Grant) {
+    let e = env(b).await;
+    e.app.load_demo(PASSWORD).await.unwrap();
+    let caf = actor(&e, "caf.admin").await;
+    let claire = actor(&e, "mons.admin").await;
+    let u = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
+    let g = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+    (e, caf, claire, g)
+}
+
 #[tokio::test]
 async fn lifting_the_caisse_suspension_restores_the_state_the_partner_left() {
     for b in backends() {
-        let e = env(b).await;
-        e.app.load_demo(PASSWORD).await.unwrap();
-        let caf = actor(&e, "caf.admin").await;
-        let claire = actor(&e, "mons.admin").await;
-        let u = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
-        let g = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let (e, caf, claire, g) = one_grant(b).await;
         // The partner suspends it (the person is on leave), then the caisse does too.
         e.app.suspend_grant(&claire, g.id, &client()).await.unwrap();
         e.app.caisse_suspend_grant(&caf, g.id, "Contrôle", &client()).await.unwrap();
@@ -239,12 +245,7 @@ async fn lifting_the_caisse_suspension_restores_the_state_the_partner_left() {
 #[tokio::test]
 async fn a_revoked_grant_never_comes_back_through_a_lift() {
     for b in backends() {
-        let e = env(b).await;
-        e.app.load_demo(PASSWORD).await.unwrap();
-        let caf = actor(&e, "caf.admin").await;
-        let claire = actor(&e, "mons.admin").await;
-        let u = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
-        let g = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let (e, caf, claire, g) = one_grant(b).await;
         e.app.caisse_suspend_grant(&caf, g.id, "Contrôle", &client()).await.unwrap();
         e.app.revoke_grant(&claire, g.id, &client()).await.unwrap();
         assert!(matches!(e.app.caisse_lift_suspension(&caf, g.id, &client()).await, Err(Error::Refused(_))), "{b:?}");
