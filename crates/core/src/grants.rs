@@ -437,20 +437,14 @@ impl<S: Store> App<S> {
     async fn set_state(&self, actor: &Actor, id: Uuid, to: GrantState, client: &ClientInfo) -> Result<()> {
         let today = self.today();
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, today).await?;
-        tx.lock_organisation(org).await?;
-        let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
-        if !powers.may_grant(g.service_role_id) {
-            return Err(Error::Rule(Rule::OutsideMandate));
-        }
-        let people = people_of(&mut tx, &g).await?;
-        if people.contains(&actor.account.id.0) {
-            return Err(Error::Rule(Rule::SelfGrant));
-        }
+        let (org, g, people) = grant_to_change(&mut tx, actor, id, today).await?;
         match (g.state, to) {
             (GrantState::Active, GrantState::Suspended) => {}
             (GrantState::Suspended, GrantState::Active) => {
-                crate::supervision::refuse_if_caisse_suspended(&mut tx, g.id).await?;
+                // Only the caisse lifts its own suspension (R21).
+                if g.caisse_suspension.is_some() {
+                    return Err(Error::Rule(Rule::CaisseSuspension));
+                }
                 self.ensure_open(&mut tx, org, g.service_id).await?;
                 let (service, role) = service_and_role(&mut tx, &g).await?;
                 check_quotas(&mut tx, org, &service, &role, &people, today).await?;
@@ -463,6 +457,23 @@ impl<S: Store> App<S> {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A grant of the actor's organisation they may change, under the partner's lock: within
+/// their mandate, and not one that gives them anything (R13). With the people it gives its
+/// right to.
+async fn grant_to_change<T: Transaction>(tx: &mut T, actor: &Actor, id: Uuid, today: Date) -> Result<(OrganisationId, Grant, Vec<Uuid>)> {
+    let (org, powers) = powers_of(tx, actor, today).await?;
+    tx.lock_organisation(org).await?;
+    let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+    if !powers.may_grant(g.service_role_id) {
+        return Err(Error::Rule(Rule::OutsideMandate));
+    }
+    let people = people_of(tx, &g).await?;
+    if people.contains(&actor.account.id.0) {
+        return Err(Error::Rule(Rule::SelfGrant));
+    }
+    Ok((org, g, people))
 }
 
 async fn service_and_role<T: Transaction>(tx: &mut T, g: &Grant) -> Result<(crate::model::Service, crate::model::ServiceRole)> {
@@ -650,16 +661,7 @@ impl<S: Store> App<S> {
         let today = self.today();
         let ends_on = end_date(ends_on, today)?;
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, today).await?;
-        tx.lock_organisation(org).await?;
-        let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
-        if !powers.may_grant(g.service_role_id) {
-            return Err(Error::Rule(Rule::OutsideMandate));
-        }
-        let people = people_of(&mut tx, &g).await?;
-        if people.contains(&actor.account.id.0) {
-            return Err(Error::Rule(Rule::SelfGrant));
-        }
+        let (org, g, people) = grant_to_change(&mut tx, actor, id, today).await?;
         if g.state == GrantState::Revoked {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }

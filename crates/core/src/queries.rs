@@ -156,7 +156,7 @@ impl<S: Store> App<S> {
         let mut n = 0;
         for mut q in due {
             if let Some(g) = tx.grant(q.grant_id).await? {
-                if g.state != GrantState::Revoked && tx.caisse_suspension(g.id).await?.is_none() {
+                if g.state != GrantState::Revoked && g.caisse_suspension.is_none() {
                     tx.set_caisse_suspension(g.id, Some("question de la caisse restée sans réponse à l'échéance")).await?;
                     tx.set_grant_state(g.id, GrantState::Suspended, None).await?;
                     let mut e = TraceEntry::new(now, "grant.caisse_suspend", Outcome::Success, &ClientInfo::default());

@@ -286,8 +286,6 @@ pub trait Transaction: Send + Sized {
     fn withdraw_mandates(&mut self, ids: &[Uuid], at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// Give an account one more role.
     fn add_role(&mut self, id: AccountId, role: crate::model::Role) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The reason of a caisse suspension of a grant, if it has one.
-    fn caisse_suspension(&mut self, grant: Uuid) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// Set (with a reason) or clear the caisse suspension mark of a grant.
     fn set_caisse_suspension(&mut self, grant: Uuid, reason: Option<&str>) -> impl Future<Output = StoreResult<()>> + Send;
     /// The state a grant had when the caisse suspended it (call before clearing the mark).

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use crate::auth::{Actor, App};
 use crate::caisse::partner_to_manage;
-use crate::error::{Error, Result, Rule};
+use crate::error::{Error, Result};
 use crate::grants::GrantState;
 use crate::model::{AccountId, AccountStatus, OrganisationId, OutboxMessage, Role};
 use crate::store::{Store, Transaction};
@@ -23,7 +23,7 @@ impl<S: Store> App<S> {
         let partner = partner_to_manage(&mut tx, actor, g.organisation_id).await?;
         tx.lock_organisation(partner.id).await?;
         let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
-        if g.state == GrantState::Revoked || tx.caisse_suspension(id).await?.is_some() {
+        if g.state == GrantState::Revoked || g.caisse_suspension.is_some() {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
         tx.set_caisse_suspension(id, Some(reason.as_str())).await?;
@@ -48,7 +48,7 @@ impl<S: Store> App<S> {
         tx.lock_organisation(partner.id).await?;
         // Read again under the lock: it may have been revoked meanwhile.
         let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
-        if tx.caisse_suspension(id).await?.is_none() || g.state == GrantState::Revoked {
+        if g.caisse_suspension.is_none() || g.state == GrantState::Revoked {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
         // Back to what it was: a grant the partner had suspended itself stays suspended.
@@ -118,28 +118,16 @@ pub(crate) async fn notify_partner_admins<T: Transaction>(tx: &mut T, partner: O
     Ok(())
 }
 
-/// Refuse a partner's own resume of a grant the caisse suspended.
-pub(crate) async fn refuse_if_caisse_suspended<T: Transaction>(tx: &mut T, id: Uuid) -> Result<()> {
-    match tx.caisse_suspension(id).await? {
-        Some(_) => Err(Error::Rule(Rule::CaisseSuspension)),
-        None => Ok(()),
-    }
-}
-
 impl<S: Store> App<S> {
     /// A partner's grants, for the caisse (R20: read-only unless an action above is used).
-    pub async fn partner_grants(&self, actor: &Actor, partner: OrganisationId) -> Result<Vec<(crate::grants::Grant, Option<String>)>> {
+    /// Each grant carries its caisse suspension, if any.
+    pub async fn partner_grants(&self, actor: &Actor, partner: OrganisationId) -> Result<Vec<crate::grants::Grant>> {
         let mut tx = self.store.read().await?;
         let p = crate::caisse::partner_in_reach(&mut tx, actor, partner).await?;
         if !actor.account.roles.iter().any(|r| r.is_caisse_staff()) {
             return Err(Error::Forbidden);
         }
-        let mut out = Vec::new();
-        for g in tx.grants_of(p.id).await? {
-            let why = tx.caisse_suspension(g.id).await?;
-            out.push((g, why));
-        }
-        Ok(out)
+        Ok(tx.grants_of(p.id).await?)
     }
 }
 

@@ -9,7 +9,7 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::auth::{Actor, App};
-use crate::clock::{from_micros, to_micros};
+use crate::clock::to_micros;
 use crate::error::{Error, Result};
 use crate::model::{AccountId, OrganisationId, OrganisationKind, Role, SessionId};
 use crate::store::{Store, Transaction};
@@ -189,10 +189,12 @@ impl<S: Store> App<S> {
     /// One page of the traces `actor` may read, matching `filter` (R62). The reading is
     /// traced first.
     pub async fn read_traces(&self, actor: &Actor, filter: &TraceFilter, limit: i64, client: &ClientInfo) -> Result<TracePage> {
-        let q = self.trace_access(actor, filter, limit.clamp(1, 500), "trace.read", client).await?;
+        let limit = limit.clamp(1, 500);
+        // One more than asked for tells whether a next page exists.
+        let q = self.trace_access(actor, filter, limit + 1, "trace.read", client).await?;
         let mut records = self.store.trace_search(&q).await?;
-        let next = if records.len() as i64 > q.limit - 1 && q.limit > 1 {
-            records.truncate((q.limit - 1) as usize);
+        let next = if records.len() as i64 > limit {
+            records.truncate(limit as usize);
             records.last().map(|r| format!("{}.{}", to_micros(r.entry.at), r.entry.id))
         } else {
             None
@@ -203,8 +205,7 @@ impl<S: Store> App<S> {
     /// Every trace `actor` may read matching `filter`, up to [`EXPORT_LIMIT`], newest first,
     /// for a CSV or JSON export. The export is traced first, with its format.
     pub async fn export_traces(&self, actor: &Actor, filter: &TraceFilter, format: &str, client: &ClientInfo) -> Result<Vec<TraceRecord>> {
-        let mut q = self.trace_access(actor, filter, 1000, &format!("trace.export.{format}"), client).await?;
-        q.limit = 1000;
+        let q = self.trace_access(actor, filter, 1000, &format!("trace.export.{format}"), client).await?;
         self.collect_traces(q).await
     }
 
@@ -224,12 +225,11 @@ impl<S: Store> App<S> {
         Ok(out)
     }
 
-    /// Check the reader's rights, trace the reading, and build the query (one more than
-    /// `limit`, to know whether a next page exists).
+    /// Check the reader's rights, trace the reading, and build the query (`limit` records).
     async fn trace_access(&self, actor: &Actor, filter: &TraceFilter, limit: i64, action: &str, client: &ClientInfo) -> Result<TraceQuery> {
         let mut tx = self.store.begin().await?;
         let chains = readable_chains(&mut tx, actor, filter.organisation).await?;
-        let q = filter.query(chains, limit + 1)?;
+        let q = filter.query(chains, limit)?;
         self.trace_action(&mut tx, actor, action, "traces".into(), Some(filter.describe()), client).await?;
         tx.commit().await?;
         Ok(q)
@@ -273,9 +273,4 @@ pub fn to_csv(records: &[TraceRecord]) -> String {
         s.push_str("\r\n");
     }
     s
-}
-
-/// The instant of a cursor, for display.
-pub fn cursor_time(c: &str) -> Option<OffsetDateTime> {
-    c.split_once('.').and_then(|(a, _)| a.parse::<i64>().ok()).map(from_micros)
 }

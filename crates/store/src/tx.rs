@@ -753,12 +753,6 @@ impl Transaction for Tx {
         Ok(())
     }
 
-    async fn caisse_suspension(&mut self, grant: Uuid) -> StoreResult<Option<String>> {
-        const Q: &str = "SELECT suspension_reason FROM grants WHERE id = $1 AND suspended_by_caisse";
-        let row: Option<(Option<String>,)> = run!(self, c => sqlx::query_as(Q).bind(grant).fetch_optional(&mut *c).await).map_err(map_err)?;
-        Ok(row.map(|(r,)| r.unwrap_or_default()))
-    }
-
     async fn set_caisse_suspension(&mut self, grant: Uuid, reason: Option<&str>) -> StoreResult<()> {
         // Setting remembers the state the grant had; clearing forgets it.
         const Q: &str = "UPDATE grants SET suspended_by_caisse = $2, suspension_reason = $3, \

@@ -359,7 +359,7 @@ pub async fn outbox(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): Ap
 pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
     match state.app.partner_grants(a, OrganisationId(id)).await {
         Ok(list) => {
-            let v: Vec<Value> = list.into_iter().map(|(g, why)| json!({ "grant": g, "caisse_suspension": why })).collect();
+            let v: Vec<Value> = list.into_iter().map(|g| json!({ "caisse_suspension": g.caisse_suspension, "grant": g })).collect();
             Json(json!({ "grants": v })).into_response()
         }
         Err(e) => fail(&ctx, e),

@@ -28,16 +28,16 @@ async fn only_the_caisse_lifts_its_suspension_and_it_forces_password_changes() {
         assert!(matches!(e.app.caisse_suspend_grant(&caf, g.id, " ", &client()).await, Err(Error::Invalid { field: "reason", .. })));
         e.app.caisse_suspend_grant(&caf, g.id, "Consultations atypiques la nuit", &client()).await.unwrap();
         let seen = e.app.partner_grants(&caf, claire.organisation.id).await.unwrap();
-        let (grant, why) = seen.iter().find(|(x, _)| x.id == g.id).unwrap();
+        let grant = seen.iter().find(|x| x.id == g.id).unwrap();
         assert_eq!(grant.state, GrantState::Suspended, "{b:?}: the person loses the right at once");
-        assert_eq!(why.as_deref(), Some("Consultations atypiques la nuit"));
+        assert_eq!(grant.caisse_suspension.as_deref(), Some("Consultations atypiques la nuit"));
         // The partner sees it and cannot resume it.
         let err = e.app.resume_grant(&claire, g.id, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::CaisseSuspension)), "{b:?}: {err:?}");
         assert!(e.app.outbox(&caf, 10).await.unwrap().iter().any(|m| m.subject.contains("suspendue par la caisse")));
         e.app.caisse_lift_suspension(&caf, g.id, &client()).await.unwrap();
         let seen = e.app.partner_grants(&caf, claire.organisation.id).await.unwrap();
-        assert_eq!(seen.iter().find(|(x, _)| x.id == g.id).unwrap().0.state, GrantState::Active);
+        assert_eq!(seen.iter().find(|x| x.id == g.id).unwrap().state, GrantState::Active);
 
         // Forced change for everyone: sessions end, the next sign-in must change first.
         let hugo = e.app.login("mons.deputy", PASSWORD, &client()).await.unwrap();
@@ -85,7 +85,7 @@ async fn a_query_unanswered_past_its_due_date_suspends_the_grant_when_asked() {
         assert_eq!(e.app.enforce_query_deadlines().await.unwrap(), 1, "{b:?}");
         assert_eq!(e.app.enforce_query_deadlines().await.unwrap(), 0, "idempotent");
         let seen = e.app.partner_grants(&caf, claire.organisation.id).await.unwrap();
-        let state = |id| seen.iter().find(|(g, _)| g.id == id).map(|(g, why)| (g.state, why.is_some())).unwrap();
+        let state = |id| seen.iter().find(|g| g.id == id).map(|g| (g.state, g.caisse_suspension.is_some())).unwrap();
         assert_eq!(state(grants[1]), (GrantState::Suspended, true), "{b:?}");
         assert_eq!(state(grants[0]), (GrantState::Active, false), "answered in time: untouched");
         assert!(matches!(e.app.resume_grant(&claire, grants[1], &client()).await, Err(Error::Rule(Rule::CaisseSuspension))));
