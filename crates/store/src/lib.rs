@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 mod rows;
+mod schema;
 pub mod testing;
 mod trail;
 mod tx;
@@ -23,6 +24,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 use uuid::Uuid;
 
+pub use schema::{Check, Column, ForeignKey, Index, Schema, Table, TypeFamily};
 pub use tx::Tx;
 use tx::Inner;
 

@@ -343,3 +343,4 @@ mod properties;
 mod retention;
 mod supervision;
 mod trail;
+mod schema;
