@@ -1,7 +1,7 @@
 //! The domain's error type. The web layer maps each variant to a status and a sentence.
 
-use crate::password::PasswordProblem;
-use crate::values::ValueError;
+use crate::records::{Missing, QuotaExceeded};
+use crate::values::{PasswordProblem, ValueError};
 
 /// A failure of the storage layer, described without any database type.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +39,7 @@ pub enum Rule {
     /// A service contract must be under a convention of the same partner.
     ConventionOfAnotherPartner,
     /// The service is not open for the partner; the list says what is missing (R2).
-    ServiceClosed(Vec<crate::caisse::Missing>),
+    ServiceClosed(Vec<Missing>),
     /// A role quota cannot exceed the service quota.
     RoleQuotaAboveServiceQuota,
     /// The role does not belong to the service.
@@ -93,7 +93,7 @@ pub enum Error {
     NotFound,
     /// A quota of the caisse refused the action (R10); the figures say which.
     #[error("quota exceeded: {0:?}")]
-    Quota(crate::grants::QuotaExceeded),
+    Quota(QuotaExceeded),
     /// A business rule refused the action; the variant says which.
     #[error("rule: {0:?}")]
     Rule(Rule),

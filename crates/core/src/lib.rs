@@ -1,31 +1,32 @@
-//! Habilis domain: value types, policies and the services that run each user action.
+//! Habilis domain: records, rules and the services that run each user action.
 //!
-//! This crate knows nothing of HTTP or SQL. It defines the [`store::Store`] contract that
-//! the `habilis-store` crate implements, the [`clock::Clock`] that every time-dependent
-//! rule reads, and one function per user action in [`auth`], [`setup`] and [`audit`].
+//! This crate knows nothing of HTTP or SQL. It is built in layers, each importing only
+//! from the layers below it:
+//!
+//! 1. [`records`] (typed ids, records, status enums), [`values`] (parsed values),
+//!    [`clock`], [`token`], [`trace`] (the trail's entries and seals), [`commands`]
+//!    (what a person asks for) and [`error`];
+//! 2. [`store`]: the storage contract that `habilis-store` implements;
+//! 3. [`policy`] (pure rules: gate, mode, powers, quotas), [`password`], [`browser`];
+//! 4. [`app`] (the [`app::App`] every service hangs on), [`reach`] (who reaches which
+//!    organisation) and [`shared`] (steps several services take);
+//! 5. [`services`]: one file per feature, one `App` method per user action, never
+//!    importing each other.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
-pub mod access;
-pub mod audit;
-pub mod auth;
+pub mod app;
 pub mod browser;
-pub mod caisse;
-pub mod change_request;
 pub mod clock;
-pub mod directory;
+pub mod commands;
 pub mod error;
-pub mod grants;
-pub mod mandates;
-pub mod model;
-pub mod onboarding;
 pub mod password;
-pub mod queries;
-pub mod retention;
-pub mod setup;
+pub mod policy;
+pub mod reach;
+pub mod records;
+pub mod services;
+pub mod shared;
 pub mod store;
-pub mod supervision;
 pub mod token;
-pub mod trail;
 pub mod trace;
 pub mod values;
 

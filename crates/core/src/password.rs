@@ -8,20 +8,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, Passw
 use serde::Deserialize;
 
 use crate::error::Error;
-
-/// Why a new password was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordProblem {
-    /// Too short for the account's kind; carries the minimum that applies with the classes
-    /// used (so the message can say "at least N characters").
-    TooShort { min_four_classes: usize, min_three_classes: usize },
-    /// Uses fewer than three character classes.
-    TooFewClasses,
-    /// Appears in the list of common passwords, or is built on the login or the name.
-    TooCommon,
-    /// Longer than 256 characters.
-    TooLong,
-}
+pub use crate::values::PasswordProblem;
 
 /// The password rules. CNIL 2022-100: about 80 bits of entropy, e.g. 12 characters with
 /// four classes or 14 with three for ordinary users; privileged accounts (managers,

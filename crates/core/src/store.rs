@@ -11,14 +11,13 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::caisse::{Amendment, Convention, ServiceContract, Subscription};
-use crate::change_request::ChangeRequest;
-use crate::grants::{Grant, GrantState};
-use crate::model::{
-    Account, AccountId, AccountStatus, Contact, Group, GroupId, LoginThrottle, Organisation, OrganisationId, OutboxMessage,
-    PasswordLink, Service, ServiceId, ServiceRole, Session, SessionId,
+use crate::records::{
+    AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
+    ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId,
+    Organisation, OrganisationId, OutboxMessage, PasswordLink, Query, QueryId, Role, Service, ServiceContract, ServiceId,
+    ServiceRole, ServiceRoleId, Session, SessionId, Subscription,
 };
-use crate::trace::{TraceEntry, TraceRecord};
+use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -66,13 +65,13 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// in `serve`). PostgreSQL: nothing.
     fn checkpoint_wal(&self) -> impl Future<Output = StoreResult<()>> + Send;
     /// Traces matching `q`, newest first (the viewer, R62).
-    fn trace_search(&self, q: &crate::trace::TraceQuery) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
+    fn trace_search(&self, q: &TraceQuery) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
     /// For each chain with records older than `cutoff` (micros): where a purge cuts it.
     fn trace_cuts(&self, cutoff: i64) -> impl Future<Output = StoreResult<Vec<TraceCut>>> + Send;
     /// Record a signed checkpoint.
-    fn insert_checkpoint(&self, c: &crate::trace::Checkpoint) -> impl Future<Output = StoreResult<()>> + Send;
+    fn insert_checkpoint(&self, c: &Checkpoint) -> impl Future<Output = StoreResult<()>> + Send;
     /// Every checkpoint, by chain then position.
-    fn trace_checkpoints(&self) -> impl Future<Output = StoreResult<Vec<crate::trace::Checkpoint>>> + Send;
+    fn trace_checkpoints(&self) -> impl Future<Output = StoreResult<Vec<Checkpoint>>> + Send;
     /// Remove up to `limit` of the lowest records of `chain` with `seq <= up_to` and
     /// `at < cutoff`, in one short transaction; returns how many went.
     fn delete_trace_batch(&self, chain: Uuid, up_to: i64, cutoff: i64, limit: i64) -> impl Future<Output = StoreResult<u64>> + Send;
@@ -92,16 +91,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         cutoff: i64,
         cutoff_date: time::Date,
         dry_run: bool,
-        trace: Option<&crate::trace::TraceEntry>,
+        trace: Option<&TraceEntry>,
     ) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
 }
 
-/// One transaction. Every method runs inside it.
-pub trait Transaction: Send + Sized {
+/// One transaction. Every method runs inside it; the methods are grouped by aggregate
+/// in the supertraits, so that each backend implements one group per file.
+pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx {
     /// Make every change of this transaction durable.
     fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
-
-    // --- installation ------------------------------------------------------------------
     /// A value of the installation's key/value settings.
     fn meta(&mut self, key: &str) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// Set an installation setting.
@@ -110,8 +108,10 @@ pub trait Transaction: Send + Sized {
     fn count_organisations(&mut self) -> impl Future<Output = StoreResult<i64>> + Send;
     /// How many accounts exist.
     fn count_accounts(&mut self) -> impl Future<Output = StoreResult<i64>> + Send;
+}
 
-    // --- organisations and people --------------------------------------------------------
+/// Organisations, their people and directory contacts.
+pub trait OrganisationTx: Send + Sized {
     /// Record an organisation.
     fn insert_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
     /// An organisation by id.
@@ -137,30 +137,40 @@ pub trait Transaction: Send + Sized {
     /// Record a directory contact.
     fn insert_contact(&mut self, c: &Contact) -> impl Future<Output = StoreResult<()>> + Send;
     /// One directory contact.
-    fn contact(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<Contact>>> + Send;
+    fn contact(&mut self, id: ContactId) -> impl Future<Output = StoreResult<Option<Contact>>> + Send;
     /// Remove a directory contact.
-    fn delete_contact(&mut self, id: Uuid) -> impl Future<Output = StoreResult<()>> + Send;
+    fn delete_contact(&mut self, id: ContactId) -> impl Future<Output = StoreResult<()>> + Send;
     /// The directory of an organisation.
     fn contacts(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Contact>>> + Send;
+    /// Lock an organisation's row until the transaction ends (PostgreSQL `FOR UPDATE`;
+    /// SQLite write transactions already run one at a time). Rules that count things of
+    /// one partner (its two administrator seats) take this lock before reading.
+    fn lock_organisation(&mut self, id: OrganisationId) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Replace an organisation's name, SIRET, address and city.
+    fn update_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The partners of a caisse, by name.
+    fn partners_of(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// The accounts (with roles) of an organisation, by name.
+    fn accounts_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
+    /// Replace an account's display name, email and function.
+    fn update_account(&mut self, a: &Account) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Set an account's phone number.
+    fn set_phone(&mut self, id: AccountId, phone: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Change an account's status.
+    fn set_account_status(&mut self, id: AccountId, status: AccountStatus) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Give an account one more role.
+    fn add_role(&mut self, id: AccountId, role: Role) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Require a new password at the next sign-in.
+    fn force_password_change(&mut self, id: AccountId) -> impl Future<Output = StoreResult<()>> + Send;
+}
 
-    // --- catalogue --------------------------------------------------------------------
-    /// Record a service.
-    fn insert_service(&mut self, s: &Service) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Record a role of a service.
-    fn insert_service_role(&mut self, r: &ServiceRole) -> impl Future<Output = StoreResult<()>> + Send;
-    /// A service by code.
-    fn service_by_code(&mut self, code: &str) -> impl Future<Output = StoreResult<Option<Service>>> + Send;
-    /// The roles of a service, by code.
-    fn service_roles(&mut self, service: ServiceId) -> impl Future<Output = StoreResult<Vec<ServiceRole>>> + Send;
-
-    // --- sign-in throttling -------------------------------------------------------------
+/// Sign-in throttling, sessions and one-time links.
+pub trait SessionTx: Send + Sized {
     /// Lock (creating it if needed) the throttle row of a login until the transaction ends,
     /// and return it.
     fn lock_throttle(&mut self, login: &str) -> impl Future<Output = StoreResult<LoginThrottle>> + Send;
     /// Store the throttle row of a login.
     fn save_throttle(&mut self, login: &str, t: &LoginThrottle) -> impl Future<Output = StoreResult<()>> + Send;
-
-    // --- sessions -----------------------------------------------------------------------
     /// Record a new session.
     fn insert_session(&mut self, s: &Session) -> impl Future<Output = StoreResult<()>> + Send;
     /// A session by the SHA-256 of its token.
@@ -189,32 +199,24 @@ pub trait Transaction: Send + Sized {
         at: OffsetDateTime,
         reason: &str,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
-
-    // --- one-time links -----------------------------------------------------------------
     /// Record a one-time link.
     fn insert_password_link(&mut self, l: &PasswordLink) -> impl Future<Output = StoreResult<()>> + Send;
     /// A one-time link by the SHA-256 of its token.
     fn password_link_by_token_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<PasswordLink>>> + Send;
     /// Mark a link used, if it was not; returns whether this call used it.
-    fn use_password_link(&mut self, id: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn use_password_link(&mut self, id: LinkId, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+}
 
-    // --- caisse side --------------------------------------------------------------------
-    /// Lock an organisation's row until the transaction ends (PostgreSQL `FOR UPDATE`;
-    /// SQLite write transactions already run one at a time). Rules that count things of
-    /// one partner (its two administrator seats) take this lock before reading.
-    fn lock_organisation(&mut self, id: OrganisationId) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Replace an organisation's name, SIRET, address and city.
-    fn update_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The partners of a caisse, by name.
-    fn partners_of(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
-    /// The accounts (with roles) of an organisation, by name.
-    fn accounts_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
-    /// Replace an account's display name, email and function.
-    fn update_account(&mut self, a: &Account) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Set an account's phone number.
-    fn set_phone(&mut self, id: AccountId, phone: &str) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Change an account's status.
-    fn set_account_status(&mut self, id: AccountId, status: AccountStatus) -> impl Future<Output = StoreResult<()>> + Send;
+/// The catalogue, and each partner's convention, contracts, amendments and subscriptions.
+pub trait ContractTx: Send + Sized {
+    /// Record a service.
+    fn insert_service(&mut self, s: &Service) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a role of a service.
+    fn insert_service_role(&mut self, r: &ServiceRole) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A service by code.
+    fn service_by_code(&mut self, code: &str) -> impl Future<Output = StoreResult<Option<Service>>> + Send;
+    /// The roles of a service, by code.
+    fn service_roles(&mut self, service: ServiceId) -> impl Future<Output = StoreResult<Vec<ServiceRole>>> + Send;
     /// Record a convention.
     fn insert_convention(&mut self, c: &Convention) -> impl Future<Output = StoreResult<()>> + Send;
     /// A partner's conventions, oldest first.
@@ -238,12 +240,71 @@ pub trait Transaction: Send + Sized {
     fn subscriptions(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
     /// A partner's subscription to one service.
     fn subscription(&mut self, partner: OrganisationId, service: ServiceId) -> impl Future<Output = StoreResult<Option<Subscription>>> + Send;
+}
+
+/// Grants, groups and mandates, and the holders quotas count.
+pub trait RightsTx: Send + Sized {
+    /// The distinct people of `org` holding `service` (in `role`, if given) on `today`,
+    /// through active grants that have not ended.
+    fn holders(
+        &mut self,
+        org: OrganisationId,
+        service: ServiceId,
+        role: Option<ServiceRoleId>,
+        today: time::Date,
+    ) -> impl Future<Output = StoreResult<Vec<AccountId>>> + Send;
+    /// Record a grant.
+    fn insert_grant(&mut self, g: &Grant) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One grant.
+    fn grant(&mut self, id: GrantId) -> impl Future<Output = StoreResult<Option<Grant>>> + Send;
+    /// The grants of an organisation, newest first.
+    fn grants_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
+    /// Change a grant's state (and when it ended).
+    fn set_grant_state(
+        &mut self,
+        id: GrantId,
+        state: GrantState,
+        ended_at: Option<OffsetDateTime>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a mandate.
+    fn insert_mandate(&mut self, m: &Mandate) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The mandates of an organisation (withdrawn ones included).
+    fn mandates_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Mandate>>> + Send;
+    /// Mark mandates withdrawn.
+    fn withdraw_mandates(&mut self, ids: &[MandateId], at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Set (with a reason) or clear the caisse suspension mark of a grant.
+    fn set_caisse_suspension(&mut self, grant: GrantId, reason: Option<&str>) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The state a grant had when the caisse suspended it (call before clearing the mark).
+    fn state_before_caisse(&mut self, grant: GrantId) -> impl Future<Output = StoreResult<Option<GrantState>>> + Send;
+    /// Record a group.
+    fn insert_group(&mut self, g: &Group, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One group.
+    fn group(&mut self, id: GroupId) -> impl Future<Output = StoreResult<Option<Group>>> + Send;
+    /// The groups of an organisation, by name.
+    fn groups_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Group>>> + Send;
+    /// The account ids of a group's members.
+    fn members(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<AccountId>>> + Send;
+    /// Add a member.
+    fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Remove a member; returns whether they were one.
+    fn remove_member(&mut self, group: GroupId, member: AccountId) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Rename a group.
+    fn rename_group(&mut self, id: GroupId, name: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Delete a group and its memberships.
+    fn delete_group(&mut self, id: GroupId) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Set (or clear) a grant's end date.
+    fn set_grant_end(&mut self, id: GrantId, ends_on: Option<time::Date>) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The grants a group holds.
+    fn grants_of_group(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
+}
+
+/// What waits for an answer or a delivery: the outbox, administrator change requests, right-of-access requests and the caisse's queries.
+pub trait RequestTx: Send + Sized {
     /// Queue a message in the outbox.
     fn insert_outbox(&mut self, m: &OutboxMessage) -> impl Future<Output = StoreResult<()>> + Send;
     /// The newest messages of the outbox, for organisations under `caisse` (its own and
     /// its partners'), newest first.
     fn outbox_of(&mut self, caisse: OrganisationId, limit: i64) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
-
     /// Claim up to `limit` pending messages due at `now`, pushing their next attempt to
     /// `lease_until` so no other instance takes them meanwhile.
     fn claim_outbox(
@@ -256,94 +317,40 @@ pub trait Transaction: Send + Sized {
     fn finish_outbox(&mut self, m: &OutboxMessage) -> impl Future<Output = StoreResult<()>> + Send;
     /// Every message, newest first.
     fn outbox_all(&mut self, limit: i64) -> impl Future<Output = StoreResult<Vec<OutboxMessage>>> + Send;
-    /// The distinct people of `org` holding `service` (in `role`, if given) on `today`,
-    /// through active grants that have not ended.
-    fn holders(
-        &mut self,
-        org: OrganisationId,
-        service: ServiceId,
-        role: Option<crate::model::ServiceRoleId>,
-        today: time::Date,
-    ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
-    /// Record a grant.
-    fn insert_grant(&mut self, g: &Grant) -> impl Future<Output = StoreResult<()>> + Send;
-    /// One grant.
-    fn grant(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<Grant>>> + Send;
-    /// The grants of an organisation, newest first.
-    fn grants_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
-    /// Change a grant's state (and when it ended).
-    fn set_grant_state(
-        &mut self,
-        id: Uuid,
-        state: GrantState,
-        ended_at: Option<OffsetDateTime>,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Record a mandate.
-    fn insert_mandate(&mut self, m: &crate::mandates::Mandate) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The mandates of an organisation (withdrawn ones included).
-    fn mandates_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::mandates::Mandate>>> + Send;
-    /// Mark mandates withdrawn.
-    fn withdraw_mandates(&mut self, ids: &[Uuid], at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Give an account one more role.
-    fn add_role(&mut self, id: AccountId, role: crate::model::Role) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Set (with a reason) or clear the caisse suspension mark of a grant.
-    fn set_caisse_suspension(&mut self, grant: Uuid, reason: Option<&str>) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The state a grant had when the caisse suspended it (call before clearing the mark).
-    fn state_before_caisse(&mut self, grant: Uuid) -> impl Future<Output = StoreResult<Option<crate::grants::GrantState>>> + Send;
-    /// Require a new password at the next sign-in.
-    fn force_password_change(&mut self, id: AccountId) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a right-of-access request.
-    fn insert_access_request(&mut self, r: &crate::access::AccessRequest) -> impl Future<Output = StoreResult<()>> + Send;
+    fn insert_access_request(&mut self, r: &AccessRequest) -> impl Future<Output = StoreResult<()>> + Send;
     /// One right-of-access request.
-    fn access_request(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<crate::access::AccessRequest>>> + Send;
+    fn access_request(&mut self, id: AccessRequestId) -> impl Future<Output = StoreResult<Option<AccessRequest>>> + Send;
     /// Save a request's status and dates.
-    fn save_access_request(&mut self, r: &crate::access::AccessRequest) -> impl Future<Output = StoreResult<()>> + Send;
+    fn save_access_request(&mut self, r: &AccessRequest) -> impl Future<Output = StoreResult<()>> + Send;
     /// An organisation's right-of-access requests, newest first.
-    fn access_requests_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::access::AccessRequest>>> + Send;
+    fn access_requests_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<AccessRequest>>> + Send;
     /// Record a query.
-    fn insert_query(&mut self, q: &crate::queries::Query) -> impl Future<Output = StoreResult<()>> + Send;
+    fn insert_query(&mut self, q: &Query) -> impl Future<Output = StoreResult<()>> + Send;
     /// One query.
-    fn query(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<crate::queries::Query>>> + Send;
+    fn query(&mut self, id: QueryId) -> impl Future<Output = StoreResult<Option<Query>>> + Send;
     /// Store a query's status, answer, closing and automatic suspension.
-    fn save_query(&mut self, q: &crate::queries::Query) -> impl Future<Output = StoreResult<()>> + Send;
+    fn save_query(&mut self, q: &Query) -> impl Future<Output = StoreResult<()>> + Send;
     /// The queries of a caisse's partners, newest first.
-    fn queries_of_caisse(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::queries::Query>>> + Send;
+    fn queries_of_caisse(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Query>>> + Send;
     /// The queries of one partner, newest first.
-    fn queries_of_partner(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<crate::queries::Query>>> + Send;
+    fn queries_of_partner(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Query>>> + Send;
     /// Open queries asking for automatic suspension, past their due date, not yet enforced.
-    fn queries_to_enforce(&mut self, today: time::Date) -> impl Future<Output = StoreResult<Vec<crate::queries::Query>>> + Send;
-    /// Record a group.
-    fn insert_group(&mut self, g: &Group, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
-    /// One group.
-    fn group(&mut self, id: GroupId) -> impl Future<Output = StoreResult<Option<Group>>> + Send;
-    /// The groups of an organisation, by name.
-    fn groups_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Group>>> + Send;
-    /// The account ids of a group's members.
-    fn members(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
-    /// Add a member.
-    fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Remove a member; returns whether they were one.
-    fn remove_member(&mut self, group: GroupId, member: AccountId) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Rename a group.
-    fn rename_group(&mut self, id: GroupId, name: &str) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Delete a group and its memberships.
-    fn delete_group(&mut self, id: GroupId) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Set (or clear) a grant's end date.
-    fn set_grant_end(&mut self, id: Uuid, ends_on: Option<time::Date>) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The grants a group holds.
-    fn grants_of_group(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
+    fn queries_to_enforce(&mut self, today: time::Date) -> impl Future<Output = StoreResult<Vec<Query>>> + Send;
     /// Record an administrator change request.
     fn insert_change_request(&mut self, r: &ChangeRequest) -> impl Future<Output = StoreResult<()>> + Send;
     /// One change request.
-    fn change_request(&mut self, id: Uuid) -> impl Future<Output = StoreResult<Option<ChangeRequest>>> + Send;
+    fn change_request(&mut self, id: ChangeRequestId) -> impl Future<Output = StoreResult<Option<ChangeRequest>>> + Send;
     /// The change requests of a caisse's partners, pending first then newest.
     fn change_requests_of_caisse(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<ChangeRequest>>> + Send;
     /// The change requests of one partner, newest first.
     fn change_requests_of_partner(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<ChangeRequest>>> + Send;
     /// Store the decision on a request (status, who, when, reason).
     fn save_change_request_decision(&mut self, r: &ChangeRequest) -> impl Future<Output = StoreResult<()>> + Send;
+}
 
-    // --- traces -------------------------------------------------------------------------
+/// The audit trail: appending a sealed entry to its chain.
+pub trait TrailTx: Send + Sized {
     /// Append an entry to its organisation's chain, sealed with the store's trace key.
     fn append_trace(&mut self, e: &TraceEntry) -> impl Future<Output = StoreResult<TraceRecord>> + Send;
     /// The most recent traces of an organisation (newest first), for tests and dashboards.

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::clock::to_micros;
-use crate::model::{AccountId, OrganisationId, SessionId};
+use crate::records::{AccountId, Actor, OrganisationId, SessionId};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -84,6 +84,16 @@ impl TraceEntry {
             detail: None,
         }
     }
+    /// Fill the "who" part of the entry with `actor`, in the actor's own organisation's
+    /// chain. (Actions taken for a partner go to the partner's chain through
+    /// `App::trace_action`, which checks that the partner is really in reach.)
+    pub fn stamp(&mut self, actor: &Actor) {
+        self.actor_id = Some(actor.account.id);
+        self.actor_login = Some(actor.account.login.clone());
+        self.organisation_id = Some(actor.organisation.id);
+        self.session_id = Some(actor.session.id);
+    }
+
     /// The chain this entry belongs to: its organisation's, or the nil chain.
     pub fn chain_id(&self) -> Uuid {
         self.organisation_id.map(|o| o.0).unwrap_or(Uuid::nil())

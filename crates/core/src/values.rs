@@ -299,3 +299,17 @@ mod more_tests {
         assert_eq!(optional_text("abcdefghijk", 10), Err(ValueError::TooLong(10)));
     }
 }
+
+/// Why a new password was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    /// Too short for the account's kind; carries the minimum that applies with the classes
+    /// used (so the message can say "at least N characters").
+    TooShort { min_four_classes: usize, min_three_classes: usize },
+    /// Uses fewer than three character classes.
+    TooFewClasses,
+    /// Appears in the list of common passwords, or is built on the login or the name.
+    TooCommon,
+    /// Longer than 256 characters.
+    TooLong,
+}

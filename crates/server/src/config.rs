@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use habilis_core::auth::{SessionPolicy, ThrottlePolicy};
+use habilis_core::app::{SessionPolicy, ThrottlePolicy};
 use habilis_core::password::{HashingParams, PasswordPolicy};
 use habilis_web::WebConfig;
 use serde::Deserialize;
@@ -31,7 +31,7 @@ pub struct Config {
     /// verifies a copy of the checkpoints off the database host.
     pub checkpoint_key_file: PathBuf,
     /// How long traces and records of rights are kept (Art. 5.3.2).
-    pub retention: habilis_core::retention::RetentionPolicy,
+    pub retention: habilis_core::services::retention::RetentionPolicy,
     pub web: WebConfig,
     pub passwords: PasswordPolicy,
     pub hashing: HashingParams,
@@ -51,7 +51,7 @@ impl Default for Config {
             log_level: "info".into(),
             trace_key_file: PathBuf::from("./data/trace.key"),
             checkpoint_key_file: PathBuf::from("./data/checkpoint.key"),
-            retention: habilis_core::retention::RetentionPolicy::default(),
+            retention: habilis_core::services::retention::RetentionPolicy::default(),
             web: WebConfig::default(),
             passwords: PasswordPolicy::default(),
             hashing: HashingParams::default(),

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
-use habilis_core::model::OutboxMessage;
-use habilis_core::onboarding::Mailer;
+use habilis_core::records::OutboxMessage;
+use habilis_core::services::onboarding::Mailer;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};

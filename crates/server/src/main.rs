@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand};
-use habilis_core::auth::App;
+use habilis_core::app::App;
 use habilis_core::clock::SystemClock;
 use habilis_core::password::PasswordHasher;
-use habilis_core::setup::DEMO_ACCOUNTS;
+use habilis_core::services::setup::DEMO_ACCOUNTS;
 use habilis_core::store::Store as _;
 use habilis_core::trace::{CheckpointKey, TraceKey};
-use habilis_core::{Error, Refusal, audit};
+use habilis_core::services::audit;
+use habilis_core::{Error, Refusal};
 use habilis_store::Db;
 use habilis_web::{AppState, metrics::Metrics, router};
 

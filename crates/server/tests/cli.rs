@@ -189,7 +189,7 @@ async fn the_outbox_is_delivered_by_smtp_and_kept_when_the_relay_is_down() {
 
 #[tokio::test]
 async fn purge_leaves_signed_checkpoints_that_verify_and_export() {
-    use habilis_core::store::{Store, Transaction};
+    use habilis_core::store::*;
     use habilis_core::trace::{ClientInfo, Outcome, TraceEntry};
     let dir = tempdir();
     assert!(habilis(&dir, &["demo"]).status.success());
@@ -197,7 +197,7 @@ async fn purge_leaves_signed_checkpoints_that_verify_and_export() {
     let key = TraceKey::from_hex(&std::fs::read_to_string(dir.join("data/trace.key")).unwrap()).unwrap();
     let url = format!("sqlite://{}", dir.join("data/habilis.db").display());
     let db = Db::connect(&url, key, 2).await.unwrap();
-    let org = habilis_core::model::OrganisationId::new();
+    let org = habilis_core::records::OrganisationId::new();
     for at in [time::macros::datetime!(2020-01-01 10:00 UTC), time::macros::datetime!(2020-02-01 10:00 UTC), time::macros::datetime!(2020-03-01 10:00 UTC), time::OffsetDateTime::now_utc()] {
         let mut tx = db.begin().await.unwrap();
         let mut e = TraceEntry::new(at, "test.old", Outcome::Success, &ClientInfo::default());

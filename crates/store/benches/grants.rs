@@ -7,10 +7,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use habilis_core::auth::{App, SessionPolicy, ThrottlePolicy};
+use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::app::{App, SessionPolicy, ThrottlePolicy};
 use habilis_core::clock::SystemClock;
-use habilis_core::grants::UserInput;
-use habilis_core::onboarding::SubscriptionInput;
+use habilis_core::commands::UserInput;
+use habilis_core::commands::SubscriptionInput;
 use habilis_core::password::{PasswordHasher, PasswordPolicy};
 use habilis_core::trace::{ClientInfo, TraceKey};
 use habilis_store::testing::{backends, fresh};
@@ -57,7 +58,7 @@ fn main() {
                 tasks.push(tokio::spawn(async move {
                     let mut ok = 0;
                     for i in (w..users.len()).step_by(16) {
-                        if app.grant(&claire, users[i], "CDAP", "T1", "Bench", "", &ClientInfo::default()).await.is_ok() {
+                        if app.grant(&claire, &NewGrant { holder: Holder::Person(users[i]), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Bench".into(), ends_on: "".into() }, &ClientInfo::default()).await.is_ok() {
                             ok += 1;
                         }
                     }

@@ -8,13 +8,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use habilis_core::auth::{Actor, App, SessionPolicy, ThrottlePolicy};
+use habilis_core::app::{App, SessionPolicy, ThrottlePolicy};
+use habilis_core::records::Actor;
 use habilis_core::clock::{SimulatedClock, to_micros};
 use habilis_core::password::{PasswordHasher, PasswordPolicy};
-use habilis_core::retention::RetentionPolicy;
-use habilis_core::store::{Store, Transaction};
+use habilis_core::services::retention::RetentionPolicy;
+use habilis_core::store::*;
 use habilis_core::trace::{CheckpointKey, ClientInfo, Outcome, TraceEntry, TraceKey};
-use habilis_core::trail::TraceFilter;
+use habilis_core::services::trail::TraceFilter;
 use habilis_store::testing::{backends, fresh};
 use habilis_store::{Backend, Db};
 use time::macros::datetime;
@@ -183,7 +184,7 @@ fn main() {
                     let t = Instant::now();
                     let mut tx = db2.begin().await.unwrap();
                     let mut e = TraceEntry::new(app2.now(), "bench.append", Outcome::Success, &ClientInfo::default());
-                    e.organisation_id = Some(habilis_core::model::OrganisationId::new());
+                    e.organisation_id = Some(habilis_core::records::OrganisationId::new());
                     tx.append_trace(&e).await.unwrap();
                     tx.commit().await.unwrap();
                     lat.push(t.elapsed());

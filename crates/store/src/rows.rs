@@ -2,14 +2,7 @@
 
 use habilis_core::StoreError;
 use habilis_core::clock::from_micros;
-use habilis_core::model::{
-    Account, AccountId, AccountStatus, Contact, LinkPurpose, Organisation, OrganisationId, OrganisationKind,
-    PasswordLink, Role, Service, ServiceId, ServiceRole, ServiceRoleId, Session, SessionId,
-};
-use habilis_core::caisse::{Amendment, Convention, ManagementMode, ServiceContract, Subscription};
-use habilis_core::change_request::{ChangeRequest, RequestStatus};
-use habilis_core::grants::{Grant, GrantState};
-use habilis_core::model::OutboxMessage;
+use habilis_core::records::*;
 use habilis_core::store::StoreResult;
 use habilis_core::trace::{Outcome, TraceEntry, TraceRecord};
 use uuid::Uuid;
@@ -138,7 +131,7 @@ impl LinkRow {
             other => return Err(corrupt("link purpose", other)),
         };
         Ok(PasswordLink {
-            id: self.id,
+            id: LinkId(self.id),
             account_id: AccountId(self.account_id),
             token_hash: self.token_hash,
             purpose,
@@ -191,7 +184,7 @@ pub(crate) struct ContactRow {
 impl ContactRow {
     pub(crate) fn into_domain(self) -> Contact {
         Contact {
-            id: self.id,
+            id: ContactId(self.id),
             organisation_id: OrganisationId(self.organisation_id),
             function: self.function,
             name: self.name,
@@ -277,7 +270,7 @@ pub(crate) struct ConventionRow {
 impl ConventionRow {
     pub(crate) fn into_domain(self) -> StoreResult<Convention> {
         Ok(Convention {
-            id: self.id,
+            id: ConventionId(self.id),
             partner_id: OrganisationId(self.partner_id),
             number: self.number,
             signed_on: date(&self.signed_on)?,
@@ -299,8 +292,8 @@ pub(crate) struct ContractRow {
 impl ContractRow {
     pub(crate) fn into_domain(self) -> StoreResult<ServiceContract> {
         Ok(ServiceContract {
-            id: self.id,
-            convention_id: self.convention_id,
+            id: ContractId(self.id),
+            convention_id: ConventionId(self.convention_id),
             partner_id: OrganisationId(self.partner_id),
             mode: mode(&self.mode)?,
             signed_on: date(&self.signed_on)?,
@@ -323,8 +316,8 @@ pub(crate) struct AmendmentRow {
 impl AmendmentRow {
     pub(crate) fn into_domain(self) -> StoreResult<Amendment> {
         Ok(Amendment {
-            id: self.id,
-            contract_id: self.contract_id,
+            id: AmendmentId(self.id),
+            contract_id: ContractId(self.contract_id),
             partner_id: OrganisationId(self.partner_id),
             mode: mode(&self.mode)?,
             signed_on: date(&self.signed_on)?,
@@ -352,7 +345,7 @@ impl SubscriptionRow {
     }
     pub(crate) fn into_domain(self, quotas: Vec<(Uuid, i64)>) -> StoreResult<Subscription> {
         Ok(Subscription {
-            id: self.id,
+            id: SubscriptionId(self.id),
             partner_id: OrganisationId(self.partner_id),
             service_id: ServiceId(self.service_id),
             signed_on: opt_date(self.signed_on)?,
@@ -383,7 +376,7 @@ pub(crate) struct OutboxRow {
 impl OutboxRow {
     pub(crate) fn into_domain(self) -> OutboxMessage {
         OutboxMessage {
-            id: self.id,
+            id: MessageId(self.id),
             organisation_id: self.organisation_id.map(OrganisationId),
             to_address: self.to_address,
             subject: self.subject,
@@ -421,13 +414,13 @@ pub(crate) struct ChangeRequestRow {
 impl ChangeRequestRow {
     pub(crate) fn into_domain(self) -> StoreResult<ChangeRequest> {
         Ok(ChangeRequest {
-            id: self.id,
+            id: ChangeRequestId(self.id),
             partner_id: OrganisationId(self.partner_id),
             requested_by: AccountId(self.requested_by),
             first_name: self.first_name,
             last_name: self.last_name,
             function: self.function,
-            slot: self.slot,
+            slot: Slot::parse(&self.slot).ok_or_else(|| corrupt("slot", &self.slot))?,
             replaces: self.replaces_account_id.map(AccountId),
             phone: self.phone,
             mobile: self.mobile,
@@ -463,13 +456,13 @@ pub(crate) struct GrantRow {
 impl GrantRow {
     pub(crate) fn into_domain(self) -> StoreResult<Grant> {
         Ok(Grant {
-            id: self.id,
+            id: GrantId(self.id),
             organisation_id: OrganisationId(self.organisation_id),
             service_id: ServiceId(self.service_id),
             service_role_id: ServiceRoleId(self.service_role_id),
             holder_account_id: self.holder_account_id.map(AccountId),
-            holder_group_id: self.holder_group_id.map(habilis_core::model::GroupId),
-            created_under: self.created_under,
+            holder_group_id: self.holder_group_id.map(habilis_core::records::GroupId),
+            created_under: self.created_under.map(MandateId),
             purpose: self.purpose,
             starts_on: date(&self.starts_on)?,
             ends_on: opt_date(self.ends_on)?,
@@ -498,19 +491,19 @@ pub(crate) struct MandateRow {
 }
 
 impl MandateRow {
-    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::mandates::Mandate> {
+    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::records::Mandate> {
         let scope = self
             .scope
             .split(',')
             .filter(|s| !s.is_empty())
             .map(|s| Uuid::parse_str(s).map(ServiceRoleId).map_err(|_| corrupt("mandate scope", s)))
             .collect::<StoreResult<_>>()?;
-        Ok(habilis_core::mandates::Mandate {
-            id: self.id,
+        Ok(habilis_core::records::Mandate {
+            id: MandateId(self.id),
             organisation_id: OrganisationId(self.organisation_id),
             holder_id: AccountId(self.holder_id),
             given_by: AccountId(self.given_by),
-            parent_id: self.parent_mandate_id,
+            parent_id: self.parent_mandate_id.map(MandateId),
             scope,
             may_manage_users: self.may_manage_users,
             may_manage_groups: self.may_manage_groups,
@@ -540,15 +533,15 @@ pub(crate) struct QueryRow {
 }
 
 impl QueryRow {
-    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::queries::Query> {
-        Ok(habilis_core::queries::Query {
-            id: self.id,
-            grant_id: self.grant_id,
+    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::records::Query> {
+        Ok(habilis_core::records::Query {
+            id: QueryId(self.id),
+            grant_id: GrantId(self.grant_id),
             partner_id: OrganisationId(self.partner_id),
             question: self.question,
             due_on: date(&self.due_on)?,
             auto_suspend: self.auto_suspend,
-            status: self.status,
+            status: QueryStatus::parse(&self.status).ok_or_else(|| corrupt("query status", &self.status))?,
             answer: self.answer,
             answered_by: self.answered_by.map(AccountId),
             answered_at: self.answered_at.map(from_micros),
@@ -576,14 +569,14 @@ pub(crate) struct AccessRequestRow {
 }
 
 impl AccessRequestRow {
-    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::access::AccessRequest> {
-        Ok(habilis_core::access::AccessRequest {
-            id: self.id,
+    pub(crate) fn into_domain(self) -> StoreResult<habilis_core::records::AccessRequest> {
+        Ok(habilis_core::records::AccessRequest {
+            id: AccessRequestId(self.id),
             organisation_id: OrganisationId(self.organisation_id),
             requester_id: AccountId(self.requester_id),
             superior_id: AccountId(self.superior_id),
             reason: self.reason,
-            status: self.status,
+            status: AccessStatus::parse(&self.status).ok_or_else(|| corrupt("request status", &self.status))?,
             due_on: date(&self.due_on)?,
             created_at: from_micros(self.created_at),
             forwarded_at: self.forwarded_at.map(from_micros),

@@ -305,7 +305,7 @@ impl Db {
         if let Some(e) = trace {
             let mut e = e.clone();
             e.detail = Some(format!("{grants} habilitation(s) et {mandates} mandat(s) terminés avant le {cutoff_date}"));
-            habilis_core::store::Transaction::append_trace(&mut tx, &e).await?;
+            habilis_core::store::TrailTx::append_trace(&mut tx, &e).await?;
         }
         habilis_core::store::Transaction::commit(tx).await?;
         Ok((grants, mandates))

@@ -11,7 +11,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use habilis_core::Error;
-use habilis_core::model::Role;
+use habilis_core::records::Role;
 use habilis_core::store::Store;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -29,7 +29,7 @@ use crate::pages::clear_session_cookie;
 /// caisse member act for that partner: caisse staff read it, and a caisse administrator
 /// manages it while its contract is in caisse-managed mode (R23). Whether they may is the
 /// core's decision, on every action.
-pub(crate) struct ApiActor(pub habilis_core::auth::Actor);
+pub(crate) struct ApiActor(pub habilis_core::records::Actor);
 
 #[derive(Deserialize)]
 struct PartnerParam {
@@ -47,11 +47,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
         match partner {
             None => Ok(ApiActor(actor)),
             // Only the caisse acts for a partner.
-            Some(_) if actor.organisation.kind != habilis_core::model::OrganisationKind::Caisse => {
+            Some(_) if actor.organisation.kind != habilis_core::records::OrganisationKind::Caisse => {
                 Err(error_response(lang, &WebError::Core(Error::Forbidden)))
             }
             Some(raw) => match uuid::Uuid::parse_str(raw.trim()) {
-                Ok(id) => Ok(ApiActor(actor.acting_for(habilis_core::model::OrganisationId(id)))),
+                Ok(id) => Ok(ApiActor(actor.acting_for(habilis_core::records::OrganisationId(id)))),
                 Err(_) => Err(error_response(lang, &WebError::NotFound)),
             },
         }
@@ -143,7 +143,7 @@ struct Me {
 struct OrganisationView {
     id: String,
     name: String,
-    kind: habilis_core::model::OrganisationKind,
+    kind: habilis_core::records::OrganisationKind,
 }
 
 #[derive(Serialize)]
@@ -158,7 +158,7 @@ pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn me_of(state: &AppState, a: &habilis_core::auth::Actor) -> Me {
+fn me_of(state: &AppState, a: &habilis_core::records::Actor) -> Me {
     Me {
         account_id: a.account.id.to_string(),
         login: a.account.login.clone(),

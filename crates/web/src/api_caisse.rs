@@ -7,10 +7,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use habilis_core::records::{ContactId, ContractId, ConventionId, GrantId, QueryId};
+use habilis_core::commands::{NewQuery};
 use habilis_core::Error;
-use habilis_core::caisse::PartnerInput;
-use habilis_core::model::{AccountId, Organisation, OrganisationId};
-use habilis_core::onboarding::{AdministratorInput, Slot, SubscriptionInput};
+use habilis_core::commands::PartnerInput;
+use habilis_core::records::{AccountId, Organisation, OrganisationId};
+use habilis_core::{commands::{AdministratorInput, SubscriptionInput}, records::Slot};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -207,10 +209,10 @@ partner_post!(add_convention, ConventionBody, |app, a, p, b, ctx, state| app
     .record_convention(a, p, &b.number, &b.signed_on, &b.signatories, &ctx.client)
     .await);
 partner_post!(add_contract, ContractBody, |app, a, p, b, ctx, state| app
-    .record_contract(a, p, b.convention_id, &b.mode, &b.signed_on, &b.signatories, &ctx.client)
+    .record_contract(a, p, ConventionId(b.convention_id), &b.mode, &b.signed_on, &b.signatories, &ctx.client)
     .await);
 partner_post!(add_amendment, AmendmentBody, |app, a, p, b, ctx, state| app
-    .record_amendment(a, p, b.contract_id, &b.mode, &b.signed_on, &b.effective_on, &b.reason, &ctx.client)
+    .record_amendment(a, p, ContractId(b.contract_id), &b.mode, &b.signed_on, &b.effective_on, &b.reason, &ctx.client)
     .await);
 partner_post!(add_subscription, SubscriptionBody, |app, a, p, b, ctx, state| {
     let input = SubscriptionInput {
@@ -272,7 +274,7 @@ pub struct ContactBody {
 }
 
 partner_post!(add_contact, ContactBody, |app, a, p, b, ctx, state| {
-    let input = habilis_core::directory::ContactInput { function: b.function, name: b.name, title: b.title, email: b.email, phone: b.phone };
+    let input = habilis_core::commands::ContactInput { function: b.function, name: b.name, title: b.title, email: b.email, phone: b.phone };
     app.add_contact(a, p, &input, &ctx.client)
         .await
         .map(|c| json!({ "id": c.id, "function": c.function, "name": c.name, "title": c.title, "email": c.email, "phone": c.phone }))
@@ -280,7 +282,7 @@ partner_post!(add_contact, ContactBody, |app, a, p, b, ctx, state| {
 
 /// DELETE /api/v1/contacts/{id}
 pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
-    match state.app.remove_contact(a, id, &ctx.client).await {
+    match state.app.remove_contact(a, ContactId(id), &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
     }
@@ -379,7 +381,7 @@ pub async fn suspend_grant(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<ReasonBody>,
 ) -> Response {
-    match state.app.caisse_suspend_grant(a, id, &b.reason, &ctx.client).await {
+    match state.app.caisse_suspend_grant(a, GrantId(id), &b.reason, &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
     }
@@ -387,7 +389,7 @@ pub async fn suspend_grant(
 
 /// POST /api/v1/supervision/grants/{id}/lift — lift a caisse suspension.
 pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
-    match state.app.caisse_lift_suspension(a, id, &ctx.client).await {
+    match state.app.caisse_lift_suspension(a, GrantId(id), &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
     }
@@ -433,7 +435,7 @@ pub async fn open_query(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<QueryBody>,
 ) -> Response {
-    match state.app.open_query(a, id, &b.question, &b.due_on, b.auto_suspend, &ctx.client).await {
+    match state.app.open_query(a, &NewQuery { grant: GrantId(id), question: b.question.clone(), due_on: b.due_on.clone(), auto_suspend: b.auto_suspend }, &ctx.client).await {
         Ok(q) => created(serde_json::to_value(q).unwrap_or(Value::Null)),
         Err(e) => fail(&ctx, e),
     }
@@ -464,7 +466,7 @@ pub async fn answer_query(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> Response {
-    match state.app.answer_query(a, id, &b.answer, &ctx.client).await {
+    match state.app.answer_query(a, QueryId(id), &b.answer, &ctx.client).await {
         Ok(q) => {
             let mut r = Json(q).into_response();
             r.extensions_mut().insert(Traced);
@@ -476,7 +478,7 @@ pub async fn answer_query(
 
 /// POST /api/v1/queries/{id}/close — the caisse closes.
 pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
-    match state.app.close_query(a, id, &ctx.client).await {
+    match state.app.close_query(a, QueryId(id), &ctx.client).await {
         Ok(q) => {
             let mut r = Json(q).into_response();
             r.extensions_mut().insert(Traced);

@@ -4,8 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use habilis_core::grants::UserInput;
-use habilis_core::model::{AccountId, GroupId};
+use habilis_core::records::{GrantId, MandateId};
+use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::commands::UserInput;
+use habilis_core::records::{AccountId, GroupId};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -50,7 +52,7 @@ pub struct GrantBody {
 
 /// POST /api/v1/grants
 pub async fn create_grant(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<GrantBody>) -> Response {
-    match state.app.grant(actor, AccountId(b.holder), &b.service, &b.role, &b.purpose, &b.ends_on, &ctx.client).await {
+    match state.app.grant(actor, &NewGrant { holder: Holder::Person(AccountId(b.holder)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await {
         Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
@@ -86,7 +88,7 @@ pub async fn list_grants(
         (Ok(g), Ok(c)) => (g, c),
         (Err(e), _) | (_, Err(e)) => return error_response(ctx.api_lang, &WebError::Core(e)),
     };
-    let codes = |g: &habilis_core::grants::Grant| {
+    let codes = |g: &habilis_core::records::Grant| {
         catalogue.iter().find(|(s, _)| s.id == g.service_id).map(|(s, rs)| {
             (s.code.clone(), rs.iter().find(|r| r.id == g.service_role_id).map(|r| r.code.clone()).unwrap_or_default())
         })
@@ -140,7 +142,7 @@ pub async fn set_grant_end(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<EndBody>,
 ) -> Response {
-    match state.app.set_grant_end(actor, id, &b.ends_on, &ctx.client).await {
+    match state.app.set_grant_end(actor, GrantId(id), &b.ends_on, &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
@@ -215,7 +217,7 @@ pub async fn grant_to_group(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<GroupGrantBody>,
 ) -> Response {
-    match state.app.grant_to_group(actor, GroupId(id), &b.service, &b.role, &b.purpose, &b.ends_on, &ctx.client).await {
+    match state.app.grant(actor, &NewGrant { holder: Holder::Group(GroupId(id)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await {
         Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
@@ -224,9 +226,9 @@ pub async fn grant_to_group(
 /// POST /api/v1/grants/{id}/{suspend|resume|revoke}
 pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
     let result = match what.as_str() {
-        "suspend" => state.app.suspend_grant(actor, id, &ctx.client).await,
-        "resume" => state.app.resume_grant(actor, id, &ctx.client).await,
-        "revoke" => state.app.revoke_grant(actor, id, &ctx.client).await,
+        "suspend" => state.app.suspend_grant(actor, GrantId(id), &ctx.client).await,
+        "resume" => state.app.resume_grant(actor, GrantId(id), &ctx.client).await,
+        "revoke" => state.app.revoke_grant(actor, GrantId(id), &ctx.client).await,
         _ => return error_response(ctx.api_lang, &WebError::NotFound),
     };
     match result {
@@ -257,7 +259,7 @@ pub struct MandateBody {
 
 /// POST /api/v1/mandates
 pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<MandateBody>) -> Response {
-    let input = habilis_core::mandates::MandateInput {
+    let input = habilis_core::commands::NewMandate {
         scope: b.scope.into_iter().map(|s| (s.service, s.role)).collect(),
         may_manage_users: b.may_manage_users,
         may_manage_groups: b.may_manage_groups,
@@ -279,7 +281,7 @@ pub async fn list_mandates(State(state): State<AppState>, ctx: Ctx, ApiActor(ref
 
 /// POST /api/v1/mandates/{id}/withdraw
 pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
-    match state.app.withdraw_mandate(actor, id, &ctx.client).await {
+    match state.app.withdraw_mandate(actor, MandateId(id), &ctx.client).await {
         Ok(n) => traced(Json(json!({ "withdrawn": n })).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
@@ -327,7 +329,7 @@ pub async fn update_user(
 
 /// POST /api/v1/users/{id}/{suspend|reactivate|reset-password}
 pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
-    use habilis_core::grants::UserAction;
+    use habilis_core::records::UserAction;
     let action = match what.as_str() {
         "suspend" => UserAction::Suspend,
         "reactivate" => UserAction::Reactivate,

@@ -9,11 +9,13 @@ use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::auth::Actor;
-use habilis_core::caisse::{ManagementMode, PartnerFile, PartnerInput};
+use habilis_core::records::{ContactId, ContractId, ConventionId};
+use habilis_core::records::Actor;
+use habilis_core::commands::PartnerInput;
+use habilis_core::records::{ManagementMode, PartnerFile};
 use habilis_core::clock::format_paris;
-use habilis_core::model::{AccountId, AccountStatus, OrganisationId};
-use habilis_core::onboarding::{AdministratorInput, Slot, SubscriptionInput};
+use habilis_core::records::{AccountId, AccountStatus, OrganisationId};
+use habilis_core::{commands::{AdministratorInput, SubscriptionInput}, records::Slot};
 use habilis_core::token;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -130,7 +132,7 @@ pub async fn partner_new(ctx: Ctx) -> Response {
     let Some(actor) = ctx.actor.as_ref() else {
         return Redirect::to("/login").into_response();
     };
-    if let Err(e) = habilis_core::caisse::caisse_admin_of(actor) {
+    if let Err(e) = habilis_core::reach::caisse_admin_of(actor) {
         return error_page(ctx.lang, &WebError::Core(e), Some(actor));
     }
     partner_form(&ctx, actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), Values::default(), None)
@@ -403,11 +405,11 @@ pub async fn partner_action(
         "conventions" => ("convention", app.record_convention(&actor, partner, v.get("number"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ())),
         "contracts" => (
             "contract",
-            app.record_contract(&actor, partner, uuid("convention_id"), v.get("mode"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ()),
+            app.record_contract(&actor, partner, ConventionId(uuid("convention_id")), v.get("mode"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ()),
         ),
         "amendments" => (
             "amendment",
-            app.record_amendment(&actor, partner, uuid("contract_id"), v.get("mode"), v.get("signed_on"), v.get("effective_on"), v.get("reason"), c)
+            app.record_amendment(&actor, partner, ContractId(uuid("contract_id")), v.get("mode"), v.get("signed_on"), v.get("effective_on"), v.get("reason"), c)
                 .await
                 .map(|_| ()),
         ),
@@ -439,7 +441,7 @@ pub async fn partner_action(
             ("administrator", app.issue_administrator(&actor, partner, slot, &input, &state.config.public_url, c).await.map(|_| ()))
         }
         "contacts" => {
-            let input = habilis_core::directory::ContactInput {
+            let input = habilis_core::commands::ContactInput {
                 function: v.get("function").into(),
                 name: v.get("name").into(),
                 title: v.get("title").into(),
@@ -495,7 +497,7 @@ pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<
     };
     let back = v.get("back");
     let back = if back.starts_with('/') && !back.starts_with("//") { back.to_string() } else { "/".to_string() };
-    match state.app.remove_contact(&actor, id, &ctx.client).await {
+    match state.app.remove_contact(&actor, ContactId(id), &ctx.client).await {
         Ok(()) => traced(Redirect::to(&back).into_response()),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
@@ -563,7 +565,7 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
     let f = &cf.file;
-    let contacts = |cs: &[habilis_core::model::Contact]| {
+    let contacts = |cs: &[habilis_core::records::Contact]| {
         cs.iter()
             .map(|c| {
                 let reach = [c.email.clone(), c.phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
@@ -644,7 +646,7 @@ struct ServicesPage {
 
 async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
     let t = ctx.lang.texts();
-    if let Err(e) = habilis_core::caisse::caisse_admin_of(actor) {
+    if let Err(e) = habilis_core::reach::caisse_admin_of(actor) {
         return error_page(ctx.lang, &WebError::Core(e), Some(actor));
     }
     let cat = match state.app.catalogue().await {

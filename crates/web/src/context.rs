@@ -4,7 +4,7 @@ use std::convert::Infallible;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use habilis_core::auth::Actor;
+use habilis_core::records::Actor;
 use habilis_core::trace::ClientInfo;
 
 use crate::i18n::Lang;

@@ -2,7 +2,7 @@
 //! of every domain error is chosen here, by an exhaustive match.
 
 use axum::http::StatusCode;
-use habilis_core::caisse::Missing;
+use habilis_core::records::Missing;
 use habilis_core::{Error, Refusal, Rule};
 use habilis_core::password::PasswordProblem;
 use habilis_core::values::ValueError;

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use habilis_core::auth::App;
+use habilis_core::app::App;
 use habilis_core::browser::BrowserPolicy;
 use habilis_store::Db;
 use serde::Deserialize;

@@ -8,11 +8,10 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use habilis_core::Error;
-use habilis_core::auth::Actor;
+use habilis_core::records::Actor;
 use habilis_core::browser::BrowserVerdict;
 use habilis_core::clock::format_paris;
-use habilis_core::model::Role;
-use habilis_core::store::{Store, Transaction};
+use habilis_core::records::Role;
 use habilis_core::token;
 use serde::Deserialize;
 
@@ -62,31 +61,31 @@ impl Chrome {
             user: actor.map(|a| {
                 let t = lang.texts();
                 let mut menu = vec![("/", t.home_title)];
-                if a.account.roles.iter().any(|r| r.is_caisse_staff()) && a.organisation.kind == habilis_core::model::OrganisationKind::Caisse {
+                if a.account.roles.iter().any(|r| r.is_caisse_staff()) && a.organisation.kind == habilis_core::records::OrganisationKind::Caisse {
                     menu.push(("/caisse/partners", t.partners_title));
                     menu.push(("/caisse/supervision", t.supervision_title));
                 }
-                if habilis_core::caisse::caisse_admin_of(a).is_ok() {
+                if habilis_core::reach::caisse_admin_of(a).is_ok() {
                     menu.push(("/caisse/services", t.catalogue_title));
                     menu.push(("/caisse/requests", t.requests_title));
                     menu.push(("/caisse/outbox", t.outbox_title));
                 }
-                if a.organisation.kind == habilis_core::model::OrganisationKind::Partner && a.account.roles.iter().any(|r| r.is_manager()) {
+                if a.organisation.kind == habilis_core::records::OrganisationKind::Partner && a.account.roles.iter().any(|r| r.is_manager()) {
                     menu.push(("/partner/rights", t.rights_title));
                 }
-                if a.organisation.kind == habilis_core::model::OrganisationKind::Partner
+                if a.organisation.kind == habilis_core::records::OrganisationKind::Partner
                     && a.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
                 {
                     menu.push(("/partner/contract", t.contract_document));
                     menu.push(("/partner/administrator-change", t.change_request_title));
                 }
-                let partner_admin = a.organisation.kind == habilis_core::model::OrganisationKind::Partner
+                let partner_admin = a.organisation.kind == habilis_core::records::OrganisationKind::Partner
                     && a.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
-                let auditor = a.organisation.kind == habilis_core::model::OrganisationKind::Caisse && a.account.roles.contains(&Role::TraceAuditor);
+                let auditor = a.organisation.kind == habilis_core::records::OrganisationKind::Caisse && a.account.roles.contains(&Role::TraceAuditor);
                 if partner_admin || auditor {
                     menu.push(("/traces", t.traces_title));
                 }
-                if a.organisation.kind == habilis_core::model::OrganisationKind::Partner {
+                if a.organisation.kind == habilis_core::records::OrganisationKind::Partner {
                     menu.push(("/access-requests", t.access_title));
                 }
                 UserBar {
@@ -394,21 +393,9 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response
     } else {
         t.home_user
     };
-    let contacts = if roles.iter().any(|r| r.is_manager()) {
-        let loaded = async {
-            let mut tx = state.app.store.read().await?;
-            tx.contacts(actor.organisation.id).await
-        }
-        .await;
-        match loaded {
-            Ok(cs) => cs
-                .into_iter()
-                .map(|c| (function_label(t, &c.function), c.name, c.title.unwrap_or_default()))
-                .collect(),
-            Err(e) => return error_page(ctx.lang, &WebError::Core(e.into()), Some(actor)),
-        }
-    } else {
-        Vec::new()
+    let contacts = match state.app.own_directory(actor).await {
+        Ok(cs) => cs.into_iter().map(|c| (function_label(t, &c.function), c.name, c.title.unwrap_or_default())).collect(),
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
     let page = HomePage {
         c: Chrome::new(ctx.lang, Some(&uri), Some(actor)),

@@ -7,10 +7,13 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::auth::Actor;
-use habilis_core::change_request::{ChangeRequest, ChangeRequestInput, RequestStatus};
+use habilis_core::records::{Slot};
+use habilis_core::records::{ChangeRequestId};
+use habilis_core::records::Actor;
+use habilis_core::commands::ChangeRequestInput;
+use habilis_core::records::{ChangeRequest, RequestStatus};
 use habilis_core::clock::format_paris;
-use habilis_core::model::{AccountStatus, Role};
+use habilis_core::records::{AccountStatus, Role};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -145,7 +148,7 @@ struct RequestsPage {
 async fn requests_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>, err: Option<WebError>, notice: Option<String>) -> Response {
     let t = ctx.lang.texts();
     let list: Vec<ChangeRequest> = match state.app.admin_change_requests(actor).await {
-        Ok(l) if habilis_core::caisse::caisse_admin_of(actor).is_ok() => l,
+        Ok(l) if habilis_core::reach::caisse_admin_of(actor).is_ok() => l,
         Ok(_) => return error_page(ctx.lang, &WebError::Core(habilis_core::Error::Forbidden), Some(actor)),
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
@@ -162,7 +165,7 @@ async fn requests_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&
             id: r.id.to_string(),
             partner: partner.as_ref().map(|f| f.partner.name.clone()).unwrap_or_default(),
             person: format!("{} {}", r.first_name, r.last_name),
-            seat: if r.slot == "principal" { t.role_partner_admin.into() } else { t.role_partner_deputy.into() },
+            seat: if r.slot == Slot::Principal { t.role_partner_admin.into() } else { t.role_partner_deputy.into() },
             function: r.function.clone(),
             replaces: name_of(r.replaces),
             phones: [r.phone.clone(), r.mobile.clone()].into_iter().flatten().collect::<Vec<_>>().join(" / "),
@@ -204,7 +207,7 @@ pub async fn decide(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uui
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
     let accept = v.get("decision") == "accept";
-    match state.app.decide_admin_change(&actor, id, accept, v.get("reason"), &state.config.public_url, &ctx.client).await {
+    match state.app.decide_admin_change(&actor, ChangeRequestId(id), accept, v.get("reason"), &state.config.public_url, &ctx.client).await {
         Ok(_) => traced(Redirect::to("/caisse/requests?sent=1").into_response()),
         Err(e) => requests_page(&state, &ctx, &actor, None, Some(WebError::Core(e)), None).await,
     }
@@ -269,7 +272,7 @@ pub async fn api_decide(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> Response {
-    match state.app.decide_admin_change(actor, id, b.accept, &b.reason, &state.config.public_url, &ctx.client).await {
+    match state.app.decide_admin_change(actor, ChangeRequestId(id), b.accept, &b.reason, &state.config.public_url, &ctx.client).await {
         Ok(r) => traced(Json(r).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }

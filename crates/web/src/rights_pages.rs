@@ -6,10 +6,14 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::auth::Actor;
-use habilis_core::grants::{GrantState, UserAction, UserInput};
-use habilis_core::mandates::MandateInput;
-use habilis_core::model::{AccountId, AccountStatus, GroupId, OrganisationId, Role};
+use habilis_core::records::{QueryStatus};
+use habilis_core::records::{GrantId, MandateId, QueryId};
+use habilis_core::commands::{Holder, NewGrant, NewQuery};
+use habilis_core::records::Actor;
+use habilis_core::commands::UserInput;
+use habilis_core::records::{GrantState, UserAction};
+use habilis_core::commands::NewMandate;
+use habilis_core::records::{AccountId, AccountStatus, GroupId, OrganisationId, Role};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -88,7 +92,7 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
     let t = ctx.lang.texts();
     let app = &state.app;
     let org = actor.managed_organisation();
-    let caisse_admin = habilis_core::caisse::caisse_admin_of(actor).is_ok();
+    let caisse_admin = habilis_core::reach::caisse_admin_of(actor).is_ok();
     let loaded = async {
         let file = app.partner_file(actor, org).await?;
         let people = app.partner_people(actor).await?;
@@ -109,7 +113,7 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
-    let caisse_managed = file.mode == Some(habilis_core::caisse::ManagementMode::CaisseManaged);
+    let caisse_managed = file.mode == Some(habilis_core::records::ManagementMode::CaisseManaged);
     let (manage, banner, partner_name) = match actor.acting_for {
         Some(_) if caisse_managed => (caisse_admin, Some(t.caisse_view_managed), Some(file.partner.name.clone())),
         Some(_) => (false, Some(t.caisse_view_delegated), Some(file.partner.name.clone())),
@@ -125,7 +129,7 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
             .find_map(|(s, rs)| rs.iter().find(|r| r.id == id).map(|r| format!("{} {}", s.code, r.code)))
             .unwrap_or_default()
     };
-    let holder_of_grant = |g: &habilis_core::grants::Grant| match (g.holder_account_id, g.holder_group_id) {
+    let holder_of_grant = |g: &habilis_core::records::Grant| match (g.holder_account_id, g.holder_group_id) {
         (Some(a), _) => name_of(a),
         (None, Some(gr)) => groups.iter().find(|(x, _)| x.id == gr).map(|(x, _)| format!("« {} »", x.name)).unwrap_or_default(),
         _ => String::new(),
@@ -253,8 +257,8 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                     question: q.question.clone(),
                     due: format_date(q.due_on),
                     status: status.to_string(),
-                    open: q.status == "open",
-                    answered: q.status == "answered",
+                    open: q.status == QueryStatus::Open,
+                    answered: q.status == QueryStatus::Answered,
                     overdue: q.overdue(today),
                     answer: q.answer.clone().unwrap_or_default(),
                 }
@@ -356,12 +360,12 @@ async fn post(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: &str) 
         }
         ("grants", _) => {
             let (service, role) = split_role(v.get("service_role"));
-            ("grant", app.grant(&actor, holder, &service, &role, v.get("purpose"), v.get("ends_on"), c).await.map(|_| ()))
+            ("grant", app.grant(&actor, &NewGrant { holder: Holder::Person(holder), service_code: service.to_string(), role_code: role.to_string(), purpose: v.get("purpose").into(), ends_on: v.get("ends_on").into() }, c).await.map(|_| ()))
         }
         ("groups", _) => ("group", app.create_group(&actor, v.get("name"), c).await.map(|_| ())),
         ("mandates", _) => {
             let scope = v.0.keys().filter_map(|k| k.strip_prefix("scope_")).map(split_role).collect();
-            let input = MandateInput {
+            let input = NewMandate {
                 scope,
                 may_manage_users: !v.get("may_manage_users").is_empty(),
                 may_manage_groups: !v.get("may_manage_groups").is_empty(),
@@ -416,10 +420,10 @@ async fn action(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, kind: &str
     let c = &ctx.client;
     let caisse = actor.acting_for;
     let (form, result): (&'static str, Result<(), habilis_core::Error>) = match (kind, what, caisse) {
-        ("grants", "suspend", _) => ("", app.suspend_grant(&actor, id, c).await),
-        ("grants", "resume", _) => ("", app.resume_grant(&actor, id, c).await),
-        ("grants", "revoke", _) => ("", app.revoke_grant(&actor, id, c).await),
-        ("mandates", "withdraw", _) => ("", app.withdraw_mandate(&actor, id, c).await.map(|_| ())),
+        ("grants", "suspend", _) => ("", app.suspend_grant(&actor, GrantId(id), c).await),
+        ("grants", "resume", _) => ("", app.resume_grant(&actor, GrantId(id), c).await),
+        ("grants", "revoke", _) => ("", app.revoke_grant(&actor, GrantId(id), c).await),
+        ("mandates", "withdraw", _) => ("", app.withdraw_mandate(&actor, MandateId(id), c).await.map(|_| ())),
         ("users", "suspend", _) => ("", app.user_action(&actor, AccountId(id), UserAction::Suspend, &state.config.public_url, c).await),
         ("users", "reactivate", _) => ("", app.user_action(&actor, AccountId(id), UserAction::Reactivate, &state.config.public_url, c).await),
         ("users", "reset", _) => ("", app.user_action(&actor, AccountId(id), UserAction::ResetPassword, &state.config.public_url, c).await),
@@ -428,17 +432,17 @@ async fn action(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, kind: &str
         ("groups", "delete", _) => ("", app.delete_group(&actor, GroupId(id), c).await),
         ("groups", "grant", _) => {
             let (service, role) = split_role(v.get("service_role"));
-            ("", app.grant_to_group(&actor, GroupId(id), &service, &role, v.get("purpose"), "", c).await.map(|_| ()))
+            ("", app.grant(&actor, &NewGrant { holder: Holder::Group(GroupId(id)), service_code: service.to_string(), role_code: role.to_string(), purpose: v.get("purpose").into(), ends_on: "".into() }, c).await.map(|_| ()))
         }
-        ("queries", "answer", None) => ("answer", app.answer_query(&actor, id, v.get("answer"), c).await.map(|_| ())),
+        ("queries", "answer", None) => ("answer", app.answer_query(&actor, QueryId(id), v.get("answer"), c).await.map(|_| ())),
         // Supervision by the caisse (R20–R22): its own actions, in any mode.
-        ("grants", "caisse-suspend", Some(_)) => ("supervise", app.caisse_suspend_grant(&actor, id, v.get("reason"), c).await),
-        ("grants", "lift", Some(_)) => ("", app.caisse_lift_suspension(&actor, id, c).await),
+        ("grants", "caisse-suspend", Some(_)) => ("supervise", app.caisse_suspend_grant(&actor, GrantId(id), v.get("reason"), c).await),
+        ("grants", "lift", Some(_)) => ("", app.caisse_lift_suspension(&actor, GrantId(id), c).await),
         ("grants", "query", Some(_)) => {
             let auto = !v.get("auto_suspend").is_empty();
-            ("supervise", app.open_query(&actor, id, v.get("question"), v.get("due_on"), auto, c).await.map(|_| ()))
+            ("supervise", app.open_query(&actor, &NewQuery { grant: GrantId(id), question: v.get("question").into(), due_on: v.get("due_on").into(), auto_suspend: auto }, c).await.map(|_| ()))
         }
-        ("queries", "close", Some(_)) => ("", app.close_query(&actor, id, c).await.map(|_| ())),
+        ("queries", "close", Some(_)) => ("", app.close_query(&actor, QueryId(id), c).await.map(|_| ())),
         ("users", "force-password", Some(partner)) => ("force", app.force_password_change(&actor, partner, Some(AccountId(id)), c).await.map(|_| ())),
         _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
     };

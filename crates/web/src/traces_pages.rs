@@ -7,11 +7,13 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::access::AccessRequest;
-use habilis_core::auth::Actor;
-use habilis_core::model::{AccountId, OrganisationId, OrganisationKind};
+use habilis_core::records::{AccessStatus};
+use habilis_core::records::{AccessRequestId};
+use habilis_core::records::AccessRequest;
+use habilis_core::records::Actor;
+use habilis_core::records::{AccountId, OrganisationId, OrganisationKind};
 use habilis_core::trace::TraceRecord;
-use habilis_core::trail::{TraceFilter, TraceView, to_csv};
+use habilis_core::services::trail::{TraceFilter, TraceView, to_csv};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -279,7 +281,7 @@ async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err:
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
-    let admin = actor.account.roles.iter().any(|r| matches!(r, habilis_core::model::Role::PartnerAdmin | habilis_core::model::Role::PartnerDeputy));
+    let admin = actor.account.roles.iter().any(|r| matches!(r, habilis_core::records::Role::PartnerAdmin | habilis_core::records::Role::PartnerDeputy));
     let today = app.today();
     let status = |r: &AccessRequest| match r.status.as_str() {
         "submitted" => t.access_submitted,
@@ -304,8 +306,8 @@ async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err:
                     format_date(r.due_on),
                     status(r).to_string(),
                     r.late(today),
-                    r.status == "submitted" && r.superior_id == actor.account.id,
-                    admin && r.status == "forwarded",
+                    r.status == AccessStatus::Submitted && r.superior_id == actor.account.id,
+                    admin && r.status == AccessStatus::Forwarded,
                 )
             })
             .collect(),
@@ -354,8 +356,8 @@ pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
     let r = match what.as_str() {
-        "forward" => state.app.forward_access_request(&actor, id, &ctx.client).await,
-        "answer" => state.app.answer_access_request(&actor, id, &ctx.client).await,
+        "forward" => state.app.forward_access_request(&actor, AccessRequestId(id), &ctx.client).await,
+        "answer" => state.app.answer_access_request(&actor, AccessRequestId(id), &ctx.client).await,
         _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
     };
     match r {
@@ -372,7 +374,7 @@ pub async fn access_export(State(state): State<AppState>, ctx: Ctx, id: Result<P
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
-    match state.app.access_request_export(&actor, id, &ctx.client).await {
+    match state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await {
         Ok((r, records)) => traced(download(&records, "csv", &format!("droit-acces-{}", r.created_at.date()))),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
@@ -410,8 +412,8 @@ pub async fn api_access_create(State(state): State<AppState>, ctx: Ctx, ApiActor
 /// POST /api/v1/access-requests/{id}/{forward|answer}
 pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
     let r = match what.as_str() {
-        "forward" => state.app.forward_access_request(&actor, id, &ctx.client).await,
-        "answer" => state.app.answer_access_request(&actor, id, &ctx.client).await,
+        "forward" => state.app.forward_access_request(&actor, AccessRequestId(id), &ctx.client).await,
+        "answer" => state.app.answer_access_request(&actor, AccessRequestId(id), &ctx.client).await,
         _ => return error_response(ctx.api_lang, &WebError::NotFound),
     };
     match r {
@@ -432,7 +434,7 @@ pub async fn api_access_export(
     let Some(format) = export_format(&p) else {
         return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
     };
-    match state.app.access_request_export(&actor, id, &ctx.client).await {
+    match state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await {
         Ok((r, records)) => traced(download(&records, format, &format!("droit-acces-{}", r.created_at.date()))),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }

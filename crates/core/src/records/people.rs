@@ -1,52 +1,10 @@
-//! The records the foundation works with. Identifiers are UUID v7 newtypes.
+//! Organisations, their people (accounts, roles, sessions, one-time links), directory
+//! contacts and groups.
 
 use serde::Serialize;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
-macro_rules! id_type {
-    ($(#[$m:meta])* $name:ident) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
-        impl $name {
-            /// A new, time-ordered identifier.
-            pub fn new() -> Self { $name(Uuid::now_v7()) }
-        }
-        impl Default for $name {
-            fn default() -> Self { Self::new() }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
-        }
-    };
-}
-
-id_type!(
-    /// An organisation: the national level, a caisse or a partner.
-    OrganisationId
-);
-id_type!(
-    /// A person's account.
-    AccountId
-);
-id_type!(
-    /// A signed-in session.
-    SessionId
-);
-id_type!(
-    /// A group of a partner's people, which can hold grants.
-    GroupId
-);
-id_type!(
-    /// A business service of the catalogue (e.g. CDAP).
-    ServiceId
-);
-id_type!(
-    /// A role (profile) of a service (e.g. CDAP T1).
-    ServiceRoleId
-);
+use super::ids::{AccountId, ContactId, GroupId, LinkId, OrganisationId, SessionId};
 
 /// What kind of organisation this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -257,7 +215,7 @@ impl LinkPurpose {
 /// A one-time set-password link, stored as the SHA-256 of its token.
 #[derive(Debug, Clone)]
 pub struct PasswordLink {
-    pub id: Uuid,
+    pub id: LinkId,
     pub account_id: AccountId,
     pub token_hash: Vec<u8>,
     pub purpose: LinkPurpose,
@@ -279,28 +237,10 @@ pub struct LoginThrottle {
     pub not_before: Option<OffsetDateTime>,
 }
 
-/// A business service and its roles, for the catalogue and the demo.
-#[derive(Debug, Clone)]
-pub struct Service {
-    pub id: ServiceId,
-    pub code: String,
-    pub label: String,
-    pub description: String,
-}
-
-/// A role (profile) of a service.
-#[derive(Debug, Clone)]
-pub struct ServiceRole {
-    pub id: ServiceRoleId,
-    pub service_id: ServiceId,
-    pub code: String,
-    pub label: String,
-}
-
 /// A named person in an organisation's directory (Annex 1).
 #[derive(Debug, Clone)]
 pub struct Contact {
-    pub id: Uuid,
+    pub id: ContactId,
     pub organisation_id: OrganisationId,
     /// administrator, deputy, security_officer, data_protection_referent, service_desk,
     /// director.
@@ -309,43 +249,6 @@ pub struct Contact {
     pub title: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
-}
-
-/// A notification waiting in (or delivered from) the outbox.
-#[derive(Debug, Clone)]
-pub struct OutboxMessage {
-    pub id: Uuid,
-    /// The organisation the message is about (for who may read it).
-    pub organisation_id: Option<OrganisationId>,
-    pub to_address: String,
-    pub subject: String,
-    pub body: String,
-    /// pending, sent or failed.
-    pub status: String,
-    pub attempts: i64,
-    pub next_attempt_at: OffsetDateTime,
-    pub last_error: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub sent_at: Option<OffsetDateTime>,
-}
-
-impl OutboxMessage {
-    /// A new message waiting for its first delivery attempt.
-    pub fn pending(org: Option<OrganisationId>, to: &str, subject: &str, body: String, now: OffsetDateTime) -> Self {
-        OutboxMessage {
-            id: Uuid::now_v7(),
-            organisation_id: org,
-            to_address: to.to_string(),
-            subject: subject.to_string(),
-            body,
-            status: "pending".into(),
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            created_at: now,
-            sent_at: None,
-        }
-    }
 }
 
 /// A group of people of one organisation.

@@ -5,49 +5,14 @@
 //! due date is one month after the request; a request still open after it is late. Every
 //! step is traced and the people concerned are told through the outbox.
 
-use serde::Serialize;
-use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
-use crate::auth::{Actor, App};
+use crate::app::App;
 use crate::error::{Error, Result};
-use crate::model::{AccountId, AccountStatus, OrganisationId, OrganisationKind, OutboxMessage, Role};
-use crate::store::{Store, Transaction};
-use crate::trace::{ClientInfo, TraceRecord};
-use crate::values::optional_text;
+use crate::records::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
 
-/// A request for one's own traces.
-#[derive(Debug, Clone, Serialize)]
-pub struct AccessRequest {
-    pub id: Uuid,
-    pub organisation_id: OrganisationId,
-    pub requester_id: AccountId,
-    pub superior_id: AccountId,
-    pub reason: Option<String>,
-    /// `submitted` (with the superior), `forwarded` (with the administrators), `answered`.
-    pub status: String,
-    pub due_on: Date,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub forwarded_at: Option<OffsetDateTime>,
-    pub answered_by: Option<AccountId>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub answered_at: Option<OffsetDateTime>,
-}
-
-impl AccessRequest {
-    /// Not answered and past its legal due date.
-    pub fn late(&self, today: Date) -> bool {
-        self.status != "answered" && today > self.due_on
-    }
-}
-
-/// One month after `d` (the day clamped to the month's length).
-pub fn one_month_after(d: Date) -> Date {
-    let (y, m) = if d.month() == time::Month::December { (d.year() + 1, time::Month::January) } else { (d.year(), d.month().next()) };
-    Date::from_calendar_date(y, m, d.day().min(m.length(y))).unwrap_or(d)
-}
 
 fn is_admin(roles: &[Role]) -> bool {
     roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
@@ -77,12 +42,12 @@ impl<S: Store> App<S> {
                 .ok_or(Error::NotFound)?,
         };
         let r = AccessRequest {
-            id: Uuid::now_v7(),
+            id: AccessRequestId::new(),
             organisation_id: actor.organisation.id,
             requester_id: actor.account.id,
             superior_id: superior.id,
             reason,
-            status: "submitted".into(),
+            status: AccessStatus::Submitted,
             due_on: one_month_after(now.date()),
             created_at: now,
             forwarded_at: None,
@@ -103,7 +68,7 @@ impl<S: Store> App<S> {
 
     /// The people of `actor`'s organisation a request may go to: its administrators and
     /// managers, active, other than `actor`.
-    pub async fn possible_superiors(&self, actor: &Actor) -> Result<Vec<crate::model::Account>> {
+    pub async fn possible_superiors(&self, actor: &Actor) -> Result<Vec<crate::records::Account>> {
         if actor.organisation.kind != OrganisationKind::Partner {
             return Err(Error::Forbidden);
         }
@@ -141,20 +106,20 @@ impl<S: Store> App<S> {
     }
 
     /// The superior forwards the request to the partner's administrators.
-    pub async fn forward_access_request(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<AccessRequest> {
+    pub async fn forward_access_request(&self, actor: &Actor, id: AccessRequestId, client: &ClientInfo) -> Result<AccessRequest> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut r = tx.access_request(id).await?.filter(|r| r.organisation_id == actor.organisation.id).ok_or(Error::NotFound)?;
         if r.superior_id != actor.account.id {
             return Err(Error::Forbidden);
         }
-        if r.status != "submitted" {
+        if r.status != AccessStatus::Submitted {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        r.status = "forwarded".into();
+        r.status = AccessStatus::Forwarded;
         r.forwarded_at = Some(now);
         tx.save_access_request(&r).await?;
-        crate::supervision::notify_partner_admins(
+        crate::shared::notify_partner_admins(
             &mut tx,
             r.organisation_id,
             "Habilis — demande de droit d'accès à traiter",
@@ -173,7 +138,7 @@ impl<S: Store> App<S> {
 
     /// An administrator's export of the requester's traces (every one still kept: their
     /// actions and consultations, with dates and purposes). Traced.
-    pub async fn access_request_export(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<(AccessRequest, Vec<TraceRecord>)> {
+    pub async fn access_request_export(&self, actor: &Actor, id: AccessRequestId, client: &ClientInfo) -> Result<(AccessRequest, Vec<TraceRecord>)> {
         let mut tx = self.store.begin().await?;
         let r = self.request_for_admin(&mut tx, actor, id).await?;
         let login = tx.account(r.requester_id).await?.map(|a| a.login).unwrap_or_default();
@@ -184,14 +149,14 @@ impl<S: Store> App<S> {
     }
 
     /// An administrator marks the request answered; the requester is told.
-    pub async fn answer_access_request(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<AccessRequest> {
+    pub async fn answer_access_request(&self, actor: &Actor, id: AccessRequestId, client: &ClientInfo) -> Result<AccessRequest> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let mut r = self.request_for_admin(&mut tx, actor, id).await?;
-        if r.status == "answered" {
+        if r.status == AccessStatus::Answered {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        r.status = "answered".into();
+        r.status = AccessStatus::Answered;
         r.answered_by = Some(actor.account.id);
         r.answered_at = Some(now);
         tx.save_access_request(&r).await?;
@@ -208,13 +173,13 @@ impl<S: Store> App<S> {
         Ok(r)
     }
 
-    async fn request_for_admin<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: Uuid) -> Result<AccessRequest> {
+    async fn request_for_admin<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccessRequestId) -> Result<AccessRequest> {
         let r = tx.access_request(id).await?.filter(|r| r.organisation_id == actor.organisation.id).ok_or(Error::NotFound)?;
         let account = tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?;
         if actor.organisation.kind != OrganisationKind::Partner || !is_admin(&account.roles) {
             return Err(Error::Forbidden);
         }
-        if r.status == "submitted" {
+        if r.status == AccessStatus::Submitted {
             // The superior forwards first (the contract's path).
             return Err(Error::Refused(crate::Refusal::NotForwarded));
         }

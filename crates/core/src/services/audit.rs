@@ -4,8 +4,9 @@
 use uuid::Uuid;
 
 use crate::error::Result;
-use crate::store::Store;
-use crate::trace::{CheckpointVerifier, GENESIS_SEAL, TraceKey};
+use crate::store::*;
+use crate::trace::*;
+
 
 /// What is wrong with the first bad record found.
 #[derive(Debug, Clone, PartialEq, Eq)]

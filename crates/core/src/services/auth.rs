@@ -1,138 +1,18 @@
 //! Signing in and out, sessions, one-time links and the trace of every request (R51, R60).
 
-use std::sync::Arc;
 
-use serde::Deserialize;
-use time::{Duration, OffsetDateTime};
-use uuid::Uuid;
+use time::Duration;
 
-use crate::clock::Clock;
+use crate::app::App;
 use crate::error::{Error, Result};
-use crate::model::{Account, AccountId, AccountStatus, LinkPurpose, Organisation, PasswordLink, Session, SessionId};
-use crate::password::{PasswordHasher, PasswordPolicy};
-use crate::store::{Store, Transaction};
+use crate::records::*;
+use crate::store::*;
 use crate::token;
-use crate::trace::{ClientInfo, Outcome, TraceEntry};
-use crate::values::Login;
+use crate::trace::*;
+use crate::values::*;
 
-/// Session limits (ARCHITECTURE.md: 30 minutes idle, 12 hours absolute by default).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SessionPolicy {
-    pub idle_minutes: i64,
-    pub absolute_hours: i64,
-    /// How long a one-time set-password link stays valid.
-    pub link_validity_hours: i64,
-}
-
-impl Default for SessionPolicy {
-    fn default() -> Self {
-        SessionPolicy { idle_minutes: 30, absolute_hours: 12, link_validity_hours: 72 }
-    }
-}
-
-impl SessionPolicy {
-    /// The idle limit.
-    pub fn idle(&self) -> Duration {
-        Duration::minutes(self.idle_minutes)
-    }
-    /// The absolute limit.
-    pub fn absolute(&self) -> Duration {
-        Duration::hours(self.absolute_hours)
-    }
-}
-
-/// Throttling of failed sign-ins: a progressive delay after a few failures, and a hard cap
-/// per login and per hour.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ThrottlePolicy {
-    /// Failures allowed in a row before delays start.
-    pub free_failures: i64,
-    /// Longest delay between two attempts, in seconds.
-    pub max_delay_secs: i64,
-    /// Attempts accepted per login in any one-hour window (at most 100).
-    pub max_attempts_per_hour: i64,
-}
-
-impl Default for ThrottlePolicy {
-    fn default() -> Self {
-        ThrottlePolicy { free_failures: 5, max_delay_secs: 900, max_attempts_per_hour: 100 }
-    }
-}
-
-impl ThrottlePolicy {
-    /// The wait imposed after `failures` consecutive failures: none for the first few, then
-    /// 1 s, 2 s, 4 s… up to the maximum.
-    pub fn delay_after(&self, failures: i64) -> Duration {
-        if failures <= self.free_failures {
-            return Duration::ZERO;
-        }
-        let exp = (failures - self.free_failures - 1).min(20) as u32;
-        Duration::seconds((1i64 << exp).min(self.max_delay_secs))
-    }
-}
-
-/// The signed-in person behind a request.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub account: Account,
-    pub organisation: Organisation,
-    pub session: Session,
-    /// The partner a caisse administrator is managing in its stead (R23, caisse-managed
-    /// mode). Management rules check it on every action; `None` for everyone else.
-    pub acting_for: Option<crate::model::OrganisationId>,
-}
-
-impl Actor {
-    /// Fill the "who" part of a trace entry, in the actor's own organisation's chain.
-    /// (Actions taken for a partner go to the partner's chain through
-    /// `App::trace_action`, which checks that the partner is really in reach.)
-    pub fn stamp(&self, e: &mut TraceEntry) {
-        e.actor_id = Some(self.account.id);
-        e.actor_login = Some(self.account.login.clone());
-        e.organisation_id = Some(self.organisation.id);
-        e.session_id = Some(self.session.id);
-    }
-
-    /// The same person, managing the partner `partner` (caisse-managed mode). Whether
-    /// they may is decided by each action, not here.
-    pub fn acting_for(mut self, partner: crate::model::OrganisationId) -> Actor {
-        self.acting_for = Some(partner);
-        self
-    }
-
-    /// The organisation whose people this actor manages: the partner acted for, or their own.
-    pub fn managed_organisation(&self) -> crate::model::OrganisationId {
-        self.acting_for.unwrap_or(self.organisation.id)
-    }
-}
-
-/// What a successful sign-in returns: the person and the session token to hand over (the
-/// only time the token exists outside the client).
-#[derive(Debug)]
-pub struct SignedIn {
-    pub actor: Actor,
-    pub token: String,
-}
-
-/// The domain services with what they need: the store, the clock, the hasher and the
-/// policies. Cheap to clone.
-#[derive(Clone)]
-pub struct App<S: Store> {
-    pub store: S,
-    pub clock: Arc<dyn Clock>,
-    pub hasher: PasswordHasher,
-    pub passwords: PasswordPolicy,
-    pub sessions: SessionPolicy,
-    pub throttle: ThrottlePolicy,
-}
 
 impl<S: Store> App<S> {
-    /// The current instant.
-    pub fn now(&self) -> OffsetDateTime {
-        self.clock.now()
-    }
 
     /// Sign in with a login and a password. Unknown logins and wrong passwords get the
     /// same answer after the same work; every attempt is traced.
@@ -232,7 +112,7 @@ impl<S: Store> App<S> {
         tx.record_login(account.id, now).await?;
         let actor = Actor { account, organisation, session, acting_for: None };
         let mut e = TraceEntry::new(now, "session.login", Outcome::Success, client);
-        actor.stamp(&mut e);
+        e.stamp(&actor);
         tx.append_trace(&e).await?;
         tx.commit().await?;
         Ok(SignedIn { actor, token })
@@ -277,7 +157,7 @@ impl<S: Store> App<S> {
         if tx.end_session(actor.session.id, now, reason).await? {
             let action = if reason == "logout" { "session.logout" } else { "session.expire" };
             let mut e = TraceEntry::new(now, action, Outcome::Success, client);
-            actor.stamp(&mut e);
+            e.stamp(&actor);
             e.detail = Some(reason.to_string());
             tx.append_trace(&e).await?;
         }
@@ -304,7 +184,7 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         tx.touch_session(actor.session.id, now).await?;
         let mut e = TraceEntry::new(now, action, outcome, client);
-        actor.stamp(&mut e);
+        e.stamp(&actor);
         e.target = Some(target.chars().take(512).collect());
         tx.append_trace(&e).await?;
         tx.commit().await?;
@@ -347,29 +227,6 @@ impl<S: Store> App<S> {
         }
         tx.commit().await?;
         Ok(n)
-    }
-
-    /// Create a one-time link for an account inside the caller's transaction; returns the
-    /// token to put in the link (it is stored only as a digest).
-    pub async fn issue_link<T: Transaction>(
-        &self,
-        tx: &mut T,
-        account: AccountId,
-        purpose: LinkPurpose,
-    ) -> Result<String> {
-        let now = self.now();
-        let token = token::new_token();
-        let link = PasswordLink {
-            id: Uuid::now_v7(),
-            account_id: account,
-            token_hash: token::digest(&token),
-            purpose,
-            created_at: now,
-            expires_at: now + Duration::hours(self.sessions.link_validity_hours),
-            used_at: None,
-        };
-        tx.insert_password_link(&link).await?;
-        Ok(token)
     }
 
     /// Whose one-time link this is, if it is still usable (for showing the form).
@@ -440,7 +297,7 @@ impl<S: Store> App<S> {
             t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
             tx.save_throttle(&key, &t).await?;
             let mut e = TraceEntry::new(now, "password.change", Outcome::Failure, client);
-            actor.stamp(&mut e);
+            e.stamp(&actor);
             e.detail = Some("wrong current password".into());
             tx.append_trace(&e).await?;
             tx.commit().await?;
@@ -455,7 +312,7 @@ impl<S: Store> App<S> {
         tx.set_password(account.id, &hash, false, now).await?;
         let ended = tx.end_sessions_of_account(account.id, Some(actor.session.id), now, "password_changed").await?;
         let mut e = TraceEntry::new(now, "password.change", Outcome::Success, client);
-        actor.stamp(&mut e);
+        e.stamp(&actor);
         e.detail = Some(format!("{ended} other session(s) ended"));
         tx.append_trace(&e).await?;
         tx.commit().await?;
@@ -468,20 +325,5 @@ fn stamp_account(e: &mut TraceEntry, account: Option<&Account>) {
         e.actor_id = Some(a.id);
         e.actor_login = Some(a.login.clone());
         e.organisation_id = Some(a.organisation_id);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delays_grow_then_cap() {
-        let p = ThrottlePolicy::default();
-        assert_eq!(p.delay_after(5), Duration::ZERO);
-        assert_eq!(p.delay_after(6), Duration::seconds(1));
-        assert_eq!(p.delay_after(7), Duration::seconds(2));
-        assert_eq!(p.delay_after(10), Duration::seconds(16));
-        assert_eq!(p.delay_after(40), Duration::seconds(900));
     }
 }

@@ -2,264 +2,20 @@
 //! subscriptions with their quotas, the opening gate of a service, and the partner's two
 //! administrators, who only the caisse issues.
 
-use serde::Serialize;
-use time::Date;
-use uuid::Uuid;
 
-use crate::auth::{Actor, App};
+use crate::app::App;
+use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::model::{Account, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role, Service, ServiceId, ServiceRoleId};
-use crate::store::{Store, Transaction};
-use crate::trace::{ClientInfo, Outcome, TraceEntry};
-use crate::values::{ConventionNumber, DisplayName, Siret, ValueError, optional_text};
+use crate::reach::{caisse_admin_of, partner_in_reach, partner_to_manage};
+use crate::records::*;
+use crate::shared::*;
+use crate::store::*;
+use crate::policy::gate::{gate, mode_on};
+use crate::trace::*;
+use crate::values::*;
 
-/// Who manages the partner's users, groups and grants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ManagementMode {
-    /// The partner's managers, inside the caisse's limits (gestion déléguée).
-    Delegated,
-    /// The caisse itself.
-    CaisseManaged,
-}
-
-impl ManagementMode {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ManagementMode::Delegated => "delegated",
-            ManagementMode::CaisseManaged => "caisse_managed",
-        }
-    }
-    /// Parse the stored (or submitted) name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "delegated" => Some(ManagementMode::Delegated),
-            "caisse_managed" => Some(ManagementMode::CaisseManaged),
-            _ => None,
-        }
-    }
-}
-
-/// A convention d'accès.
-#[derive(Debug, Clone, Serialize)]
-pub struct Convention {
-    pub id: Uuid,
-    pub partner_id: OrganisationId,
-    pub number: String,
-    pub signed_on: Date,
-    pub signatories: String,
-}
-
-/// A contrat de service under a convention.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceContract {
-    pub id: Uuid,
-    pub convention_id: Uuid,
-    pub partner_id: OrganisationId,
-    pub mode: ManagementMode,
-    pub signed_on: Date,
-    pub signatories: String,
-}
-
-/// An avenant: a signed change of mode, effective from a date.
-#[derive(Debug, Clone, Serialize)]
-pub struct Amendment {
-    pub id: Uuid,
-    pub contract_id: Uuid,
-    pub partner_id: OrganisationId,
-    pub mode: ManagementMode,
-    pub signed_on: Date,
-    pub effective_on: Date,
-    pub reason: String,
-}
-
-/// A bulletin d'adhésion: a partner's enrolment to one service, with its quotas.
-#[derive(Debug, Clone, Serialize)]
-pub struct Subscription {
-    pub id: Uuid,
-    pub partner_id: OrganisationId,
-    pub service_id: ServiceId,
-    pub signed_on: Option<Date>,
-    pub formalities_reference: Option<String>,
-    pub formalities_on: Option<Date>,
-    pub available_from: Option<Date>,
-    /// Most people who may hold the service (through any grant); `None`: no limit set.
-    pub max_holders: Option<i64>,
-    /// Per-role maximums.
-    pub role_quotas: Vec<(ServiceRoleId, i64)>,
-}
-
-/// What keeps a service closed for a partner (R2).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "missing")]
-pub enum Missing {
-    /// No signed convention.
-    Convention,
-    /// No signed service contract.
-    ServiceContract,
-    /// No subscription to this service.
-    Subscription,
-    /// The subscription is not signed.
-    SubscriptionSignature,
-    /// The data-protection formalities are not recorded.
-    DataProtectionFormalities,
-    /// No availability date set.
-    AvailabilityDate,
-    /// Available only from this date.
-    NotYetAvailable { from: Date },
-}
-
-/// What is missing for `service` to be open for a partner on `today` (empty: open).
-pub fn gate(conventions: &[Convention], contracts: &[ServiceContract], sub: Option<&Subscription>, today: Date) -> Vec<Missing> {
-    let mut m = Vec::new();
-    if conventions.is_empty() {
-        m.push(Missing::Convention);
-    }
-    if contracts.is_empty() {
-        m.push(Missing::ServiceContract);
-    }
-    match sub {
-        None => m.push(Missing::Subscription),
-        Some(s) => {
-            if s.signed_on.is_none() {
-                m.push(Missing::SubscriptionSignature);
-            }
-            if s.formalities_reference.is_none() || s.formalities_on.is_none() {
-                m.push(Missing::DataProtectionFormalities);
-            }
-            match s.available_from {
-                None => m.push(Missing::AvailabilityDate),
-                Some(from) if from > today => m.push(Missing::NotYetAvailable { from }),
-                Some(_) => {}
-            }
-        }
-    }
-    m
-}
-
-/// The mode in force on `today`: the latest amendment already effective, else the latest
-/// contract's own mode; `None` without a contract.
-pub fn mode_on(contracts: &[ServiceContract], amendments: &[Amendment], today: Date) -> Option<ManagementMode> {
-    let base = contracts.iter().max_by_key(|c| c.signed_on)?;
-    let amended = amendments
-        .iter()
-        .filter(|a| a.contract_id == base.id && a.effective_on <= today)
-        .max_by_key(|a| (a.effective_on, a.signed_on));
-    Some(amended.map(|a| a.mode).unwrap_or(base.mode))
-}
-
-/// The functions every partner's directory must fill (Annex 1).
-pub const REQUIRED_FUNCTIONS: [&str; 4] = ["administrator", "deputy", "security_officer", "data_protection_referent"];
-
-/// A partner as typed in the form.
-#[derive(Debug, Clone, Default)]
-pub struct PartnerInput {
-    pub name: String,
-    pub siret: String,
-    pub address: String,
-    pub city: String,
-}
-
-/// Everything the caisse sees of a partner on its page.
-#[derive(Debug, Clone)]
-pub struct PartnerFile {
-    pub partner: Organisation,
-    pub conventions: Vec<Convention>,
-    pub contracts: Vec<ServiceContract>,
-    pub amendments: Vec<Amendment>,
-    pub mode: Option<ManagementMode>,
-    /// Each subscribed service with what keeps it closed (empty when open).
-    pub services: Vec<(Service, Subscription, Vec<Missing>)>,
-    pub administrators: Vec<Account>,
-    pub contacts: Vec<crate::model::Contact>,
-    /// Required directory functions with nobody named.
-    pub missing_contacts: Vec<&'static str>,
-}
-
-/// Everything the service contract document is made from.
-#[derive(Debug, Clone)]
-pub struct ContractFile {
-    pub file: PartnerFile,
-    pub caisse: Organisation,
-    pub caisse_contacts: Vec<crate::model::Contact>,
-    /// The roles of each service of `file.services`, in the same order.
-    pub roles: Vec<Vec<crate::model::ServiceRole>>,
-}
-
-/// The caisse whose habilitation administrator `actor` is.
-pub fn caisse_admin_of(actor: &Actor) -> Result<OrganisationId> {
-    if actor.organisation.kind == OrganisationKind::Caisse && actor.account.roles.contains(&Role::CaisseAdmin) {
-        Ok(actor.organisation.id)
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
-/// Caisse staff may read their caisse's partners; a partner's own people their partner.
-pub(crate) async fn partner_in_reach<T: Transaction>(tx: &mut T, actor: &Actor, id: OrganisationId) -> Result<Organisation> {
-    let o = tx.organisation(id).await?.ok_or(Error::NotFound)?;
-    let caisse_side = actor.organisation.kind == OrganisationKind::Caisse
-        && actor.account.roles.iter().any(|r| r.is_caisse_staff())
-        && o.parent_id == Some(actor.organisation.id);
-    // A partner's own managers read its file; its plain users do not.
-    let own_side = actor.organisation.id == o.id && actor.account.roles.iter().any(|r| r.is_manager());
-    if o.kind != OrganisationKind::Partner || !(caisse_side || own_side) {
-        return Err(Error::NotFound);
-    }
-    Ok(o)
-}
-
-/// The partner `id`, if it belongs to the caisse `actor` administers.
-pub(crate) async fn partner_to_manage<T: Transaction>(tx: &mut T, actor: &Actor, id: OrganisationId) -> Result<Organisation> {
-    caisse_admin_of(actor)?;
-    partner_in_reach(tx, actor, id).await
-}
-
-fn field<T>(name: &'static str, r: std::result::Result<T, ValueError>) -> Result<T> {
-    r.map_err(|p| Error::invalid(name, p))
-}
-
-fn conflict_as_taken(e: crate::StoreError, what: &'static str) -> Error {
-    match e {
-        crate::StoreError::Conflict(_) => Error::Taken(what),
-        other => Error::Store(other),
-    }
-}
 
 impl<S: Store> App<S> {
-    /// Append a trace of `actor`'s action on `target` inside `tx`.
-    pub(crate) async fn trace_action<T: Transaction>(
-        &self,
-        tx: &mut T,
-        actor: &Actor,
-        action: &str,
-        target: String,
-        detail: Option<String>,
-        client: &ClientInfo,
-    ) -> Result<()> {
-        let mut e = TraceEntry::new(self.now(), action, Outcome::Success, client);
-        actor.stamp(&mut e);
-        // An action taken for a partner of the actor's caisse goes to that partner's chain,
-        // so that its administrators read what was done in their organisation, by whom.
-        // A partner named by anyone else (a stray `?partner=`) changes nothing.
-        if let Some(p) = actor.acting_for {
-            if actor.organisation.kind == OrganisationKind::Caisse
-                && tx.organisation(p).await?.is_some_and(|o| o.kind == OrganisationKind::Partner && o.parent_id == Some(actor.organisation.id))
-            {
-                e.organisation_id = Some(p);
-            }
-        }
-        e.target = Some(target);
-        e.detail = detail;
-        tx.append_trace(&e).await?;
-        Ok(())
-    }
-
-    /// Today's date in Paris, the date contracts speak of.
-    pub fn today(&self) -> Date {
-        crate::clock::to_paris(self.now()).date()
-    }
 
     /// Create a partner of the actor's caisse.
     pub async fn create_partner(&self, actor: &Actor, input: &PartnerInput, client: &ClientInfo) -> Result<Organisation> {
@@ -280,7 +36,7 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         tx.insert_organisation(&partner).await.map_err(|e| conflict_as_taken(e, "SIRET"))?;
         let mut e = TraceEntry::new(self.now(), "partner.create", Outcome::Success, client);
-        actor.stamp(&mut e);
+        e.stamp(&actor);
         e.target = Some(format!("{} ({})", partner.name, siret.as_str()));
         tx.append_trace(&e).await?;
         tx.commit().await?;
@@ -315,7 +71,7 @@ impl<S: Store> App<S> {
     }
 
     /// The service catalogue with each service's roles (any signed-in person may read it).
-    pub async fn catalogue(&self) -> Result<Vec<(Service, Vec<crate::model::ServiceRole>)>> {
+    pub async fn catalogue(&self) -> Result<Vec<(Service, Vec<crate::records::ServiceRole>)>> {
         let mut tx = self.store.read().await?;
         let mut out = Vec::new();
         for s in tx.services().await? {
@@ -356,13 +112,13 @@ impl<S: Store> App<S> {
     }
 
     /// Add a role (profile) to a service of the catalogue (caisse administrators).
-    pub async fn add_service_role(&self, actor: &Actor, service_code: &str, code: &str, label: &str, client: &ClientInfo) -> Result<crate::model::ServiceRole> {
+    pub async fn add_service_role(&self, actor: &Actor, service_code: &str, code: &str, label: &str, client: &ClientInfo) -> Result<crate::records::ServiceRole> {
         caisse_admin_of(actor)?;
         let code = catalogue_code("role_code", code, 20)?;
         let label = field("role_label", DisplayName::parse(label))?;
         let mut tx = self.store.begin().await?;
         let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::NotFound)?;
-        let role = crate::model::ServiceRole { id: ServiceRoleId::new(), service_id: service.id, code, label: label.as_str().into() };
+        let role = crate::records::ServiceRole { id: ServiceRoleId::new(), service_id: service.id, code, label: label.as_str().into() };
         tx.insert_service_role(&role).await.map_err(|e| conflict_as_taken(e, "code de profil"))?;
         self.trace_action(&mut tx, actor, "service_role.create", format!("{} {}", service.code, role.code), None, client).await?;
         tx.commit().await?;
@@ -413,7 +169,7 @@ impl<S: Store> App<S> {
         let p = partner_to_manage(&mut tx, actor, partner).await?;
         let number = field("number", ConventionNumber::parse(number, p.siret.as_deref().unwrap_or("")))?;
         let c = Convention {
-            id: Uuid::now_v7(),
+            id: ConventionId::new(),
             partner_id: partner,
             number: number.as_str().to_string(),
             signed_on,
@@ -431,7 +187,7 @@ impl<S: Store> App<S> {
         &self,
         actor: &Actor,
         partner: OrganisationId,
-        convention: Uuid,
+        convention: ConventionId,
         mode: &str,
         signed_on: &str,
         signatories: &str,
@@ -446,7 +202,7 @@ impl<S: Store> App<S> {
             return Err(Error::Rule(Rule::ConventionOfAnotherPartner));
         }
         let c = ServiceContract {
-            id: Uuid::now_v7(),
+            id: ContractId::new(),
             convention_id: convention,
             partner_id: partner,
             mode,
@@ -466,7 +222,7 @@ impl<S: Store> App<S> {
         &self,
         actor: &Actor,
         partner: OrganisationId,
-        contract: Uuid,
+        contract: ContractId,
         mode: &str,
         signed_on: &str,
         effective_on: &str,
@@ -486,7 +242,7 @@ impl<S: Store> App<S> {
             return Err(Error::NotFound);
         }
         let a = Amendment {
-            id: Uuid::now_v7(),
+            id: AmendmentId::new(),
             contract_id: contract,
             partner_id: partner,
             mode,
@@ -504,41 +260,31 @@ impl<S: Store> App<S> {
                 "La caisse a enregistré un avenant : à compter du {}, {} gère de nouveau ses habilitations (gestion déléguée).\nMotif : {}\n",
                 crate::clock::format_date_fr(effective_on), p.name, a.reason),
         };
-        crate::supervision::notify_partner_admins(&mut tx, p.id, "Habilis — avenant au contrat de service", &body, self.now()).await?;
+        crate::shared::notify_partner_admins(&mut tx, p.id, "Habilis — avenant au contrat de service", &body, self.now()).await?;
         let detail = format!("mode {} from {}", mode.as_str(), effective_on);
         self.trace_action(&mut tx, actor, "amendment.create", p.name.clone(), Some(detail), client).await?;
         tx.commit().await?;
         Ok(a)
     }
 
-    /// Whether `service` is open for `partner` today; the error lists what is missing.
-    /// Every path that grants a right calls this inside its own transaction.
-    pub async fn ensure_open<T: Transaction>(&self, tx: &mut T, partner: OrganisationId, service: ServiceId) -> Result<()> {
-        let conventions = tx.conventions(partner).await?;
-        let contracts = tx.contracts(partner).await?;
-        let sub = tx.subscription(partner, service).await?;
-        let missing = gate(&conventions, &contracts, sub.as_ref(), self.today());
-        if missing.is_empty() { Ok(()) } else { Err(Error::Rule(Rule::ServiceClosed(missing))) }
-    }
-
     /// Deactivate a partner administrator or deputy (caisse only, R14); their sessions end
     /// and the seat is free. Deactivation is final.
-    pub async fn deactivate_administrator(&self, actor: &Actor, account: crate::model::AccountId, client: &ClientInfo) -> Result<()> {
+    pub async fn deactivate_administrator(&self, actor: &Actor, account: crate::records::AccountId, client: &ClientInfo) -> Result<()> {
         self.administrator_status(actor, account, AccountStatus::Deactivated, client).await
     }
 
     /// Suspend a partner administrator or deputy (caisse only); their sessions end, the
     /// seat stays theirs.
-    pub async fn suspend_administrator(&self, actor: &Actor, account: crate::model::AccountId, client: &ClientInfo) -> Result<()> {
+    pub async fn suspend_administrator(&self, actor: &Actor, account: crate::records::AccountId, client: &ClientInfo) -> Result<()> {
         self.administrator_status(actor, account, AccountStatus::Suspended, client).await
     }
 
     /// Lift the suspension of a partner administrator or deputy (caisse only).
-    pub async fn reactivate_administrator(&self, actor: &Actor, account: crate::model::AccountId, client: &ClientInfo) -> Result<()> {
+    pub async fn reactivate_administrator(&self, actor: &Actor, account: crate::records::AccountId, client: &ClientInfo) -> Result<()> {
         self.administrator_status(actor, account, AccountStatus::Active, client).await
     }
 
-    async fn administrator_status(&self, actor: &Actor, account: crate::model::AccountId, to: AccountStatus, client: &ClientInfo) -> Result<()> {
+    async fn administrator_status(&self, actor: &Actor, account: crate::records::AccountId, to: AccountStatus, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let a = tx.account(account).await?.ok_or(Error::NotFound)?;
         partner_to_manage(&mut tx, actor, a.organisation_id).await?;
@@ -572,60 +318,6 @@ impl<S: Store> App<S> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::date;
-
-    fn conv() -> Convention {
-        Convention { id: Uuid::nil(), partner_id: OrganisationId(Uuid::nil()), number: "n".into(), signed_on: date!(2017 - 05 - 11), signatories: "x".into() }
-    }
-    fn contract(mode: ManagementMode) -> ServiceContract {
-        ServiceContract { id: Uuid::nil(), convention_id: Uuid::nil(), partner_id: OrganisationId(Uuid::nil()), mode, signed_on: date!(2017 - 05 - 11), signatories: "x".into() }
-    }
-
-    #[test]
-    fn the_gate_lists_what_is_missing() {
-        let today = date!(2026 - 11 - 27);
-        assert_eq!(gate(&[], &[], None, today), vec![Missing::Convention, Missing::ServiceContract, Missing::Subscription]);
-        let mut sub = Subscription {
-            id: Uuid::nil(),
-            partner_id: OrganisationId(Uuid::nil()),
-            service_id: ServiceId(Uuid::nil()),
-            signed_on: Some(date!(2017 - 05 - 11)),
-            formalities_reference: None,
-            formalities_on: None,
-            available_from: Some(date!(2027 - 01 - 01)),
-            max_holders: Some(10),
-            role_quotas: vec![],
-        };
-        assert_eq!(
-            gate(&[conv()], &[contract(ManagementMode::Delegated)], Some(&sub), today),
-            vec![Missing::DataProtectionFormalities, Missing::NotYetAvailable { from: date!(2027 - 01 - 01) }]
-        );
-        sub.formalities_reference = Some("CNIL 1234567".into());
-        sub.formalities_on = Some(date!(2017 - 04 - 01));
-        sub.available_from = Some(date!(2017 - 05 - 11));
-        assert!(gate(&[conv()], &[contract(ManagementMode::Delegated)], Some(&sub), today).is_empty());
-    }
-
-    #[test]
-    fn amendments_change_the_mode_from_their_date() {
-        let c = contract(ManagementMode::Delegated);
-        let a = Amendment {
-            id: Uuid::nil(),
-            contract_id: c.id,
-            partner_id: c.partner_id,
-            mode: ManagementMode::CaisseManaged,
-            signed_on: date!(2026 - 11 - 20),
-            effective_on: date!(2026 - 12 - 01),
-            reason: "retrait".into(),
-        };
-        assert_eq!(mode_on(&[], &[], date!(2026 - 11 - 27)), None);
-        assert_eq!(mode_on(&[c.clone()], &[a.clone()], date!(2026 - 11 - 27)), Some(ManagementMode::Delegated));
-        assert_eq!(mode_on(&[c], &[a], date!(2026 - 12 - 01)), Some(ManagementMode::CaisseManaged));
-    }
-}
 
 fn catalogue_code(name: &'static str, raw: &str, max: usize) -> Result<String> {
     let s = raw.trim().to_uppercase();

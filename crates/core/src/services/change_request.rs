@@ -4,89 +4,17 @@
 //! transaction, its sessions ended) or refuses with a reason. Both sides are told through
 //! the outbox.
 
-use serde::Serialize;
-use time::OffsetDateTime;
-use uuid::Uuid;
 
-use crate::auth::{Actor, App};
-use crate::caisse::{caisse_admin_of, partner_to_manage};
+use crate::app::App;
+use crate::commands::*;
 use crate::error::{Error, Result};
-use crate::model::{AccountId, AccountStatus, OrganisationId, OrganisationKind, OutboxMessage, Role};
-use crate::onboarding::{AdministratorInput, Slot};
-use crate::store::{Store, Transaction};
-use crate::trace::ClientInfo;
-use crate::values::{DisplayName, Email, ValueError, optional_text};
+use crate::reach::{caisse_admin_of, partner_to_manage};
+use crate::records::*;
+use crate::shared::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
 
-/// Where a request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestStatus {
-    Pending,
-    Accepted,
-    Refused,
-}
-
-impl RequestStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestStatus::Pending => "pending",
-            RequestStatus::Accepted => "accepted",
-            RequestStatus::Refused => "refused",
-        }
-    }
-    /// Parse the stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(RequestStatus::Pending),
-            "accepted" => Some(RequestStatus::Accepted),
-            "refused" => Some(RequestStatus::Refused),
-            _ => None,
-        }
-    }
-}
-
-/// An administrator change request, with the form's fields.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChangeRequest {
-    pub id: Uuid,
-    pub partner_id: OrganisationId,
-    pub requested_by: AccountId,
-    pub first_name: String,
-    pub last_name: String,
-    pub function: String,
-    /// `principal` or `deputy`.
-    pub slot: String,
-    pub replaces: Option<AccountId>,
-    pub phone: Option<String>,
-    pub mobile: Option<String>,
-    pub email: String,
-    pub status: RequestStatus,
-    pub decided_by: Option<AccountId>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub decided_at: Option<OffsetDateTime>,
-    pub decision_reason: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-/// The form as typed.
-#[derive(Debug, Clone, Default)]
-pub struct ChangeRequestInput {
-    pub first_name: String,
-    pub last_name: String,
-    pub function: String,
-    pub slot: String,
-    /// The account replaced, as its id; empty for none.
-    pub replaces: String,
-    pub phone: String,
-    pub mobile: String,
-    pub email: String,
-}
-
-fn field<T>(name: &'static str, r: std::result::Result<T, ValueError>) -> Result<T> {
-    r.map_err(|p| Error::invalid(name, p))
-}
 
 impl<S: Store> App<S> {
     /// A partner administrator or deputy asks the caisse to change an administrator.
@@ -111,8 +39,8 @@ impl<S: Store> App<S> {
         let replaces = if input.replaces.trim().is_empty() {
             None
         } else {
-            let id = Uuid::parse_str(input.replaces.trim()).map_err(|_| Error::invalid("replaces", ValueError::BadFormat))?;
-            let a = tx.account(AccountId(id)).await?.ok_or(Error::invalid("replaces", ValueError::BadFormat))?;
+            let id = AccountId::parse(&input.replaces).ok_or(Error::invalid("replaces", ValueError::BadFormat))?;
+            let a = tx.account(id).await?.ok_or(Error::invalid("replaces", ValueError::BadFormat))?;
             // The person replaced must hold the seat asked for: "replace the deputy by a
             // new principal" would silently drop the principal.
             if a.organisation_id != actor.organisation.id || !a.roles.contains(&slot.role()) {
@@ -131,16 +59,13 @@ impl<S: Store> App<S> {
             return Err(Error::Rule(crate::Rule::AdministratorSlotTaken));
         }
         let req = ChangeRequest {
-            id: Uuid::now_v7(),
+            id: ChangeRequestId::new(),
             partner_id: actor.organisation.id,
             requested_by: actor.account.id,
             first_name: first.as_str().into(),
             last_name: last.as_str().into(),
             function: function.as_str().into(),
-            slot: match slot {
-                Slot::Principal => "principal".into(),
-                Slot::Deputy => "deputy".into(),
-            },
+            slot,
             replaces,
             phone,
             mobile,
@@ -171,7 +96,7 @@ impl<S: Store> App<S> {
                 }
             }
         }
-        self.trace_action(&mut tx, actor, "admin_change.request", format!("{} {}", req.first_name, req.last_name), Some(req.slot.clone()), client)
+        self.trace_action(&mut tx, actor, "admin_change.request", format!("{} {}", req.first_name, req.last_name), Some(req.slot.as_str().into()), client)
             .await?;
         tx.commit().await?;
         Ok(req)
@@ -197,7 +122,7 @@ impl<S: Store> App<S> {
     pub async fn decide_admin_change(
         &self,
         actor: &Actor,
-        id: Uuid,
+        id: ChangeRequestId,
         accept: bool,
         reason: &str,
         public_url: &str,
@@ -223,7 +148,7 @@ impl<S: Store> App<S> {
                 tx.set_account_status(old, AccountStatus::Deactivated).await?;
                 tx.end_sessions_of_account(old, None, now, "account_replaced").await?;
             }
-            let slot = Slot::parse(&req.slot).unwrap_or(Slot::Deputy);
+            let slot = req.slot;
             let input = AdministratorInput {
                 first_name: req.first_name.clone(),
                 last_name: req.last_name.clone(),

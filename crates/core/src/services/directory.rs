@@ -2,29 +2,20 @@
 //! used by notifications and escalation. The caisse keeps its own and its partners'; a
 //! partner's administrators keep their own.
 
-use uuid::Uuid;
 
-use crate::auth::{Actor, App};
-use crate::caisse::caisse_admin_of;
+use crate::app::App;
+use crate::commands::*;
 use crate::error::{Error, Result};
-use crate::model::{Contact, OrganisationId, OrganisationKind, Role};
-use crate::store::{Store, Transaction};
-use crate::trace::ClientInfo;
-use crate::values::{DisplayName, Email, ValueError, optional_text};
+use crate::reach::caisse_admin_of;
+use crate::records::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
+
 
 /// The functions a directory knows.
 pub const FUNCTIONS: [&str; 6] =
     ["administrator", "deputy", "security_officer", "data_protection_referent", "service_desk", "director"];
-
-/// A contact as typed.
-#[derive(Debug, Clone, Default)]
-pub struct ContactInput {
-    pub function: String,
-    pub name: String,
-    pub title: String,
-    pub email: String,
-    pub phone: String,
-}
 
 /// Whether `actor` may change `org`'s directory.
 async fn may_edit<T: Transaction>(tx: &mut T, actor: &Actor, org: OrganisationId) -> Result<()> {
@@ -58,7 +49,7 @@ impl<S: Store> App<S> {
         let phone = optional_text(&input.phone, 40).map_err(|p| Error::invalid("phone", p))?;
         let mut tx = self.store.begin().await?;
         may_edit(&mut tx, actor, org).await?;
-        let c = Contact { id: Uuid::now_v7(), organisation_id: org, function: function.into(), name: name.as_str().into(), title, email, phone };
+        let c = Contact { id: ContactId::new(), organisation_id: org, function: function.into(), name: name.as_str().into(), title, email, phone };
         tx.insert_contact(&c).await?;
         self.trace_action(&mut tx, actor, "contact.create", format!("{} ({})", c.name, c.function), None, client).await?;
         tx.commit().await?;
@@ -66,7 +57,7 @@ impl<S: Store> App<S> {
     }
 
     /// Remove a person from a directory.
-    pub async fn remove_contact(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+    pub async fn remove_contact(&self, actor: &Actor, id: ContactId, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let c = tx.contact(id).await?.ok_or(Error::NotFound)?;
         may_edit(&mut tx, actor, c.organisation_id).await?;
@@ -74,5 +65,18 @@ impl<S: Store> App<S> {
         self.trace_action(&mut tx, actor, "contact.delete", format!("{} ({})", c.name, c.function), None, client).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl<S: Store> App<S> {
+    /// The directory (Annex 1) of the actor's own organisation, for its managers (a
+    /// caisse's administrators, a partner's administrators and delegated managers); anyone
+    /// else gets an empty list.
+    pub async fn own_directory(&self, actor: &Actor) -> Result<Vec<Contact>> {
+        if !actor.account.roles.iter().any(|r| r.is_manager()) {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.store.read().await?;
+        Ok(tx.contacts(actor.organisation.id).await?)
     }
 }

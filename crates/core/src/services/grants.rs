@@ -6,93 +6,18 @@
 //! partner's row lock first, then counts, then writes: two requests at once line up, so
 //! the quota is never exceeded.
 
-use serde::Serialize;
-use time::{Date, OffsetDateTime};
-use uuid::Uuid;
+use time::Date;
 
-use crate::auth::{Actor, App};
+use crate::app::App;
+use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::mandates::powers_of;
-use crate::model::{Account, AccountId, AccountStatus, Group, GroupId, LinkPurpose, OrganisationId, OrganisationKind, OutboxMessage, Role, ServiceId, ServiceRoleId};
-use crate::store::{Store, Transaction};
-use crate::trace::ClientInfo;
-use crate::values::{DisplayName, Email, Login, ValueError, optional_text, parse_date};
+use crate::reach::{caisse_reads, powers_of, readable_org};
+use crate::records::*;
+use crate::shared::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
 
-/// Where a grant stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantState {
-    Active,
-    Suspended,
-    Revoked,
-}
-
-impl GrantState {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GrantState::Active => "active",
-            GrantState::Suspended => "suspended",
-            GrantState::Revoked => "revoked",
-        }
-    }
-    /// Parse the stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(GrantState::Active),
-            "suspended" => Some(GrantState::Suspended),
-            "revoked" => Some(GrantState::Revoked),
-            _ => None,
-        }
-    }
-}
-
-/// A right for one person, or every member of a group, to use one service in one role.
-#[derive(Debug, Clone, Serialize)]
-pub struct Grant {
-    pub id: Uuid,
-    pub organisation_id: OrganisationId,
-    pub service_id: ServiceId,
-    pub service_role_id: ServiceRoleId,
-    /// The person holding it, for a direct grant.
-    pub holder_account_id: Option<AccountId>,
-    /// The group holding it (each member holds the right).
-    pub holder_group_id: Option<GroupId>,
-    /// The mandate it was made under (none for the partner's administrators).
-    pub created_under: Option<Uuid>,
-    pub purpose: String,
-    pub starts_on: Date,
-    pub ends_on: Option<Date>,
-    pub state: GrantState,
-    pub created_by: AccountId,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub ended_at: Option<OffsetDateTime>,
-    /// Set while the caisse suspends it as a precaution: the reason (R21). Only the
-    /// caisse lifts it.
-    pub caisse_suspension: Option<String>,
-}
-
-/// Which quota refused, with its figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QuotaExceeded {
-    pub service: String,
-    /// `None` for the service's own quota.
-    pub role: Option<String>,
-    pub used: i64,
-    pub allowed: i64,
-}
-
-/// A user as typed by a manager.
-#[derive(Debug, Clone, Default)]
-pub struct UserInput {
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub function: String,
-    pub login: String,
-}
 
 impl<S: Store> App<S> {
     /// Create a user of the manager's organisation; a one-time link goes to the outbox.
@@ -111,7 +36,7 @@ impl<S: Store> App<S> {
             "" => None,
             raw => Some(Login::parse(raw).map_err(|p| Error::invalid("login", p))?),
         };
-        let login = crate::onboarding::unique_login(&mut tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
+        let login = crate::shared::unique_login(&mut tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let account = Account {
             id: AccountId::new(),
             organisation_id: org,
@@ -149,58 +74,65 @@ impl<S: Store> App<S> {
         Ok(account)
     }
 
-    /// Grant `holder` the service `service_code` in the role `role_code`, for a stated
-    /// purpose and optionally until `ends_on` (R13). Refused outside delegated mode, on a
-    /// closed service, to oneself, or beyond a quota (the error says which, with figures).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn grant(
-        &self,
-        actor: &Actor,
-        holder: AccountId,
-        service_code: &str,
-        role_code: &str,
-        purpose: &str,
-        ends_on: &str,
-        client: &ClientInfo,
-    ) -> Result<Grant> {
-        let purpose = DisplayName::parse(purpose).map_err(|p| Error::invalid("purpose", p))?;
+    /// Grant a person, or every member of a group, a service in a role, for a stated
+    /// purpose and optionally until an end date (R13). Refused outside delegated mode, on a
+    /// closed service, to oneself or a group one belongs to, or beyond a quota (the error
+    /// says which, with figures); every member of a group counts for the quotas.
+    pub async fn grant(&self, actor: &Actor, cmd: &NewGrant, client: &ClientInfo) -> Result<Grant> {
+        let purpose = field("purpose", DisplayName::parse(&cmd.purpose))?;
         let today = self.today();
-        let ends_on = end_date(ends_on, today)?;
-        if holder == actor.account.id {
+        let ends_on = end_date(&cmd.ends_on, today)?;
+        if cmd.holder == Holder::Person(actor.account.id) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
         let mut tx = self.store.begin().await?;
         let (org, powers) = powers_of(&mut tx, actor, today).await?;
-        let person = tx.account(holder).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
-        let (service, role) = by_codes(&mut tx, service_code, role_code).await?;
+        let (holder_account_id, holder_group_id, target) = match cmd.holder {
+            Holder::Person(id) => {
+                let person = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+                (Some(person.id), None, person.login)
+            }
+            Holder::Group(id) => {
+                let g = tx.group(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+                if tx.members(g.id).await?.contains(&actor.account.id) {
+                    return Err(Error::Rule(Rule::SelfGrant));
+                }
+                (None, Some(g.id), format!("groupe {}", g.name))
+            }
+        };
+        let (service, role) = by_codes(&mut tx, &cmd.service_code, &cmd.role_code).await?;
         if !powers.may_grant(role.id) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
         // Every path that adds a holder of this partner's rights lines up here.
         tx.lock_organisation(org).await?;
         self.ensure_open(&mut tx, org, service.id).await?;
-        check_quotas(&mut tx, org, &service, &role, &[person.id.0], today).await?;
-        let now = self.now();
+        let people = match cmd.holder {
+            Holder::Person(id) => vec![id],
+            // Read again under the lock: a member added meanwhile counts.
+            Holder::Group(id) => tx.members(id).await?,
+        };
+        check_quotas(&mut tx, org, &service, &role, &people, today).await?;
         let g = Grant {
-            id: Uuid::now_v7(),
+            id: GrantId::new(),
             organisation_id: org,
             service_id: service.id,
             service_role_id: role.id,
-            holder_account_id: Some(person.id),
-            holder_group_id: None,
+            holder_account_id,
+            holder_group_id,
             created_under: powers.mandate(),
             purpose: purpose.as_str().into(),
             starts_on: today,
             ends_on,
             state: GrantState::Active,
             created_by: actor.account.id,
-            created_at: now,
+            created_at: self.now(),
             ended_at: None,
             caisse_suspension: None,
         };
         tx.insert_grant(&g).await?;
         let detail = format!("{} {} — {}", service.code, role.code, g.purpose);
-        self.trace_action(&mut tx, actor, "grant.create", person.login.clone(), Some(detail), client).await?;
+        self.trace_action(&mut tx, actor, "grant.create", target, Some(detail), client).await?;
         tx.commit().await?;
         Ok(g)
     }
@@ -219,7 +151,7 @@ impl<S: Store> App<S> {
     }
 
     /// Revoke a grant at once; the record stays (retention, R61).
-    pub async fn revoke_grant(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+    pub async fn revoke_grant(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
         let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
@@ -241,44 +173,6 @@ impl<S: Store> App<S> {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Refuse if adding `new_people` as holders of `service` (in `role`) would pass a quota.
-/// The caller holds the partner's lock.
-async fn check_quotas<T: Transaction>(
-    tx: &mut T,
-    org: OrganisationId,
-    service: &crate::model::Service,
-    role: &crate::model::ServiceRole,
-    new_people: &[Uuid],
-    today: Date,
-) -> Result<()> {
-    let sub = tx.subscription(org, service.id).await?.ok_or(Error::NotFound)?;
-    let mut limits: Vec<(Option<ServiceRoleId>, i64)> = Vec::new();
-    if let Some(m) = sub.max_holders {
-        limits.push((None, m));
-    }
-    if let Some((_, m)) = sub.role_quotas.iter().find(|(r, _)| *r == role.id) {
-        limits.push((Some(role.id), *m));
-    }
-    for (scope, allowed) in limits {
-        let holders = tx.holders(org, service.id, scope, today).await?;
-        let mut after: Vec<Uuid> = holders.clone();
-        for p in new_people {
-            if !after.contains(p) {
-                after.push(*p);
-            }
-        }
-        if after.len() > holders.len() && after.len() as i64 > allowed {
-            return Err(Error::Quota(QuotaExceeded {
-                service: service.code.clone(),
-                role: scope.map(|_| role.code.clone()),
-                used: holders.len() as i64,
-                allowed,
-            }));
-        }
-    }
-    Ok(())
 }
 
 impl<S: Store> App<S> {
@@ -312,7 +206,7 @@ impl<S: Store> App<S> {
         };
         let mut out = Vec::new();
         for g in tx.groups_of(org).await? {
-            let members = tx.members(g.id).await?.into_iter().map(AccountId).collect();
+            let members = tx.members(g.id).await?;
             out.push((g, members));
         }
         Ok(out)
@@ -343,7 +237,7 @@ impl<S: Store> App<S> {
                 return Err(Error::Rule(Rule::OutsideMandate));
             }
             let (service, role) = service_and_role(&mut tx, grant).await?;
-            check_quotas(&mut tx, org, &service, &role, &[person.id.0], today).await?;
+            check_quotas(&mut tx, org, &service, &role, &[person.id], today).await?;
         }
         tx.add_member(g.id, person.id, actor.account.id, self.now()).await.map_err(|e| match e {
             crate::StoreError::Conflict(_) => Error::Taken("membre du groupe"),
@@ -370,71 +264,17 @@ impl<S: Store> App<S> {
         Ok(())
     }
 
-    /// Grant every member of a group a service in a role; all of them count for the quotas.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn grant_to_group(
-        &self,
-        actor: &Actor,
-        group: GroupId,
-        service_code: &str,
-        role_code: &str,
-        purpose: &str,
-        ends_on: &str,
-        client: &ClientInfo,
-    ) -> Result<Grant> {
-        let purpose = DisplayName::parse(purpose).map_err(|p| Error::invalid("purpose", p))?;
-        let today = self.today();
-        let ends_on = end_date(ends_on, today)?;
-        let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, today).await?;
-        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
-        let members = tx.members(g.id).await?;
-        if members.contains(&actor.account.id.0) {
-            return Err(Error::Rule(Rule::SelfGrant));
-        }
-        let (service, role) = by_codes(&mut tx, service_code, role_code).await?;
-        if !powers.may_grant(role.id) {
-            return Err(Error::Rule(Rule::OutsideMandate));
-        }
-        tx.lock_organisation(org).await?;
-        self.ensure_open(&mut tx, org, service.id).await?;
-        let members = tx.members(g.id).await?;
-        check_quotas(&mut tx, org, &service, &role, &members, today).await?;
-        let grant = Grant {
-            id: Uuid::now_v7(),
-            organisation_id: org,
-            service_id: service.id,
-            service_role_id: role.id,
-            holder_account_id: None,
-            holder_group_id: Some(g.id),
-            created_under: powers.mandate(),
-            purpose: purpose.as_str().into(),
-            starts_on: today,
-            ends_on,
-            state: GrantState::Active,
-            created_by: actor.account.id,
-            created_at: self.now(),
-            ended_at: None,
-            caisse_suspension: None,
-        };
-        tx.insert_grant(&grant).await?;
-        let detail = format!("{} {} — {}", service.code, role.code, grant.purpose);
-        self.trace_action(&mut tx, actor, "grant.create", format!("groupe {}", g.name), Some(detail), client).await?;
-        tx.commit().await?;
-        Ok(grant)
-    }
-
     /// Suspend a grant (the partner's own suspension; it may resume it).
-    pub async fn suspend_grant(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+    pub async fn suspend_grant(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
         self.set_state(actor, id, GrantState::Suspended, client).await
     }
 
     /// Resume a suspended grant; its holders are checked against the quotas again.
-    pub async fn resume_grant(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+    pub async fn resume_grant(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
         self.set_state(actor, id, GrantState::Active, client).await
     }
 
-    async fn set_state(&self, actor: &Actor, id: Uuid, to: GrantState, client: &ClientInfo) -> Result<()> {
+    async fn set_state(&self, actor: &Actor, id: GrantId, to: GrantState, client: &ClientInfo) -> Result<()> {
         let today = self.today();
         let mut tx = self.store.begin().await?;
         let (org, g, people) = grant_to_change(&mut tx, actor, id, today).await?;
@@ -462,7 +302,7 @@ impl<S: Store> App<S> {
 /// A grant of the actor's organisation they may change, under the partner's lock: within
 /// their mandate, and not one that gives them anything (R13). With the people it gives its
 /// right to.
-async fn grant_to_change<T: Transaction>(tx: &mut T, actor: &Actor, id: Uuid, today: Date) -> Result<(OrganisationId, Grant, Vec<Uuid>)> {
+async fn grant_to_change<T: Transaction>(tx: &mut T, actor: &Actor, id: GrantId, today: Date) -> Result<(OrganisationId, Grant, Vec<AccountId>)> {
     let (org, powers) = powers_of(tx, actor, today).await?;
     tx.lock_organisation(org).await?;
     let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
@@ -470,25 +310,10 @@ async fn grant_to_change<T: Transaction>(tx: &mut T, actor: &Actor, id: Uuid, to
         return Err(Error::Rule(Rule::OutsideMandate));
     }
     let people = people_of(tx, &g).await?;
-    if people.contains(&actor.account.id.0) {
+    if people.contains(&actor.account.id) {
         return Err(Error::Rule(Rule::SelfGrant));
     }
     Ok((org, g, people))
-}
-
-async fn service_and_role<T: Transaction>(tx: &mut T, g: &Grant) -> Result<(crate::model::Service, crate::model::ServiceRole)> {
-    let service = tx.service(g.service_id).await?.ok_or(Error::NotFound)?;
-    let role = tx.service_roles(service.id).await?.into_iter().find(|r| r.id == g.service_role_id).ok_or(Error::NotFound)?;
-    Ok((service, role))
-}
-
-/// One quota and its use: "used / allowed".
-#[derive(Debug, Clone, Serialize)]
-pub struct QuotaUse {
-    pub service: String,
-    pub role: Option<String>,
-    pub used: i64,
-    pub allowed: Option<i64>,
 }
 
 impl<S: Store> App<S> {
@@ -517,15 +342,6 @@ impl<S: Store> App<S> {
         }
         Ok(out)
     }
-}
-
-/// What a manager can do to a user's account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserAction {
-    Suspend,
-    Reactivate,
-    /// Send a one-time password-reset link through the outbox.
-    ResetPassword,
 }
 
 impl<S: Store> App<S> {
@@ -657,7 +473,7 @@ impl<S: Store> App<S> {
 
     /// Move a grant's end date (or remove it). Bringing an ended grant back to life adds
     /// its holders again, so the quotas are checked.
-    pub async fn set_grant_end(&self, actor: &Actor, id: Uuid, ends_on: &str, client: &ClientInfo) -> Result<()> {
+    pub async fn set_grant_end(&self, actor: &Actor, id: GrantId, ends_on: &str, client: &ClientInfo) -> Result<()> {
         let today = self.today();
         let ends_on = end_date(ends_on, today)?;
         let mut tx = self.store.begin().await?;
@@ -679,15 +495,6 @@ impl<S: Store> App<S> {
     }
 }
 
-/// One person as their managers see them: the account, the grants they hold (directly or
-/// through a group), and their groups.
-#[derive(Debug, Clone)]
-pub struct PersonFile {
-    pub account: Account,
-    pub grants: Vec<Grant>,
-    pub groups: Vec<Group>,
-}
-
 impl<S: Store> App<S> {
     /// A person of the actor's organisation with their grants and groups.
     pub async fn person_file(&self, actor: &Actor, id: AccountId) -> Result<PersonFile> {
@@ -696,7 +503,7 @@ impl<S: Store> App<S> {
         let account = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
         let mut groups = Vec::new();
         for g in tx.groups_of(org).await? {
-            if tx.members(g.id).await?.contains(&id.0) {
+            if tx.members(g.id).await?.contains(&id) {
                 groups.push(g);
             }
         }
@@ -708,81 +515,4 @@ impl<S: Store> App<S> {
             .collect();
         Ok(PersonFile { account, grants, groups })
     }
-}
-
-/// An optional end date typed as `YYYY-MM-DD`, which cannot be in the past.
-/// The partner a caisse staff member reads (R20: every partner of their caisse, in any
-/// mode, read-only).
-pub(crate) async fn caisse_reads<T: Transaction>(tx: &mut T, actor: &Actor) -> Result<OrganisationId> {
-    let partner = actor.acting_for.ok_or(Error::Forbidden)?;
-    if actor.organisation.kind != OrganisationKind::Caisse {
-        return Err(Error::Forbidden);
-    }
-    Ok(crate::caisse::partner_in_reach(tx, actor, partner).await?.id)
-}
-
-/// The organisation whose people `actor` may read: the partner a caisse staff member looks
-/// at, or the manager's own (with powers there; its administrators in any mode).
-pub(crate) async fn readable_org<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) -> Result<OrganisationId> {
-    match actor.acting_for {
-        Some(_) => caisse_reads(tx, actor).await,
-        None => match powers_of(tx, actor, today).await {
-            Ok((org, _)) => Ok(org),
-            // The partner's administrators still read their organisation once the caisse
-            // has taken its management over (R23: they lose the actions, not the view).
-            Err(Error::Forbidden)
-                if actor.organisation.kind == OrganisationKind::Partner
-                    && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) =>
-            {
-                Ok(actor.organisation.id)
-            }
-            Err(e) => Err(e),
-        },
-    }
-}
-
-fn end_date(raw: &str, today: Date) -> Result<Option<Date>> {
-    let d = match raw.trim() {
-        "" => return Ok(None),
-        raw => parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?,
-    };
-    if d < today {
-        return Err(Error::invalid("ends_on", ValueError::DateOrder));
-    }
-    Ok(Some(d))
-}
-
-/// A service and one of its roles, by their codes.
-async fn by_codes<T: Transaction>(tx: &mut T, service_code: &str, role_code: &str) -> Result<(crate::model::Service, crate::model::ServiceRole)> {
-    let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
-    let role = tx
-        .service_roles(service.id)
-        .await?
-        .into_iter()
-        .find(|r| r.code == role_code.trim())
-        .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
-    Ok((service, role))
-}
-
-/// Check that resuming `g` keeps its partner within the open services and quotas.
-pub(crate) async fn check_resume<T: Transaction>(tx: &mut T, g: &Grant, today: Date) -> Result<()> {
-    let people = people_of(tx, g).await?;
-    let conventions = tx.conventions(g.organisation_id).await?;
-    let contracts = tx.contracts(g.organisation_id).await?;
-    let sub = tx.subscription(g.organisation_id, g.service_id).await?;
-    let missing = crate::caisse::gate(&conventions, &contracts, sub.as_ref(), today);
-    if !missing.is_empty() {
-        return Err(Error::Rule(Rule::ServiceClosed(missing)));
-    }
-    let (service, role) = service_and_role(tx, g).await?;
-    check_quotas(tx, g.organisation_id, &service, &role, &people, today).await
-}
-
-/// The people a grant gives its right to: its holder, or its group's members.
-async fn people_of<T: Transaction>(tx: &mut T, g: &Grant) -> Result<Vec<Uuid>> {
-    Ok(match (g.holder_account_id, g.holder_group_id) {
-        (Some(a), _) => vec![a.0],
-        (None, Some(grp)) => tx.members(grp).await?,
-        (None, None) => Vec::new(),
-    })
 }

@@ -2,72 +2,17 @@
 //! issues (with a one-time link sent through the outbox), and the outbox itself.
 
 use time::Duration;
-use uuid::Uuid;
 
-use crate::auth::{Actor, App};
-use crate::caisse::{Subscription, caisse_admin_of, partner_to_manage};
+use crate::app::App;
+use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::model::{
-    Account, AccountId, AccountStatus, LinkPurpose, OrganisationId, OutboxMessage, Role, ServiceRoleId,
-};
-use crate::store::{Store, Transaction};
-use crate::trace::ClientInfo;
-use crate::values::{DisplayName, Email, Login, ValueError, optional_text, parse_date};
+use crate::reach::{caisse_admin_of, partner_to_manage};
+use crate::records::*;
+use crate::shared::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
 
-/// A subscription as typed in the form (dates as `YYYY-MM-DD`, empty when unknown).
-#[derive(Debug, Clone, Default)]
-pub struct SubscriptionInput {
-    pub service_code: String,
-    pub signed_on: String,
-    pub formalities_reference: String,
-    pub formalities_on: String,
-    pub available_from: String,
-    /// Empty: no limit.
-    pub max_holders: String,
-    /// (role code, maximum) pairs; an empty maximum removes the role's quota.
-    pub role_quotas: Vec<(String, String)>,
-}
-
-/// Which of the two administrator seats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Slot {
-    Principal,
-    Deputy,
-}
-
-impl Slot {
-    /// Parse `principal` or `deputy`.
-    pub fn parse(s: &str) -> Option<Slot> {
-        match s {
-            "principal" => Some(Slot::Principal),
-            "deputy" => Some(Slot::Deputy),
-            _ => None,
-        }
-    }
-    /// The role held in this seat.
-    pub fn role(self) -> Role {
-        match self {
-            Slot::Principal => Role::PartnerAdmin,
-            Slot::Deputy => Role::PartnerDeputy,
-        }
-    }
-}
-
-/// An administrator as typed in the form (Annex 3's fields).
-#[derive(Debug, Clone, Default)]
-pub struct AdministratorInput {
-    pub first_name: String,
-    pub last_name: String,
-    pub function: String,
-    pub email: String,
-    pub phone: String,
-    /// Wanted login; empty: `firstname.lastname`, made unique.
-    pub login: String,
-}
-
-fn field<T>(name: &'static str, r: std::result::Result<T, ValueError>) -> Result<T> {
-    r.map_err(|p| Error::invalid(name, p))
-}
 
 fn optional_date(name: &'static str, raw: &str) -> Result<Option<time::Date>> {
     if raw.trim().is_empty() { Ok(None) } else { field(name, parse_date(raw)).map(Some) }
@@ -82,31 +27,6 @@ fn quota(name: &'static str, raw: &str) -> Result<Option<i64>> {
         Ok(n) if (0..=1_000_000).contains(&n) => Ok(Some(n)),
         _ => Err(Error::invalid(name, ValueError::OutOfRange)),
     }
-}
-
-/// `Hélène d'Argent` → `helene.dargent`: ASCII letters and digits only.
-pub(crate) fn login_part(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .flat_map(|c| match c {
-            'æ' => vec!['a', 'e'],
-            'œ' => vec!['o', 'e'],
-            'ß' => vec!['s', 's'],
-            other => vec![other],
-        })
-        .map(|c| match c {
-            'à' | 'â' | 'ä' | 'á' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' | 'í' => 'i',
-            'ô' | 'ö' | 'ó' => 'o',
-            'ù' | 'û' | 'ü' | 'ú' => 'u',
-            'ç' => 'c',
-            'ø' => 'o',
-            'ÿ' => 'y',
-            other => other,
-        })
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect()
 }
 
 impl<S: Store> App<S> {
@@ -137,7 +57,7 @@ impl<S: Store> App<S> {
                 role_quotas.push((role.id, n));
             }
         }
-        let id = tx.subscription(partner, service.id).await?.map(|s| s.id).unwrap_or_else(Uuid::now_v7);
+        let id = tx.subscription(partner, service.id).await?.map(|s| s.id).unwrap_or_else(SubscriptionId::new);
         let sub = Subscription {
             id,
             partner_id: partner,
@@ -175,83 +95,6 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         let account = self.issue_administrator_in(&mut tx, actor, partner, slot, input, public_url, client).await?;
         tx.commit().await?;
-        Ok(account)
-    }
-
-    /// `issue_administrator` inside the caller's transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn issue_administrator_in<T: Transaction>(
-        &self,
-        tx: &mut T,
-        actor: &Actor,
-        partner: OrganisationId,
-        slot: Slot,
-        input: &AdministratorInput,
-        public_url: &str,
-        client: &ClientInfo,
-    ) -> Result<Account> {
-        let first = field("first_name", DisplayName::parse(&input.first_name))?;
-        let last = field("last_name", DisplayName::parse(&input.last_name))?;
-        let function = field("function", DisplayName::parse(&input.function))?;
-        let email = field("email", Email::parse(&input.email))?;
-        let phone = field("phone", optional_text(&input.phone, 40))?;
-        let wanted = if input.login.trim().is_empty() {
-            None
-        } else {
-            Some(field("login", Login::parse(&input.login))?)
-        };
-        let now = self.now();
-        let p = partner_to_manage(tx, actor, partner).await?;
-        // Two caisse agents filling the same seat at once: the second waits here, then
-        // sees the first one's administrator.
-        tx.lock_organisation(partner).await?;
-        let holders = tx.accounts_of(partner).await?;
-        if holders.iter().any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role())) {
-            return Err(Error::Rule(Rule::AdministratorSlotTaken));
-        }
-        let login = unique_login(tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
-        let account = Account {
-            id: AccountId::new(),
-            organisation_id: partner,
-            login,
-            display_name: format!("{} {}", first.as_str(), last.as_str()),
-            email: email.as_str().to_string(),
-            function: Some(function.as_str().to_string()),
-            status: AccountStatus::Active,
-            password_hash: None,
-            must_change_password: false,
-            roles: vec![slot.role()],
-            last_login_at: None,
-            created_at: now,
-        };
-        tx.insert_account(&account).await.map_err(|e| match e {
-            crate::StoreError::Conflict(_) => Error::Taken("identifiant"),
-            other => Error::Store(other),
-        })?;
-        if let Some(phone) = phone {
-            tx.set_phone(account.id, &phone).await?;
-        }
-        let token = self.issue_link(tx, account.id, LinkPurpose::SetPassword).await?;
-        let link = format!("{}/set-password?token={token}", public_url.trim_end_matches('/'));
-        let seat = match slot {
-            Slot::Principal => "administrateur",
-            Slot::Deputy => "administrateur suppléant",
-        };
-        let body = format!(
-            "Bonjour {name},\n\n{caisse} vous a désigné(e) {seat} de « {partner} » sur le portail Habilis.\n\n\
-             Votre identifiant : {login}\n\nChoisissez votre mot de passe en suivant ce lien, valable {hours} heures \
-             et utilisable une seule fois :\n{link}\n\nSi vous n'attendiez pas ce message, prévenez le centre de services \
-             de votre caisse.\n",
-            name = account.display_name,
-            caisse = actor.organisation.name,
-            partner = p.name,
-            login = account.login,
-            hours = self.sessions.link_validity_hours,
-        );
-        tx.insert_outbox(&OutboxMessage::pending(Some(partner), &account.email, "Habilis — votre compte d'administrateur", body, now))
-            .await?;
-        self.trace_action(tx, actor, "administrator.issue", format!("{} ({})", account.login, p.name), Some(seat.into()), client)
-            .await?;
         Ok(account)
     }
 
@@ -366,26 +209,4 @@ mod tests {
         assert_eq!(login_part("Søren"), "soren");
         assert_eq!(login_part("d'Argent-Œuvre"), "dargent-oeuvre");
     }
-}
-
-/// The login for a new account: the one wanted, if free; otherwise `firstname.lastname`
-/// folded to ASCII, with a number added when taken (`helene.dubois2`). Names with no Latin
-/// letters left give no usable login: the caller is asked for one.
-pub(crate) async fn unique_login<T: Transaction>(tx: &mut T, wanted: Option<&Login>, first: &str, last: &str) -> Result<String> {
-    if let Some(l) = wanted {
-        if tx.account_by_login(l.as_str()).await?.is_some() {
-            return Err(Error::Taken("identifiant"));
-        }
-        return Ok(l.as_str().to_string());
-    }
-    let base = format!("{}.{}", login_part(first), login_part(last));
-    let base: String = base.chars().take(56).collect();
-    let base = Login::parse(&base).map_err(|p| Error::invalid("login", p))?.as_str().to_string();
-    let mut candidate = base.clone();
-    let mut n = 1;
-    while tx.account_by_login(&candidate).await?.is_some() {
-        n += 1;
-        candidate = format!("{base}{n}");
-    }
-    Ok(candidate)
 }

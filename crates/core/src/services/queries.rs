@@ -2,70 +2,37 @@
 //! the partner's administrators answer; the caisse closes. A query left unanswered past its
 //! due date is flagged, and, if the caisse asked for it, suspends the grant by itself.
 
-use serde::Serialize;
-use time::{Date, OffsetDateTime};
-use uuid::Uuid;
 
-use crate::auth::{Actor, App};
-use crate::caisse::{caisse_admin_of, partner_to_manage};
+use crate::app::App;
+use crate::commands::*;
 use crate::error::{Error, Result};
-use crate::grants::GrantState;
-use crate::model::{AccountId, AccountStatus, OrganisationId, OrganisationKind, OutboxMessage, Role};
-use crate::store::{Store, Transaction};
-use crate::trace::{ClientInfo, Outcome, TraceEntry};
-use crate::values::{DisplayName, ValueError, optional_text, parse_date};
+use crate::reach::{caisse_admin_of, partner_to_manage};
+use crate::records::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
 
-/// A query on a grant.
-#[derive(Debug, Clone, Serialize)]
-pub struct Query {
-    pub id: Uuid,
-    pub grant_id: Uuid,
-    pub partner_id: OrganisationId,
-    pub question: String,
-    pub due_on: Date,
-    pub auto_suspend: bool,
-    /// open, answered or closed.
-    pub status: String,
-    pub answer: Option<String>,
-    pub answered_by: Option<AccountId>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub answered_at: Option<OffsetDateTime>,
-    pub created_by: AccountId,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub closed_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub auto_suspended_at: Option<OffsetDateTime>,
-}
-
-impl Query {
-    /// Open and past its due date.
-    pub fn overdue(&self, today: Date) -> bool {
-        self.status == "open" && today > self.due_on
-    }
-}
 
 impl<S: Store> App<S> {
     /// Ask a partner about one of its grants (caisse administrators).
-    pub async fn open_query(&self, actor: &Actor, grant: Uuid, question: &str, due_on: &str, auto_suspend: bool, client: &ClientInfo) -> Result<Query> {
-        let question = optional_text(question, 2000).map_err(|p| Error::invalid("question", p))?.ok_or(Error::invalid("question", ValueError::Empty))?;
-        let due_on = parse_date(due_on).map_err(|p| Error::invalid("due_on", p))?;
+    pub async fn open_query(&self, actor: &Actor, cmd: &NewQuery, client: &ClientInfo) -> Result<Query> {
+        let question = optional_text(&cmd.question, 2000).map_err(|p| Error::invalid("question", p))?.ok_or(Error::invalid("question", ValueError::Empty))?;
+        let due_on = parse_date(&cmd.due_on).map_err(|p| Error::invalid("due_on", p))?;
         if due_on < self.today() {
             return Err(Error::invalid("due_on", ValueError::DateOrder));
         }
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let g = tx.grant(grant).await?.ok_or(Error::NotFound)?;
+        let g = tx.grant(cmd.grant).await?.ok_or(Error::NotFound)?;
         let partner = partner_to_manage(&mut tx, actor, g.organisation_id).await?;
         let q = Query {
-            id: Uuid::now_v7(),
+            id: QueryId::new(),
             grant_id: g.id,
             partner_id: partner.id,
             question,
             due_on,
-            auto_suspend,
-            status: "open".into(),
+            auto_suspend: cmd.auto_suspend,
+            status: QueryStatus::Open,
             answer: None,
             answered_by: None,
             answered_at: None,
@@ -82,18 +49,18 @@ impl<S: Store> App<S> {
                     partner.name,
                     q.question,
                     q.due_on,
-                    if auto_suspend { " Sans réponse à cette date, l'habilitation sera suspendue." } else { "" }
+                    if cmd.auto_suspend { " Sans réponse à cette date, l'habilitation sera suspendue." } else { "" }
                 );
                 tx.insert_outbox(&OutboxMessage::pending(Some(partner.id), &a.email, "Habilis — question de la caisse", body, now)).await?;
             }
         }
-        self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {auto_suspend}")), client).await?;
+        self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {}", cmd.auto_suspend)), client).await?;
         tx.commit().await?;
         Ok(q)
     }
 
     /// The partner's administrators answer a query.
-    pub async fn answer_query(&self, actor: &Actor, id: Uuid, answer: &str, client: &ClientInfo) -> Result<Query> {
+    pub async fn answer_query(&self, actor: &Actor, id: QueryId, answer: &str, client: &ClientInfo) -> Result<Query> {
         let answer = DisplayName::parse(answer).map_err(|p| Error::invalid("answer", p))?;
         let is_admin = actor.organisation.kind == OrganisationKind::Partner
             && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
@@ -102,10 +69,10 @@ impl<S: Store> App<S> {
         }
         let mut tx = self.store.begin().await?;
         let mut q = tx.query(id).await?.filter(|q| q.partner_id == actor.organisation.id).ok_or(Error::NotFound)?;
-        if q.status == "closed" {
+        if q.status == QueryStatus::Closed {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        q.status = "answered".into();
+        q.status = QueryStatus::Answered;
         q.answer = Some(answer.as_str().into());
         q.answered_by = Some(actor.account.id);
         q.answered_at = Some(self.now());
@@ -116,14 +83,14 @@ impl<S: Store> App<S> {
     }
 
     /// The caisse closes a query.
-    pub async fn close_query(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<Query> {
+    pub async fn close_query(&self, actor: &Actor, id: QueryId, client: &ClientInfo) -> Result<Query> {
         let mut tx = self.store.begin().await?;
         let mut q = tx.query(id).await?.ok_or(Error::NotFound)?;
         partner_to_manage(&mut tx, actor, q.partner_id).await?;
-        if q.status == "closed" {
+        if q.status == QueryStatus::Closed {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        q.status = "closed".into();
+        q.status = QueryStatus::Closed;
         q.closed_at = Some(self.now());
         tx.save_query(&q).await?;
         self.trace_action(&mut tx, &actor.clone().acting_for(q.partner_id), "query.close", q.grant_id.to_string(), None, client).await?;

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::auth::App;
-use crate::clock::to_micros;
+use crate::app::App;
 use crate::error::Result;
-use crate::store::Store;
-use crate::trace::{Checkpoint, CheckpointKey};
+use crate::store::*;
+use crate::clock::to_micros;
+use crate::trace::*;
+
 
 /// How long things are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

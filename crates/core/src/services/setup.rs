@@ -1,18 +1,14 @@
 //! Installation: the first caisse administrator (`habilis init`) and the contract's
 //! example as demo data (`habilis serve --demo`).
 
-use uuid::Uuid;
 
-use crate::auth::App;
-use crate::caisse::{Convention, ManagementMode, ServiceContract, Subscription};
+use crate::app::App;
 use crate::error::{Error, Refusal, Result};
-use crate::model::{
-    Account, AccountId, AccountStatus, Contact, LinkPurpose, Organisation, OrganisationId, OrganisationKind, Role,
-    Service, ServiceId, ServiceRole, ServiceRoleId,
-};
-use crate::store::{Store, Transaction};
-use crate::trace::{ClientInfo, Outcome, TraceEntry};
-use crate::values::{DisplayName, Email, Login};
+use crate::records::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
+
 
 /// The installation setting that marks demo data.
 const DEMO_KEY: &str = "demo_data";
@@ -208,7 +204,7 @@ impl<S: Store> App<S> {
         // CDAP subscription, all signed on 2017-05-11 (formalities reference fictional).
         let signed = time::macros::date!(2017 - 05 - 11);
         let convention = Convention {
-            id: Uuid::now_v7(),
+            id: ConventionId::new(),
             partner_id: mons.id,
             number: "2017-21590410300011".into(),
             signed_on: signed,
@@ -216,7 +212,7 @@ impl<S: Store> App<S> {
         };
         tx.insert_convention(&convention).await?;
         tx.insert_contract(&ServiceContract {
-            id: Uuid::now_v7(),
+            id: ContractId::new(),
             convention_id: convention.id,
             partner_id: mons.id,
             mode: ManagementMode::Delegated,
@@ -225,7 +221,7 @@ impl<S: Store> App<S> {
         })
         .await?;
         tx.save_subscription(&Subscription {
-            id: Uuid::now_v7(),
+            id: SubscriptionId::new(),
             partner_id: mons.id,
             service_id: cdap.id,
             signed_on: Some(signed),
@@ -241,8 +237,8 @@ impl<S: Store> App<S> {
         let admin = tx.account_by_login("mons.admin").await?;
         let manager = tx.account_by_login("mons.manager").await?;
         if let (Some(t1), Some(admin), Some(manager)) = (t1, admin, manager) {
-            tx.insert_mandate(&crate::mandates::Mandate {
-                id: Uuid::now_v7(),
+            tx.insert_mandate(&crate::records::Mandate {
+                id: MandateId::new(),
                 organisation_id: mons.id,
                 holder_id: manager.id,
                 given_by: admin.id,
@@ -265,7 +261,7 @@ impl<S: Store> App<S> {
         ];
         for (org_id, function, name, title) in contacts {
             tx.insert_contact(&Contact {
-                id: Uuid::now_v7(),
+                id: ContactId::new(),
                 organisation_id: org_id,
                 function: function.into(),
                 name: name.into(),

@@ -1,21 +1,21 @@
 //! Supervision by the caisse (R20–R23), first part: suspending a grant as a precaution
 //! (only the caisse lifts it) and forcing password changes.
 
-use uuid::Uuid;
 
-use crate::auth::{Actor, App};
-use crate::caisse::partner_to_manage;
+use crate::app::App;
 use crate::error::{Error, Result};
-use crate::grants::GrantState;
-use crate::model::{AccountId, AccountStatus, OrganisationId, OutboxMessage, Role};
-use crate::store::{Store, Transaction};
-use crate::trace::ClientInfo;
-use crate::values::DisplayName;
+use crate::reach::partner_to_manage;
+use crate::records::*;
+use crate::shared::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
+
 
 impl<S: Store> App<S> {
     /// Suspend a partner's grant as a precaution, with a reason (R21). The holders lose
     /// the right at once; the partner sees it and why, and cannot lift it.
-    pub async fn caisse_suspend_grant(&self, actor: &Actor, id: Uuid, reason: &str, client: &ClientInfo) -> Result<()> {
+    pub async fn caisse_suspend_grant(&self, actor: &Actor, id: GrantId, reason: &str, client: &ClientInfo) -> Result<()> {
         let reason = DisplayName::parse(reason).map_err(|p| Error::invalid("reason", p))?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
@@ -41,7 +41,7 @@ impl<S: Store> App<S> {
 
     /// Lift a caisse suspension: the grant goes back to the state it had (active again if
     /// the quotas allow it; still suspended if its partner had suspended it).
-    pub async fn caisse_lift_suspension(&self, actor: &Actor, id: Uuid, client: &ClientInfo) -> Result<()> {
+    pub async fn caisse_lift_suspension(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
         let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
         let partner = partner_to_manage(&mut tx, actor, g.organisation_id).await?;
@@ -54,7 +54,7 @@ impl<S: Store> App<S> {
         // Back to what it was: a grant the partner had suspended itself stays suspended.
         let back_to = tx.state_before_caisse(id).await?.unwrap_or(GrantState::Active);
         if back_to == GrantState::Active {
-            crate::grants::check_resume(&mut tx, &g, self.today()).await?;
+            crate::shared::check_resume(&mut tx, &g, self.today()).await?;
         }
         tx.set_caisse_suspension(id, None).await?;
         tx.set_grant_state(id, back_to, None).await?;
@@ -108,22 +108,12 @@ impl<S: Store> App<S> {
     }
 }
 
-/// Write a message to every active administrator and deputy of `partner`, in `tx`.
-pub(crate) async fn notify_partner_admins<T: Transaction>(tx: &mut T, partner: OrganisationId, subject: &str, body: &str, now: time::OffsetDateTime) -> Result<()> {
-    for a in tx.accounts_of(partner).await? {
-        if a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
-            tx.insert_outbox(&OutboxMessage::pending(Some(partner), &a.email, subject, body.to_string(), now)).await?;
-        }
-    }
-    Ok(())
-}
-
 impl<S: Store> App<S> {
     /// A partner's grants, for the caisse (R20: read-only unless an action above is used).
     /// Each grant carries its caisse suspension, if any.
-    pub async fn partner_grants(&self, actor: &Actor, partner: OrganisationId) -> Result<Vec<crate::grants::Grant>> {
+    pub async fn partner_grants(&self, actor: &Actor, partner: OrganisationId) -> Result<Vec<crate::records::Grant>> {
         let mut tx = self.store.read().await?;
-        let p = crate::caisse::partner_in_reach(&mut tx, actor, partner).await?;
+        let p = crate::reach::partner_in_reach(&mut tx, actor, partner).await?;
         if !actor.account.roles.iter().any(|r| r.is_caisse_staff()) {
             return Err(Error::Forbidden);
         }
@@ -131,60 +121,14 @@ impl<S: Store> App<S> {
     }
 }
 
-/// Which of its partners' grants the caisse looks at (R20). Empty fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct GrantFilter {
-    /// A service code (e.g. `CDAP`): that service's grants across partners.
-    pub service: Option<String>,
-    /// One partner only.
-    pub partner: Option<OrganisationId>,
-    /// Only grants with no end date.
-    pub no_end_date: bool,
-    /// Only grants in this state.
-    pub state: Option<GrantState>,
-}
-
-/// A grant seen from the caisse: where, to whom, what.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SupervisedGrant {
-    pub partner_id: OrganisationId,
-    pub partner: String,
-    /// The person's name and login, or the group's name.
-    pub holder: String,
-    pub service: String,
-    pub role: String,
-    #[serde(flatten)]
-    pub grant: crate::grants::Grant,
-}
-
-/// A person of a partner who has not signed in since the cut-off.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct DormantAccount {
-    pub partner_id: OrganisationId,
-    pub partner: String,
-    pub account_id: AccountId,
-    pub login: String,
-    pub display_name: String,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_login_at: Option<time::OffsetDateTime>,
-}
-
-/// A partner whose Annex 1 directory lacks a required function.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct IncompletePartner {
-    pub partner_id: OrganisationId,
-    pub partner: String,
-    pub missing: Vec<&'static str>,
-}
-
 impl<S: Store> App<S> {
     /// The caisse's partners a staff member looks across, or the one asked for.
-    async fn supervised_partners<T: Transaction>(&self, tx: &mut T, actor: &Actor, only: Option<OrganisationId>) -> Result<Vec<crate::model::Organisation>> {
-        if actor.organisation.kind != crate::model::OrganisationKind::Caisse || !actor.account.roles.iter().any(|r| r.is_caisse_staff()) {
+    async fn supervised_partners<T: Transaction>(&self, tx: &mut T, actor: &Actor, only: Option<OrganisationId>) -> Result<Vec<crate::records::Organisation>> {
+        if actor.organisation.kind != crate::records::OrganisationKind::Caisse || !actor.account.roles.iter().any(|r| r.is_caisse_staff()) {
             return Err(Error::Forbidden);
         }
         match only {
-            Some(id) => Ok(vec![crate::caisse::partner_in_reach(tx, actor, id).await?]),
+            Some(id) => Ok(vec![crate::reach::partner_in_reach(tx, actor, id).await?]),
             None => Ok(tx.partners_of(actor.organisation.id).await?),
         }
     }
@@ -270,7 +214,7 @@ impl<S: Store> App<S> {
         for p in self.supervised_partners(&mut tx, actor, None).await? {
             let contacts = tx.contacts(p.id).await?;
             let missing: Vec<&'static str> =
-                crate::caisse::REQUIRED_FUNCTIONS.into_iter().filter(|f| !contacts.iter().any(|c| c.function == *f)).collect();
+                crate::records::REQUIRED_FUNCTIONS.into_iter().filter(|f| !contacts.iter().any(|c| c.function == *f)).collect();
             if !missing.is_empty() {
                 out.push(IncompletePartner { partner_id: p.id, partner: p.name, missing });
             }

@@ -8,13 +8,14 @@ use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::auth::{Actor, App};
-use crate::clock::to_micros;
+use crate::app::App;
 use crate::error::{Error, Result};
-use crate::model::{AccountId, OrganisationId, OrganisationKind, Role, SessionId};
-use crate::store::{Store, Transaction};
-use crate::trace::{ClientInfo, Outcome, TraceQuery, TraceRecord};
-use crate::values::{ValueError, parse_date};
+use crate::records::*;
+use crate::store::*;
+use crate::clock::to_micros;
+use crate::trace::*;
+use crate::values::*;
+
 
 /// The viewer's filters as typed (dates `YYYY-MM-DD`, inclusive, in Paris time).
 #[derive(Debug, Clone, Default)]

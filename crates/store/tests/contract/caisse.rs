@@ -3,11 +3,12 @@
 
 use habilis_core::Error;
 use habilis_core::Rule;
-use habilis_core::auth::Actor;
-use habilis_core::caisse::{ManagementMode, Missing, PartnerInput};
-use habilis_core::model::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
-use habilis_core::onboarding::{AdministratorInput, Slot, SubscriptionInput};
-use habilis_core::store::{Store, Transaction};
+use habilis_core::records::Actor;
+use habilis_core::commands::PartnerInput;
+use habilis_core::records::{ManagementMode, Missing};
+use habilis_core::records::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
+use habilis_core::{commands::{AdministratorInput, SubscriptionInput}, records::Slot};
+use habilis_core::store::*;
 use habilis_core::values::ValueError;
 use habilis_store::testing::backends;
 
@@ -82,7 +83,7 @@ async fn onboarding_a_partner_opens_its_service_only_when_everything_is_signed()
         let dup = e.app.create_partner(&caf, &partner_input("732 829 320 00074"), &client()).await.unwrap_err();
         assert!(matches!(dup, Error::Taken(_)), "{b:?}: {dup:?}");
 
-        let cdap = |missing: &[Missing], file: &habilis_core::caisse::PartnerFile| {
+        let cdap = |missing: &[Missing], file: &habilis_core::records::PartnerFile| {
             file.services.iter().find(|s| s.0.code == "CDAP").map(|s| s.2.clone()).unwrap_or_else(|| missing.to_vec())
         };
         let file = e.app.partner_file(&caf, lomme.id).await.unwrap();
@@ -221,7 +222,8 @@ async fn a_caisse_never_reaches_another_caisse_s_partners() {
 
 #[tokio::test]
 async fn an_administrator_change_is_asked_by_the_partner_and_decided_by_the_caisse() {
-    use habilis_core::change_request::{ChangeRequestInput, RequestStatus};
+    use habilis_core::commands::ChangeRequestInput;
+    use habilis_core::records::RequestStatus;
     for b in backends() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();
@@ -289,7 +291,7 @@ trait StillWorks {
     async fn authenticate_login_still_works(&self, a: &Actor) -> bool;
 }
 
-impl StillWorks for habilis_core::auth::App<habilis_store::Db> {
+impl StillWorks for habilis_core::app::App<habilis_store::Db> {
     async fn authenticate_login_still_works(&self, a: &Actor) -> bool {
         let mut tx = self.store.read().await.unwrap();
         tx.account(a.account.id).await.unwrap().is_some_and(|acc| acc.status == AccountStatus::Active)
@@ -302,8 +304,8 @@ struct Recorder {
     down: std::sync::atomic::AtomicBool,
 }
 
-impl habilis_core::onboarding::Mailer for Recorder {
-    async fn send(&self, m: &habilis_core::model::OutboxMessage) -> Result<(), String> {
+impl habilis_core::services::onboarding::Mailer for Recorder {
+    async fn send(&self, m: &habilis_core::records::OutboxMessage) -> Result<(), String> {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
             return Err("connection refused".into());
@@ -355,7 +357,7 @@ async fn the_outbox_retries_and_never_sends_twice() {
 
 #[tokio::test]
 async fn catalogue_directory_and_administrator_suspension() {
-    use habilis_core::directory::ContactInput;
+    use habilis_core::commands::ContactInput;
     for b in backends() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();
@@ -410,7 +412,7 @@ async fn catalogue_directory_and_administrator_suspension() {
 
 #[tokio::test]
 async fn seats_and_decisions_hold_under_concurrency() {
-    use habilis_core::change_request::ChangeRequestInput;
+    use habilis_core::commands::ChangeRequestInput;
     for b in backends() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();

@@ -1,7 +1,8 @@
 //! Delegated management on both backends (first part): users, grants, quotas.
 
-use habilis_core::grants::UserInput;
-use habilis_core::onboarding::SubscriptionInput;
+use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::commands::UserInput;
+use habilis_core::commands::SubscriptionInput;
 use habilis_core::{Error, Rule};
 use habilis_store::testing::backends;
 
@@ -37,31 +38,31 @@ async fn grants_respect_purpose_quotas_and_the_manager_s_own_rights() {
             v
         };
         // A purpose is required; nobody grants themselves.
-        assert!(matches!(e.app.grant(&claire, u[0].id, "CDAP", "T1", " ", "", &client()).await, Err(Error::Invalid { field: "purpose", .. })));
-        assert!(matches!(e.app.grant(&claire, claire.account.id, "CDAP", "T1", "x", "", &client()).await, Err(Error::Rule(Rule::SelfGrant))));
-        assert!(matches!(e.app.grant(&claire, u[0].id, "CDAP", "T9", "x", "", &client()).await, Err(Error::Rule(Rule::RoleOfAnotherService))));
-        assert!(matches!(e.app.grant(&claire, u[0].id, "CDAP", "T1", "x", "2020-01-01", &client()).await, Err(Error::Invalid { field: "ends_on", .. })));
+        assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[0].id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: " ".into(), ends_on: "".into() }, &client()).await, Err(Error::Invalid { field: "purpose", .. })));
+        assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(claire.account.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Rule(Rule::SelfGrant))));
+        assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[0].id), service_code: "CDAP".into(), role_code: "T9".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Rule(Rule::RoleOfAnotherService))));
+        assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[0].id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "2020-01-01".into() }, &client()).await, Err(Error::Invalid { field: "ends_on", .. })));
 
-        let g0 = e.app.grant(&claire, u[0].id, "CDAP", "T5", "Instruction des dossiers RSA", "", &client()).await.unwrap();
+        let g0 = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[0].id), service_code: "CDAP".into(), role_code: "T5".into(), purpose: "Instruction des dossiers RSA".into(), ends_on: "".into() }, &client()).await.unwrap();
         // Role quota T5 = 1.
-        let err = e.app.grant(&claire, u[1].id, "CDAP", "T5", "x", "", &client()).await.unwrap_err();
+        let err = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[1].id), service_code: "CDAP".into(), role_code: "T5".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await.unwrap_err();
         assert!(matches!(&err, Error::Quota(q) if q.role.as_deref() == Some("T5") && q.used == 1 && q.allowed == 1), "{b:?}: {err:?}");
         // The same person in another role does not count twice for the service.
-        e.app.grant(&claire, u[0].id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
-        e.app.grant(&claire, u[1].id, "CDAP", "T1", "Accueil", "2030-12-31", &client()).await.unwrap();
-        let err = e.app.grant(&claire, u[2].id, "CDAP", "T1", "x", "", &client()).await.unwrap_err();
+        e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[0].id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
+        e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[1].id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "2030-12-31".into() }, &client()).await.unwrap();
+        let err = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[2].id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await.unwrap_err();
         assert!(matches!(&err, Error::Quota(q) if q.role.is_none() && q.used == 2 && q.allowed == 2), "{b:?}: {err:?}");
         // Revoking frees the seat at once; the record stays.
         e.app.revoke_grant(&claire, g0.id, &client()).await.unwrap();
         assert!(matches!(e.app.revoke_grant(&claire, g0.id, &client()).await, Err(Error::Refused(_))));
-        e.app.grant(&claire, u[1].id, "CDAP", "T5", "Instruction", "", &client()).await.unwrap();
+        e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[1].id), service_code: "CDAP".into(), role_code: "T5".into(), purpose: "Instruction".into(), ends_on: "".into() }, &client()).await.unwrap();
         let all = e.app.grants(&claire).await.unwrap();
         assert_eq!(all.len(), 4, "revoked grants are kept");
 
         // The caisse cannot grant through the partner's management, nor can a user.
-        assert!(matches!(e.app.grant(&caf, u[2].id, "CDAP", "T1", "x", "", &client()).await, Err(Error::Forbidden)));
+        assert!(matches!(e.app.grant(&caf, &NewGrant { holder: Holder::Person(u[2].id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Forbidden)));
         let agent = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap().actor;
-        assert!(matches!(e.app.grant(&agent, u[2].id, "CDAP", "T1", "x", "", &client()).await, Err(Error::Forbidden)));
+        assert!(matches!(e.app.grant(&agent, &NewGrant { holder: Holder::Person(u[2].id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Forbidden)));
 
         // Once the delegation is withdrawn by amendment, the partner's managers lose it.
         let file = e.app.partner_file(&caf, claire.organisation.id).await.unwrap();
@@ -70,7 +71,7 @@ async fn grants_respect_purpose_quotas_and_the_manager_s_own_rights() {
             .record_amendment(&caf, claire.organisation.id, file.contracts[0].id, "caisse_managed", &today, &today, "Retrait", &client())
             .await
             .unwrap();
-        assert!(matches!(e.app.grant(&claire, u[2].id, "CDAP", "T2", "x", "", &client()).await, Err(Error::Forbidden)));
+        assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[2].id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Forbidden)));
         assert!(matches!(e.app.create_user(&claire, &user(9), "https://h", &client()).await, Err(Error::Forbidden)));
         assert!(super::verify(&e).await.finding.is_none());
     }
@@ -95,7 +96,7 @@ async fn nothing_is_granted_on_a_closed_service() {
             role_quotas: vec![],
         };
         e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
-        let err = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap_err();
+        let err = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::ServiceClosed(_))), "{b:?}: {err:?}");
     }
 }
@@ -127,13 +128,13 @@ async fn groups_count_each_member_once_and_every_path_checks_the_quota() {
             e.app.add_member(&claire, accueil.id, *id, &client()).await.unwrap();
         }
         // u0 also holds a direct grant: still one person.
-        e.app.grant(&claire, u[0], "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
-        let g = e.app.grant_to_group(&claire, accueil.id, "CDAP", "T1", "Accueil du public", "", &client()).await.unwrap();
+        e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[0]), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
+        let g = e.app.grant(&claire, &NewGrant { holder: Holder::Group(accueil.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil du public".into(), ends_on: "".into() }, &client()).await.unwrap();
         // 2 holders; adding u2 makes 3 (the quota); u3 would be a 4th.
         e.app.add_member(&claire, accueil.id, u[2], &client()).await.unwrap();
         let err = e.app.add_member(&claire, accueil.id, u[3], &client()).await.unwrap_err();
         assert!(matches!(&err, Error::Quota(q) if q.used == 3 && q.allowed == 3), "{b:?}: {err:?}");
-        let err = e.app.grant(&claire, u[3], "CDAP", "T2", "x", "", &client()).await.unwrap_err();
+        let err = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[3]), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Quota(_)), "{b:?}: {err:?}");
 
         // A group of 2 newcomers cannot be granted when one seat would be left.
@@ -141,20 +142,20 @@ async fn groups_count_each_member_once_and_every_path_checks_the_quota() {
         let pair = e.app.create_group(&claire, "Binôme", &client()).await.unwrap();
         e.app.add_member(&claire, pair.id, u[3], &client()).await.unwrap();
         e.app.add_member(&claire, pair.id, u[4], &client()).await.unwrap();
-        let err = e.app.grant_to_group(&claire, pair.id, "CDAP", "T1", "x", "", &client()).await.unwrap_err();
+        let err = e.app.grant(&claire, &NewGrant { holder: Holder::Group(pair.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await.unwrap_err();
         assert!(matches!(&err, Error::Quota(q) if q.used == 2), "{b:?}: {err:?}");
 
         // Suspending frees the seats; resuming checks the quota again.
         e.app.suspend_grant(&claire, g.id, &client()).await.unwrap();
-        e.app.grant(&claire, u[3], "CDAP", "T1", "Remplacement", "", &client()).await.unwrap();
-        e.app.grant(&claire, u[4], "CDAP", "T1", "Remplacement", "", &client()).await.unwrap();
+        e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[3]), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Remplacement".into(), ends_on: "".into() }, &client()).await.unwrap();
+        e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[4]), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Remplacement".into(), ends_on: "".into() }, &client()).await.unwrap();
         let err = e.app.resume_grant(&claire, g.id, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Quota(_)), "{b:?}: {err:?}");
 
         // A manager neither grants a group they belong to nor joins a granted group.
         let mine = e.app.create_group(&claire, "Direction", &client()).await.unwrap();
         e.app.add_member(&claire, mine.id, claire.account.id, &client()).await.unwrap();
-        let err = e.app.grant_to_group(&claire, mine.id, "CDAP", "T1", "x", "", &client()).await.unwrap_err();
+        let err = e.app.grant(&claire, &NewGrant { holder: Holder::Group(mine.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::SelfGrant)), "{err:?}");
         let err = e.app.add_member(&claire, pair.id, claire.account.id, &client()).await;
         assert!(err.is_ok(), "the pair holds no active grant: joining it grants nothing");
@@ -164,7 +165,7 @@ async fn groups_count_each_member_once_and_every_path_checks_the_quota() {
 
 #[tokio::test]
 async fn managers_edit_suspend_and_reset_users_but_never_administrators() {
-    use habilis_core::grants::UserAction;
+    use habilis_core::records::UserAction;
     for b in backends() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();
@@ -219,7 +220,7 @@ async fn groups_are_renamed_and_deleted_and_end_dates_move_within_quotas() {
         assert!(matches!(e.app.rename_group(&claire, g.id, "Social", &client()).await, Err(Error::Taken(_))));
         e.app.rename_group(&claire, g.id, "Accueil du public", &client()).await.unwrap();
         e.app.add_member(&claire, g.id, a, &client()).await.unwrap();
-        let gg = e.app.grant_to_group(&claire, g.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let gg = e.app.grant(&claire, &NewGrant { holder: Holder::Group(g.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
         assert!(matches!(e.app.delete_group(&claire, g.id, &client()).await, Err(Error::Rule(Rule::GroupHoldsGrants))));
         e.app.revoke_grant(&claire, gg.id, &client()).await.unwrap();
         // A revoked grant still names the group: it stays (retention), so does the group.
@@ -227,10 +228,10 @@ async fn groups_are_renamed_and_deleted_and_end_dates_move_within_quotas() {
 
         // End dates: a grant ending tomorrow frees its seat the day after.
         let tomorrow = (e.app.today() + time::Duration::days(1)).to_string();
-        let direct = e.app.grant(&claire, a, "CDAP", "T1", "Remplacement", &tomorrow, &client()).await.unwrap();
-        assert!(matches!(e.app.grant(&claire, b2, "CDAP", "T1", "x", "", &client()).await, Err(Error::Quota(_))));
+        let direct = e.app.grant(&claire, &NewGrant { holder: Holder::Person(a), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Remplacement".into(), ends_on: tomorrow.to_string() }, &client()).await.unwrap();
+        assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(b2), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Quota(_))));
         e.clock.advance(time::Duration::days(2));
-        let g2 = e.app.grant(&claire, b2, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let g2 = e.app.grant(&claire, &NewGrant { holder: Holder::Person(b2), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
         // Bringing the ended grant back would pass the quota: refused.
         let err = e.app.set_grant_end(&claire, direct.id, "", &client()).await.unwrap_err();
         assert!(matches!(err, Error::Quota(_)), "{b:?}: {err:?}");

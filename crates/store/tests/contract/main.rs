@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use habilis_core::audit::{self, Problem};
-use habilis_core::auth::{App, SessionPolicy, ThrottlePolicy};
+use habilis_core::services::audit::{self, Problem};
+use habilis_core::app::{App, SessionPolicy, ThrottlePolicy};
 use habilis_core::clock::SimulatedClock;
-use habilis_core::model::{AccountId, AccountStatus, LinkPurpose, Role};
+use habilis_core::records::{AccountId, AccountStatus, LinkPurpose, Role};
 use habilis_core::password::{PasswordHasher, PasswordPolicy};
-use habilis_core::store::{Store, Transaction};
+use habilis_core::store::*;
 use habilis_core::trace::{ClientInfo, Outcome, TraceEntry, TraceKey};
 use habilis_core::{Error, StoreError};
 use habilis_store::testing::{backends, fresh};
@@ -341,6 +341,6 @@ mod grants;
 mod mandates;
 mod properties;
 mod retention;
+mod schema;
 mod supervision;
 mod trail;
-mod schema;

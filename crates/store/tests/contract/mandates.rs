@@ -1,7 +1,7 @@
 //! Mandates on both backends: attenuation, self-rules, cascading withdrawal.
 
-use habilis_core::grants::UserInput;
-use habilis_core::mandates::MandateInput;
+use habilis_core::commands::{Holder, NewGrant, NewMandate};
+use habilis_core::commands::UserInput;
 use habilis_core::{Error, Rule};
 use habilis_store::testing::backends;
 
@@ -22,18 +22,18 @@ async fn mandates_attenuate_and_withdrawal_cascades() {
 
         // The demo mandate: CDAP T1 and users, no groups, no delegation.
         let u0 = e.app.create_user(&julie, &mk(0), "https://h", &client()).await.unwrap();
-        let g = e.app.grant(&julie, u0.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let g = e.app.grant(&julie, &NewGrant { holder: Holder::Person(u0.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
         assert!(g.created_under.is_some(), "the grant says under which mandate");
-        let err = e.app.grant(&julie, u0.id, "CDAP", "T2", "x", "", &client()).await.unwrap_err();
+        let err = e.app.grant(&julie, &NewGrant { holder: Holder::Person(u0.id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::OutsideMandate)), "{b:?}: {err:?}");
         assert!(matches!(e.app.create_group(&julie, "G", &client()).await, Err(Error::Rule(Rule::OutsideMandate))));
-        let err = e.app.give_mandate(&julie, u0.id, &MandateInput { scope: scope(&[("CDAP", "T1")]), ..Default::default() }, &client()).await.unwrap_err();
+        let err = e.app.give_mandate(&julie, u0.id, &NewMandate { scope: scope(&[("CDAP", "T1")]), ..Default::default() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::MandateWiderThanGiver)), "no delegation without the right: {err:?}");
 
         // The administrator gives a wider mandate with delegation to u0.
         let m1 = e
             .app
-            .give_mandate(&claire, u0.id, &MandateInput { scope: scope(&[("CDAP", "T1"), ("CDAP", "T2")]), may_manage_users: true, may_delegate: true, ..Default::default() }, &client())
+            .give_mandate(&claire, u0.id, &NewMandate { scope: scope(&[("CDAP", "T1"), ("CDAP", "T2")]), may_manage_users: true, may_delegate: true, ..Default::default() }, &client())
             .await
             .unwrap();
         let u0a = e.app.login("m0", PASSWORD, &client()).await; // no password yet: cannot sign in
@@ -41,41 +41,41 @@ async fn mandates_attenuate_and_withdrawal_cascades() {
         let u0_actor = {
             let mut a = julie.clone();
             let mut tx = habilis_core::store::Store::read(&e.app.store).await.unwrap();
-            a.account = habilis_core::store::Transaction::account(&mut tx, u0.id).await.unwrap().unwrap();
+            a.account = habilis_core::store::OrganisationTx::account(&mut tx, u0.id).await.unwrap().unwrap();
             a
         };
         let u1 = e.app.create_user(&u0_actor, &mk(1), "https://h", &client()).await.unwrap();
         // Sub-mandate within: fine; wider (T5, groups) or to oneself: refused.
-        let m2 = e.app.give_mandate(&u0_actor, u1.id, &MandateInput { scope: scope(&[("CDAP", "T2")]), ..Default::default() }, &client()).await.unwrap();
+        let m2 = e.app.give_mandate(&u0_actor, u1.id, &NewMandate { scope: scope(&[("CDAP", "T2")]), ..Default::default() }, &client()).await.unwrap();
         assert_eq!(m2.parent_id, Some(m1.id));
         for wider in [
-            MandateInput { scope: scope(&[("CDAP", "T5")]), ..Default::default() },
-            MandateInput { scope: scope(&[("CDAP", "T1")]), may_manage_groups: true, ..Default::default() },
+            NewMandate { scope: scope(&[("CDAP", "T5")]), ..Default::default() },
+            NewMandate { scope: scope(&[("CDAP", "T1")]), may_manage_groups: true, ..Default::default() },
         ] {
             let err = e.app.give_mandate(&u0_actor, u1.id, &wider, &client()).await.unwrap_err();
             assert!(matches!(err, Error::Rule(Rule::MandateWiderThanGiver)), "{b:?}: {err:?}");
         }
-        let err = e.app.give_mandate(&u0_actor, u0.id, &MandateInput { scope: scope(&[("CDAP", "T1")]), ..Default::default() }, &client()).await.unwrap_err();
+        let err = e.app.give_mandate(&u0_actor, u0.id, &NewMandate { scope: scope(&[("CDAP", "T1")]), ..Default::default() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::SelfGrant)), "{err:?}");
         let u1_grant_target = e.app.create_user(&claire, &mk(2), "https://h", &client()).await.unwrap();
         let u1_actor = {
             let mut a = julie.clone();
             let mut tx = habilis_core::store::Store::read(&e.app.store).await.unwrap();
-            a.account = habilis_core::store::Transaction::account(&mut tx, u1.id).await.unwrap().unwrap();
+            a.account = habilis_core::store::OrganisationTx::account(&mut tx, u1.id).await.unwrap().unwrap();
             a
         };
-        let g2 = e.app.grant(&u1_actor, u1_grant_target.id, "CDAP", "T2", "Instruction", "", &client()).await.unwrap();
+        let g2 = e.app.grant(&u1_actor, &NewGrant { holder: Holder::Person(u1_grant_target.id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "Instruction".into(), ends_on: "".into() }, &client()).await.unwrap();
 
         // Withdrawing m1 withdraws m2 too; their grants stay, saying who made them.
         assert_eq!(e.app.withdraw_mandate(&claire, m1.id, &client()).await.unwrap(), 2);
-        assert!(matches!(e.app.grant(&u1_actor, u1_grant_target.id, "CDAP", "T2", "x", "", &client()).await, Err(Error::Forbidden)));
+        assert!(matches!(e.app.grant(&u1_actor, &NewGrant { holder: Holder::Person(u1_grant_target.id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Forbidden)));
         assert!(matches!(e.app.create_user(&u0_actor, &mk(3), "https://h", &client()).await, Err(Error::Forbidden)));
         let grants = e.app.grants(&claire).await.unwrap();
         let kept = grants.iter().find(|x| x.id == g2.id).unwrap();
         assert_eq!(kept.created_by, u1.id);
         assert_eq!(kept.created_under, Some(m2.id));
         // Julie's own mandate is untouched.
-        e.app.grant(&julie, u1_grant_target.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        e.app.grant(&julie, &NewGrant { holder: Holder::Person(u1_grant_target.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
         // Nobody but the giver chain or an administrator withdraws; nobody withdraws their own.
         let demo = e.app.mandates(&claire).await.unwrap().into_iter().find(|m| m.holder_id == julie.account.id).unwrap();
         assert!(matches!(e.app.withdraw_mandate(&julie, demo.id, &client()).await, Err(Error::Forbidden)));

@@ -2,12 +2,12 @@
 //! delegations and withdrawals, by random managers. After every step the invariants of
 //! R10, R12 and R13 hold, and no step fails with anything but a clear refusal.
 
-use habilis_core::auth::Actor;
-use habilis_core::grants::{GrantState, UserInput};
-use habilis_core::mandates::MandateInput;
-use habilis_core::model::AccountId;
-use habilis_core::onboarding::SubscriptionInput;
-use habilis_core::store::{Store, Transaction};
+use habilis_core::commands::{Holder, NewGrant, NewMandate};
+use habilis_core::records::Actor;
+use habilis_core::{commands::UserInput, records::GrantState};
+use habilis_core::records::AccountId;
+use habilis_core::commands::SubscriptionInput;
+use habilis_core::store::*;
 use habilis_core::Error;
 use habilis_store::testing::backends;
 use proptest::prelude::*;
@@ -86,8 +86,8 @@ async fn run(backend: habilis_store::Backend, ops: Vec<Op>) -> Result<(), TestCa
         let mandates = e.app.mandates(&claire).await.unwrap();
         let c = client();
         let result: Result<(), Error> = match op.clone() {
-            Op::Grant { by, to, role } => e.app.grant(&as_actor(by), people[to], "CDAP", ROLES[role], "Dossier", "", &c).await.map(|_| ()),
-            Op::GroupGrant { by, role } => e.app.grant_to_group(&as_actor(by), group.id, "CDAP", ROLES[role], "Équipe", "", &c).await.map(|_| ()),
+            Op::Grant { by, to, role } => e.app.grant(&as_actor(by), &NewGrant { holder: Holder::Person(people[to]), service_code: "CDAP".into(), role_code: ROLES[role].into(), purpose: "Dossier".into(), ends_on: "".into() }, &c).await.map(|_| ()),
+            Op::GroupGrant { by, role } => e.app.grant(&as_actor(by), &NewGrant { holder: Holder::Group(group.id), service_code: "CDAP".into(), role_code: ROLES[role].into(), purpose: "Équipe".into(), ends_on: "".into() }, &c).await.map(|_| ()),
             Op::Join { by, who } => e.app.add_member(&as_actor(by), group.id, people[who], &c).await,
             Op::Leave { by, who } => e.app.remove_member(&as_actor(by), group.id, people[who], &c).await,
             Op::Suspend { by, grant } => match grants.get(grant) {
@@ -104,7 +104,7 @@ async fn run(backend: habilis_store::Backend, ops: Vec<Op>) -> Result<(), TestCa
             },
             Op::Delegate { by, to, roles, delegate, groups } => {
                 let scope = ROLES.iter().enumerate().filter(|(i, _)| roles & (1 << i) != 0).map(|(_, r)| ("CDAP".to_string(), r.to_string())).collect();
-                let input = MandateInput { scope, may_manage_users: false, may_manage_groups: groups, may_delegate: delegate };
+                let input = NewMandate { scope, may_manage_users: false, may_manage_groups: groups, may_delegate: delegate };
                 e.app.give_mandate(&as_actor(by), people[to], &input, &c).await.map(|_| ())
             }
             Op::Withdraw { by, mandate } => match mandates.get(mandate) {

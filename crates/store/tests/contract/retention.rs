@@ -3,10 +3,11 @@
 //! trail still verifies, and verification still catches any other change; ended grants and
 //! withdrawn mandates go after six years.
 
-use habilis_core::audit::{self, Problem};
-use habilis_core::grants::UserInput;
-use habilis_core::retention::{RetentionPolicy, months_before};
-use habilis_core::store::Store;
+use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::services::audit::{self, Problem};
+use habilis_core::commands::UserInput;
+use habilis_core::services::retention::{RetentionPolicy, months_before};
+use habilis_core::store::*;
 use habilis_core::trace::{CheckpointKey, TraceQuery, TraceRecord};
 use habilis_store::testing::backends;
 use time::Duration;
@@ -153,15 +154,15 @@ async fn ended_grants_and_withdrawn_mandates_go_six_years_after_they_ended() {
         let person = |i: usize| UserInput { first_name: "R".into(), last_name: format!("N{i}"), email: format!("r{i}@m.invalid"), ..Default::default() };
         let a = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
         let c = e.app.create_user(&claire, &person(2), "https://h", &client()).await.unwrap();
-        let old = e.app.grant(&claire, a.id, "CDAP", "T1", "Ancien", "", &client()).await.unwrap();
-        let live = e.app.grant(&claire, c.id, "CDAP", "T1", "En cours", "", &client()).await.unwrap();
+        let old = e.app.grant(&claire, &NewGrant { holder: Holder::Person(a.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Ancien".into(), ends_on: "".into() }, &client()).await.unwrap();
+        let live = e.app.grant(&claire, &NewGrant { holder: Holder::Person(c.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "En cours".into(), ends_on: "".into() }, &client()).await.unwrap();
         e.app.revoke_grant(&claire, old.id, &client()).await.unwrap();
         let mandate = e.app.mandates(&claire).await.unwrap().into_iter().find(|m| m.withdrawn_at.is_none()).unwrap();
         e.app.withdraw_mandate(&claire, mandate.id, &client()).await.unwrap();
         // Three years later another grant ends; three more years and a day, the first goes.
         e.clock.advance(Duration::days(3 * 365));
         let claire = actor(&e, "mons.admin").await;
-        let recent = e.app.grant(&claire, a.id, "CDAP", "T1", "Récent", "", &client()).await.unwrap();
+        let recent = e.app.grant(&claire, &NewGrant { holder: Holder::Person(a.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Récent".into(), ends_on: "".into() }, &client()).await.unwrap();
         e.app.revoke_grant(&claire, recent.id, &client()).await.unwrap();
         e.clock.advance(Duration::days(3 * 365 + 5));
         let key = CheckpointKey::generate();

@@ -1,9 +1,10 @@
 //! Caisse supervision on both backends (first part): suspension only the caisse lifts,
 //! forced password changes, withdrawal of the delegation, the cross-partner views.
 
-use habilis_core::grants::{GrantState, UserInput};
+use habilis_core::commands::{Holder, NewGrant, NewQuery};
+use habilis_core::{commands::UserInput, records::GrantState};
 use habilis_core::store::Store as _;
-use habilis_core::supervision::GrantFilter;
+use habilis_core::records::GrantFilter;
 use habilis_core::{Error, Rule};
 use habilis_store::testing::backends;
 
@@ -22,7 +23,7 @@ async fn only_the_caisse_lifts_its_suspension_and_it_forces_password_changes() {
             .create_user(&claire, &UserInput { first_name: "A".into(), last_name: "B".into(), email: "ab@m.invalid".into(), ..Default::default() }, "https://h", &client())
             .await
             .unwrap();
-        let g = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+        let g = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
         // The partner cannot suspend on the caisse's behalf; a reason is required.
         assert!(matches!(e.app.caisse_suspend_grant(&claire, g.id, "x", &client()).await, Err(Error::Forbidden)));
         assert!(matches!(e.app.caisse_suspend_grant(&caf, g.id, " ", &client()).await, Err(Error::Invalid { field: "reason", .. })));
@@ -65,14 +66,14 @@ async fn a_query_unanswered_past_its_due_date_suspends_the_grant_when_asked() {
                 .create_user(&claire, &UserInput { first_name: "Q".into(), last_name: format!("N{i}"), email: format!("q{i}@m.invalid"), ..Default::default() }, "https://h", &client())
                 .await
                 .unwrap();
-            grants.push(e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap().id);
+            grants.push(e.app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap().id);
         }
         let today = e.app.today();
         let due = (today + time::Duration::days(10)).to_string();
-        assert!(matches!(e.app.open_query(&claire, grants[0], "?", &due, true, &client()).await, Err(Error::Forbidden)));
-        assert!(matches!(e.app.open_query(&caf, grants[0], "?", "2000-01-01", true, &client()).await, Err(Error::Invalid { field: "due_on", .. })));
-        let answered = e.app.open_query(&caf, grants[0], "Pourquoi 40 consultations la nuit ?", &due, true, &client()).await.unwrap();
-        let silent = e.app.open_query(&caf, grants[1], "Cette personne est-elle toujours en poste ?", &due, true, &client()).await.unwrap();
+        assert!(matches!(e.app.open_query(&claire, &NewQuery { grant: grants[0], question: "?".into(), due_on: due.to_string(), auto_suspend: true }, &client()).await, Err(Error::Forbidden)));
+        assert!(matches!(e.app.open_query(&caf, &NewQuery { grant: grants[0], question: "?".into(), due_on: "2000-01-01".into(), auto_suspend: true }, &client()).await, Err(Error::Invalid { field: "due_on", .. })));
+        let answered = e.app.open_query(&caf, &NewQuery { grant: grants[0], question: "Pourquoi 40 consultations la nuit ?".into(), due_on: due.to_string(), auto_suspend: true }, &client()).await.unwrap();
+        let silent = e.app.open_query(&caf, &NewQuery { grant: grants[1], question: "Cette personne est-elle toujours en poste ?".into(), due_on: due.to_string(), auto_suspend: true }, &client()).await.unwrap();
         assert!(e.app.outbox(&caf, 10).await.unwrap().iter().any(|m| m.subject.contains("question de la caisse")));
         e.app.answer_query(&claire, answered.id, "Permanence de nuit du service social", &client()).await.unwrap();
 
@@ -130,7 +131,7 @@ async fn withdrawing_the_delegation_hands_management_to_the_caisse_and_back() {
         assert!(matches!(e.app.create_group(&claire, "Accueil", &client()).await, Err(Error::Forbidden)), "{b:?}");
         let people = e.app.partner_people(&claire).await.unwrap();
         let agent = people.iter().find(|a| a.login == "mons.agent").unwrap().id;
-        assert!(matches!(e.app.grant(&claire, agent, "CDAP", "T1", "Accueil", "", &client()).await, Err(Error::Forbidden)), "{b:?}");
+        assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(agent), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await, Err(Error::Forbidden)), "{b:?}");
         // …but the partner's administrator still reads its organisation.
         assert_eq!(e.app.partner_people(&claire).await.unwrap().len(), people.len());
 
@@ -146,7 +147,7 @@ async fn withdrawing_the_delegation_hands_management_to_the_caisse_and_back() {
         for i in 10..30 {
             let u = e.app.create_user(&for_mons, &person(i), "https://h", &client()).await.unwrap();
             assert_eq!(u.organisation_id, mons);
-            if let Err(err) = e.app.grant(&for_mons, u.id, "CDAP", "T1", "Accueil", "", &client()).await {
+            if let Err(err) = e.app.grant(&for_mons, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await {
                 refused = Some(err);
                 break;
             }
@@ -177,8 +178,8 @@ async fn the_caisse_looks_across_its_partners() {
         let claire = actor(&e, "mons.admin").await;
         let a = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
         let c = e.app.create_user(&claire, &person(2), "https://h", &client()).await.unwrap();
-        let open = e.app.grant(&claire, a.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
-        let bounded = e.app.grant(&claire, c.id, "CDAP", "T1", "Renfort", "2027-06-30", &client()).await.unwrap();
+        let open = e.app.grant(&claire, &NewGrant { holder: Holder::Person(a.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
+        let bounded = e.app.grant(&claire, &NewGrant { holder: Holder::Person(c.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Renfort".into(), ends_on: "2027-06-30".into() }, &client()).await.unwrap();
 
         let all = e.app.supervised_grants(&caf, &GrantFilter { service: Some("cdap".into()), ..Default::default() }).await.unwrap();
         assert!(all.iter().any(|g| g.grant.id == open.id) && all.iter().any(|g| g.grant.id == bounded.id), "{b:?}");
@@ -216,13 +217,13 @@ async fn the_caisse_looks_across_its_partners() {
 }
 
 /// The demo, the caisse's and the Mairie's administrators, and one grant of the Mairie.
-async fn one_grant(b: habilis_store::Backend) -> (super::Env, habilis_core::auth::Actor, habilis_core::auth::Actor, habilis_core::grants::Grant) {
+async fn one_grant(b: habilis_store::Backend) -> (super::Env, habilis_core::records::Actor, habilis_core::records::Actor, habilis_core::records::Grant) {
     let e = env(b).await;
     e.app.load_demo(PASSWORD).await.unwrap();
     let caf = actor(&e, "caf.admin").await;
     let claire = actor(&e, "mons.admin").await;
     let u = e.app.create_user(&claire, &person(1), "https://h", &client()).await.unwrap();
-    let g = e.app.grant(&claire, u.id, "CDAP", "T1", "Accueil", "", &client()).await.unwrap();
+    let g = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap();
     (e, caf, claire, g)
 }
 
@@ -260,7 +261,7 @@ async fn a_stray_partner_parameter_never_moves_a_trace_to_another_chain() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();
         let claire = actor(&e, "mons.admin").await;
-        let elsewhere = habilis_core::model::OrganisationId::new();
+        let elsewhere = habilis_core::records::OrganisationId::new();
         // A partner's administrator naming another organisation: the action (allowed on its
         // own) is traced in the Mairie's chain all the same.
         let who = claire.clone().acting_for(elsewhere);

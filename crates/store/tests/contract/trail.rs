@@ -3,10 +3,10 @@
 //! to their superior to the administrators, its due date and lateness.
 
 use habilis_core::Error;
-use habilis_core::auth::Actor;
-use habilis_core::caisse::PartnerInput;
-use habilis_core::onboarding::{AdministratorInput, Slot};
-use habilis_core::trail::{TraceFilter, to_csv};
+use habilis_core::records::{AccessStatus, Actor};
+use habilis_core::commands::PartnerInput;
+use habilis_core::{commands::AdministratorInput, records::Slot};
+use habilis_core::services::trail::{TraceFilter, to_csv};
 use habilis_store::testing::backends;
 use time::Duration;
 
@@ -123,8 +123,8 @@ async fn a_person_gets_their_traces_through_their_superior_and_the_administrator
         let caf = actor(&e, "caf.admin").await;
 
         let r = e.app.request_access(&karim, Some(julie.account.id), "Vérifier mes connexions", &client()).await.unwrap();
-        assert_eq!(r.status, "submitted");
-        assert_eq!(r.due_on, habilis_core::access::one_month_after(e.app.today()));
+        assert_eq!(r.status, AccessStatus::Submitted);
+        assert_eq!(r.due_on, habilis_core::records::one_month_after(e.app.today()));
         assert!(e.app.outbox(&caf, 20).await.unwrap().iter().any(|m| m.to_address == julie.account.email && m.subject.contains("droit d'accès")), "{b:?}");
         // Seen by the requester, the superior and the administrators; not by others.
         assert_eq!(e.app.access_requests(&julie).await.unwrap().len(), 1);
@@ -143,7 +143,7 @@ async fn a_person_gets_their_traces_through_their_superior_and_the_administrator
         assert!(records.iter().any(|x| x.entry.action == "session.login"), "{b:?}: sign-ins included");
         e.app.answer_access_request(&claire, r.id, &client()).await.unwrap();
         let done = e.app.access_requests(&karim).await.unwrap();
-        assert_eq!(done[0].status, "answered");
+        assert_eq!(done[0].status, AccessStatus::Answered);
         assert!(!done[0].late(e.app.today() + Duration::days(60)), "an answered request is never late");
         // Each step is in the Mairie's trail.
         let steps = e.app.read_traces(&claire, &TraceFilter { action: "access_request.".into(), ..Default::default() }, 50, &client()).await.unwrap();

@@ -272,8 +272,8 @@ async fn every_documented_api_path_is_served() {
 
 #[tokio::test]
 async fn another_caisse_gets_404_on_our_partners() {
-    use habilis_core::model::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
-    use habilis_core::store::{Store, Transaction};
+    use habilis_core::records::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
+    use habilis_core::store::*;
     for b in backends() {
         let t = setup(b).await;
         let hash = t.state.app.hasher.hash(PASSWORD).await.unwrap();

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use habilis_core::grants::UserInput;
+use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::commands::UserInput;
 use habilis_store::testing::backends;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -85,7 +86,7 @@ async fn two_hundred_simultaneous_additions_to_a_granted_group() {
         let t = setup(b).await;
         let claire = t.state.app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap();
         let group = t.state.app.create_group(&claire.actor, "Accueil", &Default::default()).await.unwrap();
-        t.state.app.grant_to_group(&claire.actor, group.id, "CDAP", "T1", "Accueil du public", "", &Default::default()).await.unwrap();
+        t.state.app.grant(&claire.actor, &NewGrant { holder: Holder::Group(group.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil du public".into(), ends_on: "".into() }, &Default::default()).await.unwrap();
         let mut users = Vec::new();
         for i in 0..200 {
             let input = UserInput { first_name: "Agent".into(), last_name: format!("G{i}"), email: format!("g{i}@mairie.invalid"), ..Default::default() };
@@ -160,10 +161,10 @@ async fn the_rights_page_designates_a_manager_who_grants_within_the_mandate() {
 /// administrator, another caisse's administrator): the expected answer, and no leak.
 #[tokio::test]
 async fn authorization_matrix() {
-    use habilis_core::caisse::PartnerInput;
-    use habilis_core::model::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
-    use habilis_core::onboarding::{AdministratorInput, Slot};
-    use habilis_core::store::{Store, Transaction};
+    use habilis_core::commands::PartnerInput;
+    use habilis_core::records::{Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationKind, Role};
+    use habilis_core::{commands::AdministratorInput, records::Slot};
+    use habilis_core::store::*;
 
     let t = setup(habilis_store::Backend::Sqlite).await;
     let app = &t.state.app;
@@ -207,7 +208,7 @@ async fn authorization_matrix() {
 
     // Fixtures of the Mairie, made by its administrator.
     let claire = app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
-    let grant = app.grant(&claire, karim, "CDAP", "T1", "Accueil", "", &cl).await.unwrap().id;
+    let grant = app.grant(&claire, &NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &cl).await.unwrap().id;
     let group = app.create_group(&claire, "Accueil", &cl).await.unwrap().id;
     let lea = app
         .create_user(&claire, &UserInput { first_name: "Léa".into(), last_name: "Roux".into(), email: "lea@m.invalid".into(), ..Default::default() }, "https://h", &cl)

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
-use habilis_core::auth::{App, SessionPolicy, ThrottlePolicy};
+use habilis_core::app::{App, SessionPolicy, ThrottlePolicy};
 use habilis_core::clock::SimulatedClock;
 use habilis_core::password::{PasswordHasher, PasswordPolicy};
-use habilis_core::store::{Store, Transaction};
+use habilis_core::store::*;
 use habilis_core::trace::TraceKey;
 use habilis_store::testing::{backends, fresh};
 use habilis_store::{Backend, Db};
@@ -305,7 +305,7 @@ async fn api_session_me_and_logout() {
         let resp = t.send(me).await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
         assert!(body(resp).await.contains("not_authenticated"));
-        let report = habilis_core::audit::verify(&t.state.app.store, &t.key, None).await.unwrap();
+        let report = habilis_core::services::audit::verify(&t.state.app.store, &t.key, None).await.unwrap();
         assert!(report.finding.is_none());
     }
 }

@@ -3,7 +3,8 @@
 //! `?partner=` on the API (with the quota under concurrency), the cross-partner views.
 
 use axum::http::StatusCode;
-use habilis_core::grants::UserInput;
+use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::commands::UserInput;
 use habilis_store::testing::backends;
 use serde_json::{Value, json};
 
@@ -21,7 +22,7 @@ async fn the_caisse_suspends_from_its_page_and_the_partner_sees_why_but_cannot_r
         let claire = app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap().actor;
         let mons = claire.organisation.id;
         let u = app.create_user(&claire, &input(1), "https://h", &Default::default()).await.unwrap();
-        let g = app.grant(&claire, u.id, "CDAP", "T1", "Instruction RSA", "", &Default::default()).await.unwrap().id;
+        let g = app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Instruction RSA".into(), ends_on: "".into() }, &Default::default()).await.unwrap().id;
 
         let caf = t.sign_in("caf.admin").await;
         let page = t.get(&format!("/caisse/partners/{mons}/rights"), Some(&caf)).await;
@@ -157,8 +158,8 @@ async fn the_supervision_page_filters_across_partners() {
         let claire = app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap().actor;
         let u = app.create_user(&claire, &input(1), "https://h", &Default::default()).await.unwrap();
         let v = app.create_user(&claire, &input(2), "https://h", &Default::default()).await.unwrap();
-        app.grant(&claire, u.id, "CDAP", "T1", "Sans fin", "", &Default::default()).await.unwrap();
-        app.grant(&claire, v.id, "CDAP", "T1", "Avec fin", "2027-03-31", &Default::default()).await.unwrap();
+        app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Sans fin".into(), ends_on: "".into() }, &Default::default()).await.unwrap();
+        app.grant(&claire, &NewGrant { holder: Holder::Person(v.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Avec fin".into(), ends_on: "2027-03-31".into() }, &Default::default()).await.unwrap();
 
         let caf = t.sign_in("caf.admin").await;
         let resp = t.get("/caisse/supervision?view=grants&service=CDAP&no_end_date=1", Some(&caf)).await;

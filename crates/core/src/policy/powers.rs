@@ -1,0 +1,104 @@
+//! What a manager may do in their organisation (R12): the powers that mandates give,
+//! and the attenuation rule a new mandate must meet.
+
+use std::collections::BTreeSet;
+
+use crate::records::{MandateId, ServiceRoleId};
+
+/// What a manager may do in their organisation right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Powers {
+    /// The partner's administrator or deputy: everything.
+    Full,
+    /// A delegated manager: the union of their active mandates.
+    Mandated {
+        /// The mandate new grants and sub-mandates are made under (the newest).
+        mandate: MandateId,
+        scope: BTreeSet<ServiceRoleId>,
+        users: bool,
+        groups: bool,
+        delegate: bool,
+    },
+}
+
+impl Powers {
+    /// Whether roles may be granted.
+    pub fn may_grant(&self, role: ServiceRoleId) -> bool {
+        match self {
+            Powers::Full => true,
+            Powers::Mandated { scope, .. } => scope.contains(&role),
+        }
+    }
+    /// Whether users may be created, edited and suspended.
+    pub fn may_manage_users(&self) -> bool {
+        matches!(self, Powers::Full | Powers::Mandated { users: true, .. })
+    }
+    /// Whether groups may be created and their members changed.
+    pub fn may_manage_groups(&self) -> bool {
+        matches!(self, Powers::Full | Powers::Mandated { groups: true, .. })
+    }
+    /// The mandate acts are recorded under, if any.
+    pub fn mandate(&self) -> Option<MandateId> {
+        match self {
+            Powers::Full => None,
+            Powers::Mandated { mandate, .. } => Some(*mandate),
+        }
+    }
+}
+
+/// Whether a mandate of `scope` and these flags may be given by someone with `giver`'s
+/// powers (attenuation, R12): everything for the administrators; for a delegated manager,
+/// the delegation right, a scope within theirs, and no flag they lack themselves.
+pub fn within_giver(giver: &Powers, scope: &BTreeSet<ServiceRoleId>, users: bool, groups: bool) -> bool {
+    match giver {
+        Powers::Full => true,
+        Powers::Mandated { scope: mine, users: may_users, groups: may_groups, delegate, .. } => {
+            // Giving at all needs the delegation right, which then covers passing it on.
+            *delegate && scope.is_subset(mine) && (!users || *may_users) && (!groups || *may_groups)
+        }
+    }
+}
+
+/// The mandate `root` and every active mandate derived from it, root first: what a
+/// withdrawal of `root` withdraws. `parents` pairs each active mandate with its parent.
+pub fn derived_from(root: MandateId, parents: &[(MandateId, Option<MandateId>)]) -> Vec<MandateId> {
+    let mut cut = vec![root];
+    let mut i = 0;
+    while let Some(parent) = cut.get(i).copied() {
+        let children: Vec<MandateId> = parents.iter().filter(|(c, p)| *p == Some(parent) && !cut.contains(c)).map(|(c, _)| *c).collect();
+        cut.extend(children);
+        i += 1;
+    }
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn role(n: u128) -> ServiceRoleId {
+        ServiceRoleId(Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn a_mandate_stays_within_its_giver() {
+        let mine: BTreeSet<_> = [role(1), role(2)].into();
+        let giver = Powers::Mandated { mandate: MandateId::new(), scope: mine.clone(), users: true, groups: false, delegate: true };
+        assert!(within_giver(&giver, &[role(1)].into(), true, false));
+        assert!(!within_giver(&giver, &[role(3)].into(), false, false), "a role the giver lacks");
+        assert!(!within_giver(&giver, &[role(1)].into(), false, true), "a flag the giver lacks");
+        let no_delegation = Powers::Mandated { mandate: MandateId::new(), scope: mine, users: true, groups: true, delegate: false };
+        assert!(!within_giver(&no_delegation, &[role(1)].into(), false, false));
+        assert!(within_giver(&Powers::Full, &[role(9)].into(), true, true));
+    }
+
+    #[test]
+    fn withdrawal_reaches_every_descendant_and_nothing_else() {
+        let (a, b, c, d) = (MandateId::new(), MandateId::new(), MandateId::new(), MandateId::new());
+        let parents = [(a, None), (b, Some(a)), (c, Some(b)), (d, None)];
+        assert_eq!(derived_from(a, &parents), vec![a, b, c]);
+        assert_eq!(derived_from(b, &parents), vec![b, c]);
+        assert_eq!(derived_from(d, &parents), vec![d]);
+    }
+}

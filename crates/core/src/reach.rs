@@ -1,0 +1,127 @@
+//! Who reaches which organisation: the checks every service runs first, inside its
+//! transaction, reading roles and the mode in force afresh (so a withdrawal bites on the
+//! next request).
+
+use std::collections::BTreeSet;
+
+use time::Date;
+
+use crate::error::{Error, Result, Rule};
+use crate::policy::gate::mode_on;
+use crate::policy::powers::Powers;
+use crate::records::{AccountStatus, Actor, ManagementMode, Mandate, Organisation, OrganisationId, OrganisationKind, Role};
+use crate::store::*;
+
+/// The caisse whose habilitation administrator `actor` is.
+pub fn caisse_admin_of(actor: &Actor) -> Result<OrganisationId> {
+    if actor.organisation.kind == OrganisationKind::Caisse && actor.account.roles.contains(&Role::CaisseAdmin) {
+        Ok(actor.organisation.id)
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Caisse staff may read their caisse's partners; a partner's own people their partner.
+pub(crate) async fn partner_in_reach<T: Transaction>(tx: &mut T, actor: &Actor, id: OrganisationId) -> Result<Organisation> {
+    let o = tx.organisation(id).await?.ok_or(Error::NotFound)?;
+    let caisse_side = actor.organisation.kind == OrganisationKind::Caisse
+        && actor.account.roles.iter().any(|r| r.is_caisse_staff())
+        && o.parent_id == Some(actor.organisation.id);
+    // A partner's own managers read its file; its plain users do not.
+    let own_side = actor.organisation.id == o.id && actor.account.roles.iter().any(|r| r.is_manager());
+    if o.kind != OrganisationKind::Partner || !(caisse_side || own_side) {
+        return Err(Error::NotFound);
+    }
+    Ok(o)
+}
+
+/// The partner `id`, if it belongs to the caisse `actor` administers.
+pub(crate) async fn partner_to_manage<T: Transaction>(tx: &mut T, actor: &Actor, id: OrganisationId) -> Result<Organisation> {
+    caisse_admin_of(actor)?;
+    partner_in_reach(tx, actor, id).await
+}
+
+/// The partner a caisse staff member reads (R20: every partner of their caisse, in any
+/// mode, read-only).
+pub(crate) async fn caisse_reads<T: Transaction>(tx: &mut T, actor: &Actor) -> Result<OrganisationId> {
+    let partner = actor.acting_for.ok_or(Error::Forbidden)?;
+    if actor.organisation.kind != OrganisationKind::Caisse {
+        return Err(Error::Forbidden);
+    }
+    Ok(partner_in_reach(tx, actor, partner).await?.id)
+}
+
+/// The organisation whose people `actor` may read: the partner a caisse staff member looks
+/// at, or the manager's own (with powers there; its administrators in any mode).
+pub(crate) async fn readable_org<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) -> Result<OrganisationId> {
+    match actor.acting_for {
+        Some(_) => caisse_reads(tx, actor).await,
+        None => match powers_of(tx, actor, today).await {
+            Ok((org, _)) => Ok(org),
+            // The partner's administrators still read their organisation once the caisse
+            // has taken its management over (R23: they lose the actions, not the view).
+            Err(Error::Forbidden)
+                if actor.organisation.kind == OrganisationKind::Partner
+                    && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) =>
+            {
+                Ok(actor.organisation.id)
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// The powers of `actor` in the organisation they manage on `today`: refused outside a
+/// partner in delegated mode, and for people with neither a seat nor an active mandate.
+/// A caisse administrator acting for one of its partners has every power there while the
+/// partner's contract is in caisse-managed mode (R23), and none otherwise.
+pub(crate) async fn powers_of<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) -> Result<(OrganisationId, Powers)> {
+    if let Some(partner) = actor.acting_for {
+        let p = partner_to_manage(tx, actor, partner).await?;
+        let contracts = tx.contracts(p.id).await?;
+        let amendments = tx.amendments(p.id).await?;
+        if mode_on(&contracts, &amendments, today) != Some(ManagementMode::CaisseManaged) {
+            return Err(Error::Rule(Rule::DelegatedMode));
+        }
+        // Read the account afresh: a caisse administrator removed since sign-in stops now.
+        let account = tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?;
+        if !account.roles.contains(&Role::CaisseAdmin) || account.status != AccountStatus::Active {
+            return Err(Error::Forbidden);
+        }
+        return Ok((p.id, Powers::Full));
+    }
+    if actor.organisation.kind != OrganisationKind::Partner {
+        return Err(Error::Forbidden);
+    }
+    let org = actor.organisation.id;
+    let contracts = tx.contracts(org).await?;
+    let amendments = tx.amendments(org).await?;
+    if mode_on(&contracts, &amendments, today) != Some(ManagementMode::Delegated) {
+        return Err(Error::Forbidden);
+    }
+    // Read the account afresh: a seat or a status changed since sign-in counts now.
+    let account = tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?;
+    if account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+        return Ok((org, Powers::Full));
+    }
+    let mut active: Vec<Mandate> =
+        tx.mandates_of(org).await?.into_iter().filter(|m| m.holder_id == account.id && m.withdrawn_at.is_none()).collect();
+    active.sort_by_key(|m| m.created_at);
+    let Some(newest) = active.last() else {
+        return Err(Error::Forbidden);
+    };
+    let mut scope = BTreeSet::new();
+    for m in &active {
+        scope.extend(m.scope.iter().copied());
+    }
+    Ok((
+        org,
+        Powers::Mandated {
+            mandate: newest.id,
+            scope,
+            users: active.iter().any(|m| m.may_manage_users),
+            groups: active.iter().any(|m| m.may_manage_groups),
+            delegate: active.iter().any(|m| m.may_delegate),
+        },
+    ))
+}

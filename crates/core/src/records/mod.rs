@@ -1,0 +1,23 @@
+//! The records the domain works with, at the bottom of the crate: plain data with typed
+//! ids and status enums, no rules and no storage. Everything above imports from here;
+//! nothing here imports from above (but the trace entry an actor stamps).
+
+pub mod actor;
+pub mod catalogue;
+pub mod contract;
+pub mod ids;
+pub mod outbox;
+pub mod people;
+pub mod requests;
+pub mod rights;
+pub mod supervision;
+
+pub use actor::*;
+pub use catalogue::*;
+pub use contract::*;
+pub use ids::*;
+pub use outbox::*;
+pub use people::*;
+pub use requests::*;
+pub use rights::*;
+pub use supervision::*;

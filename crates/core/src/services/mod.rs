@@ -1,0 +1,20 @@
+//! The services: one file per feature, each an `impl App` block with one method per user
+//! action. A service opens a transaction, checks reach and rules (`reach`, `policy`),
+//! writes its change and its trace, and commits. Services never import one another: what
+//! two of them need lives in `shared`, `reach` or `policy`.
+
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod caisse;
+pub mod change_request;
+pub mod directory;
+pub mod grants;
+pub mod mandates;
+pub mod onboarding;
+pub mod queries;
+pub mod retention;
+pub mod setup;
+pub mod supervision;
+pub mod trail;

@@ -1,0 +1,280 @@
+//! Steps several services take inside their transaction: naming a new login, issuing a
+//! one-time link or an administrator, telling a partner's administrators, resolving a
+//! service and role by code, checking quotas, reading a date field.
+
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::StoreError;
+use crate::app::App;
+use crate::commands::AdministratorInput;
+use crate::error::{Error, Result, Rule};
+use crate::policy::gate::gate;
+use crate::policy::quotas::would_exceed;
+use crate::reach::partner_to_manage;
+use crate::records::{
+    Account, AccountId, AccountStatus, Actor, Grant, LinkId, LinkPurpose, OrganisationId, OutboxMessage, PasswordLink,
+    QuotaExceeded, Role, Service, ServiceRole, ServiceRoleId, Slot,
+};
+use crate::store::*;
+use crate::token;
+use crate::trace::ClientInfo;
+use crate::values::{DisplayName, Email, Login, ValueError, optional_text, parse_date};
+
+/// A parsed field, or the error naming it.
+pub(crate) fn field<T>(name: &'static str, r: std::result::Result<T, ValueError>) -> Result<T> {
+    r.map_err(|p| Error::invalid(name, p))
+}
+
+/// A uniqueness conflict of the store as "already taken" (`what` names it to the user).
+pub(crate) fn conflict_as_taken(e: StoreError, what: &'static str) -> Error {
+    match e {
+        StoreError::Conflict(_) => Error::Taken(what),
+        other => Error::Store(other),
+    }
+}
+
+/// Refuse if adding `new_people` as holders of `service` (in `role`) would pass a quota.
+/// The caller holds the partner's lock.
+pub(crate) async fn check_quotas<T: Transaction>(
+    tx: &mut T,
+    org: OrganisationId,
+    service: &Service,
+    role: &ServiceRole,
+    new_people: &[AccountId],
+    today: Date,
+) -> Result<()> {
+    let sub = tx.subscription(org, service.id).await?.ok_or(Error::NotFound)?;
+    let mut limits: Vec<(Option<ServiceRoleId>, i64)> = Vec::new();
+    if let Some(m) = sub.max_holders {
+        limits.push((None, m));
+    }
+    if let Some((_, m)) = sub.role_quotas.iter().find(|(r, _)| *r == role.id) {
+        limits.push((Some(role.id), *m));
+    }
+    for (scope, allowed) in limits {
+        let holders = tx.holders(org, service.id, scope, today).await?;
+        if would_exceed(&holders, new_people, allowed).is_some() {
+            return Err(Error::Quota(QuotaExceeded {
+                service: service.code.clone(),
+                role: scope.map(|_| role.code.clone()),
+                used: holders.len() as i64,
+                allowed,
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// An optional end date (`YYYY-MM-DD`, empty for none), not before `today`.
+pub(crate) fn end_date(raw: &str, today: Date) -> Result<Option<Date>> {
+    let d = match raw.trim() {
+        "" => return Ok(None),
+        raw => parse_date(raw).map_err(|p| Error::invalid("ends_on", p))?,
+    };
+    if d < today {
+        return Err(Error::invalid("ends_on", ValueError::DateOrder));
+    }
+    Ok(Some(d))
+}
+
+/// A service and one of its roles, by their codes.
+pub(crate) async fn by_codes<T: Transaction>(tx: &mut T, service_code: &str, role_code: &str) -> Result<(Service, ServiceRole)> {
+    let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
+    let role = tx
+        .service_roles(service.id)
+        .await?
+        .into_iter()
+        .find(|r| r.code == role_code.trim())
+        .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+    Ok((service, role))
+}
+
+/// Check that resuming `g` keeps its partner within the open services and quotas.
+pub(crate) async fn check_resume<T: Transaction>(tx: &mut T, g: &Grant, today: Date) -> Result<()> {
+    let people = people_of(tx, g).await?;
+    let conventions = tx.conventions(g.organisation_id).await?;
+    let contracts = tx.contracts(g.organisation_id).await?;
+    let sub = tx.subscription(g.organisation_id, g.service_id).await?;
+    let missing = gate(&conventions, &contracts, sub.as_ref(), today);
+    if !missing.is_empty() {
+        return Err(Error::Rule(Rule::ServiceClosed(missing)));
+    }
+    let (service, role) = service_and_role(tx, g).await?;
+    check_quotas(tx, g.organisation_id, &service, &role, &people, today).await
+}
+
+/// The people a grant gives its right to: its holder, or its group's members.
+pub(crate) async fn people_of<T: Transaction>(tx: &mut T, g: &Grant) -> Result<Vec<AccountId>> {
+    Ok(match (g.holder_account_id, g.holder_group_id) {
+        (Some(a), _) => vec![a],
+        (None, Some(grp)) => tx.members(grp).await?,
+        (None, None) => Vec::new(),
+    })
+}
+
+/// Write a message to every active administrator and deputy of `partner`, in `tx`.
+pub(crate) async fn notify_partner_admins<T: Transaction>(tx: &mut T, partner: OrganisationId, subject: &str, body: &str, now: OffsetDateTime) -> Result<()> {
+    for a in tx.accounts_of(partner).await? {
+        if a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+            tx.insert_outbox(&OutboxMessage::pending(Some(partner), &a.email, subject, body.to_string(), now)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `Hélène d'Argent` → `helene.dargent`: ASCII letters and digits only.
+pub(crate) fn login_part(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .flat_map(|c| match c {
+            'æ' => vec!['a', 'e'],
+            'œ' => vec!['o', 'e'],
+            'ß' => vec!['s', 's'],
+            other => vec![other],
+        })
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' => 'i',
+            'ô' | 'ö' | 'ó' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ç' => 'c',
+            'ø' => 'o',
+            'ÿ' => 'y',
+            other => other,
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+/// The login for a new account: the one wanted, if free; otherwise `firstname.lastname`
+/// folded to ASCII, with a number added when taken (`helene.dubois2`). Names with no Latin
+/// letters left give no usable login: the caller is asked for one.
+pub(crate) async fn unique_login<T: Transaction>(tx: &mut T, wanted: Option<&Login>, first: &str, last: &str) -> Result<String> {
+    if let Some(l) = wanted {
+        if tx.account_by_login(l.as_str()).await?.is_some() {
+            return Err(Error::Taken("identifiant"));
+        }
+        return Ok(l.as_str().to_string());
+    }
+    let base = format!("{}.{}", login_part(first), login_part(last));
+    let base: String = base.chars().take(56).collect();
+    let base = Login::parse(&base).map_err(|p| Error::invalid("login", p))?.as_str().to_string();
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while tx.account_by_login(&candidate).await?.is_some() {
+        n += 1;
+        candidate = format!("{base}{n}");
+    }
+    Ok(candidate)
+}
+
+impl<S: Store> App<S> {
+    /// Create a one-time link for an account inside the caller's transaction; returns the
+    /// token to put in the link (it is stored only as a digest).
+    pub async fn issue_link<T: Transaction>(
+        &self,
+        tx: &mut T,
+        account: AccountId,
+        purpose: LinkPurpose,
+    ) -> Result<String> {
+        let now = self.now();
+        let token = token::new_token();
+        let link = PasswordLink {
+            id: LinkId::new(),
+            account_id: account,
+            token_hash: token::digest(&token),
+            purpose,
+            created_at: now,
+            expires_at: now + Duration::hours(self.sessions.link_validity_hours),
+            used_at: None,
+        };
+        tx.insert_password_link(&link).await?;
+        Ok(token)
+    }
+}
+
+impl<S: Store> App<S> {
+    /// `issue_administrator` inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn issue_administrator_in<T: Transaction>(
+        &self,
+        tx: &mut T,
+        actor: &Actor,
+        partner: OrganisationId,
+        slot: Slot,
+        input: &AdministratorInput,
+        public_url: &str,
+        client: &ClientInfo,
+    ) -> Result<Account> {
+        let first = field("first_name", DisplayName::parse(&input.first_name))?;
+        let last = field("last_name", DisplayName::parse(&input.last_name))?;
+        let function = field("function", DisplayName::parse(&input.function))?;
+        let email = field("email", Email::parse(&input.email))?;
+        let phone = field("phone", optional_text(&input.phone, 40))?;
+        let wanted = if input.login.trim().is_empty() {
+            None
+        } else {
+            Some(field("login", Login::parse(&input.login))?)
+        };
+        let now = self.now();
+        let p = partner_to_manage(tx, actor, partner).await?;
+        // Two caisse agents filling the same seat at once: the second waits here, then
+        // sees the first one's administrator.
+        tx.lock_organisation(partner).await?;
+        let holders = tx.accounts_of(partner).await?;
+        if holders.iter().any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role())) {
+            return Err(Error::Rule(Rule::AdministratorSlotTaken));
+        }
+        let login = unique_login(tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
+        let account = Account {
+            id: AccountId::new(),
+            organisation_id: partner,
+            login,
+            display_name: format!("{} {}", first.as_str(), last.as_str()),
+            email: email.as_str().to_string(),
+            function: Some(function.as_str().to_string()),
+            status: AccountStatus::Active,
+            password_hash: None,
+            must_change_password: false,
+            roles: vec![slot.role()],
+            last_login_at: None,
+            created_at: now,
+        };
+        tx.insert_account(&account).await.map_err(|e| match e {
+            StoreError::Conflict(_) => Error::Taken("identifiant"),
+            other => Error::Store(other),
+        })?;
+        if let Some(phone) = phone {
+            tx.set_phone(account.id, &phone).await?;
+        }
+        let token = self.issue_link(tx, account.id, LinkPurpose::SetPassword).await?;
+        let link = format!("{}/set-password?token={token}", public_url.trim_end_matches('/'));
+        let seat = match slot {
+            Slot::Principal => "administrateur",
+            Slot::Deputy => "administrateur suppléant",
+        };
+        let body = format!(
+            "Bonjour {name},\n\n{caisse} vous a désigné(e) {seat} de « {partner} » sur le portail Habilis.\n\n\
+             Votre identifiant : {login}\n\nChoisissez votre mot de passe en suivant ce lien, valable {hours} heures \
+             et utilisable une seule fois :\n{link}\n\nSi vous n'attendiez pas ce message, prévenez le centre de services \
+             de votre caisse.\n",
+            name = account.display_name,
+            caisse = actor.organisation.name,
+            partner = p.name,
+            login = account.login,
+            hours = self.sessions.link_validity_hours,
+        );
+        tx.insert_outbox(&OutboxMessage::pending(Some(partner), &account.email, "Habilis — votre compte d'administrateur", body, now))
+            .await?;
+        self.trace_action(tx, actor, "administrator.issue", format!("{} ({})", account.login, p.name), Some(seat.into()), client)
+            .await?;
+        Ok(account)
+    }
+}
+
+pub(crate) async fn service_and_role<T: Transaction>(tx: &mut T, g: &Grant) -> Result<(Service, ServiceRole)> {
+    let service = tx.service(g.service_id).await?.ok_or(Error::NotFound)?;
+    let role = tx.service_roles(service.id).await?.into_iter().find(|r| r.id == g.service_role_id).ok_or(Error::NotFound)?;
+    Ok((service, role))
+}

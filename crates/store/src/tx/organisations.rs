@@ -1,0 +1,186 @@
+//! Organisations, accounts with their roles, and directory contacts.
+
+use habilis_core::clock::to_micros;
+use habilis_core::records::*;
+use habilis_core::store::{StoreResult, OrganisationTx};
+use time::OffsetDateTime;
+
+use super::{Inner, Tx};
+use crate::map_err;
+use crate::rows::*;
+
+impl OrganisationTx for Tx {
+    async fn insert_organisation(&mut self, o: &Organisation) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO organisations (id, kind, name, parent_id, siret, city, created_at, address) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let now = to_micros(OffsetDateTime::now_utc());
+        run!(self, c => sqlx::query(Q)
+            .bind(o.id.0).bind(o.kind.as_str()).bind(&o.name).bind(o.parent_id.map(|p| p.0))
+            .bind(&o.siret).bind(&o.city).bind(now).bind(&o.address)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn organisation(&mut self, id: OrganisationId) -> StoreResult<Option<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations WHERE id = $1";
+        let row: Option<OrganisationRow> =
+            run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(OrganisationRow::into_domain).transpose()
+    }
+
+    async fn organisation_by_name(&mut self, name: &str) -> StoreResult<Option<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations WHERE name = $1";
+        let row: Option<OrganisationRow> =
+            run!(self, c => sqlx::query_as(Q).bind(name).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(OrganisationRow::into_domain).transpose()
+    }
+
+    async fn insert_account(&mut self, a: &Account) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO accounts (id, organisation_id, login, display_name, email, function, status, \
+                         password_hash, must_change_password, last_login_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+        const R: &str = "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)";
+        run!(self, c => sqlx::query(Q)
+            .bind(a.id.0).bind(a.organisation_id.0).bind(&a.login).bind(&a.display_name).bind(&a.email)
+            .bind(&a.function).bind(a.status.as_str()).bind(&a.password_hash).bind(a.must_change_password)
+            .bind(a.last_login_at.map(to_micros)).bind(to_micros(a.created_at))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        for role in &a.roles {
+            run!(self, c => sqlx::query(R).bind(a.id.0).bind(role.as_str()).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn account(&mut self, id: AccountId) -> StoreResult<Option<Account>> {
+        const Q: &str = "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, last_login_at, created_at FROM accounts WHERE id = $1";
+        let row: Option<AccountRow> =
+            run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        self.with_roles(row).await
+    }
+
+    async fn account_by_login(&mut self, login: &str) -> StoreResult<Option<Account>> {
+        const Q: &str = "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, last_login_at, created_at FROM accounts WHERE login = $1";
+        let row: Option<AccountRow> =
+            run!(self, c => sqlx::query_as(Q).bind(login).fetch_optional(&mut *c).await).map_err(map_err)?;
+        self.with_roles(row).await
+    }
+
+    async fn set_password(&mut self, id: AccountId, hash: &str, must_change: bool, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET password_hash = $2, must_change_password = $3, password_changed_at = $4 \
+                         WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(hash).bind(must_change).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn record_login(&mut self, id: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET last_login_at = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_contact(&mut self, x: &Contact) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO contacts (id, organisation_id, function, name, title, email, phone) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        run!(self, c => sqlx::query(Q)
+            .bind(x.id.0).bind(x.organisation_id.0).bind(&x.function).bind(&x.name).bind(&x.title)
+            .bind(&x.email).bind(&x.phone)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn contacts(&mut self, org: OrganisationId) -> StoreResult<Vec<Contact>> {
+        const Q: &str = "SELECT id, organisation_id, function, name, title, email, phone FROM contacts \
+                         WHERE organisation_id = $1 ORDER BY function, name";
+        let rows: Vec<ContactRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(ContactRow::into_domain).collect())
+    }
+
+    async fn update_organisation(&mut self, o: &Organisation) -> StoreResult<()> {
+        const Q: &str = "UPDATE organisations SET name = $2, siret = $3, address = $4, city = $5 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(o.id.0).bind(&o.name).bind(&o.siret).bind(&o.address).bind(&o.city)
+            .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn partners_of(&mut self, caisse: OrganisationId) -> StoreResult<Vec<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations \
+                         WHERE parent_id = $1 AND kind = 'partner' ORDER BY name";
+        let rows: Vec<OrganisationRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(OrganisationRow::into_domain).collect()
+    }
+
+    async fn accounts_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Account>> {
+        const Q: &str = "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, last_login_at, created_at FROM accounts WHERE organisation_id = $1 ORDER BY display_name";
+        let rows: Vec<AccountRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(a) = self.with_roles(Some(row)).await? {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn set_phone(&mut self, id: AccountId, phone: &str) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET phone = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(phone).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn set_account_status(&mut self, id: AccountId, status: AccountStatus) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET status = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(status.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn contact(&mut self, id: ContactId) -> StoreResult<Option<Contact>> {
+        const Q: &str = "SELECT id, organisation_id, function, name, title, email, phone FROM contacts WHERE id = $1";
+        let row: Option<ContactRow> = run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(ContactRow::into_domain))
+    }
+
+    async fn delete_contact(&mut self, id: ContactId) -> StoreResult<()> {
+        const Q: &str = "DELETE FROM contacts WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn lock_organisation(&mut self, id: OrganisationId) -> StoreResult<()> {
+        // The one place where the SQL differs: SQLite has no FOR UPDATE, and needs none
+        // (its write transactions begin IMMEDIATE, one at a time).
+        match &mut self.inner {
+            Inner::Sqlite(_) => Ok(()),
+            Inner::Postgres(t) => sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR UPDATE")
+                .bind(id.0)
+                .execute(&mut **t)
+                .await
+                .map(|_| ())
+                .map_err(map_err),
+        }
+    }
+
+    async fn add_role(&mut self, id: AccountId, role: habilis_core::records::Role) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(role.as_str()).execute(&mut *c).await.map(|x| x.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn update_account(&mut self, a: &Account) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET display_name = $2, email = $3, function = $4 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(a.id.0).bind(&a.display_name).bind(&a.email).bind(&a.function)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn force_password_change(&mut self, id: AccountId) -> StoreResult<()> {
+        const Q: &str = "UPDATE accounts SET must_change_password = TRUE WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+}

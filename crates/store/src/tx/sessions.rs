@@ -1,0 +1,119 @@
+//! Sign-in throttling, sessions and one-time links.
+
+use habilis_core::clock::{from_micros, to_micros};
+use habilis_core::records::*;
+use habilis_core::store::{StoreResult, SessionTx};
+use time::{Duration, OffsetDateTime};
+
+use super::{Inner, Tx};
+use crate::map_err;
+use crate::rows::*;
+
+impl SessionTx for Tx {
+    async fn lock_throttle(&mut self, login: &str) -> StoreResult<LoginThrottle> {
+        // The no-op update takes the row lock (PostgreSQL) or the write lock (SQLite), so
+        // concurrent attempts on one login are counted one after the other.
+        const Q: &str = "INSERT INTO login_throttle (login) VALUES ($1) \
+                         ON CONFLICT (login) DO UPDATE SET login = excluded.login \
+                         RETURNING attempts_in_window, window_started_at, consecutive_failures, not_before";
+        let (attempts, window, failures, not_before): (i64, Option<i64>, i64, Option<i64>) =
+            run!(self, c => sqlx::query_as(Q).bind(login).fetch_one(&mut *c).await).map_err(map_err)?;
+        Ok(LoginThrottle {
+            attempts_in_window: attempts,
+            window_started_at: window.map(from_micros),
+            consecutive_failures: failures,
+            not_before: not_before.map(from_micros),
+        })
+    }
+
+    async fn save_throttle(&mut self, login: &str, t: &LoginThrottle) -> StoreResult<()> {
+        const Q: &str = "UPDATE login_throttle SET attempts_in_window = $2, window_started_at = $3, \
+                         consecutive_failures = $4, not_before = $5 WHERE login = $1";
+        run!(self, c => sqlx::query(Q)
+            .bind(login).bind(t.attempts_in_window).bind(t.window_started_at.map(to_micros))
+            .bind(t.consecutive_failures).bind(t.not_before.map(to_micros))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_session(&mut self, s: &Session) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, created_at, \
+                         last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+        run!(self, c => sqlx::query(Q)
+            .bind(s.id.0).bind(&s.token_hash).bind(s.account_id.0).bind(s.organisation_id.0).bind(&s.csrf_token)
+            .bind(to_micros(s.created_at)).bind(to_micros(s.last_seen_at)).bind(to_micros(s.expires_at))
+            .bind(s.ended_at.map(to_micros)).bind(&s.end_reason).bind(&s.client_addr).bind(&s.user_agent)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn session_by_token_hash(&mut self, hash: &[u8]) -> StoreResult<Option<Session>> {
+        const Q: &str = "SELECT * FROM sessions WHERE token_hash = $1";
+        let row: Option<SessionRow> = run!(self, c => sqlx::query_as(Q).bind(hash).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(SessionRow::into_domain))
+    }
+
+    async fn touch_session(&mut self, id: SessionId, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn end_session(&mut self, id: SessionId, at: OffsetDateTime, reason: &str) -> StoreResult<bool> {
+        const Q: &str = "UPDATE sessions SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL";
+        let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).bind(reason).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(r == 1)
+    }
+
+    async fn overdue_sessions(&mut self, now: OffsetDateTime, idle: Duration, limit: i64) -> StoreResult<Vec<Session>> {
+        const Q: &str = "SELECT * FROM sessions WHERE ended_at IS NULL AND (expires_at <= $1 OR last_seen_at <= $2) \
+                         ORDER BY last_seen_at LIMIT $3";
+        let rows: Vec<SessionRow> = run!(self, c => sqlx::query_as(Q)
+            .bind(to_micros(now)).bind(to_micros(now - idle)).bind(limit)
+            .fetch_all(&mut *c).await)
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(SessionRow::into_domain).collect())
+    }
+
+    async fn end_sessions_of_account(
+        &mut self,
+        id: AccountId,
+        keep: Option<SessionId>,
+        at: OffsetDateTime,
+        reason: &str,
+    ) -> StoreResult<u64> {
+        const Q: &str = "UPDATE sessions SET ended_at = $2, end_reason = $3 \
+                         WHERE account_id = $1 AND ended_at IS NULL AND ($4 IS NULL OR id <> $4)";
+        let keep = keep.map(|k| k.0);
+        let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).bind(reason).bind(keep).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(r)
+    }
+
+    async fn insert_password_link(&mut self, l: &PasswordLink) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO password_links (id, account_id, token_hash, purpose, created_at, expires_at, used_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        run!(self, c => sqlx::query(Q)
+            .bind(l.id.0).bind(l.account_id.0).bind(&l.token_hash).bind(l.purpose.as_str())
+            .bind(to_micros(l.created_at)).bind(to_micros(l.expires_at)).bind(l.used_at.map(to_micros))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn password_link_by_token_hash(&mut self, hash: &[u8]) -> StoreResult<Option<PasswordLink>> {
+        const Q: &str = "SELECT * FROM password_links WHERE token_hash = $1";
+        let row: Option<LinkRow> = run!(self, c => sqlx::query_as(Q).bind(hash).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(LinkRow::into_domain).transpose()
+    }
+
+    async fn use_password_link(&mut self, id: LinkId, at: OffsetDateTime) -> StoreResult<bool> {
+        const Q: &str = "UPDATE password_links SET used_at = $2 WHERE id = $1 AND used_at IS NULL";
+        let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(r == 1)
+    }
+}

@@ -1,0 +1,53 @@
+//! Appending a sealed entry to its organisation's chain.
+
+use habilis_core::clock::to_micros;
+use habilis_core::records::*;
+use habilis_core::store::{StoreResult, TrailTx};
+use habilis_core::trace::{GENESIS_SEAL, TraceEntry, TraceRecord};
+use uuid::Uuid;
+
+use super::{Inner, Tx};
+use crate::map_err;
+use crate::rows::*;
+
+impl TrailTx for Tx {
+    async fn append_trace(&mut self, e: &TraceEntry) -> StoreResult<TraceRecord> {
+        // Taking the next number locks this chain's head until commit: appends to one
+        // organisation's chain line up, other organisations' chains are not held.
+        const NEXT: &str = "INSERT INTO trace_heads (chain_id, seq, seal, at) VALUES ($1, 1, $2, 0) \
+                            ON CONFLICT (chain_id) DO UPDATE SET seq = trace_heads.seq + 1 \
+                            RETURNING seq, seal, at";
+        const HEAD: &str = "UPDATE trace_heads SET seal = $2, at = $3 WHERE chain_id = $1";
+        const INSERT: &str = "INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
+                              session_id, client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+        let chain_id = e.chain_id();
+        let genesis = GENESIS_SEAL.to_vec();
+        let (seq, prev, head_at): (i64, Vec<u8>, i64) =
+            run!(self, c => sqlx::query_as(NEXT).bind(chain_id).bind(&genesis).fetch_one(&mut *c).await).map_err(map_err)?;
+        // Time never goes back within a chain (the instant was taken before the chain's
+        // lock): so "older than the cut-off" is always a prefix of the chain.
+        let mut e = e.clone();
+        if to_micros(e.at) < head_at {
+            e.at = habilis_core::clock::from_micros(head_at);
+        }
+        let e = &e;
+        let seal = self.key.seal(chain_id, seq, &prev, e);
+        run!(self, c => sqlx::query(HEAD).bind(chain_id).bind(&seal).bind(to_micros(e.at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        run!(self, c => sqlx::query(INSERT)
+            .bind(chain_id).bind(seq).bind(e.id).bind(to_micros(e.at)).bind(e.actor_id.map(|a| a.0))
+            .bind(&e.actor_login).bind(e.organisation_id.map(|o| o.0)).bind(e.session_id.map(|s| s.0))
+            .bind(&e.client_addr).bind(&e.user_agent).bind(&e.action).bind(&e.target).bind(e.outcome.as_str())
+            .bind(&e.detail).bind(&prev).bind(&seal)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(TraceRecord { entry: e.clone(), chain_id, seq, prev_seal: prev, seal })
+    }
+
+    async fn recent_traces(&mut self, org: Option<OrganisationId>, limit: i64) -> StoreResult<Vec<TraceRecord>> {
+        const Q: &str = "SELECT * FROM traces WHERE chain_id = $1 ORDER BY seq DESC LIMIT $2";
+        let chain = org.map(|o| o.0).unwrap_or(Uuid::nil());
+        let rows: Vec<TraceRow> = run!(self, c => sqlx::query_as(Q).bind(chain).bind(limit).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(TraceRow::into_record).collect()
+    }
+}
