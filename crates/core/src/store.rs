@@ -112,8 +112,8 @@ pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + Requ
 
 /// Organisations, their people and directory contacts.
 pub trait OrganisationTx: Send + Sized {
-    /// Record an organisation.
-    fn insert_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record an organisation, created at `at`.
+    fn insert_organisation(&mut self, o: &Organisation, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// An organisation by id.
     fn organisation(&mut self, id: OrganisationId) -> impl Future<Output = StoreResult<Option<Organisation>>> + Send;
     /// An organisation by exact name and kind.
@@ -218,15 +218,15 @@ pub trait ContractTx: Send + Sized {
     /// The roles of a service, by code.
     fn service_roles(&mut self, service: ServiceId) -> impl Future<Output = StoreResult<Vec<ServiceRole>>> + Send;
     /// Record a convention.
-    fn insert_convention(&mut self, c: &Convention) -> impl Future<Output = StoreResult<()>> + Send;
+    fn insert_convention(&mut self, c: &Convention, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// A partner's conventions, oldest first.
     fn conventions(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Convention>>> + Send;
     /// Record a service contract.
-    fn insert_contract(&mut self, c: &ServiceContract) -> impl Future<Output = StoreResult<()>> + Send;
+    fn insert_contract(&mut self, c: &ServiceContract, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// A partner's service contracts, oldest first.
     fn contracts(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<ServiceContract>>> + Send;
     /// Record an amendment.
-    fn insert_amendment(&mut self, a: &Amendment) -> impl Future<Output = StoreResult<()>> + Send;
+    fn insert_amendment(&mut self, a: &Amendment, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// A partner's amendments, oldest first.
     fn amendments(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Amendment>>> + Send;
     /// A service by id.
@@ -235,7 +235,7 @@ pub trait ContractTx: Send + Sized {
     fn services(&mut self) -> impl Future<Output = StoreResult<Vec<Service>>> + Send;
     /// Record a subscription or replace the one of the same partner and service (with its
     /// role quotas).
-    fn save_subscription(&mut self, s: &Subscription) -> impl Future<Output = StoreResult<()>> + Send;
+    fn save_subscription(&mut self, s: &Subscription, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// A partner's subscriptions.
     fn subscriptions(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
     /// A partner's subscription to one service.

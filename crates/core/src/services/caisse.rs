@@ -34,7 +34,7 @@ impl<S: Store> App<S> {
             address,
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_organisation(&partner).await.map_err(|e| conflict_as_taken(e, "SIRET"))?;
+        tx.insert_organisation(&partner, self.now()).await.map_err(|e| conflict_as_taken(e, "SIRET"))?;
         let mut e = TraceEntry::new(self.now(), "partner.create", Outcome::Success, client);
         e.stamp(&actor);
         e.target = Some(format!("{} ({})", partner.name, siret.as_str()));
@@ -175,7 +175,7 @@ impl<S: Store> App<S> {
             signed_on,
             signatories: signatories.as_str().to_string(),
         };
-        tx.insert_convention(&c).await.map_err(|e| conflict_as_taken(e, "numéro de convention"))?;
+        tx.insert_convention(&c, self.now()).await.map_err(|e| conflict_as_taken(e, "numéro de convention"))?;
         self.trace_action(&mut tx, actor, "convention.create", format!("{} — {}", p.name, c.number), None, client).await?;
         tx.commit().await?;
         Ok(c)
@@ -209,7 +209,7 @@ impl<S: Store> App<S> {
             signed_on,
             signatories: signatories.as_str().to_string(),
         };
-        tx.insert_contract(&c).await?;
+        tx.insert_contract(&c, self.now()).await?;
         self.trace_action(&mut tx, actor, "contract.create", p.name.clone(), Some(format!("mode {}", mode.as_str())), client)
             .await?;
         tx.commit().await?;
@@ -250,7 +250,7 @@ impl<S: Store> App<S> {
             effective_on,
             reason: reason.as_str().to_string(),
         };
-        tx.insert_amendment(&a).await?;
+        tx.insert_amendment(&a, self.now()).await?;
         let body = match mode {
             ManagementMode::CaisseManaged => format!(
                 "La caisse a enregistré un avenant : à compter du {}, la gestion des habilitations de {} est reprise par la caisse.\n\

@@ -69,7 +69,7 @@ impl<S: Store> App<S> {
             max_holders,
             role_quotas,
         };
-        tx.save_subscription(&sub).await?;
+        tx.save_subscription(&sub, self.now()).await?;
         let detail = format!(
             "quota {}",
             max_holders.map(|m| m.to_string()).unwrap_or_else(|| "none".into())

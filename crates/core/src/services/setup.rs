@@ -80,7 +80,7 @@ impl<S: Store> App<S> {
                     city: None,
                     address: None,
                 };
-                tx.insert_organisation(&o).await?;
+                tx.insert_organisation(&o, now).await?;
                 o
             }
         };
@@ -152,7 +152,7 @@ impl<S: Store> App<S> {
         let caf = org(OrganisationKind::Caisse, "Caf du Nord", Some(cnaf.id), None, Some("Lille"));
         let mons = org(OrganisationKind::Partner, MONS, Some(caf.id), Some("21590410300011"), Some("Mons-en-Barœul"));
         for o in [&cnaf, &caf, &mons] {
-            tx.insert_organisation(o).await?;
+            tx.insert_organisation(o, now).await?;
         }
         for a in DEMO_ACCOUNTS {
             let org_id = if a.organisation == MONS { mons.id } else { caf.id };
@@ -210,7 +210,7 @@ impl<S: Store> App<S> {
             signed_on: signed,
             signatories: "Le directeur de la Caf du Nord ; le maire de Mons-en-Barœul".into(),
         };
-        tx.insert_convention(&convention).await?;
+        tx.insert_convention(&convention, now).await?;
         tx.insert_contract(&ServiceContract {
             id: ContractId::new(),
             convention_id: convention.id,
@@ -218,7 +218,7 @@ impl<S: Store> App<S> {
             mode: ManagementMode::Delegated,
             signed_on: signed,
             signatories: "Le directeur de la Caf du Nord ; le maire de Mons-en-Barœul".into(),
-        })
+        }, now)
         .await?;
         tx.save_subscription(&Subscription {
             id: SubscriptionId::new(),
@@ -230,7 +230,7 @@ impl<S: Store> App<S> {
             available_from: Some(signed),
             max_holders: Some(10),
             role_quotas: Vec::new(),
-        })
+        }, now)
         .await?;
         // The demo's delegated manager may grant CDAP T1 and manage users (R12).
         let t1 = tx.service_roles(cdap.id).await?.into_iter().find(|r| r.code == "T1");

@@ -37,10 +37,10 @@ impl ContractTx for Tx {
         Ok(rows.into_iter().map(ServiceRoleRow::into_domain).collect())
     }
 
-    async fn insert_convention(&mut self, x: &Convention) -> StoreResult<()> {
+    async fn insert_convention(&mut self, x: &Convention, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO conventions (id, partner_id, number, signed_on, signatories, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6)";
-        let now = to_micros(OffsetDateTime::now_utc());
+        let now = to_micros(at);
         run!(self, c => sqlx::query(Q).bind(x.id.0).bind(x.partner_id.0).bind(&x.number).bind(x.signed_on.to_string())
             .bind(&x.signatories).bind(now).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(())
@@ -53,10 +53,10 @@ impl ContractTx for Tx {
         rows.into_iter().map(ConventionRow::into_domain).collect()
     }
 
-    async fn insert_contract(&mut self, x: &ServiceContract) -> StoreResult<()> {
+    async fn insert_contract(&mut self, x: &ServiceContract, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO service_contracts (id, convention_id, partner_id, mode, signed_on, signatories, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let now = to_micros(OffsetDateTime::now_utc());
+        let now = to_micros(at);
         run!(self, c => sqlx::query(Q).bind(x.id.0).bind(x.convention_id.0).bind(x.partner_id.0).bind(x.mode.as_str())
             .bind(x.signed_on.to_string()).bind(&x.signatories).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
@@ -70,10 +70,10 @@ impl ContractTx for Tx {
         rows.into_iter().map(ContractRow::into_domain).collect()
     }
 
-    async fn insert_amendment(&mut self, x: &Amendment) -> StoreResult<()> {
+    async fn insert_amendment(&mut self, x: &Amendment, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO amendments (id, contract_id, partner_id, mode, signed_on, effective_on, reason, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let now = to_micros(OffsetDateTime::now_utc());
+        let now = to_micros(at);
         run!(self, c => sqlx::query(Q).bind(x.id.0).bind(x.contract_id.0).bind(x.partner_id.0).bind(x.mode.as_str())
             .bind(x.signed_on.to_string()).bind(x.effective_on.to_string()).bind(&x.reason).bind(now)
             .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
@@ -99,7 +99,7 @@ impl ContractTx for Tx {
         Ok(rows.into_iter().map(ServiceRow::into_domain).collect())
     }
 
-    async fn save_subscription(&mut self, x: &Subscription) -> StoreResult<()> {
+    async fn save_subscription(&mut self, x: &Subscription, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO subscriptions (id, partner_id, service_id, signed_on, formalities_reference, \
                          formalities_on, available_from, max_holders, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                          ON CONFLICT (partner_id, service_id) DO UPDATE SET signed_on = excluded.signed_on, \
@@ -107,7 +107,7 @@ impl ContractTx for Tx {
                          available_from = excluded.available_from, max_holders = excluded.max_holders";
         const CLEAR: &str = "DELETE FROM role_quotas WHERE subscription_id = $1";
         const QUOTA: &str = "INSERT INTO role_quotas (subscription_id, service_role_id, max_holders) VALUES ($1, $2, $3)";
-        let now = to_micros(OffsetDateTime::now_utc());
+        let now = to_micros(at);
         let d = |x: Option<time::Date>| x.map(|d| d.to_string());
         run!(self, c => sqlx::query(Q).bind(x.id.0).bind(x.partner_id.0).bind(x.service_id.0).bind(d(x.signed_on))
             .bind(&x.formalities_reference).bind(d(x.formalities_on)).bind(d(x.available_from)).bind(x.max_holders).bind(now)

@@ -10,10 +10,10 @@ use crate::map_err;
 use crate::rows::*;
 
 impl OrganisationTx for Tx {
-    async fn insert_organisation(&mut self, o: &Organisation) -> StoreResult<()> {
+    async fn insert_organisation(&mut self, o: &Organisation, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO organisations (id, kind, name, parent_id, siret, city, created_at, address) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let now = to_micros(OffsetDateTime::now_utc());
+        let now = to_micros(at);
         run!(self, c => sqlx::query(Q)
             .bind(o.id.0).bind(o.kind.as_str()).bind(&o.name).bind(o.parent_id.map(|p| p.0))
             .bind(&o.siret).bind(&o.city).bind(now).bind(&o.address)

@@ -35,7 +35,7 @@ pub(super) async fn other_caisse_admin(e: &Env) -> Actor {
         city: None,
         address: None,
     };
-    tx.insert_organisation(&org).await.unwrap();
+    tx.insert_organisation(&org, time::OffsetDateTime::now_utc()).await.unwrap();
     tx.insert_account(&Account {
         id: AccountId::new(),
         organisation_id: org.id,

@@ -279,7 +279,7 @@ async fn another_caisse_gets_404_on_our_partners() {
         let hash = t.state.app.hasher.hash(PASSWORD).await.unwrap();
         let mut tx = t.state.app.store.begin().await.unwrap();
         let sud = Organisation { id: OrganisationId::new(), kind: OrganisationKind::Caisse, name: "Caf du Sud".into(), parent_id: None, siret: None, city: None, address: None };
-        tx.insert_organisation(&sud).await.unwrap();
+        tx.insert_organisation(&sud, time::OffsetDateTime::now_utc()).await.unwrap();
         tx.insert_account(&Account {
             id: AccountId::new(),
             organisation_id: sud.id,

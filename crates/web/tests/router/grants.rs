@@ -185,7 +185,7 @@ async fn authorization_matrix() {
     // Another caisse.
     let mut tx = app.store.begin().await.unwrap();
     let sud = Organisation { id: OrganisationId::new(), kind: OrganisationKind::Caisse, name: "Caf du Sud".into(), parent_id: None, siret: None, city: None, address: None };
-    tx.insert_organisation(&sud).await.unwrap();
+    tx.insert_organisation(&sud, time::OffsetDateTime::now_utc()).await.unwrap();
     tx.insert_account(&Account {
         id: AccountId::new(),
         organisation_id: sud.id,
