@@ -3,8 +3,6 @@
 //! every error with `{"error": {"code", "message", "field"}}` in the request's language.
 
 use axum::Json;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::request::Parts;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::header::{self, HeaderValue};
@@ -17,109 +15,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
-use crate::AppState;
-use crate::context::{Ctx, Traced};
+use crate::state::AppState;
+use crate::context::{Ctx, Traced, clear_session_cookie};
 use crate::errors::WebError;
-use crate::i18n::Lang;
-use crate::pages::clear_session_cookie;
-
-/// The signed-in person of a JSON request; anyone else gets 401 with a sentence.
-///
-/// `?partner=<id>` on a partner-side route (users, groups, grants, mandates) makes a
-/// caisse member act for that partner: caisse staff read it, and a caisse administrator
-/// manages it while its contract is in caisse-managed mode (R23). Whether they may is the
-/// core's decision, on every action.
-pub(crate) struct ApiActor(pub habilis_core::records::Actor);
-
-#[derive(Deserialize)]
-struct PartnerParam {
-    #[serde(default)]
-    partner: Option<String>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
-    type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
-        let ctx = parts.extensions.get::<Ctx>();
-        let lang = ctx.map(|c| c.api_lang).unwrap_or(Lang::Fr);
-        let actor = ctx.and_then(|c| c.actor.clone()).ok_or_else(|| error_response(lang, &WebError::Core(Error::NotAuthenticated)))?;
-        let partner = axum::extract::Query::<PartnerParam>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.partner);
-        match partner {
-            None => Ok(ApiActor(actor)),
-            // Only the caisse acts for a partner.
-            Some(_) if actor.organisation.kind != habilis_core::records::OrganisationKind::Caisse => {
-                Err(error_response(lang, &WebError::Core(Error::Forbidden)))
-            }
-            Some(raw) => match uuid::Uuid::parse_str(raw.trim()) {
-                Ok(id) => Ok(ApiActor(actor.acting_for(habilis_core::records::OrganisationId(id)))),
-                Err(_) => Err(error_response(lang, &WebError::NotFound)),
-            },
-        }
-    }
-}
-
-/// A path parameter of a JSON route; one that does not parse (not a UUID) is a 404.
-pub(crate) struct ApiPath<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let lang = parts.extensions.get::<Ctx>().map(|c| c.api_lang).unwrap_or(Lang::Fr);
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(v)) => Ok(ApiPath(v)),
-            Err(_) => Err(error_response(lang, &WebError::NotFound)),
-        }
-    }
-}
-
-/// A JSON body, or a 4xx saying in a sentence why it cannot be read.
-pub(crate) struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = Response;
-    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        let lang = req.extensions().get::<Ctx>().map(|c| c.api_lang).unwrap_or(Lang::Fr);
-        json_body(Json::<T>::from_request(req, state).await).map(ApiJson).map_err(|e| error_response(lang, &e))
-    }
-}
-
-/// The JSON answer for an error.
-pub fn error_response(lang: Lang, err: &WebError) -> Response {
-    err.log();
-    let body = json!({
-        "error": {
-            "code": err.code(),
-            "message": err.message(lang.texts()),
-            "field": err.field(),
-        }
-    });
-    let mut resp = (err.status(), Json(body)).into_response();
-    if let WebError::Core(Error::Throttled { retry_after_secs }) = err {
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
-    resp
-}
-
-/// Read a JSON body, or explain in a sentence why it cannot be read.
-pub(crate) fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, WebError> {
-    match body {
-        Ok(Json(v)) => Ok(v),
-        Err(r) => Err(match r {
-            JsonRejection::MissingJsonContentType(_) => WebError::JsonContentType,
-            JsonRejection::JsonSyntaxError(e) => WebError::BadJson(serde_detail(&e.body_text())),
-            JsonRejection::JsonDataError(e) => WebError::JsonFields(serde_detail(&e.body_text())),
-            other => crate::middleware::rejection_error(other.status()),
-        }),
-    }
-}
-
-/// Keep serde's own explanation (which names the field), without axum's preamble.
-fn serde_detail(text: &str) -> String {
-    let s = text.rsplit_once(": ").map(|(_, d)| d).unwrap_or(text);
-    s.chars().take(200).collect()
-}
+use crate::extract::{SignedIn, json_body};
+use crate::respond::error_response;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,10 +110,8 @@ pub async fn create_session(
 }
 
 /// DELETE /api/v1/session — sign out.
-pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return error_response(ctx.api_lang, &WebError::Core(Error::NotAuthenticated));
-    };
+pub async fn delete_session(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx) -> Response {
+    let actor = &actor;
     if let Err(e) = state.app.logout(actor, &ctx.client).await {
         return error_response(ctx.api_lang, &WebError::Core(e));
     }

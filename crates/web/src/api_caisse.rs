@@ -17,10 +17,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
+use crate::state::AppState;
 use crate::context::{Ctx, Traced};
 use crate::errors::WebError;
+use crate::extract::{ApiActor, ApiJson, IdPath};
+use crate::respond::error_response;
 
 fn fail(ctx: &Ctx, e: Error) -> Response {
     error_response(ctx.api_lang, &WebError::Core(e))
@@ -80,7 +81,7 @@ pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, ApiActor(re
 pub async fn update_partner(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(body): ApiJson<PartnerBody>,
 ) -> Response {
     match state.app.update_partner(a, OrganisationId(id), &body.input(), &ctx.client).await {
@@ -94,7 +95,7 @@ pub async fn update_partner(
 }
 
 /// GET /api/v1/partners/{id}
-pub async fn partner_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn partner_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.partner_file(a, OrganisationId(id)).await {
         Ok(f) => {
             let services: Vec<Value> = f
@@ -192,7 +193,7 @@ macro_rules! partner_post {
             State($state): State<AppState>,
             $ctx: Ctx,
             ApiActor(ref $a): ApiActor,
-            ApiPath(id): ApiPath<Uuid>,
+            IdPath(id): IdPath<Uuid>,
             ApiJson($b): ApiJson<$body>,
         ) -> Response {
             let $p = OrganisationId(id);
@@ -246,7 +247,7 @@ partner_post!(add_administrator, AdministratorBody, |app, a, p, b, ctx, state| {
 });
 
 /// POST /api/v1/administrators/{id}/{suspend|reactivate|deactivate}
-pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
+pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
     let account = AccountId(id);
     let result = match what.as_str() {
         "suspend" => state.app.suspend_administrator(a, account, &ctx.client).await,
@@ -281,7 +282,7 @@ partner_post!(add_contact, ContactBody, |app, a, p, b, ctx, state| {
 });
 
 /// DELETE /api/v1/contacts/{id}
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.remove_contact(a, ContactId(id), &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
@@ -316,7 +317,7 @@ pub struct RoleBody {
 pub async fn add_role(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    ApiPath(code): ApiPath<String>,
+    IdPath(code): IdPath<String>,
     ApiJson(b): ApiJson<RoleBody>,
 ) -> Response {
     match state.app.add_service_role(a, &code, &b.code, &b.label, &ctx.client).await {
@@ -358,7 +359,7 @@ pub async fn outbox(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): Ap
 }
 
 /// GET /api/v1/partners/{id}/grants — a partner's grants, with any caisse suspension.
-pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.partner_grants(a, OrganisationId(id)).await {
         Ok(list) => {
             let v: Vec<Value> = list.into_iter().map(|g| json!({ "caisse_suspension": g.caisse_suspension, "grant": g })).collect();
@@ -378,7 +379,7 @@ pub struct ReasonBody {
 pub async fn suspend_grant(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<ReasonBody>,
 ) -> Response {
     match state.app.caisse_suspend_grant(a, GrantId(id), &b.reason, &ctx.client).await {
@@ -388,7 +389,7 @@ pub async fn suspend_grant(
 }
 
 /// POST /api/v1/supervision/grants/{id}/lift — lift a caisse suspension.
-pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.caisse_lift_suspension(a, GrantId(id), &ctx.client).await {
         Ok(()) => no_content(),
         Err(e) => fail(&ctx, e),
@@ -406,7 +407,7 @@ pub struct ForceBody {
 pub async fn force_password_change(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<ForceBody>,
 ) -> Response {
     match state.app.force_password_change(a, OrganisationId(id), b.account.map(AccountId), &ctx.client).await {
@@ -432,7 +433,7 @@ pub struct QueryBody {
 pub async fn open_query(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<QueryBody>,
 ) -> Response {
     match state.app.open_query(a, &NewQuery { grant: GrantId(id), question: b.question.clone(), due_on: b.due_on.clone(), auto_suspend: b.auto_suspend }, &ctx.client).await {
@@ -463,7 +464,7 @@ pub struct AnswerBody {
 pub async fn answer_query(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> Response {
     match state.app.answer_query(a, QueryId(id), &b.answer, &ctx.client).await {
@@ -477,7 +478,7 @@ pub async fn answer_query(
 }
 
 /// POST /api/v1/queries/{id}/close — the caisse closes.
-pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.close_query(a, QueryId(id), &ctx.client).await {
         Ok(q) => {
             let mut r = Json(q).into_response();

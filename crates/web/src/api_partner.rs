@@ -12,11 +12,11 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
-use crate::caisse_pages::traced;
+use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::WebError;
+use crate::extract::{ApiActor, ApiJson, IdPath, traced};
+use crate::respond::error_response;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,7 +111,7 @@ pub async fn list_grants(
 pub async fn rename_group(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<GroupBody>,
 ) -> Response {
     match state.app.rename_group(actor, GroupId(id), &b.name, &ctx.client).await {
@@ -121,7 +121,7 @@ pub async fn rename_group(
 }
 
 /// DELETE /api/v1/groups/{id}
-pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.delete_group(actor, GroupId(id), &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -139,7 +139,7 @@ pub struct EndBody {
 pub async fn set_grant_end(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<EndBody>,
 ) -> Response {
     match state.app.set_grant_end(actor, GrantId(id), &b.ends_on, &ctx.client).await {
@@ -183,7 +183,7 @@ pub struct MemberBody {
 pub async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<MemberBody>,
 ) -> Response {
     match state.app.add_member(actor, GroupId(id), AccountId(b.account), &ctx.client).await {
@@ -193,7 +193,7 @@ pub async fn add_member(
 }
 
 /// DELETE /api/v1/groups/{id}/members/{account}
-pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((group, account)): ApiPath<(Uuid, Uuid)>) -> Response {
+pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((group, account)): IdPath<(Uuid, Uuid)>) -> Response {
     match state.app.remove_member(actor, GroupId(group), AccountId(account), &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -214,7 +214,7 @@ pub struct GroupGrantBody {
 pub async fn grant_to_group(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<GroupGrantBody>,
 ) -> Response {
     match state.app.grant(actor, &NewGrant { holder: Holder::Group(GroupId(id)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await {
@@ -224,7 +224,7 @@ pub async fn grant_to_group(
 }
 
 /// POST /api/v1/grants/{id}/{suspend|resume|revoke}
-pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
+pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
     let result = match what.as_str() {
         "suspend" => state.app.suspend_grant(actor, GrantId(id), &ctx.client).await,
         "resume" => state.app.resume_grant(actor, GrantId(id), &ctx.client).await,
@@ -280,7 +280,7 @@ pub async fn list_mandates(State(state): State<AppState>, ctx: Ctx, ApiActor(ref
 }
 
 /// POST /api/v1/mandates/{id}/withdraw
-pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.withdraw_mandate(actor, MandateId(id), &ctx.client).await {
         Ok(n) => traced(Json(json!({ "withdrawn": n })).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
@@ -317,7 +317,7 @@ pub async fn list_users(
 pub async fn update_user(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<UserBody>,
 ) -> Response {
     let input = UserInput { first_name: b.first_name, last_name: b.last_name, email: b.email, function: b.function, login: b.login };
@@ -328,7 +328,7 @@ pub async fn update_user(
 }
 
 /// POST /api/v1/users/{id}/{suspend|reactivate|reset-password}
-pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
+pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
     use habilis_core::records::UserAction;
     let action = match what.as_str() {
         "suspend" => UserAction::Suspend,
@@ -344,7 +344,7 @@ pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a
 
 /// GET /api/v1/users/{id}: the person with their grants (direct or through a group),
 /// groups and last sign-in.
-pub async fn user_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiPath(id): ApiPath<Uuid>) -> Response {
+pub async fn user_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.person_file(actor, AccountId(id)).await {
         Ok(f) => Json(json!({
             "id": f.account.id,

@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
-use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,42 +15,16 @@ use habilis_core::records::{ManagementMode, PartnerFile};
 use habilis_core::clock::format_paris;
 use habilis_core::records::{AccountId, AccountStatus, OrganisationId};
 use habilis_core::{commands::{AdministratorInput, SubscriptionInput}, records::Slot};
-use habilis_core::token;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::context::{Ctx, Traced};
+use crate::state::AppState;
+use crate::context::Ctx;
 use crate::errors::{WebError, format_date, missing_text};
+use crate::extract::{SignedForm, SignedIn, Values, traced};
 use crate::i18n::Texts;
-use crate::middleware::rejection_error;
-use crate::pages::{Chrome, error_page, function_label, render, role_label};
-
-/// Submitted form values, given back to the page when the form is refused.
-#[derive(Debug, Default)]
-pub struct Values(pub(crate) HashMap<String, String>);
-
-impl Values {
-    /// The value typed in `key`, or "".
-    pub fn get(&self, key: &str) -> &str {
-        self.0.get(key).map(String::as_str).unwrap_or("")
-    }
-}
-
-pub(crate) type FormMap = Result<Form<HashMap<String, String>>, FormRejection>;
-
-/// The signed-in actor and the submitted values, once the form and its token are checked.
-pub(crate) fn checked_form(ctx: &Ctx, form: FormMap) -> Result<(Actor, Values), Response> {
-    let Some(actor) = ctx.actor.clone() else {
-        return Err(Redirect::to("/login").into_response());
-    };
-    let Form(map) = form.map_err(|r| error_page(ctx.lang, &rejection_error(r.status()), Some(&actor)))?;
-    let sent = map.get("csrf").map(String::as_str).unwrap_or("");
-    if !token::same_secret(&actor.session.csrf_token, sent) {
-        return Err(error_page(ctx.lang, &WebError::Csrf, Some(&actor)));
-    }
-    Ok((actor, Values(map)))
-}
+use crate::respond::error_page;
+use crate::view::{Chrome, function_label, render, role_label};
 
 fn mode_label(t: &Texts, m: Option<ManagementMode>) -> String {
     match m {
@@ -79,10 +52,8 @@ struct PartnersPage {
 }
 
 /// GET /caisse/partners
-pub async fn partners(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn partners(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let actor = &actor;
     match state.app.partners(actor).await {
         Ok(list) => {
             let partners = list
@@ -128,10 +99,8 @@ fn partner_input(v: &Values) -> PartnerInput {
 }
 
 /// GET /caisse/partners/new
-pub async fn partner_new(ctx: Ctx) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn partner_new(SignedIn(actor): SignedIn, ctx: Ctx) -> Response {
+    let actor = &actor;
     if let Err(e) = habilis_core::reach::caisse_admin_of(actor) {
         return error_page(ctx.lang, &WebError::Core(e), Some(actor));
     }
@@ -139,11 +108,7 @@ pub async fn partner_new(ctx: Ctx) -> Response {
 }
 
 /// POST /caisse/partners/new
-pub async fn partner_create(State(state): State<AppState>, ctx: Ctx, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn partner_create(State(state): State<AppState>, ctx: Ctx, SignedForm(actor, v): SignedForm) -> Response {
     match state.app.create_partner(&actor, &partner_input(&v), &ctx.client).await {
         Ok(p) => traced(Redirect::to(&format!("/caisse/partners/{}?ok=created", p.id)).into_response()),
         Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), v, Some(&WebError::Core(e))),
@@ -151,10 +116,8 @@ pub async fn partner_create(State(state): State<AppState>, ctx: Ctx, form: FormM
 }
 
 /// GET /caisse/partners/{id}/edit
-pub async fn partner_edit(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn partner_edit(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let actor = &actor;
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(actor));
     };
@@ -172,11 +135,7 @@ pub async fn partner_edit(State(state): State<AppState>, ctx: Ctx, id: Result<Pa
 }
 
 /// POST /caisse/partners/{id}/edit
-pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -184,11 +143,6 @@ pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, id: Result<
         Ok(_) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok=updated")).into_response()),
         Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), v, Some(&WebError::Core(e))),
     }
-}
-
-pub(crate) fn traced(mut r: Response) -> Response {
-    r.extensions_mut().insert(Traced);
-    r
 }
 
 // --- the partner's file --------------------------------------------------------------------
@@ -341,15 +295,13 @@ pub struct OkQuery {
 }
 
 /// GET /caisse/partners/{id}
-pub async fn partner(
+pub async fn partner(SignedIn(actor): SignedIn, 
     State(state): State<AppState>,
     ctx: Ctx,
     id: Result<Path<Uuid>, PathRejection>,
     q: Result<Query<OkQuery>, QueryRejection>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+    let actor = &actor;
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(actor));
     };
@@ -388,12 +340,8 @@ pub async fn partner_action(
     State(state): State<AppState>,
     ctx: Ctx,
     path: Result<Path<(Uuid, String)>, PathRejection>,
-    form: FormMap,
+    SignedForm(actor, v): SignedForm,
 ) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
     let Ok(Path((id, what))) = path else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -463,12 +411,8 @@ pub async fn administrator_status(
     State(state): State<AppState>,
     ctx: Ctx,
     path: Result<Path<(Uuid, String)>, PathRejection>,
-    form: FormMap,
+    SignedForm(actor, v): SignedForm,
 ) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
     let Ok(Path((id, what))) = path else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -487,11 +431,7 @@ pub async fn administrator_status(
 }
 
 /// POST /caisse/contacts/{id}/delete
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -513,10 +453,8 @@ struct OutboxPage {
 }
 
 /// GET /caisse/outbox
-pub async fn outbox(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn outbox(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let actor = &actor;
     let t = ctx.lang.texts();
     match state.app.outbox(actor, 200).await {
         Ok(list) => {
@@ -613,10 +551,8 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
 }
 
 /// GET /caisse/partners/{id}/contract
-pub async fn contract(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn contract(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+    let actor = &actor;
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(actor));
     };
@@ -624,10 +560,8 @@ pub async fn contract(State(state): State<AppState>, ctx: Ctx, id: Result<Path<U
 }
 
 /// GET /partner/contract — the partner's own contract.
-pub async fn own_contract(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn own_contract(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx) -> Response {
+    let actor = &actor;
     contract_document(&state, &ctx, actor, actor.organisation.id, "/".into()).await
 }
 
@@ -671,20 +605,14 @@ async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, er
 }
 
 /// GET /caisse/services
-pub async fn services(State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn services(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
+    let actor = &actor;
     let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
     services_page(&state, &ctx, actor, Values::default(), None, notice).await
 }
 
 /// POST /caisse/services and /caisse/services/roles
-pub async fn services_post(State(state): State<AppState>, ctx: Ctx, uri: Uri, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn services_post(State(state): State<AppState>, ctx: Ctx, uri: Uri, SignedForm(actor, v): SignedForm) -> Response {
     let result = if uri.path().ends_with("/roles") {
         state.app.add_service_role(&actor, v.get("service_code"), v.get("role_code"), v.get("role_label"), &ctx.client).await.map(|_| ())
     } else {

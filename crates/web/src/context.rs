@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use habilis_core::records::Actor;
 use habilis_core::trace::ClientInfo;
 
+use crate::state::WebConfig;
 use crate::i18n::Lang;
 
 /// The request as the handlers see it: language, client, and the signed-in person if any.
@@ -52,4 +53,22 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
         let (k, v) = kv.trim().split_once('=')?;
         (k == name).then_some(v)
     })
+}
+
+/// A `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(config: &WebConfig) -> String {
+    let secure = if config.secure() { "; Secure" } else { "" };
+    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.session_cookie())
+}
+
+/// The anti-forgery cookie of the sign-in form (there is no session yet).
+pub(crate) fn csrf_cookie_header(config: &WebConfig, value: &str) -> String {
+    let secure = if config.secure() { "; Secure" } else { "" };
+    format!("{}={value}; Path=/; HttpOnly; SameSite=Strict{secure}", config.csrf_cookie())
+}
+
+/// The session cookie carrying `token`.
+pub(crate) fn session_cookie_header(config: &WebConfig, token: &str) -> String {
+    let secure = if config.secure() { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", config.session_cookie())
 }

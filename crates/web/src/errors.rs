@@ -34,6 +34,9 @@ pub enum WebError {
     PasswordMismatch,
     /// The person must set a new password before anything else.
     PasswordChangeRequired,
+    /// A page or route that needs a signed-in person was asked anonymously (pages go to the
+    /// sign-in page; JSON clients get 401).
+    SignInRequired,
 }
 
 impl From<Error> for WebError {
@@ -56,10 +59,19 @@ impl WebError {
                 Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
                 Error::NotFound => StatusCode::NOT_FOUND,
                 // Acting outside one's mandate, or on oneself, is a matter of rights: 403.
-                Error::Rule(Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant | Rule::CaisseSuspension | Rule::DelegatedMode) => {
-                    StatusCode::FORBIDDEN
-                }
-                Error::Rule(_) | Error::Quota(_) => StatusCode::CONFLICT,
+                Error::Quota(_) => StatusCode::CONFLICT,
+                // Every rule named: a new one must be given its status here.
+                Error::Rule(r) => match r {
+                    Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant | Rule::CaisseSuspension | Rule::DelegatedMode => {
+                        StatusCode::FORBIDDEN
+                    }
+                    Rule::AdministratorSlotTaken
+                    | Rule::ConventionOfAnotherPartner
+                    | Rule::ServiceClosed(_)
+                    | Rule::RoleQuotaAboveServiceQuota
+                    | Rule::RoleOfAnotherService
+                    | Rule::GroupHoldsGrants => StatusCode::CONFLICT,
+                },
             },
             WebError::Csrf => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
@@ -68,6 +80,7 @@ impl WebError {
             WebError::BadJson(_) | WebError::BadForm => StatusCode::BAD_REQUEST,
             WebError::JsonFields(_) | WebError::PasswordMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            WebError::SignInRequired => StatusCode::UNAUTHORIZED,
             WebError::JsonContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
@@ -113,6 +126,7 @@ impl WebError {
             WebError::BadForm => "bad_form",
             WebError::PasswordMismatch => "password_mismatch",
             WebError::PasswordChangeRequired => "password_change_required",
+            WebError::SignInRequired => "not_authenticated",
         }
     }
 
@@ -176,6 +190,7 @@ impl WebError {
             WebError::BadForm => t.err_bad_form.into(),
             WebError::PasswordMismatch => t.err_pw_mismatch.into(),
             WebError::PasswordChangeRequired => t.change_password_required.into(),
+            WebError::SignInRequired => t.err_not_authenticated.into(),
         }
     }
 

@@ -9,77 +9,24 @@ mod api_partner;
 mod caisse_pages;
 pub mod context;
 pub mod errors;
+mod extract;
 pub mod i18n;
 pub mod metrics;
 mod middleware;
 mod pages;
 mod request_pages;
+mod respond;
 mod rights_pages;
+mod state;
 mod supervision_pages;
 mod traces_pages;
-
-use std::sync::Arc;
+mod view;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use habilis_core::app::App;
-use habilis_core::browser::BrowserPolicy;
-use habilis_store::Db;
-use serde::Deserialize;
 
-/// Settings of the web layer.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebConfig {
-    /// The address people use to reach the portal (links in messages, cookie security).
-    /// With `https://`, cookies get the `__Host-` prefix and `Secure`, and HSTS is sent.
-    pub public_url: String,
-    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy).
-    pub trust_forwarded_for: bool,
-    /// Largest request body accepted, in bytes.
-    pub max_body_bytes: usize,
-    /// Minimum browser versions.
-    pub browsers: BrowserPolicy,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            public_url: "http://127.0.0.1:8080".into(),
-            trust_forwarded_for: false,
-            max_body_bytes: 64 * 1024,
-            browsers: BrowserPolicy::default(),
-        }
-    }
-}
-
-impl WebConfig {
-    /// Whether the portal is served over HTTPS.
-    pub fn secure(&self) -> bool {
-        self.public_url.starts_with("https://")
-    }
-    /// The session cookie's name.
-    pub fn session_cookie(&self) -> &'static str {
-        if self.secure() { "__Host-habilis_session" } else { "habilis_session" }
-    }
-    /// The pre-session anti-forgery cookie's name.
-    pub fn csrf_cookie(&self) -> &'static str {
-        if self.secure() { "__Host-habilis_csrf" } else { "habilis_csrf" }
-    }
-    /// A full link to a path of the portal.
-    pub fn link(&self, path_and_query: &str) -> String {
-        format!("{}{}", self.public_url.trim_end_matches('/'), path_and_query)
-    }
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub app: App<Db>,
-    pub config: Arc<WebConfig>,
-    pub metrics: Arc<metrics::Metrics>,
-}
+pub use state::{AppState, WebConfig};
 
 /// The whole HTTP interface.
 pub fn router(state: AppState) -> Router {

@@ -12,11 +12,11 @@ use habilis_core::Error;
 use habilis_core::browser::BrowserVerdict;
 use habilis_core::trace::{ClientInfo, Outcome};
 
-use crate::AppState;
-use crate::context::{Ctx, Traced, cookie};
+use crate::state::AppState;
+use crate::context::{Ctx, Traced, clear_session_cookie, cookie};
 use crate::errors::WebError;
 use crate::i18n::Lang;
-use crate::pages;
+use crate::respond::{Audience, browser_refused, error_page, error_response, render_deferred};
 
 const LANG_COOKIE: &str = "habilis_lang";
 
@@ -71,10 +71,10 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let lang = page_lang(&req);
     let mut resp = if html && !matches!(state.config.browsers.judge(header_str(&req, header::USER_AGENT)), BrowserVerdict::Accepted) {
         let verdict = state.config.browsers.judge(header_str(&req, header::USER_AGENT));
-        pages::browser_refused(lang, &verdict)
+        browser_refused(lang, &verdict)
     } else if unsafe_method && cross_site(&req, &state) {
         let api_lang = Lang::from_accept_language(header_str(&req, header::ACCEPT_LANGUAGE));
-        if html { pages::error_page(lang, &WebError::Csrf, None) } else { crate::api::error_response(api_lang, &WebError::Csrf) }
+        if html { error_page(lang, &WebError::Csrf, None) } else { error_response(api_lang, &WebError::Csrf) }
     } else {
         next.run(req).await
     };
@@ -143,7 +143,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             Err(e) => {
                 let err = WebError::Core(e);
                 err.log();
-                return if is_api { crate::api::error_response(api_lang, &err) } else { pages::error_page(lang, &err, None) };
+                return if is_api { error_response(api_lang, &err) } else { error_page(lang, &err, None) };
             }
         },
     };
@@ -151,7 +151,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         let allowed = matches!(path.as_str(), "/password" | "/logout" | "/static/habilis.css" | "/api/v1/session" | "/api/v1/me");
         if !allowed {
             let resp = if is_api {
-                crate::api::error_response(api_lang, &WebError::PasswordChangeRequired)
+                error_response(api_lang, &WebError::PasswordChangeRequired)
             } else {
                 axum::response::Redirect::to("/password").into_response()
             };
@@ -159,7 +159,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
                 let err = WebError::Core(e);
                 err.log();
-                return crate::api::error_response(api_lang, &err);
+                return error_response(api_lang, &err);
             }
             return resp;
         }
@@ -174,7 +174,11 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         is_api,
     };
     req.extensions_mut().insert(ctx);
-    let mut resp = next.run(req).await;
+    let resp = next.run(req).await;
+    // A handler that answered with an error gets it rendered here, where the language,
+    // the format and the signed-in person are known.
+    let audience = Audience { is_api, lang, api_lang, actor: actor.as_ref() };
+    let mut resp = render_deferred(resp, &audience);
 
     if let Some(l) = switched {
         let v = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code());
@@ -183,7 +187,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         }
     }
     if session_ended && from_cookie.is_some() {
-        if let Ok(v) = HeaderValue::from_str(&pages::clear_session_cookie(&state.config)) {
+        if let Ok(v) = HeaderValue::from_str(&clear_session_cookie(&state.config)) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -196,20 +200,9 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
                 state.metrics.trace_failure();
                 let err = WebError::Core(e);
                 err.log();
-                return if is_api { crate::api::error_response(api_lang, &err) } else { pages::error_page(lang, &err, None) };
+                return if is_api { error_response(api_lang, &err) } else { error_page(lang, &err, None) };
             }
         }
     }
     resp
-}
-
-/// Turn an axum rejection status into our error.
-pub(crate) fn rejection_error(status: StatusCode) -> WebError {
-    if status == StatusCode::PAYLOAD_TOO_LARGE { WebError::BodyTooLarge } else { WebError::BadForm }
-}
-
-impl IntoResponse for WebError {
-    fn into_response(self) -> Response {
-        crate::api::error_response(Lang::Fr, &self)
-    }
 }

@@ -6,158 +6,26 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::Error;
 use habilis_core::records::Actor;
-use habilis_core::browser::BrowserVerdict;
 use habilis_core::clock::format_paris;
 use habilis_core::records::Role;
 use habilis_core::token;
 use serde::Deserialize;
 
-use crate::context::{Ctx, Traced};
+use crate::state::AppState;
+use crate::context::{Ctx, Traced, clear_session_cookie, csrf_cookie_header, session_cookie_header};
 use crate::errors::{WebError, password_message};
-use crate::i18n::{Lang, Texts};
-use crate::middleware::rejection_error;
-use crate::{AppState, WebConfig};
-
-/// What every page shows around its content.
-pub struct Chrome {
-    pub lang: &'static str,
-    pub other_lang: &'static str,
-    pub t: &'static Texts,
-    pub switch_href: String,
-    pub user: Option<UserBar>,
-}
-
-/// The signed-in person in the header, with the token of the sign-out form.
-pub struct UserBar {
-    pub name: String,
-    pub organisation: String,
-    pub csrf: String,
-    /// Links of the main menu for this person: (href, label).
-    pub menu: Vec<(&'static str, &'static str)>,
-}
-
-impl Chrome {
-    pub(crate) fn new(lang: Lang, uri: Option<&Uri>, actor: Option<&Actor>) -> Chrome {
-        let path = uri.map(|u| u.path()).unwrap_or("/");
-        let kept: Vec<&str> = uri
-            .and_then(|u| u.query())
-            .map(|q| q.split('&').filter(|kv| !kv.starts_with("lang=") && !kv.is_empty()).collect())
-            .unwrap_or_default();
-        let mut switch_href = format!("{path}?");
-        for kv in kept {
-            switch_href.push_str(kv);
-            switch_href.push('&');
-        }
-        switch_href.push_str("lang=");
-        switch_href.push_str(lang.other().code());
-        Chrome {
-            lang: lang.code(),
-            other_lang: lang.other().code(),
-            t: lang.texts(),
-            switch_href,
-            user: actor.map(|a| {
-                let t = lang.texts();
-                let mut menu = vec![("/", t.home_title)];
-                if a.account.roles.iter().any(|r| r.is_caisse_staff()) && a.organisation.kind == habilis_core::records::OrganisationKind::Caisse {
-                    menu.push(("/caisse/partners", t.partners_title));
-                    menu.push(("/caisse/supervision", t.supervision_title));
-                }
-                if habilis_core::reach::caisse_admin_of(a).is_ok() {
-                    menu.push(("/caisse/services", t.catalogue_title));
-                    menu.push(("/caisse/requests", t.requests_title));
-                    menu.push(("/caisse/outbox", t.outbox_title));
-                }
-                if a.organisation.kind == habilis_core::records::OrganisationKind::Partner && a.account.roles.iter().any(|r| r.is_manager()) {
-                    menu.push(("/partner/rights", t.rights_title));
-                }
-                if a.organisation.kind == habilis_core::records::OrganisationKind::Partner
-                    && a.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
-                {
-                    menu.push(("/partner/contract", t.contract_document));
-                    menu.push(("/partner/administrator-change", t.change_request_title));
-                }
-                let partner_admin = a.organisation.kind == habilis_core::records::OrganisationKind::Partner
-                    && a.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
-                let auditor = a.organisation.kind == habilis_core::records::OrganisationKind::Caisse && a.account.roles.contains(&Role::TraceAuditor);
-                if partner_admin || auditor {
-                    menu.push(("/traces", t.traces_title));
-                }
-                if a.organisation.kind == habilis_core::records::OrganisationKind::Partner {
-                    menu.push(("/access-requests", t.access_title));
-                }
-                UserBar {
-                    name: a.account.display_name.clone(),
-                    organisation: a.organisation.name.clone(),
-                    csrf: a.session.csrf_token.clone(),
-                    menu,
-                }
-            }),
-        }
-    }
-}
-
-pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
-    match t.render() {
-        Ok(body) => (status, Html(body)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    c: Chrome,
-    title: String,
-    paragraphs: Vec<String>,
-    is_error: bool,
-    show_home_link: bool,
-}
-
-/// A page that says what went wrong, in a sentence.
-pub fn error_page(lang: Lang, err: &WebError, actor: Option<&Actor>) -> Response {
-    err.log();
-    let t = lang.texts();
-    let page = MessagePage {
-        c: Chrome::new(lang, None, actor),
-        title: t.error_title.into(),
-        paragraphs: vec![err.message(t)],
-        is_error: true,
-        show_home_link: true,
-    };
-    render(&page, err.status())
-}
-
-/// The refusal page for an obsolete browser (contract Art. 2.1): no login form.
-pub fn browser_refused(lang: Lang, verdict: &BrowserVerdict) -> Response {
-    let t = lang.texts();
-    let why = match verdict {
-        BrowserVerdict::InternetExplorer | BrowserVerdict::Accepted => t.browser_ie.to_string(),
-        BrowserVerdict::TooOld { browser, version, minimum } => t
-            .browser_old
-            .replace("{browser}", browser)
-            .replace("{version}", &version.to_string())
-            .replace("{minimum}", &minimum.to_string()),
-    };
-    let page = MessagePage {
-        c: Chrome::new(lang, None, None),
-        title: t.browser_title.into(),
-        paragraphs: vec![why, t.browser_what_to_do.into()],
-        is_error: true,
-        show_home_link: false,
-    };
-    render(&page, StatusCode::FORBIDDEN)
-}
+use crate::extract::SignedIn;
+use crate::i18n::Texts;
+use crate::respond::{error_page, rejection_error};
+use crate::view::{Chrome, MessagePage, function_label, render, role_label};
 
 /// 404 for pages and JSON alike.
 pub async fn not_found(ctx: Ctx) -> Response {
     if ctx.is_api {
-        return crate::api::error_response(ctx.api_lang, &WebError::NotFound);
+        return crate::respond::error_response(ctx.api_lang, &WebError::NotFound);
     }
     let t = ctx.lang.texts();
     let page = MessagePage {
@@ -173,7 +41,7 @@ pub async fn not_found(ctx: Ctx) -> Response {
 /// 405 for pages and JSON alike.
 pub async fn method_not_allowed(ctx: Ctx) -> Response {
     if ctx.is_api {
-        return crate::api::error_response(ctx.api_lang, &WebError::Method);
+        return crate::respond::error_response(ctx.api_lang, &WebError::Method);
     }
     error_page(ctx.lang, &WebError::Method, ctx.actor.as_ref())
 }
@@ -208,23 +76,6 @@ pub struct LoginQuery {
     bye: Option<String>,
     #[serde(default)]
     done: Option<String>,
-}
-
-/// The anti-forgery cookie of the sign-in form (there is no session yet).
-fn csrf_cookie_header(config: &WebConfig, value: &str) -> String {
-    let secure = if config.secure() { "; Secure" } else { "" };
-    format!("{}={value}; Path=/; HttpOnly; SameSite=Strict{secure}", config.csrf_cookie())
-}
-
-fn session_cookie_header(config: &WebConfig, token: &str) -> String {
-    let secure = if config.secure() { "; Secure" } else { "" };
-    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", config.session_cookie())
-}
-
-/// A `Set-Cookie` value that removes the session cookie.
-pub fn clear_session_cookie(config: &WebConfig) -> String {
-    let secure = if config.secure() { "; Secure" } else { "" };
-    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.session_cookie())
 }
 
 fn login_page(
@@ -312,10 +163,8 @@ pub struct CsrfForm {
 }
 
 /// POST /logout
-pub async fn logout(State(state): State<AppState>, ctx: Ctx, form: Result<Form<CsrfForm>, FormRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn logout(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, form: Result<Form<CsrfForm>, FormRejection>) -> Response {
+    let actor = &actor;
     let Ok(Form(form)) = form else {
         return error_page(ctx.lang, &WebError::BadForm, Some(actor));
     };
@@ -348,38 +197,9 @@ struct HomePage {
     contacts: Vec<(String, String, String)>,
 }
 
-/// The label of a role.
-pub fn role_label(t: &Texts, r: Role) -> &'static str {
-    match r {
-        Role::CaisseAdmin => t.role_caisse_admin,
-        Role::ServiceDesk => t.role_service_desk,
-        Role::TraceAuditor => t.role_trace_auditor,
-        Role::SecurityOfficer => t.role_security_officer,
-        Role::PartnerAdmin => t.role_partner_admin,
-        Role::PartnerDeputy => t.role_partner_deputy,
-        Role::DelegatedManager => t.role_delegated_manager,
-        Role::User => t.role_user,
-    }
-}
-
-pub(crate) fn function_label(t: &Texts, f: &str) -> String {
-    match f {
-        "administrator" => t.fn_administrator,
-        "deputy" => t.fn_deputy,
-        "security_officer" => t.fn_security_officer,
-        "data_protection_referent" => t.fn_data_protection_referent,
-        "service_desk" => t.fn_service_desk,
-        "director" => t.fn_director,
-        other => return other.to_string(),
-    }
-    .to_string()
-}
-
 /// GET /
-pub async fn home(State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let actor = &actor;
     let t = ctx.lang.texts();
     let roles = &actor.account.roles;
     let dashboard_title = if roles.contains(&Role::CaisseAdmin) {
@@ -530,10 +350,8 @@ pub struct DoneQuery {
 }
 
 /// GET /password
-pub async fn change_password_form(State(state): State<AppState>, ctx: Ctx, q: Result<Query<DoneQuery>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn change_password_form(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<DoneQuery>, QueryRejection>) -> Response {
+    let actor = &actor;
     let t = ctx.lang.texts();
     let done = q.map(|Query(q)| q.done.is_some()).unwrap_or(false);
     let notice = if done {
@@ -559,10 +377,8 @@ pub struct ChangePasswordForm {
 }
 
 /// POST /password
-pub async fn change_password_submit(State(state): State<AppState>, ctx: Ctx, form: Result<Form<ChangePasswordForm>, FormRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn change_password_submit(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, form: Result<Form<ChangePasswordForm>, FormRejection>) -> Response {
+    let actor = &actor;
     let Form(form) = match form {
         Ok(f) => f,
         Err(r) => return error_page(ctx.lang, &rejection_error(r.status()), Some(actor)),

@@ -18,13 +18,13 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
-use crate::caisse_pages::{FormMap, Values, checked_form, traced};
+use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::WebError;
+use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
 use crate::i18n::Texts;
-use crate::pages::{Chrome, error_page, render};
+use crate::respond::{error_page, error_response};
+use crate::view::{Chrome, render};
 
 fn input_of(v: &Values) -> ChangeRequestInput {
     ChangeRequestInput {
@@ -100,20 +100,14 @@ pub struct SentQuery {
 }
 
 /// GET /partner/administrator-change
-pub async fn admin_change_form(State(state): State<AppState>, ctx: Ctx, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn admin_change_form(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
+    let actor = &actor;
     let notice = q.ok().and_then(|Query(q)| q.sent).map(|_| ctx.lang.texts().change_request_sent.to_string());
     admin_change_page(&state, &ctx, actor, Values::default(), None, notice).await
 }
 
 /// POST /partner/administrator-change
-pub async fn admin_change_submit(State(state): State<AppState>, ctx: Ctx, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn admin_change_submit(State(state): State<AppState>, ctx: Ctx, SignedForm(actor, v): SignedForm) -> Response {
     match state.app.request_admin_change(&actor, &input_of(&v), &ctx.client).await {
         Ok(_) => traced(Redirect::to("/partner/administrator-change?sent=1").into_response()),
         Err(e) => admin_change_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
@@ -189,20 +183,14 @@ async fn requests_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&
 }
 
 /// GET /caisse/requests
-pub async fn requests(State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn requests(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
+    let actor = &actor;
     let notice = q.ok().and_then(|Query(q)| q.sent).map(|_| ctx.lang.texts().saved.to_string());
     requests_page(&state, &ctx, actor, Some(&uri), None, notice).await
 }
 
 /// POST /caisse/requests/{id}
-pub async fn decide(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn decide(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -269,7 +257,7 @@ pub struct DecisionBody {
 pub async fn api_decide(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> Response {
     match state.app.decide_admin_change(actor, ChangeRequestId(id), b.accept, &b.reason, &state.config.public_url, &ctx.client).await {

@@ -17,11 +17,12 @@ use habilis_core::records::{AccountId, AccountStatus, GroupId, OrganisationId, R
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::caisse_pages::{FormMap, Values, checked_form, traced};
+use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
-use crate::pages::{Chrome, error_page, render, role_label};
+use crate::extract::{SignedForm, SignedIn, Values, traced};
+use crate::respond::error_page;
+use crate::view::{Chrome, render, role_label};
 
 #[derive(Template)]
 #[template(path = "rights.html")]
@@ -279,23 +280,17 @@ pub struct OkQuery {
 }
 
 /// GET /partner/rights
-pub async fn rights(State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn rights(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
     show(&state, &ctx, &actor, q).await
 }
 
 /// GET /caisse/partners/{id}/rights: the same page, for the caisse (R20, R23).
-pub async fn caisse_rights(
+pub async fn caisse_rights(SignedIn(actor): SignedIn, 
     State(state): State<AppState>,
     ctx: Ctx,
     id: Result<Path<Uuid>, PathRejection>,
     q: Result<Query<OkQuery>, QueryRejection>,
 ) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return Redirect::to("/login").into_response();
-    };
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -319,11 +314,7 @@ fn split_role(v: &str) -> (String, String) {
 }
 
 /// POST /partner/{what}: users, grants, groups, mandates.
-pub async fn rights_post(State(state): State<AppState>, ctx: Ctx, what: Result<Path<String>, PathRejection>, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn rights_post(State(state): State<AppState>, ctx: Ctx, what: Result<Path<String>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
     let Ok(Path(what)) = what else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -332,11 +323,7 @@ pub async fn rights_post(State(state): State<AppState>, ctx: Ctx, what: Result<P
 
 /// POST /caisse/partners/{id}/rights/{what}: the same, by the caisse (caisse-managed mode),
 /// and `force-password` for everyone at the partner (R22).
-pub async fn caisse_rights_post(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn caisse_rights_post(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
     let Ok(Path((id, what))) = path else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -385,11 +372,7 @@ async fn post(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: &str) 
 
 /// POST /partner/grants/{id}/{suspend|resume|revoke}, /partner/mandates/{id}/withdraw,
 /// /partner/queries/{id}/answer…
-pub async fn rights_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(String, Uuid, String)>, PathRejection>, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn rights_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(String, Uuid, String)>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
     let Ok(Path((kind, id, what))) = path else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -403,12 +386,8 @@ pub async fn caisse_rights_action(
     State(state): State<AppState>,
     ctx: Ctx,
     path: Result<Path<(Uuid, String, Uuid, String)>, PathRejection>,
-    form: FormMap,
+    SignedForm(actor, v): SignedForm,
 ) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
     let Ok(Path((pid, kind, id, what))) = path else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };

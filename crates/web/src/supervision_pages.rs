@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use habilis_core::records::Actor;
 use habilis_core::records::GrantState;
 use habilis_core::records::OrganisationId;
@@ -16,13 +16,13 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::api::{ApiActor, error_response};
-use crate::caisse_pages::Values;
+use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
+use crate::extract::{ApiActor, SignedIn, Values};
 use crate::i18n::Lang;
-use crate::pages::{Chrome, error_page, function_label, render};
+use crate::respond::{error_page, error_response};
+use crate::view::{Chrome, function_label, render};
 
 /// The filters, from the query string of the page or of the API.
 #[derive(Deserialize, Default)]
@@ -84,10 +84,7 @@ struct SupervisionPage {
 }
 
 /// GET /caisse/supervision?view=grants|dormant|contacts&…
-pub async fn page(State(state): State<AppState>, ctx: Ctx, q: Result<Query<Filters>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<Filters>, QueryRejection>) -> Response {
     let f = q.map(|Query(q)| q).unwrap_or_default();
     let t = ctx.lang.texts();
     let app = &state.app;

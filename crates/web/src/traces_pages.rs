@@ -18,12 +18,12 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::AppState;
-use crate::api::{ApiActor, ApiJson, ApiPath, error_response};
-use crate::caisse_pages::{FormMap, Values, checked_form, traced};
+use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
-use crate::pages::{Chrome, error_page, render};
+use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
+use crate::respond::{error_page, error_response};
+use crate::view::{Chrome, render};
 
 /// The viewer's query string (pages and API).
 #[derive(Deserialize, Default, Clone)]
@@ -122,10 +122,7 @@ fn outcome_label(t: &crate::i18n::Texts, o: &str) -> String {
 }
 
 /// GET /traces
-pub async fn page(State(state): State<AppState>, ctx: Ctx, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
     let p = q.map(|Query(p)| p).unwrap_or_default();
     let t = ctx.lang.texts();
     let orgs = organisations(&state, &actor).await;
@@ -204,10 +201,7 @@ fn export_format(p: &TraceParams) -> Option<&'static str> {
 }
 
 /// GET /traces/export?format=csv|json&… (the page's filters)
-pub async fn export(State(state): State<AppState>, ctx: Ctx, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
     let p = q.map(|Query(p)| p).unwrap_or_default();
     let Some(format) = export_format(&p) else {
         return error_page(ctx.lang, &WebError::BadForm, Some(&actor));
@@ -322,20 +316,13 @@ pub struct SentQuery {
 }
 
 /// GET /access-requests
-pub async fn access(State(state): State<AppState>, ctx: Ctx, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn access(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
     let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
     access_page(&state, &ctx, &actor, Values::default(), None, notice).await
 }
 
 /// POST /access-requests
-pub async fn access_create(State(state): State<AppState>, ctx: Ctx, form: FormMap) -> Response {
-    let (actor, v) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn access_create(State(state): State<AppState>, ctx: Ctx, SignedForm(actor, v): SignedForm) -> Response {
     let superior = match v.get("superior") {
         "" => None,
         raw => Some(AccountId(Uuid::parse_str(raw).unwrap_or(Uuid::nil()))),
@@ -347,11 +334,7 @@ pub async fn access_create(State(state): State<AppState>, ctx: Ctx, form: FormMa
 }
 
 /// POST /access-requests/{id}/{forward|answer}
-pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, form: FormMap) -> Response {
-    let (actor, _) = match checked_form(&ctx, form) {
-        Ok(x) => x,
-        Err(resp) => return resp,
-    };
+pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, SignedForm(actor, _): SignedForm) -> Response {
     let Ok(Path((id, what))) = path else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -367,10 +350,7 @@ pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result
 }
 
 /// GET /access-requests/{id}/export (CSV of the requester's traces)
-pub async fn access_export(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Some(actor) = ctx.actor.clone() else {
-        return Redirect::to("/login").into_response();
-    };
+pub async fn access_export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
     let Ok(Path(id)) = id else {
         return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
     };
@@ -410,7 +390,7 @@ pub async fn api_access_create(State(state): State<AppState>, ctx: Ctx, ApiActor
 }
 
 /// POST /api/v1/access-requests/{id}/{forward|answer}
-pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, ApiPath((id, what)): ApiPath<(Uuid, String)>) -> Response {
+pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
     let r = match what.as_str() {
         "forward" => state.app.forward_access_request(&actor, AccessRequestId(id), &ctx.client).await,
         "answer" => state.app.answer_access_request(&actor, AccessRequestId(id), &ctx.client).await,
@@ -427,7 +407,7 @@ pub async fn api_access_export(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<Uuid>,
+    IdPath(id): IdPath<Uuid>,
     q: Result<Query<TraceParams>, QueryRejection>,
 ) -> Response {
     let p = q.map(|Query(p)| p).unwrap_or_default();

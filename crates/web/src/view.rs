@@ -1,0 +1,133 @@
+//! What every page is made of: the chrome around the content (language switch, the
+//! signed-in person's bar and menu), rendering a template, the message page, and the
+//! labels pages share.
+
+use askama::Template;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use habilis_core::policy::abilities::abilities;
+use habilis_core::records::{Actor, Role};
+
+use crate::i18n::{Lang, Texts};
+
+/// What every page shows around its content.
+pub struct Chrome {
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub t: &'static Texts,
+    pub switch_href: String,
+    pub user: Option<UserBar>,
+}
+
+/// The signed-in person in the header, with the token of the sign-out form.
+pub struct UserBar {
+    pub name: String,
+    pub organisation: String,
+    pub csrf: String,
+    /// Links of the main menu for this person.
+    pub menu: Vec<MenuLink>,
+}
+
+/// One link of the main menu.
+pub struct MenuLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+impl Chrome {
+    pub(crate) fn new(lang: Lang, uri: Option<&Uri>, actor: Option<&Actor>) -> Chrome {
+        let path = uri.map(|u| u.path()).unwrap_or("/");
+        let kept: Vec<&str> = uri
+            .and_then(|u| u.query())
+            .map(|q| q.split('&').filter(|kv| !kv.starts_with("lang=") && !kv.is_empty()).collect())
+            .unwrap_or_default();
+        let mut switch_href = format!("{path}?");
+        for kv in kept {
+            switch_href.push_str(kv);
+            switch_href.push('&');
+        }
+        switch_href.push_str("lang=");
+        switch_href.push_str(lang.other().code());
+        Chrome {
+            lang: lang.code(),
+            other_lang: lang.other().code(),
+            t: lang.texts(),
+            switch_href,
+            user: actor.map(|a| {
+                let t = lang.texts();
+                // The sections come from the core's abilities: a link is shown only where
+                // the page will open.
+                let can = abilities(a);
+                let links = [
+                    (true, "/", t.home_title),
+                    (can.partners, "/caisse/partners", t.partners_title),
+                    (can.supervision, "/caisse/supervision", t.supervision_title),
+                    (can.catalogue, "/caisse/services", t.catalogue_title),
+                    (can.change_requests, "/caisse/requests", t.requests_title),
+                    (can.outbox, "/caisse/outbox", t.outbox_title),
+                    (can.partner_rights, "/partner/rights", t.rights_title),
+                    (can.own_contract, "/partner/contract", t.contract_document),
+                    (can.admin_change, "/partner/administrator-change", t.change_request_title),
+                    (can.traces, "/traces", t.traces_title),
+                    (can.access_requests, "/access-requests", t.access_title),
+                ];
+                let menu = links.into_iter().filter(|(shown, _, _)| *shown).map(|(_, href, label)| MenuLink { href, label }).collect();
+                UserBar {
+                    name: a.account.display_name.clone(),
+                    organisation: a.organisation.name.clone(),
+                    csrf: a.session.csrf_token.clone(),
+                    menu,
+                }
+            }),
+        }
+    }
+}
+
+/// A template as an HTML answer with `status` (a template that fails is logged; the
+/// person gets a 500 without detail).
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    pub c: Chrome,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub is_error: bool,
+    pub show_home_link: bool,
+}
+
+/// The label of a role.
+pub fn role_label(t: &Texts, r: Role) -> &'static str {
+    match r {
+        Role::CaisseAdmin => t.role_caisse_admin,
+        Role::ServiceDesk => t.role_service_desk,
+        Role::TraceAuditor => t.role_trace_auditor,
+        Role::SecurityOfficer => t.role_security_officer,
+        Role::PartnerAdmin => t.role_partner_admin,
+        Role::PartnerDeputy => t.role_partner_deputy,
+        Role::DelegatedManager => t.role_delegated_manager,
+        Role::User => t.role_user,
+    }
+}
+
+pub(crate) fn function_label(t: &Texts, f: &str) -> String {
+    match f {
+        "administrator" => t.fn_administrator,
+        "deputy" => t.fn_deputy,
+        "security_officer" => t.fn_security_officer,
+        "data_protection_referent" => t.fn_data_protection_referent,
+        "service_desk" => t.fn_service_desk,
+        "director" => t.fn_director,
+        other => return other.to_string(),
+    }
+    .to_string()
+}
