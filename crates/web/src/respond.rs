@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::Error;
 use habilis_core::browser::BrowserVerdict;
 use habilis_core::records::Actor;
-use serde_json::json;
+use serde_json::{Value, json};
+
+use crate::context::{Ctx, Traced};
 
 use crate::errors::WebError;
 use crate::i18n::Lang;
@@ -125,4 +127,23 @@ pub(crate) fn render_deferred(mut resp: Response, to: &Audience<'_>) -> Response
         }
     }
     rendered
+}
+
+/// The JSON answer for a refusal of the core, in the request's language.
+pub(crate) fn fail(ctx: &Ctx, e: Error) -> Response {
+    error_response(ctx.api_lang, &WebError::Core(e))
+}
+
+/// 204, traced by the service that did the work.
+pub(crate) fn no_content() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.extensions_mut().insert(Traced);
+    r
+}
+
+/// 201 with the created record, traced by the service that did the work.
+pub(crate) fn created(v: Value) -> Response {
+    let mut r = (StatusCode::CREATED, Json(v)).into_response();
+    r.extensions_mut().insert(Traced);
+    r
 }

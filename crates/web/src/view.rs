@@ -3,10 +3,11 @@
 //! labels pages share.
 
 use askama::Template;
+use time::format_description::well_known::Rfc3339;
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use habilis_core::policy::abilities::abilities;
-use habilis_core::records::{Actor, Role};
+use habilis_core::records::{AccountStatus, Actor, ManagementMode, Role};
 
 use crate::i18n::{Lang, Texts};
 
@@ -130,4 +131,27 @@ pub(crate) fn function_label(t: &Texts, f: &str) -> String {
         other => return other.to_string(),
     }
     .to_string()
+}
+
+/// An instant as RFC 3339 text (JSON answers).
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The management mode, in words.
+pub(crate) fn mode_label(t: &Texts, m: Option<ManagementMode>) -> String {
+    match m {
+        Some(ManagementMode::Delegated) => t.mode_delegated.into(),
+        Some(ManagementMode::CaisseManaged) => t.mode_caisse_managed.into(),
+        None => t.mode_none.into(),
+    }
+}
+
+/// An account status, in words.
+pub(crate) fn status_label(t: &Texts, s: AccountStatus) -> &'static str {
+    match s {
+        AccountStatus::Active => t.status_active,
+        AccountStatus::Suspended => t.status_suspended,
+        AccountStatus::Deactivated => t.status_deactivated,
+    }
 }

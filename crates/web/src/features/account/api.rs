@@ -1,25 +1,23 @@
-//! The JSON API under `/api/v1`, and the operator endpoints (`/healthz`, `/readyz`,
-//! `/metrics`). JSON endpoints accept only JSON bodies, refuse unknown fields, and answer
-//! every error with `{"error": {"code", "message", "field"}}` in the request's language.
+//! Signing in and out through the API, and who is signed in.
+
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use habilis_core::Error;
-use habilis_core::records::Role;
-use habilis_core::store::Store;
+use habilis_core::records::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::format_description::well_known::Rfc3339;
 
-use crate::state::AppState;
 use crate::context::{Ctx, Traced, clear_session_cookie};
 use crate::errors::WebError;
 use crate::extract::{SignedIn, json_body};
 use crate::respond::error_response;
+use crate::state::AppState;
+use crate::view::rfc3339;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,10 +50,6 @@ struct SessionView {
     created_at: String,
     expires_at: String,
     idle_timeout_minutes: i64,
-}
-
-pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 fn me_of(state: &AppState, a: &habilis_core::records::Actor) -> Me {
@@ -131,37 +125,10 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Response {
     }
 }
 
-/// GET /healthz — the process is up.
-pub async fn healthz() -> Response {
-    Json(json!({ "status": "ok" })).into_response()
-}
-
-/// GET /readyz — the database answers.
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database unreachable" }))).into_response()
-        }
-    }
-}
-
-/// GET /metrics — Prometheus text.
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))],
-        state.metrics.render(),
-    )
-        .into_response()
-}
-
-/// GET /api/v1/openapi.json — the API's description (kept in `crates/web/api/openapi.json`;
-/// a router test checks that every path it documents is served).
-pub async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        include_str!("../api/openapi.json"),
-    )
-        .into_response()
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/v1/session", post(create_session).delete(delete_session))
+        .route("/api/v1/me", get(me))
 }

@@ -1,29 +1,26 @@
 //! Administrator change requests (Annex 3): the partner's form and the caisse's list, in
 //! pages and in JSON.
 
+
 use askama::Template;
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::records::{Slot};
-use habilis_core::records::{ChangeRequestId};
-use habilis_core::records::Actor;
-use habilis_core::commands::ChangeRequestInput;
-use habilis_core::records::{ChangeRequest, RequestStatus};
 use habilis_core::clock::format_paris;
-use habilis_core::records::{AccountStatus, Role};
+use habilis_core::commands::*;
+use habilis_core::records::*;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
 use crate::i18n::Texts;
 use crate::respond::{error_page, error_response};
+use crate::state::AppState;
 use crate::view::{Chrome, render};
 
 fn input_of(v: &Values) -> ChangeRequestInput {
@@ -264,4 +261,15 @@ pub async fn api_decide(
         Ok(r) => traced(Json(r).into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/caisse/requests", get(requests))
+        .route("/caisse/requests/{id}", post(decide))
+        .route("/partner/administrator-change", get(admin_change_form).post(admin_change_submit))
+        .route("/api/v1/admin-change-requests", get(api_list).post(api_create))
+        .route("/api/v1/admin-change-requests/{id}/decision", post(api_decide))
 }

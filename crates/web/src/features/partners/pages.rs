@@ -8,39 +8,17 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::records::{ContactId, ContractId, ConventionId};
-use habilis_core::records::Actor;
-use habilis_core::commands::PartnerInput;
-use habilis_core::records::{ManagementMode, PartnerFile};
-use habilis_core::clock::format_paris;
-use habilis_core::records::{AccountId, AccountStatus, OrganisationId};
-use habilis_core::{commands::{AdministratorInput, SubscriptionInput}, records::Slot};
+use habilis_core::commands::*;
+use habilis_core::records::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date, missing_text};
 use crate::extract::{SignedForm, SignedIn, Values, traced};
-use crate::i18n::Texts;
 use crate::respond::error_page;
-use crate::view::{Chrome, function_label, render, role_label};
-
-fn mode_label(t: &Texts, m: Option<ManagementMode>) -> String {
-    match m {
-        Some(ManagementMode::Delegated) => t.mode_delegated.into(),
-        Some(ManagementMode::CaisseManaged) => t.mode_caisse_managed.into(),
-        None => t.mode_none.into(),
-    }
-}
-
-fn status_label(t: &Texts, s: AccountStatus) -> &'static str {
-    match s {
-        AccountStatus::Active => t.status_active,
-        AccountStatus::Suspended => t.status_suspended,
-        AccountStatus::Deactivated => t.status_deactivated,
-    }
-}
+use crate::state::AppState;
+use crate::view::{Chrome, function_label, mode_label, render, role_label, status_label};
 
 // --- the list ---------------------------------------------------------------------------
 
@@ -445,181 +423,19 @@ pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<
 
 // --- the outbox ----------------------------------------------------------------------------
 
-#[derive(Template)]
-#[template(path = "outbox.html")]
-struct OutboxPage {
-    c: Chrome,
-    messages: Vec<(String, String, String, String, String)>,
-}
-
-/// GET /caisse/outbox
-pub async fn outbox(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
-    let actor = &actor;
-    let t = ctx.lang.texts();
-    match state.app.outbox(actor, 200).await {
-        Ok(list) => {
-            let messages = list
-                .into_iter()
-                .map(|m| {
-                    let status = match m.status.as_str() {
-                        "sent" => t.outbox_sent,
-                        "failed" => t.outbox_failed,
-                        _ => t.outbox_pending,
-                    };
-                    (format_paris(m.created_at), m.to_address, m.subject, m.body, status.to_string())
-                })
-                .collect();
-            render(&OutboxPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), messages }, StatusCode::OK)
-        }
-        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
-    }
-}
-
 // --- the contract as a document (R6) ------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "contract.html")]
-struct ContractPage {
-    back: String,
-    today: String,
-    mode: String,
-    caisse: String,
-    partner: String,
-    siret: String,
-    address: String,
-    conventions: Vec<(String, String, String)>,
-    contracts: Vec<(String, String, String)>,
-    amendments: Vec<(String, String)>,
-    caisse_contacts: Vec<(String, String, String)>,
-    partner_contacts: Vec<(String, String, String)>,
-    missing: String,
-    services: Vec<(String, String, String, String, String)>,
-}
-
-async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: OrganisationId, back: String) -> Response {
-    let t = crate::i18n::Lang::Fr.texts();
-    let cf = match state.app.contract_file(actor, id).await {
-        Ok(c) => c,
-        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
-    };
-    let f = &cf.file;
-    let contacts = |cs: &[habilis_core::records::Contact]| {
-        cs.iter()
-            .map(|c| {
-                let reach = [c.email.clone(), c.phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
-                (function_label(t, &c.function), c.name.clone(), [c.title.clone().unwrap_or_default(), reach].join(" ").trim().to_string())
-            })
-            .collect::<Vec<_>>()
-    };
-    let page = ContractPage {
-        back,
-        today: format_date(state.app.today()),
-        mode: mode_label(t, f.mode),
-        caisse: cf.caisse.name.clone(),
-        partner: f.partner.name.clone(),
-        siret: f.partner.siret.clone().unwrap_or_default(),
-        address: [f.partner.address.clone(), f.partner.city.clone()].into_iter().flatten().collect::<Vec<_>>().join(", "),
-        conventions: f.conventions.iter().map(|c| (c.number.clone(), format_date(c.signed_on), c.signatories.clone())).collect(),
-        contracts: f.contracts.iter().map(|k| (format_date(k.signed_on), k.signatories.clone(), mode_label(t, Some(k.mode)))).collect(),
-        amendments: f
-            .amendments
-            .iter()
-            .map(|a| {
-                let d = t.amendment_detail.replace("{mode}", &mode_label(t, Some(a.mode))).replace("{date}", &format_date(a.effective_on)).replace("{reason}", &a.reason);
-                (format_date(a.signed_on), d)
-            })
-            .collect(),
-        caisse_contacts: contacts(&cf.caisse_contacts),
-        partner_contacts: contacts(&f.contacts),
-        missing: f.missing_contacts.iter().map(|m| function_label(t, m)).collect::<Vec<_>>().join(", "),
-        services: f
-            .services
-            .iter()
-            .zip(cf.roles.iter())
-            .map(|((s, sub, missing), roles)| {
-                (
-                    format!("{} — {}", s.code, s.label),
-                    roles.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", "),
-                    sub.available_from.map(format_date).unwrap_or_else(|| t.quota_none.into()),
-                    sub.max_holders.map(|m| m.to_string()).unwrap_or_else(|| t.quota_none.into()),
-                    if missing.is_empty() { t.service_open.to_string() } else { t.service_closed.to_string() },
-                )
-            })
-            .collect(),
-    };
-    render(&page, StatusCode::OK)
-}
-
-/// GET /caisse/partners/{id}/contract
-pub async fn contract(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let actor = &actor;
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
-    };
-    contract_document(&state, &ctx, actor, OrganisationId(id), format!("/caisse/partners/{id}")).await
-}
-
-/// GET /partner/contract — the partner's own contract.
-pub async fn own_contract(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx) -> Response {
-    let actor = &actor;
-    contract_document(&state, &ctx, actor, actor.organisation.id, "/".into()).await
-}
 
 // --- the catalogue --------------------------------------------------------------------------
 
-#[derive(Template)]
-#[template(path = "services.html")]
-struct ServicesPage {
-    c: Chrome,
-    csrf: String,
-    error: Option<String>,
-    notice: Option<String>,
-    v: Values,
-    services: Vec<(String, String, String, String)>,
-}
-
-async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
-    let t = ctx.lang.texts();
-    if let Err(e) = habilis_core::reach::caisse_admin_of(actor) {
-        return error_page(ctx.lang, &WebError::Core(e), Some(actor));
-    }
-    let cat = match state.app.catalogue().await {
-        Ok(c) => c,
-        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
-    };
-    let page = ServicesPage {
-        c: Chrome::new(ctx.lang, None, Some(actor)),
-        csrf: actor.session.csrf_token.clone(),
-        error: err.as_ref().map(|e| e.message(t)),
-        notice,
-        v,
-        services: cat
-            .iter()
-            .map(|(s, roles)| {
-                let r = roles.iter().map(|r| format!("{} ({})", r.code, r.label)).collect::<Vec<_>>().join(" ; ");
-                (s.code.clone(), s.label.clone(), s.description.clone(), r)
-            })
-            .collect(),
-    };
-    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
-}
-
-/// GET /caisse/services
-pub async fn services(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
-    let actor = &actor;
-    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
-    services_page(&state, &ctx, actor, Values::default(), None, notice).await
-}
-
-/// POST /caisse/services and /caisse/services/roles
-pub async fn services_post(State(state): State<AppState>, ctx: Ctx, uri: Uri, SignedForm(actor, v): SignedForm) -> Response {
-    let result = if uri.path().ends_with("/roles") {
-        state.app.add_service_role(&actor, v.get("service_code"), v.get("role_code"), v.get("role_label"), &ctx.client).await.map(|_| ())
-    } else {
-        state.app.create_service(&actor, v.get("code"), v.get("label"), v.get("description"), &ctx.client).await.map(|_| ())
-    };
-    match result {
-        Ok(()) => traced(Redirect::to("/caisse/services?ok=1").into_response()),
-        Err(e) => services_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
-    }
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/caisse/partners", get(partners))
+        .route("/caisse/partners/new", get(partner_new).post(partner_create))
+        .route("/caisse/partners/{id}", get(partner))
+        .route("/caisse/partners/{id}/edit", get(partner_edit).post(partner_update))
+        .route("/caisse/partners/{id}/{what}", post(partner_action))
+        .route("/caisse/administrators/{id}/{what}", post(administrator_status))
+        .route("/caisse/contacts/{id}/delete", post(delete_contact))
 }

@@ -1,27 +1,22 @@
 //! The partner's page for its access rights: quotas (used / allowed), grants, users and
 //! mandates, with their forms. Every rule is the core's; this only shows and submits.
 
+
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::records::{QueryStatus};
-use habilis_core::records::{GrantId, MandateId, QueryId};
-use habilis_core::commands::{Holder, NewGrant, NewQuery};
-use habilis_core::records::Actor;
-use habilis_core::commands::UserInput;
-use habilis_core::records::{GrantState, UserAction};
-use habilis_core::commands::NewMandate;
-use habilis_core::records::{AccountId, AccountStatus, GroupId, OrganisationId, Role};
+use habilis_core::commands::*;
+use habilis_core::records::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
 use crate::extract::{SignedForm, SignedIn, Values, traced};
 use crate::respond::error_page;
+use crate::state::AppState;
 use crate::view::{Chrome, render, role_label};
 
 #[derive(Template)]
@@ -439,4 +434,16 @@ async fn action(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, kind: &str
 
 fn holder_of(v: &Values) -> AccountId {
     AccountId(Uuid::parse_str(v.get("holder")).unwrap_or(Uuid::nil()))
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/caisse/partners/{id}/rights", get(caisse_rights))
+        .route("/caisse/partners/{id}/rights/{what}", post(caisse_rights_post))
+        .route("/caisse/partners/{id}/rights/{kind}/{target}/{what}", post(caisse_rights_action))
+        .route("/partner/rights", get(rights))
+        .route("/partner/{what}", post(rights_post))
+        .route("/partner/{kind}/{id}/{what}", post(rights_action))
 }

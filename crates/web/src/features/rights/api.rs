@@ -1,22 +1,21 @@
 //! The partner side of the JSON API (first part): users and grants.
 
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use habilis_core::records::{GrantId, MandateId};
-use habilis_core::commands::{Holder, NewGrant};
-use habilis_core::commands::UserInput;
-use habilis_core::records::{AccountId, GroupId};
+use habilis_core::commands::*;
+use habilis_core::records::*;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath, traced};
 use crate::respond::error_response;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,7 +68,7 @@ pub struct GrantFilter {
     holder: Option<Uuid>,
     #[serde(default)]
     state: Option<String>,
-    /// Read by [`crate::api::ApiActor`] (a caisse member acting for a partner).
+    /// Read by [`crate::extract::ApiActor`] (a caisse member acting for a partner).
     #[serde(default)]
     #[allow(dead_code)]
     partner: Option<Uuid>,
@@ -305,7 +304,7 @@ pub async fn list_users(
             let v: Vec<_> = list
                 .iter()
                 .map(|a| json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email, "roles": a.roles,
-                                 "status": a.status, "last_login_at": a.last_login_at.map(crate::api::rfc3339) }))
+                                 "status": a.status, "last_login_at": a.last_login_at.map(crate::view::rfc3339) }))
                 .collect();
             Json(json!({ "users": v })).into_response()
         }
@@ -353,11 +352,30 @@ pub async fn user_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref act
             "email": f.account.email,
             "roles": f.account.roles,
             "status": f.account.status,
-            "last_login_at": f.account.last_login_at.map(crate::api::rfc3339),
+            "last_login_at": f.account.last_login_at.map(crate::view::rfc3339),
             "grants": f.grants,
             "groups": f.groups,
         }))
         .into_response(),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{delete, get, post, put};
+    axum::Router::new()
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/users/{id}", get(user_file).put(update_user))
+        .route("/api/v1/users/{id}/{what}", post(user_action))
+        .route("/api/v1/grants", get(list_grants).post(create_grant))
+        .route("/api/v1/grants/{id}/{what}", post(grant_state))
+        .route("/api/v1/groups", get(list_groups).post(create_group))
+        .route("/api/v1/mandates", get(list_mandates).post(give_mandate))
+        .route("/api/v1/mandates/{id}/withdraw", post(withdraw_mandate))
+        .route("/api/v1/groups/{id}", put(rename_group).delete(delete_group))
+        .route("/api/v1/grants/{id}/end", put(set_grant_end))
+        .route("/api/v1/groups/{id}/members", post(add_member))
+        .route("/api/v1/groups/{id}/members/{account}", delete(remove_member))
+        .route("/api/v1/groups/{id}/grants", post(grant_to_group))
 }

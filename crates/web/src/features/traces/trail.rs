@@ -1,28 +1,26 @@
 //! The trace viewer (R62) and the right of access (Art. 5.3.4), as pages and JSON. Who
 //! may read what is the core's decision; each reading is traced there.
 
+
+use habilis_core::services::trail::{TraceFilter, TraceView, to_csv};
+use habilis_core::trace::TraceRecord;
 use askama::Template;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::records::{AccessStatus};
-use habilis_core::records::{AccessRequestId};
-use habilis_core::records::AccessRequest;
-use habilis_core::records::Actor;
-use habilis_core::records::{AccountId, OrganisationId, OrganisationKind};
-use habilis_core::trace::TraceRecord;
-use habilis_core::services::trail::{TraceFilter, TraceView, to_csv};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header::{self};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use habilis_core::records::*;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::context::Ctx;
-use crate::errors::{WebError, format_date};
-use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
+use crate::errors::WebError;
+use crate::extract::{ApiActor, SignedIn, Values, traced};
 use crate::respond::{error_page, error_response};
+use crate::state::AppState;
 use crate::view::{Chrome, render};
 
 /// The viewer's query string (pages and API).
@@ -177,7 +175,7 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
     }
 }
 
-fn download(records: &[TraceRecord], format: &str, name: &str) -> Response {
+pub(super) fn download(records: &[TraceRecord], format: &str, name: &str) -> Response {
     let (body, kind, ext) = match format {
         "json" => {
             let list: Vec<TraceView> = records.iter().map(TraceView::from).collect();
@@ -192,7 +190,7 @@ fn download(records: &[TraceRecord], format: &str, name: &str) -> Response {
         .into_response()
 }
 
-fn export_format(p: &TraceParams) -> Option<&'static str> {
+pub(super) fn export_format(p: &TraceParams) -> Option<&'static str> {
     match p.format.trim() {
         "" | "csv" => Some("csv"),
         "json" => Some("json"),
@@ -252,170 +250,12 @@ pub async fn api_export(State(state): State<AppState>, ctx: Ctx, ApiActor(actor)
     }
 }
 
-// --- the right of access ------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "access_requests.html")]
-struct AccessPage {
-    c: Chrome,
-    csrf: String,
-    error: Option<String>,
-    notice: Option<String>,
-    v: Values,
-    superiors: Vec<(String, String)>,
-    /// id, requester, superior, created, due, status, late, may forward, may export/answer
-    rows: Vec<(String, String, String, String, String, String, bool, bool, bool)>,
-}
-
-async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
-    let t = ctx.lang.texts();
-    let app = &state.app;
-    let loaded = async { Ok::<_, habilis_core::Error>((app.possible_superiors(actor).await?, app.access_requests_named(actor).await?)) }.await;
-    let (superiors, requests) = match loaded {
-        Ok(x) => x,
-        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
-    };
-    let admin = actor.account.roles.iter().any(|r| matches!(r, habilis_core::records::Role::PartnerAdmin | habilis_core::records::Role::PartnerDeputy));
-    let today = app.today();
-    let status = |r: &AccessRequest| match r.status.as_str() {
-        "submitted" => t.access_submitted,
-        "forwarded" => t.access_forwarded,
-        _ => t.access_answered,
-    };
-    let page = AccessPage {
-        c: Chrome::new(ctx.lang, None, Some(actor)),
-        csrf: actor.session.csrf_token.clone(),
-        error: err.as_ref().map(|e| e.message(t)),
-        notice,
-        v,
-        superiors: superiors.iter().map(|a| (a.id.to_string(), format!("{} ({})", a.display_name, a.login))).collect(),
-        rows: requests
-            .iter()
-            .map(|(r, requester, superior)| {
-                (
-                    r.id.to_string(),
-                    requester.clone(),
-                    superior.clone(),
-                    habilis_core::clock::format_paris(r.created_at),
-                    format_date(r.due_on),
-                    status(r).to_string(),
-                    r.late(today),
-                    r.status == AccessStatus::Submitted && r.superior_id == actor.account.id,
-                    admin && r.status == AccessStatus::Forwarded,
-                )
-            })
-            .collect(),
-    };
-    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
-}
-
-#[derive(Deserialize, Default)]
-pub struct SentQuery {
-    #[serde(default)]
-    ok: Option<String>,
-}
-
-/// GET /access-requests
-pub async fn access(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<SentQuery>, QueryRejection>) -> Response {
-    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
-    access_page(&state, &ctx, &actor, Values::default(), None, notice).await
-}
-
-/// POST /access-requests
-pub async fn access_create(State(state): State<AppState>, ctx: Ctx, SignedForm(actor, v): SignedForm) -> Response {
-    let superior = match v.get("superior") {
-        "" => None,
-        raw => Some(AccountId(Uuid::parse_str(raw).unwrap_or(Uuid::nil()))),
-    };
-    match state.app.request_access(&actor, superior, v.get("reason"), &ctx.client).await {
-        Ok(_) => traced(Redirect::to("/access-requests?ok=sent").into_response()),
-        Err(e) => access_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
-    }
-}
-
-/// POST /access-requests/{id}/{forward|answer}
-pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, SignedForm(actor, _): SignedForm) -> Response {
-    let Ok(Path((id, what))) = path else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    let r = match what.as_str() {
-        "forward" => state.app.forward_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        "answer" => state.app.answer_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
-    };
-    match r {
-        Ok(_) => traced(Redirect::to("/access-requests?ok=done").into_response()),
-        Err(e) => access_page(&state, &ctx, &actor, Values::default(), Some(WebError::Core(e)), None).await,
-    }
-}
-
-/// GET /access-requests/{id}/export (CSV of the requester's traces)
-pub async fn access_export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    match state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await {
-        Ok((r, records)) => traced(download(&records, "csv", &format!("droit-acces-{}", r.created_at.date()))),
-        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccessBody {
-    #[serde(default)]
-    superior: Option<Uuid>,
-    #[serde(default)]
-    reason: String,
-}
-
-/// GET /api/v1/access-requests
-pub async fn api_access_list(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor) -> Response {
-    let today = state.app.today();
-    match state.app.access_requests(&actor).await {
-        Ok(list) => {
-            let v: Vec<_> = list.iter().map(|r| json!({ "request": r, "late": r.late(today) })).collect();
-            Json(json!({ "requests": v })).into_response()
-        }
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
-}
-
-/// POST /api/v1/access-requests {"superior"?, "reason"?}
-pub async fn api_access_create(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<AccessBody>) -> Response {
-    match state.app.request_access(&actor, b.superior.map(AccountId), &b.reason, &ctx.client).await {
-        Ok(r) => traced((StatusCode::CREATED, Json(json!(r))).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
-}
-
-/// POST /api/v1/access-requests/{id}/{forward|answer}
-pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
-    let r = match what.as_str() {
-        "forward" => state.app.forward_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        "answer" => state.app.answer_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        _ => return error_response(ctx.api_lang, &WebError::NotFound),
-    };
-    match r {
-        Ok(r) => traced(Json(json!(r)).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
-}
-
-/// GET /api/v1/access-requests/{id}/export?format=csv|json
-pub async fn api_access_export(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiActor(actor): ApiActor,
-    IdPath(id): IdPath<Uuid>,
-    q: Result<Query<TraceParams>, QueryRejection>,
-) -> Response {
-    let p = q.map(|Query(p)| p).unwrap_or_default();
-    let Some(format) = export_format(&p) else {
-        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
-    };
-    match state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await {
-        Ok((r, records)) => traced(download(&records, format, &format!("droit-acces-{}", r.created_at.date()))),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get};
+    axum::Router::new()
+        .route("/traces", get(page))
+        .route("/traces/export", get(export))
+        .route("/api/v1/traces", get(api_list))
+        .route("/api/v1/traces/export", get(api_export))
 }

@@ -1,62 +1,24 @@
 //! The HTML pages: sign-in, home, sign-out, set-password, and the refusal pages.
 
+
 use askama::Template;
-use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::Error;
-use habilis_core::records::Actor;
-use habilis_core::clock::format_paris;
-use habilis_core::records::Role;
+use habilis_core::records::*;
 use habilis_core::token;
 use serde::Deserialize;
 
-use crate::state::AppState;
 use crate::context::{Ctx, Traced, clear_session_cookie, csrf_cookie_header, session_cookie_header};
 use crate::errors::{WebError, password_message};
 use crate::extract::SignedIn;
 use crate::i18n::Texts;
 use crate::respond::{error_page, rejection_error};
-use crate::view::{Chrome, MessagePage, function_label, render, role_label};
-
-/// 404 for pages and JSON alike.
-pub async fn not_found(ctx: Ctx) -> Response {
-    if ctx.is_api {
-        return crate::respond::error_response(ctx.api_lang, &WebError::NotFound);
-    }
-    let t = ctx.lang.texts();
-    let page = MessagePage {
-        c: Chrome::new(ctx.lang, None, ctx.actor.as_ref()),
-        title: t.not_found_title.into(),
-        paragraphs: vec![t.err_not_found.into()],
-        is_error: true,
-        show_home_link: true,
-    };
-    render(&page, StatusCode::NOT_FOUND)
-}
-
-/// 405 for pages and JSON alike.
-pub async fn method_not_allowed(ctx: Ctx) -> Response {
-    if ctx.is_api {
-        return crate::respond::error_response(ctx.api_lang, &WebError::Method);
-    }
-    error_page(ctx.lang, &WebError::Method, ctx.actor.as_ref())
-}
-
-/// The stylesheet, embedded in the binary.
-pub async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600")),
-        ],
-        include_str!("../static/habilis.css"),
-    )
-        .into_response()
-}
+use crate::state::AppState;
+use crate::view::{Chrome, render};
 
 // --- sign-in ---------------------------------------------------------------------------
 
@@ -183,55 +145,6 @@ pub async fn logout(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
 }
 
 // --- home ------------------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    c: Chrome,
-    welcome: String,
-    organisation: String,
-    roles: String,
-    last_login: String,
-    session_note: String,
-    dashboard_title: String,
-    contacts: Vec<(String, String, String)>,
-}
-
-/// GET /
-pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
-    let actor = &actor;
-    let t = ctx.lang.texts();
-    let roles = &actor.account.roles;
-    let dashboard_title = if roles.contains(&Role::CaisseAdmin) {
-        t.home_caisse_admin
-    } else if roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
-        t.home_partner_admin
-    } else if roles.contains(&Role::DelegatedManager) {
-        t.home_delegated_manager
-    } else if roles.iter().any(|r| r.is_caisse_staff()) {
-        t.home_staff
-    } else {
-        t.home_user
-    };
-    let contacts = match state.app.own_directory(actor).await {
-        Ok(cs) => cs.into_iter().map(|c| (function_label(t, &c.function), c.name, c.title.unwrap_or_default())).collect(),
-        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
-    };
-    let page = HomePage {
-        c: Chrome::new(ctx.lang, Some(&uri), Some(actor)),
-        welcome: t.home_welcome.replace("{name}", &actor.account.display_name),
-        organisation: actor.organisation.name.clone(),
-        roles: roles.iter().map(|r| role_label(t, *r)).collect::<Vec<_>>().join(", "),
-        last_login: format_paris(actor.session.created_at),
-        session_note: t
-            .home_session_ends
-            .replace("{idle}", &state.app.sessions.idle_minutes.to_string())
-            .replace("{end}", &format_paris(actor.session.expires_at)),
-        dashboard_title: dashboard_title.into(),
-        contacts,
-    };
-    render(&page, StatusCode::OK)
-}
 
 // --- set password through a one-time link ------------------------------------------------
 
@@ -403,4 +316,14 @@ pub async fn change_password_submit(SignedIn(actor): SignedIn, State(state): Sta
     };
     resp.extensions_mut().insert(Traced);
     resp
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/login", get(login_form).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/password", get(change_password_form).post(change_password_submit))
+        .route("/set-password", get(set_password_form).post(set_password_submit))
 }

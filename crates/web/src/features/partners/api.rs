@@ -5,40 +5,19 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use habilis_core::records::{ContactId, ContractId, ConventionId, GrantId, QueryId};
-use habilis_core::commands::{NewQuery};
 use habilis_core::Error;
-use habilis_core::commands::PartnerInput;
-use habilis_core::records::{AccountId, Organisation, OrganisationId};
-use habilis_core::{commands::{AdministratorInput, SubscriptionInput}, records::Slot};
+use habilis_core::commands::*;
+use habilis_core::records::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::context::{Ctx, Traced};
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath};
-use crate::respond::error_response;
-
-fn fail(ctx: &Ctx, e: Error) -> Response {
-    error_response(ctx.api_lang, &WebError::Core(e))
-}
-
-/// 204, traced by the service that did the work.
-fn no_content() -> Response {
-    let mut r = StatusCode::NO_CONTENT.into_response();
-    r.extensions_mut().insert(Traced);
-    r
-}
-
-fn created(v: Value) -> Response {
-    let mut r = (StatusCode::CREATED, Json(v)).into_response();
-    r.extensions_mut().insert(Traced);
-    r
-}
+use crate::respond::{created, error_response, fail, no_content};
+use crate::state::AppState;
 
 fn partner_json(p: &Organisation) -> Value {
     json!({ "id": p.id, "name": p.name, "siret": p.siret, "address": p.address, "city": p.city })
@@ -289,202 +268,18 @@ pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(re
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServiceBody {
-    code: String,
-    label: String,
-    #[serde(default)]
-    description: String,
-}
-
-/// POST /api/v1/services
-pub async fn create_service(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(b): ApiJson<ServiceBody>) -> Response {
-    match state.app.create_service(a, &b.code, &b.label, &b.description, &ctx.client).await {
-        Ok(s) => created(json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description })),
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoleBody {
-    code: String,
-    label: String,
-}
-
-/// POST /api/v1/services/{code}/roles
-pub async fn add_role(
-    State(state): State<AppState>,
-    ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(code): IdPath<String>,
-    ApiJson(b): ApiJson<RoleBody>,
-) -> Response {
-    match state.app.add_service_role(a, &code, &b.code, &b.label, &ctx.client).await {
-        Ok(r) => created(json!({ "id": r.id, "code": r.code, "label": r.label })),
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-/// GET /api/v1/services
-pub async fn services(State(state): State<AppState>, ctx: Ctx, _: ApiActor) -> Response {
-    match state.app.catalogue().await {
-        Ok(cat) => {
-            let list: Vec<Value> = cat
-                .iter()
-                .map(|(s, roles)| {
-                    json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description,
-                            "roles": roles.iter().map(|r| json!({ "id": r.id, "code": r.code, "label": r.label })).collect::<Vec<_>>() })
-                })
-                .collect();
-            Json(json!({ "services": list })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-/// GET /api/v1/outbox
-pub async fn outbox(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
-    match state.app.outbox(a, 200).await {
-        Ok(list) => {
-            let v: Vec<Value> = list
-                .iter()
-                .map(|m| json!({ "id": m.id, "to": m.to_address, "subject": m.subject, "body": m.body, "status": m.status,
-                                 "attempts": m.attempts, "created_at": crate::api::rfc3339(m.created_at) }))
-                .collect();
-            Json(json!({ "messages": v })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-/// GET /api/v1/partners/{id}/grants — a partner's grants, with any caisse suspension.
-pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.partner_grants(a, OrganisationId(id)).await {
-        Ok(list) => {
-            let v: Vec<Value> = list.into_iter().map(|g| json!({ "caisse_suspension": g.caisse_suspension, "grant": g })).collect();
-            Json(json!({ "grants": v })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReasonBody {
-    reason: String,
-}
-
-/// POST /api/v1/supervision/grants/{id}/suspend {"reason"} — a caisse suspension (R21).
-pub async fn suspend_grant(
-    State(state): State<AppState>,
-    ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
-    ApiJson(b): ApiJson<ReasonBody>,
-) -> Response {
-    match state.app.caisse_suspend_grant(a, GrantId(id), &b.reason, &ctx.client).await {
-        Ok(()) => no_content(),
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-/// POST /api/v1/supervision/grants/{id}/lift — lift a caisse suspension.
-pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.caisse_lift_suspension(a, GrantId(id), &ctx.client).await {
-        Ok(()) => no_content(),
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct ForceBody {
-    #[serde(default)]
-    account: Option<Uuid>,
-}
-
-/// POST /api/v1/supervision/partners/{id}/force-password-change {"account"?} (R22).
-pub async fn force_password_change(
-    State(state): State<AppState>,
-    ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
-    ApiJson(b): ApiJson<ForceBody>,
-) -> Response {
-    match state.app.force_password_change(a, OrganisationId(id), b.account.map(AccountId), &ctx.client).await {
-        Ok(n) => {
-            let mut r = Json(json!({ "accounts": n })).into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueryBody {
-    question: String,
-    due_on: String,
-    #[serde(default)]
-    auto_suspend: bool,
-}
-
-/// POST /api/v1/supervision/grants/{id}/queries — ask the partner about a grant.
-pub async fn open_query(
-    State(state): State<AppState>,
-    ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
-    ApiJson(b): ApiJson<QueryBody>,
-) -> Response {
-    match state.app.open_query(a, &NewQuery { grant: GrantId(id), question: b.question.clone(), due_on: b.due_on.clone(), auto_suspend: b.auto_suspend }, &ctx.client).await {
-        Ok(q) => created(serde_json::to_value(q).unwrap_or(Value::Null)),
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-/// GET /api/v1/queries — with `overdue` computed for today.
-pub async fn list_queries(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
-    let today = state.app.today();
-    match state.app.queries(a).await {
-        Ok(list) => {
-            let v: Vec<Value> = list.iter().map(|q| json!({ "query": q, "overdue": q.overdue(today) })).collect();
-            Json(json!({ "queries": v })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnswerBody {
-    answer: String,
-}
-
-/// POST /api/v1/queries/{id}/answer — the partner's administrators answer.
-pub async fn answer_query(
-    State(state): State<AppState>,
-    ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
-    ApiJson(b): ApiJson<AnswerBody>,
-) -> Response {
-    match state.app.answer_query(a, QueryId(id), &b.answer, &ctx.client).await {
-        Ok(q) => {
-            let mut r = Json(q).into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
-        Err(e) => fail(&ctx, e),
-    }
-}
-
-/// POST /api/v1/queries/{id}/close — the caisse closes.
-pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.close_query(a, QueryId(id), &ctx.client).await {
-        Ok(q) => {
-            let mut r = Json(q).into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
-        Err(e) => fail(&ctx, e),
-    }
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{delete, get, post};
+    axum::Router::new()
+        .route("/api/v1/partners", get(list_partners).post(create_partner))
+        .route("/api/v1/partners/{id}", get(partner_file).put(update_partner))
+        .route("/api/v1/partners/{id}/conventions", post(add_convention))
+        .route("/api/v1/partners/{id}/contracts", post(add_contract))
+        .route("/api/v1/partners/{id}/amendments", post(add_amendment))
+        .route("/api/v1/partners/{id}/subscriptions", post(add_subscription))
+        .route("/api/v1/partners/{id}/administrators", post(add_administrator))
+        .route("/api/v1/partners/{id}/contacts", post(add_contact))
+        .route("/api/v1/contacts/{id}", delete(delete_contact))
+        .route("/api/v1/administrators/{id}/{what}", post(administrator_status))
 }

@@ -2,26 +2,24 @@
 //! end date, people not signed in for months, partners with an incomplete directory. One
 //! page with a plain GET form of filters, and the same views in `/api/v1/supervision/…`.
 
+
 use askama::Template;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use habilis_core::records::Actor;
-use habilis_core::records::GrantState;
-use habilis_core::records::OrganisationId;
-use habilis_core::records::GrantFilter;
+use habilis_core::records::*;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
 use crate::extract::{ApiActor, SignedIn, Values};
 use crate::i18n::Lang;
 use crate::respond::{error_page, error_response};
+use crate::state::AppState;
 use crate::view::{Chrome, function_label, render};
 
 /// The filters, from the query string of the page or of the API.
@@ -202,4 +200,14 @@ pub async fn api_incomplete(State(state): State<AppState>, ctx: Ctx, ApiActor(ac
         Ok(list) => Json(json!({ "partners": list })).into_response(),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get};
+    axum::Router::new()
+        .route("/caisse/supervision", get(page))
+        .route("/api/v1/supervision/grants", get(api_grants))
+        .route("/api/v1/supervision/dormant-accounts", get(api_dormant))
+        .route("/api/v1/supervision/incomplete-partners", get(api_incomplete))
 }

@@ -1,0 +1,147 @@
+//! The service catalogue (caisse administrators): services and their roles, page and API.
+
+
+use askama::Template;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use habilis_core::records::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::context::Ctx;
+use crate::errors::WebError;
+use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
+use crate::respond::{created, error_page, fail};
+use crate::state::AppState;
+use crate::view::{Chrome, render};
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    c: Chrome,
+    csrf: String,
+    error: Option<String>,
+    notice: Option<String>,
+    v: Values,
+    services: Vec<(String, String, String, String)>,
+}
+
+async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
+    let t = ctx.lang.texts();
+    if let Err(e) = habilis_core::reach::caisse_admin_of(actor) {
+        return error_page(ctx.lang, &WebError::Core(e), Some(actor));
+    }
+    let cat = match state.app.catalogue().await {
+        Ok(c) => c,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let page = ServicesPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        error: err.as_ref().map(|e| e.message(t)),
+        notice,
+        v,
+        services: cat
+            .iter()
+            .map(|(s, roles)| {
+                let r = roles.iter().map(|r| format!("{} ({})", r.code, r.label)).collect::<Vec<_>>().join(" ; ");
+                (s.code.clone(), s.label.clone(), s.description.clone(), r)
+            })
+            .collect(),
+    };
+    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+}
+
+/// GET /caisse/services
+pub async fn services(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<DoneQuery>, QueryRejection>) -> Response {
+    let actor = &actor;
+    let notice = q.ok().and_then(|Query(q)| q.ok).map(|_| ctx.lang.texts().saved.to_string());
+    services_page(&state, &ctx, actor, Values::default(), None, notice).await
+}
+
+/// POST /caisse/services and /caisse/services/roles
+pub async fn services_post(State(state): State<AppState>, ctx: Ctx, uri: Uri, SignedForm(actor, v): SignedForm) -> Response {
+    let result = if uri.path().ends_with("/roles") {
+        state.app.add_service_role(&actor, v.get("service_code"), v.get("role_code"), v.get("role_label"), &ctx.client).await.map(|_| ())
+    } else {
+        state.app.create_service(&actor, v.get("code"), v.get("label"), v.get("description"), &ctx.client).await.map(|_| ())
+    };
+    match result {
+        Ok(()) => traced(Redirect::to("/caisse/services?ok=1").into_response()),
+        Err(e) => services_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBody {
+    code: String,
+    label: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// POST /api/v1/services
+pub async fn create_service(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(b): ApiJson<ServiceBody>) -> Response {
+    match state.app.create_service(a, &b.code, &b.label, &b.description, &ctx.client).await {
+        Ok(s) => created(json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description })),
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    code: String,
+    label: String,
+}
+
+/// POST /api/v1/services/{code}/roles
+pub async fn add_role(
+    State(state): State<AppState>,
+    ctx: Ctx, ApiActor(ref a): ApiActor,
+    IdPath(code): IdPath<String>,
+    ApiJson(b): ApiJson<RoleBody>,
+) -> Response {
+    match state.app.add_service_role(a, &code, &b.code, &b.label, &ctx.client).await {
+        Ok(r) => created(json!({ "id": r.id, "code": r.code, "label": r.label })),
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// GET /api/v1/services
+pub async fn api_services(State(state): State<AppState>, ctx: Ctx, _: ApiActor) -> Response {
+    match state.app.catalogue().await {
+        Ok(cat) => {
+            let list: Vec<Value> = cat
+                .iter()
+                .map(|(s, roles)| {
+                    json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description,
+                            "roles": roles.iter().map(|r| json!({ "id": r.id, "code": r.code, "label": r.label })).collect::<Vec<_>>() })
+                })
+                .collect();
+            Json(json!({ "services": list })).into_response()
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// `?ok=…` after a saved form.
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    ok: Option<String>,
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/caisse/services", get(services).post(services_post))
+        .route("/caisse/services/roles", post(services_post))
+        .route("/api/v1/services", get(api_services).post(create_service))
+        .route("/api/v1/services/{code}/roles", post(add_role))
+}

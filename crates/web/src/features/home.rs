@@ -1,0 +1,72 @@
+//! The home page: who is signed in, for which organisation, and their directory.
+
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use habilis_core::clock::format_paris;
+use habilis_core::records::*;
+
+use crate::context::Ctx;
+use crate::errors::WebError;
+use crate::extract::SignedIn;
+use crate::respond::error_page;
+use crate::state::AppState;
+use crate::view::{Chrome, function_label, render, role_label};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    welcome: String,
+    organisation: String,
+    roles: String,
+    last_login: String,
+    session_note: String,
+    dashboard_title: String,
+    contacts: Vec<(String, String, String)>,
+}
+
+/// GET /
+pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let actor = &actor;
+    let t = ctx.lang.texts();
+    let roles = &actor.account.roles;
+    let dashboard_title = if roles.contains(&Role::CaisseAdmin) {
+        t.home_caisse_admin
+    } else if roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+        t.home_partner_admin
+    } else if roles.contains(&Role::DelegatedManager) {
+        t.home_delegated_manager
+    } else if roles.iter().any(|r| r.is_caisse_staff()) {
+        t.home_staff
+    } else {
+        t.home_user
+    };
+    let contacts = match state.app.own_directory(actor).await {
+        Ok(cs) => cs.into_iter().map(|c| (function_label(t, &c.function), c.name, c.title.unwrap_or_default())).collect(),
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let page = HomePage {
+        c: Chrome::new(ctx.lang, Some(&uri), Some(actor)),
+        welcome: t.home_welcome.replace("{name}", &actor.account.display_name),
+        organisation: actor.organisation.name.clone(),
+        roles: roles.iter().map(|r| role_label(t, *r)).collect::<Vec<_>>().join(", "),
+        last_login: format_paris(actor.session.created_at),
+        session_note: t
+            .home_session_ends
+            .replace("{idle}", &state.app.sessions.idle_minutes.to_string())
+            .replace("{end}", &format_paris(actor.session.expires_at)),
+        dashboard_title: dashboard_title.into(),
+        contacts,
+    };
+    render(&page, StatusCode::OK)
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get};
+    axum::Router::new()
+        .route("/", get(home))
+}

@@ -1,0 +1,9 @@
+pub(crate) mod api;
+pub(crate) mod pages;
+
+use crate::state::AppState;
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    axum::Router::new().merge(api::routes()).merge(pages::routes())
+}
