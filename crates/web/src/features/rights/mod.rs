@@ -1,3 +1,4 @@
+pub(crate) mod actions;
 pub(crate) mod api;
 pub(crate) mod pages;
 
@@ -5,5 +6,5 @@ use crate::state::AppState;
 
 /// The routes of this feature.
 pub(crate) fn routes() -> axum::Router<AppState> {
-    axum::Router::new().merge(api::routes()).merge(pages::routes())
+    axum::Router::new().merge(actions::routes()).merge(api::routes()).merge(pages::routes())
 }

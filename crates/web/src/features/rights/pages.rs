@@ -1,20 +1,18 @@
 //! The partner's page for its access rights: quotas (used / allowed), grants, users and
 //! mandates, with their forms. Every rule is the core's; this only shows and submits.
 
-
 use askama::Template;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::commands::*;
+use axum::response::Response;
+use habilis_core::policy::abilities::{may_act_on_person, on_partner_rights};
 use habilis_core::records::*;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
-use crate::extract::{SignedForm, SignedIn, Values, traced};
+use crate::extract::{IdPath, SignedIn, Values};
 use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Chrome, render, role_label};
@@ -41,15 +39,62 @@ struct RightsPage {
     supervise: bool,
     /// The partner's administrators answer queries.
     answer: bool,
-    quotas: Vec<(String, String)>,
+    quotas: Vec<QuotaRow>,
     grants: Vec<GrantRow>,
-    people: Vec<(String, String)>,
-    roles: Vec<(String, String)>,
-    users: Vec<(String, String, String, String, String, &'static str, bool, String, usize, String)>,
-    mandates: Vec<(String, String, String, String, bool)>,
-    groups: Vec<(String, String, String)>,
+    /// The people a grant, a membership or a mandate may be given to.
+    people: Vec<Choice>,
+    /// Every role of every service, as `SERVICE:ROLE`.
+    roles: Vec<Choice>,
+    users: Vec<UserRow>,
+    mandates: Vec<MandateRow>,
+    groups: Vec<GroupRow>,
     queries: Vec<QueryRow>,
     today: String,
+}
+
+/// One quota: what it limits, and "used / allowed".
+struct QuotaRow {
+    what: String,
+    figures: String,
+}
+
+/// An option of a list: the value sent, the label shown.
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// A person of the organisation, with what the page may offer on them.
+struct UserRow {
+    id: String,
+    name: String,
+    login: String,
+    roles: String,
+    status: String,
+    /// `active`, `suspended` or `deactivated`: which actions apply.
+    status_code: &'static str,
+    /// The actions on this person are offered (core's `may_act_on_person`).
+    actions: bool,
+    last_login: String,
+    /// Active grants held, directly or through groups.
+    grants_held: usize,
+    groups: String,
+}
+
+/// A mandate: whose, what it covers, whether it is still in force.
+struct MandateRow {
+    id: String,
+    holder: String,
+    scope: String,
+    state: String,
+    active: bool,
+}
+
+/// A group and its members.
+struct GroupRow {
+    id: String,
+    name: String,
+    members: String,
 }
 
 struct GrantRow {
@@ -77,18 +122,17 @@ struct QueryRow {
 
 /// The page's address and form prefix for `actor`: the partner's own, or the caisse's view
 /// of one partner.
-fn urls(actor: &Actor) -> (String, String) {
+pub(super) fn urls(actor: &Actor) -> (String, String) {
     match actor.acting_for {
         Some(p) => (format!("/caisse/partners/{p}/rights"), format!("/caisse/partners/{p}/rights")),
         None => ("/partner/rights".into(), "/partner".into()),
     }
 }
 
-async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static str, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
+pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static str, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
     let t = ctx.lang.texts();
     let app = &state.app;
     let org = actor.managed_organisation();
-    let caisse_admin = habilis_core::reach::caisse_admin_of(actor).is_ok();
     let loaded = async {
         let file = app.partner_file(actor, org).await?;
         let people = app.partner_people(actor).await?;
@@ -109,12 +153,14 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
-    let caisse_managed = file.mode == Some(habilis_core::records::ManagementMode::CaisseManaged);
-    let (manage, banner, partner_name) = match actor.acting_for {
-        Some(_) if caisse_managed => (caisse_admin, Some(t.caisse_view_managed), Some(file.partner.name.clone())),
-        Some(_) => (false, Some(t.caisse_view_delegated), Some(file.partner.name.clone())),
-        None if caisse_managed => (false, Some(t.partner_caisse_managed), None),
-        None => (true, None, None),
+    // What may be done here is the core's decision; the page only shows it.
+    let may = on_partner_rights(actor, file.mode);
+    let caisse_managed = file.mode == Some(ManagementMode::CaisseManaged);
+    let (banner, partner_name) = match actor.acting_for {
+        Some(_) if caisse_managed => (Some(t.caisse_view_managed), Some(file.partner.name.clone())),
+        Some(_) => (Some(t.caisse_view_delegated), Some(file.partner.name.clone())),
+        None if caisse_managed => (Some(t.partner_caisse_managed), None),
+        None => (None, None),
     };
     let (page_url, base) = urls(actor);
     let today = app.today();
@@ -142,9 +188,9 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
         base,
         partner_name,
         banner,
-        manage,
-        supervise: actor.acting_for.is_some() && caisse_admin,
-        answer: actor.acting_for.is_none() && actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)),
+        manage: may.manage,
+        supervise: may.supervise,
+        answer: may.answer_queries,
         quotas: quotas
             .iter()
             .map(|q| {
@@ -152,7 +198,7 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                     Some(r) => format!("{} — {r}", q.service),
                     None => q.service.clone(),
                 };
-                (what, format!("{} / {}", q.used, q.allowed.map(|a| a.to_string()).unwrap_or_else(|| t.quota_none.into())))
+                QuotaRow { what, figures: format!("{} / {}", q.used, q.allowed.map(|a| a.to_string()).unwrap_or_else(|| t.quota_none.into())) }
             })
             .collect(),
         grants: grants
@@ -178,11 +224,11 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
         people: people
             .iter()
             .filter(|p| p.id != actor.account.id && p.status == AccountStatus::Active)
-            .map(|p| (p.id.to_string(), format!("{} ({})", p.display_name, p.login)))
+            .map(|p| Choice { value: p.id.to_string(), label: format!("{} ({})", p.display_name, p.login) })
             .collect(),
         roles: catalogue
             .iter()
-            .flat_map(|(s, rs)| rs.iter().map(move |r| (format!("{}:{}", s.code, r.code), format!("{} {} — {}", s.code, r.code, r.label))))
+            .flat_map(|(s, rs)| rs.iter().map(move |r| Choice { value: format!("{}:{}", s.code, r.code), label: format!("{} {} — {}", s.code, r.code, r.label) }))
             .collect(),
         users: people
             .iter()
@@ -197,7 +243,6 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                     AccountStatus::Suspended => t.status_suspended,
                     AccountStatus::Deactivated => t.status_deactivated,
                 };
-                let manageable = p.id != actor.account.id && !p.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
                 let last = p.last_login_at.map(habilis_core::clock::format_paris).unwrap_or_else(|| t.never_signed_in.into());
                 let held = grants
                     .iter()
@@ -208,7 +253,18 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                     })
                     .count();
                 let in_groups = groups.iter().filter(|(_, m)| m.contains(&p.id)).map(|(g, _)| g.name.clone()).collect::<Vec<_>>().join(", ");
-                (p.display_name.clone(), p.login.clone(), roles, status.to_string(), p.id.to_string(), p.status.as_str(), manageable, last, held, in_groups)
+                UserRow {
+                    id: p.id.to_string(),
+                    name: p.display_name.clone(),
+                    login: p.login.clone(),
+                    roles,
+                    status: status.to_string(),
+                    status_code: p.status.as_str(),
+                    actions: may_act_on_person(actor, p),
+                    last_login: last,
+                    grants_held: held,
+                    groups: in_groups,
+                }
             })
             .collect(),
         mandates: mandates
@@ -227,12 +283,16 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                 }
                 let scope = if rights.is_empty() { scope } else { format!("{scope} ; {}", rights.join(", ")) };
                 let state = if m.withdrawn_at.is_some() { t.mandate_withdrawn } else { t.mandate_active };
-                (m.id.to_string(), name_of(m.holder_id), scope, state.to_string(), m.withdrawn_at.is_none())
+                MandateRow { id: m.id.to_string(), holder: name_of(m.holder_id), scope, state: state.to_string(), active: m.withdrawn_at.is_none() }
             })
             .collect(),
         groups: groups
             .iter()
-            .map(|(g, members)| (g.id.to_string(), g.name.clone(), members.iter().map(|m| name_of(*m)).collect::<Vec<_>>().join(", ")))
+            .map(|(g, members)| GroupRow {
+                id: g.id.to_string(),
+                name: g.name.clone(),
+                members: members.iter().map(|m| name_of(*m)).collect::<Vec<_>>().join(", "),
+            })
             .collect(),
         queries: queries
             .iter()
@@ -242,10 +302,10 @@ async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static 
                     .find(|g| g.id == q.grant_id)
                     .map(|g| format!("{} — {} — {}", holder_of_grant(g), role_name(g.service_role_id), g.purpose))
                     .unwrap_or_default();
-                let status = match q.status.as_str() {
-                    "open" => t.query_open,
-                    "answered" => t.query_answered,
-                    _ => t.query_closed,
+                let status = match q.status {
+                    QueryStatus::Open => t.query_open,
+                    QueryStatus::Answered => t.query_answered,
+                    QueryStatus::Closed => t.query_closed,
                 };
                 QueryRow {
                     id: q.id.to_string(),
@@ -280,16 +340,14 @@ pub async fn rights(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
 }
 
 /// GET /caisse/partners/{id}/rights: the same page, for the caisse (R20, R23).
-pub async fn caisse_rights(SignedIn(actor): SignedIn, 
+pub async fn caisse_rights(
+    SignedIn(actor): SignedIn,
     State(state): State<AppState>,
     ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
+    IdPath(partner): IdPath<OrganisationId>,
     q: Result<Query<OkQuery>, QueryRejection>,
 ) -> Response {
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    show(&state, &ctx, &actor.acting_for(OrganisationId(id)), q).await
+    show(&state, &ctx, &actor.acting_for(partner), q).await
 }
 
 async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
@@ -303,147 +361,8 @@ async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuer
     rights_page(state, ctx, actor, "", v, None, notice).await
 }
 
-fn split_role(v: &str) -> (String, String) {
-    let (s, r) = v.split_once(':').unwrap_or(("", ""));
-    (s.to_string(), r.to_string())
-}
-
-/// POST /partner/{what}: users, grants, groups, mandates.
-pub async fn rights_post(State(state): State<AppState>, ctx: Ctx, what: Result<Path<String>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
-    let Ok(Path(what)) = what else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    post(&state, &ctx, actor, v, &what).await
-}
-
-/// POST /caisse/partners/{id}/rights/{what}: the same, by the caisse (caisse-managed mode),
-/// and `force-password` for everyone at the partner (R22).
-pub async fn caisse_rights_post(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
-    let Ok(Path((id, what))) = path else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    post(&state, &ctx, actor.acting_for(OrganisationId(id)), v, &what).await
-}
-
-async fn post(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: &str) -> Response {
-    let app = &state.app;
-    let c = &ctx.client;
-    let holder = AccountId(Uuid::parse_str(v.get("holder")).unwrap_or(Uuid::nil()));
-    let (form, result): (&'static str, Result<(), habilis_core::Error>) = match (what, actor.acting_for) {
-        ("users", _) => {
-            let input = UserInput {
-                first_name: v.get("first_name").into(),
-                last_name: v.get("last_name").into(),
-                email: v.get("email").into(),
-                function: v.get("function").into(),
-                login: String::new(),
-            };
-            ("user", app.create_user(&actor, &input, &state.config.public_url, c).await.map(|_| ()))
-        }
-        ("grants", _) => {
-            let (service, role) = split_role(v.get("service_role"));
-            ("grant", app.grant(&actor, &NewGrant { holder: Holder::Person(holder), service_code: service.to_string(), role_code: role.to_string(), purpose: v.get("purpose").into(), ends_on: v.get("ends_on").into() }, c).await.map(|_| ()))
-        }
-        ("groups", _) => ("group", app.create_group(&actor, v.get("name"), c).await.map(|_| ())),
-        ("mandates", _) => {
-            let scope = v.0.keys().filter_map(|k| k.strip_prefix("scope_")).map(split_role).collect();
-            let input = NewMandate {
-                scope,
-                may_manage_users: !v.get("may_manage_users").is_empty(),
-                may_manage_groups: !v.get("may_manage_groups").is_empty(),
-                may_delegate: !v.get("may_delegate").is_empty(),
-            };
-            ("mandate", app.give_mandate(&actor, holder, &input, c).await.map(|_| ()))
-        }
-        ("force-password", Some(partner)) => ("force", app.force_password_change(&actor, partner, None, c).await.map(|_| ())),
-        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
-    };
-    let (page, _) = urls(&actor);
-    match result {
-        Ok(()) => traced(Redirect::to(&format!("{page}?ok={form}")).into_response()),
-        Err(e) => rights_page(state, ctx, &actor, form, v, Some(WebError::Core(e)), None).await,
-    }
-}
-
-/// POST /partner/grants/{id}/{suspend|resume|revoke}, /partner/mandates/{id}/withdraw,
-/// /partner/queries/{id}/answer…
-pub async fn rights_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(String, Uuid, String)>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
-    let Ok(Path((kind, id, what))) = path else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    action(&state, &ctx, actor, v, &kind, id, &what).await
-}
-
-/// POST /caisse/partners/{pid}/rights/{kind}/{id}/{what}: the same actions by the caisse,
-/// and its supervision: `grants/{id}/caisse-suspend|lift|query`, `users/{id}/force-password`,
-/// `queries/{id}/close`.
-pub async fn caisse_rights_action(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    path: Result<Path<(Uuid, String, Uuid, String)>, PathRejection>,
-    SignedForm(actor, v): SignedForm,
-) -> Response {
-    let Ok(Path((pid, kind, id, what))) = path else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    action(&state, &ctx, actor.acting_for(OrganisationId(pid)), v, &kind, id, &what).await
-}
-
-async fn action(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, kind: &str, id: Uuid, what: &str) -> Response {
-    let app = &state.app;
-    let c = &ctx.client;
-    let caisse = actor.acting_for;
-    let (form, result): (&'static str, Result<(), habilis_core::Error>) = match (kind, what, caisse) {
-        ("grants", "suspend", _) => ("", app.suspend_grant(&actor, GrantId(id), c).await),
-        ("grants", "resume", _) => ("", app.resume_grant(&actor, GrantId(id), c).await),
-        ("grants", "revoke", _) => ("", app.revoke_grant(&actor, GrantId(id), c).await),
-        ("mandates", "withdraw", _) => ("", app.withdraw_mandate(&actor, MandateId(id), c).await.map(|_| ())),
-        ("users", "suspend", _) => ("", app.user_action(&actor, AccountId(id), UserAction::Suspend, &state.config.public_url, c).await),
-        ("users", "reactivate", _) => ("", app.user_action(&actor, AccountId(id), UserAction::Reactivate, &state.config.public_url, c).await),
-        ("users", "reset", _) => ("", app.user_action(&actor, AccountId(id), UserAction::ResetPassword, &state.config.public_url, c).await),
-        ("groups", "add", _) => ("", app.add_member(&actor, GroupId(id), holder_of(&v), c).await),
-        ("groups", "remove", _) => ("", app.remove_member(&actor, GroupId(id), holder_of(&v), c).await),
-        ("groups", "delete", _) => ("", app.delete_group(&actor, GroupId(id), c).await),
-        ("groups", "grant", _) => {
-            let (service, role) = split_role(v.get("service_role"));
-            ("", app.grant(&actor, &NewGrant { holder: Holder::Group(GroupId(id)), service_code: service.to_string(), role_code: role.to_string(), purpose: v.get("purpose").into(), ends_on: "".into() }, c).await.map(|_| ()))
-        }
-        ("queries", "answer", None) => ("answer", app.answer_query(&actor, QueryId(id), v.get("answer"), c).await.map(|_| ())),
-        // Supervision by the caisse (R20–R22): its own actions, in any mode.
-        ("grants", "caisse-suspend", Some(_)) => ("supervise", app.caisse_suspend_grant(&actor, GrantId(id), v.get("reason"), c).await),
-        ("grants", "lift", Some(_)) => ("", app.caisse_lift_suspension(&actor, GrantId(id), c).await),
-        ("grants", "query", Some(_)) => {
-            let auto = !v.get("auto_suspend").is_empty();
-            ("supervise", app.open_query(&actor, &NewQuery { grant: GrantId(id), question: v.get("question").into(), due_on: v.get("due_on").into(), auto_suspend: auto }, c).await.map(|_| ()))
-        }
-        ("queries", "close", Some(_)) => ("", app.close_query(&actor, QueryId(id), c).await.map(|_| ())),
-        ("users", "force-password", Some(partner)) => ("force", app.force_password_change(&actor, partner, Some(AccountId(id)), c).await.map(|_| ())),
-        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
-    };
-    let (page, _) = urls(&actor);
-    match result {
-        Ok(()) => traced(Redirect::to(&format!("{page}?ok={}", if form == "force" { "force" } else { what })).into_response()),
-        Err(e) => {
-            // The typed values come back with the refusal; the row's form is reopened.
-            let mut v = v;
-            v.0.insert("row".into(), id.to_string());
-            rights_page(state, ctx, &actor, form, v, Some(WebError::Core(e)), None).await
-        }
-    }
-}
-
-fn holder_of(v: &Values) -> AccountId {
-    AccountId(Uuid::parse_str(v.get("holder")).unwrap_or(Uuid::nil()))
-}
-
-/// The routes of this feature.
+/// The routes of the page itself (its forms are in `actions`).
 pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::{get, post};
-    axum::Router::new()
-        .route("/caisse/partners/{id}/rights", get(caisse_rights))
-        .route("/caisse/partners/{id}/rights/{what}", post(caisse_rights_post))
-        .route("/caisse/partners/{id}/rights/{kind}/{target}/{what}", post(caisse_rights_action))
-        .route("/partner/rights", get(rights))
-        .route("/partner/{what}", post(rights_post))
-        .route("/partner/{kind}/{id}/{what}", post(rights_action))
+    use axum::routing::get;
+    axum::Router::new().route("/partner/rights", get(rights)).route("/caisse/partners/{id}/rights", get(caisse_rights))
 }
