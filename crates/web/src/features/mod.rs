@@ -1,6 +1,25 @@
 //! The portal's features, one module (or folder) each, with its pages and API side by
 //! side and its own routes.
 
+/// The last segment of a family of routes (`…/{id}/suspend`, `…/{id}/resume`): an enum
+/// with every verb and its path text, so that each verb is registered as a path of its
+/// own and handlers receive the enum, never a string to compare.
+macro_rules! verbs {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum $name { $($variant),+ }
+        impl $name {
+            /// Every verb, each registered as its own path.
+            pub(crate) const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The path segment.
+            pub(crate) fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+    };
+}
+
 pub(crate) mod account;
 pub(crate) mod catalogue;
 pub(crate) mod home;

@@ -4,8 +4,8 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::clock::format_paris;
@@ -187,10 +187,7 @@ pub async fn requests(SignedIn(actor): SignedIn, State(state): State<AppState>, 
 }
 
 /// POST /caisse/requests/{id}
-pub async fn decide(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
+pub async fn decide(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
     let accept = v.get("decision") == "accept";
     match state.app.decide_admin_change(&actor, ChangeRequestId(id), accept, v.get("reason"), &state.config.public_url, &ctx.client).await {
         Ok(_) => traced(Redirect::to("/caisse/requests?sent=1").into_response()),

@@ -254,16 +254,35 @@ async fn every_documented_api_path_is_served() {
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 15);
     for (path, ops) in paths {
-        let concrete = path
-            .replace("{id}", "0190f000-0000-7000-8000-000000000000")
-            .replace("{code}", "CDAP")
-            .replace("{what}", "suspend")
-            .replace("{account}", "0190f000-0000-7000-8000-000000000001");
-        // A path the router knows answers 405 to a method it does not serve; an unknown
-        // path answers 404.
-        let req = Request::builder().method("TRACE").uri(&concrete).body(Body::empty()).unwrap();
-        let status = t.send(req).await.status();
-        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path} is documented but not served");
+        // A `{what}` segment is documented with the list of its verbs: each one must be
+        // served, and a verb outside the list must not.
+        let verbs: Vec<String> = ops
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|op| op["parameters"].as_array().cloned().unwrap_or_default())
+            .filter(|p| p["name"] == "what")
+            .flat_map(|p| p["schema"]["enum"].as_array().cloned().unwrap_or_default())
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(!path.contains("{what}") || !verbs.is_empty(), "{path}: its verbs are not listed");
+        let segments: Vec<String> = if path.contains("{what}") { verbs.clone() } else { vec![String::new()] };
+        for verb in segments.iter().map(String::as_str).chain(path.contains("{what}").then_some("no-such-verb")) {
+            let concrete = path
+                .replace("{id}", "0190f000-0000-7000-8000-000000000000")
+                .replace("{code}", "CDAP")
+                .replace("{what}", verb)
+                .replace("{account}", "0190f000-0000-7000-8000-000000000001");
+            // A path the router knows answers 405 to a method it does not serve; an unknown
+            // path answers 404.
+            let req = Request::builder().method("TRACE").uri(&concrete).body(Body::empty()).unwrap();
+            let status = t.send(req).await.status();
+            if verb == "no-such-verb" {
+                assert_eq!(status, StatusCode::NOT_FOUND, "{concrete} is served but not documented");
+            } else {
+                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{concrete} is documented but not served");
+            }
+        }
         for method in ops.as_object().unwrap().keys() {
             assert!(["get", "post", "put", "delete"].contains(&method.as_str()), "{path} {method}");
         }

@@ -535,3 +535,29 @@ mod caisse;
 mod grants;
 mod supervision;
 mod traces;
+
+#[tokio::test]
+async fn errors_returned_by_handlers_speak_the_language_of_the_request() {
+    let t = setup(Backend::Sqlite).await;
+    // JSON: the extractor refuses an anonymous caller; the sentence follows Accept-Language.
+    let en = t.post_json("/api/v1/grants", "{", "en").await;
+    assert_eq!(en.status(), StatusCode::UNAUTHORIZED);
+    let en: serde_json::Value = serde_json::from_str(&body(en).await).unwrap();
+    assert_eq!(en["error"]["code"], "not_authenticated");
+    let fr: serde_json::Value = serde_json::from_str(&body(t.post_json("/api/v1/grants", "{", "fr").await).await).unwrap();
+    assert_ne!(en["error"]["message"], fr["error"]["message"], "one sentence per language");
+    assert!(en["error"]["message"].as_str().unwrap().is_ascii(), "English: {}", en["error"]["message"]);
+    // Pages: an anonymous visitor is sent to sign in; a path id that does not parse is a
+    // 404 page in the visitor's language, with their menu.
+    let resp = t.get("/partner/rights", None).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/login");
+    let claire = t.sign_in("mons.admin").await;
+    let resp = t.get("/access-requests/not-an-id/export?lang=en", Some(&claire)).await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let html = body(resp).await;
+    assert!(html.contains("<html lang=\"en\">") && html.contains("This page does not exist."), "{html}");
+    assert!(html.contains("/partner/rights"), "the signed-in menu is kept");
+    let html = body(t.get("/access-requests/not-an-id/export", Some(&claire)).await).await;
+    assert!(html.contains("<html lang=\"fr\">") && html.contains("Cette page n"));
+}

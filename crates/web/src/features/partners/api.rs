@@ -13,10 +13,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::pages::SeatAction;
 use crate::context::{Ctx, Traced};
-use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath};
-use crate::respond::{created, error_response, fail, no_content};
+use crate::respond::{created, fail, no_content};
 use crate::state::AppState;
 
 fn partner_json(p: &Organisation) -> Value {
@@ -226,13 +226,12 @@ partner_post!(add_administrator, AdministratorBody, |app, a, p, b, ctx, state| {
 });
 
 /// POST /api/v1/administrators/{id}/{suspend|reactivate|deactivate}
-pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
+pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>, what: SeatAction) -> Response {
     let account = AccountId(id);
-    let result = match what.as_str() {
-        "suspend" => state.app.suspend_administrator(a, account, &ctx.client).await,
-        "reactivate" => state.app.reactivate_administrator(a, account, &ctx.client).await,
-        "deactivate" => state.app.deactivate_administrator(a, account, &ctx.client).await,
-        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+    let result = match what {
+        SeatAction::Suspend => state.app.suspend_administrator(a, account, &ctx.client).await,
+        SeatAction::Reactivate => state.app.reactivate_administrator(a, account, &ctx.client).await,
+        SeatAction::Deactivate => state.app.deactivate_administrator(a, account, &ctx.client).await,
     };
     match result {
         Ok(()) => no_content(),
@@ -281,5 +280,10 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/partners/{id}/administrators", post(add_administrator))
         .route("/api/v1/partners/{id}/contacts", post(add_contact))
         .route("/api/v1/contacts/{id}", delete(delete_contact))
-        .route("/api/v1/administrators/{id}/{what}", post(administrator_status))
+        .merge(SeatAction::ALL.iter().fold(axum::Router::new(), |r, &what| {
+            r.route(
+                &format!("/api/v1/administrators/{{id}}/{}", what.as_str()),
+                post(move |state: State<AppState>, ctx: Ctx, a: ApiActor, id: IdPath<Uuid>| administrator_status(state, ctx, a, id, what)),
+            )
+        }))
 }

@@ -2,8 +2,7 @@
 
 
 use askama::Template;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use habilis_core::records::*;
@@ -11,7 +10,7 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
-use crate::extract::SignedIn;
+use crate::extract::{IdPath, SignedIn};
 use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{function_label, mode_label, render};
@@ -90,11 +89,8 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
 }
 
 /// GET /caisse/partners/{id}/contract
-pub async fn contract(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+pub async fn contract(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>) -> Response {
     let actor = &actor;
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
-    };
     contract_document(&state, &ctx, actor, OrganisationId(id), format!("/caisse/partners/{id}")).await
 }
 

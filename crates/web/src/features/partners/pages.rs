@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::commands::*;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date, missing_text};
-use crate::extract::{SignedForm, SignedIn, Values, traced};
+use crate::extract::{IdPath, SignedForm, SignedIn, Values, traced};
 use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Chrome, function_label, mode_label, render, role_label, status_label};
@@ -94,11 +94,8 @@ pub async fn partner_create(State(state): State<AppState>, ctx: Ctx, SignedForm(
 }
 
 /// GET /caisse/partners/{id}/edit
-pub async fn partner_edit(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
+pub async fn partner_edit(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>) -> Response {
     let actor = &actor;
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
-    };
     match state.app.partner_file(actor, OrganisationId(id)).await {
         Ok(f) => {
             let mut m = HashMap::new();
@@ -113,10 +110,7 @@ pub async fn partner_edit(SignedIn(actor): SignedIn, State(state): State<AppStat
 }
 
 /// POST /caisse/partners/{id}/edit
-pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
+pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
     match state.app.update_partner(&actor, OrganisationId(id), &partner_input(&v), &ctx.client).await {
         Ok(_) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok=updated")).into_response()),
         Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), v, Some(&WebError::Core(e))),
@@ -276,13 +270,10 @@ pub struct OkQuery {
 pub async fn partner(SignedIn(actor): SignedIn, 
     State(state): State<AppState>,
     ctx: Ctx,
-    id: Result<Path<Uuid>, PathRejection>,
+    IdPath(id): IdPath<Uuid>,
     q: Result<Query<OkQuery>, QueryRejection>,
 ) -> Response {
     let actor = &actor;
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
-    };
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let notice = q.ok.map(|_| ctx.lang.texts().saved.to_string());
     let mut values = Values::default();
@@ -313,33 +304,48 @@ pub async fn partner(SignedIn(actor): SignedIn,
     partner_page(&state, &ctx, actor, OrganisationId(id), form, values, None, notice).await
 }
 
-/// POST /caisse/partners/{id}/{what}: one of the forms of the partner page.
+verbs!(
+    /// The forms of the partner page, each posted to `/caisse/partners/{id}/{form}`.
+    PartnerForm {
+        Conventions => "conventions",
+        Contracts => "contracts",
+        Amendments => "amendments",
+        Subscriptions => "subscriptions",
+        Administrators => "administrators",
+        Contacts => "contacts",
+    }
+);
+
+verbs!(
+    /// What the caisse does to an administrator's account (R14).
+    SeatAction { Suspend => "suspend", Reactivate => "reactivate", Deactivate => "deactivate" }
+);
+
+/// POST /caisse/partners/{id}/{form}: one of the forms of the partner page.
 pub async fn partner_action(
     State(state): State<AppState>,
     ctx: Ctx,
-    path: Result<Path<(Uuid, String)>, PathRejection>,
+    IdPath(id): IdPath<Uuid>,
     SignedForm(actor, v): SignedForm,
+    what: PartnerForm,
 ) -> Response {
-    let Ok(Path((id, what))) = path else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
     let partner = OrganisationId(id);
     let app = &state.app;
     let c = &ctx.client;
     let uuid = |k: &str| Uuid::parse_str(v.get(k)).unwrap_or(Uuid::nil());
-    let (form, result): (&'static str, Result<(), habilis_core::Error>) = match what.as_str() {
-        "conventions" => ("convention", app.record_convention(&actor, partner, v.get("number"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ())),
-        "contracts" => (
+    let (form, result): (&'static str, Result<(), habilis_core::Error>) = match what {
+        PartnerForm::Conventions => ("convention", app.record_convention(&actor, partner, v.get("number"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ())),
+        PartnerForm::Contracts => (
             "contract",
             app.record_contract(&actor, partner, ConventionId(uuid("convention_id")), v.get("mode"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ()),
         ),
-        "amendments" => (
+        PartnerForm::Amendments => (
             "amendment",
             app.record_amendment(&actor, partner, ContractId(uuid("contract_id")), v.get("mode"), v.get("signed_on"), v.get("effective_on"), v.get("reason"), c)
                 .await
                 .map(|_| ()),
         ),
-        "subscriptions" => {
+        PartnerForm::Subscriptions => {
             let code = v.get("service_code").to_string();
             let prefix = format!("quota_{code}_");
             let role_quotas = v.0.iter().filter_map(|(k, val)| k.strip_prefix(&prefix).map(|r| (r.to_string(), val.clone()))).collect();
@@ -354,7 +360,7 @@ pub async fn partner_action(
             };
             ("subscription", app.record_subscription(&actor, partner, &input, c).await.map(|_| ()))
         }
-        "administrators" => {
+        PartnerForm::Administrators => {
             let slot = Slot::parse(v.get("slot")).unwrap_or(Slot::Principal);
             let input = AdministratorInput {
                 first_name: v.get("first_name").into(),
@@ -366,7 +372,7 @@ pub async fn partner_action(
             };
             ("administrator", app.issue_administrator(&actor, partner, slot, &input, &state.config.public_url, c).await.map(|_| ()))
         }
-        "contacts" => {
+        PartnerForm::Contacts => {
             let input = habilis_core::commands::ContactInput {
                 function: v.get("function").into(),
                 name: v.get("name").into(),
@@ -376,7 +382,6 @@ pub async fn partner_action(
             };
             ("contact", app.add_contact(&actor, partner, &input, c).await.map(|_| ()))
         }
-        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
     };
     match result {
         Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok={form}")).into_response()),
@@ -388,31 +393,25 @@ pub async fn partner_action(
 pub async fn administrator_status(
     State(state): State<AppState>,
     ctx: Ctx,
-    path: Result<Path<(Uuid, String)>, PathRejection>,
+    IdPath(id): IdPath<Uuid>,
     SignedForm(actor, v): SignedForm,
+    what: SeatAction,
 ) -> Response {
-    let Ok(Path((id, what))) = path else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
     let partner = Uuid::parse_str(v.get("partner")).unwrap_or(Uuid::nil());
     let account = AccountId(id);
-    let result = match what.as_str() {
-        "suspend" => state.app.suspend_administrator(&actor, account, &ctx.client).await,
-        "reactivate" => state.app.reactivate_administrator(&actor, account, &ctx.client).await,
-        "deactivate" => state.app.deactivate_administrator(&actor, account, &ctx.client).await,
-        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
+    let result = match what {
+        SeatAction::Suspend => state.app.suspend_administrator(&actor, account, &ctx.client).await,
+        SeatAction::Reactivate => state.app.reactivate_administrator(&actor, account, &ctx.client).await,
+        SeatAction::Deactivate => state.app.deactivate_administrator(&actor, account, &ctx.client).await,
     };
     match result {
-        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{partner}?ok={what}")).into_response()),
+        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{partner}?ok={}", what.as_str())).into_response()),
         Err(e) => partner_page(&state, &ctx, &actor, OrganisationId(partner), "", Values::default(), Some(WebError::Core(e)), None).await,
     }
 }
 
 /// POST /caisse/contacts/{id}/delete
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>, SignedForm(actor, v): SignedForm) -> Response {
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
     let back = v.get("back");
     let back = if back.starts_with('/') && !back.starts_with("//") { back.to_string() } else { "/".to_string() };
     match state.app.remove_contact(&actor, ContactId(id), &ctx.client).await {
@@ -435,7 +434,25 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/caisse/partners/new", get(partner_new).post(partner_create))
         .route("/caisse/partners/{id}", get(partner))
         .route("/caisse/partners/{id}/edit", get(partner_edit).post(partner_update))
-        .route("/caisse/partners/{id}/{what}", post(partner_action))
-        .route("/caisse/administrators/{id}/{what}", post(administrator_status))
+        .merge(form_routes())
         .route("/caisse/contacts/{id}/delete", post(delete_contact))
+}
+
+/// Each form of the partner page and each seat action at its own path.
+fn form_routes() -> axum::Router<AppState> {
+    use axum::routing::post;
+    let mut r = axum::Router::new();
+    for &what in PartnerForm::ALL {
+        r = r.route(
+            &format!("/caisse/partners/{{id}}/{}", what.as_str()),
+            post(move |state: State<AppState>, ctx: Ctx, id: IdPath<Uuid>, form: SignedForm| partner_action(state, ctx, id, form, what)),
+        );
+    }
+    for &what in SeatAction::ALL {
+        r = r.route(
+            &format!("/caisse/administrators/{{id}}/{}", what.as_str()),
+            post(move |state: State<AppState>, ctx: Ctx, id: IdPath<Uuid>, form: SignedForm| administrator_status(state, ctx, id, form, what)),
+        );
+    }
+    r
 }

@@ -222,13 +222,22 @@ pub async fn grant_to_group(
     }
 }
 
+verbs!(
+    /// What a manager does to a grant: `/api/v1/grants/{id}/{verb}`.
+    GrantVerb { Suspend => "suspend", Resume => "resume", Revoke => "revoke" }
+);
+
+verbs!(
+    /// What a manager does to a person's account: `/api/v1/users/{id}/{verb}`.
+    UserVerb { Suspend => "suspend", Reactivate => "reactivate", ResetPassword => "reset-password" }
+);
+
 /// POST /api/v1/grants/{id}/{suspend|resume|revoke}
-pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
-    let result = match what.as_str() {
-        "suspend" => state.app.suspend_grant(actor, GrantId(id), &ctx.client).await,
-        "resume" => state.app.resume_grant(actor, GrantId(id), &ctx.client).await,
-        "revoke" => state.app.revoke_grant(actor, GrantId(id), &ctx.client).await,
-        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<GrantId>, what: GrantVerb) -> Response {
+    let result = match what {
+        GrantVerb::Suspend => state.app.suspend_grant(actor, id, &ctx.client).await,
+        GrantVerb::Resume => state.app.resume_grant(actor, id, &ctx.client).await,
+        GrantVerb::Revoke => state.app.revoke_grant(actor, id, &ctx.client).await,
     };
     match result {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
@@ -327,15 +336,14 @@ pub async fn update_user(
 }
 
 /// POST /api/v1/users/{id}/{suspend|reactivate|reset-password}
-pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
+pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<AccountId>, what: UserVerb) -> Response {
     use habilis_core::records::UserAction;
-    let action = match what.as_str() {
-        "suspend" => UserAction::Suspend,
-        "reactivate" => UserAction::Reactivate,
-        "reset-password" => UserAction::ResetPassword,
-        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+    let action = match what {
+        UserVerb::Suspend => UserAction::Suspend,
+        UserVerb::Reactivate => UserAction::Reactivate,
+        UserVerb::ResetPassword => UserAction::ResetPassword,
     };
-    match state.app.user_action(actor, AccountId(id), action, &state.config.public_url, &ctx.client).await {
+    match state.app.user_action(actor, id, action, &state.config.public_url, &ctx.client).await {
         Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
         Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
     }
@@ -367,9 +375,19 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}", get(user_file).put(update_user))
-        .route("/api/v1/users/{id}/{what}", post(user_action))
+        .merge(UserVerb::ALL.iter().fold(axum::Router::new(), |r, &what| {
+            r.route(
+                &format!("/api/v1/users/{{id}}/{}", what.as_str()),
+                post(move |state: State<AppState>, ctx: Ctx, a: ApiActor, id: IdPath<AccountId>| user_action(state, ctx, a, id, what)),
+            )
+        }))
         .route("/api/v1/grants", get(list_grants).post(create_grant))
-        .route("/api/v1/grants/{id}/{what}", post(grant_state))
+        .merge(GrantVerb::ALL.iter().fold(axum::Router::new(), |r, &what| {
+            r.route(
+                &format!("/api/v1/grants/{{id}}/{}", what.as_str()),
+                post(move |state: State<AppState>, ctx: Ctx, a: ApiActor, id: IdPath<GrantId>| grant_state(state, ctx, a, id, what)),
+            )
+        }))
         .route("/api/v1/groups", get(list_groups).post(create_group))
         .route("/api/v1/mandates", get(list_mandates).post(give_mandate))
         .route("/api/v1/mandates/{id}/withdraw", post(withdraw_mandate))

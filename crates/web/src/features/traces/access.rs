@@ -4,8 +4,8 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use habilis_core::records::*;
@@ -102,15 +102,16 @@ pub async fn access_create(State(state): State<AppState>, ctx: Ctx, SignedForm(a
     }
 }
 
+verbs!(
+    /// The steps of a request: the superior forwards it, an administrator answers it.
+    AccessStep { Forward => "forward", Answer => "answer" }
+);
+
 /// POST /access-requests/{id}/{forward|answer}
-pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result<Path<(Uuid, String)>, PathRejection>, SignedForm(actor, _): SignedForm) -> Response {
-    let Ok(Path((id, what))) = path else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
-    let r = match what.as_str() {
-        "forward" => state.app.forward_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        "answer" => state.app.answer_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        _ => return error_page(ctx.lang, &WebError::NotFound, Some(&actor)),
+pub async fn access_action(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<AccessRequestId>, SignedForm(actor, _): SignedForm, what: AccessStep) -> Response {
+    let r = match what {
+        AccessStep::Forward => state.app.forward_access_request(&actor, id, &ctx.client).await,
+        AccessStep::Answer => state.app.answer_access_request(&actor, id, &ctx.client).await,
     };
     match r {
         Ok(_) => traced(Redirect::to("/access-requests?ok=done").into_response()),
@@ -119,10 +120,7 @@ pub async fn access_action(State(state): State<AppState>, ctx: Ctx, path: Result
 }
 
 /// GET /access-requests/{id}/export (CSV of the requester's traces)
-pub async fn access_export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, id: Result<Path<Uuid>, PathRejection>) -> Response {
-    let Ok(Path(id)) = id else {
-        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
-    };
+pub async fn access_export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>) -> Response {
     match state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await {
         Ok((r, records)) => traced(download(&records, "csv", &format!("droit-acces-{}", r.created_at.date()))),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
@@ -159,11 +157,10 @@ pub async fn api_access_create(State(state): State<AppState>, ctx: Ctx, ApiActor
 }
 
 /// POST /api/v1/access-requests/{id}/{forward|answer}
-pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, IdPath((id, what)): IdPath<(Uuid, String)>) -> Response {
-    let r = match what.as_str() {
-        "forward" => state.app.forward_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        "answer" => state.app.answer_access_request(&actor, AccessRequestId(id), &ctx.client).await,
-        _ => return error_response(ctx.api_lang, &WebError::NotFound),
+pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, IdPath(id): IdPath<AccessRequestId>, what: AccessStep) -> Response {
+    let r = match what {
+        AccessStep::Forward => state.app.forward_access_request(&actor, id, &ctx.client).await,
+        AccessStep::Answer => state.app.answer_access_request(&actor, id, &ctx.client).await,
     };
     match r {
         Ok(r) => traced(Json(json!(r)).into_response()),
@@ -195,8 +192,18 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/access-requests", get(access).post(access_create))
         .route("/access-requests/{id}/export", get(access_export))
-        .route("/access-requests/{id}/{what}", post(access_action))
+        .merge(AccessStep::ALL.iter().fold(axum::Router::new(), |r, &what| {
+            r.route(
+                &format!("/access-requests/{{id}}/{}", what.as_str()),
+                post(move |state: State<AppState>, ctx: Ctx, id: IdPath<AccessRequestId>, form: SignedForm| access_action(state, ctx, id, form, what)),
+            )
+        }))
         .route("/api/v1/access-requests", get(api_access_list).post(api_access_create))
         .route("/api/v1/access-requests/{id}/export", get(api_access_export))
-        .route("/api/v1/access-requests/{id}/{what}", post(api_access_action))
+        .merge(AccessStep::ALL.iter().fold(axum::Router::new(), |r, &what| {
+            r.route(
+                &format!("/api/v1/access-requests/{{id}}/{}", what.as_str()),
+                post(move |state: State<AppState>, ctx: Ctx, a: ApiActor, id: IdPath<AccessRequestId>| api_access_action(state, ctx, a, id, what)),
+            )
+        }))
 }
