@@ -155,3 +155,10 @@ pub(crate) fn status_label(t: &Texts, s: AccountStatus) -> &'static str {
         AccountStatus::Deactivated => t.status_deactivated,
     }
 }
+
+/// An option of a list: the value sent, the label shown.
+#[derive(Clone)]
+pub(crate) struct Choice {
+    pub value: String,
+    pub label: String,
+}

@@ -1,7 +1,7 @@
 //! What a person may open and do, decided here once so that pages show only what may
 //! succeed (the services still check every action on its own path).
 
-use crate::records::{Account, Actor, ManagementMode, OrganisationKind, Role};
+use crate::records::{AccessRequest, AccessStatus, Account, Actor, ManagementMode, OrganisationKind, Role};
 
 /// The sections of the portal a person may open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,4 +83,21 @@ pub fn on_partner_rights(actor: &Actor, mode: Option<ManagementMode>) -> RightsA
 /// issues and suspends (R14).
 pub fn may_act_on_person(actor: &Actor, person: &Account) -> bool {
     person.id != actor.account.id && !person.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
+}
+
+/// What a person may do with a right-of-access request (R63).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccessRequestAbilities {
+    /// The superior it was sent to forwards it to the administrators.
+    pub forward: bool,
+    /// The partner's administrators export the traces and answer, once it is forwarded.
+    pub answer: bool,
+}
+
+/// What `actor` may do with `request` now.
+pub fn on_access_request(actor: &Actor, request: &AccessRequest) -> AccessRequestAbilities {
+    AccessRequestAbilities {
+        forward: request.status == AccessStatus::Submitted && request.superior_id == actor.account.id,
+        answer: is_partner_admin(actor) && request.status == AccessStatus::Forwarded,
+    }
 }

@@ -18,6 +18,14 @@ use crate::respond::{created, error_page, fail};
 use crate::state::AppState;
 use crate::view::{Chrome, render};
 
+/// A service of the catalogue with its roles.
+struct CatalogueRow {
+    code: String,
+    label: String,
+    description: String,
+    roles: String,
+}
+
 #[derive(Template)]
 #[template(path = "services.html")]
 struct ServicesPage {
@@ -26,7 +34,7 @@ struct ServicesPage {
     error: Option<String>,
     notice: Option<String>,
     v: Values,
-    services: Vec<(String, String, String, String)>,
+    services: Vec<CatalogueRow>,
 }
 
 async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
@@ -48,7 +56,7 @@ async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, er
             .iter()
             .map(|(s, roles)| {
                 let r = roles.iter().map(|r| format!("{} ({})", r.code, r.label)).collect::<Vec<_>>().join(" ; ");
-                (s.code.clone(), s.label.clone(), s.description.clone(), r)
+                CatalogueRow { code: s.code.clone(), label: s.label.clone(), description: s.description.clone(), roles: r }
             })
             .collect(),
     };

@@ -15,6 +15,13 @@ use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Chrome, function_label, render, role_label};
 
+/// A person of the organisation's directory.
+struct ContactLine {
+    function: String,
+    name: String,
+    title: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
@@ -25,7 +32,7 @@ struct HomePage {
     last_login: String,
     session_note: String,
     dashboard_title: String,
-    contacts: Vec<(String, String, String)>,
+    contacts: Vec<ContactLine>,
 }
 
 /// GET /
@@ -45,7 +52,7 @@ pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         t.home_user
     };
     let contacts = match state.app.own_directory(actor).await {
-        Ok(cs) => cs.into_iter().map(|c| (function_label(t, &c.function), c.name, c.title.unwrap_or_default())).collect(),
+        Ok(cs) => cs.into_iter().map(|c| ContactLine { function: function_label(t, &c.function), name: c.name, title: c.title.unwrap_or_default() }).collect(),
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
     let page = HomePage {

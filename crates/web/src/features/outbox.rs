@@ -16,11 +16,20 @@ use crate::respond::{error_page, fail};
 use crate::state::AppState;
 use crate::view::{Chrome, render};
 
+/// A message of the outbox.
+struct MessageRow {
+    created: String,
+    to: String,
+    subject: String,
+    body: String,
+    status: String,
+}
+
 #[derive(Template)]
 #[template(path = "outbox.html")]
 struct OutboxPage {
     c: Chrome,
-    messages: Vec<(String, String, String, String, String)>,
+    messages: Vec<MessageRow>,
 }
 
 /// GET /caisse/outbox
@@ -37,7 +46,7 @@ pub async fn outbox(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
                         "failed" => t.outbox_failed,
                         _ => t.outbox_pending,
                     };
-                    (format_paris(m.created_at), m.to_address, m.subject, m.body, status.to_string())
+                    MessageRow { created: format_paris(m.created_at), to: m.to_address, subject: m.subject, body: m.body, status: status.to_string() }
                 })
                 .collect();
             render(&OutboxPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), messages }, StatusCode::OK)

@@ -21,7 +21,7 @@ use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, tr
 use crate::i18n::Texts;
 use crate::respond::{error_page, error_response};
 use crate::state::AppState;
-use crate::view::{Chrome, render};
+use crate::view::{Choice, Chrome, render};
 
 fn input_of(v: &Values) -> ChangeRequestInput {
     ChangeRequestInput {
@@ -44,6 +44,13 @@ fn status_text(t: &Texts, s: RequestStatus) -> &'static str {
     }
 }
 
+/// A change request the partner sent: when, for whom, where it stands.
+struct SentRequest {
+    sent: String,
+    person: String,
+    status: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin_change.html")]
 struct AdminChangePage {
@@ -52,8 +59,9 @@ struct AdminChangePage {
     v: Values,
     error: Option<String>,
     notice: Option<String>,
-    admins: Vec<(String, String)>,
-    requests: Vec<(String, String, String)>,
+    /// The administrators who may be replaced.
+    admins: Vec<Choice>,
+    requests: Vec<SentRequest>,
 }
 
 async fn admin_change_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
@@ -72,7 +80,7 @@ async fn admin_change_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values
         .filter(|a| a.status != AccountStatus::Deactivated)
         .map(|a| {
             let seat = if a.roles.contains(&Role::PartnerAdmin) { t.role_partner_admin } else { t.role_partner_deputy };
-            (a.id.to_string(), format!("{} ({seat})", a.display_name))
+            Choice { value: a.id.to_string(), label: format!("{} ({seat})", a.display_name) }
         })
         .collect();
     let page = AdminChangePage {
@@ -84,7 +92,7 @@ async fn admin_change_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values
         admins,
         requests: requests
             .iter()
-            .map(|r| (format_paris(r.created_at), format!("{} {}", r.first_name, r.last_name), status_text(t, r.status).to_string()))
+            .map(|r| SentRequest { sent: format_paris(r.created_at), person: format!("{} {}", r.first_name, r.last_name), status: status_text(t, r.status).to_string() })
             .collect(),
     };
     render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))

@@ -15,6 +15,29 @@ use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{function_label, mode_label, render};
 
+/// A signed document of the contract: what, when, by whom (and in which mode).
+struct Signed {
+    what: String,
+    on: String,
+    detail: String,
+}
+
+/// A person of a directory: function, name, title and how to reach them.
+struct DirectoryLine {
+    function: String,
+    name: String,
+    reach: String,
+}
+
+/// A service of Annex 2: its roles, opening date, quota and whether it is open.
+struct AnnexService {
+    name: String,
+    roles: String,
+    available_from: String,
+    quota: String,
+    state: String,
+}
+
 #[derive(Template)]
 #[template(path = "contract.html")]
 struct ContractPage {
@@ -25,13 +48,13 @@ struct ContractPage {
     partner: String,
     siret: String,
     address: String,
-    conventions: Vec<(String, String, String)>,
-    contracts: Vec<(String, String, String)>,
-    amendments: Vec<(String, String)>,
-    caisse_contacts: Vec<(String, String, String)>,
-    partner_contacts: Vec<(String, String, String)>,
+    conventions: Vec<Signed>,
+    contracts: Vec<Signed>,
+    amendments: Vec<Signed>,
+    caisse_contacts: Vec<DirectoryLine>,
+    partner_contacts: Vec<DirectoryLine>,
     missing: String,
-    services: Vec<(String, String, String, String, String)>,
+    services: Vec<AnnexService>,
 }
 
 async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: OrganisationId, back: String) -> Response {
@@ -45,7 +68,7 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
         cs.iter()
             .map(|c| {
                 let reach = [c.email.clone(), c.phone.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
-                (function_label(t, &c.function), c.name.clone(), [c.title.clone().unwrap_or_default(), reach].join(" ").trim().to_string())
+                DirectoryLine { function: function_label(t, &c.function), name: c.name.clone(), reach: [c.title.clone().unwrap_or_default(), reach].join(" ").trim().to_string() }
             })
             .collect::<Vec<_>>()
     };
@@ -57,14 +80,14 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
         partner: f.partner.name.clone(),
         siret: f.partner.siret.clone().unwrap_or_default(),
         address: [f.partner.address.clone(), f.partner.city.clone()].into_iter().flatten().collect::<Vec<_>>().join(", "),
-        conventions: f.conventions.iter().map(|c| (c.number.clone(), format_date(c.signed_on), c.signatories.clone())).collect(),
-        contracts: f.contracts.iter().map(|k| (format_date(k.signed_on), k.signatories.clone(), mode_label(t, Some(k.mode)))).collect(),
+        conventions: f.conventions.iter().map(|c| Signed { what: c.number.clone(), on: format_date(c.signed_on), detail: c.signatories.clone() }).collect(),
+        contracts: f.contracts.iter().map(|k| Signed { what: mode_label(t, Some(k.mode)), on: format_date(k.signed_on), detail: k.signatories.clone() }).collect(),
         amendments: f
             .amendments
             .iter()
             .map(|a| {
                 let d = t.amendment_detail.replace("{mode}", &mode_label(t, Some(a.mode))).replace("{date}", &format_date(a.effective_on)).replace("{reason}", &a.reason);
-                (format_date(a.signed_on), d)
+                Signed { what: t.amendment.into(), on: format_date(a.signed_on), detail: d }
             })
             .collect(),
         caisse_contacts: contacts(&cf.caisse_contacts),
@@ -75,13 +98,13 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
             .iter()
             .zip(cf.roles.iter())
             .map(|((s, sub, missing), roles)| {
-                (
-                    format!("{} — {}", s.code, s.label),
-                    roles.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", "),
-                    sub.available_from.map(format_date).unwrap_or_else(|| t.quota_none.into()),
-                    sub.max_holders.map(|m| m.to_string()).unwrap_or_else(|| t.quota_none.into()),
-                    if missing.is_empty() { t.service_open.to_string() } else { t.service_closed.to_string() },
-                )
+                AnnexService {
+                    name: format!("{} — {}", s.code, s.label),
+                    roles: roles.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", "),
+                    available_from: sub.available_from.map(format_date).unwrap_or_else(|| t.quota_none.into()),
+                    quota: sub.max_holders.map(|m| m.to_string()).unwrap_or_else(|| t.quota_none.into()),
+                    state: if missing.is_empty() { t.service_open.to_string() } else { t.service_closed.to_string() },
+                }
             })
             .collect(),
     };

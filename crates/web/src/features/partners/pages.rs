@@ -18,15 +18,23 @@ use crate::errors::{WebError, format_date, missing_text};
 use crate::extract::{IdPath, SignedForm, SignedIn, Values, traced};
 use crate::respond::error_page;
 use crate::state::AppState;
-use crate::view::{Chrome, function_label, mode_label, render, role_label, status_label};
+use crate::view::{Choice, Chrome, function_label, mode_label, render, role_label, status_label};
 
 // --- the list ---------------------------------------------------------------------------
+
+/// A partner in the caisse's list.
+struct PartnerRow {
+    id: String,
+    name: String,
+    siret: String,
+    city: String,
+}
 
 #[derive(Template)]
 #[template(path = "partners.html")]
 struct PartnersPage {
     c: Chrome,
-    partners: Vec<(String, String, String, String)>,
+    partners: Vec<PartnerRow>,
 }
 
 /// GET /caisse/partners
@@ -36,7 +44,7 @@ pub async fn partners(SignedIn(actor): SignedIn, State(state): State<AppState>, 
         Ok(list) => {
             let partners = list
                 .into_iter()
-                .map(|p| (p.id.to_string(), p.name, p.siret.unwrap_or_default(), p.city.unwrap_or_default()))
+                .map(|p| PartnerRow { id: p.id.to_string(), name: p.name, siret: p.siret.unwrap_or_default(), city: p.city.unwrap_or_default() })
                 .collect();
             render(&PartnersPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), partners }, StatusCode::OK)
         }
@@ -129,6 +137,46 @@ pub struct PartnerView {
     pub mode: String,
 }
 
+/// A subscribed service: its quota use and what keeps it closed (empty: open).
+struct ServiceRow {
+    name: String,
+    quota: String,
+    missing: String,
+    code: String,
+}
+
+/// The quota field of one role in the subscription form.
+struct QuotaField {
+    id: String,
+    label: String,
+    field: String,
+}
+
+/// A line of the contractual history: convention, contract or amendment.
+struct HistoryRow {
+    what: String,
+    date: String,
+    detail: String,
+}
+
+/// One of the partner's two administrators, with what the caisse may do to the seat.
+struct AdminRow {
+    id: String,
+    name: String,
+    login: String,
+    role: String,
+    status: String,
+    status_code: &'static str,
+}
+
+/// A person of the partner's directory (Annex 1).
+struct ContactRow {
+    id: String,
+    function: String,
+    name: String,
+    title: String,
+}
+
 #[derive(Template)]
 #[template(path = "partner.html")]
 struct PartnerPage {
@@ -139,14 +187,15 @@ struct PartnerPage {
     notice: Option<String>,
     form: &'static str,
     v: Values,
-    services: Vec<(String, String, String, String)>,
-    catalogue: Vec<(String, String)>,
-    roles: Vec<(String, String, String)>,
-    history: Vec<(String, String, String)>,
-    conventions: Vec<(String, String)>,
-    contracts: Vec<(String, String)>,
-    admins: Vec<(String, String, String, String, String, &'static str)>,
-    contact_rows: Vec<(String, String, String, String)>,
+    services: Vec<ServiceRow>,
+    /// The catalogue's services (code, label) for the subscription form.
+    catalogue: Vec<Choice>,
+    roles: Vec<QuotaField>,
+    history: Vec<HistoryRow>,
+    conventions: Vec<Choice>,
+    contracts: Vec<Choice>,
+    admins: Vec<AdminRow>,
+    contact_rows: Vec<ContactRow>,
     missing_contacts: String,
 }
 
@@ -188,20 +237,20 @@ async fn partner_page(
                     quota.push_str(&format!(" ; {} : {} / {n}", r.code, used(&s.code, Some(&r.code))));
                 }
             }
-            (
-                format!("{} — {}", s.code, s.label),
+            ServiceRow {
+                name: format!("{} — {}", s.code, s.label),
                 quota,
-                missing.iter().map(|m| missing_text(t, m)).collect::<Vec<_>>().join(" ; "),
-                s.code.clone(),
-            )
+                missing: missing.iter().map(|m| missing_text(t, m)).collect::<Vec<_>>().join(" ; "),
+                code: s.code.clone(),
+            }
         })
         .collect();
     let mut history = Vec::new();
     for c in &file.conventions {
-        history.push((format!("{} n° {}", t.convention, c.number), format_date(c.signed_on), c.signatories.clone()));
+        history.push(HistoryRow { what: format!("{} n° {}", t.convention, c.number), date: format_date(c.signed_on), detail: c.signatories.clone() });
     }
     for k in &file.contracts {
-        history.push((t.contract.into(), format_date(k.signed_on), format!("{} — {}", mode_label(t, Some(k.mode)), k.signatories)));
+        history.push(HistoryRow { what: t.contract.into(), date: format_date(k.signed_on), detail: format!("{} — {}", mode_label(t, Some(k.mode)), k.signatories) });
     }
     for a in &file.amendments {
         let detail = t
@@ -209,7 +258,7 @@ async fn partner_page(
             .replace("{mode}", &mode_label(t, Some(a.mode)))
             .replace("{date}", &format_date(a.effective_on))
             .replace("{reason}", &a.reason);
-        history.push((t.amendment.into(), format_date(a.signed_on), detail));
+        history.push(HistoryRow { what: t.amendment.into(), date: format_date(a.signed_on), detail });
     }
     let page = PartnerPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),
@@ -227,30 +276,39 @@ async fn partner_page(
         form,
         v,
         services,
-        catalogue: catalogue.iter().map(|(s, _)| (s.code.clone(), s.label.clone())).collect(),
+        catalogue: catalogue.iter().map(|(s, _)| Choice { value: s.code.clone(), label: s.label.clone() }).collect(),
         roles: catalogue
             .iter()
-            .flat_map(|(s, rs)| rs.iter().map(move |r| (format!("{}_{}", s.code, r.code), r.label.clone(), format!("quota_{}_{}", s.code, r.code))))
+            .flat_map(|(s, rs)| {
+                rs.iter().map(move |r| QuotaField { id: format!("{}_{}", s.code, r.code), label: r.label.clone(), field: format!("quota_{}_{}", s.code, r.code) })
+            })
             .collect(),
         history,
-        conventions: file.conventions.iter().map(|c| (c.id.to_string(), c.number.clone())).collect(),
+        conventions: file.conventions.iter().map(|c| Choice { value: c.id.to_string(), label: c.number.clone() }).collect(),
         contracts: file
             .contracts
             .iter()
-            .map(|k| (k.id.to_string(), format!("{} {}", t.contract, format_date(k.signed_on))))
+            .map(|k| Choice { value: k.id.to_string(), label: format!("{} {}", t.contract, format_date(k.signed_on)) })
             .collect(),
         admins: file
             .administrators
             .iter()
             .map(|a| {
                 let role = a.roles.first().map(|r| role_label(t, *r)).unwrap_or("");
-                (a.id.to_string(), a.display_name.clone(), a.login.clone(), role.to_string(), status_label(t, a.status).to_string(), a.status.as_str())
+                AdminRow {
+                    id: a.id.to_string(),
+                    name: a.display_name.clone(),
+                    login: a.login.clone(),
+                    role: role.to_string(),
+                    status: status_label(t, a.status).to_string(),
+                    status_code: a.status.as_str(),
+                }
             })
             .collect(),
         contact_rows: file
             .contacts
             .iter()
-            .map(|c| (c.id.to_string(), function_label(t, &c.function), c.name.clone(), c.title.clone().unwrap_or_default()))
+            .map(|c| ContactRow { id: c.id.to_string(), function: function_label(t, &c.function), name: c.name.clone(), title: c.title.clone().unwrap_or_default() })
             .collect(),
         missing_contacts: file.missing_contacts.iter().map(|f| function_label(t, f)).collect::<Vec<_>>().join(", "),
     };

@@ -15,7 +15,7 @@ use crate::errors::{WebError, format_date};
 use crate::extract::{IdPath, SignedIn, Values};
 use crate::respond::error_page;
 use crate::state::AppState;
-use crate::view::{Chrome, render, role_label};
+use crate::view::{Choice, Chrome, render, role_label};
 
 #[derive(Template)]
 #[template(path = "rights.html")]
@@ -56,12 +56,6 @@ struct RightsPage {
 struct QuotaRow {
     what: String,
     figures: String,
-}
-
-/// An option of a list: the value sent, the label shown.
-struct Choice {
-    value: String,
-    label: String,
 }
 
 /// A person of the organisation, with what the page may offer on them.

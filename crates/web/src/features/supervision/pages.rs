@@ -20,7 +20,7 @@ use crate::extract::{ApiActor, SignedIn, Values};
 use crate::i18n::Lang;
 use crate::respond::{error_page, error_response};
 use crate::state::AppState;
-use crate::view::{Chrome, function_label, render};
+use crate::view::{Choice, Chrome, function_label, render};
 
 /// The filters, from the query string of the page or of the API.
 #[derive(Deserialize, Default)]
@@ -73,10 +73,10 @@ struct SupervisionPage {
     error: Option<String>,
     view: String,
     v: Values,
-    partners: Vec<(String, String)>,
+    partners: Vec<Choice>,
     services: Vec<String>,
     /// Partner id, partner, then the row's cells.
-    rows: Vec<(String, String, Vec<String>)>,
+    rows: Vec<SupervisionRow>,
     headers: Vec<&'static str>,
     count: String,
 }
@@ -107,7 +107,7 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         error,
         view,
         v,
-        partners: partners.iter().map(|p| (p.id.to_string(), p.name.clone())).collect(),
+        partners: partners.iter().map(|p| Choice { value: p.id.to_string(), label: p.name.clone() }).collect(),
         services: catalogue.iter().map(|(s, _)| s.code.clone()).collect(),
         count: t.results_count.replace("{n}", &rows.len().to_string()),
         rows,
@@ -116,7 +116,15 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
     render(&page, status)
 }
 
-type Rows = (Vec<&'static str>, Vec<(String, String, Vec<String>)>);
+/// A line of a supervision view: the partner (linked to its rights page) and the cells.
+struct SupervisionRow {
+    partner_id: String,
+    partner: String,
+    cells: Vec<String>,
+}
+
+/// The column headers and lines of a view.
+type Rows = (Vec<&'static str>, Vec<SupervisionRow>);
 
 async fn rows(state: &AppState, actor: &Actor, lang: Lang, view: &str, f: &Filters) -> Result<Rows, WebError> {
     let t = lang.texts();
@@ -128,7 +136,7 @@ async fn rows(state: &AppState, actor: &Actor, lang: Lang, view: &str, f: &Filte
                 .into_iter()
                 .map(|d| {
                     let last = d.last_login_at.map(habilis_core::clock::format_paris).unwrap_or_else(|| t.never_signed_in.into());
-                    (d.partner_id.to_string(), d.partner, vec![d.display_name, d.login, last])
+                    SupervisionRow { partner_id: d.partner_id.to_string(), partner: d.partner, cells: vec![d.display_name, d.login, last] }
                 })
                 .collect();
             Ok((vec![t.person, t.login_field, t.last_sign_in], rows))
@@ -139,7 +147,7 @@ async fn rows(state: &AppState, actor: &Actor, lang: Lang, view: &str, f: &Filte
                 .into_iter()
                 .map(|p| {
                     let missing = p.missing.iter().map(|m| function_label(t, m)).collect::<Vec<_>>().join(", ");
-                    (p.partner_id.to_string(), p.partner, vec![missing])
+                    SupervisionRow { partner_id: p.partner_id.to_string(), partner: p.partner, cells: vec![missing] }
                 })
                 .collect();
             Ok((vec![t.missing_functions], rows))
@@ -156,7 +164,11 @@ async fn rows(state: &AppState, actor: &Actor, lang: Lang, view: &str, f: &Filte
                         (None, GrantState::Revoked) => t.grant_revoked.into(),
                     };
                     let ends = g.grant.ends_on.map(format_date).unwrap_or_else(|| t.no_end.into());
-                    (g.partner_id.to_string(), g.partner, vec![g.holder, format!("{} {}", g.service, g.role), g.grant.purpose, ends, state])
+                    SupervisionRow {
+                        partner_id: g.partner_id.to_string(),
+                        partner: g.partner,
+                        cells: vec![g.holder, format!("{} {}", g.service, g.role), g.grant.purpose, ends, state],
+                    }
                 })
                 .collect();
             Ok((vec![t.person, t.service_and_role, t.grant_purpose, t.grant_ends_on, t.state], rows))

@@ -8,6 +8,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use habilis_core::policy::abilities::on_access_request;
 use habilis_core::records::*;
 use serde::Deserialize;
 use serde_json::json;
@@ -19,9 +20,22 @@ use crate::errors::{WebError, format_date};
 use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
 use crate::respond::{error_page, error_response};
 use crate::state::AppState;
-use crate::view::{Chrome, render};
+use crate::view::{Choice, Chrome, render};
 
 // --- the right of access ------------------------------------------------------------------
+
+/// A request, with what the person looking may do with it (core's abilities).
+struct RequestRow {
+    id: String,
+    requester: String,
+    superior: String,
+    created: String,
+    due: String,
+    status: String,
+    late: bool,
+    may_forward: bool,
+    may_answer: bool,
+}
 
 #[derive(Template)]
 #[template(path = "access_requests.html")]
@@ -31,9 +45,9 @@ struct AccessPage {
     error: Option<String>,
     notice: Option<String>,
     v: Values,
-    superiors: Vec<(String, String)>,
+    superiors: Vec<Choice>,
     /// id, requester, superior, created, due, status, late, may forward, may export/answer
-    rows: Vec<(String, String, String, String, String, String, bool, bool, bool)>,
+    rows: Vec<RequestRow>,
 }
 
 async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
@@ -44,12 +58,11 @@ async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err:
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
-    let admin = actor.account.roles.iter().any(|r| matches!(r, habilis_core::records::Role::PartnerAdmin | habilis_core::records::Role::PartnerDeputy));
     let today = app.today();
-    let status = |r: &AccessRequest| match r.status.as_str() {
-        "submitted" => t.access_submitted,
-        "forwarded" => t.access_forwarded,
-        _ => t.access_answered,
+    let status = |r: &AccessRequest| match r.status {
+        AccessStatus::Submitted => t.access_submitted,
+        AccessStatus::Forwarded => t.access_forwarded,
+        AccessStatus::Answered => t.access_answered,
     };
     let page = AccessPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),
@@ -57,21 +70,22 @@ async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err:
         error: err.as_ref().map(|e| e.message(t)),
         notice,
         v,
-        superiors: superiors.iter().map(|a| (a.id.to_string(), format!("{} ({})", a.display_name, a.login))).collect(),
+        superiors: superiors.iter().map(|a| Choice { value: a.id.to_string(), label: format!("{} ({})", a.display_name, a.login) }).collect(),
         rows: requests
             .iter()
             .map(|(r, requester, superior)| {
-                (
-                    r.id.to_string(),
-                    requester.clone(),
-                    superior.clone(),
-                    habilis_core::clock::format_paris(r.created_at),
-                    format_date(r.due_on),
-                    status(r).to_string(),
-                    r.late(today),
-                    r.status == AccessStatus::Submitted && r.superior_id == actor.account.id,
-                    admin && r.status == AccessStatus::Forwarded,
-                )
+                let may = on_access_request(actor, r);
+                RequestRow {
+                    id: r.id.to_string(),
+                    requester: requester.clone(),
+                    superior: superior.clone(),
+                    created: habilis_core::clock::format_paris(r.created_at),
+                    due: format_date(r.due_on),
+                    status: status(r).to_string(),
+                    late: r.late(today),
+                    may_forward: may.forward,
+                    may_answer: may.answer,
+                }
             })
             .collect(),
     };

@@ -21,7 +21,7 @@ use crate::errors::WebError;
 use crate::extract::{ApiActor, SignedIn, Values, traced};
 use crate::respond::{error_page, error_response};
 use crate::state::AppState;
-use crate::view::{Chrome, render};
+use crate::view::{Choice, Chrome, render};
 
 /// The viewer's query string (pages and API).
 #[derive(Deserialize, Default, Clone)]
@@ -93,7 +93,7 @@ struct TracesPage {
     c: Chrome,
     error: Option<String>,
     v: Values,
-    organisations: Vec<(String, String)>,
+    organisations: Vec<Choice>,
     rows: Vec<[String; 7]>,
     next: Option<String>,
     paged: bool,
@@ -101,11 +101,11 @@ struct TracesPage {
 }
 
 /// The organisations a reader may pick, with their names (for the filter and the column).
-async fn organisations(state: &AppState, actor: &Actor) -> Vec<(String, String)> {
-    let mut out = vec![(actor.organisation.id.to_string(), actor.organisation.name.clone())];
+async fn organisations(state: &AppState, actor: &Actor) -> Vec<Choice> {
+    let mut out = vec![Choice { value: actor.organisation.id.to_string(), label: actor.organisation.name.clone() }];
     if actor.organisation.kind == OrganisationKind::Caisse {
         if let Ok(ps) = state.app.partners(actor).await {
-            out.extend(ps.into_iter().map(|p| (p.id.to_string(), p.name)));
+            out.extend(ps.into_iter().map(|p| Choice { value: p.id.to_string(), label: p.name }));
         }
     }
     out
@@ -133,7 +133,7 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         Err(WebError::Core(habilis_core::Error::Forbidden)) => return error_page(ctx.lang, &WebError::Core(habilis_core::Error::Forbidden), Some(&actor)),
         Err(e) => (None, Some(e)),
     };
-    let name_of = |id: Option<OrganisationId>| id.and_then(|o| orgs.iter().find(|(i, _)| *i == o.to_string()).map(|(_, n)| n.clone())).unwrap_or_default();
+    let name_of = |id: Option<OrganisationId>| id.and_then(|o| orgs.iter().find(|c| c.value == o.to_string()).map(|c| c.label.clone())).unwrap_or_default();
     let filters = p.query_string();
     let view = TracesPage {
         c: Chrome::new(ctx.lang, None, Some(&actor)),
@@ -166,7 +166,7 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         next: page.as_ref().and_then(|pg| pg.next.clone()),
         paged: !p.after.trim().is_empty(),
         filters,
-        organisations: if actor.organisation.kind == OrganisationKind::Caisse { orgs.clone() } else { Vec::new() },
+        organisations: if actor.organisation.kind == OrganisationKind::Caisse { orgs } else { Vec::new() },
     };
     // The core traced a successful reading; a refused one is traced by the middleware.
     match err {

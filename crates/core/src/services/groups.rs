@@ -1,0 +1,137 @@
+//! Groups of a partner's people (R11): a grant to a group gives its right to every
+//! member, so adding a member counts for the quotas like a new grant.
+
+use crate::app::App;
+use crate::error::{Error, Result, Rule};
+use crate::reach::{caisse_reads, powers_of};
+use crate::records::*;
+use crate::shared::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
+
+impl<S: Store> App<S> {
+    /// Create a group in the manager's organisation.
+    pub async fn create_group(&self, actor: &Actor, name: &str, client: &ClientInfo) -> Result<Group> {
+        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let g = Group { id: GroupId::new(), organisation_id: org, name: name.as_str().into() };
+        tx.insert_group(&g, self.now()).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
+            other => Error::Store(other),
+        })?;
+        self.trace_action(&mut tx, actor, "group.create", g.name.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(g)
+    }
+
+    /// The groups of the manager's organisation with their members.
+    pub async fn groups(&self, actor: &Actor) -> Result<Vec<(Group, Vec<AccountId>)>> {
+        let mut tx = self.store.read().await?;
+        let org = match actor.acting_for {
+            Some(_) => caisse_reads(&mut tx, actor).await?,
+            None if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) => {
+                return Err(Error::Forbidden);
+            }
+            None => actor.organisation.id,
+        };
+        let mut out = Vec::new();
+        for g in tx.groups_of(org).await? {
+            let members = tx.members(g.id).await?;
+            out.push((g, members));
+        }
+        Ok(out)
+    }
+
+    /// Add a person to a group. Each grant the group holds is checked against its quotas
+    /// first; a manager cannot add themselves to a group that holds rights (R13).
+    pub async fn add_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
+        let today = self.today();
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        let person = tx.account(member).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        tx.lock_organisation(org).await?;
+        let grants: Vec<Grant> = tx.grants_of_group(g.id).await?.into_iter().filter(|x| x.state == GrantState::Active).collect();
+        if !grants.is_empty() && member == actor.account.id {
+            return Err(Error::Rule(Rule::SelfGrant));
+        }
+        for grant in &grants {
+            if grant.ends_on.is_some_and(|d| d < today) {
+                continue;
+            }
+            // Joining a group is receiving its rights: the manager must be able to grant them.
+            if !powers.may_grant(grant.service_role_id) {
+                return Err(Error::Rule(Rule::OutsideMandate));
+            }
+            let (service, role) = service_and_role(&mut tx, grant).await?;
+            check_quotas(&mut tx, org, &service, &role, &[person.id], today).await?;
+        }
+        tx.add_member(g.id, person.id, actor.account.id, self.now()).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => Error::Taken("membre du groupe"),
+            other => Error::Store(other),
+        })?;
+        self.trace_action(&mut tx, actor, "group.add_member", format!("{} → {}", person.login, g.name), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Remove a person from a group (their rights through it end at once).
+    pub async fn remove_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        if !tx.remove_member(g.id, member).await? {
+            return Err(Error::NotFound);
+        }
+        self.trace_action(&mut tx, actor, "group.remove_member", format!("{member} ← {}", g.name), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rename a group.
+    pub async fn rename_group(&self, actor: &Actor, group: GroupId, name: &str, client: &ClientInfo) -> Result<()> {
+        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        tx.rename_group(g.id, name.as_str()).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
+            other => Error::Store(other),
+        })?;
+        self.trace_action(&mut tx, actor, "group.rename", format!("{} → {}", g.name, name.as_str()), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Delete a group that holds no grant any more (revoke its grants first: nobody loses
+    /// a right without a trace of the grant that gave it).
+    pub async fn delete_group(&self, actor: &Actor, group: GroupId, client: &ClientInfo) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_groups() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        if !tx.grants_of_group(g.id).await?.is_empty() {
+            return Err(Error::Rule(Rule::GroupHoldsGrants));
+        }
+        tx.delete_group(g.id).await?;
+        self.trace_action(&mut tx, actor, "group.delete", g.name.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! A partner's people (R11): creating users with a one-time link, editing, suspending,
+//! reactivating, new links, searching, and each person's file.
+
+use crate::app::App;
+use crate::commands::*;
+use crate::error::{Error, Result, Rule};
+use crate::reach::{powers_of, readable_org};
+use crate::records::*;
+use crate::store::*;
+use crate::trace::*;
+use crate::values::*;
+
+impl<S: Store> App<S> {
+    /// Create a user of the manager's organisation; a one-time link goes to the outbox.
+    pub async fn create_user(&self, actor: &Actor, input: &UserInput, public_url: &str, client: &ClientInfo) -> Result<Account> {
+        let first = DisplayName::parse(&input.first_name).map_err(|p| Error::invalid("first_name", p))?;
+        let last = DisplayName::parse(&input.last_name).map_err(|p| Error::invalid("last_name", p))?;
+        let email = Email::parse(&input.email).map_err(|p| Error::invalid("email", p))?;
+        let function = optional_text(&input.function, 200).map_err(|p| Error::invalid("function", p))?;
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        if !powers.may_manage_users() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let wanted = match input.login.trim() {
+            "" => None,
+            raw => Some(Login::parse(raw).map_err(|p| Error::invalid("login", p))?),
+        };
+        let login = crate::shared::unique_login(&mut tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
+        let account = Account {
+            id: AccountId::new(),
+            organisation_id: org,
+            login,
+            display_name: format!("{} {}", first.as_str(), last.as_str()),
+            email: email.as_str().into(),
+            function,
+            status: AccountStatus::Active,
+            password_hash: None,
+            must_change_password: false,
+            roles: vec![Role::User],
+            last_login_at: None,
+            created_at: now,
+        };
+        tx.insert_account(&account).await.map_err(|e| match e {
+            crate::StoreError::Conflict(_) => Error::Taken("identifiant"),
+            other => Error::Store(other),
+        })?;
+        let token = self.issue_link(&mut tx, account.id, LinkPurpose::SetPassword).await?;
+        let org_name = tx.organisation(org).await?.map(|o| o.name).unwrap_or_default();
+        let body = format!(
+            "Bonjour {},\n\n{} vous a créé un compte sur le portail Habilis pour « {} ».\nVotre identifiant : {}\n\n\
+             Choisissez votre mot de passe avec ce lien, valable {} heures et utilisable une seule fois :\n{}/set-password?token={}\n",
+            account.display_name,
+            actor.account.display_name,
+            org_name,
+            account.login,
+            self.sessions.link_validity_hours,
+            public_url.trim_end_matches('/'),
+            token
+        );
+        tx.insert_outbox(&OutboxMessage::pending(Some(org), &account.email, "Habilis — votre compte", body, now)).await?;
+        self.trace_action(&mut tx, actor, "user.create", account.login.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// The people of the actor's organisation (its managers).
+    pub async fn partner_people(&self, actor: &Actor) -> Result<Vec<Account>> {
+        let mut tx = self.store.read().await?;
+        let org = readable_org(&mut tx, actor, self.today()).await?;
+        Ok(tx.accounts_of(org).await?)
+    }
+
+    /// The people of the actor's organisation whose login or name contains `query`.
+    pub async fn search_people(&self, actor: &Actor, query: &str) -> Result<Vec<Account>> {
+        let q = query.trim().to_lowercase();
+        Ok(self
+            .partner_people(actor)
+            .await?
+            .into_iter()
+            .filter(|a| q.is_empty() || a.login.contains(&q) || a.display_name.to_lowercase().contains(&q) || a.email.to_lowercase().contains(&q))
+            .collect())
+    }
+
+    /// Change a user's name, email and function.
+    pub async fn update_user(&self, actor: &Actor, id: AccountId, input: &UserInput, client: &ClientInfo) -> Result<Account> {
+        let first = DisplayName::parse(&input.first_name).map_err(|p| Error::invalid("first_name", p))?;
+        let last = DisplayName::parse(&input.last_name).map_err(|p| Error::invalid("last_name", p))?;
+        let email = Email::parse(&input.email).map_err(|p| Error::invalid("email", p))?;
+        let function = optional_text(&input.function, 200).map_err(|p| Error::invalid("function", p))?;
+        let mut tx = self.store.begin().await?;
+        let mut target = self.user_to_manage(&mut tx, actor, id).await?;
+        target.display_name = format!("{} {}", first.as_str(), last.as_str());
+        target.email = email.as_str().into();
+        target.function = function;
+        tx.update_account(&target).await?;
+        self.trace_action(&mut tx, actor, "user.update", target.login.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(target)
+    }
+
+    /// Suspend or reactivate a user, or send them a password-reset link.
+    pub async fn user_action(&self, actor: &Actor, id: AccountId, action: UserAction, public_url: &str, client: &ClientInfo) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let target = self.user_to_manage(&mut tx, actor, id).await?;
+        let name = match action {
+            UserAction::Suspend => {
+                if target.status != AccountStatus::Active {
+                    return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+                }
+                tx.set_account_status(target.id, AccountStatus::Suspended).await?;
+                tx.end_sessions_of_account(target.id, None, now, "account_suspended").await?;
+                "user.suspend"
+            }
+            UserAction::Reactivate => {
+                if target.status != AccountStatus::Suspended {
+                    return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+                }
+                tx.set_account_status(target.id, AccountStatus::Active).await?;
+                "user.reactivate"
+            }
+            UserAction::ResetPassword => {
+                let token = self.issue_link(&mut tx, target.id, LinkPurpose::ResetPassword).await?;
+                let body = format!(
+                    "Bonjour {},\n\n{} vous envoie un lien pour choisir un nouveau mot de passe Habilis (identifiant : {}).\n\
+                     Ce lien est valable {} heures et ne sert qu'une fois :\n{}/set-password?token={}\n\n\
+                     Si vous n'avez rien demandé, prévenez votre administrateur.\n",
+                    target.display_name,
+                    actor.account.display_name,
+                    target.login,
+                    self.sessions.link_validity_hours,
+                    public_url.trim_end_matches('/'),
+                    token
+                );
+                tx.insert_outbox(&OutboxMessage::pending(Some(target.organisation_id), &target.email, "Habilis — nouveau mot de passe", body, now)).await?;
+                "user.reset_password"
+            }
+        };
+        self.trace_action(&mut tx, actor, name, target.login.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A person of the actor's organisation with their grants and groups.
+    pub async fn person_file(&self, actor: &Actor, id: AccountId) -> Result<PersonFile> {
+        let mut tx = self.store.read().await?;
+        let org = readable_org(&mut tx, actor, self.today()).await?;
+        let account = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        let mut groups = Vec::new();
+        for g in tx.groups_of(org).await? {
+            if tx.members(g.id).await?.contains(&id) {
+                groups.push(g);
+            }
+        }
+        let grants = tx
+            .grants_of(org)
+            .await?
+            .into_iter()
+            .filter(|g| g.holder_account_id == Some(id) || g.holder_group_id.is_some_and(|x| groups.iter().any(|gr| gr.id == x)))
+            .collect();
+        Ok(PersonFile { account, grants, groups })
+    }
+}
+
+impl<S: Store> App<S> {
+    /// A user of the actor's organisation that the actor may manage: with the users right,
+    /// never oneself, never the administrator or deputy (only the caisse manages them, R14).
+    async fn user_to_manage<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccountId) -> Result<Account> {
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
+        if !powers.may_manage_users() {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        let target = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        if target.id == actor.account.id {
+            return Err(Error::Rule(Rule::SelfGrant));
+        }
+        if target.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+            return Err(Error::Forbidden);
+        }
+        Ok(target)
+    }
+}
