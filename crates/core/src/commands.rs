@@ -2,7 +2,7 @@
 //! parses its command's fields at its door (every field named in the error that refuses
 //! it) before it opens a transaction.
 
-use crate::records::{AccountId, GrantId, GroupId};
+use crate::records::{AccountId, ContractId, ConventionId, GrantId, GroupId};
 
 /// A partner as typed in the form.
 #[derive(Debug, Clone, Default)]
@@ -111,4 +111,34 @@ pub struct NewQuery {
     pub question: String,
     pub due_on: String,
     pub auto_suspend: bool,
+}
+
+/// A signed convention d'accès, as typed: its number (`YYYY-` then the partner's SIRET),
+/// signature date (`YYYY-MM-DD`) and signatories.
+#[derive(Debug, Clone, Default)]
+pub struct NewConvention {
+    pub number: String,
+    pub signed_on: String,
+    pub signatories: String,
+}
+
+/// A signed contrat de service under one of the partner's conventions, in a management
+/// mode (`delegated` or `caisse_managed`).
+#[derive(Debug, Clone)]
+pub struct NewContract {
+    pub convention: ConventionId,
+    pub mode: String,
+    pub signed_on: String,
+    pub signatories: String,
+}
+
+/// An amendment (avenant) to a contract: the mode in force from `effective_on`, never
+/// before its signature, and why.
+#[derive(Debug, Clone)]
+pub struct NewAmendment {
+    pub contract: ContractId,
+    pub mode: String,
+    pub signed_on: String,
+    pub effective_on: String,
+    pub reason: String,
 }

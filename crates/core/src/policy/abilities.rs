@@ -101,3 +101,72 @@ pub fn on_access_request(actor: &Actor, request: &AccessRequest) -> AccessReques
         answer: is_partner_admin(actor) && request.status == AccessStatus::Forwarded,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{AccountId, AccountStatus, Organisation, OrganisationId, Session, SessionId};
+    use time::OffsetDateTime;
+
+    fn person(kind: OrganisationKind, roles: &[Role]) -> Actor {
+        let org = Organisation { id: OrganisationId::new(), kind, name: "o".into(), parent_id: None, siret: None, city: None, address: None };
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let account = Account {
+            id: AccountId::new(),
+            organisation_id: org.id,
+            login: "x".into(),
+            display_name: "X".into(),
+            email: "x@example.org".into(),
+            function: None,
+            status: AccountStatus::Active,
+            password_hash: None,
+            must_change_password: false,
+            roles: roles.to_vec(),
+            last_login_at: None,
+            created_at: now,
+        };
+        let session = Session {
+            id: SessionId::new(),
+            account_id: account.id,
+            organisation_id: org.id,
+            token_hash: vec![],
+            csrf_token: String::new(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now,
+            ended_at: None,
+            end_reason: None,
+            client_addr: None,
+            user_agent: None,
+        };
+        Actor { account, organisation: org, session, acting_for: None }
+    }
+
+    #[test]
+    fn each_person_sees_the_sections_of_their_roles() {
+        let auditor = abilities(&person(OrganisationKind::Caisse, &[Role::TraceAuditor]));
+        assert!(auditor.traces && auditor.partners && !auditor.catalogue && !auditor.partner_rights);
+        let caisse_admin = abilities(&person(OrganisationKind::Caisse, &[Role::CaisseAdmin]));
+        assert!(caisse_admin.catalogue && caisse_admin.outbox && !caisse_admin.traces, "reading traces needs the auditor role");
+        let manager = abilities(&person(OrganisationKind::Partner, &[Role::DelegatedManager]));
+        assert!(manager.partner_rights && manager.access_requests && !manager.traces && !manager.own_contract);
+        let user = abilities(&person(OrganisationKind::Partner, &[Role::User]));
+        assert_eq!(user, Abilities { access_requests: true, ..Abilities::default() });
+    }
+
+    #[test]
+    fn the_caisse_manages_a_partner_only_in_caisse_managed_mode() {
+        let admin = person(OrganisationKind::Caisse, &[Role::CaisseAdmin]).acting_for(OrganisationId::new());
+        assert_eq!(on_partner_rights(&admin, Some(ManagementMode::Delegated)), RightsAbilities { manage: false, supervise: true, answer_queries: false });
+        assert!(on_partner_rights(&admin, Some(ManagementMode::CaisseManaged)).manage);
+        let desk = person(OrganisationKind::Caisse, &[Role::ServiceDesk]).acting_for(OrganisationId::new());
+        assert_eq!(on_partner_rights(&desk, Some(ManagementMode::CaisseManaged)), RightsAbilities::default(), "staff only read");
+        let partner_admin = person(OrganisationKind::Partner, &[Role::PartnerAdmin]);
+        assert_eq!(on_partner_rights(&partner_admin, Some(ManagementMode::Delegated)), RightsAbilities { manage: true, supervise: false, answer_queries: true });
+        assert!(!on_partner_rights(&partner_admin, Some(ManagementMode::CaisseManaged)).manage);
+        assert!(!may_act_on_person(&partner_admin, &partner_admin.account), "not on oneself");
+        let deputy = person(OrganisationKind::Partner, &[Role::PartnerDeputy]);
+        assert!(!may_act_on_person(&partner_admin, &deputy.account), "only the caisse acts on the seats");
+        assert!(may_act_on_person(&partner_admin, &person(OrganisationKind::Partner, &[Role::User]).account));
+    }
+}

@@ -154,20 +154,12 @@ impl<S: Store> App<S> {
     }
 
     /// Record a signed convention; its number must be `YYYY-` and the partner's SIRET.
-    pub async fn record_convention(
-        &self,
-        actor: &Actor,
-        partner: OrganisationId,
-        number: &str,
-        signed_on: &str,
-        signatories: &str,
-        client: &ClientInfo,
-    ) -> Result<Convention> {
-        let signed_on = field("signed_on", crate::values::parse_date(signed_on))?;
-        let signatories = field("signatories", DisplayName::parse(signatories))?;
+    pub async fn record_convention(&self, actor: &Actor, partner: OrganisationId, cmd: &NewConvention, client: &ClientInfo) -> Result<Convention> {
+        let signed_on = field("signed_on", crate::values::parse_date(&cmd.signed_on))?;
+        let signatories = field("signatories", DisplayName::parse(&cmd.signatories))?;
         let mut tx = self.store.begin().await?;
         let p = partner_to_manage(&mut tx, actor, partner).await?;
-        let number = field("number", ConventionNumber::parse(number, p.siret.as_deref().unwrap_or("")))?;
+        let number = field("number", ConventionNumber::parse(&cmd.number, p.siret.as_deref().unwrap_or("")))?;
         let c = Convention {
             id: ConventionId::new(),
             partner_id: partner,
@@ -182,20 +174,11 @@ impl<S: Store> App<S> {
     }
 
     /// Record a signed service contract under one of the partner's conventions.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_contract(
-        &self,
-        actor: &Actor,
-        partner: OrganisationId,
-        convention: ConventionId,
-        mode: &str,
-        signed_on: &str,
-        signatories: &str,
-        client: &ClientInfo,
-    ) -> Result<ServiceContract> {
-        let mode = ManagementMode::parse(mode).ok_or(Error::invalid("mode", ValueError::BadFormat))?;
-        let signed_on = field("signed_on", crate::values::parse_date(signed_on))?;
-        let signatories = field("signatories", DisplayName::parse(signatories))?;
+    pub async fn record_contract(&self, actor: &Actor, partner: OrganisationId, cmd: &NewContract, client: &ClientInfo) -> Result<ServiceContract> {
+        let convention = cmd.convention;
+        let mode = ManagementMode::parse(&cmd.mode).ok_or(Error::invalid("mode", ValueError::BadFormat))?;
+        let signed_on = field("signed_on", crate::values::parse_date(&cmd.signed_on))?;
+        let signatories = field("signatories", DisplayName::parse(&cmd.signatories))?;
         let mut tx = self.store.begin().await?;
         let p = partner_to_manage(&mut tx, actor, partner).await?;
         if !tx.conventions(partner).await?.iter().any(|c| c.id == convention) {
@@ -217,25 +200,15 @@ impl<S: Store> App<S> {
     }
 
     /// Record an amendment changing the mode from `effective_on` (not before signature).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn record_amendment(
-        &self,
-        actor: &Actor,
-        partner: OrganisationId,
-        contract: ContractId,
-        mode: &str,
-        signed_on: &str,
-        effective_on: &str,
-        reason: &str,
-        client: &ClientInfo,
-    ) -> Result<Amendment> {
-        let mode = ManagementMode::parse(mode).ok_or(Error::invalid("mode", ValueError::BadFormat))?;
-        let signed_on = field("signed_on", crate::values::parse_date(signed_on))?;
-        let effective_on = field("effective_on", crate::values::parse_date(effective_on))?;
+    pub async fn record_amendment(&self, actor: &Actor, partner: OrganisationId, cmd: &NewAmendment, client: &ClientInfo) -> Result<Amendment> {
+        let contract = cmd.contract;
+        let mode = ManagementMode::parse(&cmd.mode).ok_or(Error::invalid("mode", ValueError::BadFormat))?;
+        let signed_on = field("signed_on", crate::values::parse_date(&cmd.signed_on))?;
+        let effective_on = field("effective_on", crate::values::parse_date(&cmd.effective_on))?;
         if effective_on < signed_on {
             return Err(Error::invalid("effective_on", ValueError::DateOrder));
         }
-        let reason = field("reason", DisplayName::parse(reason))?;
+        let reason = field("reason", DisplayName::parse(&cmd.reason))?;
         let mut tx = self.store.begin().await?;
         let p = partner_to_manage(&mut tx, actor, partner).await?;
         if !tx.contracts(partner).await?.iter().any(|c| c.id == contract) {

@@ -1,6 +1,7 @@
 //! The caisse side on both backends: onboarding a partner, the opening gate, the two
 //! administrators, the outbox, and tenant isolation between caisses.
 
+use habilis_core::commands::{NewAmendment, NewContract, NewConvention};
 use habilis_core::Error;
 use habilis_core::Rule;
 use habilis_core::records::Actor;
@@ -91,14 +92,14 @@ async fn onboarding_a_partner_opens_its_service_only_when_everything_is_signed()
         assert_eq!(file.missing_contacts.len(), 4, "the directory is empty");
 
         // Convention numbers must name this partner's SIRET.
-        let err = e.app.record_convention(&caf, lomme.id, "2024-21590410300011", "2024-01-15", "M. le Maire", &client()).await.unwrap_err();
+        let err = e.app.record_convention(&caf, lomme.id, &NewConvention { number: "2024-21590410300011".into(), signed_on: "2024-01-15".into(), signatories: "M. le Maire".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Invalid { field: "number", problem: ValueError::ConventionSiretMismatch }), "{err:?}");
-        let conv = e.app.record_convention(&caf, lomme.id, "2024-73282932000074", "2024-01-15", "M. le Maire", &client()).await.unwrap();
+        let conv = e.app.record_convention(&caf, lomme.id, &NewConvention { number: "2024-73282932000074".into(), signed_on: "2024-01-15".into(), signatories: "M. le Maire".into() }, &client()).await.unwrap();
         // A contract under another partner's convention is refused.
         let mons_conv = e.app.partner_file(&caf, mons.id).await.unwrap().conventions[0].id;
-        let err = e.app.record_contract(&caf, lomme.id, mons_conv, "delegated", "2024-01-15", "x", &client()).await.unwrap_err();
+        let err = e.app.record_contract(&caf, lomme.id, &NewContract { convention: mons_conv, mode: "delegated".into(), signed_on: "2024-01-15".into(), signatories: "x".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::ConventionOfAnotherPartner)), "{err:?}");
-        let contract = e.app.record_contract(&caf, lomme.id, conv.id, "delegated", "2024-01-15", "M. le Maire", &client()).await.unwrap();
+        let contract = e.app.record_contract(&caf, lomme.id, &NewContract { convention: conv.id, mode: "delegated".into(), signed_on: "2024-01-15".into(), signatories: "M. le Maire".into() }, &client()).await.unwrap();
 
         // Subscription without formalities, available later: still closed, and why.
         let mut sub = SubscriptionInput {
@@ -136,9 +137,9 @@ async fn onboarding_a_partner_opens_its_service_only_when_everything_is_signed()
         drop(tx);
 
         // An amendment cannot take effect before its signature; once effective it switches the mode.
-        let err = e.app.record_amendment(&caf, lomme.id, contract.id, "caisse_managed", "2026-11-20", "2026-11-01", "Retrait", &client()).await.unwrap_err();
+        let err = e.app.record_amendment(&caf, lomme.id, &NewAmendment { contract: contract.id, mode: "caisse_managed".into(), signed_on: "2026-11-20".into(), effective_on: "2026-11-01".into(), reason: "Retrait".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Invalid { field: "effective_on", problem: ValueError::DateOrder }), "{err:?}");
-        e.app.record_amendment(&caf, lomme.id, contract.id, "caisse_managed", "2026-11-20", "2026-11-27", "Retrait de la délégation", &client()).await.unwrap();
+        e.app.record_amendment(&caf, lomme.id, &NewAmendment { contract: contract.id, mode: "caisse_managed".into(), signed_on: "2026-11-20".into(), effective_on: "2026-11-27".into(), reason: "Retrait de la délégation".into() }, &client()).await.unwrap();
         assert_eq!(e.app.partner_file(&caf, lomme.id).await.unwrap().mode, Some(ManagementMode::CaisseManaged));
         assert!(super::verify(&e).await.finding.is_none());
     }
@@ -206,7 +207,7 @@ async fn a_caisse_never_reaches_another_caisse_s_partners() {
         let mons = e.app.partners(&caf).await.unwrap().remove(0);
         assert!(e.app.partners(&sud).await.unwrap().is_empty());
         assert!(matches!(e.app.partner_file(&sud, mons.id).await, Err(Error::NotFound)));
-        let err = e.app.record_convention(&sud, mons.id, "2025-21590410300011", "2025-01-01", "x", &client()).await.unwrap_err();
+        let err = e.app.record_convention(&sud, mons.id, &NewConvention { number: "2025-21590410300011".into(), signed_on: "2025-01-01".into(), signatories: "x".into() }, &client()).await.unwrap_err();
         assert!(matches!(err, Error::NotFound), "{err:?}");
         let err = e.app.update_partner(&sud, mons.id, &partner_input("21590410300011"), &client()).await.unwrap_err();
         assert!(matches!(err, Error::NotFound), "{err:?}");

@@ -1,5 +1,6 @@
 //! Delegated management on both backends (first part): users, grants, quotas.
 
+use habilis_core::commands::{NewAmendment};
 use habilis_core::commands::{Holder, NewGrant};
 use habilis_core::commands::UserInput;
 use habilis_core::commands::SubscriptionInput;
@@ -68,7 +69,7 @@ async fn grants_respect_purpose_quotas_and_the_manager_s_own_rights() {
         let file = e.app.partner_file(&caf, claire.organisation.id).await.unwrap();
         let today = e.app.today().to_string();
         e.app
-            .record_amendment(&caf, claire.organisation.id, file.contracts[0].id, "caisse_managed", &today, &today, "Retrait", &client())
+            .record_amendment(&caf, claire.organisation.id, &NewAmendment { contract: file.contracts[0].id, mode: "caisse_managed".into(), signed_on: today.to_string(), effective_on: today.to_string(), reason: "Retrait".into() }, &client())
             .await
             .unwrap();
         assert!(matches!(e.app.grant(&claire, &NewGrant { holder: Holder::Person(u[2].id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await, Err(Error::Forbidden)));

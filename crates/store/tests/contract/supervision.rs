@@ -1,6 +1,7 @@
 //! Caisse supervision on both backends (first part): suspension only the caisse lifts,
 //! forced password changes, withdrawal of the delegation, the cross-partner views.
 
+use habilis_core::commands::{NewAmendment};
 use habilis_core::commands::{Holder, NewGrant, NewQuery};
 use habilis_core::{commands::UserInput, records::GrantState};
 use habilis_core::store::Store as _;
@@ -123,7 +124,7 @@ async fn withdrawing_the_delegation_hands_management_to_the_caisse_and_back() {
         // The amendment: caisse-managed from today; the partner's administrators are told.
         let file = e.app.partner_file(&caf, mons).await.unwrap();
         let today = e.app.today().to_string();
-        e.app.record_amendment(&caf, mons, file.contracts[0].id, "caisse_managed", &today, &today, "Reprise en gestion par la caisse", &client()).await.unwrap();
+        e.app.record_amendment(&caf, mons, &NewAmendment { contract: file.contracts[0].id, mode: "caisse_managed".into(), signed_on: today.to_string(), effective_on: today.to_string(), reason: "Reprise en gestion par la caisse".into() }, &client()).await.unwrap();
         assert!(e.app.outbox(&caf, 20).await.unwrap().iter().any(|m| m.subject.contains("avenant") && m.body.contains("reprise par la caisse")), "{b:?}");
 
         // The sessions opened before cannot do one more management action.
@@ -162,7 +163,7 @@ async fn withdrawing_the_delegation_hands_management_to_the_caisse_and_back() {
         // A later amendment back to delegated restores the partner's managers.
         e.clock.advance(time::Duration::days(1));
         let tomorrow = e.app.today().to_string();
-        e.app.record_amendment(&caf, mons, file.contracts[0].id, "delegated", &tomorrow, &tomorrow, "Fin de la reprise", &client()).await.unwrap();
+        e.app.record_amendment(&caf, mons, &NewAmendment { contract: file.contracts[0].id, mode: "delegated".into(), signed_on: tomorrow.to_string(), effective_on: tomorrow.to_string(), reason: "Fin de la reprise".into() }, &client()).await.unwrap();
         let manager = actor(&e, "mons.manager").await;
         e.app.create_user(&manager, &person(99), "https://h", &client()).await.unwrap();
         assert!(matches!(e.app.create_group(&for_mons, "Autre", &client()).await, Err(Error::Rule(Rule::DelegatedMode))), "{b:?}");

@@ -2,6 +2,7 @@
 //! filters and pages, exports, every reading traced; the request's path from the person
 //! to their superior to the administrators, its due date and lateness.
 
+use habilis_core::commands::{NewContract, NewConvention};
 use habilis_core::Error;
 use habilis_core::records::{AccessStatus, Actor};
 use habilis_core::commands::PartnerInput;
@@ -21,8 +22,8 @@ async fn lomme_admin(e: &Env, caf: &Actor) -> Actor {
         .create_partner(caf, &PartnerInput { name: "CCAS de Lomme".into(), siret: "73282932000074".into(), ..Default::default() }, &cl)
         .await
         .unwrap();
-    let conv = e.app.record_convention(caf, lomme.id, "2024-73282932000074", "2024-01-15", "Le maire", &cl).await.unwrap();
-    e.app.record_contract(caf, lomme.id, conv.id, "delegated", "2024-01-15", "Le maire", &cl).await.unwrap();
+    let conv = e.app.record_convention(caf, lomme.id, &NewConvention { number: "2024-73282932000074".into(), signed_on: "2024-01-15".into(), signatories: "Le maire".into() }, &cl).await.unwrap();
+    e.app.record_contract(caf, lomme.id, &NewContract { convention: conv.id, mode: "delegated".into(), signed_on: "2024-01-15".into(), signatories: "Le maire".into() }, &cl).await.unwrap();
     let input = AdministratorInput { first_name: "Léon".into(), last_name: "Lomme".into(), function: "Directeur".into(), email: "l@lomme.invalid".into(), ..Default::default() };
     e.app.issue_administrator(caf, lomme.id, Slot::Principal, &input, "https://h", &cl).await.unwrap();
     let msg = e.app.outbox(caf, 50).await.unwrap().into_iter().find(|m| m.to_address == "l@lomme.invalid").unwrap();

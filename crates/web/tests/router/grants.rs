@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use habilis_core::commands::{NewContract, NewConvention};
 use habilis_core::commands::{Holder, NewGrant};
 use habilis_core::commands::UserInput;
 use habilis_store::testing::backends;
@@ -175,8 +176,8 @@ async fn authorization_matrix() {
         .create_partner(&caf, &PartnerInput { name: "CCAS de Lomme".into(), siret: "73282932000074".into(), ..Default::default() }, &cl)
         .await
         .unwrap();
-    let conv = app.record_convention(&caf, lomme.id, "2024-73282932000074", "2024-01-15", "Le maire", &cl).await.unwrap();
-    app.record_contract(&caf, lomme.id, conv.id, "delegated", "2024-01-15", "Le maire", &cl).await.unwrap();
+    let conv = app.record_convention(&caf, lomme.id, &NewConvention { number: "2024-73282932000074".into(), signed_on: "2024-01-15".into(), signatories: "Le maire".into() }, &cl).await.unwrap();
+    app.record_contract(&caf, lomme.id, &NewContract { convention: conv.id, mode: "delegated".into(), signed_on: "2024-01-15".into(), signatories: "Le maire".into() }, &cl).await.unwrap();
     let input = AdministratorInput { first_name: "Léon".into(), last_name: "Lomme".into(), function: "Directeur".into(), email: "l@lomme.invalid".into(), ..Default::default() };
     app.issue_administrator(&caf, lomme.id, Slot::Principal, &input, "https://h", &cl).await.unwrap();
     let msg = app.outbox(&caf, 10).await.unwrap().into_iter().find(|m| m.to_address == "l@lomme.invalid").unwrap();

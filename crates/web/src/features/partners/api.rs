@@ -186,13 +186,13 @@ macro_rules! partner_post {
 }
 
 partner_post!(add_convention, ConventionBody, |app, a, p, b, ctx, state| app
-    .record_convention(a, p, &b.number, &b.signed_on, &b.signatories, &ctx.client)
+    .record_convention(a, p, &NewConvention { number: b.number.clone(), signed_on: b.signed_on.clone(), signatories: b.signatories.clone() }, &ctx.client)
     .await);
 partner_post!(add_contract, ContractBody, |app, a, p, b, ctx, state| app
-    .record_contract(a, p, ConventionId(b.convention_id), &b.mode, &b.signed_on, &b.signatories, &ctx.client)
+    .record_contract(a, p, &NewContract { convention: ConventionId(b.convention_id), mode: b.mode.clone(), signed_on: b.signed_on.clone(), signatories: b.signatories.clone() }, &ctx.client)
     .await);
 partner_post!(add_amendment, AmendmentBody, |app, a, p, b, ctx, state| app
-    .record_amendment(a, p, ContractId(b.contract_id), &b.mode, &b.signed_on, &b.effective_on, &b.reason, &ctx.client)
+    .record_amendment(a, p, &NewAmendment { contract: ContractId(b.contract_id), mode: b.mode.clone(), signed_on: b.signed_on.clone(), effective_on: b.effective_on.clone(), reason: b.reason.clone() }, &ctx.client)
     .await);
 partner_post!(add_subscription, SubscriptionBody, |app, a, p, b, ctx, state| {
     let input = SubscriptionInput {

@@ -392,14 +392,14 @@ pub async fn partner_action(
     let c = &ctx.client;
     let uuid = |k: &str| Uuid::parse_str(v.get(k)).unwrap_or(Uuid::nil());
     let (form, result): (&'static str, Result<(), habilis_core::Error>) = match what {
-        PartnerForm::Conventions => ("convention", app.record_convention(&actor, partner, v.get("number"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ())),
+        PartnerForm::Conventions => ("convention", app.record_convention(&actor, partner, &NewConvention { number: v.get("number").into(), signed_on: v.get("signed_on").into(), signatories: v.get("signatories").into() }, c).await.map(|_| ())),
         PartnerForm::Contracts => (
             "contract",
-            app.record_contract(&actor, partner, ConventionId(uuid("convention_id")), v.get("mode"), v.get("signed_on"), v.get("signatories"), c).await.map(|_| ()),
+            app.record_contract(&actor, partner, &NewContract { convention: ConventionId(uuid("convention_id")), mode: v.get("mode").into(), signed_on: v.get("signed_on").into(), signatories: v.get("signatories").into() }, c).await.map(|_| ()),
         ),
         PartnerForm::Amendments => (
             "amendment",
-            app.record_amendment(&actor, partner, ContractId(uuid("contract_id")), v.get("mode"), v.get("signed_on"), v.get("effective_on"), v.get("reason"), c)
+            app.record_amendment(&actor, partner, &NewAmendment { contract: ContractId(uuid("contract_id")), mode: v.get("mode").into(), signed_on: v.get("signed_on").into(), effective_on: v.get("effective_on").into(), reason: v.get("reason").into() }, c)
                 .await
                 .map(|_| ()),
         ),
