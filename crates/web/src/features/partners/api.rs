@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::pages::SeatAction;
+use super::forms::SeatAction;
 use crate::context::{Ctx, Traced};
 use crate::extract::{ApiActor, ApiJson, IdPath};
 use crate::respond::{created, fail, no_content};

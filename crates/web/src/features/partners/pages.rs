@@ -1,129 +1,25 @@
-//! The caisse's pages: its partners, each partner's file (contracts, services and their
-//! opening, administrators, contacts), and the outbox.
+//! A partner's file, as the caisse sees it: contracts, services and their opening,
+//! administrators, directory.
 
-use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, Uri};
-use axum::response::{IntoResponse, Redirect, Response};
-use habilis_core::commands::*;
+use axum::http::StatusCode;
+use axum::response::Response;
 use habilis_core::records::*;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date, missing_text};
-use crate::extract::{IdPath, SignedForm, SignedIn, Values, traced};
+use crate::extract::{IdPath, SignedIn, Values};
 use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Choice, Chrome, function_label, mode_label, render, role_label, status_label};
 
-// --- the list ---------------------------------------------------------------------------
-
-/// A partner in the caisse's list.
-struct PartnerRow {
-    id: String,
-    name: String,
-    siret: String,
-    city: String,
-}
-
-#[derive(Template)]
-#[template(path = "partners.html")]
-struct PartnersPage {
-    c: Chrome,
-    partners: Vec<PartnerRow>,
-}
-
-/// GET /caisse/partners
-pub async fn partners(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
-    let actor = &actor;
-    match state.app.partners(actor).await {
-        Ok(list) => {
-            let partners = list
-                .into_iter()
-                .map(|p| PartnerRow { id: p.id.to_string(), name: p.name, siret: p.siret.unwrap_or_default(), city: p.city.unwrap_or_default() })
-                .collect();
-            render(&PartnersPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), partners }, StatusCode::OK)
-        }
-        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
-    }
-}
 
 // --- create and edit ---------------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "partner_form.html")]
-struct PartnerFormPage {
-    c: Chrome,
-    title: String,
-    action: String,
-    csrf: String,
-    v: Values,
-    error: Option<String>,
-    bad: &'static str,
-}
-
-fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values, err: Option<&WebError>) -> Response {
-    let t = ctx.lang.texts();
-    let page = PartnerFormPage {
-        c: Chrome::new(ctx.lang, None, Some(actor)),
-        title: title.into(),
-        action,
-        csrf: actor.session.csrf_token.clone(),
-        v,
-        error: err.map(|e| e.message(t)),
-        bad: err.and_then(WebError::field).unwrap_or(""),
-    };
-    render(&page, err.map(WebError::status).unwrap_or(StatusCode::OK))
-}
-
-fn partner_input(v: &Values) -> PartnerInput {
-    PartnerInput { name: v.get("name").into(), siret: v.get("siret").into(), address: v.get("address").into(), city: v.get("city").into() }
-}
-
-/// GET /caisse/partners/new
-pub async fn partner_new(SignedIn(actor): SignedIn, ctx: Ctx) -> Response {
-    let actor = &actor;
-    if let Err(e) = habilis_core::reach::caisse_admin_of(actor) {
-        return error_page(ctx.lang, &WebError::Core(e), Some(actor));
-    }
-    partner_form(&ctx, actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), Values::default(), None)
-}
-
-/// POST /caisse/partners/new
-pub async fn partner_create(State(state): State<AppState>, ctx: Ctx, SignedForm(actor, v): SignedForm) -> Response {
-    match state.app.create_partner(&actor, &partner_input(&v), &ctx.client).await {
-        Ok(p) => traced(Redirect::to(&format!("/caisse/partners/{}?ok=created", p.id)).into_response()),
-        Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), v, Some(&WebError::Core(e))),
-    }
-}
-
-/// GET /caisse/partners/{id}/edit
-pub async fn partner_edit(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>) -> Response {
-    let actor = &actor;
-    match state.app.partner_file(actor, OrganisationId(id)).await {
-        Ok(f) => {
-            let mut m = HashMap::new();
-            m.insert("name".to_string(), f.partner.name.clone());
-            m.insert("siret".to_string(), f.partner.siret.clone().unwrap_or_default());
-            m.insert("address".to_string(), f.partner.address.clone().unwrap_or_default());
-            m.insert("city".to_string(), f.partner.city.clone().unwrap_or_default());
-            partner_form(&ctx, actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), Values(m), None)
-        }
-        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
-    }
-}
-
-/// POST /caisse/partners/{id}/edit
-pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
-    match state.app.update_partner(&actor, OrganisationId(id), &partner_input(&v), &ctx.client).await {
-        Ok(_) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok=updated")).into_response()),
-        Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), v, Some(&WebError::Core(e))),
-    }
-}
 
 // --- the partner's file --------------------------------------------------------------------
 
@@ -200,7 +96,7 @@ struct PartnerPage {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn partner_page(
+pub(super) async fn partner_page(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
@@ -362,155 +258,10 @@ pub async fn partner(SignedIn(actor): SignedIn,
     partner_page(&state, &ctx, actor, OrganisationId(id), form, values, None, notice).await
 }
 
-verbs!(
-    /// The forms of the partner page, each posted to `/caisse/partners/{id}/{form}`.
-    PartnerForm {
-        Conventions => "conventions",
-        Contracts => "contracts",
-        Amendments => "amendments",
-        Subscriptions => "subscriptions",
-        Administrators => "administrators",
-        Contacts => "contacts",
-    }
-);
-
-verbs!(
-    /// What the caisse does to an administrator's account (R14).
-    SeatAction { Suspend => "suspend", Reactivate => "reactivate", Deactivate => "deactivate" }
-);
-
-/// POST /caisse/partners/{id}/{form}: one of the forms of the partner page.
-pub async fn partner_action(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    IdPath(id): IdPath<Uuid>,
-    SignedForm(actor, v): SignedForm,
-    what: PartnerForm,
-) -> Response {
-    let partner = OrganisationId(id);
-    let app = &state.app;
-    let c = &ctx.client;
-    let uuid = |k: &str| Uuid::parse_str(v.get(k)).unwrap_or(Uuid::nil());
-    let (form, result): (&'static str, Result<(), habilis_core::Error>) = match what {
-        PartnerForm::Conventions => ("convention", app.record_convention(&actor, partner, &NewConvention { number: v.get("number").into(), signed_on: v.get("signed_on").into(), signatories: v.get("signatories").into() }, c).await.map(|_| ())),
-        PartnerForm::Contracts => (
-            "contract",
-            app.record_contract(&actor, partner, &NewContract { convention: ConventionId(uuid("convention_id")), mode: v.get("mode").into(), signed_on: v.get("signed_on").into(), signatories: v.get("signatories").into() }, c).await.map(|_| ()),
-        ),
-        PartnerForm::Amendments => (
-            "amendment",
-            app.record_amendment(&actor, partner, &NewAmendment { contract: ContractId(uuid("contract_id")), mode: v.get("mode").into(), signed_on: v.get("signed_on").into(), effective_on: v.get("effective_on").into(), reason: v.get("reason").into() }, c)
-                .await
-                .map(|_| ()),
-        ),
-        PartnerForm::Subscriptions => {
-            let code = v.get("service_code").to_string();
-            let prefix = format!("quota_{code}_");
-            let role_quotas = v.0.iter().filter_map(|(k, val)| k.strip_prefix(&prefix).map(|r| (r.to_string(), val.clone()))).collect();
-            let input = SubscriptionInput {
-                service_code: code,
-                signed_on: v.get("signed_on").into(),
-                formalities_reference: v.get("formalities_reference").into(),
-                formalities_on: v.get("formalities_on").into(),
-                available_from: v.get("available_from").into(),
-                max_holders: v.get("max_holders").into(),
-                role_quotas,
-            };
-            ("subscription", app.record_subscription(&actor, partner, &input, c).await.map(|_| ()))
-        }
-        PartnerForm::Administrators => {
-            let slot = Slot::parse(v.get("slot")).unwrap_or(Slot::Principal);
-            let input = AdministratorInput {
-                first_name: v.get("first_name").into(),
-                last_name: v.get("last_name").into(),
-                function: v.get("function").into(),
-                email: v.get("email").into(),
-                phone: v.get("phone").into(),
-                login: v.get("login").into(),
-            };
-            ("administrator", app.issue_administrator(&actor, partner, slot, &input, &state.config.public_url, c).await.map(|_| ()))
-        }
-        PartnerForm::Contacts => {
-            let input = habilis_core::commands::ContactInput {
-                function: v.get("function").into(),
-                name: v.get("name").into(),
-                title: v.get("title").into(),
-                email: v.get("email").into(),
-                phone: v.get("phone").into(),
-            };
-            ("contact", app.add_contact(&actor, partner, &input, c).await.map(|_| ()))
-        }
-    };
-    match result {
-        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok={form}")).into_response()),
-        Err(e) => partner_page(&state, &ctx, &actor, partner, form, v, Some(WebError::Core(e)), None).await,
-    }
-}
-
-/// POST /caisse/administrators/{id}/{suspend|reactivate|deactivate}
-pub async fn administrator_status(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    IdPath(id): IdPath<Uuid>,
-    SignedForm(actor, v): SignedForm,
-    what: SeatAction,
-) -> Response {
-    let partner = Uuid::parse_str(v.get("partner")).unwrap_or(Uuid::nil());
-    let account = AccountId(id);
-    let result = match what {
-        SeatAction::Suspend => state.app.suspend_administrator(&actor, account, &ctx.client).await,
-        SeatAction::Reactivate => state.app.reactivate_administrator(&actor, account, &ctx.client).await,
-        SeatAction::Deactivate => state.app.deactivate_administrator(&actor, account, &ctx.client).await,
-    };
-    match result {
-        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{partner}?ok={}", what.as_str())).into_response()),
-        Err(e) => partner_page(&state, &ctx, &actor, OrganisationId(partner), "", Values::default(), Some(WebError::Core(e)), None).await,
-    }
-}
-
-/// POST /caisse/contacts/{id}/delete
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
-    let back = v.get("back");
-    let back = if back.starts_with('/') && !back.starts_with("//") { back.to_string() } else { "/".to_string() };
-    match state.app.remove_contact(&actor, ContactId(id), &ctx.client).await {
-        Ok(()) => traced(Redirect::to(&back).into_response()),
-        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
-    }
-}
-
-// --- the outbox ----------------------------------------------------------------------------
-
-// --- the contract as a document (R6) ------------------------------------------------------
-
-// --- the catalogue --------------------------------------------------------------------------
-
 /// The routes of this feature.
 pub(crate) fn routes() -> axum::Router<AppState> {
-    use axum::routing::{get, post};
+    use axum::routing::get;
     axum::Router::new()
-        .route("/caisse/partners", get(partners))
-        .route("/caisse/partners/new", get(partner_new).post(partner_create))
         .route("/caisse/partners/{id}", get(partner))
-        .route("/caisse/partners/{id}/edit", get(partner_edit).post(partner_update))
-        .merge(form_routes())
-        .route("/caisse/contacts/{id}/delete", post(delete_contact))
 }
 
-/// Each form of the partner page and each seat action at its own path.
-fn form_routes() -> axum::Router<AppState> {
-    use axum::routing::post;
-    let mut r = axum::Router::new();
-    for &what in PartnerForm::ALL {
-        r = r.route(
-            &format!("/caisse/partners/{{id}}/{}", what.as_str()),
-            post(move |state: State<AppState>, ctx: Ctx, id: IdPath<Uuid>, form: SignedForm| partner_action(state, ctx, id, form, what)),
-        );
-    }
-    for &what in SeatAction::ALL {
-        r = r.route(
-            &format!("/caisse/administrators/{{id}}/{}", what.as_str()),
-            post(move |state: State<AppState>, ctx: Ctx, id: IdPath<Uuid>, form: SignedForm| administrator_status(state, ctx, id, form, what)),
-        );
-    }
-    r
-}

@@ -1,0 +1,177 @@
+//! Opening the database with the configuration, the demo data, and serving the portal
+//! with its background work (outbox delivery, query deadlines, sweeps, daily purge).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow, bail};
+use habilis_core::app::App;
+use habilis_core::clock::SystemClock;
+use habilis_core::password::PasswordHasher;
+use habilis_core::services::setup::DEMO_ACCOUNTS;
+use habilis_core::store::Store as _;
+use habilis_core::trace::TraceKey;
+use habilis_store::Db;
+use habilis_web::{AppState, metrics::Metrics, router};
+
+use crate::config::Config;
+use crate::keys::*;
+use crate::explain;
+use crate::mail;
+
+pub(crate) async fn connect(config: &Config, key: TraceKey) -> anyhow::Result<Db> {
+    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("création du dossier {}", dir.display()))?;
+        }
+    }
+    Db::connect(&config.database_url, key, config.database_max_connections)
+        .await
+        .map_err(|e| anyhow!("connexion à la base {} impossible : {e}", habilis_store::redact(&config.database_url)))
+}
+
+pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<App<Db>> {
+    let key = if create_key {
+        load_or_create_key(&config.trace_key_file)?
+    } else {
+        read_key(&config.trace_key_file)?.ok_or_else(|| anyhow!("clé de scellement introuvable"))?
+    };
+    let db = connect(config, key).await?;
+    db.migrate().await.map_err(|e| anyhow!("{e}"))?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let hasher = PasswordHasher::new(config.hashing, cores).map_err(|e| anyhow!(e))?;
+    Ok(App {
+        store: db,
+        clock: Arc::new(SystemClock),
+        hasher,
+        passwords: config.passwords,
+        sessions: config.sessions,
+        throttle: config.throttle,
+    })
+}
+
+pub(crate) fn demo_password(app: &App<Db>) -> anyhow::Result<(String, bool)> {
+    if let Ok(p) = std::env::var("HABILIS_DEMO_PASSWORD") {
+        return Ok((p, false));
+    }
+    for _ in 0..20 {
+        let random: String = habilis_core::token::new_token().chars().filter(char::is_ascii_alphanumeric).take(12).collect();
+        let candidate = format!("Demo-{random}-26");
+        let ok = DEMO_ACCOUNTS.iter().all(|a| app.passwords.check(&candidate, true, &[a.login, a.name]).is_ok());
+        if ok {
+            return Ok((candidate, true));
+        }
+    }
+    bail!("impossible de générer un mot de passe de démonstration")
+}
+
+pub(crate) async fn load_demo(app: &App<Db>) -> anyhow::Result<()> {
+    let (password, generated) = demo_password(app)?;
+    let report = app.load_demo(&password).await.map_err(|e| explain(e, "demo"))?;
+    println!(
+        "{}",
+        if report.created { "Données de démonstration chargées (Caf du Nord, Mairie de Mons-en-Barœul, service CDAP)." }
+        else { "Données de démonstration déjà présentes : mots de passe réinitialisés." }
+    );
+    println!("Comptes de démonstration :");
+    for a in &report.accounts {
+        println!("  {:<14} {:<16} {:<26} {}", a.login, a.name, a.organisation, a.role.as_str());
+    }
+    if generated {
+        println!("Mot de passe (généré, commun aux comptes de démonstration) : {password}");
+    } else {
+        println!("Mot de passe : celui de HABILIS_DEMO_PASSWORD");
+    }
+    Ok(())
+}
+
+pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
+    let app = open(&config, true).await?;
+    if demo {
+        load_demo(&app).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("impossible d'écouter sur {}", config.listen))?;
+    let state = AppState { app: app.clone(), config: Arc::new(config.web.clone()), metrics: Arc::new(Metrics::default()) };
+    // Every minute: end and trace sessions that timed out, enforce query deadlines.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.expire_sessions().await {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+            // Keep SQLite's write-ahead log from growing under constant traffic.
+            if let Err(e) = sweeper.store.checkpoint_wal().await {
+                tracing::warn!(error = %e, "write-ahead log checkpoint failed");
+            }
+            // Queries left unanswered past their due date suspend their grant when asked to.
+            match sweeper.enforce_query_deadlines().await {
+                Ok(n) if n > 0 => tracing::info!(suspended = n, "query deadlines enforced"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "query deadline enforcement failed"),
+            }
+        }
+    });
+    // Daily: prepare the trail's coming monthly partitions, then apply the retention rules.
+    let checkpoint_key = load_or_create_checkpoint_key(&config.checkpoint_key_file)?;
+    let (keeper, retention) = (app.clone(), config.retention);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = keeper.store.prepare_trace_partitions(keeper.now(), 2).await {
+                tracing::warn!(error = %e, "preparing trace partitions failed");
+            }
+            if let Err(e) = keeper.purge(&retention, &checkpoint_key, false, &|_, _| {}).await {
+                tracing::warn!(error = %e, "retention purge failed");
+            }
+        }
+    });
+    match config.smtp.as_ref().map(mail::SmtpMailer::new).transpose()? {
+        Some(mailer) => {
+            let worker = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+                loop {
+                    tick.tick().await;
+                    match worker.deliver_outbox(&mailer, 50).await {
+                        Ok(r) if r.sent + r.retried + r.abandoned > 0 => tracing::info!(?r, "outbox delivered"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "outbox delivery failed"),
+                    }
+                }
+            });
+        }
+        None => tracing::info!("no [smtp] configured: messages stay in the outbox"),
+    }
+    println!("Habilis écoute sur {} (base : {})", config.web.public_url, habilis_store::redact(&config.database_url));
+    tracing::info!(listen = %config.listen, "serving");
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.context("serveur arrêté sur erreur")?;
+    app.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

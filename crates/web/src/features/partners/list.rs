@@ -1,0 +1,128 @@
+//! The caisse's list of partners, and the form that creates or edits one.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use habilis_core::commands::*;
+use habilis_core::records::*;
+use uuid::Uuid;
+
+use crate::context::Ctx;
+use crate::errors::WebError;
+use crate::extract::{IdPath, SignedForm, SignedIn, Values, traced};
+use crate::respond::error_page;
+use crate::state::AppState;
+use crate::view::{Chrome, render};
+
+/// A partner in the caisse's list.
+struct PartnerRow {
+    id: String,
+    name: String,
+    siret: String,
+    city: String,
+}
+
+#[derive(Template)]
+#[template(path = "partners.html")]
+struct PartnersPage {
+    c: Chrome,
+    partners: Vec<PartnerRow>,
+}
+
+/// GET /caisse/partners
+pub async fn partners(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    let actor = &actor;
+    match state.app.partners(actor).await {
+        Ok(list) => {
+            let partners = list
+                .into_iter()
+                .map(|p| PartnerRow { id: p.id.to_string(), name: p.name, siret: p.siret.unwrap_or_default(), city: p.city.unwrap_or_default() })
+                .collect();
+            render(&PartnersPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), partners }, StatusCode::OK)
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "partner_form.html")]
+struct PartnerFormPage {
+    c: Chrome,
+    title: String,
+    action: String,
+    csrf: String,
+    v: Values,
+    error: Option<String>,
+    bad: &'static str,
+}
+
+fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values, err: Option<&WebError>) -> Response {
+    let t = ctx.lang.texts();
+    let page = PartnerFormPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        title: title.into(),
+        action,
+        csrf: actor.session.csrf_token.clone(),
+        v,
+        error: err.map(|e| e.message(t)),
+        bad: err.and_then(WebError::field).unwrap_or(""),
+    };
+    render(&page, err.map(WebError::status).unwrap_or(StatusCode::OK))
+}
+
+fn partner_input(v: &Values) -> PartnerInput {
+    PartnerInput { name: v.get("name").into(), siret: v.get("siret").into(), address: v.get("address").into(), city: v.get("city").into() }
+}
+
+/// GET /caisse/partners/new
+pub async fn partner_new(SignedIn(actor): SignedIn, ctx: Ctx) -> Response {
+    let actor = &actor;
+    if let Err(e) = habilis_core::reach::caisse_admin_of(actor) {
+        return error_page(ctx.lang, &WebError::Core(e), Some(actor));
+    }
+    partner_form(&ctx, actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), Values::default(), None)
+}
+
+/// POST /caisse/partners/new
+pub async fn partner_create(State(state): State<AppState>, ctx: Ctx, SignedForm(actor, v): SignedForm) -> Response {
+    match state.app.create_partner(&actor, &partner_input(&v), &ctx.client).await {
+        Ok(p) => traced(Redirect::to(&format!("/caisse/partners/{}?ok=created", p.id)).into_response()),
+        Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_new, "/caisse/partners/new".into(), v, Some(&WebError::Core(e))),
+    }
+}
+
+/// GET /caisse/partners/{id}/edit
+pub async fn partner_edit(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>) -> Response {
+    let actor = &actor;
+    match state.app.partner_file(actor, OrganisationId(id)).await {
+        Ok(f) => {
+            let mut m = HashMap::new();
+            m.insert("name".to_string(), f.partner.name.clone());
+            m.insert("siret".to_string(), f.partner.siret.clone().unwrap_or_default());
+            m.insert("address".to_string(), f.partner.address.clone().unwrap_or_default());
+            m.insert("city".to_string(), f.partner.city.clone().unwrap_or_default());
+            partner_form(&ctx, actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), Values(m), None)
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    }
+}
+
+/// POST /caisse/partners/{id}/edit
+pub async fn partner_update(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
+    match state.app.update_partner(&actor, OrganisationId(id), &partner_input(&v), &ctx.client).await {
+        Ok(_) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok=updated")).into_response()),
+        Err(e) => partner_form(&ctx, &actor, ctx.lang.texts().partner_edit, format!("/caisse/partners/{id}/edit"), v, Some(&WebError::Core(e))),
+    }
+}
+
+/// The list and the partner form.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/caisse/partners", get(partners))
+        .route("/caisse/partners/new", get(partner_new).post(partner_create))
+        .route("/caisse/partners/{id}/edit", get(partner_edit).post(partner_update))
+}
