@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
-use crate::respond::{created, error_page, fail};
+use crate::respond::{created, error_page};
 use crate::state::AppState;
 use crate::view::{Chrome, render};
 
@@ -93,11 +93,9 @@ pub struct ServiceBody {
 }
 
 /// POST /api/v1/services
-pub async fn create_service(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(b): ApiJson<ServiceBody>) -> Response {
-    match state.app.create_service(a, &b.code, &b.label, &b.description, &ctx.client).await {
-        Ok(s) => created(json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description })),
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn create_service(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(b): ApiJson<ServiceBody>) -> Result<Response, WebError> {
+    let s = state.app.create_service(a, &b.code, &b.label, &b.description, &ctx.client).await?;
+    Ok(created(json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description })))
 }
 
 #[derive(Deserialize)]
@@ -113,28 +111,22 @@ pub async fn add_role(
     ctx: Ctx, ApiActor(ref a): ApiActor,
     IdPath(code): IdPath<String>,
     ApiJson(b): ApiJson<RoleBody>,
-) -> Response {
-    match state.app.add_service_role(a, &code, &b.code, &b.label, &ctx.client).await {
-        Ok(r) => created(json!({ "id": r.id, "code": r.code, "label": r.label })),
-        Err(e) => fail(&ctx, e),
-    }
+) -> Result<Response, WebError> {
+    let r = state.app.add_service_role(a, &code, &b.code, &b.label, &ctx.client).await?;
+    Ok(created(json!({ "id": r.id, "code": r.code, "label": r.label })))
 }
 
 /// GET /api/v1/services
-pub async fn api_services(State(state): State<AppState>, ctx: Ctx, _: ApiActor) -> Response {
-    match state.app.catalogue().await {
-        Ok(cat) => {
-            let list: Vec<Value> = cat
-                .iter()
-                .map(|(s, roles)| {
-                    json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description,
-                            "roles": roles.iter().map(|r| json!({ "id": r.id, "code": r.code, "label": r.label })).collect::<Vec<_>>() })
-                })
-                .collect();
-            Json(json!({ "services": list })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn api_services(State(state): State<AppState>, _: ApiActor) -> Result<Response, WebError> {
+    let cat = state.app.catalogue().await?;
+    let list: Vec<Value> = cat
+        .iter()
+        .map(|(s, roles)| {
+            json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description,
+                    "roles": roles.iter().map(|r| json!({ "id": r.id, "code": r.code, "label": r.label })).collect::<Vec<_>>() })
+        })
+        .collect();
+    Ok(Json(json!({ "services": list })).into_response())
 }
 
 /// `?ok=…` after a saved form.

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, SignedIn};
-use crate::respond::{error_page, fail};
+use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Chrome, render};
 
@@ -56,18 +56,14 @@ pub async fn outbox(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
 }
 
 /// GET /api/v1/outbox
-pub async fn api_outbox(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
-    match state.app.outbox(a, 200).await {
-        Ok(list) => {
-            let v: Vec<Value> = list
-                .iter()
-                .map(|m| json!({ "id": m.id, "to": m.to_address, "subject": m.subject, "body": m.body, "status": m.status,
-                                 "attempts": m.attempts, "created_at": crate::view::rfc3339(m.created_at) }))
-                .collect();
-            Json(json!({ "messages": v })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn api_outbox(State(state): State<AppState>, ApiActor(ref a): ApiActor) -> Result<Response, WebError> {
+    let list = state.app.outbox(a, 200).await?;
+    let v: Vec<Value> = list
+        .iter()
+        .map(|m| json!({ "id": m.id, "to": m.to_address, "subject": m.subject, "body": m.body, "status": m.status,
+                         "attempts": m.attempts, "created_at": crate::view::rfc3339(m.created_at) }))
+        .collect();
+    Ok(Json(json!({ "messages": v })).into_response())
 }
 
 /// The routes of this feature.

@@ -19,7 +19,7 @@ use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
 use crate::i18n::Texts;
-use crate::respond::{error_page, error_response};
+use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Choice, Chrome, render};
 
@@ -222,7 +222,7 @@ pub struct RequestBody {
 }
 
 /// POST /api/v1/admin-change-requests
-pub async fn api_create(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<RequestBody>) -> Response {
+pub async fn api_create(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<RequestBody>) -> Result<Response, WebError> {
     let input = ChangeRequestInput {
         first_name: b.first_name,
         last_name: b.last_name,
@@ -233,18 +233,14 @@ pub async fn api_create(State(state): State<AppState>, ctx: Ctx, ApiActor(ref ac
         mobile: b.mobile,
         email: b.email,
     };
-    match state.app.request_admin_change(actor, &input, &ctx.client).await {
-        Ok(r) => traced((StatusCode::CREATED, Json(r)).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let r = state.app.request_admin_change(actor, &input, &ctx.client).await?;
+    Ok(traced((StatusCode::CREATED, Json(r)).into_response()))
 }
 
 /// GET /api/v1/admin-change-requests
-pub async fn api_list(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor) -> Response {
-    match state.app.admin_change_requests(actor).await {
-        Ok(list) => Json(json!({ "requests": list })).into_response(),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn api_list(State(state): State<AppState>, ApiActor(ref actor): ApiActor) -> Result<Response, WebError> {
+    let list = state.app.admin_change_requests(actor).await?;
+    Ok(Json(json!({ "requests": list })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -261,11 +257,9 @@ pub async fn api_decide(
     ctx: Ctx, ApiActor(ref actor): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<DecisionBody>,
-) -> Response {
-    match state.app.decide_admin_change(actor, ChangeRequestId(id), b.accept, &b.reason, &state.config.public_url, &ctx.client).await {
-        Ok(r) => traced(Json(r).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+) -> Result<Response, WebError> {
+    let r = state.app.decide_admin_change(actor, ChangeRequestId(id), b.accept, &b.reason, &state.config.public_url, &ctx.client).await?;
+    Ok(traced(Json(r).into_response()))
 }
 
 /// The routes of this feature.

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::forms::SeatAction;
 use crate::context::{Ctx, Traced};
+use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath};
 use crate::respond::{created, fail, no_content};
 use crate::state::AppState;
@@ -24,11 +25,9 @@ fn partner_json(p: &Organisation) -> Value {
 }
 
 /// GET /api/v1/partners
-pub async fn list_partners(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
-    match state.app.partners(a).await {
-        Ok(ps) => Json(json!({ "partners": ps.iter().map(partner_json).collect::<Vec<_>>() })).into_response(),
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn list_partners(State(state): State<AppState>, ApiActor(ref a): ApiActor) -> Result<Response, WebError> {
+    let ps = state.app.partners(a).await?;
+    Ok(Json(json!({ "partners": ps.iter().map(partner_json).collect::<Vec<_>>() })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -49,11 +48,9 @@ impl PartnerBody {
 }
 
 /// POST /api/v1/partners
-pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(body): ApiJson<PartnerBody>) -> Response {
-    match state.app.create_partner(a, &body.input(), &ctx.client).await {
-        Ok(p) => created(partner_json(&p)),
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(body): ApiJson<PartnerBody>) -> Result<Response, WebError> {
+    let p = state.app.create_partner(a, &body.input(), &ctx.client).await?;
+    Ok(created(partner_json(&p)))
 }
 
 /// PUT /api/v1/partners/{id}
@@ -62,48 +59,40 @@ pub async fn update_partner(
     ctx: Ctx, ApiActor(ref a): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(body): ApiJson<PartnerBody>,
-) -> Response {
-    match state.app.update_partner(a, OrganisationId(id), &body.input(), &ctx.client).await {
-        Ok(p) => {
-            let mut r = Json(partner_json(&p)).into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
-        Err(e) => fail(&ctx, e),
-    }
+) -> Result<Response, WebError> {
+    let p = state.app.update_partner(a, OrganisationId(id), &body.input(), &ctx.client).await?;
+    let mut r = Json(partner_json(&p)).into_response();
+    r.extensions_mut().insert(Traced);
+    Ok(r)
 }
 
 /// GET /api/v1/partners/{id}
-pub async fn partner_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.partner_file(a, OrganisationId(id)).await {
-        Ok(f) => {
-            let services: Vec<Value> = f
-                .services
-                .iter()
-                .map(|(s, sub, missing)| json!({ "code": s.code, "label": s.label, "subscription": sub, "open": missing.is_empty(), "missing": missing }))
-                .collect();
-            let admins: Vec<Value> = f
-                .administrators
-                .iter()
-                .map(|a| json!({ "id": a.id, "login": a.login, "name": a.display_name, "roles": a.roles, "status": a.status }))
-                .collect();
-            let contacts: Vec<Value> =
-                f.contacts.iter().map(|c| json!({ "function": c.function, "name": c.name, "title": c.title })).collect();
-            Json(json!({
-                "partner": partner_json(&f.partner),
-                "mode": f.mode,
-                "conventions": f.conventions,
-                "contracts": f.contracts,
-                "amendments": f.amendments,
-                "services": services,
-                "administrators": admins,
-                "contacts": contacts,
-                "missing_contacts": f.missing_contacts,
-            }))
-            .into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn partner_file(State(state): State<AppState>, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    let f = state.app.partner_file(a, OrganisationId(id)).await?;
+    let services: Vec<Value> = f
+        .services
+        .iter()
+        .map(|(s, sub, missing)| json!({ "code": s.code, "label": s.label, "subscription": sub, "open": missing.is_empty(), "missing": missing }))
+        .collect();
+    let admins: Vec<Value> = f
+        .administrators
+        .iter()
+        .map(|a| json!({ "id": a.id, "login": a.login, "name": a.display_name, "roles": a.roles, "status": a.status }))
+        .collect();
+    let contacts: Vec<Value> =
+        f.contacts.iter().map(|c| json!({ "function": c.function, "name": c.name, "title": c.title })).collect();
+    Ok(Json(json!({
+        "partner": partner_json(&f.partner),
+        "mode": f.mode,
+        "conventions": f.conventions,
+        "contracts": f.contracts,
+        "amendments": f.amendments,
+        "services": services,
+        "administrators": admins,
+        "contacts": contacts,
+        "missing_contacts": f.missing_contacts,
+    }))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -226,17 +215,15 @@ partner_post!(add_administrator, AdministratorBody, |app, a, p, b, ctx, state| {
 });
 
 /// POST /api/v1/administrators/{id}/{suspend|reactivate|deactivate}
-pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>, what: SeatAction) -> Response {
+pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>, what: SeatAction) -> Result<Response, WebError> {
     let account = AccountId(id);
     let result = match what {
         SeatAction::Suspend => state.app.suspend_administrator(a, account, &ctx.client).await,
         SeatAction::Reactivate => state.app.reactivate_administrator(a, account, &ctx.client).await,
         SeatAction::Deactivate => state.app.deactivate_administrator(a, account, &ctx.client).await,
     };
-    match result {
-        Ok(()) => no_content(),
-        Err(e) => fail(&ctx, e),
-    }
+    result?;
+    Ok(no_content())
 }
 
 #[derive(Deserialize)]
@@ -260,11 +247,9 @@ partner_post!(add_contact, ContactBody, |app, a, p, b, ctx, state| {
 });
 
 /// DELETE /api/v1/contacts/{id}
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.remove_contact(a, ContactId(id), &ctx.client).await {
-        Ok(()) => no_content(),
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    state.app.remove_contact(a, ContactId(id), &ctx.client).await?;
+    Ok(no_content())
 }
 
 /// The routes of this feature.

@@ -30,12 +30,10 @@ pub struct UserBody {
 }
 
 /// POST /api/v1/users
-pub async fn create_user(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<UserBody>) -> Response {
+pub async fn create_user(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<UserBody>) -> Result<Response, WebError> {
     let input = UserInput { first_name: b.first_name, last_name: b.last_name, email: b.email, function: b.function, login: b.login };
-    match state.app.create_user(actor, &input, &state.config.public_url, &ctx.client).await {
-        Ok(a) => traced((StatusCode::CREATED, Json(json!({ "id": a.id, "login": a.login, "name": a.display_name, "roles": a.roles }))).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let a = state.app.create_user(actor, &input, &state.config.public_url, &ctx.client).await?;
+    Ok(traced((StatusCode::CREATED, Json(json!({ "id": a.id, "login": a.login, "name": a.display_name, "roles": a.roles }))).into_response()))
 }
 
 #[derive(Deserialize)]
@@ -50,11 +48,9 @@ pub struct GrantBody {
 }
 
 /// POST /api/v1/grants
-pub async fn create_grant(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<GrantBody>) -> Response {
-    match state.app.grant(actor, &NewGrant { holder: Holder::Person(AccountId(b.holder)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await {
-        Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn create_grant(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<GrantBody>) -> Result<Response, WebError> {
+    let g = state.app.grant(actor, &NewGrant { holder: Holder::Person(AccountId(b.holder)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await?;
+    Ok(traced((StatusCode::CREATED, Json(g)).into_response()))
 }
 
 #[derive(Deserialize, Default)]
@@ -112,19 +108,15 @@ pub async fn rename_group(
     ctx: Ctx, ApiActor(ref actor): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<GroupBody>,
-) -> Response {
-    match state.app.rename_group(actor, GroupId(id), &b.name, &ctx.client).await {
-        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+) -> Result<Response, WebError> {
+    state.app.rename_group(actor, GroupId(id), &b.name, &ctx.client).await?;
+    Ok(traced(StatusCode::NO_CONTENT.into_response()))
 }
 
 /// DELETE /api/v1/groups/{id}
-pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.delete_group(actor, GroupId(id), &ctx.client).await {
-        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    state.app.delete_group(actor, GroupId(id), &ctx.client).await?;
+    Ok(traced(StatusCode::NO_CONTENT.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -140,11 +132,9 @@ pub async fn set_grant_end(
     ctx: Ctx, ApiActor(ref actor): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<EndBody>,
-) -> Response {
-    match state.app.set_grant_end(actor, GrantId(id), &b.ends_on, &ctx.client).await {
-        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+) -> Result<Response, WebError> {
+    state.app.set_grant_end(actor, GrantId(id), &b.ends_on, &ctx.client).await?;
+    Ok(traced(StatusCode::NO_CONTENT.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -154,22 +144,16 @@ pub struct GroupBody {
 }
 
 /// POST /api/v1/groups
-pub async fn create_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<GroupBody>) -> Response {
-    match state.app.create_group(actor, &b.name, &ctx.client).await {
-        Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn create_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<GroupBody>) -> Result<Response, WebError> {
+    let g = state.app.create_group(actor, &b.name, &ctx.client).await?;
+    Ok(traced((StatusCode::CREATED, Json(g)).into_response()))
 }
 
 /// GET /api/v1/groups
-pub async fn list_groups(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor) -> Response {
-    match state.app.groups(actor).await {
-        Ok(list) => {
-            let v: Vec<_> = list.into_iter().map(|(g, m)| json!({ "id": g.id, "name": g.name, "members": m })).collect();
-            Json(json!({ "groups": v })).into_response()
-        }
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn list_groups(State(state): State<AppState>, ApiActor(ref actor): ApiActor) -> Result<Response, WebError> {
+    let list = state.app.groups(actor).await?;
+    let v: Vec<_> = list.into_iter().map(|(g, m)| json!({ "id": g.id, "name": g.name, "members": m })).collect();
+    Ok(Json(json!({ "groups": v })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -184,19 +168,15 @@ pub async fn add_member(
     ctx: Ctx, ApiActor(ref actor): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<MemberBody>,
-) -> Response {
-    match state.app.add_member(actor, GroupId(id), AccountId(b.account), &ctx.client).await {
-        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+) -> Result<Response, WebError> {
+    state.app.add_member(actor, GroupId(id), AccountId(b.account), &ctx.client).await?;
+    Ok(traced(StatusCode::NO_CONTENT.into_response()))
 }
 
 /// DELETE /api/v1/groups/{id}/members/{account}
-pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((group, account)): IdPath<(Uuid, Uuid)>) -> Response {
-    match state.app.remove_member(actor, GroupId(group), AccountId(account), &ctx.client).await {
-        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((group, account)): IdPath<(Uuid, Uuid)>) -> Result<Response, WebError> {
+    state.app.remove_member(actor, GroupId(group), AccountId(account), &ctx.client).await?;
+    Ok(traced(StatusCode::NO_CONTENT.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -215,11 +195,9 @@ pub async fn grant_to_group(
     ctx: Ctx, ApiActor(ref actor): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<GroupGrantBody>,
-) -> Response {
-    match state.app.grant(actor, &NewGrant { holder: Holder::Group(GroupId(id)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await {
-        Ok(g) => traced((StatusCode::CREATED, Json(g)).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+) -> Result<Response, WebError> {
+    let g = state.app.grant(actor, &NewGrant { holder: Holder::Group(GroupId(id)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await?;
+    Ok(traced((StatusCode::CREATED, Json(g)).into_response()))
 }
 
 verbs!(
@@ -233,16 +211,14 @@ verbs!(
 );
 
 /// POST /api/v1/grants/{id}/{suspend|resume|revoke}
-pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<GrantId>, what: GrantVerb) -> Response {
+pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<GrantId>, what: GrantVerb) -> Result<Response, WebError> {
     let result = match what {
         GrantVerb::Suspend => state.app.suspend_grant(actor, id, &ctx.client).await,
         GrantVerb::Resume => state.app.resume_grant(actor, id, &ctx.client).await,
         GrantVerb::Revoke => state.app.revoke_grant(actor, id, &ctx.client).await,
     };
-    match result {
-        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    result?;
+    Ok(traced(StatusCode::NO_CONTENT.into_response()))
 }
 
 #[derive(Deserialize)]
@@ -266,33 +242,27 @@ pub struct MandateBody {
 }
 
 /// POST /api/v1/mandates
-pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<MandateBody>) -> Response {
+pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<MandateBody>) -> Result<Response, WebError> {
     let input = habilis_core::commands::NewMandate {
         scope: b.scope.into_iter().map(|s| (s.service, s.role)).collect(),
         may_manage_users: b.may_manage_users,
         may_manage_groups: b.may_manage_groups,
         may_delegate: b.may_delegate,
     };
-    match state.app.give_mandate(actor, AccountId(b.holder), &input, &ctx.client).await {
-        Ok(m) => traced((StatusCode::CREATED, Json(m)).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let m = state.app.give_mandate(actor, AccountId(b.holder), &input, &ctx.client).await?;
+    Ok(traced((StatusCode::CREATED, Json(m)).into_response()))
 }
 
 /// GET /api/v1/mandates
-pub async fn list_mandates(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor) -> Response {
-    match state.app.mandates(actor).await {
-        Ok(list) => Json(json!({ "mandates": list })).into_response(),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn list_mandates(State(state): State<AppState>, ApiActor(ref actor): ApiActor) -> Result<Response, WebError> {
+    let list = state.app.mandates(actor).await?;
+    Ok(Json(json!({ "mandates": list })).into_response())
 }
 
 /// POST /api/v1/mandates/{id}/withdraw
-pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.withdraw_mandate(actor, MandateId(id), &ctx.client).await {
-        Ok(n) => traced(Json(json!({ "withdrawn": n })).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    let n = state.app.withdraw_mandate(actor, MandateId(id), &ctx.client).await?;
+    Ok(traced(Json(json!({ "withdrawn": n })).into_response()))
 }
 
 #[derive(Deserialize, Default)]
@@ -304,21 +274,17 @@ pub struct SearchQuery {
 /// GET /api/v1/users?q=…
 pub async fn list_users(
     State(state): State<AppState>,
-    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiActor(ref actor): ApiActor,
     q: Result<axum::extract::Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, WebError> {
     let q = q.map(|axum::extract::Query(q)| q.q).unwrap_or_default();
-    match state.app.search_people(actor, &q).await {
-        Ok(list) => {
-            let v: Vec<_> = list
-                .iter()
-                .map(|a| json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email, "roles": a.roles,
-                                 "status": a.status, "last_login_at": a.last_login_at.map(crate::view::rfc3339) }))
-                .collect();
-            Json(json!({ "users": v })).into_response()
-        }
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let list = state.app.search_people(actor, &q).await?;
+    let v: Vec<_> = list
+        .iter()
+        .map(|a| json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email, "roles": a.roles,
+                         "status": a.status, "last_login_at": a.last_login_at.map(crate::view::rfc3339) }))
+        .collect();
+    Ok(Json(json!({ "users": v })).into_response())
 }
 
 /// PUT /api/v1/users/{id}
@@ -327,46 +293,40 @@ pub async fn update_user(
     ctx: Ctx, ApiActor(ref actor): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<UserBody>,
-) -> Response {
+) -> Result<Response, WebError> {
     let input = UserInput { first_name: b.first_name, last_name: b.last_name, email: b.email, function: b.function, login: b.login };
-    match state.app.update_user(actor, AccountId(id), &input, &ctx.client).await {
-        Ok(a) => traced(Json(json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email })).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let a = state.app.update_user(actor, AccountId(id), &input, &ctx.client).await?;
+    Ok(traced(Json(json!({ "id": a.id, "login": a.login, "name": a.display_name, "email": a.email })).into_response()))
 }
 
 /// POST /api/v1/users/{id}/{suspend|reactivate|reset-password}
-pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<AccountId>, what: UserVerb) -> Response {
+pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<AccountId>, what: UserVerb) -> Result<Response, WebError> {
     use habilis_core::records::UserAction;
     let action = match what {
         UserVerb::Suspend => UserAction::Suspend,
         UserVerb::Reactivate => UserAction::Reactivate,
         UserVerb::ResetPassword => UserAction::ResetPassword,
     };
-    match state.app.user_action(actor, id, action, &state.config.public_url, &ctx.client).await {
-        Ok(()) => traced(StatusCode::NO_CONTENT.into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    state.app.user_action(actor, id, action, &state.config.public_url, &ctx.client).await?;
+    Ok(traced(StatusCode::NO_CONTENT.into_response()))
 }
 
 /// GET /api/v1/users/{id}: the person with their grants (direct or through a group),
 /// groups and last sign-in.
-pub async fn user_file(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.person_file(actor, AccountId(id)).await {
-        Ok(f) => Json(json!({
-            "id": f.account.id,
-            "login": f.account.login,
-            "name": f.account.display_name,
-            "email": f.account.email,
-            "roles": f.account.roles,
-            "status": f.account.status,
-            "last_login_at": f.account.last_login_at.map(crate::view::rfc3339),
-            "grants": f.grants,
-            "groups": f.groups,
-        }))
-        .into_response(),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn user_file(State(state): State<AppState>, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    let f = state.app.person_file(actor, AccountId(id)).await?;
+    Ok(Json(json!({
+    "id": f.account.id,
+    "login": f.account.login,
+    "name": f.account.display_name,
+    "email": f.account.email,
+    "roles": f.account.roles,
+    "status": f.account.status,
+    "last_login_at": f.account.last_login_at.map(crate::view::rfc3339),
+    "grants": f.grants,
+    "groups": f.groups,
+}))
+.into_response())
 }
 
 /// The routes of this feature.

@@ -12,19 +12,16 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::context::{Ctx, Traced};
+use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath};
-use crate::respond::{created, fail, no_content};
+use crate::respond::{created, no_content};
 use crate::state::AppState;
 
 /// GET /api/v1/partners/{id}/grants — a partner's grants, with any caisse suspension.
-pub async fn partner_grants(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.partner_grants(a, OrganisationId(id)).await {
-        Ok(list) => {
-            let v: Vec<Value> = list.into_iter().map(|g| json!({ "caisse_suspension": g.caisse_suspension, "grant": g })).collect();
-            Json(json!({ "grants": v })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn partner_grants(State(state): State<AppState>, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    let list = state.app.partner_grants(a, OrganisationId(id)).await?;
+    let v: Vec<Value> = list.into_iter().map(|g| json!({ "caisse_suspension": g.caisse_suspension, "grant": g })).collect();
+    Ok(Json(json!({ "grants": v })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -39,19 +36,15 @@ pub async fn suspend_grant(
     ctx: Ctx, ApiActor(ref a): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<ReasonBody>,
-) -> Response {
-    match state.app.caisse_suspend_grant(a, GrantId(id), &b.reason, &ctx.client).await {
-        Ok(()) => no_content(),
-        Err(e) => fail(&ctx, e),
-    }
+) -> Result<Response, WebError> {
+    state.app.caisse_suspend_grant(a, GrantId(id), &b.reason, &ctx.client).await?;
+    Ok(no_content())
 }
 
 /// POST /api/v1/supervision/grants/{id}/lift — lift a caisse suspension.
-pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.caisse_lift_suspension(a, GrantId(id), &ctx.client).await {
-        Ok(()) => no_content(),
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    state.app.caisse_lift_suspension(a, GrantId(id), &ctx.client).await?;
+    Ok(no_content())
 }
 
 #[derive(Deserialize, Default)]
@@ -67,15 +60,11 @@ pub async fn force_password_change(
     ctx: Ctx, ApiActor(ref a): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<ForceBody>,
-) -> Response {
-    match state.app.force_password_change(a, OrganisationId(id), b.account.map(AccountId), &ctx.client).await {
-        Ok(n) => {
-            let mut r = Json(json!({ "accounts": n })).into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
-        Err(e) => fail(&ctx, e),
-    }
+) -> Result<Response, WebError> {
+    let n = state.app.force_password_change(a, OrganisationId(id), b.account.map(AccountId), &ctx.client).await?;
+    let mut r = Json(json!({ "accounts": n })).into_response();
+    r.extensions_mut().insert(Traced);
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -93,23 +82,17 @@ pub async fn open_query(
     ctx: Ctx, ApiActor(ref a): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<QueryBody>,
-) -> Response {
-    match state.app.open_query(a, &NewQuery { grant: GrantId(id), question: b.question.clone(), due_on: b.due_on.clone(), auto_suspend: b.auto_suspend }, &ctx.client).await {
-        Ok(q) => created(serde_json::to_value(q).unwrap_or(Value::Null)),
-        Err(e) => fail(&ctx, e),
-    }
+) -> Result<Response, WebError> {
+    let q = state.app.open_query(a, &NewQuery { grant: GrantId(id), question: b.question.clone(), due_on: b.due_on.clone(), auto_suspend: b.auto_suspend }, &ctx.client).await?;
+    Ok(created(serde_json::to_value(q).unwrap_or(Value::Null)))
 }
 
 /// GET /api/v1/queries — with `overdue` computed for today.
-pub async fn list_queries(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor) -> Response {
+pub async fn list_queries(State(state): State<AppState>, ApiActor(ref a): ApiActor) -> Result<Response, WebError> {
     let today = state.app.today();
-    match state.app.queries(a).await {
-        Ok(list) => {
-            let v: Vec<Value> = list.iter().map(|q| json!({ "query": q, "overdue": q.overdue(today) })).collect();
-            Json(json!({ "queries": v })).into_response()
-        }
-        Err(e) => fail(&ctx, e),
-    }
+    let list = state.app.queries(a).await?;
+    let v: Vec<Value> = list.iter().map(|q| json!({ "query": q, "overdue": q.overdue(today) })).collect();
+    Ok(Json(json!({ "queries": v })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -124,27 +107,19 @@ pub async fn answer_query(
     ctx: Ctx, ApiActor(ref a): ApiActor,
     IdPath(id): IdPath<Uuid>,
     ApiJson(b): ApiJson<AnswerBody>,
-) -> Response {
-    match state.app.answer_query(a, QueryId(id), &b.answer, &ctx.client).await {
-        Ok(q) => {
-            let mut r = Json(q).into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
-        Err(e) => fail(&ctx, e),
-    }
+) -> Result<Response, WebError> {
+    let q = state.app.answer_query(a, QueryId(id), &b.answer, &ctx.client).await?;
+    let mut r = Json(q).into_response();
+    r.extensions_mut().insert(Traced);
+    Ok(r)
 }
 
 /// POST /api/v1/queries/{id}/close — the caisse closes.
-pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.close_query(a, QueryId(id), &ctx.client).await {
-        Ok(q) => {
-            let mut r = Json(q).into_response();
-            r.extensions_mut().insert(Traced);
-            r
-        }
-        Err(e) => fail(&ctx, e),
-    }
+pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
+    let q = state.app.close_query(a, QueryId(id), &ctx.client).await?;
+    let mut r = Json(q).into_response();
+    r.extensions_mut().insert(Traced);
+    Ok(r)
 }
 
 /// The routes of this feature.

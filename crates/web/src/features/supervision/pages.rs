@@ -18,7 +18,7 @@ use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
 use crate::extract::{ApiActor, SignedIn, Values};
 use crate::i18n::Lang;
-use crate::respond::{error_page, error_response};
+use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Choice, Chrome, function_label, render};
 
@@ -177,41 +177,29 @@ async fn rows(state: &AppState, actor: &Actor, lang: Lang, view: &str, f: &Filte
 }
 
 /// GET /api/v1/supervision/grants?service=&partner=&no_end_date=true&state=
-pub async fn api_grants(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<Filters>, QueryRejection>) -> Response {
+pub async fn api_grants(State(state): State<AppState>, ApiActor(actor): ApiActor, q: Result<Query<Filters>, QueryRejection>) -> Result<Response, WebError> {
     let Ok(Query(f)) = q else {
-        return error_response(ctx.api_lang, &WebError::BadForm);
+        return Err(WebError::BadForm);
     };
-    let filter = match f.grant_filter() {
-        Ok(x) => x,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
-    match state.app.supervised_grants(&actor, &filter).await {
-        Ok(list) => Json(json!({ "grants": list })).into_response(),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let filter = f.grant_filter()?;
+    let list = state.app.supervised_grants(&actor, &filter).await?;
+    Ok(Json(json!({ "grants": list })).into_response())
 }
 
 /// GET /api/v1/supervision/dormant-accounts?months=6&partner=
-pub async fn api_dormant(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<Filters>, QueryRejection>) -> Response {
+pub async fn api_dormant(State(state): State<AppState>, ApiActor(actor): ApiActor, q: Result<Query<Filters>, QueryRejection>) -> Result<Response, WebError> {
     let Ok(Query(f)) = q else {
-        return error_response(ctx.api_lang, &WebError::BadForm);
+        return Err(WebError::BadForm);
     };
-    let (months, partner) = match (f.months(), f.partner()) {
-        (Ok(m), Ok(p)) => (m, p),
-        (Err(e), _) | (_, Err(e)) => return error_response(ctx.api_lang, &e),
-    };
-    match state.app.dormant_accounts(&actor, months, partner).await {
-        Ok(list) => Json(json!({ "months": months, "accounts": list })).into_response(),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let (months, partner) = (f.months()?, f.partner()?);
+    let list = state.app.dormant_accounts(&actor, months, partner).await?;
+    Ok(Json(json!({ "months": months, "accounts": list })).into_response())
 }
 
 /// GET /api/v1/supervision/incomplete-partners
-pub async fn api_incomplete(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor) -> Response {
-    match state.app.incomplete_partners(&actor).await {
-        Ok(list) => Json(json!({ "partners": list })).into_response(),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn api_incomplete(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Response, WebError> {
+    let list = state.app.incomplete_partners(&actor).await?;
+    Ok(Json(json!({ "partners": list })).into_response())
 }
 
 /// The routes of this feature.

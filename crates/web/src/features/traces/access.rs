@@ -18,7 +18,7 @@ use super::trail::{TraceParams, download, export_format};
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date};
 use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, traced};
-use crate::respond::{error_page, error_response};
+use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Choice, Chrome, render};
 
@@ -151,35 +151,27 @@ pub struct AccessBody {
 }
 
 /// GET /api/v1/access-requests
-pub async fn api_access_list(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor) -> Response {
+pub async fn api_access_list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Response, WebError> {
     let today = state.app.today();
-    match state.app.access_requests(&actor).await {
-        Ok(list) => {
-            let v: Vec<_> = list.iter().map(|r| json!({ "request": r, "late": r.late(today) })).collect();
-            Json(json!({ "requests": v })).into_response()
-        }
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let list = state.app.access_requests(&actor).await?;
+    let v: Vec<_> = list.iter().map(|r| json!({ "request": r, "late": r.late(today) })).collect();
+    Ok(Json(json!({ "requests": v })).into_response())
 }
 
 /// POST /api/v1/access-requests {"superior"?, "reason"?}
-pub async fn api_access_create(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<AccessBody>) -> Response {
-    match state.app.request_access(&actor, b.superior.map(AccountId), &b.reason, &ctx.client).await {
-        Ok(r) => traced((StatusCode::CREATED, Json(json!(r))).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+pub async fn api_access_create(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, ApiJson(b): ApiJson<AccessBody>) -> Result<Response, WebError> {
+    let r = state.app.request_access(&actor, b.superior.map(AccountId), &b.reason, &ctx.client).await?;
+    Ok(traced((StatusCode::CREATED, Json(json!(r))).into_response()))
 }
 
 /// POST /api/v1/access-requests/{id}/{forward|answer}
-pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, IdPath(id): IdPath<AccessRequestId>, what: AccessStep) -> Response {
+pub async fn api_access_action(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, IdPath(id): IdPath<AccessRequestId>, what: AccessStep) -> Result<Response, WebError> {
     let r = match what {
         AccessStep::Forward => state.app.forward_access_request(&actor, id, &ctx.client).await,
         AccessStep::Answer => state.app.answer_access_request(&actor, id, &ctx.client).await,
     };
-    match r {
-        Ok(r) => traced(Json(json!(r)).into_response()),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let r = r?;
+    Ok(traced(Json(json!(r)).into_response()))
 }
 
 /// GET /api/v1/access-requests/{id}/export?format=csv|json
@@ -189,15 +181,13 @@ pub async fn api_access_export(
     ApiActor(actor): ApiActor,
     IdPath(id): IdPath<Uuid>,
     q: Result<Query<TraceParams>, QueryRejection>,
-) -> Response {
+) -> Result<Response, WebError> {
     let p = q.map(|Query(p)| p).unwrap_or_default();
     let Some(format) = export_format(&p) else {
-        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
+        return Err(WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
     };
-    match state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await {
-        Ok((r, records)) => traced(download(&records, format, &format!("droit-acces-{}", r.created_at.date()))),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let (r, records) = state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await?;
+    Ok(traced(download(&records, format, &format!("droit-acces-{}", r.created_at.date()))))
 }
 
 /// The routes of this feature.

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, SignedIn, Values, traced};
-use crate::respond::{error_page, error_response};
+use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Choice, Chrome, render};
 
@@ -215,39 +215,27 @@ pub async fn export(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
 }
 
 /// GET /api/v1/traces?…&limit=
-pub async fn api_list(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
+pub async fn api_list(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<TraceParams>, QueryRejection>) -> Result<Response, WebError> {
     let Ok(Query(p)) = q else {
-        return error_response(ctx.api_lang, &WebError::BadForm);
+        return Err(WebError::BadForm);
     };
-    let f = match p.filter() {
-        Ok(f) => f,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
-    match state.app.read_traces(&actor, &f, p.limit.unwrap_or(100), &ctx.client).await {
-        Ok(page) => {
-            let list: Vec<TraceView> = page.records.iter().map(TraceView::from).collect();
-            traced(Json(json!({ "traces": list, "next": page.next })).into_response())
-        }
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let f = p.filter()?;
+    let page = state.app.read_traces(&actor, &f, p.limit.unwrap_or(100), &ctx.client).await?;
+    let list: Vec<TraceView> = page.records.iter().map(TraceView::from).collect();
+    Ok(traced(Json(json!({ "traces": list, "next": page.next })).into_response()))
 }
 
 /// GET /api/v1/traces/export?format=csv|json&…
-pub async fn api_export(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<TraceParams>, QueryRejection>) -> Response {
+pub async fn api_export(State(state): State<AppState>, ctx: Ctx, ApiActor(actor): ApiActor, q: Result<Query<TraceParams>, QueryRejection>) -> Result<Response, WebError> {
     let Ok(Query(p)) = q else {
-        return error_response(ctx.api_lang, &WebError::BadForm);
+        return Err(WebError::BadForm);
     };
     let Some(format) = export_format(&p) else {
-        return error_response(ctx.api_lang, &WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
+        return Err(WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
     };
-    let f = match p.filter() {
-        Ok(f) => f,
-        Err(e) => return error_response(ctx.api_lang, &e),
-    };
-    match state.app.export_traces(&actor, &f, format, &ctx.client).await {
-        Ok(records) => traced(download(&records, format, &format!("traces-{}", state.app.today()))),
-        Err(e) => error_response(ctx.api_lang, &WebError::Core(e)),
-    }
+    let f = p.filter()?;
+    let records = state.app.export_traces(&actor, &f, format, &ctx.client).await?;
+    Ok(traced(download(&records, format, &format!("traces-{}", state.app.today()))))
 }
 
 /// The routes of this feature.
