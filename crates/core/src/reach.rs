@@ -125,3 +125,15 @@ pub(crate) async fn powers_of<T: Transaction>(tx: &mut T, actor: &Actor, today: 
         },
     ))
 }
+
+/// The organisation whose grants and groups `actor` lists: the partner a caisse staff
+/// member looks at, or a partner manager's own (in any mode: they keep the view).
+pub(crate) async fn manager_reads<T: Transaction>(tx: &mut T, actor: &Actor) -> Result<OrganisationId> {
+    match actor.acting_for {
+        Some(_) => caisse_reads(tx, actor).await,
+        None if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) => {
+            Err(Error::Forbidden)
+        }
+        None => Ok(actor.organisation.id),
+    }
+}

@@ -11,7 +11,7 @@ use time::Date;
 use crate::app::App;
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::reach::{caisse_reads, powers_of};
+use crate::reach::{manager_reads, powers_of};
 use crate::records::*;
 use crate::shared::*;
 use crate::store::*;
@@ -85,13 +85,7 @@ impl<S: Store> App<S> {
     /// The grants of the actor's organisation (its managers), newest first.
     pub async fn grants(&self, actor: &Actor) -> Result<Vec<Grant>> {
         let mut tx = self.store.read().await?;
-        let org = match actor.acting_for {
-            Some(_) => caisse_reads(&mut tx, actor).await?,
-            None if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) => {
-                return Err(Error::Forbidden);
-            }
-            None => actor.organisation.id,
-        };
+        let org = manager_reads(&mut tx, actor).await?;
         Ok(tx.grants_of(org).await?)
     }
 

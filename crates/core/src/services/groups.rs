@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::error::{Error, Result, Rule};
-use crate::reach::{caisse_reads, powers_of};
+use crate::reach::{manager_reads, powers_of};
 use crate::records::*;
 use crate::shared::*;
 use crate::store::*;
@@ -32,13 +32,7 @@ impl<S: Store> App<S> {
     /// The groups of the manager's organisation with their members.
     pub async fn groups(&self, actor: &Actor) -> Result<Vec<(Group, Vec<AccountId>)>> {
         let mut tx = self.store.read().await?;
-        let org = match actor.acting_for {
-            Some(_) => caisse_reads(&mut tx, actor).await?,
-            None if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) => {
-                return Err(Error::Forbidden);
-            }
-            None => actor.organisation.id,
-        };
+        let org = manager_reads(&mut tx, actor).await?;
         let mut out = Vec::new();
         for g in tx.groups_of(org).await? {
             let members = tx.members(g.id).await?;

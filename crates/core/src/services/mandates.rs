@@ -10,8 +10,10 @@ use std::collections::BTreeSet;
 use crate::app::App;
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::policy::powers::Powers;
+use crate::policy::powers::{Powers, derived_from, within_giver};
 use crate::reach::powers_of;
+use crate::shared::by_codes;
+use crate::values::ValueError;
 use crate::records::*;
 use crate::store::*;
 use crate::trace::*;
@@ -33,26 +35,14 @@ impl<S: Store> App<S> {
         }
         let mut scope = BTreeSet::new();
         for (service_code, role_code) in &input.scope {
-            let service = tx.service_by_code(service_code.trim()).await?.ok_or(Error::invalid("scope", crate::values::ValueError::BadFormat))?;
-            let role = tx
-                .service_roles(service.id)
-                .await?
-                .into_iter()
-                .find(|r| r.code == role_code.trim())
-                .ok_or(Error::Rule(Rule::RoleOfAnotherService))?;
+            // An unknown service is a bad scope entry, not a bad "service" field.
+            let (_, role) = by_codes(&mut tx, service_code, role_code).await.map_err(|e| match e {
+                Error::Invalid { .. } => Error::invalid("scope", ValueError::BadFormat),
+                other => other,
+            })?;
             scope.insert(role.id);
         }
-        let within = match &powers {
-            Powers::Full => true,
-            Powers::Mandated { scope: mine, users, groups, delegate, .. } => {
-                // Giving at all needs the delegation right, which then covers passing it on.
-                *delegate
-                    && scope.is_subset(mine)
-                    && (!input.may_manage_users || *users)
-                    && (!input.may_manage_groups || *groups)
-            }
-        };
-        if !within {
+        if !within_giver(&powers, &scope, input.may_manage_users, input.may_manage_groups) {
             return Err(Error::Rule(Rule::MandateWiderThanGiver));
         }
         let m = Mandate {
@@ -106,14 +96,8 @@ impl<S: Store> App<S> {
         if !may || target.holder_id == actor.account.id {
             return Err(Error::Forbidden);
         }
-        let mut cut = vec![target.id];
-        let mut i = 0;
-        while let Some(parent) = cut.get(i).copied() {
-            for m in all.iter().filter(|m| m.parent_id == Some(parent) && m.withdrawn_at.is_none()) {
-                cut.push(m.id);
-            }
-            i += 1;
-        }
+        let active: Vec<(MandateId, Option<MandateId>)> = all.iter().filter(|m| m.withdrawn_at.is_none()).map(|m| (m.id, m.parent_id)).collect();
+        let cut = derived_from(target.id, &active);
         tx.withdraw_mandates(&cut, self.now()).await?;
         self.trace_action(&mut tx, actor, "mandate.withdraw", id.to_string(), Some(format!("{} mandate(s)", cut.len())), client).await?;
         tx.commit().await?;

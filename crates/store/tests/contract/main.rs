@@ -342,5 +342,6 @@ mod mandates;
 mod properties;
 mod retention;
 mod schema;
+mod seats;
 mod supervision;
 mod trail;
