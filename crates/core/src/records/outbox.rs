@@ -3,6 +3,12 @@
 use time::OffsetDateTime;
 
 use super::ids::{MessageId, OrganisationId};
+use super::requests::stored_enum;
+
+stored_enum!(
+    /// Where a message stands: waiting (or retried), sent, given up after its attempts.
+    DeliveryStatus { Pending => "pending", Sent => "sent", Failed => "failed" }
+);
 
 /// A notification waiting in (or delivered from) the outbox.
 #[derive(Debug, Clone)]
@@ -13,8 +19,7 @@ pub struct OutboxMessage {
     pub to_address: String,
     pub subject: String,
     pub body: String,
-    /// pending, sent or failed.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub next_attempt_at: OffsetDateTime,
     pub last_error: Option<String>,
@@ -31,7 +36,7 @@ impl OutboxMessage {
             to_address: to.to_string(),
             subject: subject.to_string(),
             body,
-            status: "pending".into(),
+            status: DeliveryStatus::Pending,
             attempts: 0,
             next_attempt_at: now,
             last_error: None,

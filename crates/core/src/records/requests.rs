@@ -8,10 +8,10 @@ use super::ids::{AccessRequestId, AccountId, ChangeRequestId, GrantId, Organisat
 use super::people::Role;
 
 /// A status stored as its snake_case name; `as_str` and `parse` go both ways.
-macro_rules! stored_enum {
+macro_rules! stored_enum_impl {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vm])* $variant),+ }
         impl $name {
@@ -29,6 +29,8 @@ macro_rules! stored_enum {
         }
     };
 }
+
+pub(super) use stored_enum_impl as stored_enum;
 
 stored_enum!(
     /// Where a query stands.

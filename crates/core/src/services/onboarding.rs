@@ -149,7 +149,7 @@ impl<S: Store> App<S> {
             m.attempts += 1;
             match result {
                 Ok(()) => {
-                    m.status = "sent".into();
+                    m.status = DeliveryStatus::Sent;
                     m.sent_at = Some(now);
                     m.last_error = None;
                     // Once delivered, the one-time link lives only in the recipient's
@@ -161,7 +161,7 @@ impl<S: Store> App<S> {
                     tracing::warn!(message = %m.id, attempts = m.attempts, error = %e, "mail delivery failed");
                     m.last_error = Some(e.chars().take(500).collect());
                     if m.attempts >= MAX_ATTEMPTS {
-                        m.status = "failed".into();
+                        m.status = DeliveryStatus::Failed;
                         report.abandoned += 1;
                     } else {
                         m.next_attempt_at = now + retry_delay(m.attempts);

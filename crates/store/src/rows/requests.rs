@@ -23,20 +23,20 @@ pub(crate) struct OutboxRow {
 }
 
 impl OutboxRow {
-    pub(crate) fn into_domain(self) -> OutboxMessage {
-        OutboxMessage {
+    pub(crate) fn into_domain(self) -> StoreResult<OutboxMessage> {
+        Ok(OutboxMessage {
             id: MessageId(self.id),
             organisation_id: self.organisation_id.map(OrganisationId),
             to_address: self.to_address,
             subject: self.subject,
             body: self.body,
-            status: self.status,
+            status: DeliveryStatus::parse(&self.status).ok_or_else(|| corrupt("delivery status", &self.status))?,
             attempts: self.attempts,
             next_attempt_at: from_micros(self.next_attempt_at),
             last_error: self.last_error,
             created_at: from_micros(self.created_at),
             sent_at: self.sent_at.map(from_micros),
-        }
+        })
     }
 }
 

@@ -14,7 +14,7 @@ impl RequestTx for Tx {
         const Q: &str = "INSERT INTO outbox (id, organisation_id, to_address, subject, body, status, attempts, \
                          next_attempt_at, last_error, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
         run!(self, c => sqlx::query(Q).bind(m.id.0).bind(m.organisation_id.map(|o| o.0)).bind(&m.to_address).bind(&m.subject)
-            .bind(&m.body).bind(&m.status).bind(m.attempts).bind(to_micros(m.next_attempt_at)).bind(&m.last_error)
+            .bind(&m.body).bind(m.status.as_str()).bind(m.attempts).bind(to_micros(m.next_attempt_at)).bind(&m.last_error)
             .bind(to_micros(m.created_at)).bind(m.sent_at.map(to_micros))
             .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(())
@@ -24,7 +24,7 @@ impl RequestTx for Tx {
         const Q: &str = "SELECT o.* FROM outbox o LEFT JOIN organisations g ON g.id = o.organisation_id \
                          WHERE o.organisation_id = $1 OR g.parent_id = $1 ORDER BY o.created_at DESC LIMIT $2";
         let rows: Vec<OutboxRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).bind(limit).fetch_all(&mut *c).await).map_err(map_err)?;
-        Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
+        rows.into_iter().map(OutboxRow::into_domain).collect()
     }
 
     async fn insert_change_request(&mut self, r: &ChangeRequest) -> StoreResult<()> {
@@ -74,13 +74,13 @@ impl RequestTx for Tx {
                          AND status = 'pending' AND next_attempt_at <= $1 RETURNING *";
         let rows: Vec<OutboxRow> = run!(self, c => sqlx::query_as(Q).bind(to_micros(now)).bind(to_micros(lease_until)).bind(limit)
             .fetch_all(&mut *c).await).map_err(map_err)?;
-        Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
+        rows.into_iter().map(OutboxRow::into_domain).collect()
     }
 
     async fn finish_outbox(&mut self, m: &OutboxMessage) -> StoreResult<()> {
         const Q: &str = "UPDATE outbox SET status = $2, attempts = $3, next_attempt_at = $4, last_error = $5, sent_at = $6, \
                          body = $7 WHERE id = $1";
-        run!(self, c => sqlx::query(Q).bind(m.id.0).bind(&m.status).bind(m.attempts).bind(to_micros(m.next_attempt_at))
+        run!(self, c => sqlx::query(Q).bind(m.id.0).bind(m.status.as_str()).bind(m.attempts).bind(to_micros(m.next_attempt_at))
             .bind(&m.last_error).bind(m.sent_at.map(to_micros)).bind(&m.body)
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
@@ -89,7 +89,7 @@ impl RequestTx for Tx {
     async fn outbox_all(&mut self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
         const Q: &str = "SELECT * FROM outbox ORDER BY created_at DESC LIMIT $1";
         let rows: Vec<OutboxRow> = run!(self, c => sqlx::query_as(Q).bind(limit).fetch_all(&mut *c).await).map_err(map_err)?;
-        Ok(rows.into_iter().map(OutboxRow::into_domain).collect())
+        rows.into_iter().map(OutboxRow::into_domain).collect()
     }
 
     async fn insert_access_request(&mut self, r: &habilis_core::records::AccessRequest) -> StoreResult<()> {

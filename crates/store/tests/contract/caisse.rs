@@ -166,7 +166,7 @@ async fn only_the_caisse_issues_the_two_administrators() {
         // The set-password link went to the outbox, in the same transaction.
         let outbox = e.app.outbox(&caf, 10).await.unwrap();
         let msg = outbox.iter().find(|m| m.to_address == "h.dubois@ccas-lomme.invalid").expect("message queued");
-        assert_eq!(msg.status, "pending");
+        assert_eq!(msg.status, habilis_core::records::DeliveryStatus::Pending);
         let token = msg.body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
         assert!(msg.body.contains("https://habilis.test/set-password?token="));
         e.app.set_password_with_link(&token, "Violette-Mauve-2026-Nord", &client()).await.unwrap();

@@ -1,6 +1,7 @@
 //! The caisse's decisions on the administrators' seats (Annex 3 change requests, under
 //! concurrency) and the outbox that carries its messages.
 
+use habilis_core::records::{DeliveryStatus};
 use habilis_core::Error;
 use habilis_core::Rule;
 use habilis_core::records::Actor;
@@ -101,7 +102,7 @@ async fn the_outbox_retries_and_never_sends_twice() {
         let r = e.app.deliver_outbox(&mailer, 10).await.unwrap();
         assert_eq!((r.sent, r.retried), (0, 2), "{b:?}");
         let out = e.app.outbox(&caf, 10).await.unwrap();
-        assert!(out.iter().all(|m| m.status == "pending" && m.attempts == 1 && m.last_error.is_some()));
+        assert!(out.iter().all(|m| m.status == DeliveryStatus::Pending && m.attempts == 1 && m.last_error.is_some()));
         // Not due yet.
         mailer.down.store(false, std::sync::atomic::Ordering::SeqCst);
         assert_eq!(e.app.deliver_outbox(&mailer, 10).await.unwrap().sent, 0);
@@ -113,7 +114,7 @@ async fn the_outbox_retries_and_never_sends_twice() {
         sent.sort();
         assert_eq!(sent, ["agent0@ccas.invalid", "agent1@ccas.invalid"]);
         let out = e.app.outbox(&caf, 10).await.unwrap();
-        assert!(out.iter().all(|m| m.status == "sent" && m.sent_at.is_some()));
+        assert!(out.iter().all(|m| m.status == DeliveryStatus::Sent && m.sent_at.is_some()));
         // Sent: the one-time link is masked in the stored copy.
         assert!(out.iter().all(|m| m.body.contains("token=[lien envoyé, masqué]")), "{:?}", out[0].body);
     }

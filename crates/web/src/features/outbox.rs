@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use habilis_core::records::{DeliveryStatus};
 use habilis_core::clock::format_paris;
 use serde_json::{Value, json};
 
@@ -41,10 +42,10 @@ pub async fn outbox(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
             let messages = list
                 .into_iter()
                 .map(|m| {
-                    let status = match m.status.as_str() {
-                        "sent" => t.outbox_sent,
-                        "failed" => t.outbox_failed,
-                        _ => t.outbox_pending,
+                    let status = match m.status {
+                        DeliveryStatus::Sent => t.outbox_sent,
+                        DeliveryStatus::Failed => t.outbox_failed,
+                        DeliveryStatus::Pending => t.outbox_pending,
                     };
                     MessageRow { created: format_paris(m.created_at), to: m.to_address, subject: m.subject, body: m.body, status: status.to_string() }
                 })
