@@ -111,13 +111,12 @@ impl<S: Store> App<S> {
         // An action taken for a partner of the actor's caisse goes to that partner's chain,
         // so that its administrators read what was done in their organisation, by whom.
         // A partner named by anyone else (a stray `?partner=`) changes nothing.
-        if let Some(p) = actor.acting_for {
-            if actor.organisation.kind == OrganisationKind::Caisse
+        if let Some(p) = actor.acting_for
+            && actor.organisation.kind == OrganisationKind::Caisse
                 && tx.organisation(p).await?.is_some_and(|o| o.kind == OrganisationKind::Partner && o.parent_id == Some(actor.organisation.id))
             {
                 e.organisation_id = Some(p);
             }
-        }
         e.target = Some(target);
         e.detail = detail;
         tx.append_trace(&e).await?;

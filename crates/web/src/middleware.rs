@@ -28,7 +28,7 @@ fn is_html_path(path: &str) -> bool {
         || path == "/metrics")
 }
 
-fn header_str<'a>(req: &'a Request, name: HeaderName) -> &'a str {
+fn header_str(req: &Request, name: HeaderName) -> &str {
     req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
@@ -186,13 +186,12 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    if session_ended && from_cookie.is_some() {
-        if let Ok(v) = HeaderValue::from_str(&clear_session_cookie(&state.config)) {
+    if session_ended && from_cookie.is_some()
+        && let Ok(v) = HeaderValue::from_str(&clear_session_cookie(&state.config)) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
-    }
-    if let Some(actor) = actor {
-        if resp.extensions().get::<Traced>().is_none() && path != "/static/habilis.css" {
+    if let Some(actor) = actor
+        && resp.extensions().get::<Traced>().is_none() && path != "/static/habilis.css" {
             let action = format!("http.{}", method.as_str().to_ascii_lowercase());
             let outcome = outcome_of(resp.status());
             if let Err(e) = state.app.record_request(&actor, &action, &path, outcome, &client).await {
@@ -203,6 +202,5 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
                 return if is_api { error_response(api_lang, &err) } else { error_page(lang, &err, None) };
             }
         }
-    }
     resp
 }

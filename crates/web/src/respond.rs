@@ -69,11 +69,10 @@ pub fn error_response(lang: Lang, err: &WebError) -> Response {
         }
     });
     let mut resp = (err.status(), Json(body)).into_response();
-    if let WebError::Core(Error::Throttled { retry_after_secs }) = err {
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+    if let WebError::Core(Error::Throttled { retry_after_secs }) = err
+        && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
-    }
     resp
 }
 

@@ -157,7 +157,7 @@ impl<S: Store> App<S> {
         if tx.end_session(actor.session.id, now, reason).await? {
             let action = if reason == "logout" { "session.logout" } else { "session.expire" };
             let mut e = TraceEntry::new(now, action, Outcome::Success, client);
-            e.stamp(&actor);
+            e.stamp(actor);
             e.detail = Some(reason.to_string());
             tx.append_trace(&e).await?;
         }
@@ -184,7 +184,7 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         tx.touch_session(actor.session.id, now).await?;
         let mut e = TraceEntry::new(now, action, outcome, client);
-        e.stamp(&actor);
+        e.stamp(actor);
         e.target = Some(target.chars().take(512).collect());
         tx.append_trace(&e).await?;
         tx.commit().await?;
@@ -297,7 +297,7 @@ impl<S: Store> App<S> {
             t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
             tx.save_throttle(&key, &t).await?;
             let mut e = TraceEntry::new(now, "password.change", Outcome::Failure, client);
-            e.stamp(&actor);
+            e.stamp(actor);
             e.detail = Some("wrong current password".into());
             tx.append_trace(&e).await?;
             tx.commit().await?;
@@ -312,7 +312,7 @@ impl<S: Store> App<S> {
         tx.set_password(account.id, &hash, false, now).await?;
         let ended = tx.end_sessions_of_account(account.id, Some(actor.session.id), now, "password_changed").await?;
         let mut e = TraceEntry::new(now, "password.change", Outcome::Success, client);
-        e.stamp(&actor);
+        e.stamp(actor);
         e.detail = Some(format!("{ended} other session(s) ended"));
         tx.append_trace(&e).await?;
         tx.commit().await?;

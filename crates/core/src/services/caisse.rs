@@ -36,7 +36,7 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         tx.insert_organisation(&partner, self.now()).await.map_err(|e| conflict_as_taken(e, "SIRET"))?;
         let mut e = TraceEntry::new(self.now(), "partner.create", Outcome::Success, client);
-        e.stamp(&actor);
+        e.stamp(actor);
         e.target = Some(format!("{} ({})", partner.name, siret.as_str()));
         tx.append_trace(&e).await?;
         tx.commit().await?;

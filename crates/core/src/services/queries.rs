@@ -122,8 +122,8 @@ impl<S: Store> App<S> {
         let due = tx.queries_to_enforce(today).await?;
         let mut n = 0;
         for mut q in due {
-            if let Some(g) = tx.grant(q.grant_id).await? {
-                if g.state != GrantState::Revoked && g.caisse_suspension.is_none() {
+            if let Some(g) = tx.grant(q.grant_id).await?
+                && g.state != GrantState::Revoked && g.caisse_suspension.is_none() {
                     tx.set_caisse_suspension(g.id, Some("question de la caisse restée sans réponse à l'échéance")).await?;
                     tx.set_grant_state(g.id, GrantState::Suspended, None).await?;
                     let mut e = TraceEntry::new(now, "grant.caisse_suspend", Outcome::Success, &ClientInfo::default());
@@ -133,7 +133,6 @@ impl<S: Store> App<S> {
                     tx.append_trace(&e).await?;
                     n += 1;
                 }
-            }
             q.auto_suspended_at = Some(now);
             tx.save_query(&q).await?;
         }

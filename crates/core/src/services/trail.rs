@@ -131,11 +131,10 @@ impl TraceFilter {
         };
         let from = day("from", &self.from)?;
         let to = day("to", &self.to)?;
-        if let (Some(a), Some(b)) = (from, to) {
-            if b < a {
+        if let (Some(a), Some(b)) = (from, to)
+            && b < a {
                 return Err(Error::invalid("to", ValueError::DateOrder));
             }
-        }
         let outcome = match text(&self.outcome).as_deref() {
             None => None,
             Some("success") => Some(Outcome::Success),

@@ -32,7 +32,7 @@ impl RequestTx for Tx {
                          slot, replaces_account_id, phone, mobile, email, status, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
         run!(self, c => sqlx::query(Q).bind(r.id.0).bind(r.partner_id.0).bind(r.requested_by.0).bind(&r.first_name)
-            .bind(&r.last_name).bind(&r.function).bind(&r.slot.as_str()).bind(r.replaces.map(|a| a.0)).bind(&r.phone).bind(&r.mobile)
+            .bind(&r.last_name).bind(&r.function).bind(r.slot.as_str()).bind(r.replaces.map(|a| a.0)).bind(&r.phone).bind(&r.mobile)
             .bind(&r.email).bind(r.status.as_str()).bind(to_micros(r.created_at))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
@@ -96,7 +96,7 @@ impl RequestTx for Tx {
         const Q: &str = "INSERT INTO access_requests (id, organisation_id, requester_id, superior_id, reason, status, due_on, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         run!(self, c => sqlx::query(Q).bind(r.id.0).bind(r.organisation_id.0).bind(r.requester_id.0).bind(r.superior_id.0).bind(&r.reason)
-            .bind(&r.status.as_str()).bind(r.due_on.to_string()).bind(to_micros(r.created_at))
+            .bind(r.status.as_str()).bind(r.due_on.to_string()).bind(to_micros(r.created_at))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
@@ -109,7 +109,7 @@ impl RequestTx for Tx {
 
     async fn save_access_request(&mut self, r: &habilis_core::records::AccessRequest) -> StoreResult<()> {
         const Q: &str = "UPDATE access_requests SET status = $2, forwarded_at = $3, answered_by = $4, answered_at = $5 WHERE id = $1";
-        run!(self, c => sqlx::query(Q).bind(r.id.0).bind(&r.status.as_str()).bind(r.forwarded_at.map(to_micros)).bind(r.answered_by.map(|a| a.0))
+        run!(self, c => sqlx::query(Q).bind(r.id.0).bind(r.status.as_str()).bind(r.forwarded_at.map(to_micros)).bind(r.answered_by.map(|a| a.0))
             .bind(r.answered_at.map(to_micros)).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
@@ -124,7 +124,7 @@ impl RequestTx for Tx {
         const Q: &str = "INSERT INTO grant_queries (id, grant_id, partner_id, question, due_on, auto_suspend, status, created_by, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         run!(self, c => sqlx::query(Q).bind(q.id.0).bind(q.grant_id.0).bind(q.partner_id.0).bind(&q.question).bind(q.due_on.to_string())
-            .bind(q.auto_suspend).bind(&q.status.as_str()).bind(q.created_by.0).bind(to_micros(q.created_at))
+            .bind(q.auto_suspend).bind(q.status.as_str()).bind(q.created_by.0).bind(to_micros(q.created_at))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
@@ -138,7 +138,7 @@ impl RequestTx for Tx {
     async fn save_query(&mut self, q: &habilis_core::records::Query) -> StoreResult<()> {
         const Q: &str = "UPDATE grant_queries SET status = $2, answer = $3, answered_by = $4, answered_at = $5, closed_at = $6, \
                          auto_suspended_at = $7 WHERE id = $1";
-        run!(self, c => sqlx::query(Q).bind(q.id.0).bind(&q.status.as_str()).bind(&q.answer).bind(q.answered_by.map(|a| a.0))
+        run!(self, c => sqlx::query(Q).bind(q.id.0).bind(q.status.as_str()).bind(&q.answer).bind(q.answered_by.map(|a| a.0))
             .bind(q.answered_at.map(to_micros)).bind(q.closed_at.map(to_micros)).bind(q.auto_suspended_at.map(to_micros))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())

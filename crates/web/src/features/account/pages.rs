@@ -164,8 +164,11 @@ pub struct TokenQuery {
     token: String,
 }
 
-fn set_password_page(state: &AppState, ctx: &Ctx, uri: Option<&Uri>, token: String, login: &str, privileged: bool, error: Option<String>, status: StatusCode) -> Response {
+/// The set-password page for the holder of a valid link (`account`), with the rules that
+/// apply to them and, after a refusal, why.
+fn set_password_page(state: &AppState, ctx: &Ctx, uri: Option<&Uri>, token: String, account: &Account, error: Option<String>, status: StatusCode) -> Response {
     let t = ctx.lang.texts();
+    let (login, privileged) = (account.login.as_str(), account.is_privileged());
     let page = SetPasswordPage {
         c: Chrome::new(ctx.lang, uri, None),
         token,
@@ -181,7 +184,7 @@ pub async fn set_password_form(State(state): State<AppState>, ctx: Ctx, uri: Uri
     let token = q.map(|Query(q)| q.token).unwrap_or_default();
     match state.app.check_link(&token).await {
         Ok(account) => {
-            set_password_page(&state, &ctx, Some(&uri), token, &account.login, account.is_privileged(), None, StatusCode::OK)
+            set_password_page(&state, &ctx, Some(&uri), token, &account, None, StatusCode::OK)
         }
         Err(e) => error_page(ctx.lang, &WebError::Core(e), None),
     }
@@ -209,7 +212,7 @@ pub async fn set_password_submit(State(state): State<AppState>, ctx: Ctx, form: 
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), None),
     };
     let refuse = |err: WebError| {
-        set_password_page(&state, &ctx, None, form.token.clone(), &account.login, account.is_privileged(), Some(err.message(t)), err.status())
+        set_password_page(&state, &ctx, None, form.token.clone(), &account, Some(err.message(t)), err.status())
     };
     if form.password != form.confirm {
         return refuse(WebError::PasswordMismatch);
@@ -218,7 +221,7 @@ pub async fn set_password_submit(State(state): State<AppState>, ctx: Ctx, form: 
         Ok(_) => Redirect::to("/login?done=1").into_response(),
         Err(Error::PasswordRejected(p)) => {
             let msg = password_message(t, p);
-            set_password_page(&state, &ctx, None, form.token.clone(), &account.login, account.is_privileged(), Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+            set_password_page(&state, &ctx, None, form.token.clone(), &account, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(e) => refuse(WebError::Core(e)),
     }

@@ -234,8 +234,8 @@ pub async fn partner(SignedIn(actor): SignedIn,
     let mut form = "";
     if let Some(code) = q.subscription {
         // Fill the form with what is recorded, so that changing one figure keeps the rest.
-        if let Ok(file) = state.app.partner_file(actor, OrganisationId(id)).await {
-            if let Some((service, sub, _)) = file.services.iter().find(|(s, _, _)| s.code == code) {
+        if let Ok(file) = state.app.partner_file(actor, OrganisationId(id)).await
+            && let Some((service, sub, _)) = file.services.iter().find(|(s, _, _)| s.code == code) {
                 let d = |x: Option<time::Date>| x.map(|d| d.to_string()).unwrap_or_default();
                 let m = &mut values.0;
                 m.insert("service_code".into(), service.code.clone());
@@ -253,7 +253,6 @@ pub async fn partner(SignedIn(actor): SignedIn,
                 }
                 form = "subscription";
             }
-        }
     }
     partner_page(&state, &ctx, actor, OrganisationId(id), form, values, None, notice).await
 }

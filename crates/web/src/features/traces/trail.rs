@@ -103,11 +103,10 @@ struct TracesPage {
 /// The organisations a reader may pick, with their names (for the filter and the column).
 async fn organisations(state: &AppState, actor: &Actor) -> Vec<Choice> {
     let mut out = vec![Choice { value: actor.organisation.id.to_string(), label: actor.organisation.name.clone() }];
-    if actor.organisation.kind == OrganisationKind::Caisse {
-        if let Ok(ps) = state.app.partners(actor).await {
+    if actor.organisation.kind == OrganisationKind::Caisse
+        && let Ok(ps) = state.app.partners(actor).await {
             out.extend(ps.into_iter().map(|p| Choice { value: p.id.to_string(), label: p.name }));
         }
-    }
     out
 }
 
