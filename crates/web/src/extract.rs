@@ -57,13 +57,19 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
     }
 }
 
-/// A path parameter (typically a typed id); one that does not parse is "not found".
+/// A path parameter (typically a typed id); one that does not parse is "not found" for a
+/// signed-in person, and "sign in first" for anyone else (every route with an id needs a
+/// signed-in person, and path extractors run before the form's checks).
 pub(crate) struct IdPath<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> for IdPath<T> {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
-        Path::<T>::from_request_parts(parts, state).await.map(|Path(v)| IdPath(v)).map_err(|_| WebError::NotFound)
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(IdPath(v)),
+            Err(_) if parts.extensions.get::<Ctx>().and_then(|c| c.actor.as_ref()).is_none() => Err(WebError::SignInRequired),
+            Err(_) => Err(WebError::NotFound),
+        }
     }
 }
 

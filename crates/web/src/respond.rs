@@ -17,7 +17,7 @@ use habilis_core::browser::BrowserVerdict;
 use habilis_core::records::Actor;
 use serde_json::{Value, json};
 
-use crate::context::{Ctx, Traced};
+use crate::context::Traced;
 
 use crate::errors::WebError;
 use crate::i18n::Lang;
@@ -126,11 +126,6 @@ pub(crate) fn render_deferred(mut resp: Response, to: &Audience<'_>) -> Response
         }
     }
     rendered
-}
-
-/// The JSON answer for a refusal of the core, in the request's language.
-pub(crate) fn fail(ctx: &Ctx, e: Error) -> Response {
-    error_response(ctx.api_lang, &WebError::Core(e))
 }
 
 /// 204, traced by the service that did the work.

@@ -189,9 +189,6 @@ impl<S: Store> App<S> {
 }
 
 impl<S: Store> App<S> {
-}
-
-impl<S: Store> App<S> {
     /// Move a grant's end date (or remove it). Bringing an ended grant back to life adds
     /// its holders again, so the quotas are checked.
     pub async fn set_grant_end(&self, actor: &Actor, id: GrantId, ends_on: &str, client: &ClientInfo) -> Result<()> {

@@ -145,7 +145,7 @@ impl AccessRequestRow {
             requester_id: AccountId(self.requester_id),
             superior_id: AccountId(self.superior_id),
             reason: self.reason,
-            status: AccessStatus::parse(&self.status).ok_or_else(|| corrupt("request status", &self.status))?,
+            status: AccessStatus::parse(&self.status).ok_or_else(|| corrupt("access request status", &self.status))?,
             due_on: date(&self.due_on)?,
             created_at: from_micros(self.created_at),
             forwarded_at: self.forwarded_at.map(from_micros),

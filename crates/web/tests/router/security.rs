@@ -169,6 +169,9 @@ async fn errors_returned_by_handlers_speak_the_language_of_the_request() {
     let resp = t.get("/partner/rights", None).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), "/login");
+    // A malformed id does not tell an anonymous visitor anything but "sign in".
+    let resp = t.get("/access-requests/not-an-id/export", None).await;
+    assert_eq!((resp.status(), location(&resp)), (StatusCode::SEE_OTHER, "/login"));
     let claire = t.sign_in("mons.admin").await;
     let resp = t.get("/access-requests/not-an-id/export?lang=en", Some(&claire)).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);

@@ -144,8 +144,6 @@ pub async fn logout(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
     resp
 }
 
-// --- home ------------------------------------------------------------------------------
-
 // --- set password through a one-time link ------------------------------------------------
 
 #[derive(Template)]

@@ -1,5 +1,5 @@
-//! The caisse side of the JSON API: partners and their file, conventions, contracts,
-//! amendments, subscriptions, administrators, the catalogue and the outbox.
+//! The caisse's JSON API for its partners: the partners and their file, conventions,
+//! contracts, amendments, subscriptions, administrators and directory contacts.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use super::forms::SeatAction;
 use crate::context::{Ctx, Traced};
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath};
-use crate::respond::{created, fail, no_content};
+use crate::respond::{created, no_content};
 use crate::state::AppState;
 
 fn partner_json(p: &Organisation) -> Value {
@@ -163,13 +163,11 @@ macro_rules! partner_post {
             ApiActor(ref $a): ApiActor,
             IdPath(id): IdPath<Uuid>,
             ApiJson($b): ApiJson<$body>,
-        ) -> Response {
+        ) -> Result<Response, WebError> {
             let $p = OrganisationId(id);
             let $app = &$state.app;
-            match $call {
-                Ok(v) => created(serde_json::to_value(v).unwrap_or(Value::Null)),
-                Err(e) => fail(&$ctx, e),
-            }
+            let v = $call?;
+            Ok(created(serde_json::to_value(v).unwrap_or(Value::Null)))
         }
     };
 }

@@ -132,12 +132,6 @@ pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, IdPath(id):
     }
 }
 
-// --- the outbox ----------------------------------------------------------------------------
-
-// --- the contract as a document (R6) ------------------------------------------------------
-
-// --- the catalogue --------------------------------------------------------------------------
-
 /// Each form of the partner page and each seat action at its own path.
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::post;

@@ -19,10 +19,6 @@ use crate::state::AppState;
 use crate::view::{Choice, Chrome, function_label, mode_label, render, role_label, status_label};
 
 
-// --- create and edit ---------------------------------------------------------------------
-
-// --- the partner's file --------------------------------------------------------------------
-
 /// What the partner page shows of the partner itself.
 pub struct PartnerView {
     pub id: String,

@@ -1,4 +1,5 @@
-//! The partner side of the JSON API (first part): users and grants.
+//! The partner side of the JSON API: users, groups, grants and mandates (`?partner=` for
+//! the caisse acting for a partner).
 
 
 use axum::Json;
@@ -14,7 +15,6 @@ use uuid::Uuid;
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath, traced};
-use crate::respond::error_response;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -73,16 +73,13 @@ pub struct GrantFilter {
 /// GET /api/v1/grants?service=CDAP&role=T1&holder=…&state=active[&partner=…]
 pub async fn list_grants(
     State(state): State<AppState>,
-    ctx: Ctx, ApiActor(ref actor): ApiActor,
+    ApiActor(ref actor): ApiActor,
     filter: Result<axum::extract::Query<GrantFilter>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, WebError> {
     let Ok(axum::extract::Query(f)) = filter else {
-        return error_response(ctx.api_lang, &WebError::BadForm);
+        return Err(WebError::BadForm);
     };
-    let (grants, catalogue) = match (state.app.grants(actor).await, state.app.catalogue().await) {
-        (Ok(g), Ok(c)) => (g, c),
-        (Err(e), _) | (_, Err(e)) => return error_response(ctx.api_lang, &WebError::Core(e)),
-    };
+    let (grants, catalogue) = (state.app.grants(actor).await?, state.app.catalogue().await?);
     let codes = |g: &habilis_core::records::Grant| {
         catalogue.iter().find(|(s, _)| s.id == g.service_id).map(|(s, rs)| {
             (s.code.clone(), rs.iter().find(|r| r.id == g.service_role_id).map(|r| r.code.clone()).unwrap_or_default())
@@ -99,7 +96,7 @@ pub async fn list_grants(
             keep.then(|| json!({ "grant": g, "service": service, "role": role }))
         })
         .collect();
-    Json(json!({ "grants": list })).into_response()
+    Ok(Json(json!({ "grants": list })).into_response())
 }
 
 /// PUT /api/v1/groups/{id} {"name"}: rename.

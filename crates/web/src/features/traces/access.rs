@@ -46,7 +46,6 @@ struct AccessPage {
     notice: Option<String>,
     v: Values,
     superiors: Vec<Choice>,
-    /// id, requester, superior, created, due, status, late, may forward, may export/answer
     rows: Vec<RequestRow>,
 }
 
