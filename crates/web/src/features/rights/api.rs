@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{ApiActor, ApiJson, IdPath, traced};
+use crate::respond::no_content;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -107,13 +108,13 @@ pub async fn rename_group(
     ApiJson(b): ApiJson<GroupBody>,
 ) -> Result<Response, WebError> {
     state.app.rename_group(actor, GroupId(id), &b.name, &ctx.client).await?;
-    Ok(traced(StatusCode::NO_CONTENT.into_response()))
+    Ok(no_content())
 }
 
 /// DELETE /api/v1/groups/{id}
 pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
     state.app.delete_group(actor, GroupId(id), &ctx.client).await?;
-    Ok(traced(StatusCode::NO_CONTENT.into_response()))
+    Ok(no_content())
 }
 
 #[derive(Deserialize)]
@@ -131,7 +132,7 @@ pub async fn set_grant_end(
     ApiJson(b): ApiJson<EndBody>,
 ) -> Result<Response, WebError> {
     state.app.set_grant_end(actor, GrantId(id), &b.ends_on, &ctx.client).await?;
-    Ok(traced(StatusCode::NO_CONTENT.into_response()))
+    Ok(no_content())
 }
 
 #[derive(Deserialize)]
@@ -167,13 +168,13 @@ pub async fn add_member(
     ApiJson(b): ApiJson<MemberBody>,
 ) -> Result<Response, WebError> {
     state.app.add_member(actor, GroupId(id), AccountId(b.account), &ctx.client).await?;
-    Ok(traced(StatusCode::NO_CONTENT.into_response()))
+    Ok(no_content())
 }
 
 /// DELETE /api/v1/groups/{id}/members/{account}
 pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath((group, account)): IdPath<(Uuid, Uuid)>) -> Result<Response, WebError> {
     state.app.remove_member(actor, GroupId(group), AccountId(account), &ctx.client).await?;
-    Ok(traced(StatusCode::NO_CONTENT.into_response()))
+    Ok(no_content())
 }
 
 #[derive(Deserialize)]
@@ -215,7 +216,7 @@ pub async fn grant_state(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a
         GrantVerb::Revoke => state.app.revoke_grant(actor, id, &ctx.client).await,
     };
     result?;
-    Ok(traced(StatusCode::NO_CONTENT.into_response()))
+    Ok(no_content())
 }
 
 #[derive(Deserialize)]
@@ -305,7 +306,7 @@ pub async fn user_action(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a
         UserVerb::ResetPassword => UserAction::ResetPassword,
     };
     state.app.user_action(actor, id, action, &state.config.public_url, &ctx.client).await?;
-    Ok(traced(StatusCode::NO_CONTENT.into_response()))
+    Ok(no_content())
 }
 
 /// GET /api/v1/users/{id}: the person with their grants (direct or through a group),
