@@ -27,8 +27,9 @@ pub(crate) async fn partner_in_reach<T: Transaction>(tx: &mut T, actor: &Actor, 
     let caisse_side = actor.organisation.kind == OrganisationKind::Caisse
         && actor.account.roles.iter().any(|r| r.is_caisse_staff())
         && o.parent_id == Some(actor.organisation.id);
-    // A partner's own managers read its file; its plain users do not.
-    let own_side = actor.organisation.id == o.id && actor.account.roles.iter().any(|r| r.is_manager());
+    // A partner's own managers read its file; its plain users do not, nor does a former
+    // delegated manager whose last mandate was withdrawn.
+    let own_side = actor.organisation.id == o.id && partner_manager_now(tx, actor).await?;
     if o.kind != OrganisationKind::Partner || !(caisse_side || own_side) {
         return Err(Error::NotFound);
     }
@@ -131,9 +132,24 @@ pub(crate) async fn powers_of<T: Transaction>(tx: &mut T, actor: &Actor, today: 
 pub(crate) async fn manager_reads<T: Transaction>(tx: &mut T, actor: &Actor) -> Result<OrganisationId> {
     match actor.acting_for {
         Some(_) => caisse_reads(tx, actor).await,
-        None if actor.organisation.kind != OrganisationKind::Partner || !actor.account.roles.iter().any(|r| r.is_manager()) => {
-            Err(Error::Forbidden)
-        }
-        None => Ok(actor.organisation.id),
+        None if actor.organisation.kind == OrganisationKind::Partner && partner_manager_now(tx, actor).await? => Ok(actor.organisation.id),
+        None => Err(Error::Forbidden),
     }
+}
+
+/// Whether `actor` manages their partner now, read afresh: its administrator or deputy, or
+/// a delegated manager holding at least one mandate in force (the role stays on the account
+/// when the last mandate is withdrawn; the reading rights must not).
+pub(crate) async fn partner_manager_now<T: Transaction>(tx: &mut T, actor: &Actor) -> Result<bool> {
+    let Some(account) = tx.account(actor.account.id).await? else {
+        return Ok(false);
+    };
+    if account.status != AccountStatus::Active || account.organisation_id != actor.organisation.id {
+        return Ok(false);
+    }
+    if account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
+        return Ok(true);
+    }
+    Ok(account.roles.contains(&Role::DelegatedManager)
+        && tx.mandates_of(account.organisation_id).await?.iter().any(|m| m.holder_id == account.id && m.withdrawn_at.is_none()))
 }

@@ -82,3 +82,29 @@ async fn mandates_attenuate_and_withdrawal_cascades() {
         assert!(super::verify(&e).await.finding.is_none());
     }
 }
+
+#[tokio::test]
+async fn a_former_manager_reads_nothing_once_the_last_mandate_is_withdrawn() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let julie = e.app.login("mons.manager", PASSWORD, &client()).await.unwrap().actor;
+        let mons = julie.organisation.id;
+        // With the demo mandate she reads her organisation's rights and its file.
+        assert!(e.app.grants(&julie).await.is_ok());
+        assert!(e.app.groups(&julie).await.is_ok());
+        assert!(e.app.partner_file(&julie, mons).await.is_ok());
+        assert!(e.app.contract_file(&julie, mons).await.is_ok());
+        let mandate = e.app.mandates(&claire).await.unwrap().into_iter().find(|m| m.holder_id == julie.account.id).unwrap();
+        e.app.withdraw_mandate(&claire, mandate.id, &client()).await.unwrap();
+        // The same session, after the withdrawal: nothing (the role stays on the account).
+        assert!(matches!(e.app.grants(&julie).await, Err(Error::Forbidden)), "{b:?}: grants");
+        assert!(matches!(e.app.groups(&julie).await, Err(Error::Forbidden)), "{b:?}: groups");
+        assert!(matches!(e.app.mandates(&julie).await, Err(Error::Forbidden)), "{b:?}: mandates");
+        assert!(matches!(e.app.partner_file(&julie, mons).await, Err(Error::NotFound)), "{b:?}: partner file");
+        assert!(matches!(e.app.contract_file(&julie, mons).await, Err(Error::NotFound)), "{b:?}: contract");
+        // The administrator still reads everything.
+        assert!(e.app.grants(&claire).await.is_ok() && e.app.partner_file(&claire, mons).await.is_ok());
+    }
+}
