@@ -312,4 +312,6 @@ pub enum PasswordProblem {
     TooCommon,
     /// Longer than 256 characters.
     TooLong,
+    /// The same as the current password: a change (forced or not) must change it.
+    SameAsCurrent,
 }

@@ -276,6 +276,7 @@ pub fn password_message(t: &Texts, p: PasswordProblem) -> String {
         PasswordProblem::TooFewClasses => t.err_pw_classes.into(),
         PasswordProblem::TooCommon => t.err_pw_common.into(),
         PasswordProblem::TooLong => t.err_pw_long.into(),
+        PasswordProblem::SameAsCurrent => t.err_pw_same.into(),
     }
 }
 

@@ -303,6 +303,10 @@ impl<S: Store> App<S> {
             tx.commit().await?;
             return Err(Error::InvalidCredentials);
         }
+        // A forced change exists to replace a password the caisse no longer trusts.
+        if token::same_secret(current, new_password) {
+            return Err(Error::PasswordRejected(PasswordProblem::SameAsCurrent));
+        }
         self.passwords
             .check(new_password, account.is_privileged(), &[&account.login, &account.display_name])
             .map_err(Error::PasswordRejected)?;

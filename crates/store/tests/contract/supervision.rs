@@ -6,6 +6,7 @@ use habilis_core::commands::{Holder, NewGrant, NewQuery};
 use habilis_core::{commands::UserInput, records::GrantState};
 use habilis_core::store::Store as _;
 use habilis_core::records::GrantFilter;
+use habilis_core::values::PasswordProblem;
 use habilis_core::{Error, Rule};
 use habilis_store::testing::backends;
 
@@ -48,6 +49,11 @@ async fn only_the_caisse_lifts_its_suspension_and_it_forces_password_changes() {
         assert!(matches!(e.app.authenticate(&hugo.token, &client()).await, Err(Error::NotAuthenticated)));
         let again = e.app.login("mons.deputy", PASSWORD, &client()).await.unwrap();
         assert!(again.actor.account.must_change_password);
+        // The forced change must change it: the current password is refused as the new one.
+        let same = e.app.change_password(&again.actor, PASSWORD, PASSWORD, &client()).await;
+        assert!(matches!(same, Err(Error::PasswordRejected(PasswordProblem::SameAsCurrent))), "{b:?}: {same:?}");
+        e.app.change_password(&again.actor, PASSWORD, "Tournesol-Vert-43-Roubaix", &client()).await.unwrap();
+        assert!(!e.app.login("mons.deputy", "Tournesol-Vert-43-Roubaix", &client()).await.unwrap().actor.account.must_change_password);
         // The partner cannot force it on its own people.
         assert!(matches!(e.app.force_password_change(&claire, claire.organisation.id, None, &client()).await, Err(Error::Forbidden)));
     }

@@ -86,6 +86,7 @@ catalogue! {
     err_pw_common: "Ce mot de passe est trop courant ou reprend votre identifiant ou votre nom. Choisissez-en un autre.",
         "This password is too common or built on your login or name. Choose another one.";
     err_pw_long: "Le mot de passe dépasse 256 caractères.", "The password is longer than 256 characters.";
+    err_pw_same: "Le nouveau mot de passe doit être différent de l'actuel.", "The new password must differ from the current one.";
     err_pw_mismatch: "Les deux mots de passe saisis ne sont pas identiques.", "The two passwords typed differ.";
     browser_title: "Navigateur trop ancien", "Browser too old";
     browser_ie: "Internet Explorer n'est plus maintenu et n'offre plus les protections de sécurité exigées (article 2.1 du contrat de service). Habilis ne peut pas être utilisé avec ce navigateur.",
