@@ -53,7 +53,8 @@ impl<S: Store> App<S> {
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
         let person = tx.account(member).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
         tx.lock_organisation(org).await?;
-        let grants: Vec<Grant> = tx.grants_of_group(g.id).await?.into_iter().filter(|x| x.state == GrantState::Active).collect();
+        // A suspended grant counts: once resumed, its rights reach every member.
+        let grants: Vec<Grant> = tx.grants_of_group(g.id).await?.into_iter().filter(|x| x.state != GrantState::Revoked).collect();
         if !grants.is_empty() && member == actor.account.id {
             return Err(Error::Rule(Rule::SelfGrant));
         }
@@ -65,8 +66,11 @@ impl<S: Store> App<S> {
             if !powers.may_grant(grant.service_role_id) {
                 return Err(Error::Rule(Rule::OutsideMandate));
             }
-            let (service, role) = service_and_role(&mut tx, grant).await?;
-            check_quotas(&mut tx, org, &service, &role, &[person.id], today).await?;
+            // Quotas count active grants; a suspended one is counted again when resumed.
+            if grant.state == GrantState::Active {
+                let (service, role) = service_and_role(&mut tx, grant).await?;
+                check_quotas(&mut tx, org, &service, &role, &[person.id], today).await?;
+            }
         }
         tx.add_member(g.id, person.id, actor.account.id, self.now()).await.map_err(|e| match e {
             crate::StoreError::Conflict(_) => Error::Taken("membre du groupe"),

@@ -1,7 +1,8 @@
 //! Delegated management on both backends (first part): users, grants, quotas.
 
 use habilis_core::commands::{NewAmendment};
-use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::commands::{Holder, NewGrant, NewMandate};
+use habilis_core::records::GrantState;
 use habilis_core::commands::UserInput;
 use habilis_core::commands::SubscriptionInput;
 use habilis_core::{Error, Rule};
@@ -239,5 +240,33 @@ async fn groups_are_renamed_and_deleted_and_end_dates_move_within_quotas() {
         e.app.revoke_grant(&claire, g2.id, &client()).await.unwrap();
         e.app.set_grant_end(&claire, direct.id, "", &client()).await.unwrap();
         assert!(matches!(e.app.set_grant_end(&claire, direct.id, "2000-01-01", &client()).await, Err(Error::Invalid { field: "ends_on", .. })));
+    }
+}
+
+#[tokio::test]
+async fn a_suspended_group_grant_still_counts_for_who_may_join_the_group() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let julie = e.app.login("mons.manager", PASSWORD, &client()).await.unwrap().actor;
+        // Julie manages groups and grants CDAP T1 only.
+        let t1_groups = NewMandate { scope: vec![("CDAP".into(), "T1".into())], may_manage_groups: true, ..Default::default() };
+        e.app.give_mandate(&claire, julie.account.id, &t1_groups, &client()).await.unwrap();
+        let u = e.app.create_user(&claire, &user(0), "https://h", &client()).await.unwrap();
+        let instruction = e.app.create_group(&claire, "Instruction", &client()).await.unwrap();
+        let t2 = NewGrant { holder: Holder::Group(instruction.id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "Instruction".into(), ends_on: "".into() };
+        let g = e.app.grant(&claire, &t2, &client()).await.unwrap();
+        e.app.suspend_grant(&claire, g.id, &client()).await.unwrap();
+        // Suspended, the grant still decides: joining would give T2 back on resumption.
+        let me = e.app.add_member(&julie, instruction.id, julie.account.id, &client()).await;
+        assert!(matches!(me, Err(Error::Rule(Rule::SelfGrant))), "{b:?}: {me:?}");
+        let other = e.app.add_member(&julie, instruction.id, u.id, &client()).await;
+        assert!(matches!(other, Err(Error::Rule(Rule::OutsideMandate))), "{b:?}: {other:?}");
+        // The administrator, who may grant T2, adds the person; resumption brings the right.
+        e.app.add_member(&claire, instruction.id, u.id, &client()).await.unwrap();
+        e.app.resume_grant(&claire, g.id, &client()).await.unwrap();
+        let file = e.app.person_file(&claire, u.id).await.unwrap();
+        assert_eq!(file.grants.iter().filter(|x| x.state == GrantState::Active).count(), 1, "{b:?}");
     }
 }
