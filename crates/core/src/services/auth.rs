@@ -49,6 +49,12 @@ impl<S: Store> App<S> {
             return Err(Error::Throttled { retry_after_secs: secs });
         }
         t.attempts_in_window += 1;
+        // Reserve the attempt as a failure before hashing: concurrent guesses line up behind
+        // the row lock and meet the delay the earlier ones set, instead of all being hashed
+        // before the first failure is recorded. A success gives it back.
+        t.consecutive_failures += 1;
+        let delay = self.throttle.delay_after(t.consecutive_failures);
+        t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
         tx.save_throttle(&key, &t).await?;
         tx.commit().await?;
 
@@ -63,7 +69,7 @@ impl<S: Store> App<S> {
         let account = match (matches, account) {
             (true, Some(a)) => a,
             (_, account) => {
-                t.consecutive_failures += 1;
+                // Counted when reserved; the delay runs from the failure itself.
                 let delay = self.throttle.delay_after(t.consecutive_failures);
                 t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
                 tx.save_throttle(&key, &t).await?;

@@ -223,6 +223,35 @@ async fn failed_sign_ins_are_throttled_and_capped() {
 }
 
 #[tokio::test]
+async fn concurrent_guesses_meet_the_delay_of_the_earlier_ones() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        // Twenty guesses at once on one login: each is reserved as a failure before its
+        // password is hashed, so those after the free ones are refused without hashing.
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let app = e.app.clone();
+            tasks.push(tokio::spawn(async move { app.login("mons.agent", "wrong", &client()).await }));
+        }
+        let (mut hashed, mut throttled) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Err(Error::InvalidCredentials) => hashed += 1,
+                Err(Error::Throttled { .. }) => throttled += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        let free = e.app.throttle.free_failures as usize;
+        assert_eq!(hashed + throttled, 20);
+        assert!(hashed <= free + 1, "{b:?}: {hashed} guesses were checked, at most {} may be", free + 1);
+        // The right password still works once the delay has passed.
+        e.clock.advance(Duration::hours(1));
+        e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn disabled_accounts_cannot_sign_in_and_roles_round_trip() {
     for b in backends() {
         let e = env(b).await;
