@@ -285,11 +285,16 @@ impl<S: Store> App<S> {
         let key = actor.account.login.clone();
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let t = tx.lock_throttle(&key).await?;
-        drop(tx);
+        let mut t = tx.lock_throttle(&key).await?;
         if let Some(nb) = t.not_before.filter(|nb| *nb > now) {
             return Err(Error::Throttled { retry_after_secs: (nb - now).whole_seconds().max(1) as u64 });
         }
+        // As at sign-in: the attempt counts as a failure until the password is checked.
+        t.consecutive_failures += 1;
+        let delay = self.throttle.delay_after(t.consecutive_failures);
+        t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
+        tx.save_throttle(&key, &t).await?;
+        tx.commit().await?;
         let account = {
             let mut tx = self.store.read().await?;
             tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?
@@ -298,7 +303,6 @@ impl<S: Store> App<S> {
             let now = self.now();
             let mut tx = self.store.begin().await?;
             let mut t = tx.lock_throttle(&key).await?;
-            t.consecutive_failures += 1;
             let delay = self.throttle.delay_after(t.consecutive_failures);
             t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
             tx.save_throttle(&key, &t).await?;
@@ -309,6 +313,13 @@ impl<S: Store> App<S> {
             tx.commit().await?;
             return Err(Error::InvalidCredentials);
         }
+        // The right current password gives the reserved attempt back.
+        let mut tx = self.store.begin().await?;
+        let mut t = tx.lock_throttle(&key).await?;
+        t.consecutive_failures = 0;
+        t.not_before = None;
+        tx.save_throttle(&key, &t).await?;
+        tx.commit().await?;
         // A forced change exists to replace a password the caisse no longer trusts.
         if token::same_secret(current, new_password) {
             return Err(Error::PasswordRejected(PasswordProblem::SameAsCurrent));

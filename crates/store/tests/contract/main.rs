@@ -247,7 +247,22 @@ async fn concurrent_guesses_meet_the_delay_of_the_earlier_ones() {
         assert!(hashed <= free + 1, "{b:?}: {hashed} guesses were checked, at most {} may be", free + 1);
         // The right password still works once the delay has passed.
         e.clock.advance(Duration::hours(1));
-        e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+        let agent = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap().actor;
+        // The same holds for guesses of the current password through a stolen session.
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (app, agent) = (e.app.clone(), agent.clone());
+            tasks.push(tokio::spawn(async move { app.change_password(&agent, "wrong", "Tournesol-Vert-43-Roubaix", &client()).await }));
+        }
+        let mut checked = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Err(Error::InvalidCredentials) => checked += 1,
+                Err(Error::Throttled { .. }) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(checked <= free + 1, "{b:?}: {checked} current-password guesses were checked");
     }
 }
 
