@@ -117,13 +117,14 @@ impl DisplayName {
     /// Parse a name typed by a person.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
         let s = raw.trim();
-        if s.is_empty() {
+        // A name of zero-width characters only shows as nothing: it is empty.
+        if s.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
             return Err(ValueError::Empty);
         }
         if s.chars().count() > 200 {
             return Err(ValueError::TooLong(200));
         }
-        if s.chars().any(char::is_control) {
+        if s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
             return Err(ValueError::BadCharacters);
         }
         Ok(DisplayName(s.to_string()))
@@ -268,15 +269,41 @@ pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, ValueError
     if s.chars().count() > max {
         return Err(ValueError::TooLong(max));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if s.chars().any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || is_bidi_control(c)) {
         return Err(ValueError::BadCharacters);
     }
+    if s.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+        return Ok(None);
+    }
     Ok(Some(s.to_string()))
+}
+
+/// Characters that show as nothing (zero-width space, joiners, word joiner, BOM).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// Bidirectional embeddings, overrides and isolates: they reorder what is displayed after
+/// them (a name, a login in a trace), so that a text reads other than it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
 mod more_tests {
     use super::*;
+
+    #[test]
+    fn invisible_names_and_bidi_overrides_are_refused() {
+        assert_eq!(DisplayName::parse("\u{200B}\u{200D} \u{FEFF}"), Err(ValueError::Empty));
+        assert_eq!(DisplayName::parse("Claire \u{202E}nimda"), Err(ValueError::BadCharacters));
+        assert_eq!(DisplayName::parse("a\u{2066}b"), Err(ValueError::BadCharacters));
+        assert_eq!(optional_text("x\u{202D}y", 50), Err(ValueError::BadCharacters));
+        assert_eq!(optional_text("\u{200B}", 50), Ok(None));
+        // Letters of any script, and joiners inside a word, stay.
+        assert!(DisplayName::parse("Hélène d'Argent").is_ok());
+        assert!(DisplayName::parse("نور\u{200C}الدين").is_ok());
+    }
 
     #[test]
     fn convention_numbers_name_the_partner() {

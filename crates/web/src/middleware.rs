@@ -186,7 +186,12 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
-    if session_ended && from_cookie.is_some()
+    // Clear an ended session's cookie, unless the answer sets a new one (a sign-in made
+    // with an expired cookie still in the browser): the later header would win.
+    let sets_session = resp.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        v.to_str().is_ok_and(|v| v.starts_with(&format!("{}=", state.config.session_cookie())))
+    });
+    if session_ended && from_cookie.is_some() && !sets_session
         && let Ok(v) = HeaderValue::from_str(&clear_session_cookie(&state.config)) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }

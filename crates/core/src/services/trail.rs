@@ -250,7 +250,7 @@ impl<S: Store> App<S> {
 pub fn to_csv(records: &[TraceRecord]) -> String {
     let mut s = String::from("\u{feff}date;identifiant;organisation;session;adresse;navigateur;action;cible;résultat;détail;chaîne;numéro\r\n");
     let cell = |v: &str| {
-        let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_string() };
+        let v = defuse(v);
         if v.contains([';', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
     };
     for r in records {
@@ -273,4 +273,23 @@ pub fn to_csv(records: &[TraceRecord]) -> String {
         s.push_str("\r\n");
     }
     s
+}
+
+/// A cell a spreadsheet would run as a formula, made text with a leading apostrophe. The
+/// full-width signs count: spreadsheets fold them to their ASCII twins.
+pub fn defuse(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) { format!("'{v}") } else { v.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defuse;
+
+    #[test]
+    fn formulas_are_defused_in_either_width() {
+        for f in ["=1+1", "+1", "-1", "@SUM(A1)", "＝HYPERLINK(\"x\")", "＋1", "－1", "＠x"] {
+            assert!(defuse(f).starts_with('\''), "{f}");
+        }
+        assert_eq!(defuse("Mairie de Mons"), "Mairie de Mons");
+    }
 }

@@ -147,6 +147,23 @@ async fn sessions_expire_on_the_simulated_clock() {
     assert!(body(resp).await.contains("Votre session a expiré"));
     let traces = t.traces("mons.agent").await;
     assert!(traces.iter().any(|r| r.entry.action == "session.expire" && r.entry.detail.as_deref() == Some("idle_timeout")));
+    // Signing in again while the browser still sends the expired cookie: the new session's
+    // cookie is the only session cookie of the answer (a clearing one after it would win).
+    let page = t.get("/login", None).await;
+    let csrf_cookie = set_cookie(&page, "habilis_csrf").unwrap();
+    let csrf = hidden(&body(page).await, "csrf");
+    let cookies = format!("{csrf_cookie}; {session}");
+    let resp = t.post_form("/login", Some(&cookies), &format!("csrf={csrf}&login=mons.agent&password={PASSWORD}")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let sessions: Vec<_> = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("habilis_session="))
+        .collect();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert!(!sessions[0].starts_with("habilis_session=;"), "{sessions:?}");
 }
 
 #[tokio::test]
