@@ -58,6 +58,9 @@ pub enum Rule {
     /// The partner is in delegated mode: its own managers manage its people; the caisse
     /// supervises (reads, queries, suspends) but does not manage them (R23).
     DelegatedMode,
+    /// A manager's e-mail (where their reset links go) is changed only by the principal
+    /// administrator or by the caisse managing the partner.
+    ManagerEmail,
 }
 
 /// Everything a domain service can refuse or fail with.

@@ -2,14 +2,13 @@
 //! transaction, reading roles and the mode in force afresh (so a withdrawal bites on the
 //! next request).
 
-use std::collections::BTreeSet;
 
 use time::Date;
 
 use crate::error::{Error, Result, Rule};
 use crate::policy::gate::mode_on;
-use crate::policy::powers::Powers;
-use crate::records::{AccountStatus, Actor, ManagementMode, Mandate, Organisation, OrganisationId, OrganisationKind, Role};
+use crate::policy::powers::{Powers, mandated};
+use crate::records::{AccountStatus, Actor, ManagementMode, Organisation, OrganisationId, OrganisationKind, Role};
 use crate::store::*;
 
 /// The caisse whose habilitation administrator `actor` is.
@@ -105,26 +104,8 @@ pub(crate) async fn powers_of<T: Transaction>(tx: &mut T, actor: &Actor, today: 
     if account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
         return Ok((org, Powers::Full));
     }
-    let mut active: Vec<Mandate> =
-        tx.mandates_of(org).await?.into_iter().filter(|m| m.holder_id == account.id && m.withdrawn_at.is_none()).collect();
-    active.sort_by_key(|m| m.created_at);
-    let Some(newest) = active.last() else {
-        return Err(Error::Forbidden);
-    };
-    let mut scope = BTreeSet::new();
-    for m in &active {
-        scope.extend(m.scope.iter().copied());
-    }
-    Ok((
-        org,
-        Powers::Mandated {
-            mandate: newest.id,
-            scope,
-            users: active.iter().any(|m| m.may_manage_users),
-            groups: active.iter().any(|m| m.may_manage_groups),
-            delegate: active.iter().any(|m| m.may_delegate),
-        },
-    ))
+    let powers = mandated(account.id, &tx.mandates_of(org).await?).ok_or(Error::Forbidden)?;
+    Ok((org, powers))
 }
 
 /// The organisation whose grants and groups `actor` lists: the partner a caisse staff

@@ -62,7 +62,12 @@ impl WebError {
                 Error::Quota(_) => StatusCode::CONFLICT,
                 // Every rule named: a new one must be given its status here.
                 Error::Rule(r) => match r {
-                    Rule::OutsideMandate | Rule::MandateWiderThanGiver | Rule::SelfGrant | Rule::CaisseSuspension | Rule::DelegatedMode => {
+                    Rule::OutsideMandate
+                    | Rule::MandateWiderThanGiver
+                    | Rule::SelfGrant
+                    | Rule::CaisseSuspension
+                    | Rule::DelegatedMode
+                    | Rule::ManagerEmail => {
                         StatusCode::FORBIDDEN
                     }
                     Rule::AdministratorSlotTaken
@@ -114,6 +119,7 @@ impl WebError {
                     Rule::GroupHoldsGrants => "group_holds_grants",
                     Rule::CaisseSuspension => "caisse_suspension",
                     Rule::DelegatedMode => "delegated_mode",
+                    Rule::ManagerEmail => "manager_email",
                 },
             },
             WebError::Csrf => "csrf",
@@ -178,6 +184,7 @@ impl WebError {
                     Rule::GroupHoldsGrants => t.err_group_holds_grants.into(),
                     Rule::CaisseSuspension => t.err_caisse_suspension.into(),
                     Rule::DelegatedMode => t.err_delegated_mode.into(),
+                    Rule::ManagerEmail => t.err_manager_email.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),

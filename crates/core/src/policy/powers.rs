@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::records::{MandateId, ServiceRoleId};
+use crate::records::{AccountId, Mandate, MandateId, ServiceRoleId};
 
 /// What a manager may do in their organisation right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +72,39 @@ pub fn derived_from(root: MandateId, parents: &[(MandateId, Option<MandateId>)])
     cut
 }
 
+/// The powers the active mandates of `holder` give (their union), filed under the newest;
+/// `None` without an active mandate.
+pub fn mandated(holder: AccountId, mandates: &[Mandate]) -> Option<Powers> {
+    let mut active: Vec<&Mandate> = mandates.iter().filter(|m| m.holder_id == holder && m.withdrawn_at.is_none()).collect();
+    active.sort_by_key(|m| m.created_at);
+    let newest = active.last()?;
+    let mut scope = BTreeSet::new();
+    for m in &active {
+        scope.extend(m.scope.iter().copied());
+    }
+    Some(Powers::Mandated {
+        mandate: newest.id,
+        scope,
+        users: active.iter().any(|m| m.may_manage_users),
+        groups: active.iter().any(|m| m.may_manage_groups),
+        delegate: active.iter().any(|m| m.may_delegate),
+    })
+}
+
+/// Whether `actor`'s powers cover every power of `target` (None: a person without a
+/// mandate): a manager acts on a person (edits, suspends, sends a new link) only then, so
+/// that nobody takes over an account wider than their own.
+pub fn covers(actor: &Powers, target: Option<&Powers>) -> bool {
+    match (actor, target) {
+        (_, None) | (Powers::Full, _) => true,
+        (Powers::Mandated { .. }, Some(Powers::Full)) => false,
+        (
+            Powers::Mandated { scope: mine, users: u, groups: g, delegate: d, .. },
+            Some(Powers::Mandated { scope, users, groups, delegate, .. }),
+        ) => scope.is_subset(mine) && (!users || *u) && (!groups || *g) && (!delegate || *d),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,6 +124,20 @@ mod tests {
         let no_delegation = Powers::Mandated { mandate: MandateId::new(), scope: mine, users: true, groups: true, delegate: false };
         assert!(!within_giver(&no_delegation, &[role(1)].into(), false, false));
         assert!(within_giver(&Powers::Full, &[role(9)].into(), true, true));
+    }
+
+    #[test]
+    fn a_manager_covers_only_narrower_people() {
+        let mine = Powers::Mandated { mandate: MandateId::new(), scope: [role(1), role(2)].into(), users: true, groups: false, delegate: false };
+        let narrower = Powers::Mandated { mandate: MandateId::new(), scope: [role(1)].into(), users: true, groups: false, delegate: false };
+        let wider_scope = Powers::Mandated { mandate: MandateId::new(), scope: [role(3)].into(), users: false, groups: false, delegate: false };
+        let with_groups = Powers::Mandated { mandate: MandateId::new(), scope: [].into(), users: false, groups: true, delegate: false };
+        assert!(covers(&mine, None), "a plain user");
+        assert!(covers(&mine, Some(&narrower)));
+        assert!(!covers(&mine, Some(&wider_scope)));
+        assert!(!covers(&mine, Some(&with_groups)));
+        assert!(!covers(&mine, Some(&Powers::Full)));
+        assert!(covers(&Powers::Full, Some(&with_groups)));
     }
 
     #[test]

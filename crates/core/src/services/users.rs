@@ -2,6 +2,7 @@
 //! reactivating, new links, searching, and each person's file.
 
 use crate::app::App;
+use crate::policy::powers::{covers, mandated};
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
 use crate::reach::{powers_of, readable_org};
@@ -91,6 +92,13 @@ impl<S: Store> App<S> {
         let function = optional_text(&input.function, 200).map_err(|p| Error::invalid("function", p))?;
         let mut tx = self.store.begin().await?;
         let mut target = self.user_to_manage(&mut tx, actor, id).await?;
+        // A manager's e-mail receives their reset links: only the principal administrator,
+        // or the caisse managing the partner, changes it.
+        let is_manager = mandated(target.id, &tx.mandates_of(target.organisation_id).await?).is_some();
+        let may_change_manager_email = actor.acting_for.is_some() || actor.account.roles.contains(&Role::PartnerAdmin);
+        if is_manager && target.email != email.as_str() && !may_change_manager_email {
+            return Err(Error::Rule(Rule::ManagerEmail));
+        }
         target.display_name = format!("{} {}", first.as_str(), last.as_str());
         target.email = email.as_str().into();
         target.function = function;
@@ -178,6 +186,12 @@ impl<S: Store> App<S> {
         }
         if target.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
             return Err(Error::Forbidden);
+        }
+        // Nobody acts on a person wider than themselves (their mandates within the actor's):
+        // editing their e-mail and sending them a link would hand over their powers.
+        let theirs = mandated(target.id, &tx.mandates_of(org).await?);
+        if !covers(&powers, theirs.as_ref()) {
+            return Err(Error::Rule(Rule::OutsideMandate));
         }
         Ok(target)
     }

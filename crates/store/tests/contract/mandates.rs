@@ -108,3 +108,42 @@ async fn a_former_manager_reads_nothing_once_the_last_mandate_is_withdrawn() {
         assert!(e.app.grants(&claire).await.is_ok() && e.app.partner_file(&claire, mons).await.is_ok());
     }
 }
+
+#[tokio::test]
+async fn a_manager_acts_only_on_people_within_their_own_powers() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let julie = e.app.login("mons.manager", PASSWORD, &client()).await.unwrap().actor; // CDAP T1 + users
+        let mk = |i: usize| UserInput { first_name: "Agent".into(), last_name: format!("P{i}"), email: format!("p{i}@mairie.invalid"), ..Default::default() };
+        // A narrower manager: users only, no role to grant.
+        let narrow = e.app.create_user(&claire, &mk(0), "https://h", &client()).await.unwrap();
+        let users_only = NewMandate { may_manage_users: true, ..Default::default() };
+        e.app.give_mandate(&claire, narrow.id, &users_only, &client()).await.unwrap();
+        let narrow_actor = {
+            let mut a = julie.clone();
+            let mut tx = habilis_core::store::Store::read(&e.app.store).await.unwrap();
+            a.account = habilis_core::store::OrganisationTx::account(&mut tx, narrow.id).await.unwrap().unwrap();
+            a
+        };
+        // The takeover path: change the wider manager's e-mail, then send them a link.
+        let julie_now = UserInput { first_name: "Julie".into(), last_name: "Prise".into(), email: "attaquant@exemple.invalid".into(), ..Default::default() };
+        let edit = e.app.update_user(&narrow_actor, julie.account.id, &julie_now, &client()).await;
+        assert!(matches!(edit, Err(Error::Rule(Rule::OutsideMandate))), "{b:?}: {edit:?}");
+        let link = e.app.user_action(&narrow_actor, julie.account.id, habilis_core::records::UserAction::ResetPassword, "https://h", &client()).await;
+        assert!(matches!(link, Err(Error::Rule(Rule::OutsideMandate))), "{b:?}: {link:?}");
+        // On a plain user, the narrow manager still works.
+        let plain = e.app.create_user(&claire, &mk(1), "https://h", &client()).await.unwrap();
+        e.app.update_user(&narrow_actor, plain.id, &UserInput { email: "nouvelle@mairie.invalid".into(), ..mk(1) }, &client()).await.unwrap();
+        // A manager within Julie's powers: she edits them, but not their e-mail address;
+        // the principal administrator does.
+        let peer = e.app.create_user(&claire, &mk(2), "https://h", &client()).await.unwrap();
+        let t1 = NewMandate { scope: vec![("CDAP".into(), "T1".into())], ..Default::default() };
+        e.app.give_mandate(&claire, peer.id, &t1, &client()).await.unwrap();
+        e.app.update_user(&julie, peer.id, &UserInput { function: "Accueil".into(), ..mk(2) }, &client()).await.unwrap();
+        let moved = e.app.update_user(&julie, peer.id, &UserInput { email: "ailleurs@exemple.invalid".into(), ..mk(2) }, &client()).await;
+        assert!(matches!(moved, Err(Error::Rule(Rule::ManagerEmail))), "{b:?}: {moved:?}");
+        e.app.update_user(&claire, peer.id, &UserInput { email: "ailleurs@mairie.invalid".into(), ..mk(2) }, &client()).await.unwrap();
+    }
+}

@@ -312,6 +312,7 @@ catalogue! {
         "The caisse suspended this grant as a precaution: only the caisse can lift the suspension.";
     err_delegated_mode: "Ce partenaire est en gestion déléguée : ses propres gestionnaires gèrent ses comptes et habilitations. La caisse les consulte, les interroge ou les suspend, mais ne les gère qu'après un avenant de retour en gestion par la caisse.",
         "This partner is in delegated mode: its own managers run its accounts and grants. The caisse reads, queries or suspends them, but manages them only after an amendment back to caisse management.";
+    err_manager_email: "Seul l'administrateur principal (ou la caisse, en gestion par la caisse) peut changer l'adresse électronique d'un gestionnaire.", "Only the principal administrator (or the caisse, when it manages the partner) may change a manager's e-mail address.";
     caisse_view_delegated: "Gestion déléguée : vous consultez ce partenaire. Ses propres gestionnaires gèrent ses comptes et habilitations ; la caisse peut interroger, suspendre une habilitation à titre conservatoire ou imposer un changement de mot de passe.",
         "Delegated mode: you are reading this partner. Its own managers run its accounts and grants; the caisse may query, suspend a grant as a precaution or force a password change.";
     caisse_view_managed: "Gestion par la caisse : vous gérez les comptes, groupes et habilitations de ce partenaire à sa place, dans ses quotas. Chaque action est tracée à votre nom.",
