@@ -105,6 +105,19 @@ pub fn covers(actor: &Powers, target: Option<&Powers>) -> bool {
     }
 }
 
+/// The mandate a new sub-mandate derives from: one active mandate of `giver` that may
+/// delegate and covers it entirely (scope and flags). The union of several mandates does
+/// not: each sub-mandate hangs on one named parent, so that withdrawing the parent takes
+/// it away (R12). `None` when no single mandate covers it.
+pub fn parent_for(giver: AccountId, mandates: &[Mandate], scope: &BTreeSet<ServiceRoleId>, users: bool, groups: bool) -> Option<MandateId> {
+    mandates
+        .iter()
+        .filter(|m| m.holder_id == giver && m.withdrawn_at.is_none() && m.may_delegate)
+        .filter(|m| scope.is_subset(&m.scope) && (!users || m.may_manage_users) && (!groups || m.may_manage_groups))
+        .min_by_key(|m| m.created_at)
+        .map(|m| m.id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

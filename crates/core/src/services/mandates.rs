@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use crate::app::App;
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::policy::powers::{Powers, derived_from, within_giver};
+use crate::policy::powers::{Powers, derived_from, parent_for, within_giver};
 use crate::reach::powers_of;
 use crate::shared::by_codes;
 use crate::values::ValueError;
@@ -45,12 +45,24 @@ impl<S: Store> App<S> {
         if !within_giver(&powers, &scope, input.may_manage_users, input.may_manage_groups) {
             return Err(Error::Rule(Rule::MandateWiderThanGiver));
         }
+        // A delegated manager's sub-mandate derives from one of their mandates that covers
+        // it entirely, never from the union of several.
+        let parent_id = match powers {
+            Powers::Full => None,
+            Powers::Mandated { .. } => {
+                let mine = tx.mandates_of(org).await?;
+                Some(
+                    parent_for(actor.account.id, &mine, &scope, input.may_manage_users, input.may_manage_groups)
+                        .ok_or(Error::Rule(Rule::MandateWiderThanGiver))?,
+                )
+            }
+        };
         let m = Mandate {
             id: MandateId::new(),
             organisation_id: org,
             holder_id: person.id,
             given_by: actor.account.id,
-            parent_id: powers.mandate(),
+            parent_id,
             scope,
             may_manage_users: input.may_manage_users,
             may_manage_groups: input.may_manage_groups,

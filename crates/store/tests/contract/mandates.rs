@@ -147,3 +147,34 @@ async fn a_manager_acts_only_on_people_within_their_own_powers() {
         e.app.update_user(&claire, peer.id, &UserInput { email: "ailleurs@mairie.invalid".into(), ..mk(2) }, &client()).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_sub_mandate_hangs_on_the_one_mandate_that_covers_it() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let julie = e.app.login("mons.manager", PASSWORD, &client()).await.unwrap().actor;
+        let mk = |i: usize| UserInput { first_name: "Agent".into(), last_name: format!("S{i}"), email: format!("s{i}@mairie.invalid"), ..Default::default() };
+        let u0 = e.app.create_user(&claire, &mk(0), "https://h", &client()).await.unwrap();
+        let u1 = e.app.create_user(&claire, &mk(1), "https://h", &client()).await.unwrap();
+        // A: T1 with delegation; B, newer: T2 without.
+        let a = e.app.give_mandate(&claire, u0.id, &NewMandate { scope: scope(&[("CDAP", "T1")]), may_delegate: true, ..Default::default() }, &client()).await.unwrap();
+        let _b = e.app.give_mandate(&claire, u0.id, &NewMandate { scope: scope(&[("CDAP", "T2")]), ..Default::default() }, &client()).await.unwrap();
+        let u0_actor = {
+            let mut x = julie.clone();
+            let mut tx = habilis_core::store::Store::read(&e.app.store).await.unwrap();
+            x.account = habilis_core::store::OrganisationTx::account(&mut tx, u0.id).await.unwrap().unwrap();
+            x
+        };
+        let sub = e.app.give_mandate(&u0_actor, u1.id, &NewMandate { scope: scope(&[("CDAP", "T1")]), ..Default::default() }, &client()).await.unwrap();
+        assert_eq!(sub.parent_id, Some(a.id), "{b:?}: filed under the mandate that allows it");
+        // T2 comes from B, which may not delegate: the union does not lend it A's right.
+        let err = e.app.give_mandate(&u0_actor, u1.id, &NewMandate { scope: scope(&[("CDAP", "T2")]), ..Default::default() }, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::MandateWiderThanGiver)), "{b:?}: {err:?}");
+        // Withdrawing A takes the sub-mandate with it.
+        e.app.withdraw_mandate(&claire, a.id, &client()).await.unwrap();
+        let left = e.app.mandates(&claire).await.unwrap();
+        assert!(left.iter().find(|m| m.id == sub.id).unwrap().withdrawn_at.is_some(), "{b:?}: the sub-mandate outlived its parent");
+    }
+}
