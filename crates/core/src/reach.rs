@@ -2,7 +2,6 @@
 //! transaction, reading roles and the mode in force afresh (so a withdrawal bites on the
 //! next request).
 
-
 use time::Date;
 
 use crate::error::{Error, Result, Rule};

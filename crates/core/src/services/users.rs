@@ -2,9 +2,9 @@
 //! reactivating, new links, searching, and each person's file.
 
 use crate::app::App;
-use crate::policy::powers::{covers, mandated};
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
+use crate::policy::powers::{covers, mandated};
 use crate::reach::{powers_of, readable_org};
 use crate::records::*;
 use crate::store::*;
