@@ -4,6 +4,7 @@
 use crate::app::App;
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
+use crate::policy::abilities::may_act_on_person;
 use crate::policy::powers::{covers, mandated};
 use crate::reach::{powers_of, readable_org};
 use crate::records::*;
@@ -195,4 +196,28 @@ impl<S: Store> App<S> {
         }
         Ok(target)
     }
+
+    /// The people of the actor's organisation the actor may act on now (edit, suspend,
+    /// reactivate, send a link): what the rights page offers, by the rules the actions
+    /// themselves check (`user_to_manage`). Empty for someone who manages nobody there.
+    pub async fn people_actor_may_manage(&self, actor: &Actor) -> Result<Vec<AccountId>> {
+        let mut tx = self.store.read().await?;
+        let (org, powers) = match powers_of(&mut tx, actor, self.today()).await {
+            Ok(x) => x,
+            Err(Error::Forbidden | Error::Rule(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        if !powers.may_manage_users() {
+            return Ok(Vec::new());
+        }
+        let mandates = tx.mandates_of(org).await?;
+        Ok(tx
+            .accounts_of(org)
+            .await?
+            .into_iter()
+            .filter(|p| may_act_on_person(actor, p) && covers(&powers, mandated(p.id, &mandates).as_ref()))
+            .map(|p| p.id)
+            .collect())
+    }
+
 }

@@ -135,6 +135,10 @@ async fn a_manager_acts_only_on_people_within_their_own_powers() {
         assert!(matches!(link, Err(Error::Rule(Rule::OutsideMandate))), "{b:?}: {link:?}");
         // On a plain user, the narrow manager still works.
         let plain = e.app.create_user(&claire, &mk(1), "https://h", &client()).await.unwrap();
+        // The page offers the actions exactly where the service would take them.
+        let offered = e.app.people_actor_may_manage(&narrow_actor).await.unwrap();
+        assert!(offered.contains(&plain.id) && !offered.contains(&julie.account.id), "{b:?}: {offered:?}");
+        assert!(!offered.contains(&claire.account.id) && !offered.contains(&narrow.id), "{b:?}: administrators and oneself");
         e.app.update_user(&narrow_actor, plain.id, &UserInput { email: "nouvelle@mairie.invalid".into(), ..mk(1) }, &client()).await.unwrap();
         // A manager within Julie's powers: she edits them, but not their e-mail address;
         // the principal administrator does.

@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use habilis_core::policy::abilities::{may_act_on_person, on_partner_rights};
+use habilis_core::policy::abilities::on_partner_rights;
 use habilis_core::records::*;
 use serde::Deserialize;
 
@@ -67,7 +67,7 @@ struct UserRow {
     status: String,
     /// `active`, `suspended` or `deactivated`: which actions apply.
     status_code: &'static str,
-    /// The actions on this person are offered (core's `may_act_on_person`).
+    /// The actions on this person are offered (core's `people_actor_may_manage`).
     actions: bool,
     last_login: String,
     /// Active grants held, directly or through groups.
@@ -135,15 +135,16 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
         let catalogue = app.catalogue().await?;
         let mandates = app.mandates(actor).await?;
         let groups = app.groups(actor).await?;
+        let manageable = app.people_actor_may_manage(actor).await?;
         let queries = match app.queries(actor).await {
             Ok(q) => q.into_iter().filter(|q| q.partner_id == org).collect(),
             Err(habilis_core::Error::Forbidden) => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries))
+        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries, manageable))
     }
     .await;
-    let (file, people, grants, quotas, catalogue, mandates, groups, queries) = match loaded {
+    let (file, people, grants, quotas, catalogue, mandates, groups, queries, manageable) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
@@ -254,7 +255,7 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
                     roles,
                     status: status.to_string(),
                     status_code: p.status.as_str(),
-                    actions: may_act_on_person(actor, p),
+                    actions: manageable.contains(&p.id),
                     last_login: last,
                     grants_held: held,
                     groups: in_groups,
