@@ -195,9 +195,9 @@ pub async fn requests(SignedIn(actor): SignedIn, State(state): State<AppState>, 
 }
 
 /// POST /caisse/requests/{id}
-pub async fn decide(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
+pub async fn decide(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<ChangeRequestId>, SignedForm(actor, v): SignedForm) -> Response {
     let accept = v.get("decision") == "accept";
-    match state.app.decide_admin_change(&actor, ChangeRequestId(id), accept, v.get("reason"), &state.config.public_url, &ctx.client).await {
+    match state.app.decide_admin_change(&actor, id, accept, v.get("reason"), &state.config.public_url, &ctx.client).await {
         Ok(_) => traced(Redirect::to("/caisse/requests?sent=1").into_response()),
         Err(e) => requests_page(&state, &ctx, &actor, None, Some(WebError::Core(e)), None).await,
     }
@@ -255,10 +255,10 @@ pub struct DecisionBody {
 pub async fn api_decide(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<ChangeRequestId>,
     ApiJson(b): ApiJson<DecisionBody>,
 ) -> Result<Response, WebError> {
-    let r = state.app.decide_admin_change(actor, ChangeRequestId(id), b.accept, &b.reason, &state.config.public_url, &ctx.client).await?;
+    let r = state.app.decide_admin_change(actor, id, b.accept, &b.reason, &state.config.public_url, &ctx.client).await?;
     Ok(traced(Json(r).into_response()))
 }
 

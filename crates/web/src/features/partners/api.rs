@@ -57,10 +57,10 @@ pub async fn create_partner(State(state): State<AppState>, ctx: Ctx, ApiActor(re
 pub async fn update_partner(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<OrganisationId>,
     ApiJson(body): ApiJson<PartnerBody>,
 ) -> Result<Response, WebError> {
-    let p = state.app.update_partner(a, OrganisationId(id), &body.input(), &ctx.client).await?;
+    let p = state.app.update_partner(a, id, &body.input(), &ctx.client).await?;
     let mut r = Json(partner_json(&p)).into_response();
     r.extensions_mut().insert(Traced);
     Ok(r)
@@ -213,8 +213,8 @@ partner_post!(add_administrator, AdministratorBody, |app, a, p, b, ctx, state| {
 });
 
 /// POST /api/v1/administrators/{id}/{suspend|reactivate|deactivate}
-pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>, what: SeatAction) -> Result<Response, WebError> {
-    let account = AccountId(id);
+pub async fn administrator_status(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<AccountId>, what: SeatAction) -> Result<Response, WebError> {
+    let account = id;
     let result = match what {
         SeatAction::Suspend => state.app.suspend_administrator(a, account, &ctx.client).await,
         SeatAction::Reactivate => state.app.reactivate_administrator(a, account, &ctx.client).await,
@@ -245,8 +245,8 @@ partner_post!(add_contact, ContactBody, |app, a, p, b, ctx, state| {
 });
 
 /// DELETE /api/v1/contacts/{id}
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
-    state.app.remove_contact(a, ContactId(id), &ctx.client).await?;
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<ContactId>) -> Result<Response, WebError> {
+    state.app.remove_contact(a, id, &ctx.client).await?;
     Ok(no_content())
 }
 
@@ -266,7 +266,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(SeatAction::ALL.iter().fold(axum::Router::new(), |r, &what| {
             r.route(
                 &format!("/api/v1/administrators/{{id}}/{}", what.as_str()),
-                post(move |state: State<AppState>, ctx: Ctx, a: ApiActor, id: IdPath<Uuid>| administrator_status(state, ctx, a, id, what)),
+                post(move |state: State<AppState>, ctx: Ctx, a: ApiActor, id: IdPath<AccountId>| administrator_status(state, ctx, a, id, what)),
             )
         }))
 }

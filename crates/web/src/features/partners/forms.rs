@@ -105,12 +105,12 @@ pub async fn partner_action(
 pub async fn administrator_status(
     State(state): State<AppState>,
     ctx: Ctx,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<AccountId>,
     SignedForm(actor, v): SignedForm,
     what: SeatAction,
 ) -> Response {
     let partner = Uuid::parse_str(v.get("partner")).unwrap_or(Uuid::nil());
-    let account = AccountId(id);
+    let account = id;
     let result = match what {
         SeatAction::Suspend => state.app.suspend_administrator(&actor, account, &ctx.client).await,
         SeatAction::Reactivate => state.app.reactivate_administrator(&actor, account, &ctx.client).await,
@@ -123,10 +123,10 @@ pub async fn administrator_status(
 }
 
 /// POST /caisse/contacts/{id}/delete
-pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>, SignedForm(actor, v): SignedForm) -> Response {
+pub async fn delete_contact(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<ContactId>, SignedForm(actor, v): SignedForm) -> Response {
     let back = v.get("back");
     let back = if back.starts_with('/') && !back.starts_with("//") { back.to_string() } else { "/".to_string() };
-    match state.app.remove_contact(&actor, ContactId(id), &ctx.client).await {
+    match state.app.remove_contact(&actor, id, &ctx.client).await {
         Ok(()) => traced(Redirect::to(&back).into_response()),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
@@ -145,7 +145,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     for &what in SeatAction::ALL {
         r = r.route(
             &format!("/caisse/administrators/{{id}}/{}", what.as_str()),
-            post(move |state: State<AppState>, ctx: Ctx, id: IdPath<Uuid>, form: SignedForm| administrator_status(state, ctx, id, form, what)),
+            post(move |state: State<AppState>, ctx: Ctx, id: IdPath<AccountId>, form: SignedForm| administrator_status(state, ctx, id, form, what)),
         );
     }
     r

@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use habilis_core::records::*;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::errors::{WebError, format_date, missing_text};
@@ -220,7 +219,7 @@ pub struct OkQuery {
 pub async fn partner(SignedIn(actor): SignedIn, 
     State(state): State<AppState>,
     ctx: Ctx,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<OrganisationId>,
     q: Result<Query<OkQuery>, QueryRejection>,
 ) -> Response {
     let actor = &actor;
@@ -230,7 +229,7 @@ pub async fn partner(SignedIn(actor): SignedIn,
     let mut form = "";
     if let Some(code) = q.subscription {
         // Fill the form with what is recorded, so that changing one figure keeps the rest.
-        if let Ok(file) = state.app.partner_file(actor, OrganisationId(id)).await
+        if let Ok(file) = state.app.partner_file(actor, id).await
             && let Some((service, sub, _)) = file.services.iter().find(|(s, _, _)| s.code == code) {
                 let d = |x: Option<time::Date>| x.map(|d| d.to_string()).unwrap_or_default();
                 let m = &mut values.0;
@@ -250,7 +249,7 @@ pub async fn partner(SignedIn(actor): SignedIn,
                 form = "subscription";
             }
     }
-    partner_page(&state, &ctx, actor, OrganisationId(id), form, values, None, notice).await
+    partner_page(&state, &ctx, actor, id, form, values, None, notice).await
 }
 
 /// The routes of this feature.

@@ -104,16 +104,16 @@ pub async fn list_grants(
 pub async fn rename_group(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<GroupId>,
     ApiJson(b): ApiJson<GroupBody>,
 ) -> Result<Response, WebError> {
-    state.app.rename_group(actor, GroupId(id), &b.name, &ctx.client).await?;
+    state.app.rename_group(actor, id, &b.name, &ctx.client).await?;
     Ok(no_content())
 }
 
 /// DELETE /api/v1/groups/{id}
-pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
-    state.app.delete_group(actor, GroupId(id), &ctx.client).await?;
+pub async fn delete_group(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<GroupId>) -> Result<Response, WebError> {
+    state.app.delete_group(actor, id, &ctx.client).await?;
     Ok(no_content())
 }
 
@@ -128,10 +128,10 @@ pub struct EndBody {
 pub async fn set_grant_end(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<GrantId>,
     ApiJson(b): ApiJson<EndBody>,
 ) -> Result<Response, WebError> {
-    state.app.set_grant_end(actor, GrantId(id), &b.ends_on, &ctx.client).await?;
+    state.app.set_grant_end(actor, id, &b.ends_on, &ctx.client).await?;
     Ok(no_content())
 }
 
@@ -164,10 +164,10 @@ pub struct MemberBody {
 pub async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<GroupId>,
     ApiJson(b): ApiJson<MemberBody>,
 ) -> Result<Response, WebError> {
-    state.app.add_member(actor, GroupId(id), AccountId(b.account), &ctx.client).await?;
+    state.app.add_member(actor, id, AccountId(b.account), &ctx.client).await?;
     Ok(no_content())
 }
 
@@ -191,10 +191,10 @@ pub struct GroupGrantBody {
 pub async fn grant_to_group(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref actor): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<GroupId>,
     ApiJson(b): ApiJson<GroupGrantBody>,
 ) -> Result<Response, WebError> {
-    let g = state.app.grant(actor, &NewGrant { holder: Holder::Group(GroupId(id)), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await?;
+    let g = state.app.grant(actor, &NewGrant { holder: Holder::Group(id), service_code: b.service.clone(), role_code: b.role.clone(), purpose: b.purpose.clone(), ends_on: b.ends_on.clone() }, &ctx.client).await?;
     Ok(traced((StatusCode::CREATED, Json(g)).into_response()))
 }
 
@@ -258,8 +258,8 @@ pub async fn list_mandates(State(state): State<AppState>, ApiActor(ref actor): A
 }
 
 /// POST /api/v1/mandates/{id}/withdraw
-pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
-    let n = state.app.withdraw_mandate(actor, MandateId(id), &ctx.client).await?;
+pub async fn withdraw_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<MandateId>) -> Result<Response, WebError> {
+    let n = state.app.withdraw_mandate(actor, id, &ctx.client).await?;
     Ok(traced(Json(json!({ "withdrawn": n })).into_response()))
 }
 

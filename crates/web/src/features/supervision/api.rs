@@ -18,8 +18,8 @@ use crate::respond::{created, no_content};
 use crate::state::AppState;
 
 /// GET /api/v1/partners/{id}/grants — a partner's grants, with any caisse suspension.
-pub async fn partner_grants(State(state): State<AppState>, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
-    let list = state.app.partner_grants(a, OrganisationId(id)).await?;
+pub async fn partner_grants(State(state): State<AppState>, ApiActor(ref a): ApiActor, IdPath(id): IdPath<OrganisationId>) -> Result<Response, WebError> {
+    let list = state.app.partner_grants(a, id).await?;
     let v: Vec<Value> = list.into_iter().map(|g| json!({ "caisse_suspension": g.caisse_suspension, "grant": g })).collect();
     Ok(Json(json!({ "grants": v })).into_response())
 }
@@ -34,16 +34,16 @@ pub struct ReasonBody {
 pub async fn suspend_grant(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<GrantId>,
     ApiJson(b): ApiJson<ReasonBody>,
 ) -> Result<Response, WebError> {
-    state.app.caisse_suspend_grant(a, GrantId(id), &b.reason, &ctx.client).await?;
+    state.app.caisse_suspend_grant(a, id, &b.reason, &ctx.client).await?;
     Ok(no_content())
 }
 
 /// POST /api/v1/supervision/grants/{id}/lift — lift a caisse suspension.
-pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
-    state.app.caisse_lift_suspension(a, GrantId(id), &ctx.client).await?;
+pub async fn lift_suspension(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<GrantId>) -> Result<Response, WebError> {
+    state.app.caisse_lift_suspension(a, id, &ctx.client).await?;
     Ok(no_content())
 }
 
@@ -58,10 +58,10 @@ pub struct ForceBody {
 pub async fn force_password_change(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<OrganisationId>,
     ApiJson(b): ApiJson<ForceBody>,
 ) -> Result<Response, WebError> {
-    let n = state.app.force_password_change(a, OrganisationId(id), b.account.map(AccountId), &ctx.client).await?;
+    let n = state.app.force_password_change(a, id, b.account.map(AccountId), &ctx.client).await?;
     let mut r = Json(json!({ "accounts": n })).into_response();
     r.extensions_mut().insert(Traced);
     Ok(r)
@@ -80,10 +80,10 @@ pub struct QueryBody {
 pub async fn open_query(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<GrantId>,
     ApiJson(b): ApiJson<QueryBody>,
 ) -> Result<Response, WebError> {
-    let q = state.app.open_query(a, &NewQuery { grant: GrantId(id), question: b.question.clone(), due_on: b.due_on.clone(), auto_suspend: b.auto_suspend }, &ctx.client).await?;
+    let q = state.app.open_query(a, &NewQuery { grant: id, question: b.question.clone(), due_on: b.due_on.clone(), auto_suspend: b.auto_suspend }, &ctx.client).await?;
     Ok(created(serde_json::to_value(q).unwrap_or(Value::Null)))
 }
 
@@ -105,18 +105,18 @@ pub struct AnswerBody {
 pub async fn answer_query(
     State(state): State<AppState>,
     ctx: Ctx, ApiActor(ref a): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<QueryId>,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> Result<Response, WebError> {
-    let q = state.app.answer_query(a, QueryId(id), &b.answer, &ctx.client).await?;
+    let q = state.app.answer_query(a, id, &b.answer, &ctx.client).await?;
     let mut r = Json(q).into_response();
     r.extensions_mut().insert(Traced);
     Ok(r)
 }
 
 /// POST /api/v1/queries/{id}/close — the caisse closes.
-pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<Uuid>) -> Result<Response, WebError> {
-    let q = state.app.close_query(a, QueryId(id), &ctx.client).await?;
+pub async fn close_query(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, IdPath(id): IdPath<QueryId>) -> Result<Response, WebError> {
+    let q = state.app.close_query(a, id, &ctx.client).await?;
     let mut r = Json(q).into_response();
     r.extensions_mut().insert(Traced);
     Ok(r)

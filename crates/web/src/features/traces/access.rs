@@ -133,8 +133,8 @@ pub async fn access_action(State(state): State<AppState>, ctx: Ctx, IdPath(id): 
 }
 
 /// GET /access-requests/{id}/export (CSV of the requester's traces)
-pub async fn access_export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>) -> Response {
-    match state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await {
+pub async fn access_export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<AccessRequestId>) -> Response {
+    match state.app.access_request_export(&actor, id, &ctx.client).await {
         Ok((r, records)) => traced(download(&records, "csv", &format!("droit-acces-{}", r.created_at.date()))),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
@@ -178,14 +178,14 @@ pub async fn api_access_export(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiActor(actor): ApiActor,
-    IdPath(id): IdPath<Uuid>,
+    IdPath(id): IdPath<AccessRequestId>,
     q: Result<Query<TraceParams>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let p = q.map(|Query(p)| p).unwrap_or_default();
     let Some(format) = export_format(&p) else {
         return Err(WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
     };
-    let (r, records) = state.app.access_request_export(&actor, AccessRequestId(id), &ctx.client).await?;
+    let (r, records) = state.app.access_request_export(&actor, id, &ctx.client).await?;
     Ok(traced(download(&records, format, &format!("droit-acces-{}", r.created_at.date()))))
 }
 
