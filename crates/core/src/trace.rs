@@ -7,7 +7,7 @@
 //! person with write access to the database cannot forge a consistent chain.
 
 use hmac::{KeyInit, Mac};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -238,8 +238,55 @@ pub struct Checkpoint {
 }
 
 mod hex_bytes {
+    use serde::Deserialize as _;
+
     pub fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&hex::encode(v))
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        hex::decode(text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A signed tip of the whole trail (R64): at `created_at`, the list of every chain with
+/// its last sequence number (its count of records since genesis) and that record's seal,
+/// signed with the Ed25519 checkpoint key. Exported periodically off the database, it lets
+/// `audit verify` find what the seals alone cannot: the newest records of a chain removed
+/// with its head rewound, or a whole chain deleted with its head. Nobody without the
+/// signing key can make an older tip pass for a newer one, nor drop a chain from the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub created_at: i64,
+    pub chains: Vec<AnchoredChain>,
+    #[serde(with = "hex_bytes")]
+    pub public_key: Vec<u8>,
+    #[serde(with = "hex_bytes")]
+    pub signature: Vec<u8>,
+}
+
+/// One chain as an anchor saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchoredChain {
+    pub chain_id: Uuid,
+    pub seq: i64,
+    #[serde(with = "hex_bytes")]
+    pub seal: Vec<u8>,
+}
+
+impl Anchor {
+    /// The bytes the signature covers: the instant, then every chain in `chain_id` order.
+    pub fn message(&self) -> Vec<u8> {
+        let mut m = b"habilis-anchor-v1".to_vec();
+        m.extend_from_slice(&self.created_at.to_be_bytes());
+        m.extend_from_slice(&(self.chains.len() as u64).to_be_bytes());
+        for c in &self.chains {
+            m.extend_from_slice(c.chain_id.as_bytes());
+            m.extend_from_slice(&c.seq.to_be_bytes());
+            m.extend_from_slice(&(c.seal.len() as u64).to_be_bytes());
+            m.extend_from_slice(&c.seal);
+        }
+        m
     }
 }
 
@@ -297,9 +344,16 @@ impl CheckpointKey {
     }
     /// Fill in the public key and the signature of `c`.
     pub fn sign(&self, c: &mut Checkpoint) {
+        (c.public_key, c.signature) = self.sign_bytes(&c.message());
+    }
+    /// Fill in the public key and the signature of `a`.
+    pub fn sign_anchor(&self, a: &mut Anchor) {
+        a.chains.sort_by_key(|c| c.chain_id);
+        (a.public_key, a.signature) = self.sign_bytes(&a.message());
+    }
+    fn sign_bytes(&self, message: &[u8]) -> (Vec<u8>, Vec<u8>) {
         use ed25519_dalek::Signer;
-        c.public_key = self.0.verifying_key().to_bytes().to_vec();
-        c.signature = self.0.sign(&c.message()).to_bytes().to_vec();
+        (self.0.verifying_key().to_bytes().to_vec(), self.0.sign(message).to_bytes().to_vec())
     }
 }
 
@@ -316,10 +370,17 @@ impl CheckpointVerifier {
     }
     /// Whether `c` was signed by this key's secret, as it stands.
     pub fn check(&self, c: &Checkpoint) -> bool {
-        let Ok(sig) = <[u8; 64]>::try_from(c.signature.as_slice()) else {
+        self.check_bytes(&c.message(), &c.signature)
+    }
+    /// Whether `a` was signed by this key's secret, as it stands.
+    pub fn check_anchor(&self, a: &Anchor) -> bool {
+        self.check_bytes(&a.message(), &a.signature)
+    }
+    fn check_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(sig) = <[u8; 64]>::try_from(signature) else {
             return false;
         };
-        self.0.verify_strict(&c.message(), &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
+        self.0.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
     }
 }
 
@@ -361,5 +422,23 @@ mod tests {
         moved.seq = 42;
         assert!(!key.public().check(&moved), "a moved cut no longer verifies");
         assert!(!CheckpointKey::generate().public().check(&c), "another key does not verify it");
+    }
+
+    #[test]
+    fn anchors_verify_only_as_signed_and_survive_their_json_form() {
+        let key = CheckpointKey::generate();
+        let chain = |n: u8, seq| AnchoredChain { chain_id: Uuid::from_bytes([n; 16]), seq, seal: vec![n; 32] };
+        let mut a = Anchor { created_at: 7, chains: vec![chain(2, 5), chain(1, 9)], public_key: vec![], signature: vec![] };
+        key.sign_anchor(&mut a);
+        assert!(key.public().check_anchor(&a));
+        let back: Anchor = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+        let mut shorter = a.clone();
+        shorter.chains[0].seq -= 1;
+        assert!(!key.public().check_anchor(&shorter), "a rewound tip no longer verifies");
+        let mut fewer = a.clone();
+        fewer.chains.pop();
+        assert!(!key.public().check_anchor(&fewer), "a dropped chain no longer verifies");
+        assert!(!CheckpointKey::generate().public().check_anchor(&a), "another key does not verify it");
     }
 }

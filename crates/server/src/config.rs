@@ -30,6 +30,13 @@ pub struct Config {
     /// Created (mode 0600) when missing; its public half (`habilis audit checkpoints`)
     /// verifies a copy of the checkpoints off the database host.
     pub checkpoint_key_file: PathBuf,
+    /// File where `serve` keeps the trail's signed anchor (the tip of every chain, signed
+    /// with the checkpoint key), rewritten every `anchor_interval_secs` when the trail has
+    /// grown; `habilis audit verify` checks the trail against it. Keep it, or a copy, off
+    /// the database host: it is what shows a truncated trail or a deleted chain.
+    pub anchor_file: PathBuf,
+    /// Seconds between two anchors (1 to 3600).
+    pub anchor_interval_secs: u64,
     /// How long traces and records of rights are kept (Art. 5.3.2).
     pub retention: habilis_core::services::retention::RetentionPolicy,
     pub web: WebConfig,
@@ -51,6 +58,8 @@ impl Default for Config {
             log_level: "info".into(),
             trace_key_file: PathBuf::from("./data/trace.key"),
             checkpoint_key_file: PathBuf::from("./data/checkpoint.key"),
+            anchor_file: PathBuf::from("./data/trail-anchor.json"),
+            anchor_interval_secs: 60,
             retention: habilis_core::services::retention::RetentionPolicy::default(),
             web: WebConfig::default(),
             passwords: PasswordPolicy::default(),
@@ -129,6 +138,9 @@ impl Config {
         if !(6..=1200).contains(&self.retention.traces_months) || !(1..=100).contains(&self.retention.rights_years) || self.retention.batch_size < 1 {
             bail!("retention : traces_months doit valoir au moins 6 (article 5.3.2) et au plus 1200, rights_years entre 1 et 100, batch_size au moins 1");
         }
+        if !(1..=3600).contains(&self.anchor_interval_secs) {
+            bail!("anchor_interval_secs doit être entre 1 et 3600 secondes");
+        }
         if self.sessions.idle_minutes < 1 || self.sessions.absolute_hours < 1 {
             bail!("les durées de session doivent être positives");
         }
@@ -183,5 +195,7 @@ mod example_file {
         assert_eq!(c.web.max_body_bytes, d.web.max_body_bytes);
         assert_eq!(c.retention, d.retention);
         assert_eq!(c.checkpoint_key_file, d.checkpoint_key_file);
+        assert_eq!(c.anchor_file, d.anchor_file);
+        assert_eq!(c.anchor_interval_secs, d.anchor_interval_secs);
     }
 }

@@ -115,6 +115,16 @@ enum AuditCommand {
         /// checkpoint_key_file.
         #[arg(long)]
         checkpoint_public_key: Option<String>,
+        /// The signed anchor to check the trail against (a copy kept off the database
+        /// host); default: anchor_file, when it exists.
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
+    /// Sign the trail's tip now (every chain, its last record and seal) and write it as
+    /// JSON: to anchor_file, or to --out.
+    Anchor {
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Export the signed purge checkpoints as JSON lines (to keep a copy off the database
     /// host), preceded by the public key that verifies them.
@@ -256,7 +266,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify { checkpoint_public_key } } => {
+        Command::Audit { command: AuditCommand::Anchor { out } } => {
+            let db = connect(&config, TraceKey::generate()).await?;
+            let key = load_or_create_checkpoint_key(&config.checkpoint_key_file)?;
+            let path = out.unwrap_or_else(|| config.anchor_file.clone());
+            let a = write_anchor(&db, &key, &path).await?;
+            println!("Ancre signée de {} chaînes écrite dans {} (clé publique {}).", a.chains.len(), path.display(), key.public_hex());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify { checkpoint_public_key, anchor } } => {
             let key = read_key(&config.trace_key_file)?
                 .ok_or_else(|| anyhow!("clé de scellement introuvable : {}", config.trace_key_file.display()))?;
             let verifier = match checkpoint_public_key {
@@ -266,11 +284,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
                 None => read_checkpoint_key(&config.checkpoint_key_file)?.map(|k| k.public()),
             };
+            let anchor_path = anchor.or_else(|| config.anchor_file.exists().then(|| config.anchor_file.clone()));
+            let anchor = anchor_path.as_deref().map(read_anchor).transpose()?;
             let db = connect(&config, key.clone()).await?;
-            let report = audit::verify(&db, &key, verifier.as_ref()).await.map_err(|e| explain(e, "audit"))?;
+            let report = audit::verify(&db, &key, verifier.as_ref(), anchor.as_ref()).await.map_err(|e| explain(e, "audit"))?;
             match report.finding {
                 None => {
                     println!("Traces intègres : {} enregistrements vérifiés dans {} chaînes.", report.records, report.chains);
+                    match (&anchor, &anchor_path) {
+                        (Some(a), Some(p)) => println!(
+                            "Conformes à l'ancre signée du {} ({} chaînes, {}).",
+                            habilis_core::clock::format_paris(habilis_core::clock::from_micros(a.created_at)),
+                            a.chains.len(),
+                            p.display()
+                        ),
+                        _ => println!(
+                            "Sans ancre ({} absent) : la suppression des derniers enregistrements d'une chaîne, ou d'une chaîne entière, ne peut pas être détectée.",
+                            config.anchor_file.display()
+                        ),
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(f) => {

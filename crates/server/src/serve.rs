@@ -132,6 +132,37 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
             }
         }
     });
+    // Every anchor_interval_secs: sign the trail's tip and rewrite anchor_file when the
+    // trail has grown (issue 11, finding 3). Each anchor is also logged, for a copy off
+    // the host in the log collector.
+    let anchor_key = load_or_create_checkpoint_key(&config.checkpoint_key_file)?;
+    let (anchorer, anchor_file, every) = (app.clone(), config.anchor_file.clone(), config.anchor_interval_secs);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(every));
+        let mut last: Option<Vec<habilis_core::trace::AnchoredChain>> = None;
+        loop {
+            tick.tick().await;
+            let mut heads = match anchorer.store.trace_heads().await {
+                Ok(h) => h.into_iter().map(|h| habilis_core::trace::AnchoredChain { chain_id: h.chain_id, seq: h.seq, seal: h.seal }).collect::<Vec<_>>(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the trail's heads for the anchor failed");
+                    continue;
+                }
+            };
+            heads.sort_by_key(|c| c.chain_id);
+            if last.as_ref() == Some(&heads) {
+                continue;
+            }
+            match write_anchor(&anchorer.store, &anchor_key, &anchor_file).await {
+                Ok(a) => {
+                    let records: i64 = a.chains.iter().map(|c| c.seq).sum();
+                    tracing::info!(chains = a.chains.len(), records, signature = %hex::encode(&a.signature), "trail anchored");
+                    last = Some(heads);
+                }
+                Err(e) => tracing::warn!(error = %e, "writing the trail's anchor failed"),
+            }
+        }
+    });
     match config.smtp.as_ref().map(mail::SmtpMailer::new).transpose()? {
         Some(mailer) => {
             let worker = app.clone();

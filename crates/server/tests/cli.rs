@@ -240,3 +240,36 @@ async fn purge_leaves_signed_checkpoints_that_verify_and_export() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(text(&refused).contains("au moins 6"), "{}", text(&refused));
 }
+
+/// Issue 11, finding 3, through the binary: `audit anchor` signs the trail's tip;
+/// `audit verify` then finds a whole chain deleted with its head, which it cannot see
+/// without the anchor.
+#[tokio::test]
+async fn audit_verify_checks_the_trail_against_the_signed_anchor() {
+    let dir = tempdir();
+    let out = habilis(&dir, &["init", "--admin-login", "caf.chef", "--email", "chef@caf.fr"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let anchored = habilis(&dir, &["audit", "anchor"]);
+    assert_eq!(anchored.status.code(), Some(0), "{}", text(&anchored));
+    assert!(dir.join("data/trail-anchor.json").exists(), "{}", text(&anchored));
+    let ok = habilis(&dir, &["audit", "verify"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("Conformes à l'ancre signée"), "{}", text(&ok));
+
+    let key = TraceKey::from_hex(&std::fs::read_to_string(dir.join("data/trace.key")).unwrap()).unwrap();
+    let url = format!("sqlite://{}", dir.join("data/habilis.db").display());
+    let db = Db::connect(&url, key, 2).await.unwrap();
+    db.execute_raw("DELETE FROM traces").await.unwrap();
+    db.execute_raw("DELETE FROM trace_heads").await.unwrap();
+    db.close().await;
+    let bad = habilis(&dir, &["audit", "verify"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("ChainMissing"), "{}", text(&bad));
+    // Moved away, the anchor is missed, and verify says what it cannot see.
+    std::fs::rename(dir.join("data/trail-anchor.json"), dir.join("anchor.json")).unwrap();
+    let blind = habilis(&dir, &["audit", "verify"]);
+    assert_eq!(blind.status.code(), Some(0), "{}", text(&blind));
+    assert!(text(&blind).contains("Sans ancre"), "{}", text(&blind));
+    let again = habilis(&dir, &["audit", "verify", "--anchor", "anchor.json"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+}

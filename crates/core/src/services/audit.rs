@@ -1,5 +1,8 @@
 //! Verification of the trail (R64): every chain is read in order and every seal is
-//! recomputed, so that an edited, deleted, inserted or reordered record is found.
+//! recomputed, so that an edited, deleted, inserted or reordered record is found; and
+//! against a signed anchor (the tip of every chain, exported off the database), so that
+//! the newest records removed with their head rewound, or a whole chain deleted, are found
+//! too.
 
 use uuid::Uuid;
 
@@ -26,6 +29,17 @@ pub enum Problem {
     CheckpointSignature,
     /// The chain was purged but no checkpoint key was given to check its checkpoints.
     CheckpointUnchecked,
+    /// The anchor is not signed by the checkpoint key (forged or edited), or no key was
+    /// given to check it.
+    AnchorSignature,
+    /// A chain the anchor lists is gone, with its head.
+    ChainMissing { anchored_seq: i64 },
+    /// The chain ends before the tip the anchor vouches for (its newest records were
+    /// removed and its head rewound).
+    ShorterThanAnchor { anchored_seq: i64 },
+    /// The record at the anchored tip is not the one the anchor saw (the chain was
+    /// rewritten from there).
+    AnchorMismatch { anchored_seq: i64 },
 }
 
 /// The first bad record, named so that an operator can find it.
@@ -46,16 +60,46 @@ pub struct VerifyReport {
     pub finding: Option<Finding>,
 }
 
-/// Verify every chain of the trail with `key`, and the purge checkpoints with
-/// `checkpoints` (the Ed25519 public key). Stops at the first bad record.
+/// The trail's tip now: every chain with its last record's number and seal, signed with
+/// the checkpoint key. `serve` writes one periodically; `habilis audit anchor` on demand.
+pub async fn anchor<S: Store>(store: &S, key: &CheckpointKey, now: i64) -> Result<Anchor> {
+    let heads = store.trace_heads().await?;
+    let chains = heads.into_iter().map(|h| AnchoredChain { chain_id: h.chain_id, seq: h.seq, seal: h.seal }).collect();
+    let mut a = Anchor { created_at: now, chains, public_key: vec![], signature: vec![] };
+    key.sign_anchor(&mut a);
+    Ok(a)
+}
+
+/// Verify every chain of the trail with `key`, the purge checkpoints with `checkpoints`
+/// (the Ed25519 public key), and the trail against `anchor` when one is given. Stops at
+/// the first bad record.
 ///
 /// A chain that was purged starts after its latest checkpoint: the first record kept must
 /// follow the seal the checkpoint vouches for. Any other removal still shows as a gap or a
-/// broken link, and a checkpoint nobody signed with the key is itself a finding.
-pub async fn verify<S: Store>(store: &S, key: &TraceKey, checkpoints: Option<&CheckpointVerifier>) -> Result<VerifyReport> {
+/// broken link, and a checkpoint nobody signed with the key is itself a finding. Every
+/// chain the anchor lists must still exist and reach at least the anchored tip with the
+/// anchored seal there (unless a signed purge checkpoint has removed that record since).
+/// Without an anchor, records appended after the last anchor can be cut unseen: the
+/// anchor's interval is the window of that risk.
+pub async fn verify<S: Store>(
+    store: &S,
+    key: &TraceKey,
+    checkpoints: Option<&CheckpointVerifier>,
+    anchor: Option<&Anchor>,
+) -> Result<VerifyReport> {
     let mut report = VerifyReport::default();
     let heads = store.trace_heads().await?;
     let cps = store.trace_checkpoints().await?;
+    if let Some(a) = anchor {
+        if !checkpoints.is_some_and(|v| v.check_anchor(a)) {
+            report.finding = Some(Finding { chain_id: Uuid::nil(), seq: 0, record_id: None, problem: Problem::AnchorSignature });
+            return Ok(report);
+        }
+        if let Some(gone) = a.chains.iter().find(|c| c.seq > 0 && !heads.iter().any(|h| h.chain_id == c.chain_id)) {
+            report.finding = Some(Finding { chain_id: gone.chain_id, seq: gone.seq, record_id: None, problem: Problem::ChainMissing { anchored_seq: gone.seq } });
+            return Ok(report);
+        }
+    }
     for c in &cps {
         let ok = match checkpoints {
             Some(v) => v.check(c),
@@ -76,6 +120,10 @@ pub async fn verify<S: Store>(store: &S, key: &TraceKey, checkpoints: Option<&Ch
         let mut expected_seq = start.map(|c| c.seq + 1).unwrap_or(1);
         let mut prev = start.map(|c| c.seal.clone()).unwrap_or_else(|| GENESIS_SEAL.to_vec());
         let finding = |seq, record_id, problem| Finding { chain_id: head.chain_id, seq, record_id, problem };
+        // The anchored tip of this chain, unless a purge has removed that record since.
+        let anchored = anchor
+            .and_then(|a| a.chains.iter().find(|c| c.chain_id == head.chain_id))
+            .filter(|c| start.is_none_or(|cp| cp.seq < c.seq));
         'chain: loop {
             let page = store.trace_page(head.chain_id, expected_seq - 1, 1000).await?;
             if page.is_empty() {
@@ -95,6 +143,10 @@ pub async fn verify<S: Store>(store: &S, key: &TraceKey, checkpoints: Option<&Ch
                     report.finding = Some(finding(r.seq, Some(r.entry.id), Problem::SealMismatch));
                     break 'chain;
                 }
+                if let Some(a) = anchored.filter(|a| a.seq == r.seq && a.seal != r.seal) {
+                    report.finding = Some(finding(r.seq, Some(r.entry.id), Problem::AnchorMismatch { anchored_seq: a.seq }));
+                    break 'chain;
+                }
                 prev = r.seal;
                 expected_seq += 1;
             }
@@ -103,6 +155,10 @@ pub async fn verify<S: Store>(store: &S, key: &TraceKey, checkpoints: Option<&Ch
             return Ok(report);
         }
         let last = expected_seq - 1;
+        if let Some(a) = anchored.filter(|a| last < a.seq) {
+            report.finding = Some(finding(last + 1, None, Problem::ShorterThanAnchor { anchored_seq: a.seq }));
+            return Ok(report);
+        }
         if last < head.seq {
             report.finding = Some(finding(last + 1, None, Problem::TruncatedChain { head_seq: head.seq }));
             return Ok(report);

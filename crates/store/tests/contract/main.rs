@@ -10,7 +10,7 @@ use habilis_core::clock::SimulatedClock;
 use habilis_core::records::{AccountId, AccountStatus, LinkPurpose, Role};
 use habilis_core::password::{PasswordHasher, PasswordPolicy};
 use habilis_core::store::*;
-use habilis_core::trace::{ClientInfo, Outcome, TraceEntry, TraceKey};
+use habilis_core::trace::{CheckpointKey, ClientInfo, Outcome, TraceEntry, TraceKey};
 use habilis_core::{Error, StoreError};
 use habilis_store::testing::{backends, fresh};
 use habilis_store::{Backend, Db};
@@ -44,7 +44,7 @@ fn client() -> ClientInfo {
 }
 
 async fn verify(e: &Env) -> audit::VerifyReport {
-    audit::verify(&e.app.store, &e.key, None).await.unwrap()
+    audit::verify(&e.app.store, &e.key, None, None).await.unwrap()
 }
 
 #[tokio::test]
@@ -350,8 +350,86 @@ async fn tampering_with_the_trail_is_detected() {
         // A trail sealed with another key does not verify.
         let e = env(b).await;
         anonymous_events(&e, 2).await;
-        let wrong = audit::verify(&e.app.store, &TraceKey::generate(), None).await.unwrap();
+        let wrong = audit::verify(&e.app.store, &TraceKey::generate(), None, None).await.unwrap();
         assert_eq!(wrong.finding.map(|f| f.problem), Some(Problem::SealMismatch));
+    }
+}
+
+/// Issue 11, finding 3: the seals alone cannot show the newest records of a chain removed
+/// with its head rewound, nor a whole chain deleted with its head; the signed anchor does.
+#[tokio::test]
+async fn truncation_and_deleted_chains_are_found_against_the_signed_anchor() {
+    for b in backends() {
+        let cases: [(&str, &[&str], fn(&Problem) -> bool); 3] = [
+            (
+                "truncate and rewind the head",
+                &[
+                    "DELETE FROM traces WHERE organisation_id IS NULL AND seq > 3",
+                    "UPDATE trace_heads SET seq = 3, seal = (SELECT t.seal FROM traces t WHERE t.chain_id = trace_heads.chain_id AND t.seq = 3) \
+                     WHERE chain_id IN (SELECT chain_id FROM traces WHERE organisation_id IS NULL)",
+                ],
+                |p| matches!(p, Problem::ShorterThanAnchor { anchored_seq } if *anchored_seq > 3),
+            ),
+            (
+                "delete a whole chain with its head",
+                &[
+                    "DELETE FROM trace_heads WHERE chain_id IN (SELECT chain_id FROM traces WHERE organisation_id IS NOT NULL)",
+                    "DELETE FROM traces WHERE organisation_id IS NOT NULL",
+                ],
+                |p| matches!(p, Problem::ChainMissing { .. }),
+            ),
+            (
+                "empty the trail",
+                &["DELETE FROM trace_heads", "DELETE FROM traces"],
+                |p| matches!(p, Problem::ChainMissing { .. }),
+            ),
+        ];
+        let signer = CheckpointKey::generate();
+        let public = signer.public();
+        for (name, sql, expected) in cases {
+            let e = env(b).await;
+            e.app.load_demo(PASSWORD).await.unwrap();
+            anonymous_events(&e, 5).await;
+            // Two organisations' chains besides the one without an organisation.
+            e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+            e.app.login("caf.admin", PASSWORD, &client()).await.unwrap();
+            let anchor = audit::anchor(&e.app.store, &signer, 1).await.unwrap();
+            assert_eq!(anchor.chains.len(), 3, "{b:?} {name}: {anchor:?}");
+            let check = |a| audit::verify(&e.app.store, &e.key, Some(&public), a);
+            assert!(check(Some(&anchor)).await.unwrap().finding.is_none(), "{b:?} {name}: intact before");
+            for s in sql {
+                e.app.store.execute_raw(s).await.unwrap();
+            }
+            // What the seals alone see: nothing (this is the hole the anchor closes).
+            assert!(check(None).await.unwrap().finding.is_none(), "{b:?} {name}: the seals alone cannot see it");
+            let finding = check(Some(&anchor)).await.unwrap().finding.unwrap_or_else(|| panic!("{b:?} {name}: not detected"));
+            assert!(expected(&finding.problem), "{b:?} {name}: {finding:?}");
+        }
+
+        // An anchor edited to match a truncated trail, or signed by another key, is refused;
+        // a chain rewritten from the anchored tip (by someone holding the sealing key) shows.
+        let e = env(b).await;
+        anonymous_events(&e, 4).await;
+        let anchor = audit::anchor(&e.app.store, &signer, 1).await.unwrap();
+        let check = |a| audit::verify(&e.app.store, &e.key, Some(&public), a);
+        let mut edited = anchor.clone();
+        edited.chains[0].seq = 2;
+        assert_eq!(check(Some(&edited)).await.unwrap().finding.map(|f| f.problem), Some(Problem::AnchorSignature), "{b:?}");
+        let foreign = audit::anchor(&e.app.store, &CheckpointKey::generate(), 1).await.unwrap();
+        assert_eq!(check(Some(&foreign)).await.unwrap().finding.map(|f| f.problem), Some(Problem::AnchorSignature), "{b:?}");
+        let unchecked = audit::verify(&e.app.store, &e.key, None, Some(&anchor)).await.unwrap();
+        assert_eq!(unchecked.finding.map(|f| f.problem), Some(Problem::AnchorSignature), "{b:?}");
+        let mut other_tip = anchor.clone();
+        other_tip.chains[0].seal = vec![0; 32];
+        signer.sign_anchor(&mut other_tip);
+        assert_eq!(
+            check(Some(&other_tip)).await.unwrap().finding.map(|f| f.problem),
+            Some(Problem::AnchorMismatch { anchored_seq: 4 }),
+            "{b:?}"
+        );
+        // The trail grows after the anchor: still intact.
+        anonymous_events(&e, 3).await;
+        assert!(check(Some(&anchor)).await.unwrap().finding.is_none(), "{b:?}");
     }
 }
 

@@ -44,6 +44,9 @@ async fn the_purge_cuts_what_is_older_and_the_trail_still_verifies() {
         let (old, young): (Vec<_>, Vec<_>) = before.iter().partition(|r| r.entry.at < cutoff);
         assert!(!old.is_empty() && !young.is_empty(), "{b:?}: {} old, {} young", old.len(), young.len());
 
+        // The tip signed before the purge still holds after it: the purge is no truncation.
+        let anchored = audit::anchor(&e.app.store, &key, 0).await.unwrap();
+
         // A dry run says what would go and removes nothing.
         let policy = RetentionPolicy { batch_size: 7, ..Default::default() };
         let dry = e.app.purge(&policy, &key, true, &quiet).await.unwrap();
@@ -65,16 +68,16 @@ async fn the_purge_cuts_what_is_older_and_the_trail_still_verifies() {
         assert_eq!(after.len(), young.len(), "{b:?}");
 
         // The trail verifies with the checkpoint key, not without it nor with another.
-        let report = audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap();
+        let report = audit::verify(&e.app.store, &e.key, Some(&key.public()), Some(&anchored)).await.unwrap();
         assert!(report.finding.is_none(), "{b:?}: {:?}", report.finding);
-        let without = audit::verify(&e.app.store, &e.key, None).await.unwrap();
+        let without = audit::verify(&e.app.store, &e.key, None, None).await.unwrap();
         assert_eq!(without.finding.map(|f| f.problem), Some(Problem::CheckpointUnchecked), "{b:?}");
-        let other = audit::verify(&e.app.store, &e.key, Some(&CheckpointKey::generate().public())).await.unwrap();
+        let other = audit::verify(&e.app.store, &e.key, Some(&CheckpointKey::generate().public()), None).await.unwrap();
         assert_eq!(other.finding.map(|f| f.problem), Some(Problem::CheckpointSignature), "{b:?}");
         // Purging again finds nothing more to do, and still verifies.
         let again = e.app.purge(&policy, &key, false, &quiet).await.unwrap();
         assert_eq!(again.traces, 0, "{b:?}");
-        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap().finding.is_none(), "{b:?}");
+        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public()), None).await.unwrap().finding.is_none(), "{b:?}");
 
         // Any other change after the purge is still caught.
         let kept_chain = young.iter().find(|r| r.entry.organisation_id.is_some()).unwrap();
@@ -93,7 +96,7 @@ async fn the_purge_cuts_what_is_older_and_the_trail_still_verifies() {
         for (name, sql, expected) in cases {
             let snapshot = e.app.store.trace_checkpoints().await.unwrap();
             e.app.store.execute_raw(&sql).await.unwrap();
-            let finding = audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap().finding;
+            let finding = audit::verify(&e.app.store, &e.key, Some(&key.public()), None).await.unwrap().finding;
             let finding = finding.unwrap_or_else(|| panic!("{b:?} {name}: not detected"));
             assert!(expected(&finding.problem), "{b:?} {name}: {finding:?}");
             // Put the checkpoints back for the next case (the deleted record stays gone).
@@ -128,7 +131,7 @@ async fn tampering_after_a_purge_is_caught_case_by_case() {
             actor(&e, "mons.agent").await;
             let key = CheckpointKey::generate();
             e.app.purge(&RetentionPolicy::default(), &key, false, &quiet).await.unwrap();
-            assert!(audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap().finding.is_none(), "{b:?}");
+            assert!(audit::verify(&e.app.store, &e.key, Some(&key.public()), None).await.unwrap().finding.is_none(), "{b:?}");
             let agent_chain = all_traces(&e).await.into_iter().find(|r| r.entry.actor_login.as_deref() == Some("mons.agent")).unwrap().chain_id;
             let sql = match case {
                 0 => format!("UPDATE trace_checkpoints SET seq = seq + 1 WHERE chain_id = {}", lit(b, agent_chain)),
@@ -136,7 +139,7 @@ async fn tampering_after_a_purge_is_caught_case_by_case() {
             };
             let n = e.app.store.execute_raw(&sql).await.unwrap();
             assert_eq!(n, 1, "{b:?} case {case}: {sql}");
-            let finding = audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap().finding.unwrap_or_else(|| panic!("{b:?} case {case}"));
+            let finding = audit::verify(&e.app.store, &e.key, Some(&key.public()), None).await.unwrap().finding.unwrap_or_else(|| panic!("{b:?} case {case}"));
             match case {
                 0 => assert_eq!(finding.problem, Problem::CheckpointSignature, "{b:?}"),
                 _ => assert!(matches!(finding.problem, Problem::SequenceGap { expected: 1 }), "{b:?}: {finding:?}"),
@@ -174,7 +177,7 @@ async fn ended_grants_and_withdrawn_mandates_go_six_years_after_they_ended() {
         let ids: Vec<_> = e.app.grants(&claire).await.unwrap().into_iter().map(|g| g.id).collect();
         assert!(!ids.contains(&old.id) && ids.contains(&recent.id) && ids.contains(&live.id), "{b:?}");
         assert!(!e.app.mandates(&claire).await.unwrap().iter().any(|m| m.id == mandate.id), "{b:?}");
-        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap().finding.is_none(), "{b:?}");
+        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public()), None).await.unwrap().finding.is_none(), "{b:?}");
     }
 }
 
@@ -204,10 +207,10 @@ async fn a_purge_stopped_after_its_checkpoints_finishes_the_next_time() {
             key.sign(&mut c);
             e.app.store.insert_checkpoint(&c).await.unwrap();
         }
-        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap().finding.is_none(), "{b:?}: records left below a checkpoint are skipped");
+        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public()), None).await.unwrap().finding.is_none(), "{b:?}: records left below a checkpoint are skipped");
         let done = e.app.purge(&RetentionPolicy::default(), &key, false, &quiet).await.unwrap();
         assert!(done.traces > 0, "{b:?}");
         assert!(all_traces(&e).await.iter().all(|r| r.entry.at >= months_before(e.app.now(), 6)), "{b:?}");
-        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public())).await.unwrap().finding.is_none(), "{b:?}");
+        assert!(audit::verify(&e.app.store, &e.key, Some(&key.public()), None).await.unwrap().finding.is_none(), "{b:?}");
     }
 }

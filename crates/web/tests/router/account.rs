@@ -127,7 +127,7 @@ async fn api_session_me_and_logout() {
         let resp = t.send(me).await;
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
         assert!(body(resp).await.contains("not_authenticated"));
-        let report = habilis_core::services::audit::verify(&t.state.app.store, &t.key, None).await.unwrap();
+        let report = habilis_core::services::audit::verify(&t.state.app.store, &t.key, None, None).await.unwrap();
         assert!(report.finding.is_none());
     }
 }
