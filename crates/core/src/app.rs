@@ -11,7 +11,7 @@ use crate::clock::Clock;
 use crate::error::{Error, Result, Rule};
 use crate::password::{PasswordHasher, PasswordPolicy};
 use crate::policy::gate::gate;
-use crate::records::{Actor, OrganisationId, OrganisationKind, ServiceId};
+use crate::records::{Account, Actor, OrganisationId, OrganisationKind, Role, ServiceId};
 use crate::store::*;
 use crate::trace::{ClientInfo, Outcome, TraceEntry};
 
@@ -73,6 +73,35 @@ impl ThrottlePolicy {
     }
 }
 
+/// Who must sign in with a second factor (R51, contract Art. 5.2): the roles listed enrol
+/// one at their next sign-in and cannot use the portal before. Anyone may enrol one; once
+/// enrolled, it is asked at every sign-in whatever the policy says.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecondFactorPolicy {
+    pub required_roles: Vec<Role>,
+    /// The name authenticator applications show beside the login.
+    pub issuer: String,
+}
+
+impl Default for SecondFactorPolicy {
+    /// Every manager, administrator and caisse staff member: all roles but the plain user.
+    fn default() -> Self {
+        SecondFactorPolicy { required_roles: Role::ALL.into_iter().filter(|r| *r != Role::User).collect(), issuer: "Habilis".into() }
+    }
+}
+
+impl SecondFactorPolicy {
+    /// Whether the policy requires a second factor of `account`.
+    pub fn requires(&self, account: &Account) -> bool {
+        account.roles.iter().any(|r| self.required_roles.contains(r))
+    }
+    /// A policy that asks no one (for tests and installations that opt out).
+    pub fn none() -> Self {
+        SecondFactorPolicy { required_roles: vec![], ..Default::default() }
+    }
+}
+
 /// The domain services with what they need: the store, the clock, the hasher and the
 /// policies. Cheap to clone.
 #[derive(Clone)]
@@ -83,6 +112,7 @@ pub struct App<S: Store> {
     pub passwords: PasswordPolicy,
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    pub second_factor: SecondFactorPolicy,
 }
 
 impl<S: Store> App<S> {

@@ -78,6 +78,9 @@ pub enum Error {
     /// Wrong login or password (the two are never told apart).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The second factor's code (or recovery code) is wrong, already used, or expired.
+    #[error("invalid second factor code")]
+    SecondFactorInvalid,
     /// Too many failed attempts for this login; retry after the given number of seconds.
     #[error("too many attempts, retry in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },

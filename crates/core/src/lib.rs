@@ -27,6 +27,7 @@ pub mod services;
 pub mod shared;
 pub mod store;
 pub mod token;
+pub mod totp;
 pub mod trace;
 pub mod values;
 

@@ -14,8 +14,8 @@ use crate::error::StoreError;
 use crate::records::{
     AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
     ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId,
-    Organisation, OrganisationId, OutboxMessage, PasswordLink, Query, QueryId, Role, Service, ServiceContract, ServiceId,
-    ServiceRole, ServiceRoleId, Session, SessionId, Subscription,
+    Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
+    SecondFactor, ServiceRole, ServiceRoleId, Session, SessionId, Subscription,
 };
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
@@ -205,6 +205,23 @@ pub trait SessionTx: Send + Sized {
     fn password_link_by_token_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<PasswordLink>>> + Send;
     /// Mark a link used, if it was not; returns whether this call used it.
     fn use_password_link(&mut self, id: LinkId, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Set (or clear) the sign-in step a session still owes.
+    fn set_session_step(&mut self, id: SessionId, step: Option<PendingStep>) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An account's second factor, if it has begun enrolling one.
+    fn second_factor(&mut self, account: AccountId) -> impl Future<Output = StoreResult<Option<SecondFactor>>> + Send;
+    /// Store an account's second factor (created or replaced).
+    fn save_second_factor(&mut self, f: &SecondFactor, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record that the code of `step` was used, if no code of this or a later step was:
+    /// returns whether this call did (a code is accepted once, even by two requests at once).
+    fn use_totp_step(&mut self, account: AccountId, step: i64) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Remove an account's second factor and recovery codes; returns whether it had one.
+    fn delete_second_factor(&mut self, account: AccountId) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Replace an account's recovery codes (their SHA-256 digests).
+    fn replace_recovery_codes(&mut self, account: AccountId, digests: &[Vec<u8>]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Use a recovery code once; returns whether this call used it.
+    fn use_recovery_code(&mut self, account: AccountId, digest: &[u8], at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// How many recovery codes an account has left.
+    fn unused_recovery_codes(&mut self, account: AccountId) -> impl Future<Output = StoreResult<i64>> + Send;
 }
 
 /// The catalogue, and each partner's convention, contracts, amendments and subscriptions.

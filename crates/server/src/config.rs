@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use habilis_core::app::{SessionPolicy, ThrottlePolicy};
+use habilis_core::app::{SecondFactorPolicy, SessionPolicy, ThrottlePolicy};
 use habilis_core::password::{HashingParams, PasswordPolicy};
 use habilis_web::WebConfig;
 use serde::Deserialize;
@@ -44,6 +44,8 @@ pub struct Config {
     pub hashing: HashingParams,
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    /// Who must sign in with a second factor (default: every role but the plain user).
+    pub second_factor: SecondFactorPolicy,
     /// Mail relay; without it, messages stay in the outbox (readable, nothing lost).
     pub smtp: Option<crate::mail::SmtpConfig>,
 }
@@ -66,6 +68,7 @@ impl Default for Config {
             hashing: HashingParams::default(),
             sessions: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
+            second_factor: SecondFactorPolicy::default(),
             smtp: None,
         }
     }
@@ -194,6 +197,7 @@ mod example_file {
         assert_eq!(c.throttle, d.throttle);
         assert_eq!(c.web.max_body_bytes, d.web.max_body_bytes);
         assert_eq!(c.retention, d.retention);
+        assert_eq!(c.second_factor, d.second_factor);
         assert_eq!(c.checkpoint_key_file, d.checkpoint_key_file);
         assert_eq!(c.anchor_file, d.anchor_file);
         assert_eq!(c.anchor_interval_secs, d.anchor_interval_secs);

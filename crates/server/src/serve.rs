@@ -49,6 +49,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         passwords: config.passwords,
         sessions: config.sessions,
         throttle: config.throttle,
+        second_factor: config.second_factor.clone(),
     })
 }
 

@@ -145,6 +145,7 @@ fn main() {
                 passwords: PasswordPolicy::default(),
                 sessions: SessionPolicy::default(),
                 throttle: ThrottlePolicy::default(),
+                second_factor: habilis_core::app::SecondFactorPolicy::none(),
             };
             let cl = ClientInfo::default();
             app.load_demo(PASSWORD).await.unwrap();

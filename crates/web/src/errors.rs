@@ -34,6 +34,10 @@ pub enum WebError {
     PasswordMismatch,
     /// The person must set a new password before anything else.
     PasswordChangeRequired,
+    /// The session still owes its second factor's code.
+    SecondFactorRequired,
+    /// The person must enrol a second factor before anything else.
+    EnrolmentRequired,
     /// A page or route that needs a signed-in person was asked anonymously (pages go to the
     /// sign-in page; JSON clients get 401).
     SignInRequired,
@@ -52,7 +56,7 @@ impl WebError {
             WebError::Core(e) => match e {
                 Error::Store(_) | Error::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Error::Invalid { .. } | Error::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                Error::InvalidCredentials | Error::NotAuthenticated => StatusCode::UNAUTHORIZED,
+                Error::InvalidCredentials | Error::NotAuthenticated | Error::SecondFactorInvalid => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::AccountDisabled | Error::Forbidden => StatusCode::FORBIDDEN,
                 Error::LinkInvalid => StatusCode::GONE,
@@ -84,7 +88,8 @@ impl WebError {
             WebError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::BadJson(_) | WebError::BadForm => StatusCode::BAD_REQUEST,
             WebError::JsonFields(_) | WebError::PasswordMismatch => StatusCode::UNPROCESSABLE_ENTITY,
-            WebError::PasswordChangeRequired => StatusCode::FORBIDDEN,
+            WebError::PasswordChangeRequired | WebError::EnrolmentRequired => StatusCode::FORBIDDEN,
+            WebError::SecondFactorRequired => StatusCode::UNAUTHORIZED,
             WebError::SignInRequired => StatusCode::UNAUTHORIZED,
             WebError::JsonContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
@@ -98,6 +103,7 @@ impl WebError {
                 Error::Invalid { .. } => "invalid_field",
                 Error::PasswordRejected(_) => "password_rejected",
                 Error::InvalidCredentials => "invalid_credentials",
+                Error::SecondFactorInvalid => "second_factor_invalid",
                 Error::NotAuthenticated => "not_authenticated",
                 Error::Throttled { .. } => "throttled",
                 Error::AccountDisabled => "account_disabled",
@@ -132,6 +138,8 @@ impl WebError {
             WebError::BadForm => "bad_form",
             WebError::PasswordMismatch => "password_mismatch",
             WebError::PasswordChangeRequired => "password_change_required",
+            WebError::SecondFactorRequired => "second_factor_required",
+            WebError::EnrolmentRequired => "second_factor_enrolment_required",
             WebError::SignInRequired => "not_authenticated",
         }
     }
@@ -153,6 +161,7 @@ impl WebError {
                 Error::Invalid { field, problem } => value_message(t, field, *problem),
                 Error::PasswordRejected(p) => password_message(t, *p),
                 Error::InvalidCredentials => t.err_invalid_credentials.into(),
+                Error::SecondFactorInvalid => t.err_second_factor_invalid.into(),
                 Error::Throttled { retry_after_secs } => t.err_throttled.replace("{n}", &retry_after_secs.to_string()),
                 Error::AccountDisabled => t.err_account_disabled.into(),
                 Error::NotAuthenticated => t.err_not_authenticated.into(),
@@ -197,6 +206,8 @@ impl WebError {
             WebError::BadForm => t.err_bad_form.into(),
             WebError::PasswordMismatch => t.err_pw_mismatch.into(),
             WebError::PasswordChangeRequired => t.change_password_required.into(),
+            WebError::SecondFactorRequired => t.second_factor_required.into(),
+            WebError::EnrolmentRequired => t.enrolment_required.into(),
             WebError::SignInRequired => t.err_not_authenticated.into(),
         }
     }

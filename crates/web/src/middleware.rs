@@ -9,6 +9,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use habilis_core::Error;
+use habilis_core::records::PendingStep;
 use habilis_core::browser::BrowserVerdict;
 use habilis_core::trace::{ClientInfo, Outcome};
 
@@ -147,7 +148,35 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             }
         },
     };
-    if let Some(a) = actor.as_ref().filter(|a| a.account.must_change_password) {
+    // A session that still owes its second factor, or an enrolment its role requires,
+    // opens nothing else (R51): pages go to the step, the API answers with a sentence.
+    if let Some(a) = actor.as_ref()
+        && let Some(step) = a.session.pending_step
+    {
+        let (allowed, page, err) = match step {
+            PendingStep::SecondFactor => (
+                matches!(path.as_str(), "/login/code" | "/logout" | "/static/habilis.css" | "/api/v1/session" | "/api/v1/session/code"),
+                "/login/code",
+                WebError::SecondFactorRequired,
+            ),
+            PendingStep::Enrolment => (
+                matches!(path.as_str(), "/account/second-factor" | "/logout" | "/static/habilis.css" | "/api/v1/session"),
+                "/account/second-factor",
+                WebError::EnrolmentRequired,
+            ),
+        };
+        if !allowed {
+            let resp = if is_api { error_response(api_lang, &err) } else { axum::response::Redirect::to(page).into_response() };
+            let action = format!("http.{}", method.as_str().to_ascii_lowercase());
+            if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
+                let err = WebError::Core(e);
+                err.log();
+                return error_response(api_lang, &err);
+            }
+            return resp;
+        }
+    }
+    if let Some(a) = actor.as_ref().filter(|a| a.account.must_change_password && a.session.pending_step.is_none()) {
         let allowed = matches!(path.as_str(), "/password" | "/logout" | "/static/habilis.css" | "/api/v1/session" | "/api/v1/me");
         if !allowed {
             let resp = if is_api {

@@ -1,7 +1,7 @@
 //! What a person may open and do, decided here once so that pages show only what may
 //! succeed (the services still check every action on its own path).
 
-use crate::records::{AccessRequest, AccessStatus, Account, Actor, ManagementMode, OrganisationKind, Role};
+use crate::records::{AccessRequest, AccessStatus, Account, AccountStatus, Actor, ManagementMode, Organisation, OrganisationKind, Role};
 
 /// The sections of the portal a person may open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -102,6 +102,24 @@ pub fn on_access_request(actor: &Actor, request: &AccessRequest) -> AccessReques
     }
 }
 
+/// Whether `actor` may reset the second factor of `target` (in `target_org`): the
+/// caisse's administrators for a partner's administrators and for the caisse's staff,
+/// the partner's principal administrator for its managers and users; never oneself.
+pub fn may_reset_second_factor(actor: &Actor, target: &Account, target_org: &Organisation) -> bool {
+    if target.id == actor.account.id || actor.account.status != AccountStatus::Active {
+        return false;
+    }
+    let caisse_admin = actor.organisation.kind == OrganisationKind::Caisse && actor.account.roles.contains(&Role::CaisseAdmin);
+    let administrator = target.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
+    match target_org.kind {
+        OrganisationKind::Partner if administrator => caisse_admin && target_org.parent_id == Some(actor.organisation.id),
+        OrganisationKind::Partner => {
+            actor.organisation.id == target_org.id && actor.account.roles.contains(&Role::PartnerAdmin)
+        }
+        _ => caisse_admin && actor.organisation.id == target_org.id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +156,7 @@ mod tests {
             end_reason: None,
             client_addr: None,
             user_agent: None,
+            pending_step: None,
         };
         Actor { account, organisation: org, session, acting_for: None }
     }

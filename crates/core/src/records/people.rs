@@ -53,7 +53,7 @@ pub struct Organisation {
 
 /// A role a person holds in their organisation. Caisse roles and partner roles never mix:
 /// the organisation's kind decides which ones are allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Caisse habilitation administrator (Art. 2.2.1): onboards and supervises partners.
@@ -191,6 +191,25 @@ pub struct Session {
     pub end_reason: Option<String>,
     pub client_addr: Option<String>,
     pub user_agent: Option<String>,
+    /// What the person still owes after their password, before the session opens the
+    /// portal: their second factor's code, or enrolling one (R51).
+    pub pending_step: Option<PendingStep>,
+}
+
+super::requests::stored_enum!(
+    /// A step of the sign-in still to take after the password.
+    PendingStep { SecondFactor => "second_factor", Enrolment => "enrolment" }
+);
+
+/// An account's second factor (R51): a TOTP secret once confirmed, the one being enrolled,
+/// and the last step whose code was used (a code is accepted once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondFactor {
+    pub account_id: AccountId,
+    pub secret: Option<Vec<u8>>,
+    pub pending_secret: Option<Vec<u8>>,
+    pub confirmed_at: Option<OffsetDateTime>,
+    pub last_step: i64,
 }
 
 /// The purpose of a one-time link.

@@ -99,6 +99,7 @@ impl<S: Store> App<S> {
             .organisation(account.organisation_id)
             .await?
             .ok_or_else(|| Error::Internal("account without organisation".into()))?;
+        let pending_step = self.pending_step_for(&mut tx, &account).await?;
         let token = token::new_token();
         let session = Session {
             id: SessionId::new(),
@@ -113,12 +114,14 @@ impl<S: Store> App<S> {
             end_reason: None,
             client_addr: client.addr.clone(),
             user_agent: client.user_agent.clone(),
+            pending_step,
         };
         tx.insert_session(&session).await?;
         tx.record_login(account.id, now).await?;
         let actor = Actor { account, organisation, session, acting_for: None };
         let mut e = TraceEntry::new(now, "session.login", Outcome::Success, client);
         e.stamp(&actor);
+        e.detail = actor.session.pending_step.map(|p| format!("password checked; {} pending", p.as_str()));
         tx.append_trace(&e).await?;
         tx.commit().await?;
         Ok(SignedIn { actor, token })

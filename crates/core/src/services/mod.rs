@@ -16,6 +16,7 @@ pub mod mandates;
 pub mod onboarding;
 pub mod queries;
 pub mod retention;
+pub mod second_factor;
 pub mod setup;
 pub mod supervision;
 pub mod trail;

@@ -87,6 +87,7 @@ pub(crate) struct SessionRow {
     end_reason: Option<String>,
     client_addr: Option<String>,
     user_agent: Option<String>,
+    pending_step: Option<String>,
 }
 
 impl SessionRow {
@@ -104,6 +105,28 @@ impl SessionRow {
             end_reason: self.end_reason,
             client_addr: self.client_addr,
             user_agent: self.user_agent,
+            pending_step: self.pending_step.as_deref().and_then(PendingStep::parse),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SecondFactorRow {
+    account_id: Uuid,
+    secret: Option<Vec<u8>>,
+    pending_secret: Option<Vec<u8>>,
+    confirmed_at: Option<i64>,
+    last_step: i64,
+}
+
+impl SecondFactorRow {
+    pub(crate) fn into_domain(self) -> SecondFactor {
+        SecondFactor {
+            account_id: AccountId(self.account_id),
+            secret: self.secret,
+            pending_secret: self.pending_secret,
+            confirmed_at: self.confirmed_at.map(from_micros),
+            last_step: self.last_step,
         }
     }
 }

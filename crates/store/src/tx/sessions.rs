@@ -39,12 +39,13 @@ impl SessionTx for Tx {
 
     async fn insert_session(&mut self, s: &Session) -> StoreResult<()> {
         const Q: &str = "INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, created_at, \
-                         last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                         last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent, pending_step) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
         run!(self, c => sqlx::query(Q)
             .bind(s.id.0).bind(&s.token_hash).bind(s.account_id.0).bind(s.organisation_id.0).bind(&s.csrf_token)
             .bind(to_micros(s.created_at)).bind(to_micros(s.last_seen_at)).bind(to_micros(s.expires_at))
             .bind(s.ended_at.map(to_micros)).bind(&s.end_reason).bind(&s.client_addr).bind(&s.user_agent)
+            .bind(s.pending_step.map(PendingStep::as_str))
             .execute(&mut *c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(())
@@ -115,5 +116,70 @@ impl SessionTx for Tx {
         const Q: &str = "UPDATE password_links SET used_at = $2 WHERE id = $1 AND used_at IS NULL";
         let r = run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(r == 1)
+    }
+
+    async fn set_session_step(&mut self, id: SessionId, step: Option<PendingStep>) -> StoreResult<()> {
+        const Q: &str = "UPDATE sessions SET pending_step = $2 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(step.map(PendingStep::as_str)).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn second_factor(&mut self, account: AccountId) -> StoreResult<Option<SecondFactor>> {
+        const Q: &str = "SELECT account_id, secret, pending_secret, confirmed_at, last_step FROM second_factors WHERE account_id = $1";
+        let row: Option<SecondFactorRow> =
+            run!(self, c => sqlx::query_as(Q).bind(account.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(SecondFactorRow::into_domain))
+    }
+
+    async fn save_second_factor(&mut self, f: &SecondFactor, at: OffsetDateTime) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO second_factors (account_id, secret, pending_secret, confirmed_at, last_step, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, pending_secret = excluded.pending_secret, \
+                         confirmed_at = excluded.confirmed_at, last_step = excluded.last_step, updated_at = excluded.updated_at";
+        run!(self, c => sqlx::query(Q)
+            .bind(f.account_id.0).bind(&f.secret).bind(&f.pending_secret).bind(f.confirmed_at.map(to_micros))
+            .bind(f.last_step).bind(to_micros(at))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn use_totp_step(&mut self, account: AccountId, step: i64) -> StoreResult<bool> {
+        const Q: &str = "UPDATE second_factors SET last_step = $2 WHERE account_id = $1 AND last_step < $2 AND secret IS NOT NULL";
+        let n = run!(self, c => sqlx::query(Q).bind(account.0).bind(step).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn delete_second_factor(&mut self, account: AccountId) -> StoreResult<bool> {
+        const CODES: &str = "DELETE FROM recovery_codes WHERE account_id = $1";
+        const Q: &str = "DELETE FROM second_factors WHERE account_id = $1";
+        run!(self, c => sqlx::query(CODES).bind(account.0).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        let n = run!(self, c => sqlx::query(Q).bind(account.0).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn replace_recovery_codes(&mut self, account: AccountId, digests: &[Vec<u8>]) -> StoreResult<()> {
+        const CODES: &str = "DELETE FROM recovery_codes WHERE account_id = $1";
+        const Q: &str = "INSERT INTO recovery_codes (account_id, digest) VALUES ($1, $2)";
+        run!(self, c => sqlx::query(CODES).bind(account.0).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        for d in digests {
+            run!(self, c => sqlx::query(Q).bind(account.0).bind(d).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn use_recovery_code(&mut self, account: AccountId, digest: &[u8], at: OffsetDateTime) -> StoreResult<bool> {
+        const Q: &str = "UPDATE recovery_codes SET used_at = $3 WHERE account_id = $1 AND digest = $2 AND used_at IS NULL";
+        let n = run!(self, c => sqlx::query(Q).bind(account.0).bind(digest).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+
+    async fn unused_recovery_codes(&mut self, account: AccountId) -> StoreResult<i64> {
+        const Q: &str = "SELECT COUNT(*) FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL";
+        let (n,): (i64,) = run!(self, c => sqlx::query_as(Q).bind(account.0).fetch_one(&mut *c).await).map_err(map_err)?;
+        Ok(n)
     }
 }

@@ -35,6 +35,7 @@ async fn env(b: Backend) -> Env {
         passwords: PasswordPolicy::default(),
         sessions: SessionPolicy::default(),
         throttle: ThrottlePolicy::default(),
+        second_factor: habilis_core::app::SecondFactorPolicy::none(),
     };
     Env { app, clock, key }
 }

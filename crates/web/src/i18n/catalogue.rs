@@ -141,6 +141,45 @@ catalogue! {
     change_password_required: "Vous devez choisir un nouveau mot de passe avant de continuer.",
         "You must choose a new password before going on.";
     current_password_field: "Mot de passe actuel", "Current password";
+    err_second_factor_invalid: "Ce code est incorrect, expiré ou déjà utilisé. Saisissez le code affiché maintenant par votre application, ou un code de secours.",
+        "This code is wrong, expired or already used. Type the code your application shows now, or a recovery code.";
+    second_factor_required: "Saisissez le code de votre application d'authentification pour terminer la connexion.",
+        "Type the code of your authenticator application to finish signing in.";
+    enrolment_required: "Votre rôle exige une double authentification : configurez votre application d'authentification avant de continuer.",
+        "Your role requires two-step verification: set up your authenticator application before going on.";
+    code_title: "Vérification en deux étapes", "Two-step verification";
+    code_field: "Code à 6 chiffres", "6-digit code";
+    code_hint: "Le code affiché par votre application d'authentification (il change toutes les 30 secondes). Vous pouvez aussi saisir un de vos codes de secours.",
+        "The code your authenticator application shows (it changes every 30 seconds). You may also type one of your recovery codes.";
+    code_submit: "Vérifier", "Verify";
+    code_lost: "Application perdue et plus de codes de secours ? Votre administrateur principal (ou la caisse, pour un administrateur) peut réinitialiser votre double authentification.",
+        "Lost your application and your recovery codes? Your principal administrator (or the caisse, for an administrator) can reset your two-step verification.";
+    second_factor_title: "Double authentification", "Two-step verification";
+    second_factor_link: "Double authentification", "Two-step verification";
+    second_factor_enrolled: "Double authentification active depuis le {date}. Codes de secours restants : {n}.",
+        "Two-step verification on since {date}. Recovery codes left: {n}.";
+    second_factor_not_enrolled: "Aucune application d'authentification n'est configurée pour votre compte.",
+        "No authenticator application is set up for your account.";
+    second_factor_policy: "Elle est obligatoire pour votre rôle (article 5.2 du contrat de service).",
+        "It is required for your role (article 5.2 of the service contract).";
+    enrol_title: "Configurer une application d'authentification", "Set up an authenticator application";
+    enrol_replace_title: "Remplacer mon application d'authentification", "Replace my authenticator application";
+    enrol_step1: "Installez sur votre téléphone une application d'authentification (par exemple FreeOTP, Microsoft Authenticator ou Google Authenticator).",
+        "Install an authenticator application on your phone (for example FreeOTP, Microsoft Authenticator or Google Authenticator).";
+    enrol_step2: "Dans l'application, ajoutez un compte en scannant ce code QR, ou en saisissant la clé ci-dessous.",
+        "In the application, add an account by scanning this QR code, or by typing the key below.";
+    enrol_step3: "Saisissez le code à 6 chiffres que l'application affiche.", "Type the 6-digit code the application shows.";
+    enrol_qr_alt: "Code QR de configuration de l'application d'authentification", "QR code that sets up the authenticator application";
+    enrol_key: "Clé à saisir", "Key to type";
+    enrol_open_link: "Ouvrir dans l'application (sur ce téléphone)", "Open in the application (on this phone)";
+    enrol_submit: "Activer la double authentification", "Turn on two-step verification";
+    recovery_title: "Vos codes de secours", "Your recovery codes";
+    recovery_intro: "La double authentification est active. Notez ou imprimez ces 10 codes et gardez-les en lieu sûr : chacun permet une seule connexion si vous n'avez plus votre téléphone. Ils ne seront plus affichés.",
+        "Two-step verification is on. Write down or print these 10 codes and keep them safe: each lets you sign in once if you no longer have your phone. They will not be shown again.";
+    recovery_continue: "J'ai noté mes codes, continuer", "I have noted my codes, continue";
+    reset_second_factor: "Réinitialiser la double authentification", "Reset two-step verification";
+    reset_second_factor_done: "La double authentification de {name} est réinitialisée : ses sessions sont fermées et une nouvelle application lui sera demandée à sa prochaine connexion.",
+        "{name}'s two-step verification is reset: their sessions are closed and a new application will be asked of them at their next sign-in.";
     err_wrong_current_password: "Le mot de passe actuel est incorrect.", "The current password is wrong.";
     main_menu: "Menu principal", "Main menu";
     partners_title: "Partenaires", "Partners";

@@ -37,6 +37,7 @@ async fn setup_with(b: Backend, web: WebConfig) -> T {
         passwords: PasswordPolicy::default(),
         sessions: SessionPolicy::default(),
         throttle: ThrottlePolicy::default(),
+        second_factor: habilis_core::app::SecondFactorPolicy::none(),
     };
     app.load_demo(PASSWORD).await.unwrap();
     T { state: AppState { app, config: Arc::new(web), metrics: Arc::new(Metrics::default()) }, clock, key }
@@ -119,6 +120,7 @@ fn location(resp: &Response<Body>) -> &str {
 mod account;
 mod caisse;
 mod grants;
+mod second_factor;
 mod security;
 mod supervision;
 mod traces;

@@ -24,6 +24,9 @@ use crate::view::rfc3339;
 pub struct SessionRequest {
     login: String,
     password: String,
+    /// The second factor's code, to sign in in one request.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -85,9 +88,21 @@ pub async fn create_session(
         Err(e) => return error_response(ctx.api_lang, &e),
     };
     match state.app.login(&req.login, &req.password, &ctx.client).await {
-        Ok(signed) => {
+        Ok(mut signed) => {
+            if let (Some(PendingStep::SecondFactor), Some(code)) = (signed.actor.session.pending_step, req.code.as_deref()) {
+                if let Err(e) = state.app.verify_second_factor(&signed.actor, code, &ctx.client).await {
+                    state.metrics.login("failure");
+                    return error_response(ctx.api_lang, &WebError::Core(e));
+                }
+                signed.actor.session.pending_step = None;
+            }
             state.metrics.login("success");
-            let body = json!({ "token": signed.token, "me": me_of(&state, &signed.actor) });
+            // A session that owes a step says which; it opens nothing else until taken.
+            let body = json!({
+                "token": signed.token,
+                "pending_step": signed.actor.session.pending_step,
+                "me": me_of(&state, &signed.actor),
+            });
             let mut resp = (StatusCode::CREATED, Json(body)).into_response();
             let secure = if state.config.secure() { "; Secure" } else { "" };
             let cookie = format!("{}={}; Path=/; HttpOnly; SameSite=Lax{secure}", state.config.session_cookie(), signed.token);

@@ -103,8 +103,16 @@ pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, form: Result<
     }
     match state.app.login(&form.login, &form.password, &ctx.client).await {
         Ok(signed) => {
-            state.metrics.login("success");
-            let mut resp = Redirect::to("/").into_response();
+            // The password is right; a second factor or its enrolment may still be owed.
+            let next = match signed.actor.session.pending_step {
+                Some(PendingStep::SecondFactor) => "/login/code",
+                Some(PendingStep::Enrolment) => "/account/second-factor",
+                None => {
+                    state.metrics.login("success");
+                    "/"
+                }
+            };
+            let mut resp = Redirect::to(next).into_response();
             if let Ok(v) = HeaderValue::from_str(&session_cookie_header(&state.config, &signed.token)) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }

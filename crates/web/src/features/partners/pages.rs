@@ -58,6 +58,8 @@ struct AdminRow {
     role: String,
     status: String,
     status_code: &'static str,
+    /// A lost second factor may be reset here (core's `may_reset_second_factor`).
+    reset_factor: bool,
 }
 
 /// A person of the partner's directory (Annex 1).
@@ -193,6 +195,7 @@ pub(super) async fn partner_page(
                     role: role.to_string(),
                     status: status_label(t, a.status).to_string(),
                     status_code: a.status.as_str(),
+                    reset_factor: habilis_core::policy::abilities::may_reset_second_factor(actor, a, &file.partner),
                 }
             })
             .collect(),

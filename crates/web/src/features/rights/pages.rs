@@ -73,6 +73,8 @@ struct UserRow {
     /// Active grants held, directly or through groups.
     grants_held: usize,
     groups: String,
+    /// A lost second factor may be reset here (core's `may_reset_second_factor`).
+    reset_factor: bool,
 }
 
 /// A mandate: whose, what it covers, whether it is still in force.
@@ -259,6 +261,7 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
                     last_login: last,
                     grants_held: held,
                     groups: in_groups,
+                    reset_factor: habilis_core::policy::abilities::may_reset_second_factor(actor, p, &file.partner),
                 }
             })
             .collect(),
