@@ -11,6 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -78,6 +79,9 @@ async function startServer() {
     '--database-url', `sqlite://${path.join(server.dir, 'habilis.db')}`,
     '--trace-key-file', path.join(server.dir, 'trace.key'),
   ];
+  // The second factor is required of partner deputies only here, so that the journeys
+  // of the other roles are not interrupted; its own journey signs in as the deputy.
+  writeFileSync(path.join(server.dir, 'habilis.toml'), '[second_factor]\nrequired_roles = ["partner_deputy"]\n');
   const child = spawn(HABILIS_BIN, args, {
     cwd: server.dir,
     env: { ...process.env, HABILIS_DEMO_PASSWORD: DEMO_PASSWORD },
@@ -184,6 +188,37 @@ async function signIn(page, login, password) {
   const res = await submit(page, page.getByRole('button', { name: 'Se connecter' }), '/login');
   assert.equal(res.status(), 303, `POST /login should redirect (303) to /; got ${await describePage(page, res)}`);
   await page.waitForURL((u) => u.pathname === '/');
+}
+
+/**
+ * The code an authenticator application shows (RFC 6238: HMAC-SHA1, 6 digits, 30 s),
+ * computed here with Node's own crypto, independently of the portal's Rust code.
+ */
+function totp(base32Secret, unixSeconds = Date.now() / 1000) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of base32Secret.replace(/\s+/g, '').toUpperCase()) {
+    bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from((bits.match(/.{8}/g) || []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const h = createHmac('sha1', key).update(counter).digest();
+  const o = h[h.length - 1] & 0x0f;
+  const bin = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+const stepNow = () => Math.floor(Date.now() / 1000 / 30);
+
+/** Sign in with the password only; returns where the portal sends the person. */
+async function passwordStep(page, login, password) {
+  await page.goto(url('/login'));
+  await page.getByLabel('Identifiant').fill(login);
+  await page.getByLabel('Mot de passe').fill(password);
+  const res = await submit(page, page.getByRole('button', { name: 'Se connecter' }), '/login');
+  assert.equal(res.status(), 303, `POST /login should redirect; got ${await describePage(page, res)}`);
+  return new URL(page.url()).pathname;
 }
 
 describe('Habilis sign-in in a real browser', () => {
@@ -498,6 +533,71 @@ describe('Habilis sign-in in a real browser', () => {
       assert.match(text, /trace\.read/);
       assert.match(text, /trace\.export\.csv/);
       await page.screenshot({ path: path.join(RESULTS, 'traces.png'), fullPage: true });
+    });
+  });
+
+  test('a deputy must enrol a second factor, signs in with codes computed independently, and the caisse resets it when lost', async () => {
+    await inContext('second-factor', {}, async (page) => {
+      // The policy requires it of deputies: nothing opens before the enrolment.
+      assert.equal(await passwordStep(page, 'mons.deputy', DEMO_PASSWORD), '/account/second-factor');
+      assert.match(await page.getByRole('status').first().innerText(), /double authentification/);
+      await page.goto(url('/'));
+      await page.waitForURL((u) => u.pathname === '/account/second-factor');
+      assert.ok(await page.locator('.qr svg').isVisible(), 'a QR code is shown');
+      const secret = await page.locator('#totp-secret').getAttribute('data-secret');
+      assert.match(secret, /^[A-Z2-7]{32}$/);
+
+      let res = await (async () => {
+        await page.getByLabel('Code à 6 chiffres').fill('000000');
+        return submit(page, page.getByRole('button', { name: 'Activer la double authentification' }), '/account/second-factor');
+      })();
+      assert.equal(res.status(), 401, `a wrong code is refused; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('alert').innerText(), /incorrect, expiré ou déjà utilisé/);
+      assert.equal(await page.getByLabel('Code à 6 chiffres').getAttribute('aria-invalid'), 'true');
+
+      const enrolStep = stepNow();
+      await page.getByLabel('Code à 6 chiffres').fill(totp(secret));
+      res = await submit(page, page.getByRole('button', { name: 'Activer la double authentification' }), '/account/second-factor');
+      assert.equal(res.status(), 200, `enrolled; got ${await describePage(page, res)}`);
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Vos codes de secours');
+      const codes = (await page.locator('ul.recovery-codes code').allInnerTexts()).map((c) => c.trim());
+      assert.equal(codes.length, 10, JSON.stringify(codes));
+      await page.getByRole('link', { name: "J'ai noté mes codes, continuer" }).click();
+      await page.waitForURL((u) => u.pathname === '/');
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Bonjour Hugo Lefebvre');
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      // Next sign-in: the password, then the code of the next 30-second step (a code works once).
+      assert.equal(await passwordStep(page, 'mons.deputy', DEMO_PASSWORD), '/login/code');
+      while (stepNow() <= enrolStep) await sleep(500);
+      await page.getByLabel('Code à 6 chiffres').fill(totp(secret));
+      res = await submit(page, page.getByRole('button', { name: 'Vérifier' }), '/login/code');
+      assert.equal(res.status(), 303, `the code is accepted; got ${await describePage(page, res)}`);
+      await page.waitForURL((u) => u.pathname === '/');
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      // Without the phone: a recovery code, once.
+      assert.equal(await passwordStep(page, 'mons.deputy', DEMO_PASSWORD), '/login/code');
+      await page.getByLabel('Code à 6 chiffres').fill(codes[0]);
+      res = await submit(page, page.getByRole('button', { name: 'Vérifier' }), '/login/code');
+      assert.equal(res.status(), 303, `a recovery code is accepted; got ${await describePage(page, res)}`);
+      await page.waitForURL((u) => u.pathname === '/');
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      // The phone is lost: the caisse resets the deputy's factor from the partner's file.
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Partenaires', exact: true }).click();
+      await page.getByRole('link', { name: /Mairie de Mons/ }).click();
+      const resetButton = page.getByRole('button', { name: /Réinitialiser la double authentification Hugo Lefebvre/ });
+      const action = new URL(await page.locator('form', { has: resetButton }).getAttribute('action'), server.base).pathname;
+      res = await submit(page, resetButton, action);
+      assert.equal(res.status(), 200, `reset; got ${await describePage(page, res)}`);
+      assert.match(await page.locator('main').innerText(), /Hugo Lefebvre est réinitialisée/);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      // The deputy enrols a new application at the next sign-in.
+      assert.equal(await passwordStep(page, 'mons.deputy', DEMO_PASSWORD), '/account/second-factor');
+      await page.screenshot({ path: path.join(RESULTS, 'second-factor.png'), fullPage: true });
     });
   });
 
