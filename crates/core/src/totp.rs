@@ -31,12 +31,15 @@ pub fn step_of(unix_secs: i64) -> i64 {
 
 /// The code of `secret` for `step` (RFC 4226 HOTP with the step as counter).
 pub fn code_at(secret: &[u8], step: i64) -> u32 {
-    let mut mac = <HmacSha1 as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
+    // HMAC accepts a key of any length; the fallback is never taken.
+    let Ok(mut mac) = <HmacSha1 as KeyInit>::new_from_slice(secret) else {
+        return 0;
+    };
     mac.update(&(step as u64).to_be_bytes());
     let h = mac.finalize().into_bytes();
-    let offset = (h[h.len() - 1] & 0x0f) as usize;
-    let bin = u32::from_be_bytes([h[offset] & 0x7f, h[offset + 1], h[offset + 2], h[offset + 3]]);
-    bin % 10u32.pow(DIGITS)
+    let offset = h.last().map_or(0, |b| (b & 0x0f) as usize);
+    let word: [u8; 4] = h.get(offset..offset + 4).and_then(|w| w.try_into().ok()).unwrap_or([0; 4]);
+    (u32::from_be_bytes(word) & 0x7fff_ffff) % 10u32.pow(DIGITS)
 }
 
 /// The step within the window around `unix_secs` whose code is `code` (6 digits, spaces
@@ -66,14 +69,19 @@ pub fn base32(bytes: &[u8]) -> String {
         buffer = (buffer << 8) | b as u32;
         bits += 8;
         while bits >= 5 {
-            out.push(ALPHABET[((buffer >> (bits - 5)) & 31) as usize] as char);
+            out.push(letter(ALPHABET, buffer >> (bits - 5)));
             bits -= 5;
         }
     }
     if bits > 0 {
-        out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
+        out.push(letter(ALPHABET, buffer << (5 - bits)));
     }
     out
+}
+
+/// The letter of `alphabet` (32 letters) for the low five bits of `v`.
+fn letter(alphabet: &[u8; 32], v: u32) -> char {
+    alphabet.get((v & 31) as usize).map_or('A', |b| *b as char)
 }
 
 /// The `otpauth://` address an application reads (from a link or a QR code).
@@ -98,13 +106,19 @@ pub fn uri(issuer: &str, login: &str, secret: &[u8]) -> String {
 /// New recovery codes, as shown once to the person: ten groups `XXXX-XXXX-XX` of letters
 /// and digits without the ambiguous ones (about 50 bits each).
 pub fn new_recovery_codes() -> Vec<String> {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     (0..RECOVERY_CODES)
         .map(|_| {
             let mut raw = [0u8; 10];
             rand::fill(&mut raw);
-            let chars: String = raw.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect();
-            format!("{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..10])
+            let mut code = String::with_capacity(12);
+            for (i, b) in raw.iter().enumerate() {
+                if i == 4 || i == 8 {
+                    code.push('-');
+                }
+                code.push(letter(ALPHABET, *b as u32));
+            }
+            code
         })
         .collect()
 }

@@ -464,6 +464,7 @@ mod grants;
 mod mandates;
 mod properties;
 mod retention;
+mod second_factor;
 mod schema;
 mod seats;
 mod supervision;
