@@ -205,6 +205,7 @@ async fn authorization_matrix() {
     .unwrap();
     let mons = tx.account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
     let karim = tx.account_by_login("mons.agent").await.unwrap().unwrap().id;
+    let deputy = tx.account_by_login("mons.deputy").await.unwrap().unwrap().id;
     tx.commit().await.unwrap();
 
     // Fixtures of the Mairie, made by its administrator.
@@ -273,6 +274,10 @@ async fn authorization_matrix() {
         ("GET", format!("/api/v1/traces?organisation={mons}"), None, [e401, e403, ok, ok, e403, e403, e404, e403]),
         ("GET", "/api/v1/access-requests".into(), None, [e401, e403, e403, ok, ok, ok, ok, e403]),
         ("POST", format!("/api/v1/users?partner={mons}"), Some(json!({"first_name": "N", "last_name": "V", "email": "n@v.invalid"})), [e401, e403, e403, e403, e403, e403, e403, e404]),
+        // A lost second factor (issue 11): the principal administrator for the partner's
+        // people, the caisse for the partner's administrators; others' are not found.
+        ("DELETE", format!("/api/v1/users/{lea}/second-factor"), None, [e401, e403, e403, S::NO_CONTENT, e403, e403, e404, e404]),
+        ("DELETE", format!("/api/v1/users/{deputy}/second-factor"), None, [e401, S::NO_CONTENT, e403, e403, e403, e403, e404, e404]),
     ];
     let mut failures = Vec::new();
     for (method, path, payload, expected) in rows {
