@@ -148,50 +148,20 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             }
         },
     };
-    // A session that still owes its second factor, or an enrolment its role requires,
-    // opens nothing else (R51): pages go to the step, the API answers with a sentence.
-    if let Some(a) = actor.as_ref()
-        && let Some(step) = a.session.pending_step
+    // A session that still owes its second factor, or an enrolment its role requires, or
+    // a new password, opens nothing else (R51): pages go to the step, the API answers with
+    // a sentence, and the refusal is traced.
+    if let Some((a, (allowed, page, err))) = actor.as_ref().and_then(|a| owed_step(a).map(|s| (a, s)))
+        && !allowed.contains(&path.as_str())
     {
-        let (allowed, page, err) = match step {
-            PendingStep::SecondFactor => (
-                matches!(path.as_str(), "/login/code" | "/logout" | "/static/habilis.css" | "/api/v1/session" | "/api/v1/session/code"),
-                "/login/code",
-                WebError::SecondFactorRequired,
-            ),
-            PendingStep::Enrolment => (
-                matches!(path.as_str(), "/account/second-factor" | "/logout" | "/static/habilis.css" | "/api/v1/session"),
-                "/account/second-factor",
-                WebError::EnrolmentRequired,
-            ),
-        };
-        if !allowed {
-            let resp = if is_api { error_response(api_lang, &err) } else { axum::response::Redirect::to(page).into_response() };
-            let action = format!("http.{}", method.as_str().to_ascii_lowercase());
-            if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
-                let err = WebError::Core(e);
-                err.log();
-                return error_response(api_lang, &err);
-            }
-            return resp;
+        let resp = if is_api { error_response(api_lang, &err) } else { axum::response::Redirect::to(page).into_response() };
+        let action = format!("http.{}", method.as_str().to_ascii_lowercase());
+        if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
+            let err = WebError::Core(e);
+            err.log();
+            return error_response(api_lang, &err);
         }
-    }
-    if let Some(a) = actor.as_ref().filter(|a| a.account.must_change_password && a.session.pending_step.is_none()) {
-        let allowed = matches!(path.as_str(), "/password" | "/logout" | "/static/habilis.css" | "/api/v1/session" | "/api/v1/me");
-        if !allowed {
-            let resp = if is_api {
-                error_response(api_lang, &WebError::PasswordChangeRequired)
-            } else {
-                axum::response::Redirect::to("/password").into_response()
-            };
-            let action = format!("http.{}", method.as_str().to_ascii_lowercase());
-            if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
-                let err = WebError::Core(e);
-                err.log();
-                return error_response(api_lang, &err);
-            }
-            return resp;
-        }
+        return resp;
     }
     let ctx = Ctx {
         lang,
@@ -237,4 +207,18 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             }
         }
     resp
+}
+
+/// The step a signed-in person must take before anything else, if any: the paths it
+/// leaves open, the page that takes it, and what the API says.
+fn owed_step(a: &habilis_core::records::Actor) -> Option<(&'static [&'static str], &'static str, WebError)> {
+    const CODE: &[&str] = &["/login/code", "/api/v1/session/code", "/logout", "/static/habilis.css", "/api/v1/session"];
+    const ENROL: &[&str] = &["/account/second-factor", "/logout", "/static/habilis.css", "/api/v1/session"];
+    const PASSWORD: &[&str] = &["/password", "/api/v1/me", "/logout", "/static/habilis.css", "/api/v1/session"];
+    match a.session.pending_step {
+        Some(PendingStep::SecondFactor) => Some((CODE, "/login/code", WebError::SecondFactorRequired)),
+        Some(PendingStep::Enrolment) => Some((ENROL, "/account/second-factor", WebError::EnrolmentRequired)),
+        None if a.account.must_change_password => Some((PASSWORD, "/password", WebError::PasswordChangeRequired)),
+        None => None,
+    }
 }
