@@ -372,7 +372,7 @@ describe('Habilis sign-in in a real browser', () => {
       const link = mail.match(/https?:\/\/\S+\/set-password\?token=\S+/);
       assert.ok(link, `the message carries the set-password link: ${mail}`);
       const login = mail.match(/Votre identifiant : (\S+)/)[1];
-      assert.equal(login, 'helene.dubois');
+      assert.equal(login, 'lomme.helene.dubois', 'the login is in the CCAS namespace');
       await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
 
       await page.goto(link[0]);
@@ -417,7 +417,7 @@ describe('Habilis sign-in in a real browser', () => {
 
       await page.getByText('Habiliter une personne').click();
       const gform = page.locator('form[action="/partner/grants"]');
-      await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (lea.roux)' });
+      await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (mons.lea.roux)' });
       await gform.getByLabel('Service et profil').selectOption('CDAP:T1');
       await gform.getByLabel("Motif de l'habilitation").fill('Accueil des familles');
       res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');
@@ -427,7 +427,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.match(after, /^(\d+) \/ 10$/);
 
       await page.getByText('Habiliter une personne').click();
-      await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (lea.roux)' });
+      await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (mons.lea.roux)' });
       await gform.getByLabel('Service et profil').selectOption('CDAP:T2');
       await gform.getByLabel("Motif de l'habilitation").fill('Instruction');
       res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');
@@ -451,7 +451,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(res.status(), 303, `creating the user; got ${await describePage(page, res)}`);
       await page.getByText('Habiliter une personne').click();
       const gform = page.locator('form[action="/partner/grants"]');
-      await gform.getByLabel('Personne').selectOption({ label: 'Paul Martin (paul.martin)' });
+      await gform.getByLabel('Personne').selectOption({ label: 'Paul Martin (mons.paul.martin)' });
       await gform.getByLabel('Service et profil').selectOption('CDAP:T1');
       await gform.getByLabel("Motif de l'habilitation").fill('Suivi des dossiers RSA');
       res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');

@@ -11,7 +11,7 @@ use crate::error::{Error, Result, Rule};
 use crate::policy::gate::gate;
 use crate::policy::quotas::would_exceed;
 use crate::reach::partner_to_manage;
-use crate::records::{
+use crate::records::{Organisation, 
     Account, AccountId, AccountStatus, Actor, Grant, LinkId, LinkPurpose, OrganisationId, OutboxMessage, PasswordLink,
     QuotaExceeded, Role, Service, ServiceRole, ServiceRoleId, Slot,
 };
@@ -147,17 +147,59 @@ pub(crate) fn login_part(s: &str) -> String {
         .collect()
 }
 
-/// The login for a new account: the one wanted, if free; otherwise `firstname.lastname`
-/// folded to ASCII, with a number added when taken (`helene.dubois2`). Names with no Latin
-/// letters left give no usable login: the caller is asked for one.
-pub(crate) async fn unique_login<T: Transaction>(tx: &mut T, wanted: Option<&Login>, first: &str, last: &str) -> Result<String> {
+/// Words of an organisation's name that say what it is rather than which one it is.
+const GENERIC_WORDS: &[&str] = &[
+    "mairie", "ville", "commune", "communal", "communale", "ccas", "cias", "centre", "intercommunal", "intercommunale",
+    "caf", "caisse", "allocations", "familiales", "conseil", "departemental", "departement", "service", "services",
+    "action", "sociale", "social", "association", "de", "du", "des", "la", "le", "les", "l", "d", "et", "en", "sur", "sous", "au", "aux",
+];
+
+/// The prefix derived from a name: its first distinctive word (`Mairie de Mons-en-Barœul`
+/// → `mons`, `CCAS de Lomme` → `lomme`), or `org`.
+pub(crate) fn derived_prefix(name: &str) -> String {
+    name.split(|c: char| !c.is_alphanumeric())
+        .map(login_part)
+        .find(|w| w.len() >= 2 && !GENERIC_WORDS.contains(&w.as_str()))
+        .map(|w| w.chars().take(16).collect())
+        .unwrap_or_else(|| "org".to_string())
+}
+
+/// The organisation's login prefix, claimed on first use (the derived one, or with a
+/// number when another organisation has it).
+pub(crate) async fn login_prefix_of<T: Transaction>(tx: &mut T, org: &Organisation) -> Result<String> {
+    if let Some(p) = tx.login_prefix(org.id).await? {
+        return Ok(p);
+    }
+    let base = derived_prefix(&org.name);
+    for n in 1..1000 {
+        let candidate = if n == 1 { base.clone() } else { format!("{base}{n}") };
+        if tx.claim_login_prefix(org.id, &candidate).await? {
+            return Ok(candidate);
+        }
+        if let Some(p) = tx.login_prefix(org.id).await? {
+            return Ok(p);
+        }
+    }
+    Err(Error::Internal("no login prefix left".into()))
+}
+
+/// The login for a new account of `org`, always in the organisation's namespace
+/// (`prefix.…`), so that a login taken elsewhere is never reported (issue 11, finding 8):
+/// the one wanted (prefixed if it is not), refused if one of the organisation's own people
+/// has it; otherwise `prefix.firstname.lastname` folded to ASCII, with a number added when
+/// taken (`mons.helene.dubois2`). Names with no Latin letters left give no usable login:
+/// the caller is asked for one.
+pub(crate) async fn unique_login<T: Transaction>(tx: &mut T, org: &Organisation, wanted: Option<&Login>, first: &str, last: &str) -> Result<String> {
+    let prefix = login_prefix_of(tx, org).await?;
+    let in_namespace = |l: &str| if l.starts_with(&format!("{prefix}.")) { l.to_string() } else { format!("{prefix}.{l}") };
     if let Some(l) = wanted {
-        if tx.account_by_login(l.as_str()).await?.is_some() {
+        let full = Login::parse(&in_namespace(l.as_str())).map_err(|p| Error::invalid("login", p))?;
+        if tx.account_by_login(full.as_str()).await?.is_some() {
             return Err(Error::Taken("identifiant"));
         }
-        return Ok(l.as_str().to_string());
+        return Ok(full.as_str().to_string());
     }
-    let base = format!("{}.{}", login_part(first), login_part(last));
+    let base = format!("{prefix}.{}.{}", login_part(first), login_part(last));
     let base: String = base.chars().take(56).collect();
     let base = Login::parse(&base).map_err(|p| Error::invalid("login", p))?.as_str().to_string();
     let mut candidate = base.clone();
@@ -226,7 +268,7 @@ impl<S: Store> App<S> {
         if holders.iter().any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role())) {
             return Err(Error::Rule(Rule::AdministratorSlotTaken));
         }
-        let login = unique_login(tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
+        let login = unique_login(tx, &p, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let account = Account {
             id: AccountId::new(),
             organisation_id: partner,
@@ -277,4 +319,19 @@ pub(crate) async fn service_and_role<T: Transaction>(tx: &mut T, g: &Grant) -> R
     let service = tx.service(g.service_id).await?.ok_or(Error::NotFound)?;
     let role = tx.service_roles(service.id).await?.into_iter().find(|r| r.id == g.service_role_id).ok_or(Error::NotFound)?;
     Ok((service, role))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_the_first_distinctive_word_of_the_name() {
+        assert_eq!(derived_prefix("Mairie de Mons-en-Barœul"), "mons");
+        assert_eq!(derived_prefix("CCAS de Lomme"), "lomme");
+        assert_eq!(derived_prefix("Caf du Nord"), "nord");
+        assert_eq!(derived_prefix("Mairie de Villeneuve-d'Ascq"), "villeneuve");
+        assert_eq!(derived_prefix("Centre communal d'action sociale"), "org");
+        assert_eq!(derived_prefix("Œuvre de l'Étoile"), "oeuvre");
+    }
 }

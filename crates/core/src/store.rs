@@ -112,6 +112,11 @@ pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + Requ
 
 /// Organisations, their people and directory contacts.
 pub trait OrganisationTx: Send + Sized {
+    /// The prefix of an organisation's logins, once it has one.
+    fn login_prefix(&mut self, id: OrganisationId) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// Give an organisation its login prefix if it has none and no other organisation has
+    /// this one; returns whether this call did.
+    fn claim_login_prefix(&mut self, id: OrganisationId, prefix: &str) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Record an organisation, created at `at`.
     fn insert_organisation(&mut self, o: &Organisation, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// An organisation by id.

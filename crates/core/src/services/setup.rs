@@ -154,6 +154,10 @@ impl<S: Store> App<S> {
         for o in [&cnaf, &caf, &mons] {
             tx.insert_organisation(o, now).await?;
         }
+        // The demo's logins are `caf.…` and `mons.…`: those are the organisations' prefixes.
+        for (o, prefix) in [(&cnaf, "cnaf"), (&caf, "caf"), (&mons, "mons")] {
+            tx.claim_login_prefix(o.id, prefix).await?;
+        }
         for a in DEMO_ACCOUNTS {
             let org_id = if a.organisation == MONS { mons.id } else { caf.id };
             let email = format!("{}@demo.habilis.invalid", a.login);

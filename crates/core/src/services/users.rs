@@ -29,7 +29,8 @@ impl<S: Store> App<S> {
             "" => None,
             raw => Some(Login::parse(raw).map_err(|p| Error::invalid("login", p))?),
         };
-        let login = crate::shared::unique_login(&mut tx, wanted.as_ref(), first.as_str(), last.as_str()).await?;
+        let organisation = tx.organisation(org).await?.ok_or(Error::NotFound)?;
+        let login = crate::shared::unique_login(&mut tx, &organisation, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let account = Account {
             id: AccountId::new(),
             organisation_id: org,

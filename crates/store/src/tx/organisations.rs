@@ -10,6 +10,18 @@ use crate::map_err;
 use crate::rows::*;
 
 impl OrganisationTx for Tx {
+    async fn login_prefix(&mut self, id: OrganisationId) -> StoreResult<Option<String>> {
+        const Q: &str = "SELECT prefix FROM login_prefixes WHERE organisation_id = $1";
+        let row: Option<(String,)> = run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(|(p,)| p))
+    }
+
+    async fn claim_login_prefix(&mut self, id: OrganisationId, prefix: &str) -> StoreResult<bool> {
+        const Q: &str = "INSERT INTO login_prefixes (organisation_id, prefix) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        let n = run!(self, c => sqlx::query(Q).bind(id.0).bind(prefix).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     async fn insert_organisation(&mut self, o: &Organisation, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO organisations (id, kind, name, parent_id, siret, city, created_at, address) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";

@@ -161,7 +161,7 @@ async fn only_the_caisse_issues_the_two_administrators() {
             login: String::new(),
         };
         let admin = e.app.issue_administrator(&caf, lomme.id, Slot::Principal, &input, "https://habilis.test", &client()).await.unwrap();
-        assert_eq!(admin.login, "helene.dubois");
+        assert_eq!(admin.login, "lomme.helene.dubois", "in the CCAS's namespace");
         assert!(admin.password_hash.is_none());
         // The set-password link went to the outbox, in the same transaction.
         let outbox = e.app.outbox(&caf, 10).await.unwrap();
@@ -170,7 +170,7 @@ async fn only_the_caisse_issues_the_two_administrators() {
         let token = msg.body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
         assert!(msg.body.contains("https://habilis.test/set-password?token="));
         e.app.set_password_with_link(&token, "Violette-Mauve-2026-Nord", &client()).await.unwrap();
-        let helene = e.app.login("helene.dubois", "Violette-Mauve-2026-Nord", &client()).await.unwrap();
+        let helene = e.app.login("lomme.helene.dubois", "Violette-Mauve-2026-Nord", &client()).await.unwrap();
 
         // One principal at a time.
         let mut second = input.clone();
@@ -189,11 +189,11 @@ async fn only_the_caisse_issues_the_two_administrators() {
         // Deactivation ends the sessions and frees the seat.
         e.app.deactivate_administrator(&caf, admin.id, &client()).await.unwrap();
         assert!(matches!(e.app.authenticate(&helene.token, &client()).await, Err(Error::NotAuthenticated)));
-        assert!(matches!(e.app.login("helene.dubois", "Violette-Mauve-2026-Nord", &client()).await, Err(Error::AccountDisabled)));
+        assert!(matches!(e.app.login("lomme.helene.dubois", "Violette-Mauve-2026-Nord", &client()).await, Err(Error::AccountDisabled)));
         let mut third = input.clone();
         third.email = "nouveau@ccas-lomme.invalid".into();
         let new = e.app.issue_administrator(&caf, lomme.id, Slot::Principal, &third, "https://h", &client()).await.unwrap();
-        assert_eq!(new.login, "helene.dubois3", "logins stay unique (the deputy, same name, took 2)");
+        assert_eq!(new.login, "lomme.helene.dubois3", "logins stay unique (the deputy, same name, took 2)");
     }
 }
 

@@ -59,7 +59,7 @@ async fn an_administrator_change_is_asked_by_the_partner_and_decided_by_the_cais
         let file = e.app.partner_file(&caf, claire.actor.organisation.id).await.unwrap();
         let ines = file.administrators.iter().find(|a| a.display_name == "Inès Moreau").expect("issued");
         assert_eq!(ines.roles, vec![Role::PartnerAdmin]);
-        assert_eq!(ines.login, "ines.moreau");
+        assert_eq!(ines.login, "mons.ines.moreau", "in the Mairie's namespace");
         assert!(file.administrators.iter().any(|a| a.login == "mons.admin" && a.status == AccountStatus::Deactivated));
         // Decided once.
         assert!(matches!(e.app.decide_admin_change(&caf, req.id, false, "non", "https://h", &client()).await, Err(Error::Refused(_))));

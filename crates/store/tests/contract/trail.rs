@@ -29,7 +29,7 @@ async fn lomme_admin(e: &Env, caf: &Actor) -> Actor {
     let msg = e.app.outbox(caf, 50).await.unwrap().into_iter().find(|m| m.to_address == "l@lomme.invalid").unwrap();
     let token = msg.body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
     e.app.set_password_with_link(&token, PASSWORD, &cl).await.unwrap();
-    actor(e, "leon.lomme").await
+    actor(e, "lomme.leon.lomme").await
 }
 
 fn all() -> TraceFilter {
@@ -161,5 +161,33 @@ async fn a_person_gets_their_traces_through_their_superior_and_the_administrator
         assert!(listed.iter().find(|x| x.id == r2.id).unwrap().late(e.app.today()), "{b:?}");
         // The caisse has no part in it.
         assert!(matches!(e.app.request_access(&caf, None, "", &client()).await, Err(Error::Forbidden)));
+    }
+}
+
+/// Issue 11, finding 8: a login is always chosen in the organisation's own namespace, so
+/// "already in use" never tells a partner that another organisation has that login.
+#[tokio::test]
+async fn logins_taken_in_another_organisation_are_never_reported() {
+    use habilis_core::commands::UserInput;
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let leon = lomme_admin(&e, &caf).await;
+        let claire = actor(&e, "mons.admin").await;
+        let user = |login: &str| UserInput { first_name: "Anne".into(), last_name: "Test".into(), email: "a@t.invalid".into(), login: login.into(), ..Default::default() };
+        // The Mairie's logins, asked for by the CCAS: created in the CCAS's namespace.
+        for wanted in ["mons.admin", "admin", "caf.admin"] {
+            let a = e.app.create_user(&leon, &user(wanted), "https://h", &client()).await.unwrap_or_else(|err| panic!("{b:?} {wanted}: {err:?}"));
+            let expected = if wanted.starts_with("lomme.") { wanted.to_string() } else { format!("lomme.{wanted}") };
+            assert_eq!(a.login, expected, "{b:?}");
+        }
+        // Within one's own organisation, a taken login is reported (one sees one's people).
+        assert!(matches!(e.app.create_user(&leon, &user("admin"), "https://h", &client()).await, Err(Error::Taken(_))), "{b:?}");
+        assert!(matches!(e.app.create_user(&claire, &user("agent"), "https://h", &client()).await, Err(Error::Taken(_))), "{b:?}");
+        assert!(matches!(e.app.create_user(&claire, &user("mons.agent"), "https://h", &client()).await, Err(Error::Taken(_))), "{b:?}");
+        // Generated logins too: `prefix.first.last`.
+        let generated = e.app.create_user(&claire, &user(""), "https://h", &client()).await.unwrap();
+        assert_eq!(generated.login, "mons.anne.test", "{b:?}");
     }
 }

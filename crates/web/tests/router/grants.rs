@@ -219,7 +219,7 @@ async fn authorization_matrix() {
         .id;
     let julie_mandate = app.mandates(&claire).await.unwrap().into_iter().find(|m| m.withdrawn_at.is_none()).unwrap().id;
 
-    let people = ["", "caf.admin", "caf.auditor", "mons.admin", "mons.manager", "mons.agent", "leon.lomme", "sud.admin"];
+    let people = ["", "caf.admin", "caf.auditor", "mons.admin", "mons.manager", "mons.agent", "lomme.leon.lomme", "sud.admin"];
     let mut tokens = vec![String::new()];
     for p in &people[1..] {
         let r = app.login(p, PASSWORD, &cl).await.unwrap();
