@@ -61,6 +61,14 @@ pub enum Rule {
     /// A manager's e-mail (where their reset links go) is changed only by the principal
     /// administrator or by the caisse managing the partner.
     ManagerEmail,
+    /// The holder already has this service and profile in a grant not ended (one grant
+    /// per holder, service and profile: change that one instead).
+    AlreadyGranted,
+    /// A mandate must cover at least one profile or one power.
+    EmptyMandate,
+    /// The partner's administrator's and deputy's own rights are managed exclusively by
+    /// the caisse (Art. 2.2.1, 2.2.2).
+    AdministratorsRightsByCaisse,
 }
 
 /// Everything a domain service can refuse or fail with.

@@ -7,7 +7,7 @@ use time::Date;
 use crate::error::{Error, Result, Rule};
 use crate::policy::gate::mode_on;
 use crate::policy::powers::{Powers, mandated};
-use crate::records::{AccountStatus, Actor, ManagementMode, Organisation, OrganisationId, OrganisationKind, Role};
+use crate::records::{AccountId, AccountStatus, Actor, ManagementMode, Organisation, OrganisationId, OrganisationKind, Role};
 use crate::store::*;
 
 /// The caisse whose habilitation administrator `actor` is.
@@ -105,6 +105,40 @@ pub(crate) async fn powers_of<T: Transaction>(tx: &mut T, actor: &Actor, today: 
     }
     let powers = mandated(account.id, &tx.mandates_of(org).await?).ok_or(Error::Forbidden)?;
     Ok((org, powers))
+}
+
+/// The powers with which `actor` manages rights that reach `people` (a grant's holder or a
+/// group's members). The partner's administrator's and deputy's own rights are managed
+/// exclusively by the caisse (Art. 2.2.1, 2.2.2): in either mode for the caisse's
+/// administrator, never by the partner's managers. Rights reaching nobody of that kind
+/// follow `powers_of`.
+pub(crate) async fn rights_powers<T: Transaction>(tx: &mut T, actor: &Actor, today: Date, people: &[AccountId]) -> Result<(OrganisationId, Powers)> {
+    let org = actor.acting_for.unwrap_or(actor.organisation.id);
+    let mut administrators = 0;
+    for id in people {
+        if tx.account(*id).await?.is_some_and(|a| a.organisation_id == org && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))) {
+            administrators += 1;
+        }
+    }
+    if administrators == 0 {
+        return powers_of(tx, actor, today).await;
+    }
+    let Some(partner) = actor.acting_for.filter(|_| actor.organisation.kind == OrganisationKind::Caisse) else {
+        return Err(Error::Rule(Rule::AdministratorsRightsByCaisse));
+    };
+    match powers_of(tx, actor, today).await {
+        // Delegated mode: the caisse still manages the administrators' rights, and only
+        // theirs (a group that also reaches other people stays the partner's to manage).
+        Err(Error::Rule(Rule::DelegatedMode)) if administrators == people.len() => {
+            let p = partner_to_manage(tx, actor, partner).await?;
+            let account = tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?;
+            if !account.roles.contains(&Role::CaisseAdmin) || account.status != AccountStatus::Active {
+                return Err(Error::Forbidden);
+            }
+            Ok((p.id, Powers::Full))
+        }
+        other => other,
+    }
 }
 
 /// The organisation whose grants and groups `actor` lists: the partner a caisse staff

@@ -147,6 +147,17 @@ pub(crate) fn login_part(s: &str) -> String {
         .collect()
 }
 
+/// Refuse an e-mail address another live account of `org` already has (one address, one
+/// person: reset links and notifications must reach the right one).
+pub(crate) async fn ensure_email_free<T: Transaction>(tx: &mut T, org: OrganisationId, email: &str, except: Option<AccountId>) -> Result<()> {
+    let taken = tx
+        .accounts_of(org)
+        .await?
+        .iter()
+        .any(|a| Some(a.id) != except && a.status != AccountStatus::Deactivated && a.email.eq_ignore_ascii_case(email));
+    if taken { Err(Error::Taken("adresse électronique")) } else { Ok(()) }
+}
+
 /// Words of an organisation's name that say what it is rather than which one it is.
 const GENERIC_WORDS: &[&str] = &[
     "mairie", "ville", "commune", "communal", "communale", "ccas", "cias", "centre", "intercommunal", "intercommunale",
@@ -268,6 +279,7 @@ impl<S: Store> App<S> {
         if holders.iter().any(|a| a.status != AccountStatus::Deactivated && a.roles.contains(&slot.role())) {
             return Err(Error::Rule(Rule::AdministratorSlotTaken));
         }
+        ensure_email_free(tx, partner, email.as_str(), None).await?;
         let login = unique_login(tx, &p, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let account = Account {
             id: AccountId::new(),

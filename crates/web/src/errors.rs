@@ -71,7 +71,8 @@ impl WebError {
                     | Rule::SelfGrant
                     | Rule::CaisseSuspension
                     | Rule::DelegatedMode
-                    | Rule::ManagerEmail => {
+                    | Rule::ManagerEmail
+                    | Rule::AdministratorsRightsByCaisse => {
                         StatusCode::FORBIDDEN
                     }
                     Rule::AdministratorSlotTaken
@@ -79,7 +80,9 @@ impl WebError {
                     | Rule::ServiceClosed(_)
                     | Rule::RoleQuotaAboveServiceQuota
                     | Rule::RoleOfAnotherService
-                    | Rule::GroupHoldsGrants => StatusCode::CONFLICT,
+                    | Rule::GroupHoldsGrants
+                    | Rule::AlreadyGranted => StatusCode::CONFLICT,
+                    Rule::EmptyMandate => StatusCode::UNPROCESSABLE_ENTITY,
                 },
             },
             WebError::Csrf => StatusCode::FORBIDDEN,
@@ -126,6 +129,9 @@ impl WebError {
                     Rule::CaisseSuspension => "caisse_suspension",
                     Rule::DelegatedMode => "delegated_mode",
                     Rule::ManagerEmail => "manager_email",
+                    Rule::AlreadyGranted => "already_granted",
+                    Rule::EmptyMandate => "empty_mandate",
+                    Rule::AdministratorsRightsByCaisse => "administrators_rights_by_caisse",
                 },
             },
             WebError::Csrf => "csrf",
@@ -194,6 +200,9 @@ impl WebError {
                     Rule::CaisseSuspension => t.err_caisse_suspension.into(),
                     Rule::DelegatedMode => t.err_delegated_mode.into(),
                     Rule::ManagerEmail => t.err_manager_email.into(),
+                    Rule::AlreadyGranted => t.err_already_granted.into(),
+                    Rule::EmptyMandate => t.err_empty_mandate.into(),
+                    Rule::AdministratorsRightsByCaisse => t.err_admin_rights_by_caisse.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),
@@ -308,6 +317,7 @@ pub fn missing_text(t: &Texts, m: &Missing) -> String {
         Missing::DataProtectionFormalities => t.missing_formalities.into(),
         Missing::AvailabilityDate => t.missing_availability.into(),
         Missing::NotYetAvailable { from } => t.missing_not_yet.replace("{date}", &format_date(*from)),
+        Missing::Quota => t.missing_quota.into(),
     }
 }
 

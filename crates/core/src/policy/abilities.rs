@@ -78,6 +78,19 @@ pub fn on_partner_rights(actor: &Actor, mode: Option<ManagementMode>) -> RightsA
     }
 }
 
+/// Whether `actor` manages rights (give, suspend, resume, date, revoke) that reach an
+/// administrator or deputy (`reaches_administrator`) or only other people, on the rights
+/// page of a partner in `mode`: the administrators' rights are the caisse's alone, in
+/// either mode (Art. 2.2.1, 2.2.2); the others follow `on_partner_rights`. The services
+/// apply the same rule (`reach::rights_powers`).
+pub fn may_manage_rights_reaching(actor: &Actor, mode: Option<ManagementMode>, reaches_administrator: bool) -> bool {
+    let caisse_admin = actor.organisation.kind == OrganisationKind::Caisse && actor.account.roles.contains(&Role::CaisseAdmin);
+    match actor.acting_for {
+        Some(_) => caisse_admin && (reaches_administrator || mode == Some(ManagementMode::CaisseManaged)),
+        None => !reaches_administrator && on_partner_rights(actor, mode).manage,
+    }
+}
+
 /// Whether the actions on a person (suspend, reactivate, new link) are offered to
 /// `actor`: never on oneself, nor on the partner's administrators, whom only the caisse
 /// issues and suspends (R14).

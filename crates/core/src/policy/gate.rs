@@ -27,6 +27,9 @@ pub fn gate(conventions: &[Convention], contracts: &[ServiceContract], sub: Opti
                 Some(from) if from > today => m.push(Missing::NotYetAvailable { from }),
                 Some(_) => {}
             }
+            if s.max_holders.is_none() {
+                m.push(Missing::Quota);
+            }
         }
     }
     m
@@ -80,6 +83,9 @@ mod tests {
         sub.formalities_on = Some(date!(2017 - 04 - 01));
         sub.available_from = Some(date!(2017 - 05 - 11));
         assert!(gate(&[conv()], &[contract(ManagementMode::Delegated)], Some(&sub), today).is_empty());
+        // Art. 2.2.1: the caisse sets the maximum number of holders "obligatoirement".
+        sub.max_holders = None;
+        assert_eq!(gate(&[conv()], &[contract(ManagementMode::Delegated)], Some(&sub), today), vec![Missing::Quota]);
     }
 
     #[test]

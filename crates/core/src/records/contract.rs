@@ -103,6 +103,8 @@ pub enum Missing {
     AvailabilityDate,
     /// Available only from this date.
     NotYetAvailable { from: Date },
+    /// No maximum number of holders set: the caisse sets it "obligatoirement" (Art. 2.2.1).
+    Quota,
 }
 
 /// The functions every partner's directory must fill (Annex 1).

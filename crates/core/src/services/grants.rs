@@ -11,7 +11,7 @@ use time::Date;
 use crate::app::App;
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::reach::{manager_reads, powers_of};
+use crate::reach::{manager_reads, rights_powers};
 use crate::records::*;
 use crate::shared::*;
 use crate::store::*;
@@ -31,7 +31,13 @@ impl<S: Store> App<S> {
             return Err(Error::Rule(Rule::SelfGrant));
         }
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, today).await?;
+        // Whom the grant reaches decides who may give it (the administrators' rights are
+        // the caisse's).
+        let reached = match cmd.holder {
+            Holder::Person(id) => vec![id],
+            Holder::Group(id) => tx.members(id).await?,
+        };
+        let (org, powers) = rights_powers(&mut tx, actor, today, &reached).await?;
         let (holder_account_id, holder_group_id, target) = match cmd.holder {
             Holder::Person(id) => {
                 let person = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
@@ -57,6 +63,17 @@ impl<S: Store> App<S> {
             // Read again under the lock: a member added meanwhile counts.
             Holder::Group(id) => tx.members(id).await?,
         };
+        // One grant per holder, service and profile (change that one instead).
+        let taken = tx.grants_of(org).await?.into_iter().any(|x| {
+            x.state != GrantState::Revoked
+                && x.ends_on.is_none_or(|d| d >= today)
+                && x.service_role_id == role.id
+                && x.holder_account_id == holder_account_id
+                && x.holder_group_id == holder_group_id
+        });
+        if taken {
+            return Err(Error::Rule(Rule::AlreadyGranted));
+        }
         check_quotas(&mut tx, org, &service, &role, &people, today).await?;
         let g = Grant {
             id: GrantId::new(),
@@ -92,8 +109,12 @@ impl<S: Store> App<S> {
     /// Revoke a grant at once; the record stays (retention, R61).
     pub async fn revoke_grant(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
-        let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
+        let g = grant_in_reach(&mut tx, actor, id, self.today()).await?;
+        let reached = people_of(&mut tx, &g).await?;
+        let (org, powers) = rights_powers(&mut tx, actor, self.today(), &reached).await?;
+        if g.organisation_id != org {
+            return Err(Error::NotFound);
+        }
         if !powers.may_grant(g.service_role_id) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -150,12 +171,27 @@ impl<S: Store> App<S> {
     }
 }
 
+/// The grant `id` of the organisation `actor` manages (or acts for); someone without
+/// powers there hears why (as from `powers_of`), anyone else "not found".
+async fn grant_in_reach<T: Transaction>(tx: &mut T, actor: &Actor, id: GrantId, today: Date) -> Result<Grant> {
+    match tx.grant(id).await?.filter(|g| g.organisation_id == actor.acting_for.unwrap_or(actor.organisation.id)) {
+        Some(g) => Ok(g),
+        None => {
+            crate::reach::powers_of(tx, actor, today).await?;
+            Err(Error::NotFound)
+        }
+    }
+}
+
 /// A grant of the actor's organisation they may change, under the partner's lock: within
 /// their mandate, and not one that gives them anything (R13). With the people it gives its
 /// right to.
 async fn grant_to_change<T: Transaction>(tx: &mut T, actor: &Actor, id: GrantId, today: Date) -> Result<(OrganisationId, Grant, Vec<AccountId>)> {
-    let (org, powers) = powers_of(tx, actor, today).await?;
+    let found = grant_in_reach(tx, actor, id, today).await?;
+    let reached = people_of(tx, &found).await?;
+    let (org, powers) = rights_powers(tx, actor, today, &reached).await?;
     tx.lock_organisation(org).await?;
+    // Read again under the lock.
     let g = tx.grant(id).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
     if !powers.may_grant(g.service_role_id) {
         return Err(Error::Rule(Rule::OutsideMandate));

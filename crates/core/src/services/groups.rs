@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::error::{Error, Result, Rule};
-use crate::reach::{manager_reads, powers_of};
+use crate::reach::{manager_reads, powers_of, rights_powers};
 use crate::records::*;
 use crate::shared::*;
 use crate::store::*;
@@ -46,7 +46,11 @@ impl<S: Store> App<S> {
     pub async fn add_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
         let today = self.today();
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, today).await?;
+        // Joining a group that holds rights is receiving them: an administrator joins one
+        // only through the caisse (their rights are the caisse's, Art. 2.2.1).
+        let holds_rights = tx.grants_of_group(group).await?.iter().any(|x| x.state != GrantState::Revoked);
+        let reached = if holds_rights { vec![member] } else { vec![] };
+        let (org, powers) = rights_powers(&mut tx, actor, today, &reached).await?;
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }

@@ -42,6 +42,9 @@ impl<S: Store> App<S> {
             })?;
             scope.insert(role.id);
         }
+        if scope.is_empty() && !input.may_manage_users && !input.may_manage_groups {
+            return Err(Error::Rule(Rule::EmptyMandate));
+        }
         if !within_giver(&powers, &scope, input.may_manage_users, input.may_manage_groups) {
             return Err(Error::Rule(Rule::MandateWiderThanGiver));
         }

@@ -29,6 +29,7 @@ impl<S: Store> App<S> {
             "" => None,
             raw => Some(Login::parse(raw).map_err(|p| Error::invalid("login", p))?),
         };
+        crate::shared::ensure_email_free(&mut tx, org, email.as_str(), None).await?;
         let organisation = tx.organisation(org).await?.ok_or(Error::NotFound)?;
         let login = crate::shared::unique_login(&mut tx, &organisation, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let account = Account {
@@ -101,6 +102,7 @@ impl<S: Store> App<S> {
         if is_manager && target.email != email.as_str() && !may_change_manager_email {
             return Err(Error::Rule(Rule::ManagerEmail));
         }
+        crate::shared::ensure_email_free(&mut tx, target.organisation_id, email.as_str(), Some(target.id)).await?;
         target.display_name = format!("{} {}", first.as_str(), last.as_str());
         target.email = email.as_str().into();
         target.function = function;

@@ -125,10 +125,18 @@ async fn onboarding_a_partner_opens_its_service_only_when_everything_is_signed()
         sub.role_quotas = vec![("T5".into(), "6".into())];
         let err = e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap_err();
         assert!(matches!(err, Error::Rule(Rule::RoleQuotaAboveServiceQuota)), "{err:?}");
-        sub.role_quotas = vec![("T5".into(), "2".into())];
         sub.formalities_reference = "Registre n° 12".into();
         sub.formalities_on = "2024-01-10".into();
         sub.available_from = "2024-02-01".into();
+        // Issue 12, item 3: without a maximum number of holders (Art. 2.2.1 "obligatoirement")
+        // the service stays closed, and the gate says why.
+        sub.max_holders = String::new();
+        sub.role_quotas = vec![];
+        e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap();
+        let file = e.app.partner_file(&caf, lomme.id).await.unwrap();
+        assert_eq!(cdap(&[], &file), vec![Missing::Quota], "{b:?}");
+        sub.max_holders = "5".into();
+        sub.role_quotas = vec![("T5".into(), "2".into())];
         let saved = e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap();
         assert_eq!(saved.max_holders, Some(5));
         assert_eq!(saved.role_quotas.len(), 1);

@@ -158,7 +158,8 @@ async fn groups_count_each_member_once_and_every_path_checks_the_quota() {
         let mine = e.app.create_group(&claire, "Direction", &client()).await.unwrap();
         e.app.add_member(&claire, mine.id, claire.account.id, &client()).await.unwrap();
         let err = e.app.grant(&claire, &NewGrant { holder: Holder::Group(mine.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "x".into(), ends_on: "".into() }, &client()).await.unwrap_err();
-        assert!(matches!(err, Error::Rule(Rule::SelfGrant)), "{err:?}");
+        // Claire is the administrator: her rights are, besides, the caisse's alone (issue 12).
+        assert!(matches!(err, Error::Rule(Rule::AdministratorsRightsByCaisse)), "{err:?}");
         let err = e.app.add_member(&claire, pair.id, claire.account.id, &client()).await;
         assert!(err.is_ok(), "the pair holds no active grant: joining it grants nothing");
         assert!(super::verify(&e).await.finding.is_none());
@@ -268,5 +269,74 @@ async fn a_suspended_group_grant_still_counts_for_who_may_join_the_group() {
         e.app.resume_grant(&claire, g.id, &client()).await.unwrap();
         let file = e.app.person_file(&claire, u.id).await.unwrap();
         assert_eq!(file.grants.iter().filter(|x| x.state == GrantState::Active).count(), 1, "{b:?}");
+    }
+}
+
+/// Issue 12, items 2 and 9: the administrator's and deputy's own rights are the caisse's
+/// alone, in either mode (Art. 2.2.1, 2.2.2); one grant per holder, service and profile;
+/// no empty mandate; one e-mail address per live account of an organisation.
+#[tokio::test]
+async fn the_administrators_rights_are_the_caisses_alone_and_nothing_is_given_twice() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let cl = client();
+        let claire = e.app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+        let julie = e.app.login("mons.manager", PASSWORD, &cl).await.unwrap().actor;
+        let caf = e.app.login("caf.admin", PASSWORD, &cl).await.unwrap().actor;
+        let hugo = e.app.login("mons.deputy", PASSWORD, &cl).await.unwrap().actor.account.id;
+        let karim = e.app.login("mons.agent", PASSWORD, &cl).await.unwrap().actor.account.id;
+        let for_mons = caf.acting_for(claire.organisation.id);
+        let t1 = |holder| NewGrant { holder, service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() };
+
+        // The partner's managers cannot give the deputy a right; the caisse can, although
+        // the Mairie is in delegated mode (where it manages nobody else).
+        for who in [&claire, &julie] {
+            let err = e.app.grant(who, &t1(Holder::Person(hugo)), &cl).await.unwrap_err();
+            assert!(matches!(err, Error::Rule(Rule::AdministratorsRightsByCaisse)), "{b:?}: {err:?}");
+        }
+        let g = e.app.grant(&for_mons, &t1(Holder::Person(hugo)), &cl).await.unwrap();
+        let err = e.app.grant(&for_mons, &t1(Holder::Person(karim)), &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::DelegatedMode)), "{b:?}: {err:?}");
+        // Only the caisse suspends, resumes, dates and revokes it.
+        for err in [
+            e.app.suspend_grant(&claire, g.id, &cl).await.unwrap_err(),
+            e.app.set_grant_end(&claire, g.id, "2030-01-01", &cl).await.unwrap_err(),
+            e.app.revoke_grant(&claire, g.id, &cl).await.unwrap_err(),
+        ] {
+            assert!(matches!(err, Error::Rule(Rule::AdministratorsRightsByCaisse)), "{b:?}: {err:?}");
+        }
+        e.app.suspend_grant(&for_mons, g.id, &cl).await.unwrap();
+        e.app.resume_grant(&for_mons, g.id, &cl).await.unwrap();
+        e.app.set_grant_end(&for_mons, g.id, "2030-01-01", &cl).await.unwrap();
+
+        // Nor does the deputy receive rights by joining a group that holds some.
+        let group = e.app.create_group(&claire, "Accueil", &cl).await.unwrap();
+        e.app.grant(&claire, &NewGrant { holder: Holder::Group(group.id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "Instruction".into(), ends_on: "".into() }, &cl).await.unwrap();
+        let err = e.app.add_member(&claire, group.id, hugo, &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::AdministratorsRightsByCaisse)), "{b:?}: {err:?}");
+
+        // One grant per holder, service and profile: the second is refused with a sentence.
+        let err = e.app.grant(&for_mons, &t1(Holder::Person(hugo)), &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::AlreadyGranted)), "{b:?}: {err:?}");
+        e.app.grant(&claire, &t1(Holder::Person(karim)), &cl).await.unwrap();
+        let err = e.app.grant(&claire, &t1(Holder::Person(karim)), &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::AlreadyGranted)), "{b:?}: {err:?}");
+        // Once revoked, it may be given again.
+        e.app.revoke_grant(&for_mons, g.id, &cl).await.unwrap();
+        e.app.grant(&for_mons, &t1(Holder::Person(hugo)), &cl).await.unwrap();
+
+        // No empty mandate.
+        let empty = NewMandate { scope: vec![], may_manage_users: false, may_manage_groups: false, may_delegate: true };
+        let err = e.app.give_mandate(&claire, karim, &empty, &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::EmptyMandate)), "{b:?}: {err:?}");
+
+        // One address per live account of the organisation, at creation and on change.
+        let karim_email = e.app.person_file(&claire, karim).await.unwrap().account.email;
+        let twin = UserInput { first_name: "Kim".into(), last_name: "Haddad".into(), email: karim_email.to_uppercase(), ..Default::default() };
+        assert!(matches!(e.app.create_user(&claire, &twin, "https://h", &cl).await, Err(Error::Taken(_))), "{b:?}");
+        let lea = e.app.create_user(&claire, &user(7), "https://h", &cl).await.unwrap();
+        let moved = UserInput { email: karim_email.clone(), ..user(7) };
+        assert!(matches!(e.app.update_user(&claire, lea.id, &moved, &cl).await, Err(Error::Taken(_))), "{b:?}");
     }
 }

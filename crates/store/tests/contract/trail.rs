@@ -175,7 +175,7 @@ async fn logins_taken_in_another_organisation_are_never_reported() {
         let caf = actor(&e, "caf.admin").await;
         let leon = lomme_admin(&e, &caf).await;
         let claire = actor(&e, "mons.admin").await;
-        let user = |login: &str| UserInput { first_name: "Anne".into(), last_name: "Test".into(), email: "a@t.invalid".into(), login: login.into(), ..Default::default() };
+        let user = |login: &str| UserInput { first_name: "Anne".into(), last_name: "Test".into(), email: format!("x{}@t.invalid", login.replace('.', "-")), login: login.into(), ..Default::default() };
         // The Mairie's logins, asked for by the CCAS: created in the CCAS's namespace.
         for wanted in ["mons.admin", "admin", "caf.admin"] {
             let a = e.app.create_user(&leon, &user(wanted), "https://h", &client()).await.unwrap_or_else(|err| panic!("{b:?} {wanted}: {err:?}"));

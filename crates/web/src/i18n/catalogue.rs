@@ -78,6 +78,7 @@ catalogue! {
     missing_subscription_signature: "bulletin d'adhésion non signé", "subscription not signed";
     missing_formalities: "formalités Informatique et Libertés non déclarées", "data-protection formalities not recorded";
     missing_availability: "date de mise à disposition non fixée", "availability date not set";
+    missing_quota: "nombre maximal de titulaires non fixé par la caisse (article 2.2.1)", "maximum number of holders not set by the caisse (article 2.2.1)";
     missing_not_yet: "disponible seulement à partir du {date}", "available only from {date}";
     err_pw_short: "Le mot de passe est trop court : au moins {four} caractères avec minuscules, majuscules, chiffres et caractères spéciaux, ou {three} caractères avec trois de ces quatre types.",
         "The password is too short: at least {four} characters using lower case, upper case, digits and symbols, or {three} characters using three of these four kinds.";
@@ -296,6 +297,12 @@ catalogue! {
         "Quota reached for the service {service}: {used} people hold it out of {allowed} allowed by the caisse.";
     err_quota_role: "Quota atteint pour le profil {role} du service {service} : {used} personnes sur {allowed} autorisées par la caisse.",
         "Quota reached for the role {role} of the service {service}: {used} people out of {allowed} allowed by the caisse.";
+    err_already_granted: "Cette habilitation existe déjà pour ce titulaire (même service et même profil). Modifiez-la plutôt que d'en donner une seconde.",
+        "This holder already has this grant (same service and profile). Change it rather than give a second one.";
+    err_empty_mandate: "Un mandat doit couvrir au moins un profil ou un pouvoir (gérer les utilisateurs, gérer les groupes).",
+        "A mandate must cover at least one profile or one power (manage users, manage groups).";
+    err_admin_rights_by_caisse: "Les habilitations de l'administrateur et de son suppléant sont gérées exclusivement par la caisse (article 2.2.1 du contrat).",
+        "The administrator's and deputy's grants are managed exclusively by the caisse (article 2.2.1 of the contract).";
     err_self_grant: "Un gestionnaire ne peut pas s'attribuer ni modifier ses propres habilitations.", "A manager cannot grant themselves anything nor change their own grants.";
     grant_purpose: "Motif de l'habilitation", "Purpose of the grant";
     grant_ends_on: "Date de fin", "End date";

@@ -234,8 +234,11 @@ async fn authorization_matrix() {
         ("POST", format!("/api/v1/partners/{mons}/conventions"), Some(json!({"number": "2030-21590410300011", "signed_on": "2030-01-01", "signatories": "x"})), [e401, created, e403, e403, e403, e403, e403, e404]),
         ("POST", format!("/api/v1/partners/{mons}/administrators"), Some(json!({"slot": "deputy", "first_name": "a", "last_name": "b", "function": "c", "email": "d@e.fr"})), [e401, e409, e403, e403, e403, e403, e403, e404]),
         ("GET", "/api/v1/grants".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
-        ("POST", "/api/v1/grants".into(), Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"})), [e401, e403, e403, created, created, e403, e404, e403]),
-        ("POST", "/api/v1/users".into(), Some(json!({"first_name": "N", "last_name": "U", "email": "n@u.invalid"})), [e401, e403, e403, created, created, e403, created, e403]),
+        // Karim holds CDAP T1 already: one grant per holder, service and profile (issue 12).
+        ("POST", "/api/v1/grants".into(), Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"})), [e401, e403, e403, e409, e409, e403, e404, e403]),
+        ("POST", "/api/v1/grants".into(), Some(json!({"holder": lea, "service": "CDAP", "role": "T1", "purpose": "Accueil"})), [e401, e403, e403, created, e409, e403, e404, e403]),
+        // One e-mail address per live account of an organisation (issue 12).
+        ("POST", "/api/v1/users".into(), Some(json!({"first_name": "N", "last_name": "U", "email": "n@u.invalid"})), [e401, e403, e403, created, e409, e403, created, e403]),
         ("GET", "/api/v1/mandates".into(), None, [e401, e403, e403, ok, ok, e403, ok, e403]),
         ("GET", "/api/v1/outbox".into(), None, [e401, ok, e403, e403, e403, e403, e403, ok]),
         ("POST", "/api/v1/groups".into(), Some(json!({"name": "Accueil 2"})), [e401, e403, e403, created, e403, e403, created, e403]),
@@ -339,4 +342,47 @@ async fn groups_on_the_rights_page() {
     let resp = t.post_form(&format!("/partner/groups/{group}/delete"), Some(&claire), &format!("csrf={csrf}")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(body(resp).await.contains("détient encore des habilitations"));
+}
+
+/// Issue 12, item 2, on the pages: the caisse gives the deputy CDAP T1 from the partner's
+/// rights page although the Mairie is in delegated mode, and manages that grant only; the
+/// partner's grant form does not offer its administrators, nor their grants' buttons.
+#[tokio::test]
+async fn the_caisse_manages_the_administrators_rights_from_the_pages() {
+    use super::hidden;
+    use habilis_core::store::*;
+    for b in habilis_store::testing::backends() {
+        let t = setup(b).await;
+        let mons = {
+            let mut tx = t.state.app.store.read().await.unwrap();
+            tx.account_by_login("mons.admin").await.unwrap().unwrap().organisation_id
+        };
+        let hugo = {
+            let mut tx = t.state.app.store.read().await.unwrap();
+            tx.account_by_login("mons.deputy").await.unwrap().unwrap().id
+        };
+        let caf = t.sign_in("caf.admin").await;
+        let page = format!("/caisse/partners/{mons}/rights");
+        let html = body(t.get(&page, Some(&caf)).await).await;
+        let form = html.split("id=\"g-holder\"").nth(1).unwrap_or_else(|| panic!("{b:?}: the caisse has a grant form")).split("</select>").next().unwrap();
+        assert!(form.contains("Hugo Lefebvre") && form.contains("Claire Martin"), "{b:?}: the administrators are offered: {form}");
+        assert!(!form.contains("Karim Haddad"), "{b:?}: not the partner's other people (delegated mode): {form}");
+        let csrf = hidden(&html, "csrf");
+        let resp = t.post_form(&format!("{page}/grants"), Some(&caf), &format!("csrf={csrf}&holder={hugo}&service_role=CDAP%3AT1&purpose=Accueil&ends_on=")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let html = body(t.get(&page, Some(&caf)).await).await;
+        assert!(html.contains("/grants/") && html.contains("/revoke"), "{b:?}: the caisse may revoke the deputy's grant");
+
+        let claire = t.sign_in("mons.admin").await;
+        let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+        let form = html.split("id=\"g-holder\"").nth(1).unwrap().split("</select>").next().unwrap();
+        assert!(form.contains("Karim Haddad") && !form.contains("Hugo Lefebvre"), "{b:?}: {form}");
+        let grants = html.split("id=\"grants-title\"").nth(1).unwrap().split("</table>").next().unwrap();
+        assert!(grants.contains("Hugo Lefebvre") && !grants.contains("/revoke"), "{b:?}: the deputy's grant is listed without buttons: {grants}");
+        // And a forged post is refused with the contract's sentence.
+        let csrf = hidden(&html, "csrf");
+        let resp = t.post_form("/partner/grants", Some(&claire), &format!("csrf={csrf}&holder={hugo}&service_role=CDAP%3AT2&purpose=Accueil&ends_on=")).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{b:?}");
+        assert!(body(resp).await.contains("gérées exclusivement par la caisse"), "{b:?}");
+    }
 }

@@ -6,7 +6,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use habilis_core::policy::abilities::on_partner_rights;
+use habilis_core::policy::abilities::{may_manage_rights_reaching, on_partner_rights};
 use habilis_core::records::*;
 use serde::Deserialize;
 
@@ -43,6 +43,9 @@ struct RightsPage {
     grants: Vec<GrantRow>,
     /// The people a grant, a membership or a mandate may be given to.
     people: Vec<Choice>,
+    /// Whom the grant form offers: the people whose rights the actor manages (core's
+    /// `may_manage_rights_reaching`); the form is shown when there is anyone.
+    grant_holders: Vec<Choice>,
     /// Every role of every service, as `SERVICE:ROLE`.
     roles: Vec<Choice>,
     users: Vec<UserRow>,
@@ -102,6 +105,8 @@ struct GrantRow {
     state: String,
     state_code: &'static str,
     caisse_reason: Option<String>,
+    /// Its suspend, resume and revoke buttons are offered (core's `may_manage_rights_reaching`).
+    manageable: bool,
 }
 
 struct QueryRow {
@@ -174,6 +179,12 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
         _ => String::new(),
     };
     let search = v.get("q").to_string();
+    let is_administrator = |id: AccountId| people.iter().any(|p| p.id == id && p.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)));
+    let reaches_administrator = |g: &habilis_core::records::Grant| match (g.holder_account_id, g.holder_group_id) {
+        (Some(a), _) => is_administrator(a),
+        (None, Some(gr)) => groups.iter().any(|(x, m)| x.id == gr && m.iter().any(|id| is_administrator(*id))),
+        _ => false,
+    };
     let page = RightsPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),
         csrf: actor.session.csrf_token.clone(),
@@ -215,12 +226,19 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
                     state: state.to_string(),
                     state_code: g.state.as_str(),
                     caisse_reason: g.caisse_suspension.clone(),
+                    manageable: may_manage_rights_reaching(actor, file.mode, reaches_administrator(g)),
                 }
             })
             .collect(),
         people: people
             .iter()
             .filter(|p| p.id != actor.account.id && p.status == AccountStatus::Active)
+            .map(|p| Choice { value: p.id.to_string(), label: format!("{} ({})", p.display_name, p.login) })
+            .collect(),
+        grant_holders: people
+            .iter()
+            .filter(|p| p.id != actor.account.id && p.status == AccountStatus::Active)
+            .filter(|p| may_manage_rights_reaching(actor, file.mode, is_administrator(p.id)))
             .map(|p| Choice { value: p.id.to_string(), label: format!("{} ({})", p.display_name, p.login) })
             .collect(),
         roles: catalogue
