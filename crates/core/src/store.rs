@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::records::{
     AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
-    ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId,
+    ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId, Membership,
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
     SecondFactor, ServiceRole, ServiceRoleId, Session, SessionId, Subscription,
 };
@@ -83,16 +83,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// returns (partitions, rows). SQLite: (0, 0).
     fn drop_trace_partitions(&self, cutoff: i64, dry_run: bool) -> impl Future<Output = StoreResult<(u32, u64)>> + Send;
     /// Remove (or count, on a dry run) the grants that ended before `cutoff` / `cutoff_date`
-    /// with their queries, and the withdrawn mandates nothing refers to any more, in one
-    /// transaction with `trace` (its detail filled with the counts); returns (grants,
-    /// mandates).
+    /// with their queries, the withdrawn mandates nothing refers to any more, and the
+    /// periods of group membership that ended before `cutoff`, in one transaction with
+    /// `trace` (its detail filled with the counts); returns (grants, mandates, memberships).
     fn purge_ended_rights(
         &self,
         cutoff: i64,
         cutoff_date: time::Date,
         dry_run: bool,
         trace: Option<&TraceEntry>,
-    ) -> impl Future<Output = StoreResult<(u64, u64)>> + Send;
+    ) -> impl Future<Output = StoreResult<(u64, u64, u64)>> + Send;
 }
 
 /// One transaction. Every method runs inside it; the methods are grouped by aggregate
@@ -281,12 +281,12 @@ pub trait RightsTx: Send + Sized {
     fn grant(&mut self, id: GrantId) -> impl Future<Output = StoreResult<Option<Grant>>> + Send;
     /// The grants of an organisation, newest first.
     fn grants_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Grant>>> + Send;
-    /// Change a grant's state (and when it ended).
+    /// Change a grant's state (and when it ended, by whom).
     fn set_grant_state(
         &mut self,
         id: GrantId,
         state: GrantState,
-        ended_at: Option<OffsetDateTime>,
+        ended: Option<(OffsetDateTime, AccountId)>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a mandate.
     fn insert_mandate(&mut self, m: &Mandate) -> impl Future<Output = StoreResult<()>> + Send;
@@ -308,12 +308,15 @@ pub trait RightsTx: Send + Sized {
     fn members(&mut self, group: GroupId) -> impl Future<Output = StoreResult<Vec<AccountId>>> + Send;
     /// Add a member.
     fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Remove a member; returns whether they were one.
-    fn remove_member(&mut self, group: GroupId, member: AccountId) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Remove a member (their period of membership ends, and is kept); returns whether
+    /// they were one.
+    fn remove_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Every period of membership of a person, ended ones included, oldest first.
+    fn memberships_of(&mut self, account: AccountId) -> impl Future<Output = StoreResult<Vec<Membership>>> + Send;
     /// Rename a group.
     fn rename_group(&mut self, id: GroupId, name: &str) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Delete a group and its memberships.
-    fn delete_group(&mut self, id: GroupId) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Delete a group and its memberships (their periods end, and are kept).
+    fn delete_group(&mut self, id: GroupId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// Set (or clear) a grant's end date.
     fn set_grant_end(&mut self, id: GrantId, ends_on: Option<time::Date>) -> impl Future<Output = StoreResult<()>> + Send;
     /// The grants a group holds.

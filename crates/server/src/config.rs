@@ -138,8 +138,8 @@ impl Config {
         if self.throttle.max_attempts_per_hour > 100 || self.throttle.max_attempts_per_hour < 1 {
             bail!("throttle.max_attempts_per_hour doit être entre 1 et 100");
         }
-        if !(6..=1200).contains(&self.retention.traces_months) || !(1..=100).contains(&self.retention.rights_years) || self.retention.batch_size < 1 {
-            bail!("retention : traces_months doit valoir au moins 6 (article 5.3.2) et au plus 1200, rights_years entre 1 et 100, batch_size au moins 1");
+        if !(6..=1200).contains(&self.retention.traces_months) || !(6..=100).contains(&self.retention.rights_years) || self.retention.batch_size < 1 {
+            bail!("retention : traces_months doit valoir au moins 6 et rights_years au moins 6 (article 5.3.2), au plus 1200 et 100, batch_size au moins 1");
         }
         if !(1..=3600).contains(&self.anchor_interval_secs) {
             bail!("anchor_interval_secs doit être entre 1 et 3600 secondes");
@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn retention_outside_its_bounds_is_refused() {
-        for bad in ["[retention]\ntraces_months = 3\n", "[retention]\ntraces_months = 5000\n", "[retention]\nrights_years = 0\n", "[retention]\nrights_years = 4000000000\n"] {
+        for bad in ["[retention]\ntraces_months = 3\n", "[retention]\ntraces_months = 5000\n", "[retention]\nrights_years = 0\n", "[retention]\nrights_years = 5\n", "[retention]\nrights_years = 4000000000\n"] {
             let c: Config = toml::from_str(bad).unwrap();
             assert!(c.validate().is_err(), "{bad}");
         }

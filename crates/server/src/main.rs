@@ -239,8 +239,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let verb = if dry_run { "seraient supprimés" } else { "supprimés" };
             println!("Traces antérieures au {} : {} enregistrements {verb} dans {} chaînes ({} partitions mensuelles entières).",
                 habilis_core::clock::format_paris(r.traces_cutoff), r.traces, r.chains, r.partitions_dropped);
-            println!("Habilitations terminées avant le {} : {} {verb} ; mandats retirés : {} {verb}.",
-                habilis_core::clock::format_date_fr(r.rights_cutoff), r.grants, r.mandates);
+            println!("Habilitations terminées avant le {} : {} {verb} ; mandats retirés : {} {verb} ; appartenances à un groupe terminées : {} {verb}.",
+                habilis_core::clock::format_date_fr(r.rights_cutoff), r.grants, r.mandates, r.memberships);
             if !dry_run && r.chains > 0 {
                 println!("{} points de contrôle signés enregistrés (clé publique {}).", r.chains, key.public_hex());
             }

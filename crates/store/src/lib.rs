@@ -268,7 +268,7 @@ impl Store for Db {
     async fn drop_trace_partitions(&self, cutoff: i64, dry_run: bool) -> StoreResult<(u32, u64)> {
         self.drop_trace_partitions_impl(cutoff, dry_run).await
     }
-    async fn purge_ended_rights(&self, cutoff: i64, cutoff_date: time::Date, dry_run: bool, trace: Option<&habilis_core::trace::TraceEntry>) -> StoreResult<(u64, u64)> {
+    async fn purge_ended_rights(&self, cutoff: i64, cutoff_date: time::Date, dry_run: bool, trace: Option<&habilis_core::trace::TraceEntry>) -> StoreResult<(u64, u64, u64)> {
         self.purge_ended_rights_impl(cutoff, cutoff_date, dry_run, trace).await
     }
 }

@@ -258,7 +258,7 @@ impl Db {
         Ok((dropped, rows))
     }
 
-    pub(crate) async fn purge_ended_rights_impl(&self, cutoff: i64, cutoff_date: Date, dry_run: bool, trace: Option<&TraceEntry>) -> StoreResult<(u64, u64)> {
+    pub(crate) async fn purge_ended_rights_impl(&self, cutoff: i64, cutoff_date: Date, dry_run: bool, trace: Option<&TraceEntry>) -> StoreResult<(u64, u64, u64)> {
         // A grant has ended when it was revoked, or when its end date passed.
         const ENDED: &str = "((state = 'revoked' AND ended_at IS NOT NULL AND ended_at < $1) OR (ends_on IS NOT NULL AND ends_on < $2))";
         let grants_where = ENDED.to_string();
@@ -272,7 +272,9 @@ impl Db {
             let (g,): (i64,) = pool!(self, p => sqlx::query_as(AssertSqlSafe(count_grants.clone())).bind(cutoff).bind(&date).fetch_one(p).await).map_err(map_err)?;
             let (m,): (i64,) = pool!(self, p => sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) FROM mandates WHERE {mandates_where}")))
                 .bind(cutoff).fetch_one(p).await).map_err(map_err)?;
-            return Ok((g as u64, m as u64));
+            let (p,): (i64,) = pool!(self, p => sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) FROM group_memberships WHERE {MEMBERSHIPS_ENDED}")))
+                .bind(cutoff).fetch_one(p).await).map_err(map_err)?;
+            return Ok((g as u64, m as u64, p as u64));
         }
         let stmts_grants = [
             format!("DELETE FROM grant_queries WHERE grant_id IN (SELECT id FROM grants WHERE {grants_where})"),
@@ -302,15 +304,21 @@ impl Db {
                 break;
             }
         }
+        let memberships = exec!(sqlx::query(AssertSqlSafe(format!("DELETE FROM group_memberships WHERE {MEMBERSHIPS_ENDED}"))).bind(cutoff));
         if let Some(e) = trace {
             let mut e = e.clone();
-            e.detail = Some(format!("{grants} habilitation(s) et {mandates} mandat(s) terminés avant le {cutoff_date}"));
+            e.detail = Some(format!(
+                "{grants} habilitation(s), {mandates} mandat(s) et {memberships} appartenance(s) à un groupe terminés avant le {cutoff_date}"
+            ));
             habilis_core::store::TrailTx::append_trace(&mut tx, &e).await?;
         }
         habilis_core::store::Transaction::commit(tx).await?;
-        Ok((grants, mandates))
+        Ok((grants, mandates, memberships))
     }
 }
+
+/// Periods of group membership that ended before the cut-off (`$1`, micros).
+const MEMBERSHIPS_ENDED: &str = "removed_at IS NOT NULL AND removed_at < $1";
 
 fn first_of_month(d: Date) -> Date {
     Date::from_calendar_date(d.year(), d.month(), 1).unwrap_or(d)

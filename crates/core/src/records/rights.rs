@@ -60,6 +60,8 @@ pub struct Grant {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub ended_at: Option<OffsetDateTime>,
+    /// Who revoked it (kept with the grant for 6 years after its end, Art. 5.3.2).
+    pub ended_by: Option<AccountId>,
     /// Set while the caisse suspends it as a precaution: the reason (R21). Only the
     /// caisse lifts it.
     pub caisse_suspension: Option<String>,
@@ -100,6 +102,8 @@ pub struct PersonFile {
     pub account: Account,
     pub grants: Vec<Grant>,
     pub groups: Vec<Group>,
+    /// Every period of membership of a group, ended ones included (Art. 5.3.2).
+    pub memberships: Vec<Membership>,
 }
 
 /// A mandate as stored.
@@ -119,4 +123,17 @@ pub struct Mandate {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub withdrawn_at: Option<OffsetDateTime>,
+}
+
+/// One period of a person's membership of a group: who held the group's rights, from when
+/// to when, added and removed by whom (kept 6 years after it ends, Art. 5.3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub group_id: GroupId,
+    pub group_name: String,
+    pub account_id: AccountId,
+    pub added_at: OffsetDateTime,
+    pub added_by: Option<AccountId>,
+    pub removed_at: Option<OffsetDateTime>,
+    pub removed_by: Option<AccountId>,
 }

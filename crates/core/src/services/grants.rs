@@ -90,6 +90,7 @@ impl<S: Store> App<S> {
             created_by: actor.account.id,
             created_at: self.now(),
             ended_at: None,
+            ended_by: None,
             caisse_suspension: None,
         };
         tx.insert_grant(&g).await?;
@@ -124,7 +125,7 @@ impl<S: Store> App<S> {
         if g.state == GrantState::Revoked {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        tx.set_grant_state(id, GrantState::Revoked, Some(self.now())).await?;
+        tx.set_grant_state(id, GrantState::Revoked, Some((self.now(), actor.account.id))).await?;
         // Revoked is final: a caisse suspension has nothing left to lift.
         if g.caisse_suspension.is_some() {
             tx.set_caisse_suspension(id, None).await?;

@@ -93,7 +93,7 @@ impl<S: Store> App<S> {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
-        if !tx.remove_member(g.id, member).await? {
+        if !tx.remove_member(g.id, member, actor.account.id, self.now()).await? {
             return Err(Error::NotFound);
         }
         self.trace_action(&mut tx, actor, "group.remove_member", format!("{member} ← {}", g.name), None, client).await?;
@@ -131,7 +131,7 @@ impl<S: Store> App<S> {
         if !tx.grants_of_group(g.id).await?.is_empty() {
             return Err(Error::Rule(Rule::GroupHoldsGrants));
         }
-        tx.delete_group(g.id).await?;
+        tx.delete_group(g.id, actor.account.id, self.now()).await?;
         self.trace_action(&mut tx, actor, "group.delete", g.name.clone(), None, client).await?;
         tx.commit().await?;
         Ok(())

@@ -45,6 +45,8 @@ pub struct PurgeReport {
     pub partitions_dropped: u32,
     pub grants: u64,
     pub mandates: u64,
+    /// Periods of group membership that ended before the rights' cut-off.
+    pub memberships: u64,
 }
 
 /// `d` moved back `months` calendar months (the day clamped to the month's length). Out of
@@ -85,13 +87,14 @@ impl<S: Store> App<S> {
             partitions_dropped: 0,
             grants: 0,
             mandates: 0,
+            memberships: 0,
         };
         let cuts = self.store.trace_cuts(cutoff).await?;
         let total: u64 = cuts.iter().map(|c| c.count.max(0) as u64).sum();
         report.chains = cuts.len();
         report.traces = total;
-        let (grants, mandates) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), true, None).await?;
-        (report.grants, report.mandates) = (grants, mandates);
+        let (grants, mandates, memberships) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), true, None).await?;
+        (report.grants, report.mandates, report.memberships) = (grants, mandates, memberships);
         if dry_run {
             let (parts, _) = self.store.drop_trace_partitions(cutoff, true).await?;
             report.partitions_dropped = parts;
@@ -140,9 +143,9 @@ impl<S: Store> App<S> {
         // removed in the same transaction.
         let mut e = crate::trace::TraceEntry::new(self.now(), "retention.purge", crate::trace::Outcome::Success, &crate::trace::ClientInfo::default());
         e.target = Some(format!("{} traces avant le {}", report.traces, crate::clock::format_paris(traces_cutoff)));
-        let (grants, mandates) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), false, Some(&e)).await?;
-        (report.grants, report.mandates) = (grants, mandates);
-        tracing::info!(traces = report.traces, chains = report.chains, partitions = parts, grants, mandates, "retention purge done");
+        let (grants, mandates, memberships) = self.store.purge_ended_rights(to_micros(rights_cutoff_at), rights_cutoff_at.date(), false, Some(&e)).await?;
+        (report.grants, report.mandates, report.memberships) = (grants, mandates, memberships);
+        tracing::info!(traces = report.traces, chains = report.chains, partitions = parts, grants, mandates, memberships, "retention purge done");
         Ok(report)
     }
 }

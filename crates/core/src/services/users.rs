@@ -172,7 +172,8 @@ impl<S: Store> App<S> {
             .into_iter()
             .filter(|g| g.holder_account_id == Some(id) || g.holder_group_id.is_some_and(|x| groups.iter().any(|gr| gr.id == x)))
             .collect();
-        Ok(PersonFile { account, grants, groups })
+        let memberships = tx.memberships_of(id).await?;
+        Ok(PersonFile { account, grants, groups, memberships })
     }
 }
 

@@ -24,6 +24,7 @@ pub(crate) struct GrantRow {
     holder_group_id: Option<Uuid>,
     created_under: Option<Uuid>,
     suspension_reason: Option<String>,
+    ended_by: Option<Uuid>,
 }
 
 impl GrantRow {
@@ -43,6 +44,7 @@ impl GrantRow {
             created_by: AccountId(self.created_by),
             created_at: from_micros(self.created_at),
             ended_at: self.ended_at.map(from_micros),
+            ended_by: self.ended_by.map(AccountId),
             caisse_suspension: self.suspension_reason,
         })
     }
@@ -84,5 +86,30 @@ impl MandateRow {
             created_at: from_micros(self.created_at),
             withdrawn_at: self.withdrawn_at.map(from_micros),
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MembershipRow {
+    group_id: Uuid,
+    group_name: String,
+    account_id: Uuid,
+    added_at: i64,
+    added_by: Option<Uuid>,
+    removed_at: Option<i64>,
+    removed_by: Option<Uuid>,
+}
+
+impl MembershipRow {
+    pub(crate) fn into_domain(self) -> Membership {
+        Membership {
+            group_id: GroupId(self.group_id),
+            group_name: self.group_name,
+            account_id: AccountId(self.account_id),
+            added_at: from_micros(self.added_at),
+            added_by: self.added_by.map(AccountId),
+            removed_at: self.removed_at.map(from_micros),
+            removed_by: self.removed_by.map(AccountId),
+        }
     }
 }

@@ -48,22 +48,22 @@ impl RightsTx for Tx {
 
     async fn grant(&mut self, id: GrantId) -> StoreResult<Option<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason FROM grants WHERE id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by FROM grants WHERE id = $1";
         let row: Option<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(GrantRow::into_domain).transpose()
     }
 
     async fn grants_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason FROM grants \
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by FROM grants \
                          WHERE organisation_id = $1 ORDER BY created_at DESC";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
     }
 
-    async fn set_grant_state(&mut self, id: GrantId, state: GrantState, ended_at: Option<OffsetDateTime>) -> StoreResult<()> {
-        const Q: &str = "UPDATE grants SET state = $2, ended_at = $3 WHERE id = $1";
-        run!(self, c => sqlx::query(Q).bind(id.0).bind(state.as_str()).bind(ended_at.map(to_micros))
+    async fn set_grant_state(&mut self, id: GrantId, state: GrantState, ended: Option<(OffsetDateTime, AccountId)>) -> StoreResult<()> {
+        const Q: &str = "UPDATE grants SET state = $2, ended_at = $3, ended_by = $4 WHERE id = $1";
+        run!(self, c => sqlx::query(Q).bind(id.0).bind(state.as_str()).bind(ended.map(|e| to_micros(e.0))).bind(ended.map(|e| e.1.0))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
@@ -95,21 +95,37 @@ impl RightsTx for Tx {
 
     async fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO group_members (group_id, account_id, added_at, added_by) VALUES ($1, $2, $3, $4)";
+        // The period of membership, kept after it ends (Art. 5.3.2).
+        const PERIOD: &str = "INSERT INTO group_memberships (id, organisation_id, group_id, group_name, account_id, added_at, added_by) \
+                              SELECT $1, organisation_id, id, name, $2, $3, $4 FROM groups WHERE id = $5";
         run!(self, c => sqlx::query(Q).bind(group.0).bind(member.0).bind(to_micros(at)).bind(by.0)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        run!(self, c => sqlx::query(PERIOD).bind(Uuid::now_v7()).bind(member.0).bind(to_micros(at)).bind(by.0).bind(group.0)
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
 
-    async fn remove_member(&mut self, group: GroupId, member: AccountId) -> StoreResult<bool> {
+    async fn remove_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> StoreResult<bool> {
         const Q: &str = "DELETE FROM group_members WHERE group_id = $1 AND account_id = $2";
+        const PERIOD: &str = "UPDATE group_memberships SET removed_at = $3, removed_by = $4 \
+                              WHERE group_id = $1 AND account_id = $2 AND removed_at IS NULL";
         let n = run!(self, c => sqlx::query(Q).bind(group.0).bind(member.0).execute(&mut *c).await.map(|x| x.rows_affected()))
             .map_err(map_err)?;
+        run!(self, c => sqlx::query(PERIOD).bind(group.0).bind(member.0).bind(to_micros(at)).bind(by.0)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(n == 1)
+    }
+
+    async fn memberships_of(&mut self, account: AccountId) -> StoreResult<Vec<Membership>> {
+        const Q: &str = "SELECT group_id, group_name, account_id, added_at, added_by, removed_at, removed_by \
+                         FROM group_memberships WHERE account_id = $1 ORDER BY added_at";
+        let rows: Vec<MembershipRow> = run!(self, c => sqlx::query_as(Q).bind(account.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(MembershipRow::into_domain).collect())
     }
 
     async fn grants_of_group(&mut self, group: GroupId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason FROM grants WHERE holder_group_id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by FROM grants WHERE holder_group_id = $1";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(group.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
     }
@@ -148,7 +164,10 @@ impl RightsTx for Tx {
         Ok(())
     }
 
-    async fn delete_group(&mut self, id: GroupId) -> StoreResult<()> {
+    async fn delete_group(&mut self, id: GroupId, by: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+        const PERIODS: &str = "UPDATE group_memberships SET removed_at = $2, removed_by = $3 WHERE group_id = $1 AND removed_at IS NULL";
+        run!(self, c => sqlx::query(PERIODS).bind(id.0).bind(to_micros(at)).bind(by.0).execute(&mut *c).await.map(|x| x.rows_affected()))
+            .map_err(map_err)?;
         const MEMBERS: &str = "DELETE FROM group_members WHERE group_id = $1";
         const GROUP: &str = "DELETE FROM groups WHERE id = $1";
         run!(self, c => sqlx::query(MEMBERS).bind(id.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;

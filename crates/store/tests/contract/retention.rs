@@ -160,6 +160,18 @@ async fn ended_grants_and_withdrawn_mandates_go_six_years_after_they_ended() {
         let old = e.app.grant(&claire, &NewGrant { holder: Holder::Person(a.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Ancien".into(), ends_on: "".into() }, &client()).await.unwrap();
         let live = e.app.grant(&claire, &NewGrant { holder: Holder::Person(c.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "En cours".into(), ends_on: "".into() }, &client()).await.unwrap();
         e.app.revoke_grant(&claire, old.id, &client()).await.unwrap();
+        // Who revoked it is kept with it (issue 12, item 5).
+        let revoked = e.app.grants(&claire).await.unwrap().into_iter().find(|g| g.id == old.id).unwrap();
+        assert_eq!(revoked.ended_by, Some(claire.account.id), "{b:?}");
+        // A membership ended now, and one that will end with its group in three years:
+        // both periods are kept, with who added and removed the person.
+        let group = e.app.create_group(&claire, "Accueil", &client()).await.unwrap();
+        e.app.add_member(&claire, group.id, a.id, &client()).await.unwrap();
+        e.app.remove_member(&claire, group.id, a.id, &client()).await.unwrap();
+        e.app.add_member(&claire, group.id, c.id, &client()).await.unwrap();
+        let periods = e.app.person_file(&claire, a.id).await.unwrap().memberships;
+        assert_eq!(periods.len(), 1, "{b:?}");
+        assert_eq!((periods[0].group_name.as_str(), periods[0].added_by, periods[0].removed_by), ("Accueil", Some(claire.account.id), Some(claire.account.id)), "{b:?}");
         let mandate = e.app.mandates(&claire).await.unwrap().into_iter().find(|m| m.withdrawn_at.is_none()).unwrap();
         e.app.withdraw_mandate(&claire, mandate.id, &client()).await.unwrap();
         // Three years later another grant ends; three more years and a day, the first goes.
@@ -167,13 +179,18 @@ async fn ended_grants_and_withdrawn_mandates_go_six_years_after_they_ended() {
         let claire = actor(&e, "mons.admin").await;
         let recent = e.app.grant(&claire, &NewGrant { holder: Holder::Person(a.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Récent".into(), ends_on: "".into() }, &client()).await.unwrap();
         e.app.revoke_grant(&claire, recent.id, &client()).await.unwrap();
+        e.app.delete_group(&claire, group.id, &client()).await.unwrap();
+        let periods = e.app.person_file(&claire, c.id).await.unwrap().memberships;
+        assert!(periods.len() == 1 && periods[0].removed_at.is_some(), "{b:?}: the group is gone, the period is kept: {periods:?}");
         e.clock.advance(Duration::days(3 * 365 + 5));
         let key = CheckpointKey::generate();
         let dry = e.app.purge(&RetentionPolicy::default(), &key, true, &quiet).await.unwrap();
-        assert_eq!((dry.grants, dry.mandates), (1, 1), "{b:?}: {dry:?}");
+        assert_eq!((dry.grants, dry.mandates, dry.memberships), (1, 1, 1), "{b:?}: {dry:?}");
         let done = e.app.purge(&RetentionPolicy::default(), &key, false, &quiet).await.unwrap();
-        assert_eq!((done.grants, done.mandates), (1, 1), "{b:?}");
+        assert_eq!((done.grants, done.mandates, done.memberships), (1, 1, 1), "{b:?}");
         let claire = actor(&e, "mons.admin").await;
+        assert!(e.app.person_file(&claire, a.id).await.unwrap().memberships.is_empty(), "{b:?}: ended over 6 years ago");
+        assert_eq!(e.app.person_file(&claire, c.id).await.unwrap().memberships.len(), 1, "{b:?}: ended 3 years ago");
         let ids: Vec<_> = e.app.grants(&claire).await.unwrap().into_iter().map(|g| g.id).collect();
         assert!(!ids.contains(&old.id) && ids.contains(&recent.id) && ids.contains(&live.id), "{b:?}");
         assert!(!e.app.mandates(&claire).await.unwrap().iter().any(|m| m.id == mandate.id), "{b:?}");

@@ -323,6 +323,14 @@ pub async fn user_file(State(state): State<AppState>, ApiActor(ref actor): ApiAc
     "last_login_at": f.account.last_login_at.map(crate::view::rfc3339),
     "grants": f.grants,
     "groups": f.groups,
+    "memberships": f.memberships.iter().map(|m| json!({
+        "group_id": m.group_id,
+        "group_name": m.group_name,
+        "added_at": crate::view::rfc3339(m.added_at),
+        "added_by": m.added_by,
+        "removed_at": m.removed_at.map(crate::view::rfc3339),
+        "removed_by": m.removed_by,
+    })).collect::<Vec<_>>(),
 }))
 .into_response())
 }
