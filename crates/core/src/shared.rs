@@ -11,7 +11,7 @@ use crate::error::{Error, Result, Rule};
 use crate::policy::gate::gate;
 use crate::policy::quotas::would_exceed;
 use crate::reach::partner_to_manage;
-use crate::records::{Organisation, 
+use crate::records::{GrantState, MandateId, Organisation, 
     Account, AccountId, AccountStatus, Actor, Grant, LinkId, LinkPurpose, OrganisationId, OutboxMessage, PasswordLink,
     QuotaExceeded, Role, Service, ServiceRole, ServiceRoleId, Slot,
 };
@@ -156,6 +156,51 @@ pub(crate) async fn ensure_email_free<T: Transaction>(tx: &mut T, org: Organisat
         .iter()
         .any(|a| Some(a.id) != except && a.status != AccountStatus::Deactivated && a.email.eq_ignore_ascii_case(email));
     if taken { Err(Error::Taken("adresse électronique")) } else { Ok(()) }
+}
+
+/// What deactivating a person ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RightsEnded {
+    pub grants: usize,
+    pub memberships: usize,
+    pub mandates: usize,
+}
+
+/// End everything a person holds in `org`, inside the caller's transaction (with the
+/// deactivation it follows): their grants are revoked (by `by`, now), they leave every
+/// group (the periods are kept), and their mandates are withdrawn with every mandate
+/// derived from them. Their seats stop counting against the quotas at once.
+pub(crate) async fn end_rights_of<T: Transaction>(tx: &mut T, org: OrganisationId, person: AccountId, by: AccountId, now: time::OffsetDateTime) -> Result<RightsEnded> {
+    let mut ended = RightsEnded::default();
+    for g in tx.grants_of(org).await? {
+        if g.holder_account_id == Some(person) && g.state != GrantState::Revoked {
+            tx.set_grant_state(g.id, GrantState::Revoked, Some((now, by))).await?;
+            if g.caisse_suspension.is_some() {
+                tx.set_caisse_suspension(g.id, None).await?;
+            }
+            ended.grants += 1;
+        }
+    }
+    for group in tx.groups_of(org).await? {
+        if tx.remove_member(group.id, person, by, now).await? {
+            ended.memberships += 1;
+        }
+    }
+    let mandates = tx.mandates_of(org).await?;
+    let live: Vec<(MandateId, Option<MandateId>)> = mandates.iter().filter(|m| m.withdrawn_at.is_none()).map(|m| (m.id, m.parent_id)).collect();
+    let mut cut: Vec<MandateId> = Vec::new();
+    for m in mandates.iter().filter(|m| m.holder_id == person && m.withdrawn_at.is_none()) {
+        for id in crate::policy::powers::derived_from(m.id, &live) {
+            if !cut.contains(&id) {
+                cut.push(id);
+            }
+        }
+    }
+    if !cut.is_empty() {
+        tx.withdraw_mandates(&cut, now).await?;
+    }
+    ended.mandates = cut.len();
+    Ok(ended)
 }
 
 /// Words of an organisation's name that say what it is rather than which one it is.

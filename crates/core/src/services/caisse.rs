@@ -280,12 +280,19 @@ impl<S: Store> App<S> {
             tx.end_sessions_of_account(a.id, None, now, if to == AccountStatus::Suspended { "account_suspended" } else { "account_deactivated" })
                 .await?;
         }
+        // Deactivated is final: the person's rights end with it (issue 12, item 6).
+        let detail = if to == AccountStatus::Deactivated {
+            let ended = crate::shared::end_rights_of(&mut tx, a.organisation_id, a.id, actor.account.id, now).await?;
+            Some(format!("{} grant(s) revoked, {} group(s) left, {} mandate(s) withdrawn", ended.grants, ended.memberships, ended.mandates))
+        } else {
+            None
+        };
         let action = match to {
             AccountStatus::Active => "administrator.reactivate",
             AccountStatus::Suspended => "administrator.suspend",
             AccountStatus::Deactivated => "administrator.deactivate",
         };
-        self.trace_action(&mut tx, actor, action, a.login.clone(), None, client).await?;
+        self.trace_action(&mut tx, actor, action, a.login.clone(), detail, client).await?;
         tx.commit().await?;
         Ok(())
     }

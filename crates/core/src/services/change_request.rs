@@ -147,6 +147,8 @@ impl<S: Store> App<S> {
             if let Some(old) = req.replaces {
                 tx.set_account_status(old, AccountStatus::Deactivated).await?;
                 tx.end_sessions_of_account(old, None, now, "account_replaced").await?;
+                // The replaced administrator's rights end with their account (issue 12).
+                crate::shared::end_rights_of(&mut tx, partner.id, old, actor.account.id, now).await?;
             }
             let slot = req.slot;
             let input = AdministratorInput {
@@ -158,6 +160,24 @@ impl<S: Store> App<S> {
                 login: String::new(),
             };
             self.issue_administrator_in(&mut tx, actor, partner.id, slot, &input, public_url, client).await?;
+            // Annex 1 follows Annex 3: the seat's directory entry names the new person.
+            let function = match slot {
+                crate::records::Slot::Principal => "administrator",
+                crate::records::Slot::Deputy => "deputy",
+            };
+            for c in tx.contacts(partner.id).await?.into_iter().filter(|c| c.function == function) {
+                tx.delete_contact(c.id).await?;
+            }
+            tx.insert_contact(&crate::records::Contact {
+                id: crate::records::ContactId::new(),
+                organisation_id: partner.id,
+                function: function.into(),
+                name: format!("{} {}", req.first_name, req.last_name),
+                title: Some(req.function.clone()),
+                email: Some(req.email.clone()),
+                phone: req.phone.clone().or(req.mobile.clone()),
+            })
+            .await?;
         }
         req.status = if accept { RequestStatus::Accepted } else { RequestStatus::Refused };
         req.decided_by = Some(actor.account.id);

@@ -5,7 +5,8 @@ use habilis_core::records::{DeliveryStatus};
 use habilis_core::Error;
 use habilis_core::Rule;
 use habilis_core::records::Actor;
-use habilis_core::records::{AccountStatus, Role};
+use habilis_core::records::{AccountStatus, GrantState, Role};
+use habilis_core::commands::{Holder, NewGrant};
 use habilis_core::{commands::AdministratorInput, records::Slot};
 use habilis_core::store::*;
 use habilis_store::testing::backends;
@@ -52,7 +53,31 @@ async fn an_administrator_change_is_asked_by_the_partner_and_decided_by_the_cais
             Err(Error::Invalid { field: "reason", .. })
         ));
 
+        // Claire holds CDAP T1 (given by the caisse) and is in a group before she is replaced.
+        let mons_id = claire.actor.organisation.id;
+        let for_mons = caf.clone().acting_for(mons_id);
+        let t1 = |id| NewGrant { holder: Holder::Person(id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() };
+        let claire_grant = e.app.grant(&for_mons, &t1(claire.actor.account.id), &client()).await.unwrap();
+        let group = e.app.create_group(&claire.actor, "Direction", &client()).await.unwrap();
+        e.app.add_member(&claire.actor, group.id, claire.actor.account.id, &client()).await.unwrap();
+        let used = |e: &super::Env| {
+            let app = e.app.clone();
+            let for_mons = for_mons.clone();
+            async move { app.quota_use(&for_mons, mons_id).await.unwrap().into_iter().find(|q| q.role.is_none()).unwrap().used }
+        };
+        let before = used(&e).await;
+
         let decided = e.app.decide_admin_change(&caf, req.id, true, "", "https://h", &client()).await.unwrap();
+        // Issue 12, item 6: the replaced administrator's rights end with the account, the
+        // seat is freed, and the directory (Annex 1) names the new administrator.
+        let ended = e.app.grants(&for_mons).await.unwrap().into_iter().find(|g| g.id == claire_grant.id).unwrap();
+        assert_eq!((ended.state, ended.ended_by), (GrantState::Revoked, Some(caf.account.id)), "{b:?}");
+        assert_eq!(used(&e).await, before - 1, "{b:?}: the quota is freed");
+        let periods = e.app.person_file(&for_mons, claire.actor.account.id).await.unwrap().memberships;
+        assert!(periods.iter().all(|p| p.removed_at.is_some()) && !periods.is_empty(), "{b:?}: {periods:?}");
+        let directory = e.app.partner_file(&caf, mons_id).await.unwrap().contacts;
+        let admins: Vec<_> = directory.iter().filter(|c| c.function == "administrator").collect();
+        assert!(admins.len() == 1 && admins[0].name == "Inès Moreau", "{b:?}: {admins:?}");
         assert_eq!(decided.status, RequestStatus::Accepted);
         // Claire is replaced: deactivated, session ended; Inès holds the seat.
         assert!(matches!(e.app.authenticate(&claire.token, &client()).await, Err(Error::NotAuthenticated)));
@@ -71,6 +96,11 @@ async fn an_administrator_change_is_asked_by_the_partner_and_decided_by_the_cais
         let refused = e.app.decide_admin_change(&caf, req2.id, false, "Pièce justificative manquante", "https://h", &client()).await.unwrap();
         assert_eq!(refused.status, RequestStatus::Refused);
         assert!(e.app.authenticate_login_still_works(&hugo).await);
+        // Deactivating the deputy ends their grants too.
+        let hugo_grant = e.app.grant(&for_mons, &t1(hugo.account.id), &client()).await.unwrap();
+        e.app.deactivate_administrator(&caf, hugo.account.id, &client()).await.unwrap();
+        let g = e.app.grants(&for_mons).await.unwrap().into_iter().find(|g| g.id == hugo_grant.id).unwrap();
+        assert_eq!(g.state, GrantState::Revoked, "{b:?}");
         let listed = e.app.admin_change_requests(&caf).await.unwrap();
         assert_eq!(listed.len(), 2);
         // Another caisse sees none of it.
