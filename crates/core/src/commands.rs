@@ -142,3 +142,16 @@ pub struct NewAmendment {
     pub effective_on: String,
     pub reason: String,
 }
+
+/// A member of a caisse's (or the national level's) staff, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct StaffInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub function: String,
+    /// Wanted login (empty: generated).
+    pub login: String,
+    /// Role names (`caisse_admin`, `service_desk`, `trace_auditor`, `security_officer`).
+    pub roles: Vec<String>,
+}

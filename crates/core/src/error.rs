@@ -69,6 +69,13 @@ pub enum Rule {
     /// The partner's administrator's and deputy's own rights are managed exclusively by
     /// the caisse (Art. 2.2.1, 2.2.2).
     AdministratorsRightsByCaisse,
+    /// A caisse administrator does not give himself the trace-auditor role (Art. 5.3.3:
+    /// reading traces is a right someone else grants).
+    SelfAuditor,
+    /// The caisse would be left without an active habilitation administrator.
+    LastCaisseAdmin,
+    /// A role that does not belong to this kind of organisation.
+    RoleOfAnotherSide,
 }
 
 /// Everything a domain service can refuse or fail with.

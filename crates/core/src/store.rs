@@ -155,6 +155,8 @@ pub trait OrganisationTx: Send + Sized {
     fn update_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
     /// The partners of a caisse, by name.
     fn partners_of(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// The caisses under the national level `national`, by name.
+    fn caisses_of(&mut self, national: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
     /// The accounts (with roles) of an organisation, by name.
     fn accounts_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Account>>> + Send;
     /// Replace an account's display name, email and function.
@@ -165,6 +167,8 @@ pub trait OrganisationTx: Send + Sized {
     fn set_account_status(&mut self, id: AccountId, status: AccountStatus) -> impl Future<Output = StoreResult<()>> + Send;
     /// Give an account one more role.
     fn add_role(&mut self, id: AccountId, role: Role) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Replace an account's roles.
+    fn set_account_roles(&mut self, id: AccountId, roles: &[Role]) -> impl Future<Output = StoreResult<()>> + Send;
     /// Require a new password at the next sign-in.
     fn force_password_change(&mut self, id: AccountId) -> impl Future<Output = StoreResult<()>> + Send;
 }

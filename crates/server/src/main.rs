@@ -93,6 +93,40 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Staff of a caisse or of the national level (Cnaf).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Appoint a member of a caisse or of the national level (by the organisation's exact
+    /// name) and print their one-time set-password link (also sent by e-mail). The
+    /// national level's trace auditors read every caisse's traces (Art. 5.3.3).
+    Add {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        email: String,
+        /// A role: caisse_admin, trace_auditor, service_desk, security_officer (caisse);
+        /// trace_auditor, service_desk (national). Repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long, default_value = "")]
+        function: String,
+        /// Wanted login (default: generated in the organisation's namespace).
+        #[arg(long, default_value = "")]
+        login: String,
+        /// Public URL used in the link.
+        #[arg(long, env = "HABILIS_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -170,6 +204,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let (listen, public_url) = match &cli.command {
         Command::Serve { listen, public_url, .. } => (listen.clone(), public_url.clone()),
         Command::Init { public_url, .. } => (None, public_url.clone()),
+        Command::Staff { command: StaffCommand::Add { public_url, .. } } => (None, public_url.clone()),
         _ => (None, None),
     };
     let config = Config::load(
@@ -194,6 +229,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Administrateur des habilitations créé : {} ({})", done.account.login, done.account.email);
             println!("Lien à usage unique pour choisir son mot de passe (valable {} h) :", config.sessions.link_validity_hours);
             println!("{}", config.web.link(&format!("/set-password?token={}", done.link_token)));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Staff { command: StaffCommand::Add { organisation, first_name, last_name, email, roles, function, login, .. } } => {
+            let app = open(&config, true).await?;
+            let input = habilis_core::commands::StaffInput { first_name, last_name, email, function, login, roles };
+            let (account, token) = app
+                .appoint_staff_as_operator(&organisation, &input, &config.web.public_url)
+                .await
+                .map_err(|e| explain(e, "staff"))?;
+            let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+            println!("Désigné(e) : {} ({}) — {} — {}", account.display_name, account.login, organisation, roles.join(", "));
+            println!("Lien à usage unique pour choisir son mot de passe (valable {} h) :", config.sessions.link_validity_hours);
+            println!("{}", config.web.link(&format!("/set-password?token={token}")));
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
@@ -348,6 +396,11 @@ pub(crate) fn explain(e: Error, what: &str) -> anyhow::Error {
         Error::Refused(Refusal::NotForwarded) => anyhow!("{what} refusé : la demande n'a pas encore été transmise"),
         Error::Invalid { field, problem } => anyhow!("{what} : valeur refusée pour --{field} ({problem})"),
         Error::PasswordRejected(p) => anyhow!("{what} : mot de passe refusé par la politique ({p:?})"),
+        Error::NotFound => anyhow!("{what} : introuvable (vérifiez le nom exact de l'organisme)"),
+        Error::Taken(what_taken) => anyhow!("{what} refusé : déjà utilisé ({what_taken})"),
+        Error::Rule(habilis_core::Rule::RoleOfAnotherSide) => {
+            anyhow!("{what} refusé : ce rôle n'existe pas pour cet organisme (caisse : caisse_admin, trace_auditor, service_desk, security_officer ; national : trace_auditor, service_desk)")
+        }
         other => anyhow!("{what} : {other}"),
     }
 }

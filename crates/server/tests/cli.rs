@@ -273,3 +273,21 @@ async fn audit_verify_checks_the_trail_against_the_signed_anchor() {
     let again = habilis(&dir, &["audit", "verify", "--anchor", "anchor.json"]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
 }
+
+/// Issue 12, item 1: the operator appoints the national level's trace auditor (and any
+/// caisse's staff) from the command line, with a sentence and exit 1 when refused.
+#[test]
+fn staff_add_appoints_national_and_caisse_staff() {
+    let dir = tempdir();
+    let demo = habilis(&dir, &["demo"]);
+    assert!(demo.status.success(), "{}", text(&demo));
+    let ok = habilis(&dir, &["staff", "add", "--organisation", "Cnaf", "--first-name", "Nina", "--last-name", "Cnaf", "--email", "nina@cnaf.invalid", "--role", "trace_auditor"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("cnaf.nina.cnaf") && text(&ok).contains("/set-password?token="), "{}", text(&ok));
+    let bad_role = habilis(&dir, &["staff", "add", "--organisation", "Cnaf", "--first-name", "Léo", "--last-name", "X", "--email", "leo@cnaf.invalid", "--role", "caisse_admin"]);
+    assert_eq!(bad_role.status.code(), Some(1), "{}", text(&bad_role));
+    assert!(text(&bad_role).contains("ce rôle n'existe pas pour cet organisme"), "{}", text(&bad_role));
+    let nowhere = habilis(&dir, &["staff", "add", "--organisation", "Caf du Sud", "--first-name", "Léo", "--last-name", "X", "--email", "leo@x.invalid", "--role", "trace_auditor"]);
+    assert_eq!(nowhere.status.code(), Some(1), "{}", text(&nowhere));
+    assert!(text(&nowhere).contains("introuvable"), "{}", text(&nowhere));
+}

@@ -72,7 +72,8 @@ impl WebError {
                     | Rule::CaisseSuspension
                     | Rule::DelegatedMode
                     | Rule::ManagerEmail
-                    | Rule::AdministratorsRightsByCaisse => {
+                    | Rule::AdministratorsRightsByCaisse
+                    | Rule::SelfAuditor => {
                         StatusCode::FORBIDDEN
                     }
                     Rule::AdministratorSlotTaken
@@ -81,7 +82,9 @@ impl WebError {
                     | Rule::RoleQuotaAboveServiceQuota
                     | Rule::RoleOfAnotherService
                     | Rule::GroupHoldsGrants
-                    | Rule::AlreadyGranted => StatusCode::CONFLICT,
+                    | Rule::AlreadyGranted
+                    | Rule::LastCaisseAdmin => StatusCode::CONFLICT,
+                    Rule::RoleOfAnotherSide => StatusCode::UNPROCESSABLE_ENTITY,
                     Rule::EmptyMandate => StatusCode::UNPROCESSABLE_ENTITY,
                 },
             },
@@ -132,6 +135,9 @@ impl WebError {
                     Rule::AlreadyGranted => "already_granted",
                     Rule::EmptyMandate => "empty_mandate",
                     Rule::AdministratorsRightsByCaisse => "administrators_rights_by_caisse",
+                    Rule::SelfAuditor => "self_auditor",
+                    Rule::LastCaisseAdmin => "last_caisse_admin",
+                    Rule::RoleOfAnotherSide => "role_of_another_side",
                 },
             },
             WebError::Csrf => "csrf",
@@ -203,6 +209,9 @@ impl WebError {
                     Rule::AlreadyGranted => t.err_already_granted.into(),
                     Rule::EmptyMandate => t.err_empty_mandate.into(),
                     Rule::AdministratorsRightsByCaisse => t.err_admin_rights_by_caisse.into(),
+                    Rule::SelfAuditor => t.err_self_auditor.into(),
+                    Rule::LastCaisseAdmin => t.err_last_caisse_admin.into(),
+                    Rule::RoleOfAnotherSide => t.err_role_other_side.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),

@@ -16,6 +16,8 @@ pub struct Abilities {
     pub change_requests: bool,
     /// The outgoing messages (caisse administrators).
     pub outbox: bool,
+    /// The caisse's own staff: appointments, roles, suspension (caisse administrators).
+    pub staff: bool,
     /// The partner's users, groups, grants and mandates (its managers).
     pub partner_rights: bool,
     /// The partner's own contract document (its administrators).
@@ -46,10 +48,11 @@ pub fn abilities(actor: &Actor) -> Abilities {
         catalogue: caisse_admin,
         change_requests: caisse_admin,
         outbox: caisse_admin,
+        staff: caisse_admin,
         partner_rights: partner && roles.iter().any(|r| r.is_manager()),
         own_contract: is_partner_admin(actor),
         admin_change: is_partner_admin(actor),
-        traces: is_partner_admin(actor) || (caisse && roles.contains(&Role::TraceAuditor)),
+        traces: is_partner_admin(actor) || (!partner && roles.contains(&Role::TraceAuditor)),
         access_requests: partner,
     }
 }

@@ -18,6 +18,7 @@ pub mod queries;
 pub mod retention;
 pub mod second_factor;
 pub mod setup;
+pub mod staff;
 pub mod supervision;
 pub mod trail;
 pub mod users;

@@ -112,6 +112,15 @@ async fn readable_chains<T: Transaction>(tx: &mut T, actor: &Actor, only: Option
             v.extend(tx.partners_of(org.id).await?.into_iter().map(|p| p.id.0));
             v
         }
+        // The national level's auditors read every caisse's reach (Art. 5.3.3 "Caf et Cnaf").
+        OrganisationKind::National if account.roles.contains(&Role::TraceAuditor) => {
+            let mut v = vec![org.id.0, Uuid::nil()];
+            for caisse in tx.caisses_of(org.id).await? {
+                v.push(caisse.id.0);
+                v.extend(tx.partners_of(caisse.id).await?.into_iter().map(|p| p.id.0));
+            }
+            v
+        }
         _ => return Err(Error::Forbidden),
     };
     match only {

@@ -118,6 +118,13 @@ impl OrganisationTx for Tx {
         Ok(())
     }
 
+    async fn caisses_of(&mut self, national: OrganisationId) -> StoreResult<Vec<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations \
+                         WHERE parent_id = $1 AND kind = 'caisse' ORDER BY name";
+        let rows: Vec<OrganisationRow> = run!(self, c => sqlx::query_as(Q).bind(national.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(OrganisationRow::into_domain).collect()
+    }
+
     async fn partners_of(&mut self, caisse: OrganisationId) -> StoreResult<Vec<Organisation>> {
         const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations \
                          WHERE parent_id = $1 AND kind = 'partner' ORDER BY name";
@@ -174,6 +181,16 @@ impl OrganisationTx for Tx {
                 .map(|_| ())
                 .map_err(map_err),
         }
+    }
+
+    async fn set_account_roles(&mut self, id: AccountId, roles: &[habilis_core::records::Role]) -> StoreResult<()> {
+        const CLEAR: &str = "DELETE FROM account_roles WHERE account_id = $1";
+        const R: &str = "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)";
+        run!(self, c => sqlx::query(CLEAR).bind(id.0).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        for role in roles {
+            run!(self, c => sqlx::query(R).bind(id.0).bind(role.as_str()).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        }
+        Ok(())
     }
 
     async fn add_role(&mut self, id: AccountId, role: habilis_core::records::Role) -> StoreResult<()> {

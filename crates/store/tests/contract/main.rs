@@ -467,5 +467,6 @@ mod retention;
 mod second_factor;
 mod schema;
 mod seats;
+mod staff;
 mod supervision;
 mod trail;

@@ -28,6 +28,7 @@ pub(crate) mod outbox;
 pub(crate) mod partners;
 pub(crate) mod requests;
 pub(crate) mod rights;
+pub(crate) mod staff;
 pub(crate) mod supervision;
 pub(crate) mod traces;
 
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(outbox::routes())
         .merge(requests::routes())
         .merge(rights::routes())
+        .merge(staff::routes())
         .merge(supervision::routes())
         .merge(traces::routes())
         .merge(ops::routes())

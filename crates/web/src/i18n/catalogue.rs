@@ -198,6 +198,14 @@ catalogue! {
     mode_none: "aucun contrat de service", "no service contract";
     save: "Enregistrer", "Save";
     saved: "Enregistré.", "Saved.";
+    staff_title: "Personnel de la caisse", "Caisse staff";
+    staff_intro: "Les administrateurs des habilitations désignent ici le personnel de la caisse : administrateurs, auditeurs des traces (seuls à lire les traces, article 5.3.3), agents du centre de services et responsable de la sécurité. Chaque personne reçoit un lien pour choisir son mot de passe.",
+        "Habilitation administrators appoint the caisse's staff here: administrators, trace auditors (the only ones who read traces, article 5.3.3), service-desk agents and the security officer. Each person receives a link to choose their password.";
+    staff_caption: "Personnel de la caisse et ses rôles", "The caisse's staff and their roles";
+    staff_change_roles: "Modifier les rôles", "Change the roles";
+    staff_appoint: "Désigner une personne", "Appoint a person";
+    staff_appoint_submit: "Désigner et envoyer le lien", "Appoint and send the link";
+    staff_appointed: "La personne est désignée : elle reçoit un lien pour choisir son mot de passe.", "The person is appointed: they receive a link to choose their password.";
     contacts_missing: "Annuaire incomplet, fonctions sans interlocuteur :", "Directory incomplete, functions with nobody named:";
     services_title: "Services", "Services";
     service: "Service", "Service";
@@ -303,6 +311,11 @@ catalogue! {
         "A mandate must cover at least one profile or one power (manage users, manage groups).";
     err_admin_rights_by_caisse: "Les habilitations de l'administrateur et de son suppléant sont gérées exclusivement par la caisse (article 2.2.1 du contrat).",
         "The administrator's and deputy's grants are managed exclusively by the caisse (article 2.2.1 of the contract).";
+    err_self_auditor: "Un administrateur de la caisse ne peut pas se donner lui-même le rôle d'auditeur des traces (article 5.3.3) : un autre administrateur doit le faire.",
+        "A caisse administrator cannot give himself the trace-auditor role (article 5.3.3): another administrator must do it.";
+    err_last_caisse_admin: "La caisse doit garder au moins un administrateur des habilitations actif.",
+        "The caisse must keep at least one active habilitation administrator.";
+    err_role_other_side: "Ce rôle n'existe pas pour ce type d'organisme.", "This role does not exist for this kind of organisation.";
     err_self_grant: "Un gestionnaire ne peut pas s'attribuer ni modifier ses propres habilitations.", "A manager cannot grant themselves anything nor change their own grants.";
     grant_purpose: "Motif de l'habilitation", "Purpose of the grant";
     grant_ends_on: "Date de fin", "End date";

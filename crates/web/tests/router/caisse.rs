@@ -334,3 +334,48 @@ async fn another_caisse_gets_404_on_our_partners() {
         }
     }
 }
+
+/// Issue 12, item 1, on the pages: the caisse's staff page for its administrators only,
+/// an appointment through the form (a refused one keeps what was typed and says why),
+/// and the same through the API.
+#[tokio::test]
+async fn the_caisse_appoints_its_staff_from_its_page_and_the_api() {
+    for b in habilis_store::testing::backends() {
+        let t = setup(b).await;
+        let caf = t.sign_in("caf.admin").await;
+        let home = body(t.get("/", Some(&caf)).await).await;
+        assert!(home.contains("href=\"/caisse/staff\""), "{b:?}: the menu offers the staff page");
+        let html = body(t.get("/caisse/staff", Some(&caf)).await).await;
+        assert!(html.contains("caf.auditor") && html.contains("Personnel de la caisse"), "{b:?}");
+        let csrf = hidden(&html, "csrf");
+        // No role ticked: refused, with the values kept.
+        let resp = t.post_form("/caisse/staff", Some(&caf), &format!("csrf={csrf}&first_name=Paul&last_name=Durand&email=paul%40caf.invalid&function=Agent")).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        let html = body(resp).await;
+        assert!(html.contains("value=\"Durand\"") && html.contains("role=\"alert\""), "{b:?}");
+        let resp = t.post_form("/caisse/staff", Some(&caf), &format!("csrf={csrf}&first_name=Paul&last_name=Durand&email=paul%40caf.invalid&function=Agent&role_service_desk=on")).await;
+        assert_eq!((resp.status(), location(&resp)), (StatusCode::SEE_OTHER, "/caisse/staff?ok=appointed"), "{b:?}");
+        let html = body(t.get("/caisse/staff?ok=appointed", Some(&caf)).await).await;
+        assert!(html.contains("caf.paul.durand") && html.contains("reçoit un lien"), "{b:?}");
+        // Giving oneself the auditor role is refused with the contract's sentence.
+        let caf_token = t.token("caf.admin").await;
+        let (_, me_json) = t.api("GET", "/api/v1/staff", &caf_token, None).await;
+        let my_id = me_json["staff"].as_array().unwrap().iter().find(|p| p["login"] == "caf.admin").unwrap()["id"].as_str().unwrap().to_string();
+        assert!(html.contains(&format!("action=\"/caisse/staff/{my_id}/roles\"")), "{b:?}: a roles form per person");
+        let resp = t.post_form(&format!("/caisse/staff/{my_id}/roles"), Some(&caf), &format!("csrf={csrf}&role_caisse_admin=on&role_trace_auditor=on")).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{b:?}");
+        assert!(body(resp).await.contains("ne peut pas se donner lui-même"), "{b:?}");
+        // The auditor neither sees nor uses the page.
+        let auditor = t.sign_in("caf.auditor").await;
+        assert!(!body(t.get("/", Some(&auditor)).await).await.contains("href=\"/caisse/staff\""), "{b:?}");
+        assert_eq!(t.get("/caisse/staff", Some(&auditor)).await.status(), StatusCode::FORBIDDEN, "{b:?}");
+        // The API.
+        let (s, v) = t.api("POST", "/api/v1/staff", &caf_token, Some(json!({"first_name": "Lina", "last_name": "Roy", "email": "lina@caf.invalid", "roles": ["security_officer"]}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{b:?} {v}");
+        let lina = v["id"].as_str().unwrap().to_string();
+        let (s, _) = t.api("POST", &format!("/api/v1/staff/{lina}/suspend"), &caf_token, None).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{b:?}");
+        let (s, v) = t.api("PUT", &format!("/api/v1/staff/{lina}/roles"), &caf_token, Some(json!({"roles": ["partner_admin"]}))).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("role_of_another_side")), "{b:?} {v}");
+    }
+}

@@ -277,6 +277,9 @@ async fn authorization_matrix() {
         ("GET", format!("/api/v1/traces?organisation={mons}"), None, [e401, e403, ok, ok, e403, e403, e404, e403]),
         ("GET", "/api/v1/access-requests".into(), None, [e401, e403, e403, ok, ok, ok, ok, e403]),
         ("POST", format!("/api/v1/users?partner={mons}"), Some(json!({"first_name": "N", "last_name": "V", "email": "n@v.invalid"})), [e401, e403, e403, e403, e403, e403, e403, e404]),
+        // The caisse's own staff (issue 12): its administrators only, each their own caisse.
+        ("GET", "/api/v1/staff".into(), None, [e401, ok, e403, e403, e403, e403, e403, ok]),
+        ("POST", "/api/v1/staff".into(), Some(json!({"first_name": "M", "last_name": "X", "email": "m@x.invalid", "roles": ["service_desk"]})), [e401, created, e403, e403, e403, e403, e403, created]),
         // A lost second factor (issue 11): the principal administrator for the partner's
         // people, the caisse for the partner's administrators; others' are not found.
         ("DELETE", format!("/api/v1/users/{lea}/second-factor"), None, [e401, e403, e403, S::NO_CONTENT, e403, e403, e404, e404]),
