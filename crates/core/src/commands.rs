@@ -25,6 +25,8 @@ pub struct SubscriptionInput {
     pub max_holders: String,
     /// (role code, maximum) pairs; an empty maximum removes the role's quota.
     pub role_quotas: Vec<(String, String)>,
+    /// The date the amendment (avenant) changing a signed subscription was signed (Art. 6).
+    pub amendment_signed_on: String,
 }
 
 /// An administrator as typed in the form (Annex 3's fields).

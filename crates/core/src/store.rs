@@ -15,7 +15,7 @@ use crate::records::{
     AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
     ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId, Membership,
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
-    SecondFactor, ServiceRole, ServiceRoleId, Session, SessionId, Subscription,
+    SecondFactor, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
@@ -262,6 +262,10 @@ pub trait ContractTx: Send + Sized {
     /// Record a subscription or replace the one of the same partner and service (with its
     /// role quotas).
     fn save_subscription(&mut self, s: &Subscription, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Keep one change of Annex 2.
+    fn insert_subscription_change(&mut self, c: &SubscriptionChange) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Every change of a partner's Annex 2, oldest first.
+    fn subscription_changes(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<SubscriptionChange>>> + Send;
     /// A partner's subscriptions.
     fn subscriptions(&mut self, partner: OrganisationId) -> impl Future<Output = StoreResult<Vec<Subscription>>> + Send;
     /// A partner's subscription to one service.

@@ -43,6 +43,8 @@ fn main() {
                 available_from: "2017-05-11".into(),
                 max_holders: "100000".into(),
                 role_quotas: vec![],
+                // An amendment of the demo's signed Annex 2 (Art. 6).
+                amendment_signed_on: "2026-01-15".into(),
             };
             app.record_subscription(&caf, claire.organisation.id, &sub, &cl).await.unwrap();
             let n = 800;

@@ -272,6 +272,7 @@ pub fn field_label(t: &Texts, field: &str) -> &'static str {
         "formalities_reference" => t.formalities_reference,
         "formalities_on" => t.formalities_on,
         "available_from" => t.available_from,
+        "amendment_signed_on" => t.amendment_signed_on,
         "max_holders" => t.quota_service,
         "role_quota" => t.quota_roles,
         "first_name" => t.first_name,

@@ -163,3 +163,24 @@ pub(crate) struct Choice {
     pub value: String,
     pub label: String,
 }
+
+/// One change of Annex 2, as the partner's file and the printed contract show it.
+pub(crate) struct Annex2Row {
+    pub service: String,
+    pub changed_at: String,
+    pub signed_on: String,
+    pub changes: String,
+}
+
+/// The Annex 2 history of a partner file, oldest first (service codes from the file).
+pub(crate) fn annex2_rows(t: &Texts, file: &habilis_core::records::PartnerFile) -> Vec<Annex2Row> {
+    file.annex2_changes
+        .iter()
+        .map(|c| Annex2Row {
+            service: file.services.iter().find(|(s, _, _)| s.id == c.service_id).map(|(s, _, _)| s.code.clone()).unwrap_or_default(),
+            changed_at: habilis_core::clock::format_paris(c.changed_at),
+            signed_on: c.signed_on.map(crate::errors::format_date).unwrap_or_else(|| t.annex2_initial.to_string()),
+            changes: c.changes.clone(),
+        })
+        .collect()
+}

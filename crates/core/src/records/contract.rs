@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::Date;
 
 use super::catalogue::{Service, ServiceRole};
-use super::ids::{AmendmentId, ContractId, ConventionId, OrganisationId, ServiceId, ServiceRoleId, SubscriptionId};
+use super::ids::{AccountId, AmendmentId, ContractId, ConventionId, OrganisationId, ServiceId, ServiceRoleId, SubscriptionId};
 use super::people::{Account, Contact, Organisation};
 
 /// Who manages the partner's users, groups and grants.
@@ -69,6 +69,18 @@ pub struct Amendment {
     pub reason: String,
 }
 
+/// One save of a subscription (Annex 2): who, when, what changed, and the date of the
+/// amendment that made the change (Art. 6); `None` while the subscription was a draft.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubscriptionChange {
+    pub partner_id: OrganisationId,
+    pub service_id: ServiceId,
+    pub changed_at: time::OffsetDateTime,
+    pub changed_by: Option<AccountId>,
+    pub signed_on: Option<Date>,
+    pub changes: String,
+}
+
 /// A bulletin d'adhésion: a partner's enrolment to one service, with its quotas.
 #[derive(Debug, Clone, Serialize)]
 pub struct Subscription {
@@ -124,6 +136,8 @@ pub struct PartnerFile {
     pub contacts: Vec<Contact>,
     /// Required directory functions with nobody named.
     pub missing_contacts: Vec<&'static str>,
+    /// Every change of Annex 2, oldest first.
+    pub annex2_changes: Vec<SubscriptionChange>,
 }
 
 /// Everything the service contract document is made from.

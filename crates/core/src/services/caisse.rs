@@ -150,7 +150,8 @@ impl<S: Store> App<S> {
         let missing_contacts =
             REQUIRED_FUNCTIONS.into_iter().filter(|f| !contacts.iter().any(|c| c.function == *f)).collect();
         let mode = mode_on(&contracts, &amendments, today);
-        Ok(PartnerFile { partner, conventions, contracts, amendments, mode, services, administrators, contacts, missing_contacts })
+        let annex2_changes = tx.subscription_changes(partner.id).await?;
+        Ok(PartnerFile { partner, conventions, contracts, amendments, mode, services, administrators, contacts, missing_contacts, annex2_changes })
     }
 
     /// Record a signed convention; its number must be `YYYY-` and the partner's SIRET.

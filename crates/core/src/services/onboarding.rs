@@ -57,7 +57,8 @@ impl<S: Store> App<S> {
                 role_quotas.push((role.id, n));
             }
         }
-        let id = tx.subscription(partner, service.id).await?.map(|s| s.id).unwrap_or_else(SubscriptionId::new);
+        let before = tx.subscription(partner, service.id).await?;
+        let id = before.as_ref().map(|s| s.id).unwrap_or_else(SubscriptionId::new);
         let sub = Subscription {
             id,
             partner_id: partner,
@@ -69,7 +70,32 @@ impl<S: Store> App<S> {
             max_holders,
             role_quotas,
         };
+        // Annex 2 changes by amendment (Art. 6): once signed, a subscription changes only
+        // with the date of the amendment that changes it, and every change is kept.
+        let changes = annex2_diff(before.as_ref(), &sub, &roles);
+        if before.is_some() && changes.is_empty() {
+            // Nothing changes: nothing to sign, nothing to keep.
+            return Ok(sub);
+        }
+        let amendment = optional_date("amendment_signed_on", &input.amendment_signed_on)?;
+        let signed_before = before.as_ref().and_then(|b| b.signed_on);
+        let amendment = match (signed_before, amendment) {
+            (Some(_), None) => return Err(Error::invalid("amendment_signed_on", ValueError::Empty)),
+            (Some(first), Some(d)) if d < first => return Err(Error::invalid("amendment_signed_on", ValueError::DateOrder)),
+            (_, Some(d)) if d > self.today() => return Err(Error::invalid("amendment_signed_on", ValueError::DateOrder)),
+            (None, _) => None,
+            (Some(_), d) => d,
+        };
         tx.save_subscription(&sub, self.now()).await?;
+        tx.insert_subscription_change(&SubscriptionChange {
+            partner_id: partner,
+            service_id: service.id,
+            changed_at: self.now(),
+            changed_by: Some(actor.account.id),
+            signed_on: amendment,
+            changes: changes.join(" ; "),
+        })
+        .await?;
         let detail = format!(
             "quota {}",
             max_holders.map(|m| m.to_string()).unwrap_or_else(|| "none".into())
@@ -209,4 +235,28 @@ mod tests {
         assert_eq!(login_part("Søren"), "soren");
         assert_eq!(login_part("d'Argent-Œuvre"), "dargent-oeuvre");
     }
+}
+
+/// What a save changes in Annex 2, in words (French: it is printed in the contract).
+fn annex2_diff(before: Option<&Subscription>, after: &Subscription, roles: &[ServiceRole]) -> Vec<String> {
+    let date = |d: Option<time::Date>| d.map(crate::clock::format_date_fr).unwrap_or_else(|| "—".into());
+    let num = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_else(|| "—".into());
+    let text = |t: &Option<String>| t.clone().unwrap_or_else(|| "—".into());
+    let mut out = Vec::new();
+    let mut field = |label: &str, old: String, new: String| {
+        if old != new {
+            out.push(if before.is_some() { format!("{label} : {old} → {new}") } else { format!("{label} : {new}") });
+        }
+    };
+    let b = before;
+    field("Signature du bulletin", b.map(|b| date(b.signed_on)).unwrap_or_else(|| "—".into()), date(after.signed_on));
+    field("Formalités", b.map(|b| text(&b.formalities_reference)).unwrap_or_else(|| "—".into()), text(&after.formalities_reference));
+    field("Date des formalités", b.map(|b| date(b.formalities_on)).unwrap_or_else(|| "—".into()), date(after.formalities_on));
+    field("Mise à disposition", b.map(|b| date(b.available_from)).unwrap_or_else(|| "—".into()), date(after.available_from));
+    field("Nombre maximal de titulaires", b.map(|b| num(b.max_holders)).unwrap_or_else(|| "—".into()), num(after.max_holders));
+    for r in roles {
+        let quota = |s: &Subscription| s.role_quotas.iter().find(|(id, _)| *id == r.id).map(|(_, n)| *n);
+        field(&format!("Profil {}", r.code), b.map(|b| num(quota(b))).unwrap_or_else(|| "—".into()), num(quota(after)));
+    }
+    out
 }

@@ -236,6 +236,17 @@ impl<S: Store> App<S> {
             role_quotas: Vec::new(),
         }, now)
         .await?;
+        tx.insert_subscription_change(&crate::records::SubscriptionChange {
+            partner_id: mons.id,
+            service_id: cdap.id,
+            changed_at: now,
+            changed_by: None,
+            signed_on: None,
+            changes: "Signature du bulletin : 11/05/2017 ; Formalités : Registre des traitements n° 2017-014 ; Date des formalités : 28/04/2017 ; \
+                      Mise à disposition : 11/05/2017 ; Nombre maximal de titulaires : 10"
+                .into(),
+        })
+        .await?;
         // The demo's delegated manager may grant CDAP T1 and manage users (R12).
         let t1 = tx.service_roles(cdap.id).await?.into_iter().find(|r| r.code == "T1");
         let admin = tx.account_by_login("mons.admin").await?;

@@ -24,7 +24,7 @@ pub(super) fn date(s: &str) -> StoreResult<time::Date> {
     habilis_core::values::parse_date(s).map_err(|_| corrupt("date", s))
 }
 
-pub(super) fn opt_date(s: Option<String>) -> StoreResult<Option<time::Date>> {
+pub(crate) fn opt_date(s: Option<String>) -> StoreResult<Option<time::Date>> {
     s.as_deref().map(date).transpose()
 }
 

@@ -99,6 +99,36 @@ impl ContractTx for Tx {
         Ok(rows.into_iter().map(ServiceRow::into_domain).collect())
     }
 
+    async fn insert_subscription_change(&mut self, c: &SubscriptionChange) -> StoreResult<()> {
+        const Q: &str = "INSERT INTO subscription_changes (id, partner_id, service_id, changed_at, changed_by, signed_on, changes) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        run!(self, c2 => sqlx::query(Q)
+            .bind(uuid::Uuid::now_v7()).bind(c.partner_id.0).bind(c.service_id.0).bind(to_micros(c.changed_at))
+            .bind(c.changed_by.map(|a| a.0)).bind(c.signed_on.map(|d| d.to_string())).bind(&c.changes)
+            .execute(&mut *c2).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn subscription_changes(&mut self, partner: OrganisationId) -> StoreResult<Vec<SubscriptionChange>> {
+        const Q: &str = "SELECT partner_id, service_id, changed_at, changed_by, signed_on, changes FROM subscription_changes \
+                         WHERE partner_id = $1 ORDER BY changed_at, id";
+        let rows: Vec<(uuid::Uuid, uuid::Uuid, i64, Option<uuid::Uuid>, Option<String>, String)> =
+            run!(self, c => sqlx::query_as(Q).bind(partner.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter()
+            .map(|(p, s, at, by, signed, changes)| {
+                Ok(SubscriptionChange {
+                    partner_id: OrganisationId(p),
+                    service_id: ServiceId(s),
+                    changed_at: habilis_core::clock::from_micros(at),
+                    changed_by: by.map(AccountId),
+                    signed_on: crate::rows::opt_date(signed)?,
+                    changes,
+                })
+            })
+            .collect()
+    }
+
     async fn save_subscription(&mut self, x: &Subscription, at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "INSERT INTO subscriptions (id, partner_id, service_id, signed_on, formalities_reference, \
                          formalities_on, available_from, max_holders, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \

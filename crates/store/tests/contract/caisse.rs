@@ -132,14 +132,35 @@ async fn onboarding_a_partner_opens_its_service_only_when_everything_is_signed()
         // the service stays closed, and the gate says why.
         sub.max_holders = String::new();
         sub.role_quotas = vec![];
+        // Issue 12, item 4: the bulletin is signed, so a change needs the date of the
+        // amendment that makes it (Art. 6), which cannot precede the bulletin.
+        let err = e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "amendment_signed_on", problem: ValueError::Empty }), "{b:?}: {err:?}");
+        sub.amendment_signed_on = "2023-12-01".into();
+        let err = e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap_err();
+        assert!(matches!(err, Error::Invalid { field: "amendment_signed_on", problem: ValueError::DateOrder }), "{b:?}: {err:?}");
+        sub.amendment_signed_on = "2024-01-25".into();
         e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap();
         let file = e.app.partner_file(&caf, lomme.id).await.unwrap();
         assert_eq!(cdap(&[], &file), vec![Missing::Quota], "{b:?}");
         sub.max_holders = "5".into();
         sub.role_quotas = vec![("T5".into(), "2".into())];
+        sub.amendment_signed_on = "2024-03-01".into();
         let saved = e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap();
         assert_eq!(saved.max_holders, Some(5));
         assert_eq!(saved.role_quotas.len(), 1);
+        // The history of Annex 2: the first bulletin, then two amendments, each saying
+        // what changed, when it was signed and by whom it was recorded.
+        let history = e.app.partner_file(&caf, lomme.id).await.unwrap().annex2_changes;
+        assert_eq!(history.len(), 3, "{b:?}: {history:?}");
+        assert_eq!(history[0].signed_on, None, "{b:?}");
+        assert!(history[0].changes.contains("Nombre maximal de titulaires : 5"), "{b:?}: {:?}", history[0]);
+        assert_eq!(history[1].signed_on.map(|d| d.to_string()), Some("2024-01-25".into()), "{b:?}");
+        assert!(history[1].changes.contains("Nombre maximal de titulaires : 5 → —") && history[1].changes.contains("Profil T5 : 2 → —"), "{b:?}: {:?}", history[1]);
+        assert!(history[2].changes.contains("Nombre maximal de titulaires : — → 5") && history[2].changed_by == Some(caf.account.id), "{b:?}: {:?}", history[2]);
+        // Saving the same again changes nothing and keeps nothing.
+        e.app.record_subscription(&caf, lomme.id, &sub, &client()).await.unwrap();
+        assert_eq!(e.app.partner_file(&caf, lomme.id).await.unwrap().annex2_changes.len(), 3, "{b:?}");
         let mut tx = e.app.store.read().await.unwrap();
         e.app.ensure_open(&mut tx, lomme.id, service.id).await.unwrap();
         drop(tx);

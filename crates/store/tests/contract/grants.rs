@@ -30,6 +30,8 @@ async fn grants_respect_purpose_quotas_and_the_manager_s_own_rights() {
             available_from: "2017-05-11".into(),
             max_holders: "2".into(),
             role_quotas: vec![("T5".into(), "1".into())],
+            // An amendment of the demo's signed Annex 2 (Art. 6).
+            amendment_signed_on: "2026-01-15".into(),
         };
         e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
         let u: Vec<_> = {
@@ -96,6 +98,8 @@ async fn nothing_is_granted_on_a_closed_service() {
             available_from: "2099-01-01".into(),
             max_holders: "10".into(),
             role_quotas: vec![],
+            // An amendment of the demo's signed Annex 2 (Art. 6).
+            amendment_signed_on: "2026-01-15".into(),
         };
         e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
         let err = e.app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &client()).await.unwrap_err();
@@ -118,6 +122,8 @@ async fn groups_count_each_member_once_and_every_path_checks_the_quota() {
             available_from: "2017-05-11".into(),
             max_holders: "3".into(),
             role_quotas: vec![],
+            // An amendment of the demo's signed Annex 2 (Art. 6).
+            amendment_signed_on: "2026-01-15".into(),
         };
         e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
         let mut u = Vec::new();
@@ -214,6 +220,8 @@ async fn groups_are_renamed_and_deleted_and_end_dates_move_within_quotas() {
             available_from: "2017-05-11".into(),
             max_holders: "1".into(),
             role_quotas: vec![],
+            // An amendment of the demo's signed Annex 2 (Art. 6).
+            amendment_signed_on: "2026-01-15".into(),
         };
         e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
         let a = e.app.create_user(&claire, &user(0), "https://h", &client()).await.unwrap().id;

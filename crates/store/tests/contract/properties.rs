@@ -57,6 +57,8 @@ async fn run(backend: habilis_store::Backend, ops: Vec<Op>) -> Result<(), TestCa
         available_from: "2017-05-11".into(),
         max_holders: "3".into(),
         role_quotas: vec![("T5".into(), "1".into())],
+        // An amendment of the demo's signed Annex 2 (Art. 6).
+        amendment_signed_on: "2026-01-15".into(),
     };
     e.app.record_subscription(&caf, claire.organisation.id, &sub, &client()).await.unwrap();
     let mut people: Vec<AccountId> = Vec::new();

@@ -198,6 +198,15 @@ catalogue! {
     mode_none: "aucun contrat de service", "no service contract";
     save: "Enregistrer", "Save";
     saved: "Enregistré.", "Saved.";
+    amendment_signed_on: "Date de signature de l'avenant", "Date the amendment was signed";
+    amendment_signed_on_hint: "Obligatoire pour modifier un bulletin déjà signé (article 6) : la modification est gardée dans l'historique de l'annexe 2.",
+        "Required to change a bulletin already signed (article 6): the change is kept in Annex 2's history.";
+    annex2_history: "Historique de l'annexe 2", "Annex 2 history";
+    annex2_history_caption: "Modifications de l'annexe 2, par avenant", "Changes of Annex 2, by amendment";
+    annex2_changed_at: "Enregistrée le", "Recorded on";
+    annex2_signed_on: "Avenant signé le", "Amendment signed on";
+    annex2_changes: "Modifications", "Changes";
+    annex2_initial: "bulletin initial", "initial bulletin";
     staff_title: "Personnel de la caisse", "Caisse staff";
     staff_intro: "Les administrateurs des habilitations désignent ici le personnel de la caisse : administrateurs, auditeurs des traces (seuls à lire les traces, article 5.3.3), agents du centre de services et responsable de la sécurité. Chaque personne reçoit un lien pour choisir son mot de passe.",
         "Habilitation administrators appoint the caisse's staff here: administrators, trace auditors (the only ones who read traces, article 5.3.3), service-desk agents and the security officer. Each person receives a link to choose their password.";

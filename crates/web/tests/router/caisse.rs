@@ -64,7 +64,10 @@ async fn the_caisse_onboards_a_partner_through_the_api() {
         let missing: Vec<&str> = file["services"][0]["missing"].as_array().unwrap().iter().map(|m| m["missing"].as_str().unwrap()).collect();
         assert_eq!(missing, ["data_protection_formalities", "availability_date"]);
         let (s, _) = t.api("POST", &format!("/api/v1/partners/{id}/subscriptions"), &caf, Some(json!({"service": "CDAP", "signed_on": "2024-01-20", "formalities_reference": "Registre 12", "formalities_on": "2024-01-10", "available_from": "2024-02-01", "max_holders": 5}))).await;
-        assert_eq!(s, StatusCode::CREATED);
+        // The bulletin is signed: changing it takes an amendment, dated (Art. 6).
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, v) = t.api("POST", &format!("/api/v1/partners/{id}/subscriptions"), &caf, Some(json!({"service": "CDAP", "signed_on": "2024-01-20", "formalities_reference": "Registre 12", "formalities_on": "2024-01-10", "available_from": "2024-02-01", "max_holders": 5, "amendment_signed_on": "2024-01-25"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
         let (_, file) = t.api("GET", &format!("/api/v1/partners/{id}"), &caf, None).await;
         assert_eq!(file["services"][0]["open"], true);
 

@@ -254,7 +254,7 @@ async fn authorization_matrix() {
         ("POST", format!("/api/v1/groups/{group}/grants"), Some(json!({"service": "CDAP", "role": "T2", "purpose": "Accueil"})), [e401, e403, e403, created, e403, e403, e404, e403]),
         ("POST", format!("/api/v1/users/{lea}/suspend"), None, [e401, e403, e403, S::NO_CONTENT, e409, e403, e404, e403]),
         ("POST", "/api/v1/mandates".into(), Some(json!({"holder": lea, "scope": [{"service": "CDAP", "role": "T1"}]})), [e401, e403, e403, created, e403, e403, e404, e403]),
-        ("POST", format!("/api/v1/partners/{mons}/subscriptions"), Some(json!({"service": "CDAP", "signed_on": "2017-05-11", "formalities_reference": "R", "formalities_on": "2017-04-28", "available_from": "2017-05-11", "max_holders": 10})), [e401, created, e403, e403, e403, e403, e403, e404]),
+        ("POST", format!("/api/v1/partners/{mons}/subscriptions"), Some(json!({"service": "CDAP", "signed_on": "2017-05-11", "formalities_reference": "R", "formalities_on": "2017-04-28", "available_from": "2017-05-11", "max_holders": 10, "amendment_signed_on": "2026-01-15"})), [e401, created, e403, e403, e403, e403, e403, e404]),
         ("POST", format!("/api/v1/partners/{mons}/contacts"), Some(json!({"function": "director", "name": "Directeur"})), [e401, created, e403, created, e403, e403, e404, e404]),
         ("POST", "/api/v1/services".into(), Some(json!({"code": "MATRIX", "label": "Test"})), [e401, created, e403, e403, e403, e403, e403, e409]),
         ("GET", "/api/v1/admin-change-requests".into(), None, [e401, ok, e403, ok, e403, e403, ok, ok]),

@@ -138,6 +138,9 @@ pub struct SubscriptionBody {
     max_holders: Option<u32>,
     #[serde(default)]
     role_quotas: BTreeMap<String, u32>,
+    /// The date of the amendment changing a signed subscription (Art. 6).
+    #[serde(default)]
+    amendment_signed_on: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -190,6 +193,7 @@ partner_post!(add_subscription, SubscriptionBody, |app, a, p, b, ctx, state| {
         available_from: b.available_from.unwrap_or_default(),
         max_holders: b.max_holders.map(|m| m.to_string()).unwrap_or_default(),
         role_quotas: b.role_quotas.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+        amendment_signed_on: b.amendment_signed_on.unwrap_or_default(),
     };
     app.record_subscription(a, p, &input, &ctx.client).await
 });

@@ -55,6 +55,7 @@ struct ContractPage {
     partner_contacts: Vec<DirectoryLine>,
     missing: String,
     services: Vec<AnnexService>,
+    annex2: Vec<crate::view::Annex2Row>,
 }
 
 async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: OrganisationId, back: String) -> Response {
@@ -93,6 +94,7 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
         caisse_contacts: contacts(&cf.caisse_contacts),
         partner_contacts: contacts(&f.contacts),
         missing: f.missing_contacts.iter().map(|m| function_label(t, m)).collect::<Vec<_>>().join(", "),
+        annex2: crate::view::annex2_rows(t, f),
         services: f
             .services
             .iter()

@@ -69,6 +69,7 @@ pub async fn partner_action(
                 available_from: v.get("available_from").into(),
                 max_holders: v.get("max_holders").into(),
                 role_quotas,
+                amendment_signed_on: v.get("amendment_signed_on").into(),
             };
             ("subscription", app.record_subscription(&actor, partner, &input, c).await.map(|_| ()))
         }

@@ -90,6 +90,7 @@ struct PartnerPage {
     admins: Vec<AdminRow>,
     contact_rows: Vec<ContactRow>,
     missing_contacts: String,
+    annex2: Vec<crate::view::Annex2Row>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -177,6 +178,7 @@ pub(super) async fn partner_page(
             })
             .collect(),
         history,
+        annex2: crate::view::annex2_rows(t, &file),
         conventions: file.conventions.iter().map(|c| Choice { value: c.id.to_string(), label: c.number.clone() }).collect(),
         contracts: file
             .contracts
