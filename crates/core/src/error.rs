@@ -76,6 +76,8 @@ pub enum Rule {
     LastCaisseAdmin,
     /// A role that does not belong to this kind of organisation.
     RoleOfAnotherSide,
+    /// Each side names one security officer, its single point of contact (Art. 5.1).
+    SingleSecurityOfficer,
 }
 
 /// Everything a domain service can refuse or fail with.

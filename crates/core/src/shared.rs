@@ -114,12 +114,35 @@ pub(crate) async fn people_of<T: Transaction>(tx: &mut T, g: &Grant) -> Result<V
 
 /// Write a message to every active administrator and deputy of `partner`, in `tx`.
 pub(crate) async fn notify_partner_admins<T: Transaction>(tx: &mut T, partner: OrganisationId, subject: &str, body: &str, now: OffsetDateTime) -> Result<()> {
-    for a in tx.accounts_of(partner).await? {
-        if a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
-            tx.insert_outbox(&OutboxMessage::pending(Some(partner), &a.email, subject, body.to_string(), now)).await?;
-        }
+    for to in notification_addresses(tx, partner, &[Role::PartnerAdmin, Role::PartnerDeputy], &["administrator", "deputy"]).await? {
+        tx.insert_outbox(&OutboxMessage::pending(Some(partner), &to, subject, body.to_string(), now)).await?;
     }
     Ok(())
+}
+
+/// Where a notification for `org`'s people in charge goes (Annex 1): the addresses its
+/// directory gives for `functions`, and those of its active accounts holding one of
+/// `roles`, each address once (compared without case).
+pub(crate) async fn notification_addresses<T: Transaction>(tx: &mut T, org: OrganisationId, roles: &[Role], functions: &[&str]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |email: &str| {
+        if !email.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(email)) {
+            out.push(email.to_string());
+        }
+    };
+    for c in tx.contacts(org).await? {
+        if functions.contains(&c.function.as_str()) {
+            if let Some(e) = &c.email {
+                add(e);
+            }
+        }
+    }
+    for a in tx.accounts_of(org).await? {
+        if a.status == AccountStatus::Active && a.roles.iter().any(|r| roles.contains(r)) {
+            add(&a.email);
+        }
+    }
+    Ok(out)
 }
 
 /// `Hélène d'Argent` → `helene.dargent`: ASCII letters and digits only.

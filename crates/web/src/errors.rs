@@ -83,7 +83,8 @@ impl WebError {
                     | Rule::RoleOfAnotherService
                     | Rule::GroupHoldsGrants
                     | Rule::AlreadyGranted
-                    | Rule::LastCaisseAdmin => StatusCode::CONFLICT,
+                    | Rule::LastCaisseAdmin
+                    | Rule::SingleSecurityOfficer => StatusCode::CONFLICT,
                     Rule::RoleOfAnotherSide => StatusCode::UNPROCESSABLE_ENTITY,
                     Rule::EmptyMandate => StatusCode::UNPROCESSABLE_ENTITY,
                 },
@@ -138,6 +139,7 @@ impl WebError {
                     Rule::SelfAuditor => "self_auditor",
                     Rule::LastCaisseAdmin => "last_caisse_admin",
                     Rule::RoleOfAnotherSide => "role_of_another_side",
+                    Rule::SingleSecurityOfficer => "single_security_officer",
                 },
             },
             WebError::Csrf => "csrf",
@@ -212,6 +214,7 @@ impl WebError {
                     Rule::SelfAuditor => t.err_self_auditor.into(),
                     Rule::LastCaisseAdmin => t.err_last_caisse_admin.into(),
                     Rule::RoleOfAnotherSide => t.err_role_other_side.into(),
+                    Rule::SingleSecurityOfficer => t.err_single_security_officer.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),

@@ -18,6 +18,8 @@ pub struct Abilities {
     pub outbox: bool,
     /// The caisse's own staff: appointments, roles, suspension (caisse administrators).
     pub staff: bool,
+    /// One's own organisation's directory, Annex 1 (caisse and partner administrators).
+    pub directory: bool,
     /// The partner's users, groups, grants and mandates (its managers).
     pub partner_rights: bool,
     /// The partner's own contract document (its administrators).
@@ -49,6 +51,7 @@ pub fn abilities(actor: &Actor) -> Abilities {
         change_requests: caisse_admin,
         outbox: caisse_admin,
         staff: caisse_admin,
+        directory: caisse_admin || is_partner_admin(actor),
         partner_rights: partner && roles.iter().any(|r| r.is_manager()),
         own_contract: is_partner_admin(actor),
         admin_change: is_partner_admin(actor),

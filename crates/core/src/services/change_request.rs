@@ -77,23 +77,22 @@ impl<S: Store> App<S> {
             created_at: now,
         };
         tx.insert_change_request(&req).await?;
-        // Tell the caisse's habilitation administrators.
+        // Tell the caisse's habilitation administrators (its directory, Annex 1, and
+        // their accounts).
         if let Some(caisse) = actor.organisation.parent_id {
-            for a in tx.accounts_of(caisse).await? {
-                if a.status == AccountStatus::Active && a.roles.contains(&Role::CaisseAdmin) {
-                    let body = format!(
-                        "{partner} demande la désignation de {first} {last} ({function}) comme {seat}.\n\
-                         Demande faite par {by}. À traiter dans Habilis, rubrique « Demandes ».\n",
-                        partner = actor.organisation.name,
-                        first = req.first_name,
-                        last = req.last_name,
-                        function = req.function,
-                        seat = if slot == Slot::Principal { "administrateur" } else { "administrateur suppléant" },
-                        by = actor.account.display_name,
-                    );
-                    tx.insert_outbox(&OutboxMessage::pending(Some(actor.organisation.id), &a.email, "Habilis — demande de changement d'administrateur", body, now))
-                        .await?;
-                }
+            let body = format!(
+                "{partner} demande la désignation de {first} {last} ({function}) comme {seat}.\n\
+                 Demande faite par {by}. À traiter dans Habilis, rubrique « Demandes ».\n",
+                partner = actor.organisation.name,
+                first = req.first_name,
+                last = req.last_name,
+                function = req.function,
+                seat = if slot == Slot::Principal { "administrateur" } else { "administrateur suppléant" },
+                by = actor.account.display_name,
+            );
+            for to in crate::shared::notification_addresses(&mut tx, caisse, &[Role::CaisseAdmin], &["administrator"]).await? {
+                tx.insert_outbox(&OutboxMessage::pending(Some(actor.organisation.id), &to, "Habilis — demande de changement d'administrateur", body.clone(), now))
+                    .await?;
             }
         }
         self.trace_action(&mut tx, actor, "admin_change.request", format!("{} {}", req.first_name, req.last_name), Some(req.slot.as_str().into()), client)

@@ -49,6 +49,13 @@ impl<S: Store> App<S> {
         let phone = optional_text(&input.phone, 40).map_err(|p| Error::invalid("phone", p))?;
         let mut tx = self.store.begin().await?;
         may_edit(&mut tx, actor, org).await?;
+        // Art. 5.1: one security officer per side, the single point of contact.
+        if function == "security_officer" {
+            tx.lock_organisation(org).await?;
+            if tx.contacts(org).await?.iter().any(|c| c.function == "security_officer") {
+                return Err(Error::Rule(crate::error::Rule::SingleSecurityOfficer));
+            }
+        }
         let c = Contact { id: ContactId::new(), organisation_id: org, function: function.into(), name: name.as_str().into(), title, email, phone };
         tx.insert_contact(&c).await?;
         self.trace_action(&mut tx, actor, "contact.create", format!("{} ({})", c.name, c.function), None, client).await?;
@@ -69,6 +76,14 @@ impl<S: Store> App<S> {
 }
 
 impl<S: Store> App<S> {
+    /// The directory of the actor's own organisation, for those who keep it: the caisse's
+    /// administrators, the partner's administrator and deputy.
+    pub async fn editable_directory(&self, actor: &Actor) -> Result<Vec<Contact>> {
+        let mut tx = self.store.read().await?;
+        may_edit(&mut tx, actor, actor.organisation.id).await?;
+        Ok(tx.contacts(actor.organisation.id).await?)
+    }
+
     /// The directory (Annex 1) of the actor's own organisation, for its managers (a
     /// caisse's administrators, a partner's administrators and delegated managers); anyone
     /// else gets an empty list.

@@ -42,18 +42,14 @@ impl<S: Store> App<S> {
             auto_suspended_at: None,
         };
         tx.insert_query(&q).await?;
-        for a in tx.accounts_of(partner.id).await? {
-            if a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
-                let body = format!(
-                    "La caisse vous interroge sur une habilitation de {} :\n\n{}\n\nRéponse attendue avant le {}.{}\n",
-                    partner.name,
-                    q.question,
-                    q.due_on,
-                    if cmd.auto_suspend { " Sans réponse à cette date, l'habilitation sera suspendue." } else { "" }
-                );
-                tx.insert_outbox(&OutboxMessage::pending(Some(partner.id), &a.email, "Habilis — question de la caisse", body, now)).await?;
-            }
-        }
+        let body = format!(
+            "La caisse vous interroge sur une habilitation de {} :\n\n{}\n\nRéponse attendue avant le {}.{}\n",
+            partner.name,
+            q.question,
+            q.due_on,
+            if cmd.auto_suspend { " Sans réponse à cette date, l'habilitation sera suspendue." } else { "" }
+        );
+        crate::shared::notify_partner_admins(&mut tx, partner.id, "Habilis — question de la caisse", &body, now).await?;
         self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {}", cmd.auto_suspend)), client).await?;
         tx.commit().await?;
         Ok(q)

@@ -267,21 +267,25 @@ impl<S: Store> App<S> {
             })
             .await?;
         }
+        // Annex 1 for both sides; the caisse's side names its service desk with its address.
         let contacts = [
-            (mons.id, "administrator", "Claire Martin", "Responsable du service petite enfance et scolaire"),
-            (mons.id, "deputy", "Hugo Lefebvre", "Responsable du service accueil"),
-            (mons.id, "security_officer", "Nadia Benali", "Service informatique"),
-            (mons.id, "data_protection_referent", "Paul Girard", "Secrétariat général"),
-            (caf.id, "service_desk", "Service COMELEC", "Centre de services de la Caf du Nord"),
+            (mons.id, "administrator", "Claire Martin", "Responsable du service petite enfance et scolaire", Some("mons.admin@demo.habilis.invalid")),
+            (mons.id, "deputy", "Hugo Lefebvre", "Responsable du service accueil", Some("mons.deputy@demo.habilis.invalid")),
+            (mons.id, "security_officer", "Nadia Benali", "Service informatique", None),
+            (mons.id, "data_protection_referent", "Paul Girard", "Secrétariat général", None),
+            (caf.id, "director", "Direction de la Caf du Nord", "Directeur", None),
+            (caf.id, "administrator", "Sophie Durand", "Administratrice des habilitations", Some("caf.admin@demo.habilis.invalid")),
+            (caf.id, "security_officer", "Responsable de la sécurité des systèmes d'information", "Caf du Nord", None),
+            (caf.id, "service_desk", "Service COMELEC", "Centre de services de la Caf du Nord", Some("comelec@demo.habilis.invalid")),
         ];
-        for (org_id, function, name, title) in contacts {
+        for (org_id, function, name, title, email) in contacts {
             tx.insert_contact(&Contact {
                 id: ContactId::new(),
                 organisation_id: org_id,
                 function: function.into(),
                 name: name.into(),
                 title: Some(title.into()),
-                email: None,
+                email: email.map(str::to_string),
                 phone: None,
             })
             .await?;

@@ -22,6 +22,7 @@ macro_rules! verbs {
 
 pub(crate) mod account;
 pub(crate) mod catalogue;
+pub(crate) mod directory;
 pub(crate) mod home;
 pub(crate) mod ops;
 pub(crate) mod outbox;
@@ -41,6 +42,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(home::routes())
         .merge(partners::routes())
         .merge(catalogue::routes())
+        .merge(directory::routes())
         .merge(outbox::routes())
         .merge(requests::routes())
         .merge(rights::routes())

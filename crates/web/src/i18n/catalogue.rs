@@ -207,6 +207,10 @@ catalogue! {
     annex2_signed_on: "Avenant signé le", "Amendment signed on";
     annex2_changes: "Modifications", "Changes";
     annex2_initial: "bulletin initial", "initial bulletin";
+    directory_title: "Annuaire", "Directory";
+    directory_intro: "Les interlocuteurs de l'organisme (annexe 1 du contrat de service). Les notifications partent vers leurs adresses ; un seul responsable de la sécurité par organisme (article 5.1).",
+        "The organisation's contacts (Annex 1 of the service contract). Notifications go to their addresses; one security officer per organisation (article 5.1).";
+    directory_caption: "Interlocuteurs de l'organisme", "The organisation's contacts";
     staff_title: "Personnel de la caisse", "Caisse staff";
     staff_intro: "Les administrateurs des habilitations désignent ici le personnel de la caisse : administrateurs, auditeurs des traces (seuls à lire les traces, article 5.3.3), agents du centre de services et responsable de la sécurité. Chaque personne reçoit un lien pour choisir son mot de passe.",
         "Habilitation administrators appoint the caisse's staff here: administrators, trace auditors (the only ones who read traces, article 5.3.3), service-desk agents and the security officer. Each person receives a link to choose their password.";
@@ -325,6 +329,8 @@ catalogue! {
     err_last_caisse_admin: "La caisse doit garder au moins un administrateur des habilitations actif.",
         "The caisse must keep at least one active habilitation administrator.";
     err_role_other_side: "Ce rôle n'existe pas pour ce type d'organisme.", "This role does not exist for this kind of organisation.";
+    err_single_security_officer: "L'organisme a déjà un responsable de la sécurité, son interlocuteur unique (article 5.1) : retirez-le de l'annuaire avant d'en nommer un autre.",
+        "The organisation already has a security officer, its single point of contact (article 5.1): remove them from the directory before naming another.";
     err_self_grant: "Un gestionnaire ne peut pas s'attribuer ni modifier ses propres habilitations.", "A manager cannot grant themselves anything nor change their own grants.";
     grant_purpose: "Motif de l'habilitation", "Purpose of the grant";
     grant_ends_on: "Date de fin", "End date";

@@ -382,3 +382,48 @@ async fn the_caisse_appoints_its_staff_from_its_page_and_the_api() {
         assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("role_of_another_side")), "{b:?} {v}");
     }
 }
+
+/// Issue 12, item 7: each side keeps its own directory (Annex 1) from its page — one
+/// security officer per side (Art. 5.1) — and the caisse's questions go to the addresses
+/// the partner's directory gives.
+#[tokio::test]
+async fn each_side_keeps_its_directory_and_notifications_follow_it() {
+    for b in habilis_store::testing::backends() {
+        let t = setup(b).await;
+        // The partner's administrator: the Mairie's directory, with its security officer.
+        let claire = t.sign_in("mons.admin").await;
+        let html = body(t.get("/directory", Some(&claire)).await).await;
+        assert!(html.contains("Nadia Benali") && html.contains("Mairie de Mons"), "{b:?}");
+        let csrf = hidden(&html, "csrf");
+        let resp = t.post_form("/directory", Some(&claire), &format!("csrf={csrf}&function=security_officer&name=Jean+Second&title=DSI&email=&phone=")).await;
+        assert_eq!(resp.status(), StatusCode::CONFLICT, "{b:?}");
+        let html = body(resp).await;
+        assert!(html.contains("interlocuteur unique") && html.contains("value=\"Jean Second\""), "{b:?}: says why, keeps what was typed");
+        // A new address for the administrator's function: the caisse's questions reach it.
+        let resp = t.post_form("/directory", Some(&claire), &format!("csrf={csrf}&function=administrator&name=Secr%C3%A9tariat&title=Accueil&email=secretariat%40mairie-mons.invalid&phone=")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        // Users have no directory page; the caisse's administrator has the caisse's.
+        let karim = t.sign_in("mons.agent").await;
+        assert_eq!(t.get("/directory", Some(&karim)).await.status(), StatusCode::FORBIDDEN, "{b:?}");
+        let caf = t.sign_in("caf.admin").await;
+        let html = body(t.get("/directory", Some(&caf)).await).await;
+        assert!(html.contains("Service COMELEC") && html.contains("comelec@demo.habilis.invalid") && !html.contains("Nadia Benali"), "{b:?}");
+
+        // A grant to ask about, then the caisse's question: it reaches the new address too.
+        let app = &t.state.app;
+        let claire_actor = app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap().actor;
+        let karim_id = app.partner_people(&claire_actor).await.unwrap().into_iter().find(|p| p.login == "mons.agent").unwrap().id;
+        let grant = app
+            .grant(&claire_actor, &habilis_core::commands::NewGrant { holder: habilis_core::commands::Holder::Person(karim_id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &Default::default())
+            .await
+            .unwrap();
+        let caf_token = t.token("caf.admin").await;
+        let (s, v) = t.api("POST", &format!("/api/v1/supervision/grants/{}/queries", grant.id), &caf_token, Some(json!({"question": "Pourquoi ?", "due_on": "2026-12-15"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{b:?} {v}");
+        let (_, out) = t.api("GET", "/api/v1/outbox", &caf_token, None).await;
+        let to: Vec<&str> = out["messages"].as_array().unwrap().iter().filter(|m| m["subject"] == "Habilis — question de la caisse").filter_map(|m| m["to"].as_str()).collect();
+        assert!(to.contains(&"secretariat@mairie-mons.invalid"), "{b:?}: {to:?}");
+        assert_eq!(to.iter().filter(|a| **a == "mons.admin@demo.habilis.invalid").count(), 1, "{b:?}: each address once: {to:?}");
+    }
+}
+
