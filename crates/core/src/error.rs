@@ -29,6 +29,10 @@ pub enum Refusal {
     AlreadyDecided,
     /// A right-of-access request goes through the requester's superior first.
     NotForwarded,
+    /// A right-of-access request is answered only once its export exists (Art. 5.3.4).
+    NotExported,
+    /// The export of a right-of-access request is downloaded once the request is answered.
+    NotAnswered,
 }
 
 /// A business rule that refused an action.

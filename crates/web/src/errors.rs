@@ -185,6 +185,8 @@ impl WebError {
                 Error::Refused(Refusal::NotDemoData) => t.err_not_demo_data.into(),
                 Error::Refused(Refusal::AlreadyDecided) => t.err_already_decided.into(),
                 Error::Refused(Refusal::NotForwarded) => t.err_not_forwarded.into(),
+                Error::Refused(Refusal::NotExported) => t.err_not_exported.into(),
+                Error::Refused(Refusal::NotAnswered) => t.err_not_answered.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
                 Error::NotFound => t.err_not_found_record.into(),
                 Error::Quota(q) => match &q.role {

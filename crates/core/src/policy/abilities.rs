@@ -109,8 +109,12 @@ pub fn may_act_on_person(actor: &Actor, person: &Account) -> bool {
 pub struct AccessRequestAbilities {
     /// The superior it was sent to forwards it to the administrators.
     pub forward: bool,
-    /// The partner's administrators export the traces and answer, once it is forwarded.
+    /// The partner's administrators export the traces, once it is forwarded.
     pub answer: bool,
+    /// ...and mark it answered, once the export exists (Art. 5.3.4).
+    pub close: bool,
+    /// The requester downloads the export of their answered request.
+    pub download: bool,
 }
 
 /// What `actor` may do with `request` now.
@@ -118,6 +122,8 @@ pub fn on_access_request(actor: &Actor, request: &AccessRequest) -> AccessReques
     AccessRequestAbilities {
         forward: request.status == AccessStatus::Submitted && request.superior_id == actor.account.id,
         answer: is_partner_admin(actor) && request.status == AccessStatus::Forwarded,
+        close: is_partner_admin(actor) && request.status == AccessStatus::Forwarded && request.exported_at.is_some(),
+        download: request.requester_id == actor.account.id && request.status == AccessStatus::Answered && request.exported_at.is_some(),
     }
 }
 

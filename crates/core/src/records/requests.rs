@@ -105,6 +105,11 @@ pub struct AccessRequest {
     pub answered_by: Option<AccountId>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub answered_at: Option<OffsetDateTime>,
+    /// When an administrator exported the requester's traces, and who: the requester
+    /// downloads that export (traces up to this instant) once the request is answered.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub exported_at: Option<OffsetDateTime>,
+    pub exported_by: Option<AccountId>,
 }
 
 impl AccessRequest {

@@ -30,9 +30,11 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         let people = tx.accounts_of(actor.organisation.id).await?;
         let superior = match superior {
+            // Any person of the organisation may be the superior (Art. 5.3.4 "supérieur
+            // hiérarchique"): the hierarchy is not the portal's roles.
             Some(id) => people
                 .iter()
-                .find(|a| a.id == id && a.id != actor.account.id && a.status == AccountStatus::Active && a.roles.iter().any(|r| r.is_manager()))
+                .find(|a| a.id == id && a.id != actor.account.id && a.status == AccountStatus::Active)
                 .ok_or(Error::NotFound)?,
             None => people
                 .iter()
@@ -53,6 +55,8 @@ impl<S: Store> App<S> {
             forwarded_at: None,
             answered_by: None,
             answered_at: None,
+            exported_at: None,
+            exported_by: None,
         };
         tx.insert_access_request(&r).await?;
         let body = format!(
@@ -66,8 +70,8 @@ impl<S: Store> App<S> {
         Ok(r)
     }
 
-    /// The people of `actor`'s organisation a request may go to: its administrators and
-    /// managers, active, other than `actor`.
+    /// The people of `actor`'s organisation a request may go to: anyone active but `actor`
+    /// (the superior is a person of the hierarchy, whatever their role in the portal).
     pub async fn possible_superiors(&self, actor: &Actor) -> Result<Vec<crate::records::Account>> {
         if actor.organisation.kind != OrganisationKind::Partner {
             return Err(Error::Forbidden);
@@ -77,7 +81,7 @@ impl<S: Store> App<S> {
             .accounts_of(actor.organisation.id)
             .await?
             .into_iter()
-            .filter(|a| a.id != actor.account.id && a.status == AccountStatus::Active && a.roles.iter().any(|r| r.is_manager()))
+            .filter(|a| a.id != actor.account.id && a.status == AccountStatus::Active)
             .collect())
     }
 
@@ -139,13 +143,35 @@ impl<S: Store> App<S> {
     /// An administrator's export of the requester's traces (every one still kept: their
     /// actions and consultations, with dates and purposes). Traced.
     pub async fn access_request_export(&self, actor: &Actor, id: AccessRequestId, client: &ClientInfo) -> Result<(AccessRequest, Vec<TraceRecord>)> {
+        let now = self.now();
         let mut tx = self.store.begin().await?;
-        let r = self.request_for_admin(&mut tx, actor, id).await?;
+        let mut r = self.request_for_admin(&mut tx, actor, id).await?;
         let login = tx.account(r.requester_id).await?.map(|a| a.login).unwrap_or_default();
+        // The export is what the requester receives: its instant bounds their download.
+        if r.status != AccessStatus::Answered {
+            r.exported_at = Some(now);
+            r.exported_by = Some(actor.account.id);
+            tx.save_access_request(&r).await?;
+        }
         self.trace_action(&mut tx, actor, "access_request.export", r.id.to_string(), None, client).await?;
         tx.commit().await?;
         let records = self.person_traces(r.organisation_id, r.requester_id, &login).await?;
-        Ok((r, records))
+        let until = r.exported_at.unwrap_or(now);
+        Ok((r, records.into_iter().filter(|x| x.entry.at <= until).collect()))
+    }
+
+    /// The requester downloads the export of their answered request, inside the portal:
+    /// their traces up to the administrators' export. Traced.
+    pub async fn access_request_download(&self, actor: &Actor, id: AccessRequestId, client: &ClientInfo) -> Result<(AccessRequest, Vec<TraceRecord>)> {
+        let mut tx = self.store.begin().await?;
+        let r = tx.access_request(id).await?.filter(|r| r.requester_id == actor.account.id).ok_or(Error::NotFound)?;
+        let (AccessStatus::Answered, Some(until)) = (r.status, r.exported_at) else {
+            return Err(Error::Refused(crate::Refusal::NotAnswered));
+        };
+        self.trace_action(&mut tx, actor, "access_request.download", r.id.to_string(), None, client).await?;
+        tx.commit().await?;
+        let records = self.person_traces(r.organisation_id, r.requester_id, &actor.account.login).await?;
+        Ok((r, records.into_iter().filter(|x| x.entry.at <= until).collect()))
     }
 
     /// An administrator marks the request answered; the requester is told.
@@ -156,13 +182,17 @@ impl<S: Store> App<S> {
         if r.status == AccessStatus::Answered {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
+        // No answer without the export that is the answer.
+        if r.exported_at.is_none() {
+            return Err(Error::Refused(crate::Refusal::NotExported));
+        }
         r.status = AccessStatus::Answered;
         r.answered_by = Some(actor.account.id);
         r.answered_at = Some(now);
         tx.save_access_request(&r).await?;
         if let Some(requester) = tx.account(r.requester_id).await? {
             let body = format!(
-                "Votre demande d'accès aux traces du {} a été traitée par {}. L'export vous est remis par l'administrateur de votre organisme.\n",
+                "Votre demande d'accès aux traces du {} a été traitée par {}. Téléchargez l'export de vos traces depuis le portail, rubrique « Droit d'accès à mes traces ».\n",
                 crate::clock::format_paris(r.created_at),
                 actor.account.display_name
             );

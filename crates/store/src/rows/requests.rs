@@ -135,6 +135,8 @@ pub(crate) struct AccessRequestRow {
     forwarded_at: Option<i64>,
     answered_by: Option<Uuid>,
     answered_at: Option<i64>,
+    exported_at: Option<i64>,
+    exported_by: Option<Uuid>,
 }
 
 impl AccessRequestRow {
@@ -151,6 +153,8 @@ impl AccessRequestRow {
             forwarded_at: self.forwarded_at.map(from_micros),
             answered_by: self.answered_by.map(AccountId),
             answered_at: self.answered_at.map(from_micros),
+            exported_at: self.exported_at.map(from_micros),
+            exported_by: self.exported_by.map(AccountId),
         })
     }
 }

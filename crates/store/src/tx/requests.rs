@@ -108,9 +108,10 @@ impl RequestTx for Tx {
     }
 
     async fn save_access_request(&mut self, r: &habilis_core::records::AccessRequest) -> StoreResult<()> {
-        const Q: &str = "UPDATE access_requests SET status = $2, forwarded_at = $3, answered_by = $4, answered_at = $5 WHERE id = $1";
+        const Q: &str = "UPDATE access_requests SET status = $2, forwarded_at = $3, answered_by = $4, answered_at = $5, \
+                         exported_at = $6, exported_by = $7 WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(r.id.0).bind(r.status.as_str()).bind(r.forwarded_at.map(to_micros)).bind(r.answered_by.map(|a| a.0))
-            .bind(r.answered_at.map(to_micros)).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+            .bind(r.answered_at.map(to_micros)).bind(r.exported_at.map(to_micros)).bind(r.exported_by.map(|a| a.0)).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
         Ok(())
     }
 

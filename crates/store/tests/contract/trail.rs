@@ -139,10 +139,19 @@ async fn a_person_gets_their_traces_through_their_superior_and_the_administrator
         assert!(matches!(e.app.forward_access_request(&julie, r.id, &client()).await, Err(Error::Refused(_))));
         // Neither the superior nor the requester exports; an administrator does.
         assert!(matches!(e.app.access_request_export(&julie, r.id, &client()).await, Err(Error::Forbidden)), "{b:?}");
+        // Issue 12, item 8: no answer without the export, which is the answer.
+        assert!(matches!(e.app.answer_access_request(&claire, r.id, &client()).await, Err(Error::Refused(habilis_core::Refusal::NotExported))), "{b:?}");
         let (_, records) = e.app.access_request_export(&claire, r.id, &client()).await.unwrap();
         assert!(!records.is_empty() && records.iter().all(|x| x.entry.actor_id == Some(karim.account.id)), "{b:?}");
         assert!(records.iter().any(|x| x.entry.action == "session.login"), "{b:?}: sign-ins included");
+        // The requester downloads it in the portal once answered, not before, and no one else.
+        assert!(matches!(e.app.access_request_download(&karim, r.id, &client()).await, Err(Error::Refused(habilis_core::Refusal::NotAnswered))), "{b:?}");
         e.app.answer_access_request(&claire, r.id, &client()).await.unwrap();
+        e.clock.advance(Duration::minutes(5));
+        actor(&e, "mons.agent").await;
+        let (_, mine) = e.app.access_request_download(&karim, r.id, &client()).await.unwrap();
+        assert_eq!(mine.len(), records.len(), "{b:?}: the export as it was made, not what came after");
+        assert!(matches!(e.app.access_request_download(&julie, r.id, &client()).await, Err(Error::NotFound)), "{b:?}");
         let done = e.app.access_requests(&karim).await.unwrap();
         assert_eq!(done[0].status, AccessStatus::Answered);
         assert!(!done[0].late(e.app.today() + Duration::days(60)), "an answered request is never late");
@@ -150,7 +159,7 @@ async fn a_person_gets_their_traces_through_their_superior_and_the_administrator
         let steps = e.app.read_traces(&claire, &TraceFilter { action: "access_request.".into(), ..Default::default() }, 50, &client()).await.unwrap();
         let mut names: Vec<_> = steps.records.iter().map(|x| x.entry.action.as_str()).collect();
         names.sort();
-        assert_eq!(names, ["access_request.answer", "access_request.create", "access_request.export", "access_request.forward"], "{b:?}");
+        assert_eq!(names, ["access_request.answer", "access_request.create", "access_request.download", "access_request.export", "access_request.forward"], "{b:?}");
 
         // Without a named superior it goes to the principal administrator; a month and a
         // day later, unanswered, it is late.
@@ -159,6 +168,17 @@ async fn a_person_gets_their_traces_through_their_superior_and_the_administrator
         e.clock.advance(Duration::days(32));
         let listed = e.app.access_requests(&claire).await.unwrap();
         assert!(listed.iter().find(|x| x.id == r2.id).unwrap().late(e.app.today()), "{b:?}");
+        // The superior may be anyone of the organisation, not only a manager (a plain
+        // user here: Karim is Léa's superior).
+        let lea = e.app.create_user(&claire, &habilis_core::commands::UserInput { first_name: "Léa".into(), last_name: "Roux".into(), email: "lea@m.invalid".into(), ..Default::default() }, "https://h", &client()).await.unwrap();
+        let msg = e.app.outbox(&caf, 50).await.unwrap().into_iter().find(|m| m.to_address == "lea@m.invalid").unwrap();
+        let token = msg.body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+        e.app.set_password_with_link(&token, PASSWORD, &client()).await.unwrap();
+        let lea_actor = actor(&e, &lea.login).await;
+        assert!(e.app.possible_superiors(&lea_actor).await.unwrap().iter().any(|p| p.id == karim.account.id), "{b:?}");
+        let r3 = e.app.request_access(&lea_actor, Some(karim.account.id), "", &client()).await.unwrap();
+        assert_eq!(r3.superior_id, karim.account.id, "{b:?}");
+        e.app.forward_access_request(&karim, r3.id, &client()).await.unwrap();
         // The caisse has no part in it.
         assert!(matches!(e.app.request_access(&caf, None, "", &client()).await, Err(Error::Forbidden)));
     }

@@ -331,6 +331,11 @@ catalogue! {
     err_role_other_side: "Ce rôle n'existe pas pour ce type d'organisme.", "This role does not exist for this kind of organisation.";
     err_single_security_officer: "L'organisme a déjà un responsable de la sécurité, son interlocuteur unique (article 5.1) : retirez-le de l'annuaire avant d'en nommer un autre.",
         "The organisation already has a security officer, its single point of contact (article 5.1): remove them from the directory before naming another.";
+    err_not_exported: "Produisez d'abord l'export des traces de la personne : c'est la réponse à sa demande (article 5.3.4).",
+        "Produce the export of the person's traces first: it is the answer to their request (article 5.3.4).";
+    err_not_answered: "L'export sera disponible quand l'administrateur aura traité la demande.",
+        "The export will be available once the administrator has answered the request.";
+    access_download: "Télécharger mes traces", "Download my traces";
     err_self_grant: "Un gestionnaire ne peut pas s'attribuer ni modifier ses propres habilitations.", "A manager cannot grant themselves anything nor change their own grants.";
     grant_purpose: "Motif de l'habilitation", "Purpose of the grant";
     grant_ends_on: "Date de fin", "End date";

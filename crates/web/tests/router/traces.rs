@@ -87,5 +87,12 @@ async fn a_right_of_access_request_goes_through_the_superior_to_the_administrato
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
         let html = body(t.get("/access-requests", Some(&agent)).await).await;
         assert!(html.contains("traitée"), "{b:?}");
+        // Issue 12, item 8: the export reaches the requester in the portal.
+        assert!(html.contains(&format!("/access-requests/{id}/download")) && html.contains("Télécharger mes traces"), "{b:?}");
+        let resp = t.get(&format!("/access-requests/{id}/download"), Some(&agent)).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{b:?}");
+        let mine = body(resp).await;
+        assert!(mine.contains("session.login") && mine.lines().skip(1).all(|l| l.contains(";mons.agent;")), "{b:?}");
+        assert_eq!(t.get(&format!("/access-requests/{id}/download"), Some(&admin)).await.status(), StatusCode::NOT_FOUND, "{b:?}: the requester's own");
     }
 }

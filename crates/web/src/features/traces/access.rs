@@ -35,6 +35,8 @@ struct RequestRow {
     late: bool,
     may_forward: bool,
     may_answer: bool,
+    may_close: bool,
+    may_download: bool,
 }
 
 #[derive(Template)]
@@ -84,6 +86,8 @@ async fn access_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, err:
                     late: r.late(today),
                     may_forward: may.forward,
                     may_answer: may.answer,
+                    may_close: may.close,
+                    may_download: may.download,
                 }
             })
             .collect(),
@@ -129,6 +133,14 @@ pub async fn access_action(State(state): State<AppState>, ctx: Ctx, IdPath(id): 
     match r {
         Ok(_) => traced(Redirect::to("/access-requests?ok=done").into_response()),
         Err(e) => access_page(&state, &ctx, &actor, Values::default(), Some(WebError::Core(e)), None).await,
+    }
+}
+
+/// GET /access-requests/{id}/download — the requester's own export, once answered (CSV).
+pub async fn access_download(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<AccessRequestId>) -> Response {
+    match state.app.access_request_download(&actor, id, &ctx.client).await {
+        Ok((r, records)) => traced(download(&records, "csv", &format!("mes-traces-{}", r.created_at.date()))),
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
 }
 
@@ -195,6 +207,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/access-requests", get(access).post(access_create))
         .route("/access-requests/{id}/export", get(access_export))
+        .route("/access-requests/{id}/download", get(access_download))
         .merge(AccessStep::ALL.iter().fold(axum::Router::new(), |r, &what| {
             r.route(
                 &format!("/access-requests/{{id}}/{}", what.as_str()),
