@@ -70,6 +70,8 @@ pub enum Rule {
     AlreadyGranted,
     /// A mandate must cover at least one profile or one power.
     EmptyMandate,
+    /// The person already holds a mandate in force that overlaps this one: edit it.
+    OverlappingMandate,
     /// The partner's administrator's and deputy's own rights are managed exclusively by
     /// the caisse (Art. 2.2.1, 2.2.2).
     AdministratorsRightsByCaisse,

@@ -300,6 +300,8 @@ pub trait RightsTx: Send + Sized {
     fn insert_mandate(&mut self, m: &Mandate) -> impl Future<Output = StoreResult<()>> + Send;
     /// The mandates of an organisation (withdrawn ones included).
     fn mandates_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Mandate>>> + Send;
+    /// Change a mandate's scope, powers and parent (an edit).
+    fn update_mandate(&mut self, m: &Mandate) -> impl Future<Output = StoreResult<()>> + Send;
     /// Mark mandates withdrawn.
     fn withdraw_mandates(&mut self, ids: &[MandateId], at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// Set (with a reason) or clear the caisse suspension mark of a grant.

@@ -84,7 +84,8 @@ impl WebError {
                     | Rule::GroupHoldsGrants
                     | Rule::AlreadyGranted
                     | Rule::LastCaisseAdmin
-                    | Rule::SingleSecurityOfficer => StatusCode::CONFLICT,
+                    | Rule::SingleSecurityOfficer
+                    | Rule::OverlappingMandate => StatusCode::CONFLICT,
                     Rule::RoleOfAnotherSide => StatusCode::UNPROCESSABLE_ENTITY,
                     Rule::EmptyMandate => StatusCode::UNPROCESSABLE_ENTITY,
                 },
@@ -135,6 +136,7 @@ impl WebError {
                     Rule::ManagerEmail => "manager_email",
                     Rule::AlreadyGranted => "already_granted",
                     Rule::EmptyMandate => "empty_mandate",
+                    Rule::OverlappingMandate => "overlapping_mandate",
                     Rule::AdministratorsRightsByCaisse => "administrators_rights_by_caisse",
                     Rule::SelfAuditor => "self_auditor",
                     Rule::LastCaisseAdmin => "last_caisse_admin",
@@ -212,6 +214,7 @@ impl WebError {
                     Rule::ManagerEmail => t.err_manager_email.into(),
                     Rule::AlreadyGranted => t.err_already_granted.into(),
                     Rule::EmptyMandate => t.err_empty_mandate.into(),
+                    Rule::OverlappingMandate => t.err_overlapping_mandate.into(),
                     Rule::AdministratorsRightsByCaisse => t.err_admin_rights_by_caisse.into(),
                     Rule::SelfAuditor => t.err_self_auditor.into(),
                     Rule::LastCaisseAdmin => t.err_last_caisse_admin.into(),

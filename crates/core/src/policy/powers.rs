@@ -118,6 +118,21 @@ pub fn parent_for(giver: AccountId, mandates: &[Mandate], scope: &BTreeSet<Servi
         .map(|m| m.id)
 }
 
+/// Whether two mandates overlap: they share a profile, or both manage users, or both
+/// manage groups. A person holds no two overlapping mandates in force (the one there is
+/// is edited instead).
+pub fn overlaps(a: &Mandate, scope: &BTreeSet<ServiceRoleId>, users: bool, groups: bool) -> bool {
+    !a.scope.is_disjoint(scope) || (a.may_manage_users && users) || (a.may_manage_groups && groups)
+}
+
+/// Whether `child` still fits under `parent` as edited (scope, powers, delegation).
+pub fn still_covered(child: &Mandate, parent: &Mandate) -> bool {
+    parent.may_delegate
+        && child.scope.is_subset(&parent.scope)
+        && (!child.may_manage_users || parent.may_manage_users)
+        && (!child.may_manage_groups || parent.may_manage_groups)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

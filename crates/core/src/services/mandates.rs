@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use crate::app::App;
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::policy::powers::{Powers, derived_from, parent_for, within_giver};
+use crate::policy::powers::{Powers, derived_from, overlaps, parent_for, still_covered, within_giver};
 use crate::reach::powers_of;
 use crate::shared::by_codes;
 use crate::values::ValueError;
@@ -47,6 +47,12 @@ impl<S: Store> App<S> {
         }
         if !within_giver(&powers, &scope, input.may_manage_users, input.may_manage_groups) {
             return Err(Error::Rule(Rule::MandateWiderThanGiver));
+        }
+        // No two overlapping mandates in force for one person: the one there is is edited.
+        tx.lock_organisation(org).await?;
+        let held = tx.mandates_of(org).await?;
+        if held.iter().any(|m| m.holder_id == person.id && m.withdrawn_at.is_none() && overlaps(m, &scope, input.may_manage_users, input.may_manage_groups)) {
+            return Err(Error::Rule(Rule::OverlappingMandate));
         }
         // A delegated manager's sub-mandate derives from one of their mandates that covers
         // it entirely, never from the union of several.
@@ -117,6 +123,95 @@ impl<S: Store> App<S> {
         self.trace_action(&mut tx, actor, "mandate.withdraw", id.to_string(), Some(format!("{} mandate(s)", cut.len())), client).await?;
         tx.commit().await?;
         Ok(cut.len())
+    }
+
+    /// Edit a mandate in force: its profiles and powers, within its giver's as when it was
+    /// given. Whoever may withdraw it may edit it. Mandates derived from it that it no
+    /// longer covers are withdrawn with everything derived from them, at once.
+    pub async fn edit_mandate(&self, actor: &Actor, id: MandateId, input: &NewMandate, client: &ClientInfo) -> Result<Mandate> {
+        let today = self.today();
+        let mut tx = self.store.begin().await?;
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
+        tx.lock_organisation(org).await?;
+        let all = tx.mandates_of(org).await?;
+        let current = all.iter().find(|m| m.id == id).ok_or(Error::NotFound)?.clone();
+        if current.withdrawn_at.is_some() {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        // Who may: administrators, or someone who gave a mandate on the chain above it.
+        let mut may = powers == Powers::Full;
+        let mut cursor = Some(&current);
+        while let (false, Some(m)) = (may, cursor) {
+            may = m.given_by == actor.account.id;
+            cursor = m.parent_id.and_then(|p| all.iter().find(|x| x.id == p));
+        }
+        if !may || current.holder_id == actor.account.id {
+            return Err(Error::Forbidden);
+        }
+        let mut scope = BTreeSet::new();
+        for (service_code, role_code) in &input.scope {
+            let (_, role) = by_codes(&mut tx, service_code, role_code).await.map_err(|e| match e {
+                Error::Invalid { .. } => Error::invalid("scope", ValueError::BadFormat),
+                other => other,
+            })?;
+            scope.insert(role.id);
+        }
+        if scope.is_empty() && !input.may_manage_users && !input.may_manage_groups {
+            return Err(Error::Rule(Rule::EmptyMandate));
+        }
+        // Within what its giver holds: the administrators hold everything; a delegated
+        // giver's own mandates (this one aside) must cover it entirely.
+        let giver_full = tx
+            .account(current.given_by)
+            .await?
+            .is_some_and(|a| a.status == AccountStatus::Active && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)));
+        let parent_id = if giver_full {
+            None
+        } else {
+            let others: Vec<Mandate> = all.iter().filter(|m| m.id != id).cloned().collect();
+            Some(
+                parent_for(current.given_by, &others, &scope, input.may_manage_users, input.may_manage_groups)
+                    .ok_or(Error::Rule(Rule::MandateWiderThanGiver))?,
+            )
+        };
+        if all.iter().any(|m| m.id != id && m.holder_id == current.holder_id && m.withdrawn_at.is_none() && overlaps(m, &scope, input.may_manage_users, input.may_manage_groups)) {
+            return Err(Error::Rule(Rule::OverlappingMandate));
+        }
+        let edited = Mandate {
+            parent_id,
+            scope,
+            may_manage_users: input.may_manage_users,
+            may_manage_groups: input.may_manage_groups,
+            may_delegate: input.may_delegate,
+            ..current.clone()
+        };
+        tx.update_mandate(&edited).await?;
+        // Sub-mandates it no longer covers go, with everything derived from them.
+        let live: Vec<(MandateId, Option<MandateId>)> = all.iter().filter(|m| m.withdrawn_at.is_none()).map(|m| (m.id, m.parent_id)).collect();
+        let mut cut: Vec<MandateId> = Vec::new();
+        for child in all.iter().filter(|m| m.parent_id == Some(id) && m.withdrawn_at.is_none()) {
+            if !still_covered(child, &edited) {
+                for d in derived_from(child.id, &live) {
+                    if !cut.contains(&d) {
+                        cut.push(d);
+                    }
+                }
+            }
+        }
+        if !cut.is_empty() {
+            tx.withdraw_mandates(&cut, self.now()).await?;
+        }
+        let detail = format!(
+            "{} rôle(s), utilisateurs {}, groupes {}, délégation {} ; {} mandat(s) dérivé(s) retiré(s)",
+            edited.scope.len(),
+            edited.may_manage_users,
+            edited.may_manage_groups,
+            edited.may_delegate,
+            cut.len()
+        );
+        self.trace_action(&mut tx, actor, "mandate.edit", id.to_string(), Some(detail), client).await?;
+        tx.commit().await?;
+        Ok(edited)
     }
 
     /// The mandates of the actor's organisation (its managers).

@@ -149,6 +149,16 @@ impl RightsTx for Tx {
         rows.into_iter().map(MandateRow::into_domain).collect()
     }
 
+    async fn update_mandate(&mut self, m: &Mandate) -> StoreResult<()> {
+        const Q: &str = "UPDATE mandates SET parent_mandate_id = $2, may_manage_users = $3, may_manage_groups = $4, may_delegate = $5, scope = $6 \
+                         WHERE id = $1";
+        let scope = m.scope.iter().map(|r| r.0.to_string()).collect::<Vec<_>>().join(",");
+        run!(self, c => sqlx::query(Q).bind(m.id.0).bind(m.parent_id.map(|v| v.0)).bind(m.may_manage_users).bind(m.may_manage_groups)
+            .bind(m.may_delegate).bind(&scope)
+            .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
     async fn withdraw_mandates(&mut self, ids: &[MandateId], at: OffsetDateTime) -> StoreResult<()> {
         const Q: &str = "UPDATE mandates SET withdrawn_at = $2 WHERE id = $1 AND withdrawn_at IS NULL";
         for id in ids {

@@ -260,8 +260,10 @@ async fn a_suspended_group_grant_still_counts_for_who_may_join_the_group() {
         let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
         let julie = e.app.login("mons.manager", PASSWORD, &client()).await.unwrap().actor;
         // Julie manages groups and grants CDAP T1 only.
-        let t1_groups = NewMandate { scope: vec![("CDAP".into(), "T1".into())], may_manage_groups: true, ..Default::default() };
-        e.app.give_mandate(&claire, julie.account.id, &t1_groups, &client()).await.unwrap();
+        // (Her demo mandate is edited: one mandate in force per person and scope.)
+        let t1_groups = NewMandate { scope: vec![("CDAP".into(), "T1".into())], may_manage_groups: true, may_manage_users: true, ..Default::default() };
+        let hers = e.app.mandates(&claire).await.unwrap().into_iter().find(|m| m.holder_id == julie.account.id && m.withdrawn_at.is_none()).unwrap();
+        e.app.edit_mandate(&claire, hers.id, &t1_groups, &client()).await.unwrap();
         let u = e.app.create_user(&claire, &user(0), "https://h", &client()).await.unwrap();
         let instruction = e.app.create_group(&claire, "Instruction", &client()).await.unwrap();
         let t2 = NewGrant { holder: Holder::Group(instruction.id), service_code: "CDAP".into(), role_code: "T2".into(), purpose: "Instruction".into(), ends_on: "".into() };

@@ -182,3 +182,51 @@ async fn a_sub_mandate_hangs_on_the_one_mandate_that_covers_it() {
         assert!(left.iter().find(|m| m.id == sub.id).unwrap().withdrawn_at.is_some(), "{b:?}: the sub-mandate outlived its parent");
     }
 }
+
+/// Issue 12, item 9: no two overlapping mandates in force for one person — the one there
+/// is is edited; an edit stays within its giver's powers, and what it no longer covers
+/// below it is withdrawn at once.
+#[tokio::test]
+async fn a_mandate_is_edited_rather_than_doubled() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let cl = client();
+        let claire = e.app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+        let julie = e.app.login("mons.manager", PASSWORD, &cl).await.unwrap().actor;
+        let mk = |i: usize| UserInput { first_name: "Agent".into(), last_name: format!("E{i}"), email: format!("e{i}@mairie.invalid"), ..Default::default() };
+        let u0 = e.app.create_user(&claire, &mk(0), "https://h", &cl).await.unwrap();
+        let u1 = e.app.create_user(&claire, &mk(1), "https://h", &cl).await.unwrap();
+        let a = e.app.give_mandate(&claire, u0.id, &NewMandate { scope: scope(&[("CDAP", "T1"), ("CDAP", "T2")]), may_manage_users: true, may_delegate: true, ..Default::default() }, &cl).await.unwrap();
+        // A second mandate sharing T2 (or the users right) is refused; a disjoint one is not.
+        let err = e.app.give_mandate(&claire, u0.id, &NewMandate { scope: scope(&[("CDAP", "T2")]), ..Default::default() }, &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::OverlappingMandate)), "{b:?}: {err:?}");
+        let err = e.app.give_mandate(&claire, u0.id, &NewMandate { scope: scope(&[("CDAP", "T5")]), may_manage_users: true, ..Default::default() }, &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::OverlappingMandate)), "{b:?}: {err:?}");
+        e.app.give_mandate(&claire, u0.id, &NewMandate { scope: scope(&[("CDAP", "T5")]), ..Default::default() }, &cl).await.unwrap();
+        // U0 passes T2 on to U1.
+        let u0_actor = {
+            let mut x = julie.clone();
+            let mut tx = habilis_core::store::Store::read(&e.app.store).await.unwrap();
+            x.account = habilis_core::store::OrganisationTx::account(&mut tx, u0.id).await.unwrap().unwrap();
+            x
+        };
+        let sub = e.app.give_mandate(&u0_actor, u1.id, &NewMandate { scope: scope(&[("CDAP", "T2")]), ..Default::default() }, &cl).await.unwrap();
+        assert_eq!(sub.parent_id, Some(a.id), "{b:?}");
+        // Julie (not on the chain) may not edit it; nobody edits their own.
+        assert!(matches!(e.app.edit_mandate(&julie, a.id, &NewMandate { scope: scope(&[("CDAP", "T1")]), ..Default::default() }, &cl).await, Err(Error::Forbidden)), "{b:?}");
+        assert!(matches!(e.app.edit_mandate(&u0_actor, a.id, &NewMandate { scope: scope(&[("CDAP", "T1")]), ..Default::default() }, &cl).await, Err(Error::Forbidden)), "{b:?}");
+        // U0 may not widen U1's beyond its own (T5 is another mandate, which may not delegate).
+        let err = e.app.edit_mandate(&u0_actor, sub.id, &NewMandate { scope: scope(&[("CDAP", "T2"), ("CDAP", "T5")]), ..Default::default() }, &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::MandateWiderThanGiver)), "{b:?}: {err:?}");
+        // The administrator narrows A to T1: U1's T2 mandate, no longer covered, goes.
+        let edited = e.app.edit_mandate(&claire, a.id, &NewMandate { scope: scope(&[("CDAP", "T1")]), may_manage_users: true, may_delegate: true, ..Default::default() }, &cl).await.unwrap();
+        assert_eq!((edited.id, edited.scope.len()), (a.id, 1), "{b:?}");
+        let all = e.app.mandates(&claire).await.unwrap();
+        assert!(all.iter().find(|m| m.id == sub.id).unwrap().withdrawn_at.is_some(), "{b:?}: the uncovered sub-mandate is withdrawn");
+        assert!(all.iter().find(|m| m.id == a.id).unwrap().withdrawn_at.is_none(), "{b:?}");
+        // An edit that would overlap another of the holder's mandates is refused too.
+        let err = e.app.edit_mandate(&claire, a.id, &NewMandate { scope: scope(&[("CDAP", "T1"), ("CDAP", "T5")]), ..Default::default() }, &cl).await.unwrap_err();
+        assert!(matches!(err, Error::Rule(Rule::OverlappingMandate)), "{b:?}: {err:?}");
+    }
+}

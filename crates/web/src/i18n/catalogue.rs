@@ -336,6 +336,10 @@ catalogue! {
     err_not_answered: "L'export sera disponible quand l'administrateur aura traité la demande.",
         "The export will be available once the administrator has answered the request.";
     access_download: "Télécharger mes traces", "Download my traces";
+    err_overlapping_mandate: "Cette personne a déjà un mandat en vigueur qui couvre une partie de celui-ci : modifiez ce mandat plutôt que d'en donner un second.",
+        "This person already holds a mandate in force that covers part of this one: edit that mandate rather than give a second one.";
+    mandate_edit: "Modifier le mandat", "Edit the mandate";
+    mandate_edit_submit: "Enregistrer le mandat", "Save the mandate";
     err_self_grant: "Un gestionnaire ne peut pas s'attribuer ni modifier ses propres habilitations.", "A manager cannot grant themselves anything nor change their own grants.";
     grant_purpose: "Motif de l'habilitation", "Purpose of the grant";
     grant_ends_on: "Date de fin", "End date";

@@ -389,3 +389,29 @@ async fn the_caisse_manages_the_administrators_rights_from_the_pages() {
         assert!(body(resp).await.contains("gérées exclusivement par la caisse"), "{b:?}");
     }
 }
+
+/// Issue 12, item 9, on the page: a second overlapping mandate is refused with a sentence;
+/// the one in force is edited from its row.
+#[tokio::test]
+async fn a_mandate_is_edited_from_its_row_rather_than_doubled() {
+    use super::hidden;
+    for b in habilis_store::testing::backends() {
+        let t = setup(b).await;
+        let claire = t.sign_in("mons.admin").await;
+        let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+        let csrf = hidden(&html, "csrf");
+        let julie = html.split("<option value=\"").find(|s| s.contains("Julie Petit")).unwrap().split('"').next().unwrap().to_string();
+        let resp = t.post_form("/partner/mandates", Some(&claire), &format!("csrf={csrf}&holder={julie}&scope_CDAP%3AT1=1")).await;
+        assert_eq!(resp.status(), StatusCode::CONFLICT, "{b:?}");
+        assert!(body(resp).await.contains("modifiez ce mandat"), "{b:?}");
+        let mandate = html.split("/partner/mandates/").nth(1).unwrap().split('/').next().unwrap().to_string();
+        assert!(html.contains(&format!("/partner/mandates/{mandate}/edit")), "{b:?}: an edit form on the row");
+        let resp = t.post_form(&format!("/partner/mandates/{mandate}/edit"), Some(&claire), &format!("csrf={csrf}&scope_CDAP%3AT1=1&scope_CDAP%3AT2=1&may_manage_users=1")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let token = t.token("mons.admin").await;
+        let (_, v) = t.api("GET", "/api/v1/mandates", &token, None).await;
+        let live: Vec<_> = v["mandates"].as_array().unwrap().iter().filter(|m| m["withdrawn_at"].is_null()).collect();
+        assert_eq!(live.len(), 1, "{b:?}: still one mandate: {v}");
+        assert_eq!(live[0]["scope"].as_array().map(|s| s.len()), Some(2), "{b:?}: {v}");
+    }
+}

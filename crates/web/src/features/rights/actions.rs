@@ -75,6 +75,7 @@ enum RowAction {
     ResumeGrant,
     RevokeGrant,
     WithdrawMandate,
+    EditMandate,
     SuspendUser,
     ReactivateUser,
     ResetPassword,
@@ -92,11 +93,12 @@ enum RowAction {
 }
 
 impl RowAction {
-    const ALL: [RowAction; 17] = [
+    const ALL: [RowAction; 18] = [
         RowAction::SuspendGrant,
         RowAction::ResumeGrant,
         RowAction::RevokeGrant,
         RowAction::WithdrawMandate,
+        RowAction::EditMandate,
         RowAction::SuspendUser,
         RowAction::ReactivateUser,
         RowAction::ResetPassword,
@@ -119,6 +121,7 @@ impl RowAction {
             RowAction::ResumeGrant => ("grants", "resume"),
             RowAction::RevokeGrant => ("grants", "revoke"),
             RowAction::WithdrawMandate => ("mandates", "withdraw"),
+            RowAction::EditMandate => ("mandates", "edit"),
             RowAction::SuspendUser => ("users", "suspend"),
             RowAction::ReactivateUser => ("users", "reactivate"),
             RowAction::ResetPassword => ("users", "reset"),
@@ -153,6 +156,7 @@ impl RowAction {
             RowAction::AnswerQuery => "answer",
             RowAction::CaisseSuspendGrant | RowAction::AskQuery => "supervise",
             RowAction::ForcePasswordOfUser => "force",
+            RowAction::EditMandate => "mandate_edit",
             _ => "",
         }
     }
@@ -223,6 +227,15 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
         RowAction::ResumeGrant => app.resume_grant(&actor, GrantId(id), c).await,
         RowAction::RevokeGrant => app.revoke_grant(&actor, GrantId(id), c).await,
         RowAction::WithdrawMandate => app.withdraw_mandate(&actor, MandateId(id), c).await.map(|_| ()),
+        RowAction::EditMandate => {
+            let cmd = NewMandate {
+                scope: v.0.keys().filter_map(|k| k.strip_prefix("scope_")).map(split_role).collect(),
+                may_manage_users: !v.get("may_manage_users").is_empty(),
+                may_manage_groups: !v.get("may_manage_groups").is_empty(),
+                may_delegate: !v.get("may_delegate").is_empty(),
+            };
+            app.edit_mandate(&actor, MandateId(id), &cmd, c).await.map(|_| ())
+        }
         RowAction::SuspendUser => app.user_action(&actor, AccountId(id), UserAction::Suspend, url, c).await,
         RowAction::ReactivateUser => app.user_action(&actor, AccountId(id), UserAction::Reactivate, url, c).await,
         RowAction::ResetPassword => app.user_action(&actor, AccountId(id), UserAction::ResetPassword, url, c).await,

@@ -251,6 +251,36 @@ pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref 
     Ok(traced((StatusCode::CREATED, Json(m)).into_response()))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MandateEditBody {
+    scope: Vec<ScopeItem>,
+    #[serde(default)]
+    may_manage_users: bool,
+    #[serde(default)]
+    may_manage_groups: bool,
+    #[serde(default)]
+    may_delegate: bool,
+}
+
+/// PUT /api/v1/mandates/{id} — edit a mandate in force (issue 12: rather than a second).
+pub async fn edit_mandate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiActor(ref actor): ApiActor,
+    IdPath(id): IdPath<MandateId>,
+    ApiJson(b): ApiJson<MandateEditBody>,
+) -> Result<Response, WebError> {
+    let input = habilis_core::commands::NewMandate {
+        scope: b.scope.into_iter().map(|s| (s.service, s.role)).collect(),
+        may_manage_users: b.may_manage_users,
+        may_manage_groups: b.may_manage_groups,
+        may_delegate: b.may_delegate,
+    };
+    let m = state.app.edit_mandate(actor, id, &input, &ctx.client).await?;
+    Ok(traced(Json(m).into_response()))
+}
+
 /// GET /api/v1/mandates
 pub async fn list_mandates(State(state): State<AppState>, ApiActor(ref actor): ApiActor) -> Result<Response, WebError> {
     let list = state.app.mandates(actor).await?;
@@ -357,6 +387,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/groups", get(list_groups).post(create_group))
         .route("/api/v1/mandates", get(list_mandates).post(give_mandate))
         .route("/api/v1/mandates/{id}/withdraw", post(withdraw_mandate))
+        .route("/api/v1/mandates/{id}", put(edit_mandate))
         .route("/api/v1/groups/{id}", put(rename_group).delete(delete_group))
         .route("/api/v1/grants/{id}/end", put(set_grant_end))
         .route("/api/v1/groups/{id}/members", post(add_member))

@@ -87,6 +87,11 @@ struct MandateRow {
     scope: String,
     state: String,
     active: bool,
+    /// Its profiles as `SERVICE:ROLE`, and its powers, to fill the edit form.
+    codes: Vec<String>,
+    users: bool,
+    groups: bool,
+    delegate: bool,
 }
 
 /// A group and its members.
@@ -299,7 +304,21 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
                 }
                 let scope = if rights.is_empty() { scope } else { format!("{scope} ; {}", rights.join(", ")) };
                 let state = if m.withdrawn_at.is_some() { t.mandate_withdrawn } else { t.mandate_active };
-                MandateRow { id: m.id.to_string(), holder: name_of(m.holder_id), scope, state: state.to_string(), active: m.withdrawn_at.is_none() }
+                let codes = catalogue
+                    .iter()
+                    .flat_map(|(s, rs)| rs.iter().filter(|r| m.scope.contains(&r.id)).map(move |r| format!("{}:{}", s.code, r.code)))
+                    .collect();
+                MandateRow {
+                    id: m.id.to_string(),
+                    holder: name_of(m.holder_id),
+                    scope,
+                    state: state.to_string(),
+                    active: m.withdrawn_at.is_none(),
+                    codes,
+                    users: m.may_manage_users,
+                    groups: m.may_manage_groups,
+                    delegate: m.may_delegate,
+                }
             })
             .collect(),
         groups: groups
