@@ -181,6 +181,40 @@ pub(crate) async fn ensure_email_free<T: Transaction>(tx: &mut T, org: Organisat
     if taken { Err(Error::Taken("adresse électronique")) } else { Ok(()) }
 }
 
+/// Record a new active account without a password (it is chosen through a one-time
+/// link); a login taken meanwhile says so.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn insert_new_account<T: Transaction>(
+    tx: &mut T,
+    org: OrganisationId,
+    login: String,
+    display_name: String,
+    email: &str,
+    function: Option<String>,
+    roles: Vec<Role>,
+    now: time::OffsetDateTime,
+) -> Result<Account> {
+    let account = Account {
+        id: AccountId::new(),
+        organisation_id: org,
+        login,
+        display_name,
+        email: email.into(),
+        function,
+        status: AccountStatus::Active,
+        password_hash: None,
+        must_change_password: false,
+        roles,
+        last_login_at: None,
+        created_at: now,
+    };
+    tx.insert_account(&account).await.map_err(|e| match e {
+        crate::StoreError::Conflict(_) => Error::Taken("identifiant"),
+        other => Error::Store(other),
+    })?;
+    Ok(account)
+}
+
 /// What deactivating a person ended.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RightsEnded {

@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod people;
 pub mod requests;
 pub mod rights;
+mod stored;
 pub mod supervision;
 
 pub use actor::*;

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use super::ids::{MessageId, OrganisationId};
-use super::requests::stored_enum;
+use super::stored::stored_enum;
 
 stored_enum!(
     /// Where a message stands: waiting (or retried), sent, given up after its attempts.

@@ -196,7 +196,7 @@ pub struct Session {
     pub pending_step: Option<PendingStep>,
 }
 
-super::requests::stored_enum!(
+super::stored::stored_enum!(
     /// A step of the sign-in still to take after the password.
     PendingStep { SecondFactor => "second_factor", Enrolment => "enrolment" }
 );

@@ -33,18 +33,7 @@ impl<S: Store> App<S> {
         if person.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) {
             return Err(Error::Rule(Rule::MandateWiderThanGiver));
         }
-        let mut scope = BTreeSet::new();
-        for (service_code, role_code) in &input.scope {
-            // An unknown service is a bad scope entry, not a bad "service" field.
-            let (_, role) = by_codes(&mut tx, service_code, role_code).await.map_err(|e| match e {
-                Error::Invalid { .. } => Error::invalid("scope", ValueError::BadFormat),
-                other => other,
-            })?;
-            scope.insert(role.id);
-        }
-        if scope.is_empty() && !input.may_manage_users && !input.may_manage_groups {
-            return Err(Error::Rule(Rule::EmptyMandate));
-        }
+        let scope = parse_scope(&mut tx, input).await?;
         if !within_giver(&powers, &scope, input.may_manage_users, input.may_manage_groups) {
             return Err(Error::Rule(Rule::MandateWiderThanGiver));
         }
@@ -148,17 +137,7 @@ impl<S: Store> App<S> {
         if !may || current.holder_id == actor.account.id {
             return Err(Error::Forbidden);
         }
-        let mut scope = BTreeSet::new();
-        for (service_code, role_code) in &input.scope {
-            let (_, role) = by_codes(&mut tx, service_code, role_code).await.map_err(|e| match e {
-                Error::Invalid { .. } => Error::invalid("scope", ValueError::BadFormat),
-                other => other,
-            })?;
-            scope.insert(role.id);
-        }
-        if scope.is_empty() && !input.may_manage_users && !input.may_manage_groups {
-            return Err(Error::Rule(Rule::EmptyMandate));
-        }
+        let scope = parse_scope(&mut tx, input).await?;
         // Within what its giver holds: the administrators hold everything; a delegated
         // giver's own mandates (this one aside) must cover it entirely.
         let giver_full = tx
@@ -220,4 +199,22 @@ impl<S: Store> App<S> {
         let org = crate::reach::readable_org(&mut tx, actor, self.today()).await?;
         Ok(tx.mandates_of(org).await?)
     }
+}
+
+/// The profiles a mandate covers, from their codes; a mandate covers at least one profile
+/// or one power (issue 12).
+async fn parse_scope<T: Transaction>(tx: &mut T, input: &NewMandate) -> Result<BTreeSet<ServiceRoleId>> {
+    let mut scope = BTreeSet::new();
+    for (service_code, role_code) in &input.scope {
+        // An unknown service is a bad scope entry, not a bad "service" field.
+        let (_, role) = by_codes(tx, service_code, role_code).await.map_err(|e| match e {
+            Error::Invalid { .. } => Error::invalid("scope", ValueError::BadFormat),
+            other => other,
+        })?;
+        scope.insert(role.id);
+    }
+    if scope.is_empty() && !input.may_manage_users && !input.may_manage_groups {
+        return Err(Error::Rule(Rule::EmptyMandate));
+    }
+    Ok(scope)
 }

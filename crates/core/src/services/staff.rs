@@ -89,24 +89,8 @@ impl<S: Store> App<S> {
         ensure_email_free(tx, org.id, email.as_str(), None).await?;
         let login = unique_login(tx, org, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let now = self.now();
-        let account = Account {
-            id: AccountId::new(),
-            organisation_id: org.id,
-            login,
-            display_name: format!("{} {}", first.as_str(), last.as_str()),
-            email: email.as_str().into(),
-            function,
-            status: AccountStatus::Active,
-            password_hash: None,
-            must_change_password: false,
-            roles,
-            last_login_at: None,
-            created_at: now,
-        };
-        tx.insert_account(&account).await.map_err(|e| match e {
-            crate::StoreError::Conflict(_) => Error::Taken("identifiant"),
-            other => Error::Store(other),
-        })?;
+        let name = format!("{} {}", first.as_str(), last.as_str());
+        let account = crate::shared::insert_new_account(tx, org.id, login, name, email.as_str(), function, roles, now).await?;
         let token = self.issue_link(tx, account.id, LinkPurpose::SetPassword).await?;
         let appointer = match by {
             Some(id) => tx.account(id).await?.map(|a| a.display_name).unwrap_or_default(),
@@ -176,6 +160,10 @@ impl<S: Store> App<S> {
         if to != AccountStatus::Active {
             let reason = if to == AccountStatus::Suspended { "account_suspended" } else { "account_deactivated" };
             tx.end_sessions_of_account(target.id, None, now, reason).await?;
+        }
+        if to == AccountStatus::Deactivated {
+            // Deactivating anyone ends whatever rights they hold (issue 12, item 6).
+            crate::shared::end_rights_of(&mut tx, caisse, target.id, actor.account.id, now).await?;
         }
         let verb = match action {
             StaffAction::Suspend => "staff.suspend",

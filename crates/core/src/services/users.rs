@@ -32,24 +32,8 @@ impl<S: Store> App<S> {
         crate::shared::ensure_email_free(&mut tx, org, email.as_str(), None).await?;
         let organisation = tx.organisation(org).await?.ok_or(Error::NotFound)?;
         let login = crate::shared::unique_login(&mut tx, &organisation, wanted.as_ref(), first.as_str(), last.as_str()).await?;
-        let account = Account {
-            id: AccountId::new(),
-            organisation_id: org,
-            login,
-            display_name: format!("{} {}", first.as_str(), last.as_str()),
-            email: email.as_str().into(),
-            function,
-            status: AccountStatus::Active,
-            password_hash: None,
-            must_change_password: false,
-            roles: vec![Role::User],
-            last_login_at: None,
-            created_at: now,
-        };
-        tx.insert_account(&account).await.map_err(|e| match e {
-            crate::StoreError::Conflict(_) => Error::Taken("identifiant"),
-            other => Error::Store(other),
-        })?;
+        let name = format!("{} {}", first.as_str(), last.as_str());
+        let account = crate::shared::insert_new_account(&mut tx, org, login, name, email.as_str(), function, vec![Role::User], now).await?;
         let token = self.issue_link(&mut tx, account.id, LinkPurpose::SetPassword).await?;
         let org_name = tx.organisation(org).await?.map(|o| o.name).unwrap_or_default();
         let body = format!(

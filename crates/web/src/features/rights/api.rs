@@ -229,7 +229,9 @@ pub struct ScopeItem {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MandateBody {
-    holder: Uuid,
+    /// Whom it is given to (not for an edit).
+    #[serde(default)]
+    holder: Option<Uuid>,
     scope: Vec<ScopeItem>,
     #[serde(default)]
     may_manage_users: bool,
@@ -241,26 +243,20 @@ pub struct MandateBody {
 
 /// POST /api/v1/mandates
 pub async fn give_mandate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<MandateBody>) -> Result<Response, WebError> {
-    let input = habilis_core::commands::NewMandate {
-        scope: b.scope.into_iter().map(|s| (s.service, s.role)).collect(),
-        may_manage_users: b.may_manage_users,
-        may_manage_groups: b.may_manage_groups,
-        may_delegate: b.may_delegate,
-    };
-    let m = state.app.give_mandate(actor, AccountId(b.holder), &input, &ctx.client).await?;
+    let holder = b.holder.ok_or(habilis_core::Error::invalid("holder", habilis_core::values::ValueError::Empty))?;
+    let m = state.app.give_mandate(actor, AccountId(holder), &b.input(), &ctx.client).await?;
     Ok(traced((StatusCode::CREATED, Json(m)).into_response()))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MandateEditBody {
-    scope: Vec<ScopeItem>,
-    #[serde(default)]
-    may_manage_users: bool,
-    #[serde(default)]
-    may_manage_groups: bool,
-    #[serde(default)]
-    may_delegate: bool,
+impl MandateBody {
+    fn input(self) -> habilis_core::commands::NewMandate {
+        habilis_core::commands::NewMandate {
+            scope: self.scope.into_iter().map(|s| (s.service, s.role)).collect(),
+            may_manage_users: self.may_manage_users,
+            may_manage_groups: self.may_manage_groups,
+            may_delegate: self.may_delegate,
+        }
+    }
 }
 
 /// PUT /api/v1/mandates/{id} — edit a mandate in force (issue 12: rather than a second).
@@ -269,15 +265,9 @@ pub async fn edit_mandate(
     ctx: Ctx,
     ApiActor(ref actor): ApiActor,
     IdPath(id): IdPath<MandateId>,
-    ApiJson(b): ApiJson<MandateEditBody>,
+    ApiJson(b): ApiJson<MandateBody>,
 ) -> Result<Response, WebError> {
-    let input = habilis_core::commands::NewMandate {
-        scope: b.scope.into_iter().map(|s| (s.service, s.role)).collect(),
-        may_manage_users: b.may_manage_users,
-        may_manage_groups: b.may_manage_groups,
-        may_delegate: b.may_delegate,
-    };
-    let m = state.app.edit_mandate(actor, id, &input, &ctx.client).await?;
+    let m = state.app.edit_mandate(actor, id, &b.input(), &ctx.client).await?;
     Ok(traced(Json(m).into_response()))
 }
 
