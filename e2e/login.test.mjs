@@ -345,15 +345,17 @@ describe('Habilis sign-in in a real browser', () => {
       await page.getByText("Enregistrer un bulletin d'adhésion").click();
       const sub = form('subscriptions');
       await sub.getByLabel('Service', { exact: true }).selectOption('CDAP');
-      await sub.getByLabel('Date de signature').fill('2024-01-20');
+      await sub.getByLabel('Date de signature', { exact: true }).fill('2024-01-20');
       await sub.getByLabel('Référence des formalités Informatique et Libertés').fill('Registre n° 12');
       await sub.getByLabel('Date des formalités').fill('2024-01-10');
       await sub.getByLabel('Date de mise à disposition').fill('2024-02-01');
       await sub.getByLabel('Quota du service').fill('5');
       res = await submit(page, sub.getByRole('button', { name: 'Enregistrer' }), `${partnerPath}/subscriptions`);
       assert.equal(res.status(), 303, `recording the subscription; got ${await describePage(page, res)}`);
-      const services = await page.locator('section[aria-labelledby="services-title"] table').innerText();
+      const services = await page.locator('section[aria-labelledby="services-title"] table').first().innerText();
       assert.match(services, /CDAP/);
+      // Annex 2's history starts with the bulletin as signed (issue 12).
+      assert.match(await page.locator('table[aria-labelledby="annex2-title"]').innerText(), /Nombre maximal de titulaires : 5/);
       assert.match(services, /ouvert/, `CDAP is open once everything is signed (${services})`);
 
       await page.getByText('Désigner un administrateur ou un suppléant').click();
