@@ -113,6 +113,8 @@ pub struct App<S: Store> {
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
     pub second_factor: SecondFactorPolicy,
+    /// The in-memory view of rights the check API answers from (built on first use).
+    pub view: Arc<crate::view::RightsView>,
 }
 
 impl<S: Store> App<S> {

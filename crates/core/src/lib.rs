@@ -30,5 +30,6 @@ pub mod token;
 pub mod totp;
 pub mod trace;
 pub mod values;
+pub mod view;
 
 pub use error::{Error, Refusal, Rule, StoreError};

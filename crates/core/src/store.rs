@@ -15,12 +15,21 @@ use crate::records::{
     AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
     ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId, Membership,
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
-    SecondFactor, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
+    SecondFactor, ServiceClient, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One committed change of rights: the organisation whose rights changed (`None`: the
+/// catalogue, which concerns everyone), and this process's count of changes when it was
+/// sent (`0` when it came from another instance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RightsChange {
+    pub organisation: Option<OrganisationId>,
+    pub version: u64,
+}
 
 /// The head of one trace chain: its last sequence number and seal.
 #[derive(Debug, Clone)]
@@ -44,6 +53,14 @@ pub struct TraceCut {
 pub trait Store: Clone + Send + Sync + 'static {
     /// The transaction type of this backend.
     type Tx: Transaction;
+    /// Changes of rights committed (by this process, and on PostgreSQL by any instance):
+    /// which organisation's grants, groups, people, contracts or subscriptions changed.
+    fn rights_changes(&self) -> tokio::sync::broadcast::Receiver<RightsChange>;
+    /// How many changes of rights this process has committed (for read-your-writes).
+    fn rights_version(&self) -> u64;
+    /// Start hearing the changes other instances commit (PostgreSQL `LISTEN`); once per
+    /// process, idempotent. SQLite has no other instance.
+    fn listen_to_other_instances(&self) -> impl Future<Output = StoreResult<()>> + Send;
     /// Begin a transaction that will write (on SQLite it takes the write lock at once, so
     /// that a read-then-write never fails half-way on a concurrent writer).
     fn begin(&self) -> impl Future<Output = StoreResult<Self::Tx>> + Send;
@@ -155,6 +172,8 @@ pub trait OrganisationTx: Send + Sized {
     fn update_organisation(&mut self, o: &Organisation) -> impl Future<Output = StoreResult<()>> + Send;
     /// The partners of a caisse, by name.
     fn partners_of(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
+    /// Every partner of every caisse (the in-memory view is built from them).
+    fn all_partners(&mut self) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
     /// The caisses under the national level `national`, by name.
     fn caisses_of(&mut self, national: OrganisationId) -> impl Future<Output = StoreResult<Vec<Organisation>>> + Send;
     /// The accounts (with roles) of an organisation, by name.
@@ -259,6 +278,12 @@ pub trait ContractTx: Send + Sized {
     fn service(&mut self, id: ServiceId) -> impl Future<Output = StoreResult<Option<Service>>> + Send;
     /// The whole catalogue, by code.
     fn services(&mut self) -> impl Future<Output = StoreResult<Vec<Service>>> + Send;
+    /// Register a business service as a client.
+    fn insert_client(&mut self, c: &ServiceClient) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A client by its public identifier.
+    fn client_by_client_id(&mut self, client_id: &str) -> impl Future<Output = StoreResult<Option<ServiceClient>>> + Send;
+    /// Every client, by identifier.
+    fn clients(&mut self) -> impl Future<Output = StoreResult<Vec<ServiceClient>>> + Send;
     /// Record a subscription or replace the one of the same partner and service (with its
     /// role quotas).
     fn save_subscription(&mut self, s: &Subscription, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;

@@ -50,6 +50,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         sessions: config.sessions,
         throttle: config.throttle,
         second_factor: config.second_factor.clone(),
+        view: habilis_core::view::RightsView::shared(),
     })
 }
 

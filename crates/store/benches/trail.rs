@@ -146,6 +146,7 @@ fn main() {
                 sessions: SessionPolicy::default(),
                 throttle: ThrottlePolicy::default(),
                 second_factor: habilis_core::app::SecondFactorPolicy::none(),
+                view: habilis_core::view::RightsView::shared(),
             };
             let cl = ClientInfo::default();
             app.load_demo(PASSWORD).await.unwrap();

@@ -40,6 +40,21 @@ pub enum Backend {
 pub struct Db {
     pool: Pool,
     key: TraceKey,
+    changes: Changes,
+}
+
+/// Where committed changes of rights are announced (the in-memory view listens).
+#[derive(Clone, Debug)]
+pub(crate) struct Changes {
+    pub(crate) sender: tokio::sync::broadcast::Sender<habilis_core::store::RightsChange>,
+    pub(crate) version: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    listening: std::sync::Arc<tokio::sync::OnceCell<()>>,
+}
+
+impl Changes {
+    fn new() -> Self {
+        Changes { sender: tokio::sync::broadcast::channel(4096).0, version: Default::default(), listening: Default::default() }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -112,7 +127,7 @@ impl Db {
                 )));
             }
         };
-        Ok(Db { pool, key })
+        Ok(Db { pool, key, changes: Changes::new() })
     }
 
     pub(crate) async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
@@ -125,7 +140,20 @@ impl Db {
     }
 
     pub(crate) fn from_pg(pool: PgPool, key: TraceKey) -> Db {
-        Db { pool: Pool::Postgres(pool), key }
+        Db { pool: Pool::Postgres(pool), key, changes: Changes::new() }
+    }
+
+    /// A second handle on the same database with its own connections and its own
+    /// announcements of changes, as another instance of the portal would have (tests of
+    /// coherence between instances).
+    pub async fn another_instance(&self) -> StoreResult<Db> {
+        let pool = match &self.pool {
+            Pool::Sqlite(p) => Pool::Sqlite(
+                SqlitePoolOptions::new().max_connections(4).connect_with((*p.connect_options()).clone()).await.map_err(map_err)?,
+            ),
+            Pool::Postgres(p) => Pool::Postgres(Self::pg_pool((*p.connect_options()).clone(), 4).await?),
+        };
+        Ok(Db { pool, key: self.key.clone(), changes: Changes::new() })
     }
 
     /// Which backend this is.
@@ -182,12 +210,53 @@ pub fn redact(url: &str) -> String {
 impl Store for Db {
     type Tx = Tx;
 
+    fn rights_changes(&self) -> tokio::sync::broadcast::Receiver<habilis_core::store::RightsChange> {
+        self.changes.sender.subscribe()
+    }
+
+    fn rights_version(&self) -> u64 {
+        self.changes.version.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    async fn listen_to_other_instances(&self) -> StoreResult<()> {
+        let Pool::Postgres(pool) = &self.pool else {
+            return Ok(());
+        };
+        let pool = pool.clone();
+        let sender = self.changes.sender.clone();
+        self.changes
+            .listening
+            .get_or_try_init(|| async move {
+                let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.map_err(map_err)?;
+                listener.listen("habilis_rights").await.map_err(map_err)?;
+                tokio::spawn(async move {
+                    loop {
+                        match listener.recv().await {
+                            Ok(n) => {
+                                let organisation = uuid::Uuid::parse_str(n.payload()).ok().map(habilis_core::records::OrganisationId);
+                                let _ = sender.send(habilis_core::store::RightsChange { organisation, version: 0 });
+                            }
+                            Err(e) => {
+                                // The listener reconnects by itself; meanwhile, rebuild everything.
+                                tracing::warn!(error = %e, "rights notifications interrupted");
+                                let _ = sender.send(habilis_core::store::RightsChange { organisation: None, version: 0 });
+                                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                            }
+                        }
+                    }
+                });
+                Ok::<(), StoreError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
     async fn begin(&self) -> StoreResult<Tx> {
         match &self.pool {
             Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone() })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone() })
         .map_err(map_err)
     }
 
@@ -196,7 +265,7 @@ impl Store for Db {
             Pool::Sqlite(p) => p.begin().await.map(Inner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone() })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone() })
         .map_err(map_err)
     }
 

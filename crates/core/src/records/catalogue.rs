@@ -20,3 +20,19 @@ pub struct ServiceRole {
     pub code: String,
     pub label: String,
 }
+
+/// A business service registered as a client of Habilis: it signs people in through the
+/// portal (OpenID Connect) and asks the check API, for its one service (issue 13).
+#[derive(Debug, Clone)]
+pub struct ServiceClient {
+    pub id: super::ids::ClientId,
+    /// The public identifier (`cdap`).
+    pub client_id: String,
+    pub name: String,
+    pub service_id: ServiceId,
+    /// SHA-256 of the secret (256 random bits, shown once).
+    pub secret_digest: Vec<u8>,
+    pub redirect_uris: Vec<String>,
+    pub created_at: time::OffsetDateTime,
+    pub disabled_at: Option<time::OffsetDateTime>,
+}

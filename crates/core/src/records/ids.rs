@@ -100,3 +100,7 @@ id_type!(
     /// A message of the outbox.
     MessageId
 );
+id_type!(
+    /// A business service registered as a client (OIDC relying party, check API caller).
+    ClientId
+);

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod caisse;
 pub mod change_request;
+pub mod check;
 pub mod directory;
 pub mod grants;
 pub mod groups;

@@ -134,3 +134,30 @@ impl SubscriptionRow {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClientRow {
+    id: uuid::Uuid,
+    client_id: String,
+    name: String,
+    service_id: uuid::Uuid,
+    secret_digest: Vec<u8>,
+    redirect_uris: String,
+    created_at: i64,
+    disabled_at: Option<i64>,
+}
+
+impl ClientRow {
+    pub(crate) fn into_domain(self) -> ServiceClient {
+        ServiceClient {
+            id: ClientId(self.id),
+            client_id: self.client_id,
+            name: self.name,
+            service_id: ServiceId(self.service_id),
+            secret_digest: self.secret_digest,
+            redirect_uris: self.redirect_uris.lines().map(str::to_string).filter(|l| !l.is_empty()).collect(),
+            created_at: habilis_core::clock::from_micros(self.created_at),
+            disabled_at: self.disabled_at.map(habilis_core::clock::from_micros),
+        }
+    }
+}

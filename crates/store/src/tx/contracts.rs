@@ -11,6 +11,7 @@ use crate::rows::*;
 
 impl ContractTx for Tx {
     async fn insert_service(&mut self, s: &Service) -> StoreResult<()> {
+        self.touch(None);
         const Q: &str = "INSERT INTO services (id, code, label, description) VALUES ($1, $2, $3, $4)";
         run!(self, c => sqlx::query(Q).bind(s.id.0).bind(&s.code).bind(&s.label).bind(&s.description).execute(&mut *c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
@@ -18,6 +19,7 @@ impl ContractTx for Tx {
     }
 
     async fn insert_service_role(&mut self, r: &ServiceRole) -> StoreResult<()> {
+        self.touch(None);
         const Q: &str = "INSERT INTO service_roles (id, service_id, code, label) VALUES ($1, $2, $3, $4)";
         run!(self, c => sqlx::query(Q).bind(r.id.0).bind(r.service_id.0).bind(&r.code).bind(&r.label).execute(&mut *c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
@@ -38,6 +40,7 @@ impl ContractTx for Tx {
     }
 
     async fn insert_convention(&mut self, x: &Convention, at: OffsetDateTime) -> StoreResult<()> {
+        self.touch(Some(x.partner_id));
         const Q: &str = "INSERT INTO conventions (id, partner_id, number, signed_on, signatories, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6)";
         let now = to_micros(at);
@@ -54,6 +57,7 @@ impl ContractTx for Tx {
     }
 
     async fn insert_contract(&mut self, x: &ServiceContract, at: OffsetDateTime) -> StoreResult<()> {
+        self.touch(Some(x.partner_id));
         const Q: &str = "INSERT INTO service_contracts (id, convention_id, partner_id, mode, signed_on, signatories, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)";
         let now = to_micros(at);
@@ -71,6 +75,7 @@ impl ContractTx for Tx {
     }
 
     async fn insert_amendment(&mut self, x: &Amendment, at: OffsetDateTime) -> StoreResult<()> {
+        self.touch(Some(x.partner_id));
         const Q: &str = "INSERT INTO amendments (id, contract_id, partner_id, mode, signed_on, effective_on, reason, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         let now = to_micros(at);
@@ -129,7 +134,32 @@ impl ContractTx for Tx {
             .collect()
     }
 
+    async fn insert_client(&mut self, x: &ServiceClient) -> StoreResult<()> {
+        self.touch(None);
+        const Q: &str = "INSERT INTO service_clients (id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        run!(self, c => sqlx::query(Q)
+            .bind(x.id.0).bind(&x.client_id).bind(&x.name).bind(x.service_id.0).bind(&x.secret_digest)
+            .bind(x.redirect_uris.join("\n")).bind(to_micros(x.created_at)).bind(x.disabled_at.map(to_micros))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn client_by_client_id(&mut self, client_id: &str) -> StoreResult<Option<ServiceClient>> {
+        const Q: &str = "SELECT id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at FROM service_clients WHERE client_id = $1";
+        let row: Option<ClientRow> = run!(self, c => sqlx::query_as(Q).bind(client_id).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(ClientRow::into_domain))
+    }
+
+    async fn clients(&mut self) -> StoreResult<Vec<ServiceClient>> {
+        const Q: &str = "SELECT id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at FROM service_clients ORDER BY client_id";
+        let rows: Vec<ClientRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(ClientRow::into_domain).collect())
+    }
+
     async fn save_subscription(&mut self, x: &Subscription, at: OffsetDateTime) -> StoreResult<()> {
+        self.touch(Some(x.partner_id));
         const Q: &str = "INSERT INTO subscriptions (id, partner_id, service_id, signed_on, formalities_reference, \
                          formalities_on, available_from, max_holders, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                          ON CONFLICT (partner_id, service_id) DO UPDATE SET signed_on = excluded.signed_on, \

@@ -1,7 +1,7 @@
 //! The transaction type and its implementation of the core's `Transaction` trait. Each
 //! method holds one SQL text shared by both backends; `run!` expands it once per backend.
 
-use habilis_core::records::{Account, Subscription};
+use habilis_core::records::{Account, OrganisationId, Subscription};
 use habilis_core::store::{StoreResult, Transaction};
 use habilis_core::trace::TraceKey;
 use sqlx::{Postgres, Sqlite};
@@ -16,6 +16,10 @@ use crate::rows::{
 pub struct Tx {
     pub(crate) inner: Inner,
     pub(crate) key: TraceKey,
+    /// Organisations whose rights this transaction changed (`None`: the catalogue),
+    /// announced once it commits.
+    pub(crate) touched: Vec<Option<OrganisationId>>,
+    pub(crate) changes: crate::Changes,
 }
 
 pub(crate) enum Inner {
@@ -40,6 +44,27 @@ macro_rules! run {
 }
 
 impl Tx {
+    /// Note that `org`'s rights change in this transaction.
+    pub(crate) fn touch(&mut self, org: Option<OrganisationId>) {
+        if !self.touched.contains(&org) {
+            self.touched.push(org);
+        }
+    }
+
+    /// Note the organisation of the row `id` of `table` (grants, groups, accounts).
+    pub(crate) async fn touch_row(&mut self, table: &'static str, id: Uuid) -> StoreResult<()> {
+        let q = match table {
+            "grants" => "SELECT organisation_id FROM grants WHERE id = $1",
+            "groups" => "SELECT organisation_id FROM groups WHERE id = $1",
+            _ => "SELECT organisation_id FROM accounts WHERE id = $1",
+        };
+        let row: Option<(Uuid,)> = run!(self, c => sqlx::query_as(q).bind(id).fetch_optional(&mut *c).await).map_err(map_err)?;
+        if let Some((org,)) = row {
+            self.touch(Some(OrganisationId(org)));
+        }
+        Ok(())
+    }
+
     async fn roles_of(&mut self, id: Uuid) -> StoreResult<Vec<String>> {
         const Q: &str = "SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role";
         let rows: Vec<(String,)> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_all(&mut *c).await).map_err(map_err)?;
@@ -74,12 +99,25 @@ mod sessions;
 mod trail;
 
 impl Transaction for Tx {
-    async fn commit(self) -> StoreResult<()> {
+    async fn commit(mut self) -> StoreResult<()> {
+        // Other instances hear of it through PostgreSQL, on commit only.
+        if let Inner::Postgres(t) = &mut self.inner {
+            for org in &self.touched {
+                let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
+                sqlx::query("SELECT pg_notify('habilis_rights', $1)").bind(payload).execute(&mut **t).await.map_err(map_err)?;
+            }
+        }
         match self.inner {
             Inner::Sqlite(t) => t.commit().await,
             Inner::Postgres(t) => t.commit().await,
         }
-        .map_err(map_err)
+        .map_err(map_err)?;
+        for org in self.touched {
+            let version = self.changes.version.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
+            // Nobody listening is fine: the view is rebuilt when it starts.
+            let _ = self.changes.sender.send(habilis_core::store::RightsChange { organisation: org, version });
+        }
+        Ok(())
     }
 
     async fn meta(&mut self, key: &str) -> StoreResult<Option<String>> {

@@ -49,6 +49,7 @@ impl OrganisationTx for Tx {
     }
 
     async fn insert_account(&mut self, a: &Account) -> StoreResult<()> {
+        self.touch(Some(a.organisation_id));
         const Q: &str = "INSERT INTO accounts (id, organisation_id, login, display_name, email, function, status, \
                          password_hash, must_change_password, last_login_at, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
@@ -118,6 +119,12 @@ impl OrganisationTx for Tx {
         Ok(())
     }
 
+    async fn all_partners(&mut self) -> StoreResult<Vec<Organisation>> {
+        const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations WHERE kind = 'partner' ORDER BY name";
+        let rows: Vec<OrganisationRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(OrganisationRow::into_domain).collect()
+    }
+
     async fn caisses_of(&mut self, national: OrganisationId) -> StoreResult<Vec<Organisation>> {
         const Q: &str = "SELECT id, kind, name, parent_id, siret, city, address FROM organisations \
                          WHERE parent_id = $1 AND kind = 'caisse' ORDER BY name";
@@ -151,6 +158,7 @@ impl OrganisationTx for Tx {
     }
 
     async fn set_account_status(&mut self, id: AccountId, status: AccountStatus) -> StoreResult<()> {
+        self.touch_row("accounts", id.0).await?;
         const Q: &str = "UPDATE accounts SET status = $2 WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(id.0).bind(status.as_str()).execute(&mut *c).await.map(|r| r.rows_affected()))
             .map_err(map_err)?;
@@ -184,6 +192,7 @@ impl OrganisationTx for Tx {
     }
 
     async fn set_account_roles(&mut self, id: AccountId, roles: &[habilis_core::records::Role]) -> StoreResult<()> {
+        self.touch_row("accounts", id.0).await?;
         const CLEAR: &str = "DELETE FROM account_roles WHERE account_id = $1";
         const R: &str = "INSERT INTO account_roles (account_id, role) VALUES ($1, $2)";
         run!(self, c => sqlx::query(CLEAR).bind(id.0).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;

@@ -35,6 +35,7 @@ impl RightsTx for Tx {
     }
 
     async fn insert_grant(&mut self, g: &Grant) -> StoreResult<()> {
+        self.touch(Some(g.organisation_id));
         const Q: &str = "INSERT INTO grants (id, organisation_id, service_id, service_role_id, holder_account_id, purpose, \
                          starts_on, ends_on, state, created_by, created_at, ended_at, holder_group_id, created_under) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
@@ -62,6 +63,7 @@ impl RightsTx for Tx {
     }
 
     async fn set_grant_state(&mut self, id: GrantId, state: GrantState, ended: Option<(OffsetDateTime, AccountId)>) -> StoreResult<()> {
+        self.touch_row("grants", id.0).await?;
         const Q: &str = "UPDATE grants SET state = $2, ended_at = $3, ended_by = $4 WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(id.0).bind(state.as_str()).bind(ended.map(|e| to_micros(e.0))).bind(ended.map(|e| e.1.0))
             .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
@@ -94,6 +96,7 @@ impl RightsTx for Tx {
     }
 
     async fn add_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+        self.touch_row("groups", group.0).await?;
         const Q: &str = "INSERT INTO group_members (group_id, account_id, added_at, added_by) VALUES ($1, $2, $3, $4)";
         // The period of membership, kept after it ends (Art. 5.3.2).
         const PERIOD: &str = "INSERT INTO group_memberships (id, organisation_id, group_id, group_name, account_id, added_at, added_by) \
@@ -106,6 +109,7 @@ impl RightsTx for Tx {
     }
 
     async fn remove_member(&mut self, group: GroupId, member: AccountId, by: AccountId, at: OffsetDateTime) -> StoreResult<bool> {
+        self.touch_row("groups", group.0).await?;
         const Q: &str = "DELETE FROM group_members WHERE group_id = $1 AND account_id = $2";
         const PERIOD: &str = "UPDATE group_memberships SET removed_at = $3, removed_by = $4 \
                               WHERE group_id = $1 AND account_id = $2 AND removed_at IS NULL";
@@ -175,6 +179,7 @@ impl RightsTx for Tx {
     }
 
     async fn delete_group(&mut self, id: GroupId, by: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+        self.touch_row("groups", id.0).await?;
         const PERIODS: &str = "UPDATE group_memberships SET removed_at = $2, removed_by = $3 WHERE group_id = $1 AND removed_at IS NULL";
         run!(self, c => sqlx::query(PERIODS).bind(id.0).bind(to_micros(at)).bind(by.0).execute(&mut *c).await.map(|x| x.rows_affected()))
             .map_err(map_err)?;
@@ -186,6 +191,7 @@ impl RightsTx for Tx {
     }
 
     async fn set_grant_end(&mut self, id: GrantId, ends_on: Option<time::Date>) -> StoreResult<()> {
+        self.touch_row("grants", id.0).await?;
         const Q: &str = "UPDATE grants SET ends_on = $2 WHERE id = $1";
         run!(self, c => sqlx::query(Q).bind(id.0).bind(ends_on.map(|d| d.to_string())).execute(&mut *c).await.map(|x| x.rows_affected()))
             .map_err(map_err)?;
@@ -193,6 +199,7 @@ impl RightsTx for Tx {
     }
 
     async fn set_caisse_suspension(&mut self, grant: GrantId, reason: Option<&str>) -> StoreResult<()> {
+        self.touch_row("grants", grant.0).await?;
         // Setting remembers the state the grant had; clearing forgets it.
         const Q: &str = "UPDATE grants SET suspended_by_caisse = $2, suspension_reason = $3, \
                          state_before_caisse = CASE WHEN $2 THEN state ELSE NULL END WHERE id = $1";

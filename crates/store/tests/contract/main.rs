@@ -36,8 +36,18 @@ async fn env(b: Backend) -> Env {
         sessions: SessionPolicy::default(),
         throttle: ThrottlePolicy::default(),
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
+        view: habilis_core::view::RightsView::shared(),
     };
     Env { app, clock, key }
+}
+
+/// Another instance of the portal on the same database: its own connections, its own
+/// in-memory view.
+async fn second_instance(e: &Env) -> App<Db> {
+    let mut app = e.app.clone();
+    app.store = e.app.store.another_instance().await.unwrap();
+    app.view = habilis_core::view::RightsView::shared();
+    app
 }
 
 fn client() -> ClientInfo {
@@ -460,6 +470,7 @@ async fn concurrent_appends_keep_every_chain_whole() {
 }
 
 mod caisse;
+mod check;
 mod grants;
 mod mandates;
 mod properties;

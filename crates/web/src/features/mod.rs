@@ -22,6 +22,7 @@ macro_rules! verbs {
 
 pub(crate) mod account;
 pub(crate) mod catalogue;
+pub(crate) mod check;
 pub(crate) mod directory;
 pub(crate) mod home;
 pub(crate) mod ops;
@@ -42,6 +43,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(home::routes())
         .merge(partners::routes())
         .merge(catalogue::routes())
+        .merge(check::routes())
         .merge(directory::routes())
         .merge(outbox::routes())
         .merge(requests::routes())

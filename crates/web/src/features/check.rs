@@ -1,0 +1,104 @@
+//! The business services' API (issue 13, R70): a service, authenticated as the client the
+//! caisse registered (`Authorization: Basic client_id:secret`), asks whether a person may
+//! use it now, in a role, or which roles they hold on it. The caisse registers clients.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use habilis_core::records::ServiceClient;
+use habilis_core::services::check::{CheckAnswer, ClientInput, denial_code};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::context::Ctx;
+use crate::errors::WebError;
+use crate::extract::{ApiActor, ApiJson};
+use crate::respond::created;
+use crate::state::AppState;
+
+/// The business service calling, authenticated with its client secret.
+pub(crate) struct ServiceCaller(pub ServiceClient);
+
+impl FromRequestParts<AppState> for ServiceCaller {
+    type Rejection = WebError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let raw = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let decoded = raw
+            .strip_prefix("Basic ")
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        let Some((id, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+            return Err(WebError::Core(habilis_core::Error::NotAuthenticated));
+        };
+        Ok(ServiceCaller(state.app.authenticate_client(id, secret).await?))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+fn query(q: Result<Query<CheckQuery>, QueryRejection>) -> Result<CheckQuery, WebError> {
+    let q = q.map(|Query(q)| q).map_err(|_| WebError::Core(habilis_core::Error::invalid("person", habilis_core::values::ValueError::Empty)))?;
+    if q.person.trim().is_empty() {
+        return Err(WebError::Core(habilis_core::Error::invalid("person", habilis_core::values::ValueError::Empty)));
+    }
+    Ok(q)
+}
+
+/// GET /api/v1/check?person=…&role=… — may the person use the calling service in this role now?
+pub async fn check(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client): ServiceCaller, q: Result<Query<CheckQuery>, QueryRejection>) -> Result<Response, WebError> {
+    let q = query(q)?;
+    let Some(role) = q.role.as_deref().filter(|r| !r.trim().is_empty()) else {
+        return Err(WebError::Core(habilis_core::Error::invalid("role", habilis_core::values::ValueError::Empty)));
+    };
+    let body = match state.app.check_access(&client, &q.person, Some(role), &ctx.client).await? {
+        CheckAnswer::Allowed(h) => json!({ "allowed": true, "person": h.login, "organisation": h.organisation, "role": role, "roles": h.roles.iter().map(|(c, _)| c).collect::<Vec<_>>() }),
+        CheckAnswer::Refused(d) => json!({ "allowed": false, "person": q.person, "role": role, "reason": denial_code(&d) }),
+    };
+    Ok(Json(body).into_response())
+}
+
+/// GET /api/v1/check/roles?person=… — which roles does the person hold on the calling service now?
+pub async fn roles(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client): ServiceCaller, q: Result<Query<CheckQuery>, QueryRejection>) -> Result<Response, WebError> {
+    let q = query(q)?;
+    let body = match state.app.check_access(&client, &q.person, None, &ctx.client).await? {
+        CheckAnswer::Allowed(h) => json!({ "person": h.login, "organisation": h.organisation, "roles": h.roles.iter().map(|(c, _)| c).collect::<Vec<_>>() }),
+        CheckAnswer::Refused(d) => json!({ "person": q.person, "roles": [], "reason": denial_code(&d) }),
+    };
+    Ok(Json(body).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientBody {
+    service: String,
+    client_id: String,
+    name: String,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+}
+
+/// POST /api/v1/clients — the caisse registers a business service; the secret is shown once.
+pub async fn register(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(b): ApiJson<ClientBody>) -> Result<Response, WebError> {
+    let input = ClientInput { service_code: b.service, client_id: b.client_id, name: b.name, redirect_uris: b.redirect_uris };
+    let (c, secret) = state.app.register_client(a, &input, &ctx.client).await?;
+    Ok(created(json!({ "client_id": c.client_id, "client_secret": secret, "name": c.name, "redirect_uris": c.redirect_uris })))
+}
+
+/// The routes of this feature.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/v1/check", get(check))
+        .route("/api/v1/check/roles", get(roles))
+        .route("/api/v1/clients", post(register))
+}
