@@ -284,6 +284,8 @@ pub trait ContractTx: Send + Sized {
     fn client_by_client_id(&mut self, client_id: &str) -> impl Future<Output = StoreResult<Option<ServiceClient>>> + Send;
     /// Every client, by identifier.
     fn clients(&mut self) -> impl Future<Output = StoreResult<Vec<ServiceClient>>> + Send;
+    /// Replace a client's secret (its digest); returns whether the client exists.
+    fn set_client_secret(&mut self, client_id: &str, digest: &[u8]) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Record a subscription or replace the one of the same partner and service (with its
     /// role quotas).
     fn save_subscription(&mut self, s: &Subscription, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;

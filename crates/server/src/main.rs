@@ -93,10 +93,39 @@ enum Command {
         #[command(subcommand)]
         command: OutboxCommand,
     },
+    /// Business services as clients of Habilis (check API, sign-in).
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
     /// Staff of a caisse or of the national level (Cnaf).
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a business service of the catalogue as a client and print its secret
+    /// (shown once; `rotate` gives a new one).
+    Add {
+        /// The service's code in the catalogue (e.g. CDAP).
+        #[arg(long)]
+        service: String,
+        /// The client's public identifier (e.g. cdap).
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        name: String,
+        /// Where people come back after signing in; repeat for several.
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+    },
+    /// Give a client a new secret and print it.
+    Rotate {
+        #[arg(long)]
+        client_id: String,
     },
 }
 
@@ -242,6 +271,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("Désigné(e) : {} ({}) — {} — {}", account.display_name, account.login, organisation, roles.join(", "));
             println!("Lien à usage unique pour choisir son mot de passe (valable {} h) :", config.sessions.link_validity_hours);
             println!("{}", config.web.link(&format!("/set-password?token={token}")));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Client { command: ClientCommand::Add { service, client_id, name, redirect_uris } } => {
+            let app = open(&config, true).await?;
+            let input = habilis_core::services::check::ClientInput { service_code: service, client_id, name, redirect_uris };
+            let (c, secret) = app.register_client_as_operator(&input).await.map_err(|e| explain(e, "client"))?;
+            println!("Client enregistré : {} ({})", c.client_id, c.name);
+            println!("Secret (affiché une seule fois) : {secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Client { command: ClientCommand::Rotate { client_id } } => {
+            let app = open(&config, true).await?;
+            let secret = app.rotate_client_secret_as_operator(&client_id, None).await.map_err(|e| explain(e, "client"))?;
+            println!("Nouveau secret de {client_id} (affiché une seule fois) : {secret}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {
@@ -396,7 +439,7 @@ pub(crate) fn explain(e: Error, what: &str) -> anyhow::Error {
         Error::Refused(Refusal::NotForwarded) => anyhow!("{what} refusé : la demande n'a pas encore été transmise"),
         Error::Invalid { field, problem } => anyhow!("{what} : valeur refusée pour --{field} ({problem})"),
         Error::PasswordRejected(p) => anyhow!("{what} : mot de passe refusé par la politique ({p:?})"),
-        Error::NotFound => anyhow!("{what} : introuvable (vérifiez le nom exact de l'organisme)"),
+        Error::NotFound => anyhow!("{what} : introuvable (vérifiez le nom exact de l'organisme, du service ou du client)"),
         Error::Taken(what_taken) => anyhow!("{what} refusé : déjà utilisé ({what_taken})"),
         Error::Rule(habilis_core::Rule::RoleOfAnotherSide) => {
             anyhow!("{what} refusé : ce rôle n'existe pas pour cet organisme (caisse : caisse_admin, trace_auditor, service_desk, security_officer ; national : trace_auditor, service_desk)")

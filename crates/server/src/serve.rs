@@ -86,6 +86,24 @@ pub(crate) async fn load_demo(app: &App<Db>) -> anyhow::Result<()> {
     } else {
         println!("Mot de passe : celui de HABILIS_DEMO_PASSWORD");
     }
+    // CDAP as a business service: registered once, its secret renewed at each start
+    // (HABILIS_DEMO_CLIENT_SECRET to choose it).
+    let wanted = std::env::var("HABILIS_DEMO_CLIENT_SECRET").ok();
+    let secret = match app.rotate_client_secret_as_operator("cdap", wanted.as_deref()).await {
+        Ok(s) => s,
+        Err(habilis_core::Error::NotFound) => {
+            let input = habilis_core::services::check::ClientInput {
+                service_code: "CDAP".into(),
+                client_id: "cdap".into(),
+                name: "CDAP — Consultation du dossier allocataire par les partenaires".into(),
+                redirect_uris: vec!["http://localhost:8090/callback".into(), "http://127.0.0.1:8090/callback".into()],
+            };
+            app.register_client_as_operator(&input).await.map_err(|e| explain(e, "demo"))?;
+            app.rotate_client_secret_as_operator("cdap", wanted.as_deref()).await.map_err(|e| explain(e, "demo"))?
+        }
+        Err(e) => return Err(explain(e, "demo")),
+    };
+    println!("Service CDAP (client de Habilis) : identifiant « cdap », secret : {secret}");
     Ok(())
 }
 

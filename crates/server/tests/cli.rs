@@ -291,3 +291,23 @@ fn staff_add_appoints_national_and_caisse_staff() {
     assert_eq!(nowhere.status.code(), Some(1), "{}", text(&nowhere));
     assert!(text(&nowhere).contains("introuvable"), "{}", text(&nowhere));
 }
+
+/// Issue 13: the demo registers CDAP as a client and prints its secret; the operator
+/// registers another service and rotates a secret.
+#[test]
+fn clients_are_registered_and_rotated_from_the_command_line() {
+    let dir = tempdir();
+    let demo = habilis(&dir, &["demo"]);
+    assert!(demo.status.success(), "{}", text(&demo));
+    assert!(text(&demo).contains("identifiant « cdap », secret :"), "{}", text(&demo));
+    let add = habilis(&dir, &["client", "add", "--service", "CDAP", "--client-id", "cdap-test", "--name", "CDAP recette", "--redirect-uri", "https://cdap.example/cb"]);
+    assert_eq!(add.status.code(), Some(0), "{}", text(&add));
+    assert!(text(&add).contains("Secret (affiché une seule fois)"), "{}", text(&add));
+    let again = habilis(&dir, &["client", "add", "--service", "CDAP", "--client-id", "cdap-test", "--name", "CDAP recette"]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(text(&again).contains("déjà utilisé"), "{}", text(&again));
+    let rotate = habilis(&dir, &["client", "rotate", "--client-id", "cdap-test"]);
+    assert_eq!(rotate.status.code(), Some(0), "{}", text(&rotate));
+    let nobody = habilis(&dir, &["client", "rotate", "--client-id", "personne"]);
+    assert_eq!(nobody.status.code(), Some(1), "{}", text(&nobody));
+}

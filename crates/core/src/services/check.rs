@@ -89,6 +89,22 @@ impl<S: Store> App<S> {
         Ok((c, secret))
     }
 
+    /// Give a client a new secret (the operator; the demo at each start). `secret`: the one
+    /// to set, or `None` for a new random one. Returns it. Traced.
+    pub async fn rotate_client_secret_as_operator(&self, client_id: &str, secret: Option<&str>) -> Result<String> {
+        let secret = secret.map(str::to_string).unwrap_or_else(token::new_token);
+        let mut tx = self.store.begin().await?;
+        if !tx.set_client_secret(client_id, &token::digest(&secret)).await? {
+            return Err(Error::NotFound);
+        }
+        let mut e = TraceEntry::new(self.now(), "client.secret", Outcome::Success, &ClientInfo::default());
+        e.target = Some(client_id.to_string());
+        e.detail = Some("nouveau secret (par l'exploitant)".into());
+        tx.append_trace(&e).await?;
+        tx.commit().await?;
+        Ok(secret)
+    }
+
     /// The client `client_id` if `secret` is its own (compared in constant time); any
     /// other answer is "not authenticated".
     pub async fn authenticate_client(&self, client_id: &str, secret: &str) -> Result<ServiceClient> {

@@ -152,6 +152,13 @@ impl ContractTx for Tx {
         Ok(row.map(ClientRow::into_domain))
     }
 
+    async fn set_client_secret(&mut self, client_id: &str, digest: &[u8]) -> StoreResult<bool> {
+        self.touch(None);
+        const Q: &str = "UPDATE service_clients SET secret_digest = $2 WHERE client_id = $1";
+        let n = run!(self, c => sqlx::query(Q).bind(client_id).bind(digest).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     async fn clients(&mut self) -> StoreResult<Vec<ServiceClient>> {
         const Q: &str = "SELECT id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at FROM service_clients ORDER BY client_id";
         let rows: Vec<ClientRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;

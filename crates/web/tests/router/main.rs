@@ -120,6 +120,7 @@ fn location(resp: &Response<Body>) -> &str {
 
 mod account;
 mod caisse;
+mod check;
 mod grants;
 mod second_factor;
 mod security;
