@@ -327,6 +327,8 @@ pub trait RightsTx: Send + Sized {
     fn insert_mandate(&mut self, m: &Mandate) -> impl Future<Output = StoreResult<()>> + Send;
     /// The mandates of an organisation (withdrawn ones included).
     fn mandates_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Mandate>>> + Send;
+    /// Note when grants were last used by their services (each only moves forward).
+    fn record_grant_uses(&mut self, uses: &[(GrantId, OffsetDateTime)]) -> impl Future<Output = StoreResult<()>> + Send;
     /// Change a mandate's scope, powers and parent (an edit).
     fn update_mandate(&mut self, m: &Mandate) -> impl Future<Output = StoreResult<()>> + Send;
     /// Mark mandates withdrawn.

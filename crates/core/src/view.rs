@@ -223,6 +223,8 @@ async fn load_roles<T: Transaction>(tx: &mut T) -> Result<HashMap<ServiceRoleId,
 #[derive(Debug, Default)]
 pub struct RightsView {
     snapshot: RwLock<Snapshot>,
+    /// Uses of grants not yet written (grant → latest instant), flushed in batches.
+    uses: std::sync::Mutex<HashMap<GrantId, time::OffsetDateTime>>,
     /// The highest of this process's change versions applied.
     applied: AtomicU64,
     changed: Notify,
@@ -245,6 +247,17 @@ impl RightsView {
                 let version = store.rights_version();
                 self.rebuild(store).await?;
                 self.applied.fetch_max(version, Ordering::AcqRel);
+                // Uses of grants are written every two seconds, in one transaction.
+                let (flusher, flush_store) = (Arc::clone(self), store.clone());
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_secs(2));
+                    loop {
+                        tick.tick().await;
+                        if let Err(e) = flusher.flush_uses(&flush_store).await {
+                            tracing::warn!(error = %e, "writing the last uses of grants failed");
+                        }
+                    }
+                });
                 let view = Arc::clone(self);
                 let store = store.clone();
                 tokio::spawn(async move {
@@ -278,6 +291,29 @@ impl RightsView {
             })
             .await?;
         Ok(())
+    }
+
+    /// Note that the service used these grants at `at` (written by `flush_uses`).
+    pub fn note_uses(&self, grants: impl IntoIterator<Item = GrantId>, at: time::OffsetDateTime) {
+        let mut pending = self.uses.lock().unwrap_or_else(|e| e.into_inner());
+        for g in grants {
+            let e = pending.entry(g).or_insert(at);
+            if *e < at {
+                *e = at;
+            }
+        }
+    }
+
+    /// Write the pending uses in one transaction; returns how many grants.
+    pub async fn flush_uses<S: Store>(&self, store: &S) -> Result<usize> {
+        let batch: Vec<(GrantId, time::OffsetDateTime)> = std::mem::take(&mut *self.uses.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = store.begin().await?;
+        tx.record_grant_uses(&batch).await?;
+        tx.commit().await?;
+        Ok(batch.len())
     }
 
     /// Wait (at most one second) until this process's changes up to `version` are applied.

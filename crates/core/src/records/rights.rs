@@ -62,6 +62,8 @@ pub struct Grant {
     pub ended_at: Option<OffsetDateTime>,
     /// Who revoked it (kept with the grant for 6 years after its end, Art. 5.3.2).
     pub ended_by: Option<AccountId>,
+    /// When its business service last used it (a positive check or a token issued).
+    pub last_used_at: Option<OffsetDateTime>,
     /// Set while the caisse suspends it as a precaution: the reason (R21). Only the
     /// caisse lifts it.
     pub caisse_suspension: Option<String>,

@@ -127,8 +127,12 @@ impl<S: Store> App<S> {
         let today = self.today();
         let decided = self.view.read(|s| s.decide(person, client.service_id, role, today));
         match decided {
-            // Without a role, the answer lists the roles held (perhaps none).
-            Ok(h) => Ok(CheckAnswer::Allowed(h)),
+            // Without a role, the answer lists the roles held (perhaps none). Each grant
+            // that answers is noted as used (written in batches).
+            Ok(h) => {
+                self.view.note_uses(h.roles.iter().map(|(_, g)| *g), self.now());
+                Ok(CheckAnswer::Allowed(h))
+            }
             Err(d) => {
                 let org = self.view.read(|s| s.organisation_of(person));
                 self.refused(client, person, org, d, info).await

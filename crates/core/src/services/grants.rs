@@ -91,6 +91,7 @@ impl<S: Store> App<S> {
             created_at: self.now(),
             ended_at: None,
             ended_by: None,
+            last_used_at: None,
             caisse_suspension: None,
         };
         tx.insert_grant(&g).await?;

@@ -25,6 +25,7 @@ pub(crate) struct GrantRow {
     created_under: Option<Uuid>,
     suspension_reason: Option<String>,
     ended_by: Option<Uuid>,
+    last_used_at: Option<i64>,
 }
 
 impl GrantRow {
@@ -45,6 +46,7 @@ impl GrantRow {
             created_at: from_micros(self.created_at),
             ended_at: self.ended_at.map(from_micros),
             ended_by: self.ended_by.map(AccountId),
+            last_used_at: self.last_used_at.map(from_micros),
             caisse_suspension: self.suspension_reason,
         })
     }

@@ -49,14 +49,14 @@ impl RightsTx for Tx {
 
     async fn grant(&mut self, id: GrantId) -> StoreResult<Option<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by FROM grants WHERE id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by, last_used_at FROM grants WHERE id = $1";
         let row: Option<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(GrantRow::into_domain).transpose()
     }
 
     async fn grants_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by FROM grants \
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by, last_used_at FROM grants \
                          WHERE organisation_id = $1 ORDER BY created_at DESC";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
@@ -129,7 +129,7 @@ impl RightsTx for Tx {
 
     async fn grants_of_group(&mut self, group: GroupId) -> StoreResult<Vec<Grant>> {
         const Q: &str = "SELECT id, organisation_id, service_id, service_role_id, holder_account_id, purpose, starts_on, ends_on, \
-                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by FROM grants WHERE holder_group_id = $1";
+                         state, created_by, created_at, ended_at, holder_group_id, created_under, suspension_reason, ended_by, last_used_at FROM grants WHERE holder_group_id = $1";
         let rows: Vec<GrantRow> = run!(self, c => sqlx::query_as(Q).bind(group.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(GrantRow::into_domain).collect()
     }
@@ -151,6 +151,15 @@ impl RightsTx for Tx {
                          may_delegate, scope, created_at, withdrawn_at FROM mandates WHERE organisation_id = $1 ORDER BY created_at";
         let rows: Vec<MandateRow> = run!(self, c => sqlx::query_as(Q).bind(org.0).fetch_all(&mut *c).await).map_err(map_err)?;
         rows.into_iter().map(MandateRow::into_domain).collect()
+    }
+
+    async fn record_grant_uses(&mut self, uses: &[(GrantId, OffsetDateTime)]) -> StoreResult<()> {
+        // Not a change of rights: nothing to announce.
+        const Q: &str = "UPDATE grants SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)";
+        for (id, at) in uses {
+            run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(*at)).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        }
+        Ok(())
     }
 
     async fn update_mandate(&mut self, m: &Mandate) -> StoreResult<()> {

@@ -60,7 +60,12 @@ async fn the_check_follows_every_rule_and_every_change_at_once() {
         let t1 = |holder| NewGrant { holder, service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() };
         let g = e.app.grant(&claire, &t1(Holder::Person(karim)), &cl).await.unwrap();
         // Read-your-writes: the very next check sees it.
+        assert!(e.app.grants(&claire).await.unwrap().iter().find(|x| x.id == g.id).unwrap().last_used_at.is_none(), "{b:?}");
         assert_eq!(roles(&check("mons.agent", Some("T1")).await), ["T1"], "{b:?}");
+        // The use is noted, and written in a batch.
+        assert_eq!(e.app.view.flush_uses(&e.app.store).await.unwrap(), 1, "{b:?}");
+        let used = e.app.grants(&claire).await.unwrap().into_iter().find(|x| x.id == g.id).unwrap().last_used_at;
+        assert_eq!(used, Some(e.app.now()), "{b:?}");
         assert_eq!(refused(&check("mons.agent", Some("T2")).await), Some(&Denial::NoGrant), "{b:?}");
         assert_eq!(refused(&check("mons.agent", Some("T9")).await), Some(&Denial::UnknownRole), "{b:?}");
         assert_eq!(refused(&check("personne", Some("T1")).await), Some(&Denial::UnknownPerson), "{b:?}");

@@ -211,6 +211,8 @@ catalogue! {
     directory_intro: "Les interlocuteurs de l'organisme (annexe 1 du contrat de service). Les notifications partent vers leurs adresses ; un seul responsable de la sécurité par organisme (article 5.1).",
         "The organisation's contacts (Annex 1 of the service contract). Notifications go to their addresses; one security officer per organisation (article 5.1).";
     directory_caption: "Interlocuteurs de l'organisme", "The organisation's contacts";
+    last_used: "Dernière utilisation", "Last used";
+    never_used: "jamais", "never";
     staff_title: "Personnel de la caisse", "Caisse staff";
     staff_intro: "Les administrateurs des habilitations désignent ici le personnel de la caisse : administrateurs, auditeurs des traces (seuls à lire les traces, article 5.3.3), agents du centre de services et responsable de la sécurité. Chaque personne reçoit un lien pour choisir son mot de passe.",
         "Habilitation administrators appoint the caisse's staff here: administrators, trace auditors (the only ones who read traces, article 5.3.3), service-desk agents and the security officer. Each person receives a link to choose their password.";

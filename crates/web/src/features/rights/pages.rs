@@ -110,6 +110,8 @@ struct GrantRow {
     state: String,
     state_code: &'static str,
     caisse_reason: Option<String>,
+    /// When its business service last used it (or "never").
+    last_used: String,
     /// Its suspend, resume and revoke buttons are offered (core's `may_manage_rights_reaching`).
     manageable: bool,
 }
@@ -231,6 +233,7 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
                     state: state.to_string(),
                     state_code: g.state.as_str(),
                     caisse_reason: g.caisse_suspension.clone(),
+                    last_used: g.last_used_at.map(habilis_core::clock::format_paris).unwrap_or_else(|| t.never_used.into()),
                     manageable: may_manage_rights_reaching(actor, file.mode, reaches_administrator(g)),
                 }
             })
