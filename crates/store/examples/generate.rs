@@ -1,0 +1,139 @@
+//! Load a large set of rights for the check API's benchmark (issue 13): partners of the
+//! demo's caisse, each with its convention, contract, open CDAP subscription and people
+//! holding CDAP T1, T2 and T5 — `GRANTS` grants in all — and the client `bench` with the
+//! given secret. Run on a database where `habilis demo` ran:
+//!   cargo run --release -p habilis-store --example generate -- URL TRACE_KEY_FILE GRANTS SECRET
+
+use std::time::Instant;
+
+use habilis_core::records::*;
+use habilis_core::store::*;
+use habilis_core::trace::TraceKey;
+use habilis_store::Db;
+use time::OffsetDateTime;
+use time::macros::date;
+
+const PEOPLE_PER_PARTNER: usize = 334;
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, url, key_file, grants, secret] = args.as_slice() else {
+        eprintln!("usage: generate URL TRACE_KEY_FILE GRANTS SECRET");
+        std::process::exit(2);
+    };
+    let key = TraceKey::from_hex(&std::fs::read_to_string(key_file).expect("trace key file")).expect("trace key");
+    let wanted: usize = grants.parse().expect("GRANTS is a number");
+    let db = Db::connect(url, key, 4).await.expect("database");
+    db.migrate().await.expect("migrations");
+    let start = Instant::now();
+    let now = OffsetDateTime::now_utc();
+    let mut tx = db.begin().await.unwrap();
+    let caisse = tx.organisation_by_name("Caf du Nord").await.unwrap().expect("run `habilis demo` first");
+    let cdap = tx.service_by_code("CDAP").await.unwrap().expect("CDAP");
+    let roles = tx.service_roles(cdap.id).await.unwrap();
+    tx.insert_client(&ServiceClient {
+        id: ClientId::new(),
+        client_id: "bench".into(),
+        name: "Banc d'essai".into(),
+        service_id: cdap.id,
+        secret_digest: habilis_core::token::digest(secret),
+        redirect_uris: vec![],
+        created_at: now,
+        disabled_at: None,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let per_partner = PEOPLE_PER_PARTNER * roles.len();
+    let partners = wanted.div_ceil(per_partner);
+    let mut made = 0usize;
+    for p in 0..partners {
+        let mut tx = db.begin().await.unwrap();
+        let org = Organisation {
+            id: OrganisationId::new(),
+            kind: OrganisationKind::Partner,
+            name: format!("Partenaire d'essai {p:05}"),
+            parent_id: Some(caisse.id),
+            siret: Some(format!("{:014}", 10_000_000_000_000u64 + p as u64)),
+            city: None,
+            address: None,
+        };
+        tx.insert_organisation(&org, now).await.unwrap();
+        let conv = Convention { id: ConventionId::new(), partner_id: org.id, number: format!("2017-{}", org.siret.clone().unwrap_or_default()), signed_on: date!(2017 - 05 - 11), signatories: "Le maire".into() };
+        tx.insert_convention(&conv, now).await.unwrap();
+        tx.insert_contract(
+            &ServiceContract { id: ContractId::new(), convention_id: conv.id, partner_id: org.id, mode: ManagementMode::Delegated, signed_on: date!(2017 - 05 - 11), signatories: "Le maire".into() },
+            now,
+        )
+        .await
+        .unwrap();
+        tx.save_subscription(
+            &Subscription {
+                id: SubscriptionId::new(),
+                partner_id: org.id,
+                service_id: cdap.id,
+                signed_on: Some(date!(2017 - 05 - 11)),
+                formalities_reference: Some("Registre".into()),
+                formalities_on: Some(date!(2017 - 04 - 28)),
+                available_from: Some(date!(2017 - 05 - 11)),
+                max_holders: Some(1_000_000),
+                role_quotas: vec![],
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        let mut giver = None;
+        for i in 0..PEOPLE_PER_PARTNER {
+            if made >= wanted {
+                break;
+            }
+            let a = Account {
+                id: AccountId::new(),
+                organisation_id: org.id,
+                login: format!("p{p}.u{i}"),
+                display_name: format!("Agent {p} {i}"),
+                email: format!("p{p}.u{i}@essai.invalid"),
+                function: None,
+                status: AccountStatus::Active,
+                password_hash: None,
+                must_change_password: false,
+                roles: vec![Role::User],
+                last_login_at: None,
+                created_at: now,
+            };
+            tx.insert_account(&a).await.unwrap();
+            let by = *giver.get_or_insert(a.id);
+            for r in &roles {
+                if made >= wanted {
+                    break;
+                }
+                tx.insert_grant(&Grant {
+                    id: GrantId::new(),
+                    organisation_id: org.id,
+                    service_id: cdap.id,
+                    service_role_id: r.id,
+                    holder_account_id: Some(a.id),
+                    holder_group_id: None,
+                    created_under: None,
+                    purpose: "Essai".into(),
+                    starts_on: date!(2020 - 01 - 01),
+                    ends_on: None,
+                    state: GrantState::Active,
+                    created_by: by,
+                    created_at: now,
+                    ended_at: None,
+                    ended_by: None,
+                    last_used_at: None,
+                    caisse_suspension: None,
+                })
+                .await
+                .unwrap();
+                made += 1;
+            }
+        }
+        tx.commit().await.unwrap();
+    }
+    println!("{made} grants for {partners} partners in {:.1} s", start.elapsed().as_secs_f64());
+}
