@@ -57,7 +57,7 @@ pub struct Snapshot {
     people: HashMap<AccountId, PersonEntry>,
     orgs: HashMap<OrganisationId, OrgEntry>,
     roles: HashMap<ServiceRoleId, (ServiceId, String)>,
-    clients: HashMap<String, ServiceClient>,
+    clients: HashMap<String, Arc<ServiceClient>>,
 }
 
 /// Why a person may not use a service now.
@@ -93,7 +93,12 @@ impl Snapshot {
     /// organisation (the gate: convention, contract, signed subscription, formalities,
     /// availability, quota).
     pub fn decide(&self, person: &str, service: ServiceId, role: Option<&str>, today: Date) -> std::result::Result<Holding, Denial> {
-        let id = match self.logins.get(&person.trim().to_lowercase()) {
+        let folded: std::borrow::Cow<'_, str> = if person.bytes().any(|b| b.is_ascii_uppercase() || b == b' ') {
+            person.trim().to_lowercase().into()
+        } else {
+            person.into()
+        };
+        let id = match self.logins.get(folded.as_ref()) {
             Some(id) => *id,
             None => AccountId::parse(person).filter(|id| self.people.contains_key(id)).ok_or(Denial::UnknownPerson)?,
         };
@@ -146,8 +151,8 @@ impl Snapshot {
     }
 
     /// The client registered as `client_id`, if it is enabled.
-    pub fn client(&self, client_id: &str) -> Option<&ServiceClient> {
-        self.clients.get(client_id).filter(|c| c.disabled_at.is_none())
+    pub fn client(&self, client_id: &str) -> Option<Arc<ServiceClient>> {
+        self.clients.get(client_id).filter(|c| c.disabled_at.is_none()).cloned()
     }
 
     /// How many grants the view holds (for the benchmark's memory figure).
@@ -318,6 +323,9 @@ impl RightsView {
 
     /// Wait (at most one second) until this process's changes up to `version` are applied.
     pub async fn catch_up(&self, version: u64) {
+        if self.applied.load(Ordering::Acquire) >= version {
+            return;
+        }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
         loop {
             let notified = self.changed.notified();
@@ -342,7 +350,7 @@ impl RightsView {
         let mut tx = store.read().await?;
         let mut fresh = Snapshot {
             roles: load_roles(&mut tx).await?,
-            clients: tx.clients().await?.into_iter().map(|c| (c.client_id.clone(), c)).collect(),
+            clients: tx.clients().await?.into_iter().map(|c| (c.client_id.clone(), Arc::new(c))).collect(),
             ..Default::default()
         };
         for p in tx.all_partners().await? {

@@ -112,6 +112,15 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
     if demo {
         load_demo(&app).await?;
     }
+    // The check API's in-memory view is built now, not on the first check.
+    let starting = app.clone();
+    tokio::spawn(async move {
+        let t = std::time::Instant::now();
+        match starting.view.ensure_started(&starting.store).await {
+            Ok(()) => tracing::info!(grants = starting.view.read(|s| s.grants()), seconds = t.elapsed().as_secs_f64(), "rights view built"),
+            Err(e) => tracing::warn!(error = %e, "building the rights view failed; it will be built on the first check"),
+        }
+    });
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", config.listen))?;

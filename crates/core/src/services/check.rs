@@ -107,11 +107,12 @@ impl<S: Store> App<S> {
 
     /// The client `client_id` if `secret` is its own (compared in constant time); any
     /// other answer is "not authenticated".
-    pub async fn authenticate_client(&self, client_id: &str, secret: &str) -> Result<ServiceClient> {
+    pub async fn authenticate_client(&self, client_id: &str, secret: &str) -> Result<std::sync::Arc<ServiceClient>> {
         self.view.ensure_started(&self.store).await?;
-        let found = self.view.read(|s| s.client(client_id).cloned());
-        let expected = found.as_ref().map(|c| c.secret_digest.clone()).unwrap_or_else(|| vec![0; 32]);
-        let same: bool = token::digest(secret).ct_eq(&expected).into();
+        let found = self.view.read(|s| s.client(client_id));
+        let zero = [0u8; 32];
+        let expected: &[u8] = found.as_ref().map(|c| c.secret_digest.as_slice()).unwrap_or(&zero);
+        let same: bool = token::digest(secret).ct_eq(expected).into();
         match found {
             Some(c) if same => Ok(c),
             _ => Err(Error::NotAuthenticated),

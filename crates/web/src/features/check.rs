@@ -21,7 +21,7 @@ use crate::respond::created;
 use crate::state::AppState;
 
 /// The business service calling, authenticated with its client secret.
-pub(crate) struct ServiceCaller(pub ServiceClient);
+pub(crate) struct ServiceCaller(pub std::sync::Arc<ServiceClient>);
 
 impl FromRequestParts<AppState> for ServiceCaller {
     type Rejection = WebError;
