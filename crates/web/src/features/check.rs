@@ -54,17 +54,48 @@ fn query(q: Result<Query<CheckQuery>, QueryRejection>) -> Result<CheckQuery, Web
     Ok(q)
 }
 
+/// The answer of `/api/v1/check`.
+#[derive(serde::Serialize)]
+struct Answer<'a> {
+    allowed: bool,
+    person: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organisation: Option<habilis_core::records::OrganisationId>,
+    role: &'a str,
+    roles: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+}
+
+impl Answer<'_> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self) {
+            Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+            Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+}
+
 /// GET /api/v1/check?person=…&role=… — may the person use the calling service in this role now?
 pub async fn check(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client): ServiceCaller, q: Result<Query<CheckQuery>, QueryRejection>) -> Result<Response, WebError> {
     let q = query(q)?;
     let Some(role) = q.role.as_deref().filter(|r| !r.trim().is_empty()) else {
         return Err(WebError::Core(habilis_core::Error::invalid("role", habilis_core::values::ValueError::Empty)));
     };
+    // A typed answer, serialised directly: this is the hot path of the services.
     let body = match state.app.check_access(&client, &q.person, Some(role), &ctx.client).await? {
-        CheckAnswer::Allowed(h) => json!({ "allowed": true, "person": h.login, "organisation": h.organisation, "role": role, "roles": h.roles.iter().map(|(c, _)| c).collect::<Vec<_>>() }),
-        CheckAnswer::Refused(d) => json!({ "allowed": false, "person": q.person, "role": role, "reason": denial_code(&d) }),
+        CheckAnswer::Allowed(h) => Answer {
+            allowed: true,
+            person: &h.login,
+            organisation: Some(h.organisation),
+            role,
+            roles: h.roles.iter().map(|(c, _)| c.as_str()).collect(),
+            reason: None,
+        }
+        .into_response(),
+        CheckAnswer::Refused(d) => Answer { allowed: false, person: &q.person, organisation: None, role, roles: vec![], reason: Some(denial_code(&d)) }.into_response(),
     };
-    Ok(Json(body).into_response())
+    Ok(body)
 }
 
 /// GET /api/v1/check/roles?person=… — which roles does the person hold on the calling service now?
