@@ -115,6 +115,8 @@ pub struct App<S: Store> {
     pub second_factor: SecondFactorPolicy,
     /// The in-memory view of rights the check API answers from (built on first use).
     pub view: Arc<crate::view::RightsView>,
+    /// Group commit of the traces that stand alone (service uses refused…).
+    pub traces: Arc<crate::batch::TraceBatcher>,
 }
 
 impl<S: Store> App<S> {

@@ -51,6 +51,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         throttle: config.throttle,
         second_factor: config.second_factor.clone(),
         view: habilis_core::view::RightsView::shared(),
+        traces: habilis_core::batch::TraceBatcher::shared(),
     })
 }
 

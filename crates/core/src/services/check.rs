@@ -142,13 +142,12 @@ impl<S: Store> App<S> {
     }
 
     async fn refused(&self, client: &ServiceClient, person: &str, org: Option<OrganisationId>, d: Denial, info: &ClientInfo) -> Result<CheckAnswer> {
-        let mut tx = self.store.begin().await?;
         let mut e = TraceEntry::new(self.now(), "service.check", Outcome::Refused, info);
         e.organisation_id = org;
         e.target = Some(person.chars().take(128).collect());
         e.detail = Some(format!("client {} : {}", client.client_id, denial_code(&d)));
-        tx.append_trace(&e).await?;
-        tx.commit().await?;
+        // With the refusals of the same moment, in one transaction; answered once written.
+        self.traces.append(&self.store, e).await?;
         Ok(CheckAnswer::Refused(d))
     }
 }

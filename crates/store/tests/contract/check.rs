@@ -197,3 +197,28 @@ async fn another_instance_sees_a_change_within_a_second() {
         assert!(seen_within(false).await.is_some(), "the revocation reaches the other instance within 1 s");
     }
 }
+
+/// Refusals of the same moment are traced together (group commit): every one is written,
+/// in order in its chain, and the trail verifies.
+#[tokio::test]
+async fn refusals_at_once_are_all_traced_in_few_transactions() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let (cdap, _) = e.app.register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec![] }).await.unwrap();
+        let cdap = Arc::new(cdap);
+        let mut tasks = Vec::new();
+        for i in 0..100 {
+            let (app, cdap) = (e.app.clone(), Arc::clone(&cdap));
+            let who = if i % 2 == 0 { "mons.agent".to_string() } else { format!("inconnu{i}") };
+            tasks.push(tokio::spawn(async move { app.check_access(&cdap, &who, Some("T1"), &client()).await }));
+        }
+        for t in tasks {
+            assert!(refused(&t.await.unwrap().unwrap()).is_some(), "{b:?}");
+        }
+        let claire = actor(&e, "mons.admin").await;
+        let mine = e.app.read_traces(&claire, &TraceFilter { action: "service.check".into(), ..Default::default() }, 500, &client()).await.unwrap();
+        assert_eq!(mine.records.len(), 50, "{b:?}: the Mairie's person's 50 refusals in its chain");
+        assert!(super::verify(&e).await.finding.is_none(), "{b:?}");
+    }
+}

@@ -37,6 +37,7 @@ async fn env(b: Backend) -> Env {
         throttle: ThrottlePolicy::default(),
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
+        traces: habilis_core::batch::TraceBatcher::shared(),
     };
     Env { app, clock, key }
 }
@@ -47,6 +48,7 @@ async fn second_instance(e: &Env) -> App<Db> {
     let mut app = e.app.clone();
     app.store = e.app.store.another_instance().await.unwrap();
     app.view = habilis_core::view::RightsView::shared();
+    app.traces = habilis_core::batch::TraceBatcher::shared();
     app
 }
 

@@ -180,6 +180,7 @@ async fn set_password_through_the_one_time_link() {
         throttle: ThrottlePolicy::default(),
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
+        traces: habilis_core::batch::TraceBatcher::shared(),
     };
     let init = app.init_first_admin("caf.chef", "chef@caf.fr", "Anne Chef", "Caf du Nord").await.unwrap();
     let t = T { state: AppState { app, config: Arc::new(WebConfig::default()), metrics: Arc::new(Metrics::default()) }, clock: SimulatedClock::new(datetime!(2026-11-27 09:00 UTC)), key: TraceKey::generate() };

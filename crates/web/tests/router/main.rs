@@ -39,6 +39,7 @@ async fn setup_with(b: Backend, web: WebConfig) -> T {
         throttle: ThrottlePolicy::default(),
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
+        traces: habilis_core::batch::TraceBatcher::shared(),
     };
     app.load_demo(PASSWORD).await.unwrap();
     T { state: AppState { app, config: Arc::new(web), metrics: Arc::new(Metrics::default()) }, clock, key }

@@ -1,0 +1,81 @@
+//! Group commit for traces that stand alone — a use of a service refused, and later the
+//! reads of issue 14 — so that tracing does not cost one transaction per request: entries
+//! sent at about the same time are appended in one transaction, in order, each chain
+//! sealed as usual; every sender waits until its batch is durable (nothing is answered
+//! before its trace is written). A change never goes through here: it keeps its trace in
+//! its own transaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OnceCell, mpsc, oneshot};
+
+use crate::error::{Error, Result};
+use crate::store::*;
+use crate::trace::TraceEntry;
+
+type Job = (TraceEntry, oneshot::Sender<std::result::Result<(), String>>);
+
+/// The most entries in one transaction.
+const BATCH: usize = 512;
+/// How long a batch waits for company after its first entry.
+const LINGER: Duration = Duration::from_millis(2);
+
+/// The batcher of one process (shared by its `App` clones).
+#[derive(Debug, Default)]
+pub struct TraceBatcher {
+    sender: OnceCell<mpsc::Sender<Job>>,
+}
+
+impl TraceBatcher {
+    /// A new batcher; its writer starts with the first entry.
+    pub fn shared() -> Arc<TraceBatcher> {
+        Arc::new(TraceBatcher::default())
+    }
+
+    /// Append `entry` with whatever else is being appended now; returns once it is
+    /// committed.
+    pub async fn append<S: Store>(&self, store: &S, entry: TraceEntry) -> Result<()> {
+        let sender = self
+            .sender
+            .get_or_init(|| async {
+                let (tx, rx) = mpsc::channel::<Job>(4096);
+                tokio::spawn(write_batches(store.clone(), rx));
+                tx
+            })
+            .await;
+        let (done, wait) = oneshot::channel();
+        sender.send((entry, done)).await.map_err(|_| Error::Internal("trace writer stopped".into()))?;
+        match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Error::Internal(e)),
+            Err(_) => Err(Error::Internal("trace writer stopped".into())),
+        }
+    }
+}
+
+async fn write_batches<S: Store>(store: S, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        let deadline = tokio::time::Instant::now() + LINGER;
+        while jobs.len() < BATCH {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(job)) => jobs.push(job),
+                _ => break,
+            }
+        }
+        let written = async {
+            let mut tx = store.begin().await?;
+            for (e, _) in &jobs {
+                tx.append_trace(e).await?;
+            }
+            tx.commit().await?;
+            Ok::<(), crate::error::StoreError>(())
+        }
+        .await;
+        let answer = written.map_err(|e| e.to_string());
+        for (_, done) in jobs {
+            let _ = done.send(answer.clone());
+        }
+    }
+}
