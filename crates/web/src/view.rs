@@ -68,6 +68,7 @@ impl Chrome {
                     (can.outbox, "/caisse/outbox", t.outbox_title),
                     (can.staff, "/caisse/staff", t.staff_title),
                     (can.directory, "/directory", t.directory_title),
+                    (can.clients, "/caisse/clients", t.clients_title),
                     (can.partner_rights, "/partner/rights", t.rights_title),
                     (can.own_contract, "/partner/contract", t.contract_document),
                     (can.admin_change, "/partner/administrator-change", t.change_request_title),

@@ -20,6 +20,8 @@ pub struct Abilities {
     pub staff: bool,
     /// One's own organisation's directory, Annex 1 (caisse and partner administrators).
     pub directory: bool,
+    /// The business services registered as clients (caisse administrators).
+    pub clients: bool,
     /// The partner's users, groups, grants and mandates (its managers).
     pub partner_rights: bool,
     /// The partner's own contract document (its administrators).
@@ -52,6 +54,7 @@ pub fn abilities(actor: &Actor) -> Abilities {
         outbox: caisse_admin,
         staff: caisse_admin,
         directory: caisse_admin || is_partner_admin(actor),
+        clients: caisse_admin,
         partner_rights: partner && roles.iter().any(|r| r.is_manager()),
         own_contract: is_partner_admin(actor),
         admin_change: is_partner_admin(actor),

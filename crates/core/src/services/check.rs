@@ -49,6 +49,22 @@ impl<S: Store> App<S> {
         self.register_client_in(Some(actor), input, client).await
     }
 
+    /// The registered clients with their service's code (caisse administrators).
+    pub async fn clients(&self, actor: &Actor) -> Result<Vec<(ServiceClient, String)>> {
+        caisse_admin_of(actor)?;
+        let mut tx = self.store.read().await?;
+        let services = tx.services().await?;
+        Ok(tx
+            .clients()
+            .await?
+            .into_iter()
+            .map(|c| {
+                let code = services.iter().find(|s| s.id == c.service_id).map(|s| s.code.clone()).unwrap_or_default();
+                (c, code)
+            })
+            .collect())
+    }
+
     /// The same for the operator (CLI) and the demo.
     pub async fn register_client_as_operator(&self, input: &ClientInput) -> Result<(ServiceClient, String)> {
         self.register_client_in(None, input, &ClientInfo::default()).await

@@ -125,6 +125,82 @@ pub async fn register(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): 
     Ok(created(json!({ "client_id": c.client_id, "client_secret": secret, "name": c.name, "redirect_uris": c.redirect_uris })))
 }
 
+// --- the caisse's page of clients --------------------------------------------------------
+
+struct ClientRow {
+    client_id: String,
+    name: String,
+    service: String,
+    redirects: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "clients.html")]
+struct ClientsPage {
+    c: crate::view::Chrome,
+    csrf: String,
+    error: Option<String>,
+    v: crate::extract::Values,
+    /// The client just registered and its secret, shown this once.
+    secret: Option<(String, String)>,
+    rows: Vec<ClientRow>,
+    services: Vec<crate::view::Choice>,
+}
+
+async fn clients_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &habilis_core::records::Actor,
+    v: crate::extract::Values,
+    err: Option<WebError>,
+    secret: Option<(String, String)>,
+) -> Response {
+    let t = ctx.lang.texts();
+    let loaded = async { Ok::<_, habilis_core::Error>((state.app.clients(actor).await?, state.app.catalogue().await?)) }.await;
+    let (clients, catalogue) = match loaded {
+        Ok(x) => x,
+        Err(e) => return crate::respond::error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
+    let page = ClientsPage {
+        c: crate::view::Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        error: err.as_ref().map(|e| e.message(t)),
+        v,
+        secret,
+        rows: clients
+            .into_iter()
+            .map(|(c, service)| ClientRow { client_id: c.client_id, name: c.name, service, redirects: c.redirect_uris.join(" ") })
+            .collect(),
+        services: catalogue.iter().map(|(s, _)| crate::view::Choice { value: s.code.clone(), label: s.label.clone() }).collect(),
+    };
+    crate::view::render(&page, err.map(|e| e.status()).unwrap_or(axum::http::StatusCode::OK))
+}
+
+/// GET /caisse/clients
+pub async fn clients_form(crate::extract::SignedIn(actor): crate::extract::SignedIn, State(state): State<AppState>, ctx: Ctx) -> Response {
+    clients_page(&state, &ctx, &actor, crate::extract::Values::default(), None, None).await
+}
+
+/// POST /caisse/clients — register; the page shows the secret once (no redirect, so that
+/// it never sits in a URL or a history entry).
+pub async fn clients_submit(State(state): State<AppState>, ctx: Ctx, crate::extract::SignedForm(actor, v): crate::extract::SignedForm) -> Response {
+    let input = ClientInput {
+        service_code: v.get("service").into(),
+        client_id: v.get("client_id").into(),
+        name: v.get("name").into(),
+        redirect_uris: v.get("redirect_uris").split_whitespace().map(str::to_string).collect(),
+    };
+    match state.app.register_client(&actor, &input, &ctx.client).await {
+        Ok((c, secret)) => {
+            let mut resp = clients_page(&state, &ctx, &actor, crate::extract::Values::default(), None, Some((c.client_id, secret))).await;
+            // Never cached: the secret is in this page.
+            resp.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+            crate::extract::traced(resp)
+        }
+        Err(e) => clients_page(&state, &ctx, &actor, v, Some(WebError::Core(e)), None).await,
+    }
+}
+
 /// The routes of this feature.
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
@@ -132,4 +208,5 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/check", get(check))
         .route("/api/v1/check/roles", get(roles))
         .route("/api/v1/clients", post(register))
+        .route("/caisse/clients", get(clients_form).post(clients_submit))
 }

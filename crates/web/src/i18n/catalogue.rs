@@ -213,6 +213,20 @@ catalogue! {
     directory_caption: "Interlocuteurs de l'organisme", "The organisation's contacts";
     last_used: "Dernière utilisation", "Last used";
     never_used: "jamais", "never";
+    clients_title: "Services clients", "Client services";
+    clients_intro: "Les services métier (comme CDAP) qui s'appuient sur Habilis pour savoir si une personne peut les utiliser. Chacun s'authentifie avec son identifiant et son secret.",
+        "The business services (such as CDAP) that rely on Habilis to know whether a person may use them. Each authenticates with its identifier and secret.";
+    clients_caption: "Services enregistrés", "Registered services";
+    client_id_field: "Identifiant du client", "Client identifier";
+    client_id_hint: "Lettres minuscules, chiffres, points, tirets (par exemple cdap).", "Lower-case letters, digits, dots, dashes (for example cdap).";
+    client_name: "Nom", "Name";
+    client_redirects: "Adresses de retour", "Redirect addresses";
+    client_redirects_hint: "Une par ligne, en https:// (http:// seulement sur la machine locale).", "One per line, https:// (http:// only on the local machine).";
+    client_register: "Enregistrer un service", "Register a service";
+    client_register_submit: "Enregistrer et afficher le secret", "Register and show the secret";
+    client_registered: "Le service est enregistré. Copiez son secret maintenant : il ne sera plus affiché (la commande « habilis client rotate » en donne un nouveau).",
+        "The service is registered. Copy its secret now: it will not be shown again (the command \"habilis client rotate\" gives a new one).";
+    client_secret: "Secret", "Secret";
     staff_title: "Personnel de la caisse", "Caisse staff";
     staff_intro: "Les administrateurs des habilitations désignent ici le personnel de la caisse : administrateurs, auditeurs des traces (seuls à lire les traces, article 5.3.3), agents du centre de services et responsable de la sécurité. Chaque personne reçoit un lien pour choisir son mot de passe.",
         "Habilitation administrators appoint the caisse's staff here: administrators, trace auditors (the only ones who read traces, article 5.3.3), service-desk agents and the security officer. Each person receives a link to choose their password.";

@@ -58,3 +58,31 @@ async fn a_registered_service_asks_whether_a_person_may_use_it_now() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
     }
 }
+
+/// The caisse registers a service from its page: the secret is shown once, never cached,
+/// and works at once; a refused registration keeps what was typed.
+#[tokio::test]
+async fn the_caisse_registers_a_service_from_its_page() {
+    use super::hidden;
+    for b in backends() {
+        let t = setup(b).await;
+        let caf = t.sign_in("caf.admin").await;
+        assert!(body(t.get("/", Some(&caf)).await).await.contains("href=\"/caisse/clients\""), "{b:?}: in the menu");
+        let html = body(t.get("/caisse/clients", Some(&caf)).await).await;
+        let csrf = hidden(&html, "csrf");
+        let bad = t.post_form("/caisse/clients", Some(&caf), &format!("csrf={csrf}&service=CDAP&client_id=cdap&name=CDAP&redirect_uris=http%3A%2F%2Fevil.example%2Fcb")).await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        assert!(body(bad).await.contains("http://evil.example/cb"), "{b:?}: kept");
+        let ok = t.post_form("/caisse/clients", Some(&caf), &format!("csrf={csrf}&service=CDAP&client_id=cdap&name=CDAP&redirect_uris=https%3A%2F%2Fcdap.example%2Fcb")).await;
+        assert_eq!(ok.status(), StatusCode::OK, "{b:?}");
+        assert_eq!(ok.headers().get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()), Some("no-store"), "{b:?}");
+        let html = body(ok).await;
+        let secret = html.split("id=\"new-client-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+        assert_eq!(t.as_service("/api/v1/check/roles?person=mons.agent", "cdap", &secret).await.0, StatusCode::OK, "{b:?}");
+        // Listed without its secret afterwards.
+        let html = body(t.get("/caisse/clients", Some(&caf)).await).await;
+        assert!(html.contains("https://cdap.example/cb") && !html.contains(&secret), "{b:?}");
+        let auditor = t.sign_in("caf.auditor").await;
+        assert_eq!(t.get("/caisse/clients", Some(&auditor)).await.status(), StatusCode::FORBIDDEN, "{b:?}");
+    }
+}
