@@ -268,16 +268,35 @@ impl RightsView {
                 tokio::spawn(async move {
                     loop {
                         match changes.recv().await {
-                            Ok(change) => {
-                                let done = match change.organisation {
-                                    Some(org) => view.reload_org(&store, org).await,
-                                    None => view.rebuild(&store).await,
+                            Ok(first) => {
+                                // Everything already waiting is applied with it: each
+                                // organisation reloaded once, however many changes it had.
+                                let mut orgs: Vec<OrganisationId> = Vec::new();
+                                let (mut all, mut version) = (false, first.version);
+                                let mut next = Some(first);
+                                while let Some(change) = next.take() {
+                                    version = version.max(change.version);
+                                    match change.organisation {
+                                        Some(org) if !orgs.contains(&org) => orgs.push(org),
+                                        Some(_) => {}
+                                        None => all = true,
+                                    }
+                                    next = changes.try_recv().ok();
+                                }
+                                let done = if all {
+                                    view.rebuild(&store).await
+                                } else {
+                                    let mut r = Ok(());
+                                    for org in orgs {
+                                        r = r.and(view.reload_org(&store, org).await);
+                                    }
+                                    r
                                 };
                                 if let Err(e) = done {
                                     tracing::warn!(error = %e, "rights view: reload failed; rebuilding");
                                     let _ = view.rebuild(&store).await;
                                 }
-                                view.applied.fetch_max(change.version, Ordering::AcqRel);
+                                view.applied.fetch_max(version, Ordering::AcqRel);
                                 view.changed.notify_waiters();
                             }
                             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
