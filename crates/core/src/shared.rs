@@ -173,6 +173,8 @@ pub(crate) fn login_part(s: &str) -> String {
 /// Refuse an e-mail address another live account of `org` already has (one address, one
 /// person: reset links and notifications must reach the right one).
 pub(crate) async fn ensure_email_free<T: Transaction>(tx: &mut T, org: OrganisationId, email: &str, except: Option<AccountId>) -> Result<()> {
+    // Two requests giving the same address at once line up here: the second sees the first.
+    tx.lock_organisation(org).await?;
     let taken = tx
         .accounts_of(org)
         .await?

@@ -23,11 +23,13 @@ use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// One committed change of rights: the organisation whose rights changed (`None`: the
-/// catalogue, which concerns everyone), and this process's count of changes when it was
-/// sent (`0` when it came from another instance).
+/// catalogue — services, roles, clients), or `everything` when notifications may have been
+/// missed; and this process's count of changes when it was sent (`0` when it came from
+/// another instance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RightsChange {
     pub organisation: Option<OrganisationId>,
+    pub everything: bool,
     pub version: u64,
 }
 

@@ -272,21 +272,24 @@ impl RightsView {
                                 // Everything already waiting is applied with it: each
                                 // organisation reloaded once, however many changes it had.
                                 let mut orgs: Vec<OrganisationId> = Vec::new();
-                                let (mut all, mut version) = (false, first.version);
+                                let (mut all, mut catalogue, mut version) = (false, false, first.version);
                                 let mut next = Some(first);
                                 while let Some(change) = next.take() {
                                     version = version.max(change.version);
+                                    all |= change.everything;
                                     match change.organisation {
                                         Some(org) if !orgs.contains(&org) => orgs.push(org),
                                         Some(_) => {}
-                                        None => all = true,
+                                        None => catalogue = true,
                                     }
                                     next = changes.try_recv().ok();
                                 }
                                 let done = if all {
                                     view.rebuild(&store).await
                                 } else {
-                                    let mut r = Ok(());
+                                    // A client or a role registered reloads the catalogue
+                                    // only, not every partner.
+                                    let mut r = if catalogue { view.reload_catalogue(&store).await } else { Ok(()) };
                                     for org in orgs {
                                         r = r.and(view.reload_org(&store, org).await);
                                     }
@@ -378,6 +381,17 @@ impl RightsView {
         }
         drop(tx);
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+
+    async fn reload_catalogue<S: Store>(&self, store: &S) -> Result<()> {
+        let mut tx = store.read().await?;
+        let roles = load_roles(&mut tx).await?;
+        let clients = tx.clients().await?.into_iter().map(|c| (c.client_id.clone(), Arc::new(c))).collect();
+        drop(tx);
+        let mut snapshot = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        snapshot.roles = roles;
+        snapshot.clients = clients;
         Ok(())
     }
 

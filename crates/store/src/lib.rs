@@ -234,12 +234,12 @@ impl Store for Db {
                         match listener.recv().await {
                             Ok(n) => {
                                 let organisation = uuid::Uuid::parse_str(n.payload()).ok().map(habilis_core::records::OrganisationId);
-                                let _ = sender.send(habilis_core::store::RightsChange { organisation, version: 0 });
+                                let _ = sender.send(habilis_core::store::RightsChange { organisation, everything: false, version: 0 });
                             }
                             Err(e) => {
                                 // The listener reconnects by itself; meanwhile, rebuild everything.
                                 tracing::warn!(error = %e, "rights notifications interrupted");
-                                let _ = sender.send(habilis_core::store::RightsChange { organisation: None, version: 0 });
+                                let _ = sender.send(habilis_core::store::RightsChange { organisation: None, everything: true, version: 0 });
                                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                             }
                         }

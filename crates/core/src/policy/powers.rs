@@ -118,6 +118,22 @@ pub fn parent_for(giver: AccountId, mandates: &[Mandate], scope: &BTreeSet<Servi
         .map(|m| m.id)
 }
 
+/// Whether someone may withdraw or edit `target`: the partner's administrators
+/// (`full`), or a person who gave a mandate on the chain above it — never its own holder.
+pub fn may_change_mandate(actor: AccountId, full: bool, target: &Mandate, all: &[Mandate]) -> bool {
+    if target.holder_id == actor {
+        return false;
+    }
+    let mut cursor = Some(target);
+    while let Some(m) = cursor {
+        if full || m.given_by == actor {
+            return true;
+        }
+        cursor = m.parent_id.and_then(|p| all.iter().find(|x| x.id == p));
+    }
+    false
+}
+
 /// Whether two mandates overlap: they share a profile, or both manage users, or both
 /// manage groups. A person holds no two overlapping mandates in force (the one there is
 /// is edited instead).

@@ -286,18 +286,8 @@ impl<S: Store> App<S> {
     /// other session of the account ends.
     pub async fn change_password(&self, actor: &Actor, current: &str, new_password: &str, client: &ClientInfo) -> Result<()> {
         let key = actor.account.login.clone();
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let mut t = tx.lock_throttle(&key).await?;
-        if let Some(nb) = t.not_before.filter(|nb| *nb > now) {
-            return Err(Error::Throttled { retry_after_secs: (nb - now).whole_seconds().max(1) as u64 });
-        }
         // As at sign-in: the attempt counts as a failure until the password is checked.
-        t.consecutive_failures += 1;
-        let delay = self.throttle.delay_after(t.consecutive_failures);
-        t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
-        tx.save_throttle(&key, &t).await?;
-        tx.commit().await?;
+        self.reserve_attempt(&key).await?;
         let account = {
             let mut tx = self.store.read().await?;
             tx.account(actor.account.id).await?.ok_or(Error::NotAuthenticated)?
@@ -319,6 +309,7 @@ impl<S: Store> App<S> {
         // The right current password gives the reserved attempt back.
         let mut tx = self.store.begin().await?;
         let mut t = tx.lock_throttle(&key).await?;
+        t.attempts_in_window = (t.attempts_in_window - 1).max(0);
         t.consecutive_failures = 0;
         t.not_before = None;
         tx.save_throttle(&key, &t).await?;
@@ -339,6 +330,32 @@ impl<S: Store> App<S> {
         e.stamp(actor);
         e.detail = Some(format!("{ended} other session(s) ended"));
         tx.append_trace(&e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Count an attempt on `key` as a failure before checking it (as at sign-in), or
+    /// refuse it while the login is delayed or capped.
+    pub(crate) async fn reserve_attempt(&self, key: &str) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut t = tx.lock_throttle(key).await?;
+        let window = Duration::hours(1);
+        if t.window_started_at.is_none_or(|s| now - s >= window) {
+            t.window_started_at = Some(now);
+            t.attempts_in_window = 0;
+        }
+        if let Some(nb) = t.not_before.filter(|nb| *nb > now) {
+            return Err(Error::Throttled { retry_after_secs: (nb - now).whole_seconds().max(1) as u64 });
+        }
+        if let Some(ws) = t.window_started_at.filter(|_| t.attempts_in_window >= self.throttle.max_attempts_per_hour) {
+            return Err(Error::Throttled { retry_after_secs: (ws + window - now).whole_seconds().max(1) as u64 });
+        }
+        t.attempts_in_window += 1;
+        t.consecutive_failures += 1;
+        let delay = self.throttle.delay_after(t.consecutive_failures);
+        t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
+        tx.save_throttle(key, &t).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use crate::app::App;
 use crate::commands::*;
 use crate::error::{Error, Result, Rule};
-use crate::policy::powers::{Powers, derived_from, overlaps, parent_for, still_covered, within_giver};
+use crate::policy::powers::{Powers, derived_from, may_change_mandate, overlaps, parent_for, still_covered, within_giver};
 use crate::reach::powers_of;
 use crate::shared::by_codes;
 use crate::values::ValueError;
@@ -96,14 +96,7 @@ impl<S: Store> App<S> {
         if target.withdrawn_at.is_some() {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        // Who may: administrators, or someone who gave a mandate on the chain above it.
-        let mut may = powers == Powers::Full;
-        let mut cursor = Some(target);
-        while let (false, Some(m)) = (may, cursor) {
-            may = m.given_by == actor.account.id;
-            cursor = m.parent_id.and_then(|p| all.iter().find(|x| x.id == p));
-        }
-        if !may || target.holder_id == actor.account.id {
+        if !may_change_mandate(actor.account.id, powers == Powers::Full, target, &all) {
             return Err(Error::Forbidden);
         }
         let active: Vec<(MandateId, Option<MandateId>)> = all.iter().filter(|m| m.withdrawn_at.is_none()).map(|m| (m.id, m.parent_id)).collect();
@@ -127,14 +120,7 @@ impl<S: Store> App<S> {
         if current.withdrawn_at.is_some() {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        // Who may: administrators, or someone who gave a mandate on the chain above it.
-        let mut may = powers == Powers::Full;
-        let mut cursor = Some(&current);
-        while let (false, Some(m)) = (may, cursor) {
-            may = m.given_by == actor.account.id;
-            cursor = m.parent_id.and_then(|p| all.iter().find(|x| x.id == p));
-        }
-        if !may || current.holder_id == actor.account.id {
+        if !may_change_mandate(actor.account.id, powers == Powers::Full, &current, &all) {
             return Err(Error::Forbidden);
         }
         let scope = parse_scope(&mut tx, input).await?;
@@ -191,6 +177,21 @@ impl<S: Store> App<S> {
         self.trace_action(&mut tx, actor, "mandate.edit", id.to_string(), Some(detail), client).await?;
         tx.commit().await?;
         Ok(edited)
+    }
+
+    /// The mandates of the actor's organisation `actor` may withdraw or edit now (the page
+    /// offers the buttons on these only).
+    pub async fn mandates_actor_may_change(&self, actor: &Actor) -> Result<Vec<MandateId>> {
+        let mut tx = self.store.read().await?;
+        let Ok((org, powers)) = powers_of(&mut tx, actor, self.today()).await else {
+            return Ok(Vec::new());
+        };
+        let all = tx.mandates_of(org).await?;
+        Ok(all
+            .iter()
+            .filter(|m| m.withdrawn_at.is_none() && may_change_mandate(actor.account.id, powers == Powers::Full, m, &all))
+            .map(|m| m.id)
+            .collect())
     }
 
     /// The mandates of the actor's organisation (its managers).

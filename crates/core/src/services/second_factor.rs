@@ -99,32 +99,6 @@ impl<S: Store> App<S> {
         }
     }
 
-    /// Count an attempt on `key` as a failure before checking it (as at sign-in), or
-    /// refuse it while the login is delayed or capped.
-    async fn reserve_attempt(&self, key: &str) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let mut t = tx.lock_throttle(key).await?;
-        let window = Duration::hours(1);
-        if t.window_started_at.is_none_or(|s| now - s >= window) {
-            t.window_started_at = Some(now);
-            t.attempts_in_window = 0;
-        }
-        if let Some(nb) = t.not_before.filter(|nb| *nb > now) {
-            return Err(Error::Throttled { retry_after_secs: (nb - now).whole_seconds().max(1) as u64 });
-        }
-        if let Some(ws) = t.window_started_at.filter(|_| t.attempts_in_window >= self.throttle.max_attempts_per_hour) {
-            return Err(Error::Throttled { retry_after_secs: (ws + window - now).whole_seconds().max(1) as u64 });
-        }
-        t.attempts_in_window += 1;
-        t.consecutive_failures += 1;
-        let delay = self.throttle.delay_after(t.consecutive_failures);
-        t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
-        tx.save_throttle(key, &t).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The secret being enrolled by the signed-in person (a new one, or the one shown
     /// before if they reload the page). Not while the session still owes its code.
     pub async fn second_factor_enrolment(&self, actor: &Actor) -> Result<Enrolment> {

@@ -115,7 +115,7 @@ impl Transaction for Tx {
         for org in self.touched {
             let version = self.changes.version.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
             // Nobody listening is fine: the view is rebuilt when it starts.
-            let _ = self.changes.sender.send(habilis_core::store::RightsChange { organisation: org, version });
+            let _ = self.changes.sender.send(habilis_core::store::RightsChange { organisation: org, everything: false, version });
         }
         Ok(())
     }

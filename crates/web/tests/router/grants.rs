@@ -415,3 +415,30 @@ async fn a_mandate_is_edited_from_its_row_rather_than_doubled() {
         assert_eq!(live[0]["scope"].as_array().map(|s| s.len()), Some(2), "{b:?}: {v}");
     }
 }
+
+/// A delegated manager is offered the withdraw and edit forms only on the mandates they
+/// gave (core's `mandates_actor_may_change`), never on their own nor on others'.
+#[tokio::test]
+async fn a_manager_is_offered_only_the_mandates_they_may_change() {
+    use habilis_core::commands::{NewMandate, UserInput};
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let cl = Default::default();
+    let claire = app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+    let julie = app.login("mons.manager", PASSWORD, &cl).await.unwrap().actor;
+    // Julie may delegate T1; she gives Léa a T1 mandate; Claire gives Paul one.
+    let hers = app.mandates(&claire).await.unwrap().into_iter().find(|m| m.holder_id == julie.account.id).unwrap();
+    let t1 = || NewMandate { scope: vec![("CDAP".into(), "T1".into())], may_manage_users: true, may_delegate: true, ..Default::default() };
+    app.edit_mandate(&claire, hers.id, &t1(), &cl).await.unwrap();
+    let mk = |n: &str| UserInput { first_name: n.into(), last_name: "Test".into(), email: format!("{n}@m.invalid"), ..Default::default() };
+    let lea = app.create_user(&claire, &mk("Lea"), "https://h", &cl).await.unwrap();
+    let paul = app.create_user(&claire, &mk("Paul"), "https://h", &cl).await.unwrap();
+    let julie = app.login("mons.manager", PASSWORD, &cl).await.unwrap().actor;
+    let given = app.give_mandate(&julie, lea.id, &NewMandate { scope: vec![("CDAP".into(), "T1".into())], ..Default::default() }, &cl).await.unwrap();
+    let other = app.give_mandate(&claire, paul.id, &NewMandate { scope: vec![("CDAP".into(), "T2".into())], ..Default::default() }, &cl).await.unwrap();
+    let session = t.sign_in("mons.manager").await;
+    let html = body(t.get("/partner/rights", Some(&session)).await).await;
+    assert!(html.contains(&format!("/partner/mandates/{}/withdraw", given.id)), "the one she gave");
+    assert!(!html.contains(&format!("/partner/mandates/{}/withdraw", hers.id)), "not her own");
+    assert!(!html.contains(&format!("/partner/mandates/{}/edit", other.id)), "not one given by someone else");
+}

@@ -86,7 +86,8 @@ struct MandateRow {
     holder: String,
     scope: String,
     state: String,
-    active: bool,
+    /// Its withdraw and edit forms are offered (core's `mandates_actor_may_change`).
+    changeable: bool,
     /// Its profiles as `SERVICE:ROLE`, and its powers, to fill the edit form.
     codes: Vec<String>,
     users: bool,
@@ -150,15 +151,16 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
         let mandates = app.mandates(actor).await?;
         let groups = app.groups(actor).await?;
         let manageable = app.people_actor_may_manage(actor).await?;
+        let changeable = app.mandates_actor_may_change(actor).await?;
         let queries = match app.queries(actor).await {
             Ok(q) => q.into_iter().filter(|q| q.partner_id == org).collect(),
             Err(habilis_core::Error::Forbidden) => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries, manageable))
+        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable)))
     }
     .await;
-    let (file, people, grants, quotas, catalogue, mandates, groups, queries, manageable) = match loaded {
+    let (file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable)) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
@@ -316,7 +318,7 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
                     holder: name_of(m.holder_id),
                     scope,
                     state: state.to_string(),
-                    active: m.withdrawn_at.is_none(),
+                    changeable: changeable.contains(&m.id),
                     codes,
                     users: m.may_manage_users,
                     groups: m.may_manage_groups,
