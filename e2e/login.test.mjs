@@ -13,11 +13,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import * as oidc from 'openid-client';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS = path.join(HERE, 'test-results');
@@ -27,6 +29,7 @@ const DEMO_PASSWORD = 'Tournesol-Bleu-42-Lille';
 const ADMIN_LOGIN = 'mons.admin';
 const IE11_UA = 'Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko';
 const STARTUP_TIMEOUT_MS = 60_000;
+const CDAP_SECRET = 'e2e-cdap-client-secret-0123456789abcdef';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -84,7 +87,7 @@ async function startServer() {
   writeFileSync(path.join(server.dir, 'habilis.toml'), '[second_factor]\nrequired_roles = ["partner_deputy"]\n');
   const child = spawn(HABILIS_BIN, args, {
     cwd: server.dir,
-    env: { ...process.env, HABILIS_DEMO_PASSWORD: DEMO_PASSWORD },
+    env: { ...process.env, HABILIS_DEMO_PASSWORD: DEMO_PASSWORD, HABILIS_DEMO_CLIENT_SECRET: CDAP_SECRET },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.child = child;
@@ -601,6 +604,116 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(await passwordStep(page, 'mons.deputy', DEMO_PASSWORD), '/account/second-factor');
       await page.screenshot({ path: path.join(RESULTS, 'second-factor.png'), fullPage: true });
     });
+  });
+
+  test('CDAP, an independent relying party (openid-client), signs a person in with code + PKCE, refreshes, loses a revoked grant within 1 s, and logs out', async () => {
+    // The partner's administrator gives Karim CDAP T1 and T2 through the JSON API.
+    const api = async (method, p, token, body) => {
+      const res = await fetch(url(p), {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    };
+    const session = await api('POST', '/api/v1/session', null, { login: ADMIN_LOGIN, password: DEMO_PASSWORD });
+    assert.equal(session.status, 201, JSON.stringify(session.body));
+    const admin = session.body.token;
+    const users = await api('GET', '/api/v1/users', admin);
+    const karim = users.body.users.find((u) => u.login === 'mons.agent').id;
+    const grants = {};
+    for (const role of ['T1', 'T2']) {
+      const g = await api('POST', '/api/v1/grants', admin, { holder: karim, service: 'CDAP', role, purpose: 'Accueil des familles' });
+      assert.equal(g.status, 201, JSON.stringify(g.body));
+      grants[role] = g.body.id;
+    }
+
+    // The relying party: a callback page on another port of the loopback address.
+    const rp = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><html lang="fr"><title>CDAP</title><h1>CDAP</h1></html>');
+    });
+    await new Promise((resolve) => rp.listen(0, '127.0.0.1', resolve));
+    const rpBase = `http://127.0.0.1:${rp.address().port}`;
+    try {
+      const config = await oidc.discovery(new URL(server.base), 'cdap', CDAP_SECRET, oidc.ClientSecretBasic(CDAP_SECRET), {
+        execute: [oidc.allowInsecureRequests],
+      });
+      assert.deepEqual(config.serverMetadata().code_challenge_methods_supported, ['S256']);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const authUrl = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: `${rpBase}/callback`,
+        scope: 'openid profile email',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state,
+        nonce,
+      });
+
+      let tokens;
+      await inContext('oidc-relying-party', {}, async (page) => {
+        // The portal's own sign-in page, then straight back to the service.
+        await page.goto(authUrl.href);
+        await page.waitForURL((u) => u.pathname === '/login');
+        await page.getByLabel('Identifiant').fill('mons.agent');
+        await page.getByLabel('Mot de passe').fill(DEMO_PASSWORD);
+        await page.getByRole('button', { name: 'Se connecter' }).click();
+        await page.waitForURL((u) => u.origin === rpBase && u.pathname === '/callback');
+        tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+          expectedNonce: nonce,
+        });
+        const claims = tokens.claims();
+        assert.equal(claims.sub, karim);
+        assert.equal(claims.preferred_username, 'mons.agent');
+        assert.deepEqual(claims.roles, ['T1', 'T2']);
+        assert.equal(claims.organisation.name, 'Mairie de Mons-en-Barœul');
+        const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+        assert.deepEqual(info.roles, ['T1', 'T2']);
+
+        // Refresh: a new refresh token each time.
+        const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token);
+        assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
+        assert.deepEqual(refreshed.claims().roles, ['T1', 'T2']);
+        tokens = refreshed;
+
+        // The administrator revokes T1: within 1 s the check says no and the next token lacks it.
+        const basic = `Basic ${Buffer.from(`cdap:${CDAP_SECRET}`).toString('base64')}`;
+        const revoked = await api('POST', `/api/v1/grants/${grants.T1}/revoke`, admin);
+        assert.equal(revoked.status, 204, JSON.stringify(revoked.body));
+        const t0 = Date.now();
+        let answer;
+        do {
+          const res = await fetch(url('/api/v1/check?person=mons.agent&role=T1'), { headers: { authorization: basic } });
+          answer = await res.json();
+        } while (answer.allowed && Date.now() - t0 < 1000);
+        assert.equal(answer.allowed, false, `the check still allowed T1 after ${Date.now() - t0} ms`);
+        const after = await oidc.refreshTokenGrant(config, tokens.refresh_token);
+        assert.ok(Date.now() - t0 < 1000, `revocation seen in ${Date.now() - t0} ms`);
+        assert.deepEqual(after.claims().roles, ['T2']);
+        tokens = after;
+
+        // RP-initiated logout: the portal session ends and the service gets its page back.
+        const endUrl = oidc.buildEndSessionUrl(config, {
+          id_token_hint: tokens.id_token,
+          post_logout_redirect_uri: `${rpBase}/bye`,
+          state: 'au-revoir',
+        });
+        await page.goto(endUrl.href);
+        await page.waitForURL((u) => u.origin === rpBase && u.pathname === '/bye');
+        assert.equal(new URL(page.url()).searchParams.get('state'), 'au-revoir');
+        await page.goto(url('/'));
+        await page.waitForURL((u) => u.pathname === '/login');
+        await assert.rejects(oidc.refreshTokenGrant(config, tokens.refresh_token), /invalid_grant|ResponseBodyError/);
+      });
+    } finally {
+      rp.close();
+      await api('POST', `/api/v1/grants/${grants.T2}/revoke`, admin);
+    }
   });
 
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {

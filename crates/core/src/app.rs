@@ -117,6 +117,8 @@ pub struct App<S: Store> {
     pub view: Arc<crate::view::RightsView>,
     /// Group commit of the traces that stand alone (service uses refused…).
     pub traces: Arc<crate::batch::TraceBatcher>,
+    /// The OpenID Connect provider's policy, keys and replay memory.
+    pub oidc: Arc<crate::services::oidc::Provider>,
 }
 
 impl<S: Store> App<S> {

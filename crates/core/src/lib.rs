@@ -20,6 +20,7 @@ pub mod browser;
 pub mod clock;
 pub mod commands;
 pub mod error;
+pub mod jose;
 pub mod password;
 pub mod policy;
 pub mod reach;

@@ -15,7 +15,7 @@ use crate::records::{
     AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
     ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId, Membership,
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
-    SecondFactor, ServiceClient, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
+    SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
@@ -116,7 +116,7 @@ pub trait Store: Clone + Send + Sync + 'static {
 
 /// One transaction. Every method runs inside it; the methods are grouped by aggregate
 /// in the supertraits, so that each backend implements one group per file.
-pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx {
+pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx {
     /// Make every change of this transaction durable.
     fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
     /// A value of the installation's key/value settings.
@@ -425,4 +425,35 @@ pub trait TrailTx: Send + Sized {
         org: Option<OrganisationId>,
         limit: i64,
     ) -> impl Future<Output = StoreResult<Vec<TraceRecord>>> + Send;
+}
+
+/// The OpenID Connect provider's keys, codes and refresh tokens (issue 13).
+pub trait OidcTx: Send + Sized {
+    /// Every signing key not yet removed, newest first.
+    fn oidc_keys(&mut self) -> impl Future<Output = StoreResult<Vec<OidcKey>>> + Send;
+    /// Store a new signing key.
+    fn insert_oidc_key(&mut self, k: &OidcKey) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Retire, at `at`, every key but `keep` that is not retired yet; returns how many.
+    fn retire_oidc_keys(&mut self, keep: &str, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Remove keys retired before `before` (their tokens have all expired).
+    fn remove_oidc_keys(&mut self, before: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Store a new authorization code.
+    fn insert_auth_code(&mut self, c: &AuthCode) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Use the code whose digest is `digest`, once: the first call gets it (and records the
+    /// refresh-token family its exchange starts); later calls learn it was spent.
+    fn take_auth_code(&mut self, digest: &[u8], at: OffsetDateTime, family: Uuid) -> impl Future<Output = StoreResult<Taken<AuthCode>>> + Send;
+    /// Store a new refresh token.
+    fn insert_refresh_token(&mut self, t: &RefreshToken) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Use a refresh token once (if not revoked); a second use learns its family.
+    fn take_refresh_token(&mut self, digest: &[u8], at: OffsetDateTime) -> impl Future<Output = StoreResult<Taken<RefreshToken>>> + Send;
+    /// A refresh token by digest, whatever its state (for revocation by its client).
+    fn refresh_token(&mut self, digest: &[u8]) -> impl Future<Output = StoreResult<Option<RefreshToken>>> + Send;
+    /// Revoke every token of a family not yet revoked; returns how many.
+    fn revoke_refresh_family(&mut self, family: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Revoke every refresh token issued under a portal session; returns how many.
+    fn revoke_refresh_of_session(&mut self, session: SessionId, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Whether a portal session is still open (not ended; limits are the caller's).
+    fn open_session(&mut self, id: SessionId) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
+    /// Remove codes and refresh tokens expired before `before`; returns how many.
+    fn purge_oidc(&mut self, before: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
 }

@@ -46,6 +46,8 @@ pub struct Config {
     pub throttle: ThrottlePolicy,
     /// Who must sign in with a second factor (default: every role but the plain user).
     pub second_factor: SecondFactorPolicy,
+    /// Lifetimes of the OpenID Connect provider's codes, tokens and signing keys.
+    pub oidc: habilis_core::services::oidc::OidcPolicy,
     /// Mail relay; without it, messages stay in the outbox (readable, nothing lost).
     pub smtp: Option<crate::mail::SmtpConfig>,
 }
@@ -69,6 +71,7 @@ impl Default for Config {
             sessions: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
             second_factor: SecondFactorPolicy::default(),
+            oidc: habilis_core::services::oidc::OidcPolicy::default(),
             smtp: None,
         }
     }
@@ -146,6 +149,15 @@ impl Config {
         }
         if self.sessions.idle_minutes < 1 || self.sessions.absolute_hours < 1 {
             bail!("les durées de session doivent être positives");
+        }
+        let o = &self.oidc;
+        if !(10..=600).contains(&o.code_seconds)
+            || !(30..=3600).contains(&o.token_seconds)
+            || !(1..=720).contains(&o.refresh_hours)
+            || !(1..=3650).contains(&o.key_rotation_days)
+            || !(0..=1440).contains(&o.key_publish_minutes)
+        {
+            bail!("oidc : code_seconds entre 10 et 600, token_seconds entre 30 et 3600, refresh_hours entre 1 et 720, key_rotation_days entre 1 et 3650, key_publish_minutes entre 0 et 1440");
         }
         Ok(())
     }

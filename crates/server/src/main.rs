@@ -121,12 +121,18 @@ enum ClientCommand {
         /// Where people come back after signing in; repeat for several.
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
+        /// A file holding the service's public keys (a JWKS), for `private_key_jwt`.
+        #[arg(long = "jwks-file")]
+        jwks_file: Option<std::path::PathBuf>,
     },
     /// Give a client a new secret and print it.
     Rotate {
         #[arg(long)]
         client_id: String,
     },
+    /// Rotate the OpenID Connect signing key: the new key is published at once and signs
+    /// after `oidc.key_publish_minutes`; the old one stays published until its tokens expire.
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -273,9 +279,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", config.web.link(&format!("/set-password?token={token}")));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Client { command: ClientCommand::Add { service, client_id, name, redirect_uris } } => {
+        Command::Client { command: ClientCommand::Add { service, client_id, name, redirect_uris, jwks_file } } => {
+            let jwks = match jwks_file {
+                Some(f) => std::fs::read_to_string(&f).with_context(|| format!("impossible de lire {}", f.display()))?,
+                None => String::new(),
+            };
             let app = open(&config, true).await?;
-            let input = habilis_core::services::check::ClientInput { service_code: service, client_id, name, redirect_uris };
+            let input = habilis_core::services::check::ClientInput { service_code: service, client_id, name, redirect_uris, jwks };
             let (c, secret) = app.register_client_as_operator(&input).await.map_err(|e| explain(e, "client"))?;
             println!("Client enregistré : {} ({})", c.client_id, c.name);
             println!("Secret (affiché une seule fois) : {secret}");
@@ -285,6 +295,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let app = open(&config, true).await?;
             let secret = app.rotate_client_secret_as_operator(&client_id, None).await.map_err(|e| explain(e, "client"))?;
             println!("Nouveau secret de {client_id} (affiché une seule fois) : {secret}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Client { command: ClientCommand::RotateKey } => {
+            let app = open(&config, true).await?;
+            let kid = app.rotate_oidc_key_as_operator().await.map_err(|e| explain(e, "client"))?;
+            println!("Nouvelle clé de signature : {kid} (publiée maintenant, utilisée dans {} minutes)", config.oidc.key_publish_minutes);
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo => {

@@ -51,6 +51,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         throttle: config.throttle,
         second_factor: config.second_factor.clone(),
         view: habilis_core::view::RightsView::shared(),
+        oidc: habilis_core::services::oidc::Provider::new(config.oidc),
         traces: habilis_core::batch::TraceBatcher::shared(),
     })
 }
@@ -98,6 +99,7 @@ pub(crate) async fn load_demo(app: &App<Db>) -> anyhow::Result<()> {
                 client_id: "cdap".into(),
                 name: "CDAP — Consultation du dossier allocataire par les partenaires".into(),
                 redirect_uris: vec!["http://localhost:8090/callback".into(), "http://127.0.0.1:8090/callback".into()],
+                jwks: String::new(),
             };
             app.register_client_as_operator(&input).await.map_err(|e| explain(e, "demo"))?;
             app.rotate_client_secret_as_operator("cdap", wanted.as_deref()).await.map_err(|e| explain(e, "demo"))?
@@ -159,6 +161,9 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
             }
             if let Err(e) = keeper.purge(&retention, &checkpoint_key, false, &|_, _| {}).await {
                 tracing::warn!(error = %e, "retention purge failed");
+            }
+            if let Err(e) = keeper.purge_oidc().await {
+                tracing::warn!(error = %e, "purging expired authorization codes and refresh tokens failed");
             }
         }
     });

@@ -31,6 +31,7 @@ fn main() {
                 throttle: ThrottlePolicy::default(),
                 second_factor: habilis_core::app::SecondFactorPolicy::none(),
                 view: habilis_core::view::RightsView::shared(),
+                oidc: habilis_core::services::oidc::Provider::shared(),
                 traces: habilis_core::batch::TraceBatcher::shared(),
             };
             let cl = ClientInfo::default();

@@ -39,6 +39,7 @@ async fn main() {
         service_id: cdap.id,
         secret_digest: habilis_core::token::digest(secret),
         redirect_uris: vec![],
+        jwks: None,
         created_at: now,
         disabled_at: None,
     })
@@ -136,4 +137,58 @@ async fn main() {
         tx.commit().await.unwrap();
     }
     println!("{made} grants for {partners} partners in {:.1} s", start.elapsed().as_secs_f64());
+
+    // For the token endpoint's benchmark: REFRESH_TOKENS refresh tokens of the client
+    // `bench` (`bench-refresh-0`, `-1`…), each of a person `p0.u…` and a portal session of
+    // their own, as a sign-in through the portal would have left them.
+    let wanted_tokens: usize = std::env::var("REFRESH_TOKENS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut tx = db.begin().await.unwrap();
+    let mut people = vec![];
+    for i in 0..PEOPLE_PER_PARTNER.min(wanted_tokens.max(1)) {
+        if let Some(a) = tx.account_by_login(&format!("p0.u{i}")).await.unwrap() {
+            people.push(a);
+        }
+    }
+    for i in 0..wanted_tokens {
+        let a = &people[i % people.len()];
+        let session = Session {
+            id: SessionId::new(),
+            account_id: a.id,
+            organisation_id: a.organisation_id,
+            token_hash: habilis_core::token::digest(&format!("bench-session-{i}")),
+            csrf_token: habilis_core::token::new_token(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + time::Duration::hours(12),
+            ended_at: None,
+            end_reason: None,
+            client_addr: None,
+            user_agent: None,
+            pending_step: None,
+        };
+        tx.insert_session(&session).await.unwrap();
+        tx.insert_refresh_token(&RefreshToken {
+            digest: habilis_core::token::digest(&format!("bench-refresh-{i}")),
+            family: uuid::Uuid::now_v7(),
+            client_id: "bench".into(),
+            account_id: a.id,
+            session_id: session.id,
+            scope: "openid profile".into(),
+            auth_time: now,
+            created_at: now,
+            expires_at: now + time::Duration::hours(12),
+            used_at: None,
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+        if i % 5000 == 4999 {
+            tx.commit().await.unwrap();
+            tx = db.begin().await.unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    if wanted_tokens > 0 {
+        println!("{wanted_tokens} refresh tokens of the client bench");
+    }
 }

@@ -25,6 +25,9 @@ pub struct Ctx {
     pub csrf_cookie: Option<String>,
     /// Whether the path is under `/api/`.
     pub is_api: bool,
+    /// Where to go once signed in (a page of the portal, e.g. a service's authorization
+    /// request), from the return cookie.
+    pub return_to: Option<String>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -38,6 +41,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             session_ended: false,
             csrf_cookie: None,
             is_api: false,
+            return_to: None,
         }))
     }
 }
@@ -71,4 +75,53 @@ pub(crate) fn csrf_cookie_header(config: &WebConfig, value: &str) -> String {
 pub(crate) fn session_cookie_header(config: &WebConfig, token: &str) -> String {
     let secure = if config.secure() { "; Secure" } else { "" };
     format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure}", config.session_cookie())
+}
+
+/// The cookie that remembers where to go once signed in.
+pub(crate) const RETURN_COOKIE: &str = "habilis_return";
+
+/// A path of the portal worth returning to: relative, one leading slash, printable ASCII.
+fn returnable(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && path.len() <= 4096
+        && path.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The `Set-Cookie` value remembering `path` (for ten minutes), if it may be returned to.
+pub(crate) fn return_cookie_header(config: &WebConfig, path: &str) -> Option<String> {
+    use base64::Engine as _;
+    if !returnable(path) {
+        return None;
+    }
+    let secure = if config.secure() { "; Secure" } else { "" };
+    let v = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(path);
+    Some(format!("{RETURN_COOKIE}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600{secure}"))
+}
+
+/// The `Set-Cookie` value that forgets the return path.
+pub(crate) fn clear_return_cookie(config: &WebConfig) -> String {
+    let secure = if config.secure() { "; Secure" } else { "" };
+    format!("{RETURN_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The return path a cookie value holds, if it is one.
+pub(crate) fn return_path(value: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+    String::from_utf8(bytes).ok().filter(|p| returnable(p))
+}
+
+/// Where a person who just finished signing in goes: the remembered page, or home; the
+/// redirect forgets the remembered page.
+pub(crate) fn after_sign_in(config: &WebConfig, ctx: &Ctx) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = axum::response::Redirect::to(ctx.return_to.as_deref().unwrap_or("/")).into_response();
+    if ctx.return_to.is_some()
+        && let Ok(v) = axum::http::HeaderValue::from_str(&clear_return_cookie(config))
+    {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    resp
 }

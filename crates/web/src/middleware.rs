@@ -73,7 +73,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut resp = if html && !matches!(state.config.browsers.judge(header_str(&req, header::USER_AGENT)), BrowserVerdict::Accepted) {
         let verdict = state.config.browsers.judge(header_str(&req, header::USER_AGENT));
         browser_refused(lang, &verdict)
-    } else if unsafe_method && cross_site(&req, &state) {
+    } else if unsafe_method && path != "/oidc/authorize" && cross_site(&req, &state) {
         let api_lang = Lang::from_accept_language(header_str(&req, header::ACCEPT_LANGUAGE));
         if html { error_page(lang, &WebError::Csrf, None) } else { error_response(api_lang, &WebError::Csrf) }
     } else {
@@ -129,7 +129,11 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     let api_lang = Lang::from_accept_language(header_str(&req, header::ACCEPT_LANGUAGE));
     let client = client_info(&req, &state);
     let cookies = header_str(&req, header::COOKIE).to_string();
-    let bearer = header_str(&req, header::AUTHORIZATION).strip_prefix("Bearer ").map(|s| s.trim().to_string());
+    // A bearer token under /oidc/ is a service's access token, not a portal session.
+    let bearer = header_str(&req, header::AUTHORIZATION)
+        .strip_prefix("Bearer ")
+        .filter(|_| !path.starts_with("/oidc/"))
+        .map(|s| s.trim().to_string());
     let from_cookie = cookie(&cookies, state.config.session_cookie()).map(str::to_string);
     let token = bearer.or_else(|| from_cookie.clone());
     let mut session_ended = false;
@@ -154,7 +158,14 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     if let Some((a, (allowed, page, err))) = actor.as_ref().and_then(|a| owed_step(a).map(|s| (a, s)))
         && !allowed.contains(&path.as_str())
     {
-        let resp = if is_api { error_response(api_lang, &err) } else { axum::response::Redirect::to(page).into_response() };
+        let mut resp = if is_api { error_response(api_lang, &err) } else { axum::response::Redirect::to(page).into_response() };
+        // A service's sign-in request resumes once the step is taken.
+        if path == "/oidc/authorize"
+            && let Some(v) = req.uri().path_and_query().and_then(|pq| crate::context::return_cookie_header(&state.config, pq.as_str()))
+            && let Ok(v) = HeaderValue::from_str(&v)
+        {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
         let action = format!("http.{}", method.as_str().to_ascii_lowercase());
         if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
             let err = WebError::Core(e);
@@ -171,6 +182,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         session_ended,
         csrf_cookie: cookie(&cookies, state.config.csrf_cookie()).map(str::to_string),
         is_api,
+        return_to: cookie(&cookies, crate::context::RETURN_COOKIE).and_then(crate::context::return_path),
     };
     req.extensions_mut().insert(ctx);
     let resp = next.run(req).await;

@@ -37,6 +37,18 @@ pub fn error_page(lang: Lang, err: &WebError, actor: Option<&Actor>) -> Response
     render(&page, err.status())
 }
 
+/// A page with a title and one sentence, for a refusal that is not an error of the portal.
+pub(crate) fn message_page(lang: Lang, actor: Option<&Actor>, status: StatusCode, title: &str, sentence: &str) -> Response {
+    let page = MessagePage {
+        c: Chrome::new(lang, None, actor),
+        title: title.into(),
+        paragraphs: vec![sentence.into()],
+        is_error: true,
+        show_home_link: true,
+    };
+    render(&page, status)
+}
+
 /// The refusal page for an obsolete browser (contract Art. 2.1): no login form.
 pub fn browser_refused(lang: Lang, verdict: &BrowserVerdict) -> Response {
     let t = lang.texts();

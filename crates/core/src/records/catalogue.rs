@@ -33,6 +33,9 @@ pub struct ServiceClient {
     /// SHA-256 of the secret (256 random bits, shown once).
     pub secret_digest: Vec<u8>,
     pub redirect_uris: Vec<String>,
+    /// Its public keys (a JWKS, JSON) when it authenticates with signed assertions
+    /// (`private_key_jwt`) rather than, or as well as, its secret.
+    pub jwks: Option<String>,
     pub created_at: time::OffsetDateTime,
     pub disabled_at: Option<time::OffsetDateTime>,
 }

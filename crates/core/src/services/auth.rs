@@ -163,6 +163,8 @@ impl<S: Store> App<S> {
     async fn end_session(&self, actor: &Actor, reason: &str, client: &ClientInfo) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        // The services' refresh tokens live no longer than the portal session.
+        tx.revoke_refresh_of_session(actor.session.id, now).await?;
         if tx.end_session(actor.session.id, now, reason).await? {
             let action = if reason == "logout" { "session.logout" } else { "session.expire" };
             let mut e = TraceEntry::new(now, action, Outcome::Success, client);

@@ -25,6 +25,9 @@ pub struct ClientInput {
     /// Where the portal may send people back after signing in (absolute `https://`,
     /// or `http://` on the local machine).
     pub redirect_uris: Vec<String>,
+    /// Its public keys (a JWKS) if it authenticates with signed assertions
+    /// (`private_key_jwt`); empty for a secret only.
+    pub jwks: String,
 }
 
 /// The answer of a check.
@@ -39,6 +42,28 @@ fn redirect_uri(raw: &str) -> Result<String> {
     let local = ["http://localhost", "http://127.0.0.1"].iter().any(|p| u.starts_with(p));
     let ok = (u.starts_with("https://") || local) && !u.contains('#') && !u.contains(char::is_whitespace) && u.len() <= 2000;
     if ok { Ok(u.to_string()) } else { Err(Error::invalid("redirect_uris", ValueError::BadFormat)) }
+}
+
+/// A client's public keys as the caisse pasted them: a JWKS (`{"keys": [...]}`) of EC
+/// P-256 or RSA public keys, none holding a private part. Kept as compact JSON.
+fn public_jwks(raw: &str) -> Result<Option<String>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let bad = || Error::invalid("jwks", ValueError::BadFormat);
+    let v: serde_json::Value = serde_json::from_str(raw).map_err(|_| bad())?;
+    let keys = v.get("keys").and_then(serde_json::Value::as_array).ok_or_else(bad)?;
+    let usable = |k: &serde_json::Value| {
+        let kty = k.get("kty").and_then(serde_json::Value::as_str);
+        let private = ["d", "p", "q", "dp", "dq", "qi", "k"].iter().any(|f| k.get(f).is_some());
+        !private && (kty == Some("RSA") && k.get("n").is_some() && k.get("e").is_some()
+            || kty == Some("EC") && k.get("crv").and_then(serde_json::Value::as_str) == Some("P-256") && k.get("x").is_some() && k.get("y").is_some())
+    };
+    if keys.is_empty() || keys.len() > 10 || !keys.iter().all(usable) {
+        return Err(bad());
+    }
+    Ok(Some(serde_json::json!({ "keys": keys }).to_string()))
 }
 
 impl<S: Store> App<S> {
@@ -74,6 +99,7 @@ impl<S: Store> App<S> {
         let client_id = Login::parse(&input.client_id).map_err(|p| Error::invalid("client_id", p))?.as_str().to_string();
         let name = DisplayName::parse(&input.name).map_err(|p| Error::invalid("name", p))?;
         let uris = input.redirect_uris.iter().filter(|u| !u.trim().is_empty()).map(|u| redirect_uri(u)).collect::<Result<Vec<_>>>()?;
+        let jwks = public_jwks(&input.jwks)?;
         let mut tx = self.store.begin().await?;
         let service = tx.service_by_code(input.service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
         if tx.client_by_client_id(&client_id).await?.is_some() {
@@ -87,6 +113,7 @@ impl<S: Store> App<S> {
             service_id: service.id,
             secret_digest: token::digest(&secret),
             redirect_uris: uris,
+            jwks,
             created_at: self.now(),
             disabled_at: None,
         };

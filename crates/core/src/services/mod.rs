@@ -14,6 +14,7 @@ pub mod directory;
 pub mod grants;
 pub mod groups;
 pub mod mandates;
+pub mod oidc;
 pub mod onboarding;
 pub mod queries;
 pub mod retention;

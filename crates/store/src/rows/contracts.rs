@@ -143,6 +143,7 @@ pub(crate) struct ClientRow {
     service_id: uuid::Uuid,
     secret_digest: Vec<u8>,
     redirect_uris: String,
+    jwks: Option<String>,
     created_at: i64,
     disabled_at: Option<i64>,
 }
@@ -156,6 +157,7 @@ impl ClientRow {
             service_id: ServiceId(self.service_id),
             secret_digest: self.secret_digest,
             redirect_uris: self.redirect_uris.lines().map(str::to_string).filter(|l| !l.is_empty()).collect(),
+            jwks: self.jwks,
             created_at: habilis_core::clock::from_micros(self.created_at),
             disabled_at: self.disabled_at.map(habilis_core::clock::from_micros),
         }

@@ -136,18 +136,18 @@ impl ContractTx for Tx {
 
     async fn insert_client(&mut self, x: &ServiceClient) -> StoreResult<()> {
         self.touch(None);
-        const Q: &str = "INSERT INTO service_clients (id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        const Q: &str = "INSERT INTO service_clients (id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at, jwks) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         run!(self, c => sqlx::query(Q)
             .bind(x.id.0).bind(&x.client_id).bind(&x.name).bind(x.service_id.0).bind(&x.secret_digest)
-            .bind(x.redirect_uris.join("\n")).bind(to_micros(x.created_at)).bind(x.disabled_at.map(to_micros))
+            .bind(x.redirect_uris.join("\n")).bind(to_micros(x.created_at)).bind(x.disabled_at.map(to_micros)).bind(&x.jwks)
             .execute(&mut *c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
         Ok(())
     }
 
     async fn client_by_client_id(&mut self, client_id: &str) -> StoreResult<Option<ServiceClient>> {
-        const Q: &str = "SELECT id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at FROM service_clients WHERE client_id = $1";
+        const Q: &str = "SELECT id, client_id, name, service_id, secret_digest, redirect_uris, jwks, created_at, disabled_at FROM service_clients WHERE client_id = $1";
         let row: Option<ClientRow> = run!(self, c => sqlx::query_as(Q).bind(client_id).fetch_optional(&mut *c).await).map_err(map_err)?;
         Ok(row.map(ClientRow::into_domain))
     }
@@ -160,7 +160,7 @@ impl ContractTx for Tx {
     }
 
     async fn clients(&mut self) -> StoreResult<Vec<ServiceClient>> {
-        const Q: &str = "SELECT id, client_id, name, service_id, secret_digest, redirect_uris, created_at, disabled_at FROM service_clients ORDER BY client_id";
+        const Q: &str = "SELECT id, client_id, name, service_id, secret_digest, redirect_uris, jwks, created_at, disabled_at FROM service_clients ORDER BY client_id";
         let rows: Vec<ClientRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;
         Ok(rows.into_iter().map(ClientRow::into_domain).collect())
     }

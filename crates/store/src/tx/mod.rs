@@ -95,6 +95,7 @@ mod contracts;
 mod organisations;
 mod requests;
 mod rights;
+mod oidc;
 mod sessions;
 mod trail;
 

@@ -39,7 +39,7 @@ async fn the_check_follows_every_rule_and_every_change_at_once() {
         let cl = client();
         let (cdap, secret) = e
             .app
-            .register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec!["https://cdap.example/cb".into()] })
+            .register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec!["https://cdap.example/cb".into()], ..Default::default() })
             .await
             .unwrap();
         // The client authenticates with its secret only.
@@ -136,7 +136,7 @@ async fn a_suspension_racing_checks() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();
         let cl = client();
-        let (cdap, _) = e.app.register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec![] }).await.unwrap();
+        let (cdap, _) = e.app.register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec![], ..Default::default() }).await.unwrap();
         let claire = actor(&e, "mons.admin").await;
         let karim = actor(&e, "mons.agent").await.account.id;
         let g = e.app.grant(&claire, &NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &cl).await.unwrap();
@@ -171,7 +171,7 @@ async fn another_instance_sees_a_change_within_a_second() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();
         let cl = client();
-        let (cdap, _) = e.app.register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec![] }).await.unwrap();
+        let (cdap, _) = e.app.register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec![], ..Default::default() }).await.unwrap();
         // A second instance: its own pool, its own view, the same database.
         let other = super::second_instance(&e).await;
         let claire = actor(&e, "mons.admin").await;
@@ -205,7 +205,7 @@ async fn refusals_at_once_are_all_traced_in_few_transactions() {
     for b in backends() {
         let e = env(b).await;
         e.app.load_demo(PASSWORD).await.unwrap();
-        let (cdap, _) = e.app.register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec![] }).await.unwrap();
+        let (cdap, _) = e.app.register_client_as_operator(&ClientInput { service_code: "CDAP".into(), client_id: "cdap".into(), name: "CDAP".into(), redirect_uris: vec![], ..Default::default() }).await.unwrap();
         let cdap = Arc::new(cdap);
         let mut tasks = Vec::new();
         for i in 0..100 {

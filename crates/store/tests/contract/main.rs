@@ -37,6 +37,7 @@ async fn env(b: Backend) -> Env {
         throttle: ThrottlePolicy::default(),
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
+        oidc: habilis_core::services::oidc::Provider::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     Env { app, clock, key }

@@ -116,11 +116,20 @@ pub struct ClientBody {
     name: String,
     #[serde(default)]
     redirect_uris: Vec<String>,
+    /// Public keys for `private_key_jwt` (a JWKS object).
+    #[serde(default)]
+    jwks: Option<serde_json::Value>,
 }
 
 /// POST /api/v1/clients — the caisse registers a business service; the secret is shown once.
 pub async fn register(State(state): State<AppState>, ctx: Ctx, ApiActor(ref a): ApiActor, ApiJson(b): ApiJson<ClientBody>) -> Result<Response, WebError> {
-    let input = ClientInput { service_code: b.service, client_id: b.client_id, name: b.name, redirect_uris: b.redirect_uris };
+    let input = ClientInput {
+        service_code: b.service,
+        client_id: b.client_id,
+        name: b.name,
+        redirect_uris: b.redirect_uris,
+        jwks: b.jwks.map(|j| j.to_string()).unwrap_or_default(),
+    };
     let (c, secret) = state.app.register_client(a, &input, &ctx.client).await?;
     Ok(created(json!({ "client_id": c.client_id, "client_secret": secret, "name": c.name, "redirect_uris": c.redirect_uris })))
 }
@@ -189,6 +198,7 @@ pub async fn clients_submit(State(state): State<AppState>, ctx: Ctx, crate::extr
         client_id: v.get("client_id").into(),
         name: v.get("name").into(),
         redirect_uris: v.get("redirect_uris").split_whitespace().map(str::to_string).collect(),
+        jwks: v.get("jwks").into(),
     };
     match state.app.register_client(&actor, &input, &ctx.client).await {
         Ok((c, secret)) => {

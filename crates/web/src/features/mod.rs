@@ -25,6 +25,7 @@ pub(crate) mod catalogue;
 pub(crate) mod check;
 pub(crate) mod directory;
 pub(crate) mod home;
+pub(crate) mod oidc;
 pub(crate) mod ops;
 pub(crate) mod outbox;
 pub(crate) mod partners;
@@ -44,6 +45,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(partners::routes())
         .merge(catalogue::routes())
         .merge(check::routes())
+        .merge(oidc::routes())
         .merge(directory::routes())
         .merge(outbox::routes())
         .merge(requests::routes())

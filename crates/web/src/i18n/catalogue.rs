@@ -501,5 +501,10 @@ catalogue! {
     access_sent: "Votre demande est envoyée.", "Your request has been sent.";
     not_found_title: "Page introuvable", "Page not found";
     back_home: "Retour à l'accueil", "Back to the home page";
+    oidc_refused_title: "Connexion au service impossible", "Cannot sign in to the service";
+    oidc_logout_title: "Se déconnecter", "Sign out";
+    oidc_logout_intro: "Un service vous demande de vous déconnecter du portail. Vous serez déconnecté du portail et des services qui s'appuient sur lui.", "A service asks you to sign out of the portal. You will be signed out of the portal and of the services that rely on it.";
+    oidc_logout_confirm: "Me déconnecter", "Sign me out";
+    oidc_logout_cancel: "Rester connecté", "Stay signed in";
     error_title: "Erreur", "Error";
 }

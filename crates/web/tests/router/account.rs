@@ -180,6 +180,7 @@ async fn set_password_through_the_one_time_link() {
         throttle: ThrottlePolicy::default(),
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
+        oidc: habilis_core::services::oidc::Provider::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     let init = app.init_first_admin("caf.chef", "chef@caf.fr", "Anne Chef", "Caf du Nord").await.unwrap();

@@ -39,6 +39,7 @@ async fn setup_with(b: Backend, web: WebConfig) -> T {
         throttle: ThrottlePolicy::default(),
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
+        oidc: habilis_core::services::oidc::Provider::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     app.load_demo(PASSWORD).await.unwrap();
@@ -123,6 +124,7 @@ mod account;
 mod caisse;
 mod check;
 mod grants;
+mod oidc;
 mod second_factor;
 mod security;
 mod supervision;

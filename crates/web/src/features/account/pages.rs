@@ -104,15 +104,14 @@ pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, form: Result<
     match state.app.login(&form.login, &form.password, &ctx.client).await {
         Ok(signed) => {
             // The password is right; a second factor or its enrolment may still be owed.
-            let next = match signed.actor.session.pending_step {
-                Some(PendingStep::SecondFactor) => "/login/code",
-                Some(PendingStep::Enrolment) => "/account/second-factor",
+            let mut resp = match signed.actor.session.pending_step {
+                Some(PendingStep::SecondFactor) => Redirect::to("/login/code").into_response(),
+                Some(PendingStep::Enrolment) => Redirect::to("/account/second-factor").into_response(),
                 None => {
                     state.metrics.login("success");
-                    "/"
+                    crate::context::after_sign_in(&state.config, &ctx)
                 }
             };
-            let mut resp = Redirect::to(next).into_response();
             if let Ok(v) = HeaderValue::from_str(&session_cookie_header(&state.config, &signed.token)) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }

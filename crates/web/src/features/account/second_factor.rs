@@ -48,7 +48,7 @@ pub async fn code_submit(State(state): State<AppState>, ctx: Ctx, SignedForm(act
     match state.app.verify_second_factor(&actor, v.get("code"), &ctx.client).await {
         Ok(()) => {
             state.metrics.login("success");
-            Ok(traced(Redirect::to("/").into_response()))
+            Ok(traced(crate::context::after_sign_in(&state.config, &ctx)))
         }
         Err(e @ (Error::SecondFactorInvalid | Error::Throttled { .. })) => {
             state.metrics.login(if matches!(e, Error::Throttled { .. }) { "throttled" } else { "failure" });

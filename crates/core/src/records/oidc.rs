@@ -1,0 +1,67 @@
+//! What the OpenID Connect provider keeps (issue 13): its signing keys, the one-time
+//! authorization codes and the refresh tokens (their SHA-256 digests, never the tokens).
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::ids::{AccountId, SessionId};
+
+/// A signing key of the provider. Published in the JWKS from its creation; signs from
+/// `active_from`; after `retired_at` it signs no more but stays published until the
+/// tokens it signed have expired.
+#[derive(Debug, Clone)]
+pub struct OidcKey {
+    pub kid: String,
+    /// PKCS#8 document of the P-256 key pair.
+    pub private_der: Vec<u8>,
+    pub created_at: OffsetDateTime,
+    pub active_from: OffsetDateTime,
+    pub retired_at: Option<OffsetDateTime>,
+}
+
+/// A one-time authorization code, bound to its client, redirect address, PKCE challenge
+/// and the portal session that signed the person in.
+#[derive(Debug, Clone)]
+pub struct AuthCode {
+    pub digest: Vec<u8>,
+    pub client_id: String,
+    pub account_id: AccountId,
+    pub session_id: SessionId,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub nonce: Option<String>,
+    pub scope: String,
+    pub auth_time: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+    /// The refresh-token family its exchange started (to revoke it if the code is replayed).
+    pub family: Option<Uuid>,
+}
+
+/// A refresh token. Each use gives a new one of the same family; using one twice revokes
+/// the whole family (reuse detection).
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub digest: Vec<u8>,
+    pub family: Uuid,
+    pub client_id: String,
+    pub account_id: AccountId,
+    pub session_id: SessionId,
+    pub scope: String,
+    pub auth_time: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// What taking a one-time secret found.
+#[derive(Debug, Clone)]
+pub enum Taken<T> {
+    /// Unused until now; this call used it.
+    Fresh(T),
+    /// Already used (or revoked): a replay. The family it started or belongs to, if any.
+    Spent(Option<Uuid>),
+    /// No such secret.
+    Unknown,
+}
