@@ -666,6 +666,9 @@ describe('Habilis sign-in in a real browser', () => {
           pkceCodeVerifier: verifier,
           expectedState: state,
           expectedNonce: nonce,
+        }).catch(async (err) => {
+          const detail = err.cause instanceof Response ? await err.cause.text() : JSON.stringify(err.cause ?? null);
+          throw new Error(`code exchange refused: ${err.message}: ${detail}`);
         });
         const claims = tokens.claims();
         assert.equal(claims.sub, karim);

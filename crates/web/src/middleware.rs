@@ -80,9 +80,15 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         next.run(req).await
     };
     state.metrics.response(resp.status().as_u16());
+    // A sign-in form that resumes a service's request submits into a redirect to that
+    // service: its origin (checked against the client's registration) joins form-action.
+    let also = resp.extensions().get::<crate::features::oidc::FormTarget>().map(|t| t.0.clone());
     let h = resp.headers_mut();
     let csp = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    match also.and_then(|o| HeaderValue::from_str(&csp.replace("form-action 'self'", &format!("form-action 'self' {o}"))).ok()) {
+        Some(v) => h.insert(header::CONTENT_SECURITY_POLICY, v),
+        None => h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)),
+    };
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

@@ -251,6 +251,14 @@ fn origin(u: &str) -> Option<&str> {
     Some(&u[..end])
 }
 
+/// Whether two addresses share their origin (a loopback origin with any port, as above).
+fn same_origin(registered: &str, asked: &str) -> bool {
+    match (origin(registered), origin(asked)) {
+        (Some(a), Some(b)) => a == b || redirect_matches(a, b),
+        _ => false,
+    }
+}
+
 fn scope_of(asked: &str) -> OResult<String> {
     let words: Vec<&str> = asked.split_whitespace().collect();
     if !words.contains(&"openid") {
@@ -295,6 +303,8 @@ impl<S: Store> App<S> {
             self.make_oidc_key(signing_created.is_some()).await?;
             stored = self.store.read().await?.oidc_keys().await?;
         }
+        // The instant the first key was made is now in the past.
+        let now = self.now();
         let grace = Duration::seconds(policy.token_seconds.max(0)) + Duration::hours(1);
         let signing = stored
             .iter()
@@ -745,7 +755,7 @@ impl<S: Store> App<S> {
             (Some(uri), Some(cid)) => {
                 self.view.ensure_started(&self.store).await?;
                 let client = self.view.read(|s| s.client(cid)).ok_or(OidcError::InvalidRequest("Ce service n'est pas enregistré auprès de la caisse."))?;
-                let ok = client.redirect_uris.iter().any(|r| redirect_matches(r, uri) || (origin(r).is_some() && origin(r) == origin(uri)));
+                let ok = client.redirect_uris.iter().any(|r| redirect_matches(r, uri) || same_origin(r, uri));
                 if !ok {
                     return Err(OidcError::InvalidRequest("L'adresse de retour après déconnexion n'est pas une de celles de ce service."));
                 }
@@ -809,5 +819,9 @@ mod tests {
         assert!(scope_of("profile").is_err());
         assert_eq!(scope_of("openid email foo").unwrap(), "openid email");
         assert_eq!(origin("https://a.example:8443/x/y"), Some("https://a.example:8443"));
+        assert!(same_origin("http://127.0.0.1:8090/callback", "http://127.0.0.1:5000/bye"));
+        assert!(same_origin("https://cdap.example/cb", "https://cdap.example/"));
+        assert!(!same_origin("https://cdap.example/cb", "https://cdap.example.evil/"));
+        assert!(!same_origin("https://cdap.example/cb", "https://evil.example/cdap.example"));
     }
 }

@@ -14,6 +14,42 @@ use serde_json::{Value, json};
 use crate::context::Ctx;
 use crate::state::AppState;
 
+/// On a page whose form leads, through redirects, to a service's address: that address's
+/// origin, which the guard adds to the page's `form-action` (browsers apply it to every
+/// redirect after a form is sent).
+#[derive(Clone, Debug)]
+pub(crate) struct FormTarget(pub String);
+
+fn origin_of(uri: &str) -> Option<String> {
+    let scheme_end = uri.find("://")? + 3;
+    let end = uri[scheme_end..].find(['/', '?', '#']).map(|i| scheme_end + i).unwrap_or(uri.len());
+    let o = &uri[..end];
+    let safe = o.len() > scheme_end && o.bytes().all(|b| b.is_ascii_alphanumeric() || b".:/-[]".contains(&b));
+    safe.then(|| o.to_string())
+}
+
+/// Let the page's forms lead to `uri`'s origin.
+pub(crate) fn allow_form_target(mut resp: Response, uri: Option<&str>) -> Response {
+    if let Some(o) = uri.and_then(origin_of) {
+        resp.extensions_mut().insert(FormTarget(o));
+    }
+    resp
+}
+
+/// The service address a remembered authorization request will end at, if it is one the
+/// client registered: the sign-in and second-factor pages let their forms lead there.
+pub(crate) async fn resumed_redirect(state: &AppState, ctx: &Ctx) -> Option<String> {
+    let query = ctx.return_to.as_deref()?.strip_prefix("/oidc/authorize?")?;
+    let req: AuthorizeRequest = serde_urlencoded_from(query)?;
+    state.app.oidc_client_for(&req.client_id, &req.redirect_uri).await.ok()?;
+    Some(req.redirect_uri)
+}
+
+fn serde_urlencoded_from(query: &str) -> Option<AuthorizeRequest> {
+    let uri: Uri = format!("/?{query}").parse().ok()?;
+    Query::<AuthorizeRequest>::try_from_uri(&uri).ok().map(|Query(q)| q)
+}
+
 fn issuer(state: &AppState) -> String {
     state.config.public_url.trim_end_matches('/').to_string()
 }
@@ -383,7 +419,7 @@ pub async fn end_session(State(state): State<AppState>, ctx: Ctx, q: Result<Quer
         post_logout_redirect_uri: q.post_logout_redirect_uri.unwrap_or_default(),
         state: q.state.unwrap_or_default(),
     };
-    crate::view::render(&page, StatusCode::OK)
+    allow_form_target(crate::view::render(&page, StatusCode::OK), target.as_deref())
 }
 
 /// POST /oidc/end_session — the person confirmed.

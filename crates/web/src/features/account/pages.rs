@@ -75,7 +75,8 @@ pub async fn login_form(State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Re
     } else {
         None
     };
-    login_page(&state, &ctx, Some(&uri), String::new(), None, notice, StatusCode::OK)
+    let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
+    crate::features::oidc::allow_form_target(login_page(&state, &ctx, Some(&uri), String::new(), None, notice, StatusCode::OK), target.as_deref())
 }
 
 #[derive(Deserialize)]
@@ -120,7 +121,8 @@ pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, form: Result<
         Err(e) => {
             state.metrics.login(if matches!(e, Error::Throttled { .. }) { "throttled" } else { "failure" });
             let err = WebError::Core(e);
-            login_page(&state, &ctx, None, form.login, Some(err.message(t)), None, err.status())
+            let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
+            crate::features::oidc::allow_form_target(login_page(&state, &ctx, None, form.login, Some(err.message(t)), None, err.status()), target.as_deref())
         }
     }
 }

@@ -33,11 +33,12 @@ fn code_page(ctx: &Ctx, actor: &Actor, error: Option<String>, status: StatusCode
 }
 
 /// GET /login/code
-pub async fn code_form(SignedIn(actor): SignedIn, ctx: Ctx) -> Response {
+pub async fn code_form(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx) -> Response {
     if actor.session.pending_step != Some(PendingStep::SecondFactor) {
         return Redirect::to("/").into_response();
     }
-    code_page(&ctx, &actor, None, StatusCode::OK)
+    let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
+    crate::features::oidc::allow_form_target(code_page(&ctx, &actor, None, StatusCode::OK), target.as_deref())
 }
 
 /// POST /login/code
@@ -53,7 +54,8 @@ pub async fn code_submit(State(state): State<AppState>, ctx: Ctx, SignedForm(act
         Err(e @ (Error::SecondFactorInvalid | Error::Throttled { .. })) => {
             state.metrics.login(if matches!(e, Error::Throttled { .. }) { "throttled" } else { "failure" });
             let err = WebError::Core(e);
-            let resp = code_page(&ctx, &actor, Some(err.message(ctx.lang.texts())), err.status());
+            let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
+            let resp = crate::features::oidc::allow_form_target(code_page(&ctx, &actor, Some(err.message(ctx.lang.texts())), err.status()), target.as_deref());
             Ok(traced(resp))
         }
         Err(e) => Err(e.into()),
