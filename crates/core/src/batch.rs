@@ -65,10 +65,9 @@ async fn write_batches<S: Store>(store: S, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let written = async {
+            let entries: Vec<TraceEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
             let mut tx = store.begin().await?;
-            for (e, _) in &jobs {
-                tx.append_trace(e).await?;
-            }
+            tx.append_traces(&entries).await?;
             tx.commit().await?;
             Ok::<(), crate::error::StoreError>(())
         }

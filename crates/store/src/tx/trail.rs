@@ -44,6 +44,70 @@ impl TrailTx for Tx {
         Ok(TraceRecord { entry: e.clone(), chain_id, seq, prev_seal: prev, seal })
     }
 
+    async fn append_traces(&mut self, entries: &[TraceEntry]) -> StoreResult<()> {
+        // Reserve k numbers of a chain at once, seal in memory, write the head once and
+        // the records in multi-row inserts.
+        const NEXT: &str = "INSERT INTO trace_heads (chain_id, seq, seal, at) VALUES ($1, $3, $2, 0) \
+                            ON CONFLICT (chain_id) DO UPDATE SET seq = trace_heads.seq + $3 \
+                            RETURNING seq, seal, at";
+        const HEAD: &str = "UPDATE trace_heads SET seal = $2, at = $3 WHERE chain_id = $1";
+        const COLUMNS: &str = "INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
+                               session_id, client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) VALUES ";
+        const ROWS_PER_INSERT: usize = 100;
+        let mut chains: Vec<(Uuid, Vec<&TraceEntry>)> = Vec::new();
+        for e in entries {
+            let id = e.chain_id();
+            match chains.iter_mut().find(|(c, _)| *c == id) {
+                Some((_, list)) => list.push(e),
+                None => chains.push((id, vec![e])),
+            }
+        }
+        let genesis = GENESIS_SEAL.to_vec();
+        for (chain_id, list) in chains {
+            let k = list.len() as i64;
+            let (last, mut prev, mut at): (i64, Vec<u8>, i64) =
+                run!(self, c => sqlx::query_as(NEXT).bind(chain_id).bind(&genesis).bind(k).fetch_one(&mut *c).await).map_err(map_err)?;
+            let first = last - k + 1;
+            let mut sealed: Vec<(i64, TraceEntry, Vec<u8>, Vec<u8>)> = Vec::with_capacity(list.len());
+            for (i, e) in list.into_iter().enumerate() {
+                let seq = first + i as i64;
+                let mut e = e.clone();
+                if to_micros(e.at) < at {
+                    e.at = habilis_core::clock::from_micros(at);
+                }
+                at = to_micros(e.at);
+                let seal = self.key.seal(chain_id, seq, &prev, &e);
+                let before = std::mem::replace(&mut prev, seal.clone());
+                sealed.push((seq, e, before, seal));
+            }
+            run!(self, c => sqlx::query(HEAD).bind(chain_id).bind(&prev).bind(at).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+            for chunk in sealed.chunks(ROWS_PER_INSERT) {
+                let mut sql = String::from(COLUMNS);
+                for (i, _) in chunk.iter().enumerate() {
+                    let b = i * 16;
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('(');
+                    sql.push_str(&(1..=16).map(|j| format!("${}", b + j)).collect::<Vec<_>>().join(", "));
+                    sql.push(')');
+                }
+                run!(self, c => {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                    for (seq, e, before, seal) in chunk {
+                        q = q.bind(chain_id).bind(*seq).bind(e.id).bind(to_micros(e.at)).bind(e.actor_id.map(|a| a.0))
+                            .bind(&e.actor_login).bind(e.organisation_id.map(|o| o.0)).bind(e.session_id.map(|s| s.0))
+                            .bind(&e.client_addr).bind(&e.user_agent).bind(&e.action).bind(&e.target).bind(e.outcome.as_str())
+                            .bind(&e.detail).bind(before).bind(seal);
+                    }
+                    q.execute(&mut *c).await.map(|r| r.rows_affected())
+                })
+                .map_err(map_err)?;
+            }
+        }
+        Ok(())
+    }
+
     async fn recent_traces(&mut self, org: Option<OrganisationId>, limit: i64) -> StoreResult<Vec<TraceRecord>> {
         const Q: &str = "SELECT * FROM traces WHERE chain_id = $1 ORDER BY seq DESC LIMIT $2";
         let chain = org.map(|o| o.0).unwrap_or(Uuid::nil());

@@ -211,3 +211,38 @@ async fn logins_taken_in_another_organisation_are_never_reported() {
         assert_eq!(generated.login, "mons.anne.test", "{b:?}");
     }
 }
+
+/// Appends in groups (the trace batcher's) seal exactly as appends one by one: mixed with
+/// single appends, across chains and more rows than one insert holds, the trail verifies;
+/// a record changed afterwards is found.
+#[tokio::test]
+async fn group_appends_seal_like_single_ones() {
+    use habilis_core::store::{OrganisationTx, Store, TrailTx, Transaction};
+    use habilis_core::trace::{Outcome, TraceEntry};
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mons = e.app.store.read().await.unwrap().account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
+        let entry = |i: usize| {
+            let mut t = TraceEntry::new(e.app.now(), "service.check", Outcome::Refused, &client());
+            t.organisation_id = (i % 3 != 0).then_some(mons);
+            t.detail = Some(format!("n° {i}"));
+            t
+        };
+        let before = super::verify(&e).await;
+        assert!(before.finding.is_none(), "{b:?}");
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.append_trace(&entry(1000)).await.unwrap();
+        tx.append_traces(&(0..250).map(entry).collect::<Vec<_>>()).await.unwrap();
+        tx.append_trace(&entry(1001)).await.unwrap();
+        tx.append_traces(&[entry(2000)]).await.unwrap();
+        tx.commit().await.unwrap();
+        let after = super::verify(&e).await;
+        assert!(after.finding.is_none(), "{b:?}: {:?}", after.finding);
+        assert_eq!(after.records, before.records + 253, "{b:?}");
+        // In order within a chain.
+        let recent = e.app.store.read().await.unwrap().recent_traces(Some(mons), 3).await.unwrap();
+        let details: Vec<_> = recent.iter().map(|r| r.entry.detail.clone().unwrap_or_default()).collect();
+        assert_eq!(details, ["n° 2000", "n° 1001", "n° 248"], "{b:?}");
+    }
+}

@@ -141,6 +141,8 @@ struct ClientRow {
     name: String,
     service: String,
     redirects: String,
+    /// Whether it registered public keys (private_key_jwt).
+    keys: bool,
 }
 
 #[derive(askama::Template)]
@@ -154,6 +156,8 @@ struct ClientsPage {
     secret: Option<(String, String)>,
     rows: Vec<ClientRow>,
     services: Vec<crate::view::Choice>,
+    /// The discovery document's address, for the services' configuration.
+    discovery: String,
 }
 
 async fn clients_page(
@@ -178,9 +182,10 @@ async fn clients_page(
         secret,
         rows: clients
             .into_iter()
-            .map(|(c, service)| ClientRow { client_id: c.client_id, name: c.name, service, redirects: c.redirect_uris.join(" ") })
+            .map(|(c, service)| ClientRow { keys: c.jwks.is_some(), client_id: c.client_id, name: c.name, service, redirects: c.redirect_uris.join(" ") })
             .collect(),
         services: catalogue.iter().map(|(s, _)| crate::view::Choice { value: s.code.clone(), label: s.label.clone() }).collect(),
+        discovery: format!("{}/.well-known/openid-configuration", state.config.public_url.trim_end_matches('/')),
     };
     crate::view::render(&page, err.map(|e| e.status()).unwrap_or(axum::http::StatusCode::OK))
 }

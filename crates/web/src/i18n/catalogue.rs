@@ -222,6 +222,12 @@ catalogue! {
     client_name: "Nom", "Name";
     client_redirects: "Adresses de retour", "Redirect addresses";
     client_redirects_hint: "Une par ligne, en https:// (http:// seulement sur la machine locale).", "One per line, https:// (http:// only on the local machine).";
+    client_jwks: "Clés publiques du service (facultatif)", "The service's public keys (optional)";
+    client_jwks_hint: "Pour un service qui s'authentifie par assertion signée (private_key_jwt) : son jeu de clés publiques JWKS, {\"keys\": [...]}, clés EC P-256 ou RSA, jamais de clé privée.", "For a service that authenticates with a signed assertion (private_key_jwt): its public JWKS, {\"keys\": [...]}, EC P-256 or RSA keys, never a private key.";
+    client_auth: "Authentification", "Authentication";
+    client_auth_secret: "secret", "secret";
+    client_auth_keys: "secret ou assertion signée", "secret or signed assertion";
+    client_oidc: "Connexion des personnes (OpenID Connect) : le service se configure avec l'adresse de découverte", "Signing people in (OpenID Connect): the service is configured with the discovery address";
     client_register: "Enregistrer un service", "Register a service";
     client_register_submit: "Enregistrer et afficher le secret", "Register and show the secret";
     client_registered: "Le service est enregistré. Copiez son secret maintenant : il ne sera plus affiché (la commande « habilis client rotate » en donne un nouveau).",
