@@ -1,12 +1,12 @@
 //! Group commit for traces that stand alone — a use of a service refused, and later the
 //! reads of issue 14 — so that tracing does not cost one transaction per request: entries
-//! sent at about the same time are appended in one transaction, in order, each chain
+//! that arrive while the previous batch is written are appended in one transaction (in
+//! order, a few statements per chain: `TrailTx::append_traces`), each chain
 //! sealed as usual; every sender waits until its batch is durable (nothing is answered
 //! before its trace is written). A change never goes through here: it keeps its trace in
 //! its own transaction.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{OnceCell, mpsc, oneshot};
 
@@ -18,8 +18,6 @@ type Job = (TraceEntry, oneshot::Sender<std::result::Result<(), String>>);
 
 /// The most entries in one transaction.
 const BATCH: usize = 512;
-/// How long a batch waits for company after its first entry.
-const LINGER: Duration = Duration::from_millis(2);
 
 /// The batcher of one process (shared by its `App` clones).
 #[derive(Debug, Default)]
@@ -56,12 +54,13 @@ impl TraceBatcher {
 
 async fn write_batches<S: Store>(store: S, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
+        // What arrived while the previous batch was being written goes together: under
+        // load batches fill by themselves, and an entry alone is written at once.
         let mut jobs = vec![first];
-        let deadline = tokio::time::Instant::now() + LINGER;
         while jobs.len() < BATCH {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
-                Ok(Some(job)) => jobs.push(job),
-                _ => break,
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
             }
         }
         let written = async {

@@ -41,6 +41,9 @@ pub struct Db {
     pool: Pool,
     key: TraceKey,
     changes: Changes,
+    /// SQLite has one writer at a time: this process's write transactions wait their turn
+    /// here, in order, rather than in SQLite's busy handler (which sleeps and retries).
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Where committed changes of rights are announced (the in-memory view listens).
@@ -127,7 +130,7 @@ impl Db {
                 )));
             }
         };
-        Ok(Db { pool, key, changes: Changes::new() })
+        Ok(Db { pool, key, changes: Changes::new(), writer: Default::default() })
     }
 
     pub(crate) async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
@@ -140,7 +143,7 @@ impl Db {
     }
 
     pub(crate) fn from_pg(pool: PgPool, key: TraceKey) -> Db {
-        Db { pool: Pool::Postgres(pool), key, changes: Changes::new() }
+        Db { pool: Pool::Postgres(pool), key, changes: Changes::new(), writer: Default::default() }
     }
 
     /// A second handle on the same database with its own connections and its own
@@ -153,7 +156,7 @@ impl Db {
             ),
             Pool::Postgres(p) => Pool::Postgres(Self::pg_pool((*p.connect_options()).clone(), 4).await?),
         };
-        Ok(Db { pool, key: self.key.clone(), changes: Changes::new() })
+        Ok(Db { pool, key: self.key.clone(), changes: Changes::new(), writer: Default::default() })
     }
 
     /// Which backend this is.
@@ -252,11 +255,15 @@ impl Store for Db {
     }
 
     async fn begin(&self) -> StoreResult<Tx> {
+        let writer = match &self.pool {
+            Pool::Sqlite(_) => Some(self.writer.clone().lock_owned().await),
+            Pool::Postgres(_) => None,
+        };
         match &self.pool {
             Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone() })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), _writer: writer })
         .map_err(map_err)
     }
 
@@ -265,7 +272,7 @@ impl Store for Db {
             Pool::Sqlite(p) => p.begin().await.map(Inner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone() })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), _writer: None })
         .map_err(map_err)
     }
 

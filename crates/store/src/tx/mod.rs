@@ -20,6 +20,8 @@ pub struct Tx {
     /// announced once it commits.
     pub(crate) touched: Vec<Option<OrganisationId>>,
     pub(crate) changes: crate::Changes,
+    /// This process's turn to write (SQLite), held until commit or rollback.
+    pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 pub(crate) enum Inner {

@@ -53,7 +53,10 @@ impl TrailTx for Tx {
         const HEAD: &str = "UPDATE trace_heads SET seal = $2, at = $3 WHERE chain_id = $1";
         const COLUMNS: &str = "INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
                                session_id, client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) VALUES ";
-        const ROWS_PER_INSERT: usize = 100;
+        // SQLite binds `?` by position; sqlx looks `$N` up by name, which grows with the
+        // number of parameters (a profile showed it dominating a 100-row insert).
+        const ROWS_PER_INSERT: usize = 50;
+        let positional = matches!(self.inner, Inner::Sqlite(_));
         let mut chains: Vec<(Uuid, Vec<&TraceEntry>)> = Vec::new();
         for e in entries {
             let id = e.chain_id();
@@ -88,9 +91,13 @@ impl TrailTx for Tx {
                     if i > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push('(');
-                    sql.push_str(&(1..=16).map(|j| format!("${}", b + j)).collect::<Vec<_>>().join(", "));
-                    sql.push(')');
+                    if positional {
+                        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    } else {
+                        sql.push('(');
+                        sql.push_str(&(1..=16).map(|j| format!("${}", b + j)).collect::<Vec<_>>().join(", "));
+                        sql.push(')');
+                    }
                 }
                 run!(self, c => {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
