@@ -15,7 +15,7 @@ use crate::records::{
     AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
     ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId, Membership,
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
-    SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
+    SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
@@ -455,6 +455,11 @@ pub trait OidcTx: Send + Sized {
     fn revoke_refresh_family(&mut self, family: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Revoke every refresh token issued under a portal session; returns how many.
     fn revoke_refresh_of_session(&mut self, session: SessionId, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Note activity on a portal session if it is open, within its absolute limit (`now`)
+    /// and active since `idle_since`; returns it then.
+    fn touch_open_session(&mut self, id: SessionId, now: OffsetDateTime, idle_since: OffsetDateTime) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
+    /// The person a token speaks of, with their organisation.
+    fn token_person(&mut self, id: AccountId) -> impl Future<Output = StoreResult<Option<TokenPerson>>> + Send;
     /// Whether a portal session is still open (not ended; limits are the caller's).
     fn open_session(&mut self, id: SessionId) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
     /// Remove codes and refresh tokens expired before `before`; returns how many.

@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::ids::{AccountId, SessionId};
+use super::ids::{AccountId, OrganisationId, SessionId};
 
 /// A signing key of the provider. Published in the JWKS from its creation; signs from
 /// `active_from`; after `retired_at` it signs no more but stays published until the
@@ -64,4 +64,16 @@ pub enum Taken<T> {
     Spent(Option<Uuid>),
     /// No such secret.
     Unknown,
+}
+
+/// What a token says of its person, read in one statement.
+#[derive(Debug, Clone)]
+pub struct TokenPerson {
+    pub id: AccountId,
+    pub login: String,
+    pub display_name: String,
+    pub email: String,
+    pub organisation_id: OrganisationId,
+    pub organisation_name: String,
+    pub siret: Option<String>,
 }

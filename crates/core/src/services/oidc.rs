@@ -140,6 +140,15 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
+/// Tokens issued in a transaction, signed once it has committed.
+struct Unsigned {
+    id: Value,
+    access: Value,
+    refresh: String,
+    scope: String,
+    grants: Vec<GrantId>,
+}
+
 /// The OAuth 2.0 / OpenID Connect errors, with a sentence in French for the developer of
 /// the service (and for the person, when the portal shows it).
 #[derive(Debug)]
@@ -528,9 +537,9 @@ impl<S: Store> App<S> {
         let issued = match (refused, tx.open_session(c.session_id).await?) {
             (Some(why), _) => Err(OidcError::InvalidGrant(why)),
             (None, None) => Err(OidcError::InvalidGrant("La session du portail qui a autorisé ce code est terminée.")),
-            (None, Some(session)) => self.issue_for_person(&mut tx, &keys, issuer, client, &session, family, &c.scope, c.auth_time, c.nonce.as_deref(), "code", info).await,
+            (None, Some(session)) => self.issue_for_person(&mut tx, issuer, client, &session, family, &c.scope, c.auth_time, c.nonce.as_deref(), "code", info).await,
         };
-        finish(tx, issued).await
+        self.signed(&keys, finish(tx, issued).await?)
     }
 
     async fn refresh(&self, issuer: &str, client: &ServiceClient, refresh_token: &str, info: &ClientInfo) -> OResult<TokenResponse> {
@@ -564,17 +573,32 @@ impl<S: Store> App<S> {
         }
         // The portal session must still be open and within its limits; renewing counts
         // as activity on it.
-        let session = match tx.open_session(t.session_id).await? {
-            Some(s) if now < s.expires_at && now - s.last_seen_at < self.sessions.idle() => s,
-            _ => {
+        let session = match tx.touch_open_session(t.session_id, now, now - self.sessions.idle()).await? {
+            Some(s) => s,
+            None => {
                 tx.revoke_refresh_family(t.family, now).await?;
                 tx.commit().await?;
                 return Err(OidcError::InvalidGrant("La session du portail est terminée ; la personne doit se reconnecter."));
             }
         };
-        tx.touch_session(session.id, now).await?;
-        let issued = self.issue_for_person(&mut tx, &keys, issuer, client, &session, t.family, &t.scope, t.auth_time, None, "renouvellement", info).await;
-        finish(tx, issued).await
+        let issued = self.issue_for_person(&mut tx, issuer, client, &session, t.family, &t.scope, t.auth_time, None, "renouvellement", info).await;
+        self.signed(&keys, finish(tx, issued).await?)
+    }
+
+    /// Sign what a committed transaction issued (outside it: signing is the costly part),
+    /// and note the grants it carries as used.
+    fn signed(&self, keys: &Keys, u: Unsigned) -> OResult<TokenResponse> {
+        let sign = |typ: &str, v: &Value| keys.signing.sign(typ, v).ok_or_else(|| OidcError::Internal(Error::Internal("signing failed".into())));
+        let response = TokenResponse {
+            access_token: sign("at+jwt", &u.access)?,
+            token_type: "Bearer",
+            expires_in: self.oidc.policy.token_seconds,
+            scope: u.scope,
+            refresh_token: Some(u.refresh),
+            id_token: Some(sign("JWT", &u.id)?),
+        };
+        self.view.note_uses(u.grants, self.now());
+        Ok(response)
     }
 
     /// ID token, access token and the next refresh token for the person of `session`, with
@@ -583,7 +607,6 @@ impl<S: Store> App<S> {
     async fn issue_for_person(
         &self,
         tx: &mut S::Tx,
-        keys: &Keys,
         issuer: &str,
         client: &ServiceClient,
         session: &Session,
@@ -593,14 +616,13 @@ impl<S: Store> App<S> {
         nonce: Option<&str>,
         how: &str,
         info: &ClientInfo,
-    ) -> OResult<TokenResponse> {
+    ) -> OResult<Unsigned> {
         let now = self.now();
-        let account = tx.account(session.account_id).await?.ok_or(OidcError::InvalidGrant("Ce compte n'existe plus."))?;
-        let org = tx.organisation(account.organisation_id).await?.ok_or(OidcError::InvalidGrant("Ce compte n'existe plus."))?;
+        let account = tx.token_person(session.account_id).await?.ok_or(OidcError::InvalidGrant("Ce compte n'existe plus."))?;
         let mut e = TraceEntry::new(now, "service.token", Outcome::Success, info);
         e.actor_id = Some(account.id);
         e.actor_login = Some(account.login.clone());
-        e.organisation_id = Some(org.id);
+        e.organisation_id = Some(account.organisation_id);
         e.session_id = Some(session.id);
         e.target = Some(client.client_id.clone());
         let roles = match self.oidc_roles(account.id, client).await {
@@ -624,7 +646,7 @@ impl<S: Store> App<S> {
         person.insert("name".into(), json!(account.display_name));
         person.insert("preferred_username".into(), json!(account.login));
         person.insert("email".into(), json!(account.email));
-        person.insert("organisation".into(), json!({ "id": org.id.to_string(), "siret": org.siret, "name": org.name }));
+        person.insert("organisation".into(), json!({ "id": account.organisation_id.to_string(), "siret": account.siret, "name": account.organisation_name }));
         person.insert("roles".into(), json!(codes));
         let mut id = person.clone();
         id.insert("iss".into(), json!(issuer));
@@ -640,11 +662,8 @@ impl<S: Store> App<S> {
         let access = json!({
             "iss": issuer, "sub": account.id.to_string(), "aud": client.client_id, "client_id": client.client_id,
             "iat": ts(now), "exp": ts(exp), "jti": Uuid::now_v7().to_string(), "scope": scope,
-            "sid": session.id.to_string(), "roles": codes, "organisation": org.siret,
+            "sid": session.id.to_string(), "roles": codes, "organisation": account.siret,
         });
-        let sign = |typ: &str, v: &Value| keys.signing.sign(typ, v).ok_or_else(|| OidcError::Internal(Error::Internal("signing failed".into())));
-        let id_token = sign("JWT", &Value::Object(id))?;
-        let access_token = sign("at+jwt", &access)?;
         let refresh = token::new_token();
         let family_end = (auth_time + Duration::hours(self.oidc.policy.refresh_hours)).min(session.expires_at);
         tx.insert_refresh_token(&RefreshToken {
@@ -661,15 +680,7 @@ impl<S: Store> App<S> {
             revoked_at: None,
         })
         .await?;
-        self.view.note_uses(roles.iter().map(|(_, g)| *g), now);
-        Ok(TokenResponse {
-            access_token,
-            token_type: "Bearer",
-            expires_in: self.oidc.policy.token_seconds,
-            scope: scope.to_string(),
-            refresh_token: Some(refresh),
-            id_token: Some(id_token),
-        })
+        Ok(Unsigned { id: Value::Object(id), access, refresh, scope: scope.to_string(), grants: roles.iter().map(|(_, g)| *g).collect() })
     }
 
     async fn client_credentials(&self, issuer: &str, client: &ServiceClient, scope: Option<&str>, info: &ClientInfo) -> OResult<TokenResponse> {
@@ -720,13 +731,12 @@ impl<S: Store> App<S> {
         if tx.open_session(session).await?.is_none() {
             return Err(OidcError::InvalidToken);
         }
-        let account = tx.account(person).await?.ok_or(OidcError::InvalidToken)?;
-        let org = tx.organisation(account.organisation_id).await?.ok_or(OidcError::InvalidToken)?;
+        let account = tx.token_person(person).await?.ok_or(OidcError::InvalidToken)?;
         drop(tx);
         let roles = self.oidc_roles(person, &client).await.unwrap_or_default();
         Ok(json!({
             "sub": account.id.to_string(), "name": account.display_name, "preferred_username": account.login,
-            "email": account.email, "organisation": { "id": org.id.to_string(), "siret": org.siret, "name": org.name },
+            "email": account.email, "organisation": { "id": account.organisation_id.to_string(), "siret": account.siret, "name": account.organisation_name },
             "roles": roles.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
         }))
     }

@@ -194,6 +194,29 @@ impl OidcTx for Tx {
         run!(self, c => sqlx::query(Q).bind(session.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)
     }
 
+    async fn touch_open_session(&mut self, id: SessionId, now: OffsetDateTime, idle_since: OffsetDateTime) -> StoreResult<Option<habilis_core::records::Session>> {
+        const Q: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL AND expires_at > $2 AND last_seen_at > $3 RETURNING *";
+        let row: Option<SessionRow> =
+            run!(self, c => sqlx::query_as(Q).bind(id.0).bind(to_micros(now)).bind(to_micros(idle_since)).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(SessionRow::into_domain))
+    }
+
+    async fn token_person(&mut self, id: AccountId) -> StoreResult<Option<TokenPerson>> {
+        const Q: &str = "SELECT a.login, a.display_name, a.email, o.id, o.name, o.siret FROM accounts a \
+                         JOIN organisations o ON o.id = a.organisation_id WHERE a.id = $1";
+        let row: Option<(String, String, String, Uuid, String, Option<String>)> =
+            run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        Ok(row.map(|(login, display_name, email, org, organisation_name, siret)| TokenPerson {
+            id,
+            login,
+            display_name,
+            email,
+            organisation_id: OrganisationId(org),
+            organisation_name,
+            siret,
+        }))
+    }
+
     async fn open_session(&mut self, id: SessionId) -> StoreResult<Option<habilis_core::records::Session>> {
         const Q: &str = "SELECT * FROM sessions WHERE id = $1 AND ended_at IS NULL";
         let row: Option<SessionRow> = run!(self, c => sqlx::query_as(Q).bind(id.0).fetch_optional(&mut *c).await).map_err(map_err)?;

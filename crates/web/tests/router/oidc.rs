@@ -298,3 +298,35 @@ async fn logout_from_the_service_ends_the_portal_session_and_its_refresh_tokens(
         assert_eq!(v["error"].as_str(), Some("invalid_grant"), "{b:?}");
     }
 }
+
+#[tokio::test]
+async fn refreshing_keeps_the_portal_session_alive_and_idleness_ends_it() {
+    for b in backends() {
+        let t = setup(b).await;
+        let caf = t.token("caf.admin").await;
+        let (_, v) = t.api("POST", "/api/v1/clients", &caf, Some(json!({"service": "CDAP", "client_id": "cdap-web", "name": "CDAP", "redirect_uris": [CB]}))).await;
+        let secret = v["client_secret"].as_str().unwrap().to_string();
+        let me = Some(("cdap-web", secret.as_str()));
+        let claire = t.token("mons.admin").await;
+        let (_, users) = t.api("GET", "/api/v1/users", &claire, None).await;
+        let karim = users["users"].as_array().unwrap().iter().find(|u| u["login"] == "mons.agent").unwrap()["id"].as_str().unwrap().to_string();
+        t.api("POST", "/api/v1/grants", &claire, Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"}))).await;
+        let session = t.sign_in("mons.agent").await;
+        let code = t.code_for(&session, "cdap-web", "s").await;
+        let (_, tok) = t
+            .token_request(me, &format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}", enc(CB)))
+            .await;
+        let mut refresh = tok["refresh_token"].as_str().unwrap().to_string();
+        // Every 20 minutes for an hour: each renewal counts as activity (idle limit 30 min).
+        for _ in 0..3 {
+            t.clock.advance(time::Duration::minutes(20));
+            let (s, v) = t.token_request(me, &format!("grant_type=refresh_token&refresh_token={refresh}")).await;
+            assert_eq!(s, StatusCode::OK, "{b:?} {v}");
+            refresh = v["refresh_token"].as_str().unwrap().to_string();
+        }
+        // Then 31 minutes without anything: the session is over, and so is the refresh.
+        t.clock.advance(time::Duration::minutes(31));
+        let (_, v) = t.token_request(me, &format!("grant_type=refresh_token&refresh_token={refresh}")).await;
+        assert_eq!(v["error"].as_str(), Some("invalid_grant"), "{b:?}");
+    }
+}
