@@ -28,7 +28,7 @@ fi
 "$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null
 REFRESH_TOKENS=$tokens "$gen" "$url" "$work/trace.key" "$grants" "$secret"
 pid=
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null; pkill -f "listen 127.0.0.1:$port" 2>/dev/null; rm -rf "$work"' EXIT
 : >"$work/serve.log"
 (cd "$work" && exec "$bin" serve --listen 127.0.0.1:$port --database-url "$url" --trace-key-file "$work/trace.key") >"$work/serve.log" 2>&1 &
 pid=$!

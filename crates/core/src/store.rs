@@ -449,6 +449,17 @@ pub trait OidcTx: Send + Sized {
     fn insert_refresh_token(&mut self, t: &RefreshToken) -> impl Future<Output = StoreResult<()>> + Send;
     /// Use a refresh token once (if not revoked); a second use learns its family.
     fn take_refresh_token(&mut self, digest: &[u8], at: OffsetDateTime) -> impl Future<Output = StoreResult<Taken<RefreshToken>>> + Send;
+    /// Use many refresh tokens at once (the unused, unrevoked ones among `digests`): one
+    /// statement for a batch of renewals. Returns those this call used.
+    fn take_refresh_tokens(&mut self, digests: &[Vec<u8>], at: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<RefreshToken>>> + Send;
+    /// The family of each known token among `digests`.
+    fn refresh_families(&mut self, digests: &[Vec<u8>]) -> impl Future<Output = StoreResult<Vec<(Vec<u8>, Uuid)>>> + Send;
+    /// Store many new refresh tokens.
+    fn insert_refresh_tokens(&mut self, tokens: &[RefreshToken]) -> impl Future<Output = StoreResult<()>> + Send;
+    /// `touch_open_session` for many sessions at once; returns those still open.
+    fn touch_open_sessions(&mut self, ids: &[SessionId], now: OffsetDateTime, idle_since: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<Session>>> + Send;
+    /// `token_person` for many people at once.
+    fn token_persons(&mut self, ids: &[AccountId]) -> impl Future<Output = StoreResult<Vec<TokenPerson>>> + Send;
     /// A refresh token by digest, whatever its state (for revocation by its client).
     fn refresh_token(&mut self, digest: &[u8]) -> impl Future<Output = StoreResult<Option<RefreshToken>>> + Send;
     /// Revoke every token of a family not yet revoked; returns how many.

@@ -64,6 +64,44 @@ pub struct Provider {
     pub policy: OidcPolicy,
     keys: RwLock<Option<Arc<Keys>>>,
     seen_assertions: Mutex<HashMap<String, OffsetDateTime>>,
+    /// The writer of renewals (started with the first one).
+    refreshes: tokio::sync::OnceCell<tokio::sync::mpsc::Sender<RefreshJob>>,
+}
+
+/// One renewal waiting for the writer.
+struct RefreshJob {
+    digest: Vec<u8>,
+    client: Arc<ServiceClient>,
+    issuer: String,
+    info: ClientInfo,
+    done: tokio::sync::oneshot::Sender<OResult<Unsigned>>,
+}
+
+/// The writer of renewals: what arrived while the previous batch was written goes in one
+/// transaction.
+async fn refresh_batches<S: Store>(app: App<S>, mut rx: tokio::sync::mpsc::Receiver<RefreshJob>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < 256 {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        match app.refresh_batch(&jobs).await {
+            Ok(answers) => {
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    let _ = job.done.send(answer);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a batch of renewals failed");
+                for job in jobs {
+                    let _ = job.done.send(Err(OidcError::Internal(Error::Internal("renewal failed".into()))));
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Provider {
@@ -74,7 +112,7 @@ impl std::fmt::Debug for Provider {
 
 impl Provider {
     pub fn new(policy: OidcPolicy) -> Arc<Provider> {
-        Arc::new(Provider { policy, keys: RwLock::new(None), seen_assertions: Mutex::new(HashMap::new()) })
+        Arc::new(Provider { policy, keys: RwLock::new(None), seen_assertions: Mutex::new(HashMap::new()), refreshes: Default::default() })
     }
     pub fn shared() -> Arc<Provider> {
         Provider::new(OidcPolicy::default())
@@ -495,7 +533,7 @@ impl<S: Store> App<S> {
         let client = self.oidc_authenticate_client(issuer, auth).await?;
         match grant {
             TokenGrant::AuthorizationCode { code, redirect_uri, code_verifier } => self.exchange_code(issuer, &client, &code, &redirect_uri, &code_verifier, info).await,
-            TokenGrant::RefreshToken { refresh_token } => self.refresh(issuer, &client, &refresh_token, info).await,
+            TokenGrant::RefreshToken { refresh_token } => self.refresh(issuer, client, &refresh_token, info).await,
             TokenGrant::ClientCredentials { scope } => self.client_credentials(issuer, &client, scope.as_deref(), info).await,
             TokenGrant::Other(_) => Err(OidcError::UnsupportedGrantType),
         }
@@ -542,47 +580,113 @@ impl<S: Store> App<S> {
         self.signed(&keys, finish(tx, issued).await?)
     }
 
-    async fn refresh(&self, issuer: &str, client: &ServiceClient, refresh_token: &str, info: &ClientInfo) -> OResult<TokenResponse> {
+    /// A renewal: sent to the writer of renewals, which takes every renewal waiting in one
+    /// transaction (a few statements for the whole batch); signed here once committed.
+    async fn refresh(&self, issuer: &str, client: Arc<ServiceClient>, refresh_token: &str, info: &ClientInfo) -> OResult<TokenResponse> {
         let keys = self.oidc_keys().await?;
+        let sender = self
+            .oidc
+            .refreshes
+            .get_or_init(|| async {
+                let (tx, rx) = tokio::sync::mpsc::channel::<RefreshJob>(4096);
+                tokio::spawn(refresh_batches(self.clone(), rx));
+                tx
+            })
+            .await;
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let job = RefreshJob { digest: token::digest(refresh_token), client, issuer: issuer.to_string(), info: info.clone(), done };
+        let stopped = || OidcError::Internal(Error::Internal("refresh writer stopped".into()));
+        sender.send(job).await.map_err(|_| stopped())?;
+        let unsigned = wait.await.map_err(|_| stopped())??;
+        self.signed(&keys, unsigned)
+    }
+
+    /// Renew a batch of refresh tokens in one transaction: each job's answer, or an error
+    /// of the whole batch (nothing written).
+    async fn refresh_batch(&self, jobs: &[RefreshJob]) -> Result<Vec<OResult<Unsigned>>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let t = match tx.take_refresh_token(&token::digest(refresh_token), now).await? {
-            Taken::Fresh(t) => t,
-            Taken::Unknown => return Err(OidcError::InvalidGrant("Ce jeton de renouvellement est inconnu.")),
-            Taken::Spent(f) => {
-                // Used twice: someone holds a copy. The whole family ends (reuse detection).
-                let n = match f {
-                    Some(f) => tx.revoke_refresh_family(f, now).await?,
-                    None => 0,
-                };
-                let mut e = TraceEntry::new(now, "service.token", Outcome::Refused, info);
-                e.target = Some(client.client_id.clone());
-                e.detail = Some(format!("client {} : jeton de renouvellement déjà utilisé ou révoqué ({n} révoqué(s))", client.client_id));
-                tx.append_trace(&e).await?;
-                tx.commit().await?;
-                return Err(OidcError::InvalidGrant("Ce jeton de renouvellement a déjà servi ou a été révoqué."));
-            }
-        };
-        if t.client_id != client.client_id {
-            // Another service's token: left untouched.
-            return Err(OidcError::InvalidGrant("Ce jeton de renouvellement n'a pas été délivré à ce service."));
+        let digests: Vec<Vec<u8>> = jobs.iter().map(|j| j.digest.clone()).collect();
+        let mut taken: HashMap<Vec<u8>, RefreshToken> = tx.take_refresh_tokens(&digests, now).await?.into_iter().map(|t| (t.digest.clone(), t)).collect();
+        // The first job of a token gets it; a second one in the same batch is a replay.
+        let states: Vec<Option<RefreshToken>> = jobs.iter().map(|j| taken.remove(&j.digest)).collect();
+        let others: Vec<Vec<u8>> = jobs.iter().zip(&states).filter(|(_, s)| s.is_none()).map(|(j, _)| j.digest.clone()).collect();
+        let families: HashMap<Vec<u8>, Uuid> = tx.refresh_families(&others).await?.into_iter().collect();
+        let usable = |j: &RefreshJob, t: &RefreshToken| t.client_id == j.client.client_id && t.expires_at > now;
+        let mut session_ids: Vec<SessionId> = jobs.iter().zip(&states).filter_map(|(j, s)| s.as_ref().filter(|t| usable(j, t)).map(|t| t.session_id)).collect();
+        session_ids.sort_by_key(|s| s.0);
+        session_ids.dedup();
+        // The portal sessions must be open and within their limits; renewing is activity.
+        let sessions: HashMap<SessionId, Session> =
+            tx.touch_open_sessions(&session_ids, now, now - self.sessions.idle()).await?.into_iter().map(|s| (s.id, s)).collect();
+        let mut people_ids: Vec<AccountId> = sessions.values().map(|s| s.account_id).collect();
+        people_ids.sort_by_key(|a| a.0);
+        people_ids.dedup();
+        let people: HashMap<AccountId, TokenPerson> = tx.token_persons(&people_ids).await?.into_iter().map(|p| (p.id, p)).collect();
+
+        let (mut traces, mut fresh, mut revoke, mut answers) = (Vec::new(), Vec::new(), Vec::new(), Vec::with_capacity(jobs.len()));
+        for (job, state) in jobs.iter().zip(states) {
+            let refused = |detail: String| {
+                let mut e = TraceEntry::new(now, "service.token", Outcome::Refused, &job.info);
+                e.target = Some(job.client.client_id.clone());
+                e.detail = Some(format!("client {} : {detail}", job.client.client_id));
+                e
+            };
+            let answer = match state {
+                None => match families.get(&job.digest) {
+                    // Used twice: someone holds a copy. The whole family ends (reuse detection).
+                    Some(f) => {
+                        revoke.push(*f);
+                        traces.push(refused("jeton de renouvellement déjà utilisé ou révoqué : famille révoquée".into()));
+                        Err(OidcError::InvalidGrant("Ce jeton de renouvellement a déjà servi ou a été révoqué."))
+                    }
+                    None => Err(OidcError::InvalidGrant("Ce jeton de renouvellement est inconnu.")),
+                },
+                Some(t) if t.client_id != job.client.client_id => {
+                    // Another service's token in this one's hands: it is not trusted any more.
+                    revoke.push(t.family);
+                    traces.push(refused(format!("jeton de renouvellement du client {} : famille révoquée", t.client_id)));
+                    Err(OidcError::InvalidGrant("Ce jeton de renouvellement n'a pas été délivré à ce service."))
+                }
+                Some(t) if t.expires_at <= now => Err(OidcError::InvalidGrant("Ce jeton de renouvellement a expiré ; la personne doit se reconnecter.")),
+                Some(t) => match (sessions.get(&t.session_id), people.get(&t.account_id)) {
+                    (Some(session), Some(person)) => match self.oidc_roles(person.id, &job.client).await {
+                        Ok(roles) => {
+                            let (u, next, e) = self.tokens_for(&job.issuer, &job.client, person, session, t.family, &t.scope, t.auth_time, None, &roles, "renouvellement", &job.info);
+                            fresh.push(next);
+                            traces.push(e);
+                            Ok(u)
+                        }
+                        Err(d) => {
+                            // No right left on this service: no token, and the family ends.
+                            revoke.push(t.family);
+                            let mut e = refused(format!("(renouvellement) {}", crate::services::check::denial_code(&d)));
+                            e.actor_id = Some(person.id);
+                            e.actor_login = Some(person.login.clone());
+                            e.organisation_id = Some(person.organisation_id);
+                            e.session_id = Some(session.id);
+                            traces.push(e);
+                            Err(OidcError::InvalidGrant(denial_sentence(&d)))
+                        }
+                    },
+                    _ => {
+                        revoke.push(t.family);
+                        Err(OidcError::InvalidGrant("La session du portail est terminée ; la personne doit se reconnecter."))
+                    }
+                },
+            };
+            answers.push(answer);
         }
-        if t.expires_at <= now {
-            tx.commit().await?;
-            return Err(OidcError::InvalidGrant("Ce jeton de renouvellement a expiré ; la personne doit se reconnecter."));
+        tx.insert_refresh_tokens(&fresh).await?;
+        // After the inserts, so that a family ended in this batch ends with its new token.
+        revoke.sort();
+        revoke.dedup();
+        for f in revoke {
+            tx.revoke_refresh_family(f, now).await?;
         }
-        // The portal session must still be open and within its limits; renewing counts
-        // as activity on it.
-        let session = match tx.touch_open_session(t.session_id, now, now - self.sessions.idle()).await? {
-            Some(s) => s,
-            None => {
-                tx.revoke_refresh_family(t.family, now).await?;
-                tx.commit().await?;
-                return Err(OidcError::InvalidGrant("La session du portail est terminée ; la personne doit se reconnecter."));
-            }
-        };
-        let issued = self.issue_for_person(&mut tx, issuer, client, &session, t.family, &t.scope, t.auth_time, None, "renouvellement", info).await;
-        self.signed(&keys, finish(tx, issued).await?)
+        tx.append_traces(&traces).await?;
+        tx.commit().await?;
+        Ok(answers)
     }
 
     /// Sign what a committed transaction issued (outside it: signing is the costly part),
@@ -617,38 +721,63 @@ impl<S: Store> App<S> {
         how: &str,
         info: &ClientInfo,
     ) -> OResult<Unsigned> {
-        let now = self.now();
-        let account = tx.token_person(session.account_id).await?.ok_or(OidcError::InvalidGrant("Ce compte n'existe plus."))?;
-        let mut e = TraceEntry::new(now, "service.token", Outcome::Success, info);
-        e.actor_id = Some(account.id);
-        e.actor_login = Some(account.login.clone());
-        e.organisation_id = Some(account.organisation_id);
-        e.session_id = Some(session.id);
-        e.target = Some(client.client_id.clone());
-        let roles = match self.oidc_roles(account.id, client).await {
+        let person = tx.token_person(session.account_id).await?.ok_or(OidcError::InvalidGrant("Ce compte n'existe plus."))?;
+        let roles = match self.oidc_roles(person.id, client).await {
             Ok(r) => r,
             Err(d) => {
                 // No right left on this service: no token, and the family ends.
-                tx.revoke_refresh_family(family, now).await?;
-                e.outcome = Outcome::Refused;
+                tx.revoke_refresh_family(family, self.now()).await?;
+                let mut e = TraceEntry::new(self.now(), "service.token", Outcome::Refused, info);
+                e.actor_id = Some(person.id);
+                e.actor_login = Some(person.login.clone());
+                e.organisation_id = Some(person.organisation_id);
+                e.session_id = Some(session.id);
+                e.target = Some(client.client_id.clone());
                 e.detail = Some(format!("client {} ({how}) : {}", client.client_id, crate::services::check::denial_code(&d)));
                 tx.append_trace(&e).await?;
                 return Err(OidcError::InvalidGrant(denial_sentence(&d)));
             }
         };
-        let codes: Vec<&str> = roles.iter().map(|(c, _)| c.as_str()).collect();
-        e.detail = Some(format!("client {} ({how}) : {}", client.client_id, codes.join(", ")));
+        let (u, next, e) = self.tokens_for(issuer, client, &person, session, family, scope, auth_time, nonce, &roles, how, info);
         tx.append_trace(&e).await?;
+        tx.insert_refresh_token(&next).await?;
+        Ok(u)
+    }
 
+    /// The claims of the ID and access tokens, the next refresh token and the trace of
+    /// their issue (pure: the caller writes them).
+    #[allow(clippy::too_many_arguments)]
+    fn tokens_for(
+        &self,
+        issuer: &str,
+        client: &ServiceClient,
+        person: &TokenPerson,
+        session: &Session,
+        family: Uuid,
+        scope: &str,
+        auth_time: OffsetDateTime,
+        nonce: Option<&str>,
+        roles: &[(String, GrantId)],
+        how: &str,
+        info: &ClientInfo,
+    ) -> (Unsigned, RefreshToken, TraceEntry) {
+        let now = self.now();
+        let codes: Vec<&str> = roles.iter().map(|(c, _)| c.as_str()).collect();
+        let mut e = TraceEntry::new(now, "service.token", Outcome::Success, info);
+        e.actor_id = Some(person.id);
+        e.actor_login = Some(person.login.clone());
+        e.organisation_id = Some(person.organisation_id);
+        e.session_id = Some(session.id);
+        e.target = Some(client.client_id.clone());
+        e.detail = Some(format!("client {} ({how}) : {}", client.client_id, codes.join(", ")));
         let exp = now + Duration::seconds(self.oidc.policy.token_seconds);
-        let mut person = Map::new();
-        person.insert("sub".into(), json!(account.id.to_string()));
-        person.insert("name".into(), json!(account.display_name));
-        person.insert("preferred_username".into(), json!(account.login));
-        person.insert("email".into(), json!(account.email));
-        person.insert("organisation".into(), json!({ "id": account.organisation_id.to_string(), "siret": account.siret, "name": account.organisation_name }));
-        person.insert("roles".into(), json!(codes));
-        let mut id = person.clone();
+        let mut id = Map::new();
+        id.insert("sub".into(), json!(person.id.to_string()));
+        id.insert("name".into(), json!(person.display_name));
+        id.insert("preferred_username".into(), json!(person.login));
+        id.insert("email".into(), json!(person.email));
+        id.insert("organisation".into(), json!({ "id": person.organisation_id.to_string(), "siret": person.siret, "name": person.organisation_name }));
+        id.insert("roles".into(), json!(codes));
         id.insert("iss".into(), json!(issuer));
         id.insert("aud".into(), json!(client.client_id));
         id.insert("azp".into(), json!(client.client_id));
@@ -660,27 +789,26 @@ impl<S: Store> App<S> {
             id.insert("nonce".into(), json!(n));
         }
         let access = json!({
-            "iss": issuer, "sub": account.id.to_string(), "aud": client.client_id, "client_id": client.client_id,
+            "iss": issuer, "sub": person.id.to_string(), "aud": client.client_id, "client_id": client.client_id,
             "iat": ts(now), "exp": ts(exp), "jti": Uuid::now_v7().to_string(), "scope": scope,
-            "sid": session.id.to_string(), "roles": codes, "organisation": account.siret,
+            "sid": session.id.to_string(), "roles": codes, "organisation": person.siret,
         });
         let refresh = token::new_token();
-        let family_end = (auth_time + Duration::hours(self.oidc.policy.refresh_hours)).min(session.expires_at);
-        tx.insert_refresh_token(&RefreshToken {
+        let next = RefreshToken {
             digest: token::digest(&refresh),
             family,
             client_id: client.client_id.clone(),
-            account_id: account.id,
+            account_id: person.id,
             session_id: session.id,
             scope: scope.to_string(),
             auth_time,
             created_at: now,
-            expires_at: family_end,
+            expires_at: (auth_time + Duration::hours(self.oidc.policy.refresh_hours)).min(session.expires_at),
             used_at: None,
             revoked_at: None,
-        })
-        .await?;
-        Ok(Unsigned { id: Value::Object(id), access, refresh, scope: scope.to_string(), grants: roles.iter().map(|(_, g)| *g).collect() })
+        };
+        let u = Unsigned { id: Value::Object(id), access, refresh, scope: scope.to_string(), grants: roles.iter().map(|(_, g)| *g).collect() };
+        (u, next, e)
     }
 
     async fn client_credentials(&self, issuer: &str, client: &ServiceClient, scope: Option<&str>, info: &ClientInfo) -> OResult<TokenResponse> {

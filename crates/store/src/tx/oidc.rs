@@ -87,7 +87,132 @@ impl RefreshRow {
     }
 }
 
+/// `n` placeholders from `$start`: `?` on SQLite (bound by position; sqlx looks `$N` up
+/// by name, which grows with their number), `$N` on PostgreSQL.
+fn placeholders(positional: bool, start: usize, n: usize) -> String {
+    (0..n).map(|i| if positional { "?".to_string() } else { format!("${}", start + i) }).collect::<Vec<_>>().join(", ")
+}
+
+impl Tx {
+    fn positional(&self) -> bool {
+        matches!(self.inner, Inner::Sqlite(_))
+    }
+}
+
 impl OidcTx for Tx {
+    async fn take_refresh_tokens(&mut self, digests: &[Vec<u8>], at: OffsetDateTime) -> StoreResult<Vec<RefreshToken>> {
+        if digests.is_empty() {
+            return Ok(vec![]);
+        }
+        let p = self.positional();
+        let sql = format!(
+            "UPDATE oidc_refresh_tokens SET used_at = {} WHERE used_at IS NULL AND revoked_at IS NULL AND digest IN ({}) RETURNING *",
+            if p { "?" } else { "$1" },
+            placeholders(p, 2, digests.len())
+        );
+        let rows: Vec<RefreshRow> = run!(self, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(to_micros(at));
+            for d in digests {
+                q = q.bind(d);
+            }
+            q.fetch_all(&mut *c).await
+        })
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(RefreshRow::into_domain).collect())
+    }
+
+    async fn refresh_families(&mut self, digests: &[Vec<u8>]) -> StoreResult<Vec<(Vec<u8>, Uuid)>> {
+        if digests.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!("SELECT digest, family FROM oidc_refresh_tokens WHERE digest IN ({})", placeholders(self.positional(), 1, digests.len()));
+        run!(self, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for d in digests {
+                q = q.bind(d);
+            }
+            q.fetch_all(&mut *c).await
+        })
+        .map_err(map_err)
+    }
+
+    async fn insert_refresh_tokens(&mut self, tokens: &[RefreshToken]) -> StoreResult<()> {
+        let p = self.positional();
+        for chunk in tokens.chunks(50) {
+            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(p, i * 11 + 1, 11))).collect();
+            let sql = format!(
+                "INSERT INTO oidc_refresh_tokens (digest, family, client_id, account_id, session_id, scope, auth_time, created_at, \
+                 expires_at, used_at, revoked_at) VALUES {}",
+                rows.join(", ")
+            );
+            run!(self, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                for x in chunk {
+                    q = q.bind(&x.digest).bind(x.family).bind(&x.client_id).bind(x.account_id.0).bind(x.session_id.0).bind(&x.scope)
+                        .bind(to_micros(x.auth_time)).bind(to_micros(x.created_at)).bind(to_micros(x.expires_at))
+                        .bind(x.used_at.map(to_micros)).bind(x.revoked_at.map(to_micros));
+                }
+                q.execute(&mut *c).await.map(|r| r.rows_affected())
+            })
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn touch_open_sessions(&mut self, ids: &[SessionId], now: OffsetDateTime, idle_since: OffsetDateTime) -> StoreResult<Vec<habilis_core::records::Session>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let p = self.positional();
+        let sql = format!(
+            "UPDATE sessions SET last_seen_at = {} WHERE ended_at IS NULL AND expires_at > {} AND last_seen_at > {} AND id IN ({}) RETURNING *",
+            if p { "?" } else { "$1" },
+            if p { "?" } else { "$2" },
+            if p { "?" } else { "$3" },
+            placeholders(p, 4, ids.len())
+        );
+        let rows: Vec<SessionRow> = run!(self, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(to_micros(now)).bind(to_micros(now)).bind(to_micros(idle_since));
+            for id in ids {
+                q = q.bind(id.0);
+            }
+            q.fetch_all(&mut *c).await
+        })
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(SessionRow::into_domain).collect())
+    }
+
+    async fn token_persons(&mut self, ids: &[AccountId]) -> StoreResult<Vec<TokenPerson>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!(
+            "SELECT a.id, a.login, a.display_name, a.email, o.id, o.name, o.siret FROM accounts a \
+             JOIN organisations o ON o.id = a.organisation_id WHERE a.id IN ({})",
+            placeholders(self.positional(), 1, ids.len())
+        );
+        let rows: Vec<(Uuid, String, String, String, Uuid, String, Option<String>)> = run!(self, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for id in ids {
+                q = q.bind(id.0);
+            }
+            q.fetch_all(&mut *c).await
+        })
+        .map_err(map_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, login, display_name, email, org, organisation_name, siret)| TokenPerson {
+                id: AccountId(id),
+                login,
+                display_name,
+                email,
+                organisation_id: OrganisationId(org),
+                organisation_name,
+                siret,
+            })
+            .collect())
+    }
+
     async fn oidc_keys(&mut self) -> StoreResult<Vec<OidcKey>> {
         const Q: &str = "SELECT kid, private_der, created_at, active_from, retired_at FROM oidc_keys ORDER BY active_from DESC, kid";
         let rows: Vec<KeyRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;

@@ -330,3 +330,70 @@ async fn refreshing_keeps_the_portal_session_alive_and_idleness_ends_it() {
         assert_eq!(v["error"].as_str(), Some("invalid_grant"), "{b:?}");
     }
 }
+
+#[tokio::test]
+async fn renewals_at_once_are_each_answered_and_a_copy_sent_at_once_ends_its_family() {
+    for b in backends() {
+        let t = setup(b).await;
+        let caf = t.token("caf.admin").await;
+        let (_, v) = t.api("POST", "/api/v1/clients", &caf, Some(json!({"service": "CDAP", "client_id": "cdap-web", "name": "CDAP", "redirect_uris": [CB]}))).await;
+        let secret = v["client_secret"].as_str().unwrap().to_string();
+        let me = Some(("cdap-web", secret.as_str()));
+        let claire = t.token("mons.admin").await;
+        let (_, users) = t.api("GET", "/api/v1/users", &claire, None).await;
+        let karim = users["users"].as_array().unwrap().iter().find(|u| u["login"] == "mons.agent").unwrap()["id"].as_str().unwrap().to_string();
+        t.api("POST", "/api/v1/grants", &claire, Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"}))).await;
+        let session = t.sign_in("mons.agent").await;
+        let mut refresh = vec![];
+        for i in 0..8 {
+            let code = t.code_for(&session, "cdap-web", &format!("s{i}")).await;
+            let (_, tok) = t
+                .token_request(me, &format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}", enc(CB)))
+                .await;
+            refresh.push(tok["refresh_token"].as_str().unwrap().to_string());
+        }
+        // Eight families renewed at once, plus a copy of the first sent with them.
+        let forms: Vec<String> = refresh.iter().chain([&refresh[0]]).map(|r| format!("grant_type=refresh_token&refresh_token={r}")).collect();
+        let answers = futures_join(&t, me, &forms).await;
+        for (s, v) in &answers[1..8] {
+            assert_eq!(*s, StatusCode::OK, "{b:?} {v}");
+        }
+        let first: Vec<_> = [&answers[0], &answers[8]].into_iter().collect();
+        assert_eq!(first.iter().filter(|(s, _)| *s == StatusCode::OK).count(), 1, "{b:?}: one of the two copies wins: {first:?}");
+        // ...and what it got is worthless: the family ended.
+        let won = first.iter().find(|(s, _)| *s == StatusCode::OK).unwrap();
+        let (_, v) = t.token_request(me, &format!("grant_type=refresh_token&refresh_token={}", won.1["refresh_token"].as_str().unwrap())).await;
+        assert_eq!(v["error"].as_str(), Some("invalid_grant"), "{b:?}");
+        // The others' new tokens work.
+        let (s, _) = t.token_request(me, &format!("grant_type=refresh_token&refresh_token={}", answers[1].1["refresh_token"].as_str().unwrap())).await;
+        assert_eq!(s, StatusCode::OK, "{b:?}");
+    }
+}
+
+/// Send every form to the token endpoint at once.
+async fn futures_join(t: &T, auth: Option<(&str, &str)>, forms: &[String]) -> Vec<(StatusCode, Value)> {
+    use tower::ServiceExt;
+    let (id, secret) = auth.unwrap();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    let handles: Vec<_> = forms
+        .iter()
+        .map(|f| {
+            let (state, f, basic) = (t.state.clone(), f.clone(), basic.clone());
+            tokio::spawn(async move {
+                let r = Request::post("/oidc/token")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::AUTHORIZATION, format!("Basic {basic}"))
+                    .body(Body::from(f))
+                    .unwrap();
+                let resp = habilis_web::router(state).oneshot(r).await.unwrap();
+                let status = resp.status();
+                (status, serde_json::from_str(&body(resp).await).unwrap_or(Value::Null))
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
