@@ -36,7 +36,8 @@ for _ in $(seq 1200); do grep -q "rights view built" "$work/serve.log" && break;
 base=http://127.0.0.1:$port
 auth="Authorization: Basic $(printf 'bench:%s' "$secret" | base64 -w0)"
 # One of each first, to see they answer 200 (this also makes the signing key).
-curl -sf -H "$auth" -d grant_type=client_credentials "$base/oidc/token" | grep -q access_token || { echo "client_credentials failed"; exit 1; }
+first=$(curl -s -H "$auth" -d grant_type=client_credentials "$base/oidc/token")
+echo "$first" | grep -q access_token || { echo "client_credentials failed: $first"; tail -5 "$work/serve.log"; exit 1; }
 curl -sf -H "$auth" -d "grant_type=refresh_token&refresh_token=bench-refresh-$((tokens - 1))" "$base/oidc/token" | grep -q id_token \
   || { echo "refresh failed: $(curl -s -H "$auth" -d "grant_type=refresh_token&refresh_token=bench-refresh-$((tokens - 2))" "$base/oidc/token")"; exit 1; }
 cat >"$work/cc.lua" <<'LUA'
