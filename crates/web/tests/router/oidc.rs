@@ -67,6 +67,20 @@ impl T {
     }
 }
 
+/// `cdap-web` registered by the caisse, Karim holding CDAP T1 and signed in on the portal:
+/// the client's secret and his session cookie.
+async fn karim_signed_in_with_t1(t: &T) -> (String, String) {
+    let caf = t.token("caf.admin").await;
+    let (_, v) = t.api("POST", "/api/v1/clients", &caf, Some(json!({"service": "CDAP", "client_id": "cdap-web", "name": "CDAP", "redirect_uris": [CB]}))).await;
+    let secret = v["client_secret"].as_str().unwrap().to_string();
+    let claire = t.token("mons.admin").await;
+    let (_, users) = t.api("GET", "/api/v1/users", &claire, None).await;
+    let karim = users["users"].as_array().unwrap().iter().find(|u| u["login"] == "mons.agent").unwrap()["id"].as_str().unwrap().to_string();
+    let (s, _) = t.api("POST", "/api/v1/grants", &claire, Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"}))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    (secret, t.sign_in("mons.agent").await)
+}
+
 fn verified(token: &str, keys: &[Value]) -> Value {
     jose::decode(token).unwrap().verify_with_any(keys).expect("signed by a published key").clone()
 }
@@ -265,15 +279,8 @@ async fn services_get_their_own_tokens_with_a_secret_or_a_signed_assertion() {
 async fn logout_from_the_service_ends_the_portal_session_and_its_refresh_tokens() {
     for b in backends() {
         let t = setup(b).await;
-        let caf = t.token("caf.admin").await;
-        let (_, v) = t.api("POST", "/api/v1/clients", &caf, Some(json!({"service": "CDAP", "client_id": "cdap-web", "name": "CDAP", "redirect_uris": [CB]}))).await;
-        let secret = v["client_secret"].as_str().unwrap().to_string();
+        let (secret, session) = karim_signed_in_with_t1(&t).await;
         let me = Some(("cdap-web", secret.as_str()));
-        let claire = t.token("mons.admin").await;
-        let (_, users) = t.api("GET", "/api/v1/users", &claire, None).await;
-        let karim = users["users"].as_array().unwrap().iter().find(|u| u["login"] == "mons.agent").unwrap()["id"].as_str().unwrap().to_string();
-        t.api("POST", "/api/v1/grants", &claire, Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"}))).await;
-        let session = t.sign_in("mons.agent").await;
         let code = t.code_for(&session, "cdap-web", "s").await;
         let (_, tok) = t
             .token_request(me, &format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}", enc(CB)))
@@ -303,15 +310,8 @@ async fn logout_from_the_service_ends_the_portal_session_and_its_refresh_tokens(
 async fn refreshing_keeps_the_portal_session_alive_and_idleness_ends_it() {
     for b in backends() {
         let t = setup(b).await;
-        let caf = t.token("caf.admin").await;
-        let (_, v) = t.api("POST", "/api/v1/clients", &caf, Some(json!({"service": "CDAP", "client_id": "cdap-web", "name": "CDAP", "redirect_uris": [CB]}))).await;
-        let secret = v["client_secret"].as_str().unwrap().to_string();
+        let (secret, session) = karim_signed_in_with_t1(&t).await;
         let me = Some(("cdap-web", secret.as_str()));
-        let claire = t.token("mons.admin").await;
-        let (_, users) = t.api("GET", "/api/v1/users", &claire, None).await;
-        let karim = users["users"].as_array().unwrap().iter().find(|u| u["login"] == "mons.agent").unwrap()["id"].as_str().unwrap().to_string();
-        t.api("POST", "/api/v1/grants", &claire, Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"}))).await;
-        let session = t.sign_in("mons.agent").await;
         let code = t.code_for(&session, "cdap-web", "s").await;
         let (_, tok) = t
             .token_request(me, &format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}", enc(CB)))
@@ -335,15 +335,8 @@ async fn refreshing_keeps_the_portal_session_alive_and_idleness_ends_it() {
 async fn renewals_at_once_are_each_answered_and_a_copy_sent_at_once_ends_its_family() {
     for b in backends() {
         let t = setup(b).await;
-        let caf = t.token("caf.admin").await;
-        let (_, v) = t.api("POST", "/api/v1/clients", &caf, Some(json!({"service": "CDAP", "client_id": "cdap-web", "name": "CDAP", "redirect_uris": [CB]}))).await;
-        let secret = v["client_secret"].as_str().unwrap().to_string();
+        let (secret, session) = karim_signed_in_with_t1(&t).await;
         let me = Some(("cdap-web", secret.as_str()));
-        let claire = t.token("mons.admin").await;
-        let (_, users) = t.api("GET", "/api/v1/users", &claire, None).await;
-        let karim = users["users"].as_array().unwrap().iter().find(|u| u["login"] == "mons.agent").unwrap()["id"].as_str().unwrap().to_string();
-        t.api("POST", "/api/v1/grants", &claire, Some(json!({"holder": karim, "service": "CDAP", "role": "T1", "purpose": "Accueil"}))).await;
-        let session = t.sign_in("mons.agent").await;
         let mut refresh = vec![];
         for i in 0..8 {
             let code = t.code_for(&session, "cdap-web", &format!("s{i}")).await;
