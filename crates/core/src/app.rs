@@ -118,7 +118,7 @@ pub struct App<S: Store> {
     /// Group commit of the traces that stand alone (service uses refused…).
     pub traces: Arc<crate::batch::TraceBatcher>,
     /// The OpenID Connect provider's policy, keys and replay memory.
-    pub oidc: Arc<crate::services::oidc::Provider>,
+    pub oidc: Arc<crate::provider::Provider>,
 }
 
 impl<S: Store> App<S> {

@@ -22,6 +22,7 @@ pub mod commands;
 pub mod error;
 pub mod jose;
 pub mod password;
+pub mod provider;
 pub mod policy;
 pub mod reach;
 pub mod records;

@@ -75,6 +75,19 @@ pub enum Denial {
     NoGrant,
 }
 
+impl Denial {
+    /// A stable code for a refusal (API and traces).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Denial::UnknownPerson => "unknown_person",
+            Denial::PersonInactive => "person_inactive",
+            Denial::ServiceClosed(_) => "service_closed",
+            Denial::UnknownRole => "unknown_role",
+            Denial::NoGrant => "no_grant",
+        }
+    }
+}
+
 /// What the check found: the person and the roles they hold on the service now, each with
 /// a grant that gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]

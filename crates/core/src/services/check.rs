@@ -197,11 +197,5 @@ impl<S: Store> App<S> {
 
 /// A stable code for a refusal (API and traces).
 pub fn denial_code(d: &Denial) -> &'static str {
-    match d {
-        Denial::UnknownPerson => "unknown_person",
-        Denial::PersonInactive => "person_inactive",
-        Denial::ServiceClosed(_) => "service_closed",
-        Denial::UnknownRole => "unknown_role",
-        Denial::NoGrant => "no_grant",
-    }
+    d.code()
 }

@@ -11,7 +11,7 @@
 //! rights ends them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -19,7 +19,9 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::app::App;
-use crate::error::{Error, Result, StoreError};
+pub use crate::provider::{OidcError, OidcPolicy, Provider};
+use crate::provider::{Keys, OResult, RefreshJob, Unsigned};
+use crate::error::{Error, Result};
 use crate::jose::{self, SigningKey};
 use crate::records::*;
 use crate::store::*;
@@ -27,55 +29,7 @@ use crate::token;
 use crate::trace::*;
 use crate::view::Denial;
 
-/// Lifetimes of what the provider issues, and its key rotation.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct OidcPolicy {
-    /// An authorization code's life, in seconds.
-    pub code_seconds: i64,
-    /// An access token's and an ID token's life, in seconds.
-    pub token_seconds: i64,
-    /// A refresh token family's longest life, in hours (never beyond the portal session).
-    pub refresh_hours: i64,
-    /// A signing key signs for this many days, then the next one takes over.
-    pub key_rotation_days: i64,
-    /// A new key is published this many minutes before it signs, so that relying parties
-    /// have fetched it.
-    pub key_publish_minutes: i64,
-}
 
-impl Default for OidcPolicy {
-    fn default() -> Self {
-        OidcPolicy { code_seconds: 60, token_seconds: 300, refresh_hours: 12, key_rotation_days: 90, key_publish_minutes: 60 }
-    }
-}
-
-/// The keys as loaded: the one that signs now, and every public key to publish.
-struct Keys {
-    signing: Arc<SigningKey>,
-    published: Vec<Value>,
-    loaded: std::time::Instant,
-}
-
-/// The provider's state in one process: its policy, its keys (reloaded every minute, so
-/// that a key rotated by another instance or the CLI is published and used), and the
-/// assertion ids already seen (a client assertion is accepted once).
-pub struct Provider {
-    pub policy: OidcPolicy,
-    keys: RwLock<Option<Arc<Keys>>>,
-    seen_assertions: Mutex<HashMap<String, OffsetDateTime>>,
-    /// The writer of renewals (started with the first one).
-    refreshes: tokio::sync::OnceCell<tokio::sync::mpsc::Sender<RefreshJob>>,
-}
-
-/// One renewal waiting for the writer.
-struct RefreshJob {
-    digest: Vec<u8>,
-    client: Arc<ServiceClient>,
-    issuer: String,
-    info: ClientInfo,
-    done: tokio::sync::oneshot::Sender<OResult<Unsigned>>,
-}
 
 /// The writer of renewals: what arrived while the previous batch was written goes in one
 /// transaction.
@@ -104,23 +58,6 @@ async fn refresh_batches<S: Store>(app: App<S>, mut rx: tokio::sync::mpsc::Recei
     }
 }
 
-impl std::fmt::Debug for Provider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Provider").field("policy", &self.policy).finish_non_exhaustive()
-    }
-}
-
-impl Provider {
-    pub fn new(policy: OidcPolicy) -> Arc<Provider> {
-        Arc::new(Provider { policy, keys: RwLock::new(None), seen_assertions: Mutex::new(HashMap::new()), refreshes: Default::default() })
-    }
-    pub fn shared() -> Arc<Provider> {
-        Provider::new(OidcPolicy::default())
-    }
-    fn forget_keys(&self) {
-        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = None;
-    }
-}
 
 /// What `/oidc/authorize` asked for.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -178,85 +115,7 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
-/// Tokens issued in a transaction, signed once it has committed.
-struct Unsigned {
-    id: Value,
-    access: Value,
-    refresh: String,
-    scope: String,
-    grants: Vec<GrantId>,
-}
 
-/// The OAuth 2.0 / OpenID Connect errors, with a sentence in French for the developer of
-/// the service (and for the person, when the portal shows it).
-#[derive(Debug)]
-pub enum OidcError {
-    InvalidRequest(&'static str),
-    InvalidClient,
-    InvalidGrant(&'static str),
-    UnauthorizedClient(&'static str),
-    UnsupportedGrantType,
-    UnsupportedResponseType,
-    InvalidScope,
-    AccessDenied(&'static str),
-    LoginRequired,
-    InvalidToken,
-    Internal(Error),
-}
-
-impl From<Error> for OidcError {
-    fn from(e: Error) -> Self {
-        OidcError::Internal(e)
-    }
-}
-
-impl From<StoreError> for OidcError {
-    fn from(e: StoreError) -> Self {
-        OidcError::Internal(Error::Store(e))
-    }
-}
-
-impl OidcError {
-    /// The error code of RFC 6749 / OpenID Connect.
-    pub fn code(&self) -> &'static str {
-        match self {
-            OidcError::InvalidRequest(_) => "invalid_request",
-            OidcError::InvalidClient => "invalid_client",
-            OidcError::InvalidGrant(_) => "invalid_grant",
-            OidcError::UnauthorizedClient(_) => "unauthorized_client",
-            OidcError::UnsupportedGrantType => "unsupported_grant_type",
-            OidcError::UnsupportedResponseType => "unsupported_response_type",
-            OidcError::InvalidScope => "invalid_scope",
-            OidcError::AccessDenied(_) => "access_denied",
-            OidcError::LoginRequired => "login_required",
-            OidcError::InvalidToken => "invalid_token",
-            OidcError::Internal(_) => "server_error",
-        }
-    }
-    /// What went wrong, in a sentence.
-    pub fn description(&self) -> &'static str {
-        match self {
-            OidcError::InvalidRequest(s) | OidcError::InvalidGrant(s) | OidcError::UnauthorizedClient(s) | OidcError::AccessDenied(s) => s,
-            OidcError::InvalidClient => "Le service n'est pas authentifié : identifiant, secret ou assertion inconnu ou refusé.",
-            OidcError::UnsupportedGrantType => "Ce type d'autorisation n'est pas pris en charge (authorization_code, refresh_token ou client_credentials).",
-            OidcError::UnsupportedResponseType => "Seul le flux « code » (response_type=code) est pris en charge.",
-            OidcError::InvalidScope => "La portée demandée doit contenir « openid ».",
-            OidcError::LoginRequired => "La personne doit d'abord se connecter au portail.",
-            OidcError::InvalidToken => "Le jeton d'accès est absent, invalide ou expiré.",
-            OidcError::Internal(_) => "Le portail n'a pas pu traiter la demande ; réessayez plus tard.",
-        }
-    }
-    /// The HTTP status of the error at the token endpoint.
-    pub fn status(&self) -> u16 {
-        match self {
-            OidcError::InvalidClient | OidcError::InvalidToken => 401,
-            OidcError::Internal(_) => 500,
-            _ => 400,
-        }
-    }
-}
-
-type OResult<T> = std::result::Result<T, OidcError>;
 
 /// Commit what a token request did (the code or token spent, the trace of a refusal) unless
 /// it failed inside; then answer.
@@ -484,7 +343,7 @@ impl<S: Store> App<S> {
             let mut e = TraceEntry::new(now, "service.signin", Outcome::Refused, info);
             e.stamp(actor);
             e.target = Some(client.client_id.clone());
-            e.detail = Some(format!("client {} : {}", client.client_id, crate::services::check::denial_code(&d)));
+            e.detail = Some(format!("client {} : {}", client.client_id, d.code()));
             self.traces.append(&self.store, e).await?;
             return Err(OidcError::AccessDenied(denial_sentence(&d)));
         }
@@ -660,7 +519,7 @@ impl<S: Store> App<S> {
                         Err(d) => {
                             // No right left on this service: no token, and the family ends.
                             revoke.push(t.family);
-                            let mut e = refused(format!("(renouvellement) {}", crate::services::check::denial_code(&d)));
+                            let mut e = refused(format!("(renouvellement) {}", d.code()));
                             e.actor_id = Some(person.id);
                             e.actor_login = Some(person.login.clone());
                             e.organisation_id = Some(person.organisation_id);
@@ -733,7 +592,7 @@ impl<S: Store> App<S> {
                 e.organisation_id = Some(person.organisation_id);
                 e.session_id = Some(session.id);
                 e.target = Some(client.client_id.clone());
-                e.detail = Some(format!("client {} ({how}) : {}", client.client_id, crate::services::check::denial_code(&d)));
+                e.detail = Some(format!("client {} ({how}) : {}", client.client_id, d.code()));
                 tx.append_trace(&e).await?;
                 return Err(OidcError::InvalidGrant(denial_sentence(&d)));
             }
