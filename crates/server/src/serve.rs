@@ -127,7 +127,7 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("impossible d'écouter sur {}", config.listen))?;
-    let state = AppState { app: app.clone(), config: Arc::new(config.web.clone()), metrics: Arc::new(Metrics::default()) };
+    let state = AppState::new(app.clone(), Arc::new(config.web.clone()), Arc::new(Metrics::default()));
     // Every minute: end and trace sessions that timed out, enforce query deadlines.
     let sweeper = app.clone();
     tokio::spawn(async move {

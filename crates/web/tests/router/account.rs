@@ -184,7 +184,7 @@ async fn set_password_through_the_one_time_link() {
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     let init = app.init_first_admin("caf.chef", "chef@caf.fr", "Anne Chef", "Caf du Nord").await.unwrap();
-    let t = T { state: AppState { app, config: Arc::new(WebConfig::default()), metrics: Arc::new(Metrics::default()) }, clock: SimulatedClock::new(datetime!(2026-11-27 09:00 UTC)), key: TraceKey::generate() };
+    let t = T { state: AppState::new(app, Arc::new(WebConfig::default()), Arc::new(Metrics::default())), clock: SimulatedClock::new(datetime!(2026-11-27 09:00 UTC)), key: TraceKey::generate() };
     let link = format!("/set-password?token={}", init.link_token);
     let html = body(t.get(&link, None).await).await;
     assert!(html.contains("caf.chef") && html.contains("14 caractères"), "privileged rule shown");

@@ -43,7 +43,7 @@ async fn setup_with(b: Backend, web: WebConfig) -> T {
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     app.load_demo(PASSWORD).await.unwrap();
-    T { state: AppState { app, config: Arc::new(web), metrics: Arc::new(Metrics::default()) }, clock, key }
+    T { state: AppState::new(app, Arc::new(web), Arc::new(Metrics::default())), clock, key }
 }
 
 async fn setup(b: Backend) -> T {

@@ -77,7 +77,7 @@ impl T {
 async fn the_policy_requires_enrolment_then_a_code_at_every_sign_in() {
     for b in backends() {
         let mut t = setup(b).await;
-        t.state.app.second_factor = SecondFactorPolicy::default();
+        t.state.app_mut().expect("not shared yet").second_factor = SecondFactorPolicy::default();
 
         // A manager's first sign-in: nothing opens before the enrolment.
         let (cookie, next) = t.password_step("mons.manager").await;
@@ -144,7 +144,7 @@ async fn a_lost_factor_is_reset_only_by_the_caisse_or_the_principal_administrato
     for b in backends() {
         let mut t = setup(b).await;
         // Everyone concerned enrols first (the default policy asks all of them).
-        t.state.app.second_factor = SecondFactorPolicy::default();
+        t.state.app_mut().expect("not shared yet").second_factor = SecondFactorPolicy::default();
         let (mut tokens, mut secrets) = (std::collections::HashMap::new(), std::collections::HashMap::new());
         for login in ["mons.manager", "mons.deputy", "mons.admin", "caf.admin"] {
             let (cookie, _) = t.password_step(login).await;
