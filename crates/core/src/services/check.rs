@@ -155,7 +155,9 @@ impl<S: Store> App<S> {
         let found = self.view.read(|s| s.client(client_id));
         let zero = [0u8; 32];
         let expected: &[u8] = found.as_ref().map(|c| c.secret_digest.as_slice()).unwrap_or(&zero);
-        let same: bool = token::digest(secret).ct_eq(expected).into();
+        // The digest on the stack: this runs for every call of a service.
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes());
+        let same: bool = digest.as_slice().ct_eq(expected).into();
         match found {
             Some(c) if same => Ok(c),
             _ => Err(Error::NotAuthenticated),

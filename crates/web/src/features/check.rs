@@ -3,10 +3,11 @@
 //! use it now, in a role, or which roles they hold on it. The caisse registers clients.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{FromRequestParts, Query, State};
+use std::borrow::Cow;
+
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::header;
+use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use habilis_core::records::ServiceClient;
@@ -27,31 +28,47 @@ impl FromRequestParts<AppState> for ServiceCaller {
     type Rejection = WebError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
         let raw = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        // Decoded on the stack: this runs for every call of a service.
+        let mut buf = [0u8; 384];
         let decoded = raw
             .strip_prefix("Basic ")
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
-            .and_then(|b| String::from_utf8(b).ok());
-        let Some((id, secret)) = decoded.as_deref().and_then(|d| d.split_once(':')) else {
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode_slice(b.trim(), &mut buf).ok())
+            .and_then(|n| std::str::from_utf8(&buf[..n]).ok());
+        let Some((id, secret)) = decoded.and_then(|d| d.split_once(':')) else {
             return Err(WebError::Core(habilis_core::Error::NotAuthenticated));
         };
         Ok(ServiceCaller(state.app.authenticate_client(id, secret).await?))
     }
 }
 
-#[derive(Deserialize)]
-pub struct CheckQuery {
-    #[serde(default)]
-    person: String,
-    #[serde(default)]
-    role: Option<String>,
+/// `person` and `role` of the query string, decoded without copying when they need no
+/// decoding (the hot path of the services).
+pub struct CheckQuery<'a> {
+    person: Cow<'a, str>,
+    role: Option<Cow<'a, str>>,
 }
 
-fn query(q: Result<Query<CheckQuery>, QueryRejection>) -> Result<CheckQuery, WebError> {
-    let q = q.map(|Query(q)| q).map_err(|_| WebError::Core(habilis_core::Error::invalid("person", habilis_core::values::ValueError::Empty)))?;
-    if q.person.trim().is_empty() {
-        return Err(WebError::Core(habilis_core::Error::invalid("person", habilis_core::values::ValueError::Empty)));
+fn decode(v: &str) -> Option<Cow<'_, str>> {
+    if v.contains('+') {
+        let spaced = v.replace('+', " ");
+        return percent_encoding::percent_decode_str(&spaced).decode_utf8().ok().map(|c| Cow::Owned(c.into_owned()));
     }
-    Ok(q)
+    percent_encoding::percent_decode_str(v).decode_utf8().ok()
+}
+
+fn query(uri: &Uri) -> Result<CheckQuery<'_>, WebError> {
+    let bad = |field| WebError::Core(habilis_core::Error::invalid(field, habilis_core::values::ValueError::Empty));
+    let (mut person, mut role) = (None, None);
+    for pair in uri.query().unwrap_or("").split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match k {
+            "person" => person = Some(decode(v).ok_or_else(|| bad("person"))?),
+            "role" => role = Some(decode(v).ok_or_else(|| bad("role"))?),
+            _ => {}
+        }
+    }
+    let person = person.filter(|p| !p.trim().is_empty()).ok_or_else(|| bad("person"))?;
+    Ok(CheckQuery { person, role })
 }
 
 /// The answer of `/api/v1/check`.
@@ -69,16 +86,17 @@ struct Answer<'a> {
 
 impl Answer<'_> {
     fn into_response(self) -> Response {
-        match serde_json::to_vec(&self) {
-            Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        let mut bytes = Vec::with_capacity(192);
+        match serde_json::to_writer(&mut bytes, &self) {
+            Ok(()) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
             Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
     }
 }
 
 /// GET /api/v1/check?person=…&role=… — may the person use the calling service in this role now?
-pub async fn check(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client): ServiceCaller, q: Result<Query<CheckQuery>, QueryRejection>) -> Result<Response, WebError> {
-    let q = query(q)?;
+pub async fn check(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client): ServiceCaller, uri: Uri) -> Result<Response, WebError> {
+    let q = query(&uri)?;
     let Some(role) = q.role.as_deref().filter(|r| !r.trim().is_empty()) else {
         return Err(WebError::Core(habilis_core::Error::invalid("role", habilis_core::values::ValueError::Empty)));
     };
@@ -99,8 +117,8 @@ pub async fn check(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client
 }
 
 /// GET /api/v1/check/roles?person=… — which roles does the person hold on the calling service now?
-pub async fn roles(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client): ServiceCaller, q: Result<Query<CheckQuery>, QueryRejection>) -> Result<Response, WebError> {
-    let q = query(q)?;
+pub async fn roles(State(state): State<AppState>, ctx: Ctx, ServiceCaller(client): ServiceCaller, uri: Uri) -> Result<Response, WebError> {
+    let q = query(&uri)?;
     let body = match state.app.check_access(&client, &q.person, None, &ctx.client).await? {
         CheckAnswer::Allowed(h) => json!({ "person": h.login, "organisation": h.organisation, "roles": h.roles.iter().map(|(c, _)| c).collect::<Vec<_>>() }),
         CheckAnswer::Refused(d) => json!({ "person": q.person, "roles": [], "reason": denial_code(&d) }),
