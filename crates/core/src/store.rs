@@ -447,8 +447,6 @@ pub trait OidcTx: Send + Sized {
     fn take_auth_code(&mut self, digest: &[u8], at: OffsetDateTime, family: Uuid) -> impl Future<Output = StoreResult<Taken<AuthCode>>> + Send;
     /// Store a new refresh token.
     fn insert_refresh_token(&mut self, t: &RefreshToken) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Use a refresh token once (if not revoked); a second use learns its family.
-    fn take_refresh_token(&mut self, digest: &[u8], at: OffsetDateTime) -> impl Future<Output = StoreResult<Taken<RefreshToken>>> + Send;
     /// Use many refresh tokens at once (the unused, unrevoked ones among `digests`): one
     /// statement for a batch of renewals. Returns those this call used.
     fn take_refresh_tokens(&mut self, digests: &[Vec<u8>], at: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<RefreshToken>>> + Send;
@@ -456,7 +454,8 @@ pub trait OidcTx: Send + Sized {
     fn refresh_families(&mut self, digests: &[Vec<u8>]) -> impl Future<Output = StoreResult<Vec<(Vec<u8>, Uuid)>>> + Send;
     /// Store many new refresh tokens.
     fn insert_refresh_tokens(&mut self, tokens: &[RefreshToken]) -> impl Future<Output = StoreResult<()>> + Send;
-    /// `touch_open_session` for many sessions at once; returns those still open.
+    /// Note activity on the portal sessions `ids` that are open, within their absolute
+    /// limit (`now`) and active since `idle_since`; returns those.
     fn touch_open_sessions(&mut self, ids: &[SessionId], now: OffsetDateTime, idle_since: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<Session>>> + Send;
     /// `token_person` for many people at once.
     fn token_persons(&mut self, ids: &[AccountId]) -> impl Future<Output = StoreResult<Vec<TokenPerson>>> + Send;
@@ -466,9 +465,6 @@ pub trait OidcTx: Send + Sized {
     fn revoke_refresh_family(&mut self, family: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Revoke every refresh token issued under a portal session; returns how many.
     fn revoke_refresh_of_session(&mut self, session: SessionId, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
-    /// Note activity on a portal session if it is open, within its absolute limit (`now`)
-    /// and active since `idle_since`; returns it then.
-    fn touch_open_session(&mut self, id: SessionId, now: OffsetDateTime, idle_since: OffsetDateTime) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
     /// The person a token speaks of, with their organisation.
     fn token_person(&mut self, id: AccountId) -> impl Future<Output = StoreResult<Option<TokenPerson>>> + Send;
     /// Whether a portal session is still open (not ended; limits are the caller's).

@@ -90,7 +90,7 @@ fn returnable(path: &str) -> bool {
 }
 
 /// The `Set-Cookie` value remembering `path` (for ten minutes), if it may be returned to.
-pub(crate) fn return_cookie_header(config: &WebConfig, path: &str) -> Option<String> {
+fn return_cookie_header(config: &WebConfig, path: &str) -> Option<String> {
     use base64::Engine as _;
     if !returnable(path) {
         return None;
@@ -98,6 +98,16 @@ pub(crate) fn return_cookie_header(config: &WebConfig, path: &str) -> Option<Str
     let secure = if config.secure() { "; Secure" } else { "" };
     let v = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(path);
     Some(format!("{RETURN_COOKIE}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600{secure}"))
+}
+
+/// Add to `resp` the cookie remembering `path`, if it may be returned to.
+pub(crate) fn remember_return(config: &WebConfig, mut resp: axum::response::Response, path: &str) -> axum::response::Response {
+    if let Some(v) = return_cookie_header(config, path)
+        && let Ok(v) = axum::http::HeaderValue::from_str(&v)
+    {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    resp
 }
 
 /// The `Set-Cookie` value that forgets the return path.

@@ -167,10 +167,9 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         let mut resp = if is_api { error_response(api_lang, &err) } else { axum::response::Redirect::to(page).into_response() };
         // A service's sign-in request resumes once the step is taken.
         if path == "/oidc/authorize"
-            && let Some(v) = req.uri().path_and_query().and_then(|pq| crate::context::return_cookie_header(&state.config, pq.as_str()))
-            && let Ok(v) = HeaderValue::from_str(&v)
+            && let Some(pq) = req.uri().path_and_query()
         {
-            resp.headers_mut().append(header::SET_COOKIE, v);
+            resp = crate::context::remember_return(&state.config, resp, pq.as_str());
         }
         let action = format!("http.{}", method.as_str().to_ascii_lowercase());
         if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {

@@ -29,8 +29,6 @@ use crate::token;
 use crate::trace::*;
 use crate::view::Denial;
 
-
-
 /// The writer of renewals: what arrived while the previous batch was written goes in one
 /// transaction.
 async fn refresh_batches<S: Store>(app: App<S>, mut rx: tokio::sync::mpsc::Receiver<RefreshJob>) {
@@ -57,7 +55,6 @@ async fn refresh_batches<S: Store>(app: App<S>, mut rx: tokio::sync::mpsc::Recei
         }
     }
 }
-
 
 /// What `/oidc/authorize` asked for.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -114,8 +111,6 @@ pub struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
 }
-
-
 
 /// Commit what a token request did (the code or token spent, the trace of a refusal) unless
 /// it failed inside; then answer.
@@ -695,9 +690,13 @@ impl<S: Store> App<S> {
 
     /// Verify a token the provider signed (any of its published keys) and return its claims;
     /// `expired_ok` for an `id_token_hint`.
-    async fn own_token(&self, issuer: &str, jwt: &str, expired_ok: bool) -> OResult<Value> {
+    async fn own_token(&self, issuer: &str, jwt: &str, typ: &str, expired_ok: bool) -> OResult<Value> {
         let keys = self.oidc_keys().await?;
         let t = jose::decode(jwt).ok_or(OidcError::InvalidToken)?;
+        // An ID token is not an access token, nor the other way round.
+        if t.header.get("typ").and_then(Value::as_str) != Some(typ) {
+            return Err(OidcError::InvalidToken);
+        }
         let claims = t.verify_with_any(&keys.published).ok_or(OidcError::InvalidToken)?.clone();
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
         if claims.get("iss").and_then(Value::as_str) != Some(issuer) || (!expired_ok && exp <= ts(self.now())) {
@@ -709,7 +708,7 @@ impl<S: Store> App<S> {
     /// The userinfo endpoint: the person's claims now, for a valid access token of one of
     /// their sign-ins (roles recomputed: a grant revoked since the token is absent).
     pub async fn oidc_userinfo(&self, issuer: &str, access_token: &str) -> OResult<Value> {
-        let claims = self.own_token(issuer, access_token, false).await?;
+        let claims = self.own_token(issuer, access_token, "at+jwt", false).await?;
         let client_id = claims.get("client_id").and_then(Value::as_str).ok_or(OidcError::InvalidToken)?;
         let person = claims.get("sub").and_then(Value::as_str).and_then(AccountId::parse).ok_or(OidcError::InvalidToken)?;
         let session = claims.get("sid").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok()).map(SessionId).ok_or(OidcError::InvalidToken)?;
@@ -740,7 +739,7 @@ impl<S: Store> App<S> {
         post_logout_redirect_uri: Option<&str>,
     ) -> OResult<(bool, Option<String>)> {
         let hint = match id_token_hint.filter(|h| !h.is_empty()) {
-            Some(h) => Some(self.own_token(issuer, h, true).await?),
+            Some(h) => Some(self.own_token(issuer, h, "JWT", true).await?),
             None => None,
         };
         let client_id = hint.as_ref().and_then(|c| c.get("aud").and_then(Value::as_str)).or(client_id);

@@ -287,22 +287,6 @@ impl OidcTx for Tx {
         Ok(())
     }
 
-    async fn take_refresh_token(&mut self, digest: &[u8], at: OffsetDateTime) -> StoreResult<Taken<RefreshToken>> {
-        const TAKE: &str =
-            "UPDATE oidc_refresh_tokens SET used_at = $2 WHERE digest = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING *";
-        const SPENT: &str = "SELECT family FROM oidc_refresh_tokens WHERE digest = $1";
-        let row: Option<RefreshRow> =
-            run!(self, c => sqlx::query_as(TAKE).bind(digest).bind(to_micros(at)).fetch_optional(&mut *c).await).map_err(map_err)?;
-        if let Some(r) = row {
-            return Ok(Taken::Fresh(r.into_domain()));
-        }
-        let spent: Option<(Uuid,)> = run!(self, c => sqlx::query_as(SPENT).bind(digest).fetch_optional(&mut *c).await).map_err(map_err)?;
-        Ok(match spent {
-            Some((f,)) => Taken::Spent(Some(f)),
-            None => Taken::Unknown,
-        })
-    }
-
     async fn refresh_token(&mut self, digest: &[u8]) -> StoreResult<Option<RefreshToken>> {
         const Q: &str = "SELECT * FROM oidc_refresh_tokens WHERE digest = $1";
         let row: Option<RefreshRow> = run!(self, c => sqlx::query_as(Q).bind(digest).fetch_optional(&mut *c).await).map_err(map_err)?;
@@ -317,13 +301,6 @@ impl OidcTx for Tx {
     async fn revoke_refresh_of_session(&mut self, session: SessionId, at: OffsetDateTime) -> StoreResult<u64> {
         const Q: &str = "UPDATE oidc_refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL";
         run!(self, c => sqlx::query(Q).bind(session.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)
-    }
-
-    async fn touch_open_session(&mut self, id: SessionId, now: OffsetDateTime, idle_since: OffsetDateTime) -> StoreResult<Option<habilis_core::records::Session>> {
-        const Q: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL AND expires_at > $2 AND last_seen_at > $3 RETURNING *";
-        let row: Option<SessionRow> =
-            run!(self, c => sqlx::query_as(Q).bind(id.0).bind(to_micros(now)).bind(to_micros(idle_since)).fetch_optional(&mut *c).await).map_err(map_err)?;
-        Ok(row.map(SessionRow::into_domain))
     }
 
     async fn token_person(&mut self, id: AccountId) -> StoreResult<Option<TokenPerson>> {

@@ -36,16 +36,23 @@ pub(crate) fn allow_form_target(mut resp: Response, uri: Option<&str>) -> Respon
     resp
 }
 
+/// A sign-in or second-factor page that will resume a service's authorization request: its
+/// form may lead to the service's registered address.
+pub(crate) async fn allow_resumed_target(state: &AppState, ctx: &Ctx, page: Response) -> Response {
+    let target = resumed_redirect(state, ctx).await;
+    allow_form_target(page, target.as_deref())
+}
+
 /// The service address a remembered authorization request will end at, if it is one the
-/// client registered: the sign-in and second-factor pages let their forms lead there.
-pub(crate) async fn resumed_redirect(state: &AppState, ctx: &Ctx) -> Option<String> {
+/// client registered.
+async fn resumed_redirect(state: &AppState, ctx: &Ctx) -> Option<String> {
     let query = ctx.return_to.as_deref()?.strip_prefix("/oidc/authorize?")?;
-    let req: AuthorizeRequest = serde_urlencoded_from(query)?;
+    let req: AuthorizeRequest = authorize_request_from(query)?;
     state.app.oidc_client_for(&req.client_id, &req.redirect_uri).await.ok()?;
     Some(req.redirect_uri)
 }
 
-fn serde_urlencoded_from(query: &str) -> Option<AuthorizeRequest> {
+fn authorize_request_from(query: &str) -> Option<AuthorizeRequest> {
     let uri: Uri = format!("/?{query}").parse().ok()?;
     Query::<AuthorizeRequest>::try_from_uri(&uri).ok().map(|Query(q)| q)
 }
@@ -168,13 +175,11 @@ async fn authorize(state: AppState, ctx: Ctx, uri: Uri, req: AuthorizeRequest) -
             return back(&OidcError::LoginRequired);
         }
         // Sign in on the portal's own page, then come back here.
-        let mut resp = Redirect::to("/login").into_response();
-        if let Some(v) = uri.path_and_query().and_then(|pq| crate::context::return_cookie_header(&state.config, pq.as_str()))
-            && let Ok(v) = HeaderValue::from_str(&v)
-        {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-        return resp;
+        let to_login = Redirect::to("/login").into_response();
+        return match uri.path_and_query() {
+            Some(pq) => crate::context::remember_return(&state.config, to_login, pq.as_str()),
+            None => to_login,
+        };
     };
     match state.app.oidc_authorize(actor, &client, &req, &ctx.client).await {
         Ok(code) => {
@@ -203,7 +208,7 @@ pub async fn authorize_post(State(state): State<AppState>, ctx: Ctx, f: Result<F
     match f {
         Ok(Form(req)) => {
             // Resumed after sign-in as a GET with the same parameters.
-            let query = serde_urlencoded_pairs(&req);
+            let query = authorize_query(&req);
             let uri: Uri = format!("/oidc/authorize?{query}").parse().unwrap_or_else(|_| Uri::from_static("/oidc/authorize"));
             authorize(state, ctx, uri, req).await
         }
@@ -211,7 +216,7 @@ pub async fn authorize_post(State(state): State<AppState>, ctx: Ctx, f: Result<F
     }
 }
 
-fn serde_urlencoded_pairs(r: &AuthorizeRequest) -> String {
+fn authorize_query(r: &AuthorizeRequest) -> String {
     let mut pairs: Vec<(&str, &str)> = vec![
         ("client_id", &r.client_id),
         ("redirect_uri", &r.redirect_uri),

@@ -167,6 +167,9 @@ async fn a_service_signs_a_person_in_with_code_and_pkce_renews_and_logs_out() {
         assert_eq!(resp.status(), StatusCode::OK, "{b:?}");
         let info: Value = serde_json::from_str(&body(resp).await).unwrap();
         assert_eq!((info["sub"].as_str(), &info["roles"]), (Some(karim.as_str()), &json!(["T1", "T2"])), "{b:?}");
+        // An ID token is not an access token.
+        let r = Request::get("/oidc/userinfo").header(header::AUTHORIZATION, format!("Bearer {}", tok["id_token"].as_str().unwrap())).body(Body::empty()).unwrap();
+        assert_eq!(t.send(r).await.status(), StatusCode::UNAUTHORIZED, "{b:?}");
         let r1 = tok["refresh_token"].as_str().unwrap().to_string();
         let (s, tok2) = t.token_request(me, &format!("grant_type=refresh_token&refresh_token={r1}")).await;
         assert_eq!(s, StatusCode::OK, "{b:?} {tok2}");

@@ -75,8 +75,8 @@ pub async fn login_form(State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Re
     } else {
         None
     };
-    let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
-    crate::features::oidc::allow_form_target(login_page(&state, &ctx, Some(&uri), String::new(), None, notice, StatusCode::OK), target.as_deref())
+    let page = login_page(&state, &ctx, Some(&uri), String::new(), None, notice, StatusCode::OK);
+    crate::features::oidc::allow_resumed_target(&state, &ctx, page).await
 }
 
 #[derive(Deserialize)]
@@ -121,8 +121,8 @@ pub async fn login_submit(State(state): State<AppState>, ctx: Ctx, form: Result<
         Err(e) => {
             state.metrics.login(if matches!(e, Error::Throttled { .. }) { "throttled" } else { "failure" });
             let err = WebError::Core(e);
-            let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
-            crate::features::oidc::allow_form_target(login_page(&state, &ctx, None, form.login, Some(err.message(t)), None, err.status()), target.as_deref())
+            let page = login_page(&state, &ctx, None, form.login, Some(err.message(t)), None, err.status());
+            crate::features::oidc::allow_resumed_target(&state, &ctx, page).await
         }
     }
 }

@@ -37,8 +37,7 @@ pub async fn code_form(SignedIn(actor): SignedIn, State(state): State<AppState>,
     if actor.session.pending_step != Some(PendingStep::SecondFactor) {
         return Redirect::to("/").into_response();
     }
-    let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
-    crate::features::oidc::allow_form_target(code_page(&ctx, &actor, None, StatusCode::OK), target.as_deref())
+    crate::features::oidc::allow_resumed_target(&state, &ctx, code_page(&ctx, &actor, None, StatusCode::OK)).await
 }
 
 /// POST /login/code
@@ -54,8 +53,8 @@ pub async fn code_submit(State(state): State<AppState>, ctx: Ctx, SignedForm(act
         Err(e @ (Error::SecondFactorInvalid | Error::Throttled { .. })) => {
             state.metrics.login(if matches!(e, Error::Throttled { .. }) { "throttled" } else { "failure" });
             let err = WebError::Core(e);
-            let target = crate::features::oidc::resumed_redirect(&state, &ctx).await;
-            let resp = crate::features::oidc::allow_form_target(code_page(&ctx, &actor, Some(err.message(ctx.lang.texts())), err.status()), target.as_deref());
+            let page = code_page(&ctx, &actor, Some(err.message(ctx.lang.texts())), err.status());
+            let resp = crate::features::oidc::allow_resumed_target(&state, &ctx, page).await;
             Ok(traced(resp))
         }
         Err(e) => Err(e.into()),
