@@ -119,6 +119,8 @@ pub struct App<S: Store> {
     pub traces: Arc<crate::batch::TraceBatcher>,
     /// The OpenID Connect provider's policy, keys and replay memory.
     pub oidc: Arc<crate::provider::Provider>,
+    /// Signed-in people from memory, and their sessions' last activity (issue 14).
+    pub presence: Arc<crate::presence::Presence>,
 }
 
 impl<S: Store> App<S> {

@@ -66,6 +66,7 @@ async fn write_batches<S: Store>(store: S, mut rx: mpsc::Receiver<Job>) {
         let written = async {
             let entries: Vec<TraceEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
             let mut tx = store.begin().await?;
+            tx.quiet();
             tx.append_traces(&entries).await?;
             tx.commit().await?;
             Ok::<(), crate::error::StoreError>(())

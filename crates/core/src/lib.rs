@@ -24,6 +24,7 @@ pub mod jose;
 pub mod password;
 pub mod provider;
 pub mod policy;
+pub mod presence;
 pub mod reach;
 pub mod records;
 pub mod services;

@@ -60,6 +60,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn rights_changes(&self) -> tokio::sync::broadcast::Receiver<RightsChange>;
     /// How many changes of rights this process has committed (for read-your-writes).
     fn rights_version(&self) -> u64;
+    /// A number that changes whenever a commit may have changed who is signed in — any
+    /// write transaction not marked `quiet`, here or (PostgreSQL `NOTIFY`) on another
+    /// instance. A session read when it had one value is still valid while it has it.
+    fn identity_epoch(&self) -> u64;
     /// Start hearing the changes other instances commit (PostgreSQL `LISTEN`); once per
     /// process, idempotent. SQLite has no other instance.
     fn listen_to_other_instances(&self) -> impl Future<Output = StoreResult<()>> + Send;
@@ -117,6 +121,10 @@ pub trait Store: Clone + Send + Sync + 'static {
 /// One transaction. Every method runs inside it; the methods are grouped by aggregate
 /// in the supertraits, so that each backend implements one group per file.
 pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx {
+    /// Declare that this transaction changes no session, account, role or organisation —
+    /// only traces, idle-time touches, uses of grants or service tokens — so that its
+    /// commit does not make the signed-in people be read again. A promise of the caller.
+    fn quiet(&mut self);
     /// Make every change of this transaction durable.
     fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
     /// A value of the installation's key/value settings.

@@ -351,6 +351,7 @@ impl RightsView {
             return Ok(0);
         }
         let mut tx = store.begin().await?;
+        tx.quiet();
         tx.record_grant_uses(&batch).await?;
         tx.commit().await?;
         Ok(batch.len())

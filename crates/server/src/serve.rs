@@ -52,6 +52,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         second_factor: config.second_factor.clone(),
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::new(config.oidc),
+        presence: habilis_core::presence::Presence::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
     })
 }
@@ -216,6 +217,9 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
         None => tracing::info!("no [smtp] configured: messages stay in the outbox"),
     }
     println!("Habilis écoute sur {} (base : {})", config.web.public_url, habilis_store::redact(&config.database_url));
+    if habilis_store::UNTRACED {
+        tracing::warn!("bench build: this server writes NO trace (--features habilis-store/untraced); never use it for real");
+    }
     tracing::info!(listen = %config.listen, "serving");
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.context("serveur arrêté sur erreur")?;

@@ -32,6 +32,7 @@ fn main() {
                 second_factor: habilis_core::app::SecondFactorPolicy::none(),
                 view: habilis_core::view::RightsView::shared(),
                 oidc: habilis_core::services::oidc::Provider::shared(),
+                presence: habilis_core::presence::Presence::shared(),
                 traces: habilis_core::batch::TraceBatcher::shared(),
             };
             let cl = ClientInfo::default();

@@ -51,12 +51,23 @@ pub struct Db {
 pub(crate) struct Changes {
     pub(crate) sender: tokio::sync::broadcast::Sender<habilis_core::store::RightsChange>,
     pub(crate) version: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Bumped by every commit that may change who is signed in (see `Store::identity_epoch`).
+    pub(crate) identity: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// This handle's name in `habilis_identity` notifications, so that it ignores its own
+    /// (its commits have bumped `identity` already).
+    pub(crate) instance: std::sync::Arc<str>,
     listening: std::sync::Arc<tokio::sync::OnceCell<()>>,
 }
 
 impl Changes {
     fn new() -> Self {
-        Changes { sender: tokio::sync::broadcast::channel(4096).0, version: Default::default(), listening: Default::default() }
+        Changes {
+            sender: tokio::sync::broadcast::channel(4096).0,
+            version: Default::default(),
+            identity: Default::default(),
+            instance: uuid::Uuid::now_v7().to_string().into(),
+            listening: Default::default(),
+        }
     }
 }
 
@@ -192,9 +203,14 @@ impl Db {
             Pool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()),
             Pool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|r| r.rows_affected()),
         };
+        // Whatever it changed, sessions are read again.
+        self.changes.identity.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         r.map_err(map_err)
     }
 }
+
+/// Whether this build writes no trace (`--features untraced`, bench builds only).
+pub const UNTRACED: bool = cfg!(feature = "untraced");
 
 /// A URL with its password hidden, for messages.
 pub fn redact(url: &str) -> String {
@@ -221,20 +237,32 @@ impl Store for Db {
         self.changes.version.load(std::sync::atomic::Ordering::Acquire)
     }
 
+    fn identity_epoch(&self) -> u64 {
+        self.changes.identity.load(std::sync::atomic::Ordering::Acquire)
+    }
+
     async fn listen_to_other_instances(&self) -> StoreResult<()> {
         let Pool::Postgres(pool) = &self.pool else {
             return Ok(());
         };
         let pool = pool.clone();
         let sender = self.changes.sender.clone();
+        let identity = self.changes.identity.clone();
+        let instance = self.changes.instance.clone();
+        let bump = move || identity.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.changes
             .listening
             .get_or_try_init(|| async move {
                 let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.map_err(map_err)?;
-                listener.listen("habilis_rights").await.map_err(map_err)?;
+                listener.listen_all(["habilis_rights", "habilis_identity"]).await.map_err(map_err)?;
                 tokio::spawn(async move {
                     loop {
                         match listener.recv().await {
+                            Ok(n) if n.channel() == "habilis_identity" => {
+                                if n.payload() != &*instance {
+                                    bump();
+                                }
+                            }
                             Ok(n) => {
                                 let organisation = uuid::Uuid::parse_str(n.payload()).ok().map(habilis_core::records::OrganisationId);
                                 let _ = sender.send(habilis_core::store::RightsChange { organisation, everything: false, version: 0 });
@@ -243,7 +271,10 @@ impl Store for Db {
                                 // The listener reconnects by itself; meanwhile, rebuild everything.
                                 tracing::warn!(error = %e, "rights notifications interrupted");
                                 let _ = sender.send(habilis_core::store::RightsChange { organisation: None, everything: true, version: 0 });
+                                // Sessions cached before or during the gap are read again.
+                                bump();
                                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                                bump();
                             }
                         }
                     }
@@ -263,7 +294,7 @@ impl Store for Db {
             Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), _writer: writer })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, _writer: writer })
         .map_err(map_err)
     }
 
@@ -272,7 +303,7 @@ impl Store for Db {
             Pool::Sqlite(p) => p.begin().await.map(Inner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), _writer: None })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, _writer: None })
         .map_err(map_err)
     }
 

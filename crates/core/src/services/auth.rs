@@ -131,33 +131,52 @@ impl<S: Store> App<S> {
     /// A session found past its limits is ended (and its expiry traced) on the spot.
     pub async fn authenticate(&self, session_token: &str, client: &ClientInfo) -> Result<Actor> {
         let now = self.now();
+        let digest = token::digest(session_token);
+        // Other instances' sign-outs and suspensions reach this one's cache through it.
+        self.store.listen_to_other_instances().await?;
+        // Read before the database: a change committed meanwhile makes the entry stale.
+        let epoch = self.store.identity_epoch();
+        if let Some(actor) = self.presence.get(&digest, epoch)
+            && self.overdue(&actor.session, now).is_none()
+        {
+            return Ok(actor);
+        }
         let mut tx = self.store.read().await?;
-        let Some(session) = tx.session_by_token_hash(&token::digest(session_token)).await? else {
+        let Some(session) = tx.session_by_token_hash(&digest).await? else {
             return Err(Error::NotAuthenticated);
         };
         if session.ended_at.is_some() {
+            self.presence.forget(&digest);
             return Err(Error::NotAuthenticated);
         }
         let account = tx.account(session.account_id).await?;
         let organisation = tx.organisation(session.organisation_id).await?;
         drop(tx);
-        let overdue = if now >= session.expires_at {
+        let (Some(account), Some(organisation)) = (account, organisation) else {
+            return Err(Error::NotAuthenticated);
+        };
+        let mut actor = Actor { account, organisation, session, acting_for: None };
+        self.presence.later_touch(&mut actor);
+        let overdue = self.overdue(&actor.session, now);
+        let end_reason = overdue.or(if actor.account.status != AccountStatus::Active { Some("account_disabled") } else { None });
+        if let Some(reason) = end_reason {
+            self.presence.forget(&digest);
+            self.end_session(&actor, reason, client).await?;
+            return Err(Error::NotAuthenticated);
+        }
+        self.presence.put(digest, &actor, epoch);
+        Ok(actor)
+    }
+
+    /// Why a session is past its limits at `now`, if it is.
+    fn overdue(&self, session: &Session, now: time::OffsetDateTime) -> Option<&'static str> {
+        if now >= session.expires_at {
             Some("absolute_timeout")
         } else if now - session.last_seen_at >= self.sessions.idle() {
             Some("idle_timeout")
         } else {
             None
-        };
-        let (Some(account), Some(organisation)) = (account, organisation) else {
-            return Err(Error::NotAuthenticated);
-        };
-        let end_reason = overdue.or(if account.status != AccountStatus::Active { Some("account_disabled") } else { None });
-        let actor = Actor { account, organisation, session, acting_for: None };
-        if let Some(reason) = end_reason {
-            self.end_session(&actor, reason, client).await?;
-            return Err(Error::NotAuthenticated);
         }
-        Ok(actor)
     }
 
     async fn end_session(&self, actor: &Actor, reason: &str, client: &ClientInfo) -> Result<()> {
@@ -181,8 +200,9 @@ impl<S: Store> App<S> {
         self.end_session(actor, "logout", client).await
     }
 
-    /// Trace one request of a signed-in person and note the activity on their session, in
-    /// one transaction.
+    /// Trace one request of a signed-in person (group-committed with the other reads:
+    /// `TraceBatcher`) and note the activity on their session (in memory, written in
+    /// batches: `Presence`).
     pub async fn record_request(
         &self,
         actor: &Actor,
@@ -192,14 +212,13 @@ impl<S: Store> App<S> {
         client: &ClientInfo,
     ) -> Result<()> {
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        tx.touch_session(actor.session.id, now).await?;
+        // The activity is noted in memory and written within a second; the trace goes
+        // with the others being appended now, and is durable before this returns.
+        self.presence.touch(&self.store, actor.session.id, now);
         let mut e = TraceEntry::new(now, action, outcome, client);
         e.stamp(actor);
         e.target = Some(target.chars().take(512).collect());
-        tx.append_trace(&e).await?;
-        tx.commit().await?;
-        Ok(())
+        self.traces.append(&self.store, e).await
     }
 
     /// Trace an event that has no signed-in person (a refused form, an unknown link…).

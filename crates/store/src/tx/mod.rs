@@ -20,6 +20,11 @@ pub struct Tx {
     /// announced once it commits.
     pub(crate) touched: Vec<Option<OrganisationId>>,
     pub(crate) changes: crate::Changes,
+    /// Begun to write (`Store::begin`): its commit may change who is signed in.
+    pub(crate) writes: bool,
+    /// Marked by its caller as changing nothing a signed-in person's session depends on
+    /// (`Transaction::quiet`): its commit leaves the cache of sessions as it is.
+    pub(crate) quiet: bool,
     /// This process's turn to write (SQLite), held until commit or rollback.
     pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -102,12 +107,20 @@ mod sessions;
 mod trail;
 
 impl Transaction for Tx {
+    fn quiet(&mut self) {
+        self.quiet = true;
+    }
+
     async fn commit(mut self) -> StoreResult<()> {
+        let identity = self.writes && !self.quiet;
         // Other instances hear of it through PostgreSQL, on commit only.
         if let Inner::Postgres(t) = &mut self.inner {
             for org in &self.touched {
                 let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
                 sqlx::query("SELECT pg_notify('habilis_rights', $1)").bind(payload).execute(&mut **t).await.map_err(map_err)?;
+            }
+            if identity {
+                sqlx::query("SELECT pg_notify('habilis_identity', $1)").bind(&*self.changes.instance).execute(&mut **t).await.map_err(map_err)?;
             }
         }
         match self.inner {
@@ -115,6 +128,9 @@ impl Transaction for Tx {
             Inner::Postgres(t) => t.commit().await,
         }
         .map_err(map_err)?;
+        if identity {
+            self.changes.identity.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
         for org in self.touched {
             let version = self.changes.version.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
             // Nobody listening is fine: the view is rebuilt when it starts.

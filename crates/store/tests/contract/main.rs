@@ -38,6 +38,7 @@ async fn env(b: Backend) -> Env {
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::shared(),
+        presence: habilis_core::presence::Presence::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     Env { app, clock, key }
@@ -50,6 +51,7 @@ async fn second_instance(e: &Env) -> App<Db> {
     app.store = e.app.store.another_instance().await.unwrap();
     app.view = habilis_core::view::RightsView::shared();
     app.traces = habilis_core::batch::TraceBatcher::shared();
+    app.presence = habilis_core::presence::Presence::shared();
     app
 }
 
@@ -476,6 +478,7 @@ mod caisse;
 mod check;
 mod grants;
 mod mandates;
+mod presence;
 mod properties;
 mod retention;
 mod second_factor;

@@ -181,6 +181,7 @@ async fn set_password_through_the_one_time_link() {
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::shared(),
+        presence: habilis_core::presence::Presence::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     let init = app.init_first_admin("caf.chef", "chef@caf.fr", "Anne Chef", "Caf du Nord").await.unwrap();

@@ -40,6 +40,7 @@ async fn setup_with(b: Backend, web: WebConfig) -> T {
         second_factor: habilis_core::app::SecondFactorPolicy::none(),
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::shared(),
+        presence: habilis_core::presence::Presence::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     app.load_demo(PASSWORD).await.unwrap();

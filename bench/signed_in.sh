@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Signed-in speed (issue 14), side by side in one run, on SQLite then PostgreSQL (set
+# BACKENDS=sqlite to skip PostgreSQL): a release build on the demo data with no second
+# factor asked, wrk for 10 s each on
+#   GET /healthz (c=64) and GET /api/v1/me as mons.agent (c=64): read ratio and p99 ratio;
+#   PUT /api/v1/groups/{id} as mons.admin (c=16), a change and its trace in one
+#   transaction, on this build and on a bench build that writes no trace
+#   (--features habilis-store/untraced): what tracing adds to a change;
+#   POST /api/v1/session (c=16, a login burst) against the Argon2id ceiling measured by
+#   `cargo bench -p habilis-core --bench password_hash`, and GET /api/v1/me's p99 (c=16)
+#   alone and during the burst.
+# Also idle memory after start and the time from launch to the first /healthz answer.
+# Needs wrk (apt-get install wrk). Run from the repository root.
+set -euo pipefail
+export HABILIS_DEMO_PASSWORD=Tournesol-Bleu-42-Lille
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/root/.cache/habilis-target}
+untraced_dir=${UNTRACED_TARGET_DIR:-$CARGO_TARGET_DIR-untraced}
+cargo build --release -q -p habilis-server
+CARGO_TARGET_DIR=$untraced_dir cargo build --release -q -p habilis-server --features habilis-store/untraced
+bin=$CARGO_TARGET_DIR/release/habilis
+bin_untraced=$untraced_dir/release/habilis
+ceiling=$(cargo bench -q -p habilis-core --bench password_hash 2>/dev/null | sed -n 's/.*permits: \([0-9.]*\) hashes\/s/\1/p')
+work=$(mktemp -d)
+port=18559
+base=http://127.0.0.1:$port
+pid=
+trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+cat >"$work/habilis.toml" <<TOML
+[second_factor]
+required_roles = []
+TOML
+rps() { sed -n 's/^Requests\/sec: *//p' "$1"; }
+p99() { awk '$1 == "99%" {print $2}' "$1"; }
+ms() { case "$1" in *us) echo "$1" | sed 's/us//' | awk '{print $1/1000}';; *ms) echo "$1" | sed 's/ms//';; *s) echo "$1" | sed 's/s//' | awk '{print $1*1000}';; esac; }
+non2xx() { v=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$1"); echo "${v:-0}"; }
+ratio() { echo "scale=3; $1 / $2" | bc; }
+fresh_db() { # $1 backend
+  if [ "$1" = postgres ]; then
+    psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS habilis_bench" -c "CREATE DATABASE habilis_bench"
+    url=postgres://postgres@127.0.0.1:5432/habilis_bench
+  else
+    rm -f "$work"/habilis.db*
+    url="sqlite://$work/habilis.db"
+  fi
+  "$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null
+}
+start() { # $1 binary; sets pid and started_ms
+  : >"$work/serve.log"
+  local t0; t0=$(date +%s%N)
+  (cd "$work" && exec "$1" serve --listen 127.0.0.1:$port --database-url "$url" --trace-key-file "$work/trace.key") >"$work/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 2000); do curl -sf "$base/healthz" >/dev/null 2>&1 && break; sleep 0.005; done
+  started_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  for _ in $(seq 600); do grep -q "rights view built" "$work/serve.log" && break; sleep 0.1; done
+}
+stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=; }
+sign_in() { curl -sf -H 'Content-Type: application/json' -d "{\"login\":\"$1\",\"password\":\"$HABILIS_DEMO_PASSWORD\"}" "$base/api/v1/session" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'; }
+rename_run() { # $1 output file
+  local admin group
+  admin=$(sign_in mons.admin)
+  group=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{"name":"Bench"}' "$base/api/v1/groups" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+  [ -n "$group" ] || { echo "could not create the group"; tail -5 "$work/serve.log"; exit 1; }
+  GROUP=$group TOKEN=$admin wrk -t2 -c16 -d10s --latency -s bench/rename.lua "$base" >"$1"
+}
+echo "$(nproc) cores shared by server and wrk; Argon2id ceiling (cargo bench -p habilis-core --bench password_hash): $ceiling hashes/s"
+for backend in ${BACKENDS:-sqlite postgres}; do
+  fresh_db "$backend"
+  start "$bin"
+  idle_kib=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  agent=$(sign_in mons.agent)
+  [ -n "$agent" ] || { echo "sign-in failed"; tail -5 "$work/serve.log"; exit 1; }
+  curl -sf -H "Authorization: Bearer $agent" "$base/api/v1/me" | grep -q mons.agent
+  wrk -t2 -c64 -d10s --latency "$base/healthz" >"$work/healthz.out"
+  wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $agent" "$base/api/v1/me" >"$work/me.out"
+  wrk -t2 -c16 -d10s --latency -H "Authorization: Bearer $agent" "$base/api/v1/me" >"$work/me16.out"
+  wrk -t1 -c16 -d10s -s bench/login.lua "$base" >"$work/login.out" &
+  burst=$!
+  sleep 1
+  wrk -t1 -c16 -d8s --latency -H "Authorization: Bearer $agent" "$base/api/v1/me" >"$work/me16burst.out"
+  wait $burst
+  rename_run "$work/rename.out"
+  verified=$("$bin" audit verify --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null 2>&1 && echo "passes" || echo "FAILS")
+  stop
+  fresh_db "$backend"
+  start "$bin_untraced"
+  rename_run "$work/rename_untraced.out"
+  stop
+  h=$(rps "$work/healthz.out"); m=$(rps "$work/me.out"); l=$(rps "$work/login.out")
+  r=$(rps "$work/rename.out"); ru=$(rps "$work/rename_untraced.out")
+  hp=$(ms "$(p99 "$work/healthz.out")"); mp=$(ms "$(p99 "$work/me.out")")
+  alone=$(ms "$(p99 "$work/me16.out")"); during=$(ms "$(p99 "$work/me16burst.out")")
+  echo
+  echo "== $backend: started in ${started_ms} ms, idle RSS $((idle_kib / 1024)) MiB; audit verify after the run: $verified"
+  echo "/healthz (c=64):               $h req/s, p99 $hp ms"
+  echo "GET /api/v1/me (c=64):         $m req/s, p99 $mp ms, non-2xx $(non2xx "$work/me.out")"
+  echo "  ratio $(ratio "$m" "$h"), p99 ratio $(ratio "$mp" "$hp")"
+  echo "rename a group, traced (c=16): $r req/s, p99 $(ms "$(p99 "$work/rename.out")") ms, non-2xx $(non2xx "$work/rename.out")"
+  echo "rename a group, untraced build: $ru req/s, p99 $(ms "$(p99 "$work/rename_untraced.out")") ms, non-2xx $(non2xx "$work/rename_untraced.out")"
+  echo "  tracing adds $(echo "scale=1; ($ru / $r - 1) * 100" | bc) % to a change's cost"
+  echo "login burst (c=16):            $l sign-ins/s = $(ratio "$l" "$ceiling") of the Argon2id ceiling; $(grep -c '^status' "$work/login.out" >/dev/null; sed -n 's/^status \(.*\)/status \1/p' "$work/login.out" | tr '\n' ' ')"
+  echo "GET /api/v1/me p99 (c=16):     alone $alone ms, during the burst $during ms: $(ratio "$during" "$alone")x"
+done
