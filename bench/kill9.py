@@ -44,10 +44,18 @@ def main():
     try:
         run(args, binary, work, env)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("kept", work)
 
 
 def run(args, binary, work, env):
+    try:
+        call("GET", "/healthz")
+        sys.exit(f"something already listens on port {PORT}: stop it first")
+    except OSError:
+        pass
     if args.backend == "postgres":
         psql("test", "DROP DATABASE IF EXISTS habilis_kill9")
         psql("test", "CREATE DATABASE habilis_kill9")
@@ -80,7 +88,11 @@ def run(args, binary, work, env):
         if not wait_ready():
             sys.exit(f"round {round_no}: the server did not start; see its log:\n" + open(log.name).read()[-2000:])
         restart_ms.append((time.monotonic() - t0) * 1000)
-        token = sign_in("mons.admin")
+        try:
+            token = sign_in("mons.admin")
+        except SystemExit:
+            server.kill()
+            raise
         stop = threading.Event()
         results = []
         lock = threading.Lock()
@@ -228,7 +240,7 @@ def wait_ready():
 
 def sign_in(login):
     status, body = call("POST", "/api/v1/session", None, {"login": login, "password": PASSWORD})
-    if status != 200:
+    if status not in (200, 201):
         sys.exit(f"sign-in of {login} failed: {status} {body[:200]!r}")
     return json.loads(body)["token"]
 

@@ -126,6 +126,7 @@ impl Workers {
             std::thread::Builder::new()
                 .name(format!("habilis-hash-{i}"))
                 .spawn(move || {
+                    lower_priority();
                     loop {
                         let job = match rx.lock() {
                             Ok(guard) => guard.recv(),
@@ -153,6 +154,19 @@ impl Workers {
             .send(job)
             .map_err(|_| Error::Internal("hashing threads stopped".into()))?;
         rx.await.map_err(|_| Error::Internal("hashing thread failed".into()))
+    }
+}
+
+/// Give the calling thread a lower scheduling priority (nice 10) than the threads that
+/// answer requests: during a burst of sign-ins the hashing takes the CPU the rest leaves,
+/// instead of making every other page wait (issue 14). Linux applies `setpriority` to one
+/// thread; elsewhere nothing changes.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the current thread's id; no memory is shared.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        let _ = libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
 

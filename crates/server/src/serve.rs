@@ -223,7 +223,9 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
     tracing::info!(listen = %config.listen, "serving");
     let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown()).await.context("serveur arrêté sur erreur")?;
-    app.store.close().await;
+    // The PostgreSQL listener keeps its connection for good: closing waits for the others
+    // to come back, not for it.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), app.store.close()).await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,7 +1,9 @@
 //! Load a large set of rights for the check API's benchmark (issue 13): partners of the
 //! demo's caisse, each with its convention, contract, open CDAP subscription and people
 //! holding CDAP T1, T2 and T5 — `GRANTS` grants in all — and the client `bench` with the
-//! given secret. Run on a database where `habilis demo` ran:
+//! given secret. With `SIGNIN_PASSWORD` set, every person gets that password (one Argon2id
+//! hash with the production parameters, shared), for sign-in benchmarks. Run on a database
+//! where `habilis demo` ran:
 //!   cargo run --release -p habilis-store --example generate -- URL TRACE_KEY_FILE GRANTS SECRET
 
 use std::time::Instant;
@@ -27,6 +29,12 @@ async fn main() {
     let db = Db::connect(url, key, 4).await.expect("database");
     db.migrate().await.expect("migrations");
     let start = Instant::now();
+    let password_hash = match std::env::var("SIGNIN_PASSWORD") {
+        Ok(p) => Some(
+            habilis_core::password::PasswordHasher::new(Default::default(), 1).expect("hasher").hash(&p).await.expect("hash"),
+        ),
+        Err(_) => None,
+    };
     let now = OffsetDateTime::now_utc();
     let mut tx = db.begin().await.unwrap();
     let caisse = tx.organisation_by_name("Caf du Nord").await.unwrap().expect("run `habilis demo` first");
@@ -98,7 +106,7 @@ async fn main() {
                 email: format!("p{p}.u{i}@essai.invalid"),
                 function: None,
                 status: AccountStatus::Active,
-                password_hash: None,
+                password_hash: password_hash.clone(),
                 must_change_password: false,
                 roles: vec![Role::User],
                 last_login_at: None,
