@@ -4,6 +4,10 @@
 
 use std::time::Instant;
 
+// The server's allocator (crates/server/src/main.rs), so that the ceiling is the one it meets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use habilis_core::password::{HashingParams, PasswordHasher};
 
 fn main() {

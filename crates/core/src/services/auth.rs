@@ -24,6 +24,8 @@ impl<S: Store> App<S> {
 
         // 1. Count the attempt, or refuse it, before any password work.
         let mut tx = self.store.begin().await?;
+        // The throttle and a trace: nobody signed in needs to be read again.
+        tx.quiet();
         let mut t = tx.lock_throttle(&key).await?;
         let window = Duration::hours(1);
         if t.window_started_at.is_none_or(|s| now - s >= window) {
@@ -65,6 +67,9 @@ impl<S: Store> App<S> {
         // 3. Record the outcome.
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        // Throttle, a new session (its token is in no cache), the last sign-in date and
+        // a trace: nobody already signed in needs to be read again.
+        tx.quiet();
         let mut t = tx.lock_throttle(&key).await?;
         let account = match (matches, account) {
             (true, Some(a)) => a,
@@ -329,6 +334,8 @@ impl<S: Store> App<S> {
         }
         // The right current password gives the reserved attempt back.
         let mut tx = self.store.begin().await?;
+        // The throttle only: nobody signed in needs to be read again.
+        tx.quiet();
         let mut t = tx.lock_throttle(&key).await?;
         t.attempts_in_window = (t.attempts_in_window - 1).max(0);
         t.consecutive_failures = 0;
@@ -360,6 +367,8 @@ impl<S: Store> App<S> {
     pub(crate) async fn reserve_attempt(&self, key: &str) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        // The throttle only: nobody signed in needs to be read again.
+        tx.quiet();
         let mut t = tx.lock_throttle(key).await?;
         let window = Duration::hours(1);
         if t.window_started_at.is_none_or(|s| now - s >= window) {
