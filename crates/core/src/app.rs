@@ -121,6 +121,9 @@ pub struct App<S: Store> {
     pub oidc: Arc<crate::provider::Provider>,
     /// Signed-in people from memory, and their sessions' last activity (issue 14).
     pub presence: Arc<crate::presence::Presence>,
+    /// The portal's Ed25519 key (the checkpoint key file), which signs the proofs of the
+    /// yearly reviews; without it a review cannot be completed.
+    pub signer: Option<Arc<crate::trace::CheckpointKey>>,
 }
 
 impl<S: Store> App<S> {

@@ -84,6 +84,10 @@ pub enum Rule {
     RoleOfAnotherSide,
     /// Each side names one security officer, its single point of contact (Art. 5.1).
     SingleSecurityOfficer,
+    /// A review is completed only once every grant and mandate has its decision (R30).
+    ReviewIncomplete,
+    /// The caisse already opened the campaign of this year (one per year, Art. 2.2.2).
+    CampaignExists,
 }
 
 /// Everything a domain service can refuse or fail with.

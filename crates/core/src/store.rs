@@ -17,6 +17,7 @@ use crate::records::{
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
     SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
+use crate::records::{Campaign, CampaignId, Decision, Proof, Review, ReviewId};
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
 /// Result of a storage call.
@@ -120,7 +121,7 @@ pub trait Store: Clone + Send + Sync + 'static {
 
 /// One transaction. Every method runs inside it; the methods are grouped by aggregate
 /// in the supertraits, so that each backend implements one group per file.
-pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx {
+pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx + ReviewTx {
     /// Declare that this transaction changes no session, account, role or organisation —
     /// only traces, idle-time touches, uses of grants or service tokens — so that its
     /// commit does not make the signed-in people be read again. A promise of the caller.
@@ -479,4 +480,34 @@ pub trait OidcTx: Send + Sized {
     fn open_session(&mut self, id: SessionId) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
     /// Remove codes and refresh tokens expired before `before`; returns how many.
     fn purge_oidc(&mut self, before: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
+}
+
+/// The yearly access review (Art. 2.2.2): campaigns, reviews, decisions and proofs.
+pub trait ReviewTx: Send + Sized {
+    /// Record a campaign.
+    fn insert_campaign(&mut self, c: &Campaign) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One campaign.
+    fn campaign(&mut self, id: CampaignId) -> impl Future<Output = StoreResult<Option<Campaign>>> + Send;
+    /// A caisse's campaign for a year, if it opened one.
+    fn campaign_of_year(&mut self, caisse: OrganisationId, year: i32) -> impl Future<Output = StoreResult<Option<Campaign>>> + Send;
+    /// A caisse's campaigns, newest year first.
+    fn campaigns_of(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Vec<Campaign>>> + Send;
+    /// Record a partner's review.
+    fn insert_review(&mut self, r: &Review) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One review, locked until the end of the transaction (PostgreSQL `FOR UPDATE`; SQLite
+    /// writes one at a time anyway): decisions and completion line up.
+    fn lock_review(&mut self, id: ReviewId) -> impl Future<Output = StoreResult<Option<Review>>> + Send;
+    /// One review.
+    fn review(&mut self, id: ReviewId) -> impl Future<Output = StoreResult<Option<Review>>> + Send;
+    /// The reviews of a campaign.
+    fn reviews_of_campaign(&mut self, campaign: CampaignId) -> impl Future<Output = StoreResult<Vec<Review>>> + Send;
+    /// A partner's reviews, newest first.
+    fn reviews_of_organisation(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Review>>> + Send;
+    /// Record (or replace) a decision.
+    fn save_decision(&mut self, d: &Decision) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A review's decisions.
+    fn decisions_of(&mut self, review: ReviewId) -> impl Future<Output = StoreResult<Vec<Decision>>> + Send;
+    /// Mark a review completed with its proof, unless it already is; returns whether this
+    /// call did.
+    fn complete_review(&mut self, id: ReviewId, at: OffsetDateTime, by: AccountId, proof: &Proof) -> impl Future<Output = StoreResult<bool>> + Send;
 }

@@ -351,6 +351,11 @@ impl CheckpointKey {
         a.chains.sort_by_key(|c| c.chain_id);
         (a.public_key, a.signature) = self.sign_bytes(&a.message());
     }
+    /// Sign any message: (public key, signature), hexadecimal (the proofs of reviews).
+    pub fn sign_message(&self, message: &[u8]) -> (String, String) {
+        let (k, s) = self.sign_bytes(message);
+        (hex::encode(k), hex::encode(s))
+    }
     fn sign_bytes(&self, message: &[u8]) -> (Vec<u8>, Vec<u8>) {
         use ed25519_dalek::Signer;
         (self.0.verifying_key().to_bytes().to_vec(), self.0.sign(message).to_bytes().to_vec())
@@ -375,6 +380,10 @@ impl CheckpointVerifier {
     /// Whether `a` was signed by this key's secret, as it stands.
     pub fn check_anchor(&self, a: &Anchor) -> bool {
         self.check_bytes(&a.message(), &a.signature)
+    }
+    /// Whether `signature_hex` is this key's signature of `message`.
+    pub fn check_message(&self, message: &[u8], signature_hex: &str) -> bool {
+        hex::decode(signature_hex.trim()).is_ok_and(|s| self.check_bytes(message, &s))
     }
     fn check_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
         let Ok(sig) = <[u8; 64]>::try_from(signature) else {

@@ -54,6 +54,12 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         oidc: habilis_core::services::oidc::Provider::new(config.oidc),
         presence: habilis_core::presence::Presence::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
+        // The server makes the key at start if it is missing; other commands only read it.
+        signer: if create_key {
+            Some(Arc::new(load_or_create_checkpoint_key(&config.checkpoint_key_file)?))
+        } else {
+            read_checkpoint_key(&config.checkpoint_key_file)?.map(Arc::new)
+        },
     })
 }
 

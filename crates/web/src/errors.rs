@@ -85,6 +85,8 @@ impl WebError {
                     | Rule::AlreadyGranted
                     | Rule::LastCaisseAdmin
                     | Rule::SingleSecurityOfficer
+                    | Rule::ReviewIncomplete
+                    | Rule::CampaignExists
                     | Rule::OverlappingMandate => StatusCode::CONFLICT,
                     Rule::RoleOfAnotherSide => StatusCode::UNPROCESSABLE_ENTITY,
                     Rule::EmptyMandate => StatusCode::UNPROCESSABLE_ENTITY,
@@ -142,6 +144,8 @@ impl WebError {
                     Rule::LastCaisseAdmin => "last_caisse_admin",
                     Rule::RoleOfAnotherSide => "role_of_another_side",
                     Rule::SingleSecurityOfficer => "single_security_officer",
+                    Rule::ReviewIncomplete => "review_incomplete",
+                    Rule::CampaignExists => "campaign_exists",
                 },
             },
             WebError::Csrf => "csrf",
@@ -220,6 +224,8 @@ impl WebError {
                     Rule::LastCaisseAdmin => t.err_last_caisse_admin.into(),
                     Rule::RoleOfAnotherSide => t.err_role_other_side.into(),
                     Rule::SingleSecurityOfficer => t.err_single_security_officer.into(),
+                    Rule::ReviewIncomplete => t.err_review_incomplete.into(),
+                    Rule::CampaignExists => t.err_campaign_exists.into(),
                 },
             },
             WebError::Csrf => t.err_csrf.into(),

@@ -81,6 +81,14 @@ id_type!(
     QueryId
 );
 id_type!(
+    /// A yearly access review campaign a caisse opens (Art. 2.2.2).
+    CampaignId
+);
+id_type!(
+    /// One partner's yearly access review within a campaign.
+    ReviewId
+);
+id_type!(
     /// A right-of-access request of a person for their own traces.
     AccessRequestId
 );

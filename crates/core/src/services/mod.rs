@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod onboarding;
 pub mod queries;
 pub mod retention;
+pub mod reviews;
 pub mod second_factor;
 pub mod setup;
 pub mod staff;

@@ -7,12 +7,14 @@ use habilis_core::store::StoreResult;
 mod contracts;
 mod organisations;
 mod requests;
+mod reviews;
 mod rights;
 mod trail;
 
 pub(crate) use contracts::*;
 pub(crate) use organisations::*;
 pub(crate) use requests::*;
+pub(crate) use reviews::*;
 pub(crate) use rights::*;
 pub(crate) use trail::*;
 

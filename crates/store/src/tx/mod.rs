@@ -101,6 +101,7 @@ impl Tx {
 mod contracts;
 mod organisations;
 mod requests;
+mod reviews;
 mod rights;
 mod oidc;
 mod sessions;

@@ -39,6 +39,7 @@ async fn env(b: Backend) -> Env {
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::shared(),
         presence: habilis_core::presence::Presence::shared(),
+        signer: Some(std::sync::Arc::new(habilis_core::trace::CheckpointKey::generate())),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
     Env { app, clock, key }
@@ -481,6 +482,7 @@ mod mandates;
 mod presence;
 mod properties;
 mod retention;
+mod reviews;
 mod second_factor;
 mod schema;
 mod seats;

@@ -353,6 +353,9 @@ catalogue! {
     err_role_other_side: "Ce rôle n'existe pas pour ce type d'organisme.", "This role does not exist for this kind of organisation.";
     err_single_security_officer: "L'organisme a déjà un responsable de la sécurité, son interlocuteur unique (article 5.1) : retirez-le de l'annuaire avant d'en nommer un autre.",
         "The organisation already has a security officer, its single point of contact (article 5.1): remove them from the directory before naming another.";
+    err_review_incomplete: "La revue n'est pas terminée : chaque habilitation et chaque mandat en vigueur doit être conservé ou retiré avant de transmettre la preuve.",
+        "The review is not finished: every grant and mandate in force must be kept or revoked before the proof is sent.";
+    err_campaign_exists: "La caisse a déjà ouvert la revue annuelle de cette année.", "The caisse already opened this year's annual review.";
     err_not_exported: "Produisez d'abord l'export des traces de la personne : c'est la réponse à sa demande (article 5.3.4).",
         "Produce the export of the person's traces first: it is the answer to their request (article 5.3.4).";
     err_not_answered: "L'export sera disponible quand l'administrateur aura traité la demande.",

@@ -1,0 +1,504 @@
+//! The yearly access review (contract Art. 2.2.2, R30–R31). The caisse opens a campaign
+//! (year, due date) for all or some of its partners; each partner's administrators review
+//! every grant in force (direct and through groups) and every mandate — keep or revoke,
+//! with a comment, seeing who gave it and when it was last used; a revocation takes effect
+//! at once (in the decision's transaction). Completing the review needs a decision on
+//! everything in force and produces the proof: a plain-text report of every decision, its
+//! SHA-256 digest and the portal's Ed25519 signature of it (the checkpoint key, whose public
+//! half is published), sent to the caisse and kept with the review.
+
+use sha2::{Digest, Sha256};
+use time::{Date, OffsetDateTime};
+
+use crate::app::App;
+use crate::error::{Error, Result, Rule};
+use crate::policy::powers::{derived_from, Powers};
+use crate::reach::{caisse_admin_of, powers_of};
+use crate::records::*;
+use crate::shared::notify_partner_admins;
+use crate::store::*;
+use crate::trace::ClientInfo;
+use crate::values::{ValueError, parse_date};
+
+/// What the caisse types to open a campaign.
+#[derive(Debug, Clone, Default)]
+pub struct NewCampaign {
+    pub year: String,
+    pub due_on: String,
+    /// The partners concerned; empty: all the caisse's partners.
+    pub partners: Vec<OrganisationId>,
+}
+
+/// Where one partner's review stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    NotStarted,
+    InProgress,
+    Late,
+    Done,
+}
+
+impl Progress {
+    /// The stable code (API, filters).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::NotStarted => "not_started",
+            Progress::InProgress => "in_progress",
+            Progress::Late => "late",
+            Progress::Done => "done",
+        }
+    }
+}
+
+/// One thing to review: a grant in force or a mandate, as the reviewer needs to judge it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReviewItem {
+    pub subject: Subject,
+    /// Who holds it: a person (name and login) or a group (its name and members).
+    pub holder: String,
+    /// For a grant: the service and role; for a mandate: what it allows.
+    pub what: String,
+    pub purpose: String,
+    pub ends_on: Option<Date>,
+    /// Who gave it, and when.
+    pub given_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub given_at: OffsetDateTime,
+    /// When its business service last used it (grants).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    /// When its holder (or the last of a group's members) last signed in.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_sign_in: Option<OffsetDateTime>,
+    pub decision: Option<Decision>,
+}
+
+/// A partner's review as its reviewers and the caisse see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReviewSheet {
+    pub review: Review,
+    pub campaign: Campaign,
+    pub partner: String,
+    pub progress: Progress,
+    pub items: Vec<ReviewItem>,
+    /// Decisions taken on things no longer in force (a revoked grant stays in the proof).
+    pub past: Vec<Decision>,
+    pub decided: usize,
+}
+
+/// One partner's line in the caisse's view of a campaign.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CampaignLine {
+    pub review_id: ReviewId,
+    pub partner_id: OrganisationId,
+    pub partner: String,
+    pub progress: Progress,
+    pub decisions: usize,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub completed_at: Option<OffsetDateTime>,
+}
+
+/// The message a proof's signature covers: a fixed prefix and the report's digest.
+pub fn proof_message(digest_hex: &str) -> Vec<u8> {
+    format!("habilis-review-proof-v1\n{digest_hex}").into_bytes()
+}
+
+/// Check a proof: the digest is the report's, and the signature is `public_key_hex`'s.
+pub fn verify_proof(proof: &Proof, public_key_hex: &str) -> bool {
+    let digest = hex::encode(Sha256::digest(proof.report.as_bytes()));
+    digest == proof.digest
+        && crate::token::same_secret(&proof.public_key, public_key_hex.trim())
+        && crate::trace::CheckpointVerifier::from_hex(public_key_hex).is_some_and(|k| k.check_message(&proof_message(&proof.digest), &proof.signature))
+}
+
+fn progress(review: &Review, decided: usize, due_on: Date, today: Date) -> Progress {
+    if review.completed_at.is_some() {
+        Progress::Done
+    } else if today > due_on {
+        Progress::Late
+    } else if decided > 0 {
+        Progress::InProgress
+    } else {
+        Progress::NotStarted
+    }
+}
+
+impl<S: Store> App<S> {
+    /// Open the yearly review campaign of `year` for the caisse's partners (all, or those
+    /// listed), due on `due_on`; each partner's administrators are told by e-mail.
+    pub async fn open_campaign(&self, actor: &Actor, input: &NewCampaign, client: &ClientInfo) -> Result<(Campaign, usize)> {
+        let caisse = caisse_admin_of(actor)?;
+        let year: i32 = input.year.trim().parse().map_err(|_| Error::invalid("year", ValueError::BadFormat))?;
+        let today = self.today();
+        if !(2000..=2100).contains(&year) {
+            return Err(Error::invalid("year", ValueError::OutOfRange));
+        }
+        let due_on = parse_date(&input.due_on).map_err(|e| Error::invalid("due_on", e))?;
+        if due_on < today {
+            return Err(Error::invalid("due_on", ValueError::DateOrder));
+        }
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        if tx.campaign_of_year(caisse, year).await?.is_some() {
+            return Err(Error::Rule(Rule::CampaignExists));
+        }
+        let all = tx.partners_of(caisse).await?;
+        let partners: Vec<Organisation> = if input.partners.is_empty() {
+            all
+        } else {
+            let chosen: Vec<Organisation> = all.into_iter().filter(|p| input.partners.contains(&p.id)).collect();
+            if chosen.len() != input.partners.len() {
+                return Err(Error::NotFound);
+            }
+            chosen
+        };
+        if partners.is_empty() {
+            return Err(Error::invalid("partners", ValueError::Empty));
+        }
+        let campaign = Campaign { id: CampaignId::new(), caisse_id: caisse, year, due_on, opened_by: actor.account.id, opened_at: now };
+        tx.insert_campaign(&campaign).await?;
+        let body = format!(
+            "La caisse ouvre la revue annuelle des habilitations {year} (convention, art. 2.2.2).\n\n\
+             Votre administrateur principal revoit chaque habilitation et chaque mandat de votre organisme \
+             dans le portail (menu « Revue annuelle »), les conserve ou les retire avec un commentaire, \
+             puis transmet la preuve à la caisse avant le {}.",
+            crate::clock::format_date_fr(due_on)
+        );
+        for p in &partners {
+            let review = Review { id: ReviewId::new(), campaign_id: campaign.id, organisation_id: p.id, completed_at: None, completed_by: None, proof: None };
+            tx.insert_review(&review).await?;
+            notify_partner_admins(&mut tx, p.id, &format!("Habilis — revue annuelle des habilitations {year}"), &body, now).await?;
+            let mut partner_actor = actor.clone();
+            partner_actor.acting_for = Some(p.id);
+            self.trace_action(&mut tx, &partner_actor, "review.open", format!("revue {year}"), Some(format!("échéance {due_on}")), client).await?;
+        }
+        self.trace_action(&mut tx, actor, "review.campaign.open", format!("campagne {year}"), Some(format!("{} partenaire(s), échéance {due_on}", partners.len())), client).await?;
+        tx.commit().await?;
+        Ok((campaign, partners.len()))
+    }
+
+    /// The caisse's campaigns, newest first.
+    pub async fn campaigns(&self, actor: &Actor) -> Result<Vec<Campaign>> {
+        let caisse = caisse_admin_of(actor)?;
+        let mut tx = self.store.read().await?;
+        Ok(tx.campaigns_of(caisse).await?)
+    }
+
+    /// Where each partner of a campaign stands.
+    pub async fn campaign_lines(&self, actor: &Actor, id: CampaignId) -> Result<(Campaign, Vec<CampaignLine>)> {
+        let caisse = caisse_admin_of(actor)?;
+        let mut tx = self.store.read().await?;
+        let campaign = tx.campaign(id).await?.filter(|c| c.caisse_id == caisse).ok_or(Error::NotFound)?;
+        let today = self.today();
+        let mut lines = Vec::new();
+        for r in tx.reviews_of_campaign(id).await? {
+            let decisions = tx.decisions_of(r.id).await?.len();
+            let partner = tx.organisation(r.organisation_id).await?.map(|o| o.name).unwrap_or_default();
+            lines.push(CampaignLine {
+                review_id: r.id,
+                partner_id: r.organisation_id,
+                partner,
+                progress: progress(&r, decisions, campaign.due_on, today),
+                decisions,
+                completed_at: r.completed_at,
+            });
+        }
+        lines.sort_by(|a, b| a.partner.cmp(&b.partner));
+        Ok((campaign, lines))
+    }
+
+    /// The reviews of the actor's own organisation (its administrators), newest first.
+    pub async fn my_reviews(&self, actor: &Actor) -> Result<Vec<(Review, Campaign, Progress)>> {
+        let mut tx = self.store.read().await?;
+        let org = reviewer_org(&mut tx, actor, self.today()).await?;
+        let today = self.today();
+        let mut out = Vec::new();
+        for r in tx.reviews_of_organisation(org).await? {
+            let Some(c) = tx.campaign(r.campaign_id).await? else { continue };
+            let decided = tx.decisions_of(r.id).await?.len();
+            let p = progress(&r, decided, c.due_on, today);
+            out.push((r, c, p));
+        }
+        Ok(out)
+    }
+
+    /// A review with everything to decide: for the partner's administrators, and for the
+    /// caisse's administrators (read only).
+    pub async fn review_sheet(&self, actor: &Actor, id: ReviewId) -> Result<ReviewSheet> {
+        let mut tx = self.store.read().await?;
+        let review = tx.review(id).await?.ok_or(Error::NotFound)?;
+        readable_review(&mut tx, actor, &review, self.today()).await?;
+        sheet(&mut tx, review, self.today()).await
+    }
+
+    /// Keep or revoke one grant or mandate with a comment (a comment is required to revoke).
+    /// A revocation takes effect at once, in the same transaction as the decision and its
+    /// trace; a mandate's withdrawal takes the mandates derived from it along.
+    pub async fn decide(&self, actor: &Actor, id: ReviewId, subject: Subject, verdict: Verdict, comment: &str, client: &ClientInfo) -> Result<()> {
+        let comment = comment.trim();
+        if comment.chars().count() > 1000 {
+            return Err(Error::invalid("comment", ValueError::TooLong(1000)));
+        }
+        if verdict == Verdict::Revoke && comment.is_empty() {
+            return Err(Error::invalid("comment", ValueError::Empty));
+        }
+        let today = self.today();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let review = tx.lock_review(id).await?.ok_or(Error::NotFound)?;
+        let org = reviewer_org(&mut tx, actor, today).await?;
+        if review.organisation_id != org {
+            return Err(Error::NotFound);
+        }
+        if review.completed_at.is_some() {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        let (label, action) = match subject {
+            Subject::Grant(g) => {
+                let grant = tx.grant(g).await?.filter(|x| x.organisation_id == org && in_force(x, today)).ok_or(Error::NotFound)?;
+                if verdict == Verdict::Revoke {
+                    if grant.holder_account_id == Some(actor.account.id) {
+                        return Err(Error::Rule(Rule::SelfGrant));
+                    }
+                    tx.set_grant_state(g, GrantState::Revoked, Some((now, actor.account.id))).await?;
+                    if grant.caisse_suspension.is_some() {
+                        tx.set_caisse_suspension(g, None).await?;
+                    }
+                }
+                (format!("habilitation {g}"), "grant")
+            }
+            Subject::Mandate(m) => {
+                let all = tx.mandates_of(org).await?;
+                all.iter().find(|x| x.id == m && x.withdrawn_at.is_none()).ok_or(Error::NotFound)?;
+                if verdict == Verdict::Revoke {
+                    let active: Vec<(MandateId, Option<MandateId>)> = all.iter().filter(|x| x.withdrawn_at.is_none()).map(|x| (x.id, x.parent_id)).collect();
+                    tx.withdraw_mandates(&derived_from(m, &active), now).await?;
+                }
+                (format!("mandat {m}"), "mandate")
+            }
+        };
+        tx.save_decision(&Decision { review_id: id, subject, verdict, comment: comment.to_string(), decided_by: actor.account.id, decided_at: now }).await?;
+        let what = match verdict {
+            Verdict::Keep => format!("review.keep_{action}"),
+            Verdict::Revoke => format!("review.revoke_{action}"),
+        };
+        self.trace_action(&mut tx, actor, &what, label, (!comment.is_empty()).then(|| comment.to_string()), client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Complete the review: every grant and mandate in force has its decision. The proof
+    /// (report, digest, signature) is stored with the review, the caisse's administrators
+    /// are told, and the review can no longer change. Returns the proof.
+    pub async fn complete_review(&self, actor: &Actor, id: ReviewId, client: &ClientInfo) -> Result<Proof> {
+        let signer = self.signer.clone().ok_or_else(|| Error::Internal("no signing key for the proofs of reviews".into()))?;
+        let today = self.today();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let review = tx.lock_review(id).await?.ok_or(Error::NotFound)?;
+        let org = reviewer_org(&mut tx, actor, today).await?;
+        if review.organisation_id != org {
+            return Err(Error::NotFound);
+        }
+        if review.completed_at.is_some() {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        let sheet = sheet(&mut tx, review, today).await?;
+        if sheet.items.iter().any(|i| i.decision.is_none()) {
+            return Err(Error::Rule(Rule::ReviewIncomplete));
+        }
+        let report = report(&sheet, actor, now);
+        let digest = hex::encode(Sha256::digest(report.as_bytes()));
+        let (public_key, signature) = signer.sign_message(&proof_message(&digest));
+        let proof = Proof { report, digest, signature, public_key };
+        if !tx.complete_review(id, now, actor.account.id, &proof).await? {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        let caisse = tx.organisation(org).await?.and_then(|o| o.parent_id).ok_or(Error::NotFound)?;
+        let body = format!(
+            "{} a terminé sa revue annuelle des habilitations {} : {} décision(s).\n\
+             Empreinte SHA-256 du rapport : {}\nLa preuve signée se lit dans le portail (Revue annuelle).",
+            sheet.partner, sheet.campaign.year, sheet.decided, proof.digest
+        );
+        for to in crate::shared::notification_addresses(&mut tx, caisse, &[Role::CaisseAdmin], &[]).await? {
+            tx.insert_outbox(&OutboxMessage::pending(Some(org), &to, &format!("Habilis — revue {} terminée : {}", sheet.campaign.year, sheet.partner), body.clone(), now)).await?;
+        }
+        self.trace_action(&mut tx, actor, "review.complete", format!("revue {}", sheet.campaign.year), Some(format!("empreinte {}", proof.digest)), client).await?;
+        tx.commit().await?;
+        Ok(proof)
+    }
+
+    /// The proof of a completed review (its partner's administrators and the caisse).
+    pub async fn review_proof(&self, actor: &Actor, id: ReviewId) -> Result<Proof> {
+        let mut tx = self.store.read().await?;
+        let review = tx.review(id).await?.ok_or(Error::NotFound)?;
+        readable_review(&mut tx, actor, &review, self.today()).await?;
+        review.proof.ok_or(Error::NotFound)
+    }
+}
+
+/// Whether a grant is still in force (not revoked, not past its end).
+fn in_force(g: &Grant, today: Date) -> bool {
+    g.state != GrantState::Revoked && g.ends_on.is_none_or(|d| d >= today)
+}
+
+/// The organisation whose reviews the actor takes: its administrators' (full powers).
+async fn reviewer_org<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) -> Result<OrganisationId> {
+    let (org, powers) = powers_of(tx, actor, today).await?;
+    if powers != Powers::Full {
+        return Err(Error::Forbidden);
+    }
+    Ok(org)
+}
+
+/// The partner's administrators, or an administrator of its caisse, may read a review.
+async fn readable_review<T: Transaction>(tx: &mut T, actor: &Actor, review: &Review, today: Date) -> Result<()> {
+    if let Ok(caisse) = caisse_admin_of(actor) {
+        let partner = tx.organisation(review.organisation_id).await?;
+        return if partner.is_some_and(|p| p.parent_id == Some(caisse)) { Ok(()) } else { Err(Error::NotFound) };
+    }
+    if reviewer_org(tx, actor, today).await? == review.organisation_id { Ok(()) } else { Err(Error::NotFound) }
+}
+
+async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date) -> Result<ReviewSheet> {
+    let campaign = tx.campaign(review.campaign_id).await?.ok_or(Error::NotFound)?;
+    let partner = tx.organisation(review.organisation_id).await?.ok_or(Error::NotFound)?;
+    let org = partner.id;
+    let people: std::collections::HashMap<AccountId, Account> = tx.accounts_of(org).await?.into_iter().map(|a| (a.id, a)).collect();
+    let name = |id: &AccountId| people.get(id).map(|a| format!("{} ({})", a.display_name, a.login)).unwrap_or_else(|| id.to_string());
+    let groups: std::collections::HashMap<GroupId, Group> = tx.groups_of(org).await?.into_iter().map(|g| (g.id, g)).collect();
+    let mut decisions: std::collections::HashMap<Subject, Decision> = tx.decisions_of(review.id).await?.into_iter().map(|d| (d.subject, d)).collect();
+    let mut roles = std::collections::HashMap::new();
+    for s in tx.services().await? {
+        for r in tx.service_roles(s.id).await? {
+            roles.insert(r.id, format!("{} {}", s.code, r.code));
+        }
+    }
+    let mut items = Vec::new();
+    // When the review is completed, what it decided is what counts: nothing new is added.
+    let frozen = review.completed_at;
+    for g in tx.grants_of(org).await? {
+        let decision = decisions.remove(&Subject::Grant(g.id));
+        if frozen.is_some() && decision.is_none() || frozen.is_none() && !in_force(&g, today) {
+            if let Some(d) = decision {
+                decisions.insert(d.subject, d);
+            }
+            continue;
+        }
+        let (holder, last_sign_in) = match (g.holder_account_id, g.holder_group_id) {
+            (Some(a), _) => (name(&a), people.get(&a).and_then(|p| p.last_login_at)),
+            (None, Some(gr)) => {
+                let members = tx.members(gr).await?;
+                let last = members.iter().filter_map(|m| people.get(m).and_then(|p| p.last_login_at)).max();
+                let group = groups.get(&gr).map(|x| x.name.clone()).unwrap_or_else(|| gr.to_string());
+                (format!("groupe « {group} » ({} membre(s))", members.len()), last)
+            }
+            (None, None) => (String::new(), None),
+        };
+        items.push(ReviewItem {
+            subject: Subject::Grant(g.id),
+            holder,
+            what: roles.get(&g.service_role_id).cloned().unwrap_or_default(),
+            purpose: g.purpose.clone(),
+            ends_on: g.ends_on,
+            given_by: name(&g.created_by),
+            given_at: g.created_at,
+            last_used_at: g.last_used_at,
+            last_sign_in,
+            decision,
+        });
+    }
+    for m in tx.mandates_of(org).await? {
+        let decision = decisions.remove(&Subject::Mandate(m.id));
+        if frozen.is_some() && decision.is_none() || frozen.is_none() && m.withdrawn_at.is_some() {
+            if let Some(d) = decision {
+                decisions.insert(d.subject, d);
+            }
+            continue;
+        }
+        let mut scope: Vec<String> = m.scope.iter().filter_map(|r| roles.get(r).cloned()).collect();
+        scope.sort();
+        let mut what = format!("mandat : {}", if scope.is_empty() { "aucun profil".into() } else { scope.join(", ") });
+        for (on, label) in [(m.may_manage_users, "utilisateurs"), (m.may_manage_groups, "groupes"), (m.may_delegate, "délégation")] {
+            if on {
+                what.push_str(&format!(", {label}"));
+            }
+        }
+        items.push(ReviewItem {
+            subject: Subject::Mandate(m.id),
+            holder: name(&m.holder_id),
+            what,
+            purpose: String::new(),
+            ends_on: None,
+            given_by: name(&m.given_by),
+            given_at: m.created_at,
+            last_used_at: None,
+            last_sign_in: people.get(&m.holder_id).and_then(|p| p.last_login_at),
+            decision,
+        });
+    }
+    let mut past: Vec<Decision> = decisions.into_values().collect();
+    past.sort_by_key(|d| d.decided_at);
+    let decided = items.iter().filter(|i| i.decision.is_some()).count() + past.len();
+    let progress = progress(&review, decided, campaign.due_on, today);
+    Ok(ReviewSheet { review, campaign, partner: partner.name, progress, items, past, decided })
+}
+
+/// The proof's report: plain text, one block per decision, stable order.
+fn report(sheet: &ReviewSheet, actor: &Actor, at: OffsetDateTime) -> String {
+    let mut out = format!(
+        "REVUE ANNUELLE DES HABILITATIONS {}\nPartenaire : {}\nCampagne ouverte le {}, échéance {}\nTerminée le {} par {} ({})\n",
+        sheet.campaign.year,
+        sheet.partner,
+        sheet.campaign.opened_at.date(),
+        sheet.campaign.due_on,
+        crate::clock::to_paris(at).date(),
+        actor.account.display_name,
+        actor.account.login,
+    );
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for i in &sheet.items {
+        let Some(d) = &i.decision else { continue };
+        let verdict = match d.verdict {
+            Verdict::Keep => "CONSERVÉ",
+            Verdict::Revoke => "RETIRÉ",
+        };
+        let kind = match i.subject {
+            Subject::Grant(_) => "Habilitation",
+            Subject::Mandate(_) => "Mandat",
+        };
+        let block = format!(
+            "{kind} {} — {} — {}\n  Titulaire : {}\n  Objet : {}\n  Fin : {}\n  Donnée par : {} le {}\n  Dernière utilisation : {}\n  Décision : {verdict} le {} — {}\n",
+            i.subject.uuid(),
+            i.what,
+            i.holder,
+            i.holder,
+            if i.purpose.is_empty() { "—" } else { &i.purpose },
+            i.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "sans fin".into()),
+            i.given_by,
+            i.given_at.date(),
+            i.last_used_at.map(|d| d.date().to_string()).unwrap_or_else(|| "jamais".into()),
+            d.decided_at.date(),
+            if d.comment.is_empty() { "sans commentaire" } else { &d.comment },
+        );
+        lines.push((format!("{}{}", i.subject.kind(), i.subject.uuid()), block));
+    }
+    for d in &sheet.past {
+        let verdict = match d.verdict {
+            Verdict::Keep => "CONSERVÉ",
+            Verdict::Revoke => "RETIRÉ",
+        };
+        lines.push((
+            format!("{}{}", d.subject.kind(), d.subject.uuid()),
+            format!("{} {} (plus en vigueur)\n  Décision : {verdict} le {} — {}\n", d.subject.kind(), d.subject.uuid(), d.decided_at.date(), d.comment),
+        ));
+    }
+    lines.sort();
+    out.push_str(&format!("Décisions : {}\n\n", lines.len()));
+    for (_, b) in lines {
+        out.push_str(&b);
+        out.push('\n');
+    }
+    out
+}

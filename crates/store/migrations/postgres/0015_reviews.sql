@@ -1,0 +1,35 @@
+-- The yearly access review (contract Art. 2.2.2, R30–R31): a campaign the caisse opens
+-- (year, due date), one review per partner, one decision per grant or mandate (keep or
+-- revoke, with a comment), and the signed proof of a completed review (kept 6 years).
+CREATE TABLE review_campaigns (
+    id          UUID PRIMARY KEY,
+    caisse_id   UUID NOT NULL REFERENCES organisations(id),
+    year        INTEGER NOT NULL,
+    due_on      TEXT NOT NULL,
+    opened_by   UUID NOT NULL REFERENCES accounts(id),
+    opened_at   BIGINT NOT NULL,
+    UNIQUE (caisse_id, year)
+);
+CREATE TABLE reviews (
+    id              UUID PRIMARY KEY,
+    campaign_id     UUID NOT NULL REFERENCES review_campaigns(id),
+    organisation_id UUID NOT NULL REFERENCES organisations(id),
+    completed_at    BIGINT,
+    completed_by    UUID REFERENCES accounts(id),
+    report          TEXT,
+    digest          TEXT,
+    signature       TEXT,
+    public_key      TEXT,
+    UNIQUE (campaign_id, organisation_id)
+);
+CREATE INDEX reviews_organisation ON reviews(organisation_id);
+CREATE TABLE review_decisions (
+    review_id    UUID NOT NULL REFERENCES reviews(id),
+    subject_kind TEXT NOT NULL CHECK (subject_kind IN ('grant', 'mandate')),
+    subject_id   UUID NOT NULL,
+    decision     TEXT NOT NULL CHECK (decision IN ('keep', 'revoke')),
+    comment      TEXT NOT NULL,
+    decided_by   UUID NOT NULL REFERENCES accounts(id),
+    decided_at   BIGINT NOT NULL,
+    PRIMARY KEY (review_id, subject_kind, subject_id)
+);

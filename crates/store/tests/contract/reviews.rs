@@ -1,0 +1,122 @@
+//! The yearly access review on both backends (Art. 2.2.2, R30–R31): a campaign opened by
+//! the caisse, decisions that take effect at once, the signed proof, lateness across the
+//! year boundary on the simulated clock, and completion racing itself.
+
+use std::sync::Arc;
+
+use habilis_core::commands::{Holder, NewGrant};
+use habilis_core::records::*;
+use habilis_core::services::reviews::{NewCampaign, Progress, verify_proof};
+use habilis_core::store::*;
+use habilis_core::{Error, Rule};
+use habilis_store::testing::backends;
+use time::Duration;
+
+use super::caisse::actor;
+use super::{PASSWORD, client, env, verify};
+
+#[tokio::test]
+async fn a_yearly_review_runs_from_the_campaign_to_a_signed_proof_and_a_late_one_shows() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let claire = actor(&e, "mons.admin").await;
+        let manager = actor(&e, "mons.manager").await;
+        let karim = actor(&e, "mons.agent").await.account.id;
+        let grant = |role: &str| NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: "".into() };
+        let t1 = e.app.grant(&claire, &grant("T1"), &client()).await.unwrap();
+        let t2 = e.app.grant(&claire, &grant("T2"), &client()).await.unwrap();
+
+        // The caisse opens the 2026 campaign (clock: 2026-11-27), due 2027-01-15.
+        let input = NewCampaign { year: "2026".into(), due_on: "2027-01-15".into(), partners: vec![] };
+        assert!(matches!(e.app.open_campaign(&claire, &input, &client()).await, Err(Error::Forbidden)), "{b:?}: only the caisse");
+        let bad = NewCampaign { due_on: "2026-01-15".into(), ..input.clone() };
+        assert!(matches!(e.app.open_campaign(&caf, &bad, &client()).await, Err(Error::Invalid { field: "due_on", .. })), "{b:?}");
+        let (campaign, n) = e.app.open_campaign(&caf, &input, &client()).await.unwrap();
+        assert_eq!(n, 1, "{b:?}: the demo's one partner");
+        assert!(matches!(e.app.open_campaign(&caf, &input, &client()).await, Err(Error::Rule(Rule::CampaignExists))), "{b:?}");
+        let mut tx = e.app.store.read().await.unwrap();
+        assert!(tx.outbox_all(20).await.unwrap().iter().any(|m| m.subject.contains("revue annuelle des habilitations 2026")), "{b:?}: administrators told");
+        drop(tx);
+
+        // The partner's administrator sees every grant and the manager's mandate.
+        let mine = e.app.my_reviews(&claire).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        let (review, _, progress) = &mine[0];
+        assert_eq!(*progress, Progress::NotStarted);
+        let sheet = e.app.review_sheet(&claire, review.id).await.unwrap();
+        let subjects: Vec<Subject> = sheet.items.iter().map(|i| i.subject).collect();
+        assert!(subjects.contains(&Subject::Grant(t1.id)) && subjects.contains(&Subject::Grant(t2.id)), "{b:?}");
+        let mandate = subjects.iter().find_map(|s| if let Subject::Mandate(m) = s { Some(*m) } else { None }).expect("the demo's mandate");
+        let item = sheet.items.iter().find(|i| i.subject == Subject::Grant(t1.id)).unwrap();
+        assert!(item.holder.contains("mons.agent") && item.what == "CDAP T1" && item.given_by.contains("mons.admin"), "{b:?}: {item:?}");
+        // The caisse reads it; a delegated manager neither reads nor decides.
+        e.app.review_sheet(&caf, review.id).await.unwrap();
+        assert!(e.app.review_sheet(&manager, review.id).await.is_err(), "{b:?}");
+        assert!(e.app.decide(&manager, review.id, Subject::Grant(t1.id), Verdict::Keep, "", &client()).await.is_err(), "{b:?}");
+        assert!(e.app.decide(&caf, review.id, Subject::Grant(t1.id), Verdict::Keep, "", &client()).await.is_err(), "{b:?}");
+
+        // Not complete before every decision; revoking needs a comment.
+        assert!(matches!(e.app.complete_review(&claire, review.id, &client()).await, Err(Error::Rule(Rule::ReviewIncomplete))), "{b:?}");
+        assert!(matches!(e.app.decide(&claire, review.id, Subject::Grant(t2.id), Verdict::Revoke, " ", &client()).await, Err(Error::Invalid { field: "comment", .. })), "{b:?}");
+        e.app.decide(&claire, review.id, Subject::Grant(t1.id), Verdict::Keep, "Accueil du public", &client()).await.unwrap();
+        e.app.decide(&claire, review.id, Subject::Grant(t2.id), Verdict::Revoke, "Plus au service social", &client()).await.unwrap();
+        // The revocation took effect at once.
+        let mut tx = e.app.store.read().await.unwrap();
+        assert_eq!(tx.grant(t2.id).await.unwrap().unwrap().state, GrantState::Revoked, "{b:?}");
+        drop(tx);
+        let rest: Vec<Subject> = e.app.review_sheet(&claire, review.id).await.unwrap().items.iter().filter(|i| i.decision.is_none()).map(|i| i.subject).collect();
+        for s in rest {
+            e.app.decide(&claire, review.id, s, Verdict::Keep, "", &client()).await.unwrap();
+        }
+        assert_eq!(e.app.review_sheet(&claire, review.id).await.unwrap().progress, Progress::InProgress, "{b:?}");
+
+        // Two completions at once: one proof.
+        let (a1, a2) = (e.app.clone(), e.app.clone());
+        let (c1, c2) = (Arc::new(claire.clone()), Arc::new(claire.clone()));
+        let id = review.id;
+        let (r1, r2) = tokio::join!(
+            tokio::spawn(async move { a1.complete_review(&c1, id, &client()).await }),
+            tokio::spawn(async move { a2.complete_review(&c2, id, &client()).await })
+        );
+        let (r1, r2) = (r1.unwrap(), r2.unwrap());
+        assert!(r1.is_ok() != r2.is_ok(), "{b:?}: exactly one completes ({r1:?}, {r2:?})");
+        let proof = r1.or(r2).unwrap();
+        let public = e.app.signer.as_ref().unwrap().public_hex();
+        assert!(verify_proof(&proof, &public), "{b:?}: the proof verifies with the portal's public key");
+        assert!(proof.report.contains("Plus au service social") && proof.report.contains("RETIRÉ") && proof.report.contains("CONSERVÉ"), "{b:?}");
+        let mut forged = proof.clone();
+        forged.report = forged.report.replace("RETIRÉ", "CONSERVÉ");
+        assert!(!verify_proof(&forged, &public), "{b:?}: an edited report fails");
+        assert!(!verify_proof(&proof, &habilis_core::trace::CheckpointKey::generate().public_hex()), "{b:?}: another key fails");
+        assert_eq!(e.app.review_proof(&caf, review.id).await.unwrap(), proof, "{b:?}: the caisse reads the proof");
+        assert!(matches!(
+            e.app.decide(&claire, review.id, Subject::Grant(t1.id), Verdict::Revoke, "trop tard", &client()).await,
+            Err(Error::Refused(habilis_core::Refusal::AlreadyDecided))
+        ), "{b:?}: a completed review no longer changes");
+        let (_, lines) = e.app.campaign_lines(&caf, campaign.id).await.unwrap();
+        assert_eq!(lines[0].progress, Progress::Done, "{b:?}");
+        let mut tx = e.app.store.read().await.unwrap();
+        assert!(tx.outbox_all(30).await.unwrap().iter().any(|m| m.subject.contains("revue 2026 terminée")), "{b:?}: the caisse is told");
+        drop(tx);
+
+        // Across the year boundary: the 2027 campaign, due 2027-01-10, is late on the 11th;
+        // the revoked grant is no longer there to review.
+        e.clock.advance(Duration::days(37));
+        let (c2027, _) = e.app.open_campaign(&caf, &NewCampaign { year: "2027".into(), due_on: "2027-01-10".into(), partners: vec![claire.organisation.id] }, &client()).await.unwrap();
+        let (_, lines) = e.app.campaign_lines(&caf, c2027.id).await.unwrap();
+        assert_eq!(lines[0].progress, Progress::NotStarted, "{b:?}");
+        e.clock.advance(Duration::days(8));
+        let (_, lines) = e.app.campaign_lines(&caf, c2027.id).await.unwrap();
+        assert_eq!(lines[0].progress, Progress::Late, "{b:?}: past its due date");
+        let sheet = e.app.review_sheet(&claire, lines[0].review_id).await.unwrap();
+        assert!(sheet.items.iter().all(|i| i.subject != Subject::Grant(t2.id)) && sheet.items.iter().any(|i| i.subject == Subject::Grant(t1.id)), "{b:?}");
+        assert!(sheet.items.iter().any(|i| i.subject == Subject::Mandate(mandate)), "{b:?}");
+        assert!(verify(&e).await.finding.is_none(), "{b:?}");
+        let mut tx = e.app.store.read().await.unwrap();
+        let traces = tx.recent_traces(Some(claire.organisation.id), 50).await.unwrap();
+        assert!(traces.iter().any(|t| t.entry.action == "review.complete"), "{b:?}");
+        assert!(traces.iter().any(|t| t.entry.action == "review.revoke_grant" && t.entry.detail.as_deref() == Some("Plus au service social")), "{b:?}");
+    }
+}
