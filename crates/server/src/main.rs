@@ -100,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The yearly access review (Art. 2.2.2).
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
     /// Apply the retention rules once (traces older than 6 months, grants and mandates 6
     /// years after they ended) and print what was removed. The server also does it daily.
     Purge {
@@ -192,6 +197,19 @@ enum OutboxCommand {
     },
     /// Deliver the messages that are due, once, through `[smtp]`.
     Deliver,
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// Check a review's proof (the JSON file downloaded from the review's page): its digest
+    /// is the report's and its signature the portal's. Exit code 0 when it holds, 2 when not.
+    Verify {
+        /// The proof file.
+        file: PathBuf,
+        /// The portal's public key (64 hex digits); default: derived from checkpoint_key_file.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -379,6 +397,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => print!("{text}"),
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Review { command: ReviewCommand::Verify { file, public_key } } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("lecture de {}", file.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} n'est pas un fichier de preuve JSON", file.display()))?;
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string).ok_or_else(|| anyhow!("le fichier de preuve n'a pas de champ « {k} »"));
+            let proof = habilis_core::records::Proof { report: field("report")?, digest: field("digest")?, signature: field("signature")?, public_key: field("public_key")? };
+            let key = match public_key {
+                Some(k) => k,
+                None => read_checkpoint_key(&config.checkpoint_key_file)?
+                    .map(|k| k.public_hex())
+                    .ok_or_else(|| anyhow!("clé publique inconnue : donnez --public-key ou le fichier de clé de points de contrôle"))?,
+            };
+            if habilis_core::services::reviews::verify_proof(&proof, &key) {
+                println!("Preuve valide : rapport intact (SHA-256 {}), signé par la clé {key}.", proof.digest);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("Preuve NON valide : le rapport a changé, ou la signature n'est pas celle de la clé {key}.");
+                Ok(ExitCode::from(2))
+            }
         }
         Command::Audit { command: AuditCommand::Anchor { out } } => {
             let db = connect(&config, TraceKey::generate()).await?;

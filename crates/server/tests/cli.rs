@@ -311,3 +311,32 @@ fn clients_are_registered_and_rotated_from_the_command_line() {
     let nobody = habilis(&dir, &["client", "rotate", "--client-id", "personne"]);
     assert_eq!(nobody.status.code(), Some(1), "{}", text(&nobody));
 }
+
+/// Issue 15: a review's proof file is checked from the command line, with the portal's key
+/// file or a public key given; an edited report or another key fails with exit code 2.
+#[test]
+fn review_proofs_are_verified_from_the_command_line() {
+    let dir = tempdir();
+    let key = habilis_core::trace::CheckpointKey::generate();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data/checkpoint.key"), key.to_hex()).unwrap();
+    let proof = habilis_core::services::reviews::sign_report("REVUE ANNUELLE 2026\nHabilitation … CONSERVÉ\n".into(), &key);
+    let write = |name: &str, report: &str, public: &str| {
+        let v = serde_json::json!({ "report": report, "digest": proof.digest, "signature": proof.signature, "public_key": public });
+        std::fs::write(dir.join(name), v.to_string()).unwrap();
+    };
+    write("ok.json", &proof.report, &proof.public_key);
+    write("edited.json", &proof.report.replace("CONSERVÉ", "RETIRÉ"), &proof.public_key);
+    let ok = habilis(&dir, &["review", "verify", "ok.json"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    assert!(text(&ok).contains("Preuve valide"), "{}", text(&ok));
+    let edited = habilis(&dir, &["review", "verify", "edited.json"]);
+    assert_eq!(edited.status.code(), Some(2), "{}", text(&edited));
+    assert!(text(&edited).contains("NON valide"), "{}", text(&edited));
+    let other = habilis_core::trace::CheckpointKey::generate().public_hex();
+    let wrong_key = habilis(&dir, &["review", "verify", "ok.json", "--public-key", &other]);
+    assert_eq!(wrong_key.status.code(), Some(2), "{}", text(&wrong_key));
+    let missing = habilis(&dir, &["review", "verify", "absent.json"]);
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
+    assert!(text(&missing).contains("lecture de absent.json"), "{}", text(&missing));
+}

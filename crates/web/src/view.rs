@@ -69,9 +69,11 @@ impl Chrome {
                     (can.staff, "/caisse/staff", t.staff_title),
                     (can.directory, "/directory", t.directory_title),
                     (can.clients, "/caisse/clients", t.clients_title),
+                    (can.review_campaigns, "/caisse/reviews", t.reviews_title),
                     (can.partner_rights, "/partner/rights", t.rights_title),
                     (can.own_contract, "/partner/contract", t.contract_document),
                     (can.admin_change, "/partner/administrator-change", t.change_request_title),
+                    (can.reviews, "/partner/reviews", t.reviews_title),
                     (can.traces, "/traces", t.traces_title),
                     (can.access_requests, "/access-requests", t.access_title),
                 ];

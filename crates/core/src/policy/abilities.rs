@@ -32,6 +32,10 @@ pub struct Abilities {
     pub traces: bool,
     /// Asking for one's own traces (anyone at a partner).
     pub access_requests: bool,
+    /// Opening and following the yearly review campaigns (caisse administrators).
+    pub review_campaigns: bool,
+    /// Taking the organisation's yearly review (the partner's administrators).
+    pub reviews: bool,
 }
 
 fn is_partner_admin(actor: &Actor) -> bool {
@@ -60,6 +64,8 @@ pub fn abilities(actor: &Actor) -> Abilities {
         admin_change: is_partner_admin(actor),
         traces: is_partner_admin(actor) || (!partner && roles.contains(&Role::TraceAuditor)),
         access_requests: partner,
+        review_campaigns: caisse_admin,
+        reviews: is_partner_admin(actor),
     }
 }
 

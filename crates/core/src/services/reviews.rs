@@ -104,6 +104,13 @@ pub fn proof_message(digest_hex: &str) -> Vec<u8> {
     format!("habilis-review-proof-v1\n{digest_hex}").into_bytes()
 }
 
+/// The proof of `report`: its digest, signed by `key`.
+pub fn sign_report(report: String, key: &crate::trace::CheckpointKey) -> Proof {
+    let digest = hex::encode(Sha256::digest(report.as_bytes()));
+    let (public_key, signature) = key.sign_message(&proof_message(&digest));
+    Proof { report, digest, signature, public_key }
+}
+
 /// Check a proof: the digest is the report's, and the signature is `public_key_hex`'s.
 pub fn verify_proof(proof: &Proof, public_key_hex: &str) -> bool {
     let digest = hex::encode(Sha256::digest(proof.report.as_bytes()));
@@ -308,10 +315,7 @@ impl<S: Store> App<S> {
         if sheet.items.iter().any(|i| i.decision.is_none()) {
             return Err(Error::Rule(Rule::ReviewIncomplete));
         }
-        let report = report(&sheet, actor, now);
-        let digest = hex::encode(Sha256::digest(report.as_bytes()));
-        let (public_key, signature) = signer.sign_message(&proof_message(&digest));
-        let proof = Proof { report, digest, signature, public_key };
+        let proof = sign_report(report(&sheet, actor, now), &signer);
         if !tx.complete_review(id, now, actor.account.id, &proof).await? {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }

@@ -4,7 +4,7 @@
 CREATE TABLE review_campaigns (
     id          UUID PRIMARY KEY,
     caisse_id   UUID NOT NULL REFERENCES organisations(id),
-    year        INTEGER NOT NULL,
+    year        BIGINT NOT NULL,
     due_on      TEXT NOT NULL,
     opened_by   UUID NOT NULL REFERENCES accounts(id),
     opened_at   BIGINT NOT NULL,

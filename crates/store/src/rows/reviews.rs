@@ -11,7 +11,7 @@ use super::{corrupt, date};
 pub(crate) struct CampaignRow {
     id: Uuid,
     caisse_id: Uuid,
-    year: i32,
+    year: i64,
     due_on: String,
     opened_by: Uuid,
     opened_at: i64,
@@ -22,7 +22,7 @@ impl CampaignRow {
         Ok(Campaign {
             id: CampaignId(self.id),
             caisse_id: OrganisationId(self.caisse_id),
-            year: self.year,
+            year: i32::try_from(self.year).map_err(|_| corrupt("campaign year", &self.year.to_string()))?,
             due_on: date(&self.due_on)?,
             opened_by: AccountId(self.opened_by),
             opened_at: from_micros(self.opened_at),

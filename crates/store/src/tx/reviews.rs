@@ -12,7 +12,7 @@ use crate::rows::*;
 impl ReviewTx for Tx {
     async fn insert_campaign(&mut self, c: &Campaign) -> StoreResult<()> {
         const Q: &str = "INSERT INTO review_campaigns (id, caisse_id, year, due_on, opened_by, opened_at) VALUES ($1, $2, $3, $4, $5, $6)";
-        run!(self, c2 => sqlx::query(Q).bind(c.id.0).bind(c.caisse_id.0).bind(c.year).bind(c.due_on.to_string()).bind(c.opened_by.0)
+        run!(self, c2 => sqlx::query(Q).bind(c.id.0).bind(c.caisse_id.0).bind(i64::from(c.year)).bind(c.due_on.to_string()).bind(c.opened_by.0)
             .bind(to_micros(c.opened_at)).execute(&mut *c2).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(())
     }
@@ -25,7 +25,7 @@ impl ReviewTx for Tx {
 
     async fn campaign_of_year(&mut self, caisse: OrganisationId, year: i32) -> StoreResult<Option<Campaign>> {
         const Q: &str = "SELECT * FROM review_campaigns WHERE caisse_id = $1 AND year = $2";
-        let row: Option<CampaignRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).bind(year).fetch_optional(&mut *c).await).map_err(map_err)?;
+        let row: Option<CampaignRow> = run!(self, c => sqlx::query_as(Q).bind(caisse.0).bind(i64::from(year)).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(CampaignRow::into_domain).transpose()
     }
 

@@ -30,6 +30,7 @@ pub(crate) mod ops;
 pub(crate) mod outbox;
 pub(crate) mod partners;
 pub(crate) mod requests;
+pub(crate) mod reviews;
 pub(crate) mod rights;
 pub(crate) mod staff;
 pub(crate) mod supervision;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(directory::routes())
         .merge(outbox::routes())
         .merge(requests::routes())
+        .merge(reviews::routes())
         .merge(rights::routes())
         .merge(staff::routes())
         .merge(supervision::routes())

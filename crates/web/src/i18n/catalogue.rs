@@ -515,5 +515,60 @@ catalogue! {
     oidc_logout_intro: "Un service vous demande de vous déconnecter du portail. Vous serez déconnecté du portail et des services qui s'appuient sur lui.", "A service asks you to sign out of the portal. You will be signed out of the portal and of the services that rely on it.";
     oidc_logout_confirm: "Me déconnecter", "Sign me out";
     oidc_logout_cancel: "Rester connecté", "Stay signed in";
+    reviews_title: "Revue annuelle", "Annual review";
+    reviews_intro_caisse: "Chaque année, chaque partenaire revoit toutes ses habilitations et tous ses mandats, puis transmet la preuve signée à la caisse (convention, article 2.2.2). Ouvrez la campagne de l'année, puis suivez où en est chaque partenaire.",
+        "Every year each partner reviews all its grants and mandates, then sends the signed proof to the caisse (agreement, article 2.2.2). Open the year's campaign, then follow where each partner stands.";
+    reviews_intro_partner: "Chaque année, votre organisme revoit toutes ses habilitations et tous ses mandats : conservez ou retirez chacun, avec un commentaire, puis transmettez la preuve à la caisse (convention, article 2.2.2).",
+        "Every year your organisation reviews all its grants and mandates: keep or revoke each, with a comment, then send the proof to the caisse (agreement, article 2.2.2).";
+    review_open_title: "Ouvrir une campagne", "Open a campaign";
+    review_year: "Année", "Year";
+    review_due: "Date limite (AAAA-MM-JJ)", "Due date (YYYY-MM-DD)";
+    review_all_partners: "La campagne concerne tous les partenaires de la caisse ; chacun de leurs administrateurs est prévenu par courriel.",
+        "The campaign concerns all the caisse's partners; each of their administrators is told by e-mail.";
+    review_open_submit: "Ouvrir la campagne", "Open the campaign";
+    review_opened: "Campagne {year} ouverte : {n} partenaire(s) prévenu(s).", "Campaign {year} opened: {n} partner(s) told.";
+    review_campaigns: "Campagnes", "Campaigns";
+    review_none: "Aucune revue pour le moment.", "No review yet.";
+    review_partner: "Partenaire", "Partner";
+    review_progress: "Avancement", "Progress";
+    review_decisions: "Décisions", "Decisions";
+    review_completed_at: "Terminée le", "Completed on";
+    review_open_link: "Voir la revue", "See the review";
+    review_proof_link: "Lire la preuve", "Read the proof";
+    progress_not_started: "Non commencée", "Not started";
+    progress_in_progress: "En cours", "In progress";
+    progress_late: "En retard", "Late";
+    progress_done: "Terminée", "Done";
+    review_sheet_title: "Revue annuelle {year} — {partner}", "Annual review {year} — {partner}";
+    review_due_on: "À transmettre avant le {date}.", "To be sent before {date}.";
+    review_counts: "{decided} décision(s) prise(s) sur {total}.", "{decided} decision(s) taken out of {total}.";
+    review_item: "Habilitation ou mandat", "Grant or mandate";
+    review_holder: "Titulaire", "Holder";
+    review_given: "Donnée par", "Given by";
+    review_last_use: "Dernière utilisation du service", "Last use of the service";
+    review_last_sign_in: "Dernière connexion", "Last sign-in";
+    review_never: "jamais", "never";
+    review_no_end: "sans fin", "no end";
+    review_decision: "Décision", "Decision";
+    review_keep: "Conserver", "Keep";
+    review_revoke: "Retirer", "Revoke";
+    review_comment: "Commentaire (obligatoire pour retirer)", "Comment (required to revoke)";
+    review_save: "Enregistrer la décision", "Save the decision";
+    review_kept: "Conservée", "Kept";
+    review_revoked: "Retirée", "Revoked";
+    review_decided_notice: "Décision enregistrée.", "Decision saved.";
+    review_complete_title: "Transmettre la preuve", "Send the proof";
+    review_complete_intro: "Quand chaque ligne a sa décision, transmettez la preuve : le portail la signe et l'envoie à la caisse. La revue ne peut plus changer ensuite.",
+        "When every line has its decision, send the proof: the portal signs it and sends it to the caisse. The review can no longer change afterwards.";
+    review_complete_submit: "Signer et transmettre la preuve", "Sign and send the proof";
+    review_completed_notice: "Revue terminée : la preuve signée est transmise à la caisse.", "Review completed: the signed proof is sent to the caisse.";
+    review_proof_title: "Preuve de la revue", "Proof of the review";
+    review_digest: "Empreinte SHA-256 du rapport", "SHA-256 digest of the report";
+    review_signature: "Signature Ed25519 de l'empreinte", "Ed25519 signature of the digest";
+    review_public_key: "Clé publique du portail", "The portal's public key";
+    review_verify_hint: "Pour vérifier : habilis review verify preuve.json (la clé publique est celle du fichier de clé de points de contrôle).",
+        "To verify: habilis review verify proof.json (the public key is that of the checkpoint key file).";
+    review_download: "Télécharger la preuve (JSON)", "Download the proof (JSON)";
+    review_past: "Décisions sur des droits qui ne sont plus en vigueur", "Decisions on rights no longer in force";
     error_title: "Erreur", "Error";
 }

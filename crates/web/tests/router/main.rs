@@ -127,6 +127,7 @@ mod caisse;
 mod check;
 mod grants;
 mod oidc;
+mod reviews;
 mod second_factor;
 mod security;
 mod supervision;
