@@ -17,7 +17,7 @@ use crate::records::{
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
     SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
-use crate::records::{Campaign, CampaignId, Decision, Proof, Review, ReviewId};
+use crate::records::{Campaign, CampaignId, Decision, Proof, Review, ReviewId, ReviewNotice};
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
 /// Result of a storage call.
@@ -507,6 +507,11 @@ pub trait ReviewTx: Send + Sized {
     fn save_decision(&mut self, d: &Decision) -> impl Future<Output = StoreResult<()>> + Send;
     /// A review's decisions.
     fn decisions_of(&mut self, review: ReviewId) -> impl Future<Output = StoreResult<Vec<Decision>>> + Send;
+    /// Every review not completed, with its campaign.
+    fn open_reviews(&mut self) -> impl Future<Output = StoreResult<Vec<(Review, Campaign)>>> + Send;
+    /// Note that a review got `notice` at `at`, unless it already did; returns whether this
+    /// call did (so that two instances send it once).
+    fn mark_review_notice(&mut self, id: ReviewId, notice: ReviewNotice, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Mark a review completed with its proof, unless it already is; returns whether this
     /// call did.
     fn complete_review(&mut self, id: ReviewId, at: OffsetDateTime, by: AccountId, proof: &Proof) -> impl Future<Output = StoreResult<bool>> + Send;

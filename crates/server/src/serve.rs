@@ -154,6 +154,12 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "query deadline enforcement failed"),
             }
+            // Yearly reviews: a reminder a week before the due date, a notice once late.
+            match sweeper.review_notices().await {
+                Ok((r, l)) if r + l > 0 => tracing::info!(reminders = r, late = l, "review notices sent"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "review notices failed"),
+            }
         }
     });
     // Daily: prepare the trail's coming monthly partitions, then apply the retention rules.

@@ -40,6 +40,21 @@ pub struct Review {
     pub completed_by: Option<AccountId>,
     #[serde(skip)]
     pub proof: Option<Proof>,
+    /// When the partner's administrators were reminded of the due date.
+    #[serde(skip)]
+    pub reminded_at: Option<OffsetDateTime>,
+    /// When the review was reported late.
+    #[serde(skip)]
+    pub late_notice_at: Option<OffsetDateTime>,
+}
+
+/// A notice a review gets once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewNotice {
+    /// A week before the due date, to the partner's administrators.
+    Reminder,
+    /// Past the due date, to them and to the caisse's administrators.
+    Late,
 }
 
 super::stored::stored_enum!(

@@ -173,7 +173,16 @@ impl<S: Store> App<S> {
             crate::clock::format_date_fr(due_on)
         );
         for p in &partners {
-            let review = Review { id: ReviewId::new(), campaign_id: campaign.id, organisation_id: p.id, completed_at: None, completed_by: None, proof: None };
+            let review = Review {
+                id: ReviewId::new(),
+                campaign_id: campaign.id,
+                organisation_id: p.id,
+                completed_at: None,
+                completed_by: None,
+                proof: None,
+                reminded_at: None,
+                late_notice_at: None,
+            };
             tx.insert_review(&review).await?;
             notify_partner_admins(&mut tx, p.id, &format!("Habilis — revue annuelle des habilitations {year}"), &body, now).await?;
             let mut partner_actor = actor.clone();
@@ -331,6 +340,45 @@ impl<S: Store> App<S> {
         self.trace_action(&mut tx, actor, "review.complete", format!("revue {}", sheet.campaign.year), Some(format!("empreinte {}", proof.digest)), client).await?;
         tx.commit().await?;
         Ok(proof)
+    }
+
+    /// Remind the partners whose review is due within a week, and report the reviews past
+    /// their due date to the partner's and the caisse's administrators; each once (run every
+    /// minute by `serve`). Returns (reminders, late notices) sent now.
+    pub async fn review_notices(&self) -> Result<(usize, usize)> {
+        let today = self.today();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (mut reminded, mut late) = (0, 0);
+        for (r, c) in tx.open_reviews().await? {
+            let Some(partner) = tx.organisation(r.organisation_id).await? else { continue };
+            let due = crate::clock::format_date_fr(c.due_on);
+            if today > c.due_on {
+                if tx.mark_review_notice(r.id, ReviewNotice::Late, now).await? {
+                    let body = format!(
+                        "La revue annuelle des habilitations {} de {} devait être transmise le {due} et ne l'est pas. \
+                         Terminez-la dans le portail (menu « Revue annuelle ») : la caisse en est informée.",
+                        c.year, partner.name
+                    );
+                    let subject = format!("Habilis — revue annuelle {} en retard : {}", c.year, partner.name);
+                    notify_partner_admins(&mut tx, partner.id, &subject, &body, now).await?;
+                    for to in crate::shared::notification_addresses(&mut tx, c.caisse_id, &[Role::CaisseAdmin], &[]).await? {
+                        tx.insert_outbox(&OutboxMessage::pending(Some(partner.id), &to, &subject, body.clone(), now)).await?;
+                    }
+                    late += 1;
+                }
+            } else if c.due_on - time::Duration::days(7) <= today && tx.mark_review_notice(r.id, ReviewNotice::Reminder, now).await? {
+                let body = format!(
+                    "Rappel : la revue annuelle des habilitations {} de {} est à transmettre à la caisse avant le {due} \
+                     (menu « Revue annuelle » du portail).",
+                    c.year, partner.name
+                );
+                notify_partner_admins(&mut tx, partner.id, &format!("Habilis — rappel : revue annuelle {} avant le {due}", c.year), &body, now).await?;
+                reminded += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok((reminded, late))
     }
 
     /// The proof of a completed review (its partner's administrators and the caisse).

@@ -20,6 +20,10 @@ CREATE TABLE reviews (
     digest          TEXT,
     signature       TEXT,
     public_key      TEXT,
+    -- When the partner's administrators were reminded (a week before the due date), and
+    -- when the review was reported late (to them and to the caisse): each once.
+    reminded_at     BIGINT,
+    late_notice_at  BIGINT,
     UNIQUE (campaign_id, organisation_id)
 );
 CREATE INDEX reviews_organisation ON reviews(organisation_id);

@@ -41,6 +41,8 @@ pub(crate) struct ReviewRow {
     digest: Option<String>,
     signature: Option<String>,
     public_key: Option<String>,
+    reminded_at: Option<i64>,
+    late_notice_at: Option<i64>,
 }
 
 impl ReviewRow {
@@ -56,6 +58,8 @@ impl ReviewRow {
             completed_at: self.completed_at.map(from_micros),
             completed_by: self.completed_by.map(AccountId),
             proof,
+            reminded_at: self.reminded_at.map(from_micros),
+            late_notice_at: self.late_notice_at.map(from_micros),
         })
     }
 }

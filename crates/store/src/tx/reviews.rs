@@ -87,6 +87,28 @@ impl ReviewTx for Tx {
         rows.into_iter().map(DecisionRow::into_domain).collect()
     }
 
+    async fn open_reviews(&mut self) -> StoreResult<Vec<(Review, Campaign)>> {
+        const Q: &str = "SELECT * FROM reviews WHERE completed_at IS NULL";
+        let rows: Vec<ReviewRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let r = r.into_domain()?;
+            if let Some(c) = self.campaign(r.campaign_id).await? {
+                out.push((r, c));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn mark_review_notice(&mut self, id: ReviewId, notice: ReviewNotice, at: OffsetDateTime) -> StoreResult<bool> {
+        let q = match notice {
+            ReviewNotice::Reminder => "UPDATE reviews SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL AND completed_at IS NULL",
+            ReviewNotice::Late => "UPDATE reviews SET late_notice_at = $2 WHERE id = $1 AND late_notice_at IS NULL AND completed_at IS NULL",
+        };
+        let n = run!(self, c => sqlx::query(q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     async fn complete_review(&mut self, id: ReviewId, at: OffsetDateTime, by: AccountId, proof: &Proof) -> StoreResult<bool> {
         const Q: &str = "UPDATE reviews SET completed_at = $2, completed_by = $3, report = $4, digest = $5, signature = $6, public_key = $7 \
                          WHERE id = $1 AND completed_at IS NULL";

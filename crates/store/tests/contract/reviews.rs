@@ -120,3 +120,45 @@ async fn a_yearly_review_runs_from_the_campaign_to_a_signed_proof_and_a_late_one
         assert!(traces.iter().any(|t| t.entry.action == "review.revoke_grant" && t.entry.detail.as_deref() == Some("Plus au service social")), "{b:?}");
     }
 }
+
+/// Reminders a week before the due date and a late notice once past it, each sent once,
+/// none once the review is done (simulated clock, across the year boundary).
+#[tokio::test]
+async fn reviews_are_reminded_before_their_due_date_and_reported_late_once() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let mails = |subject: &'static str| {
+            let store = e.app.store.clone();
+            async move {
+                let mut tx = store.read().await.unwrap();
+                tx.outbox_all(200).await.unwrap().iter().filter(|m| m.subject.contains(subject)).count()
+            }
+        };
+        e.app.open_campaign(&caf, &NewCampaign { year: "2026".into(), due_on: "2027-01-15".into(), partners: vec![] }, &client()).await.unwrap();
+        assert_eq!(e.app.review_notices().await.unwrap(), (0, 0), "{b:?}: nothing yet on 2026-11-27");
+        e.clock.advance(Duration::days(43)); // 2027-01-09
+        assert_eq!(e.app.review_notices().await.unwrap(), (1, 0), "{b:?}: a week before");
+        assert_eq!(e.app.review_notices().await.unwrap(), (0, 0), "{b:?}: once");
+        assert!(mails("rappel : revue annuelle 2026").await >= 1, "{b:?}");
+        e.clock.advance(Duration::days(6)); // 2027-01-15: due today, not late
+        assert_eq!(e.app.review_notices().await.unwrap(), (0, 0), "{b:?}");
+        e.clock.advance(Duration::days(1)); // 2027-01-16
+        assert_eq!(e.app.review_notices().await.unwrap(), (0, 1), "{b:?}: late");
+        assert_eq!(e.app.review_notices().await.unwrap(), (0, 0), "{b:?}: once");
+        let late = mails("revue annuelle 2026 en retard").await;
+        assert!(late >= 2, "{b:?}: the partner's and the caisse's administrators ({late})");
+        // A campaign whose review is done gets nothing.
+        let claire = actor(&e, "mons.admin").await;
+        let (c27, _) = e.app.open_campaign(&caf, &NewCampaign { year: "2027".into(), due_on: "2027-01-20".into(), partners: vec![] }, &client()).await.unwrap();
+        let (_, lines) = e.app.campaign_lines(&caf, c27.id).await.unwrap();
+        let sheet = e.app.review_sheet(&claire, lines[0].review_id).await.unwrap();
+        for i in &sheet.items {
+            e.app.decide(&claire, lines[0].review_id, i.subject, Verdict::Keep, "", &client()).await.unwrap();
+        }
+        e.app.complete_review(&claire, lines[0].review_id, &client()).await.unwrap();
+        e.clock.advance(Duration::days(10));
+        assert_eq!(e.app.review_notices().await.unwrap(), (0, 0), "{b:?}: a completed review is left alone");
+    }
+}
