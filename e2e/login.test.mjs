@@ -719,6 +719,56 @@ describe('Habilis sign-in in a real browser', () => {
     }
   });
 
+  test('the caisse opens the yearly review; the partner administrator keeps every line, sends the signed proof, and it verifies from the command line', async () => {
+    await inContext('yearly-review', {}, async (page) => {
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Revue annuelle' }).click();
+      const open = page.locator('form[action="/caisse/reviews"]');
+      await open.getByLabel('Année').fill('2026');
+      await open.getByLabel(/Date limite/).fill('2099-01-15');
+      let res = await submit(page, open.getByRole('button', { name: 'Ouvrir la campagne' }), '/caisse/reviews');
+      assert.equal(res.status(), 303, `opening the campaign; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /Campagne 2026 ouverte/);
+      assert.match(await page.locator('main').innerText(), /Non commencée/);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Revue annuelle' }).click();
+      await page.getByRole('link', { name: '2026' }).click();
+      const reviewPath = new URL(page.url()).pathname;
+      // Every line kept, one plain form each (no JavaScript needed).
+      for (;;) {
+        const form = page.locator('form[action$="/decide"]').filter({ has: page.locator('input[name="verdict"]:not(:checked)[value="keep"]') }).first();
+        if (await form.count() === 0) break;
+        await form.getByLabel('Conserver').check();
+        await form.getByLabel(/Commentaire/).fill('Toujours nécessaire');
+        res = await submit(page, form.getByRole('button', { name: /Enregistrer la décision/ }), `${reviewPath}/decide`);
+        assert.equal(res.status(), 303, `deciding; got ${await describePage(page, res)}`);
+      }
+      res = await submit(page, page.getByRole('button', { name: 'Signer et transmettre la preuve' }), `${reviewPath}/complete`);
+      assert.equal(res.status(), 303, `completing; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /la preuve signée est transmise à la caisse/);
+      await page.screenshot({ path: path.join(RESULTS, 'yearly-review-proof.png'), fullPage: true });
+      // The proof file, checked by the operator's command against the portal's key file.
+      const proof = await page.evaluate(async (p) => (await fetch(p)).text(), `${reviewPath}/proof.json`);
+      const file = path.join(server.dir, 'proof.json');
+      writeFileSync(file, proof);
+      const check = await new Promise((resolve) => {
+        const c = spawn(HABILIS_BIN, ['review', 'verify', file], { cwd: server.dir });
+        let out = '';
+        c.stdout.on('data', (d) => { out += d; });
+        c.on('exit', (code) => resolve({ code, out }));
+      });
+      assert.equal(check.code, 0, `habilis review verify: ${check.out}`);
+      assert.match(check.out, /Preuve valide/);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.goto(url('/caisse/reviews'));
+      assert.match(await page.locator('main').innerText(), /Terminée/);
+    });
+  });
+
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {
     await inContext('obsolete-browser', { userAgent: IE11_UA }, async (page) => {
       const res = await page.goto(url('/login'));
