@@ -26,7 +26,7 @@ work=$(mktemp -d)
 port=18559
 base=http://127.0.0.1:$port
 pid=
-trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 cat >"$work/habilis.toml" <<TOML
 [second_factor]
 required_roles = []
@@ -44,7 +44,7 @@ fresh_db() { # $1 backend
     rm -f "$work"/habilis.db*
     url="sqlite://$work/habilis.db"
   fi
-  "$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null
+  (cd "$work" && "$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null)
   # 334 more people with the demo password (partner 0), for a login burst the hourly cap
   # per login (100 attempts) does not stop.
   SIGNIN_PASSWORD=$HABILIS_DEMO_PASSWORD "$gen" "$url" "$work/trace.key" 1002 bench-secret-0123456789abcdef0123456789abcdef >/dev/null

@@ -738,8 +738,11 @@ describe('Habilis sign-in in a real browser', () => {
       const reviewPath = new URL(page.url()).pathname;
       // Every line kept, one plain form each (no JavaScript needed).
       for (;;) {
-        const form = page.locator('form[action$="/decide"]').filter({ has: page.locator('input[name="verdict"]:not(:checked)[value="keep"]') }).first();
-        if (await form.count() === 0) break;
+        const open = page.locator('form[action$="/decide"]').filter({ has: page.locator('input[name="verdict"]:not(:checked)[value="keep"]') }).first();
+        if (await open.count() === 0) break;
+        // Pin the form by its line: once checked it no longer matches the filter above.
+        const subject = await open.locator('input[name="subject"]').getAttribute('value');
+        const form = page.locator(`form[action$="/decide"]:has(input[name="subject"][value="${subject}"])`);
         await form.getByLabel('Conserver').check();
         await form.getByLabel(/Commentaire/).fill('Toujours nécessaire');
         res = await submit(page, form.getByRole('button', { name: /Enregistrer la décision/ }), `${reviewPath}/decide`);
@@ -750,7 +753,9 @@ describe('Habilis sign-in in a real browser', () => {
       assert.match(await page.getByRole('status').innerText(), /la preuve signée est transmise à la caisse/);
       await page.screenshot({ path: path.join(RESULTS, 'yearly-review-proof.png'), fullPage: true });
       // The proof file, checked by the operator's command against the portal's key file.
-      const proof = await page.evaluate(async (p) => (await fetch(p)).text(), `${reviewPath}/proof.json`);
+      const download = await page.request.get(url(`${reviewPath}/proof.json`));
+      assert.equal(download.status(), 200, 'the proof file');
+      const proof = await download.text();
       const file = path.join(server.dir, 'proof.json');
       writeFileSync(file, proof);
       const check = await new Promise((resolve) => {

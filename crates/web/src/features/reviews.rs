@@ -255,13 +255,24 @@ fn item_views(t: &Texts, sheet: &ReviewSheet) -> (Vec<ItemView>, Vec<ItemView>) 
     (items, past)
 }
 
-async fn sheet_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: ReviewId, err: Option<(WebError, String)>, notice: Option<String>) -> Response {
+async fn sheet_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: ReviewId, err: Option<(WebError, String)>, notice: Option<String>, typed: Option<&Values>) -> Response {
     let t = ctx.lang.texts();
     let sheet = match state.app.review_sheet(actor, id).await {
         Ok(s) => s,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
-    let (items, past) = item_views(t, &sheet);
+    let (mut items, past) = item_views(t, &sheet);
+    // A refused decision keeps what was typed on its line.
+    if let (Some(v), Some((_, on))) = (typed, err.as_ref()) {
+        for i in items.iter_mut().filter(|i| &format!("{}-{}", i.kind, i.id) == on) {
+            i.verdict = match v.get("verdict") {
+                "keep" => "keep",
+                "revoke" => "revoke",
+                _ => "",
+            };
+            i.comment = v.get("comment").to_string();
+        }
+    }
     let completed = sheet.review.completed_at.is_some();
     let editable = !completed && habilis_core::policy::abilities::abilities(actor).reviews && actor.organisation.id == sheet.review.organisation_id;
     let total = sheet.items.len() + sheet.past.len();
@@ -289,7 +300,7 @@ async fn sheet_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: ReviewId, er
 pub async fn sheet(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<ReviewId>, q: Result<Query<NoticeQuery>, QueryRejection>) -> Response {
     let t = ctx.lang.texts();
     let notice = q.ok().and_then(|Query(q)| q.done).map(|d| if d == "complete" { t.review_completed_notice } else { t.review_decided_notice }.to_string());
-    sheet_page(&state, &ctx, &actor, id, None, notice).await
+    sheet_page(&state, &ctx, &actor, id, None, notice, None).await
 }
 
 fn subject_of(kind: &str, id: &str) -> Option<Subject> {
@@ -301,11 +312,11 @@ pub async fn decide(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<
     let on = format!("{}-{}", v.get("kind"), v.get("subject"));
     let (Some(subject), Some(verdict)) = (subject_of(v.get("kind"), v.get("subject")), Verdict::parse(v.get("verdict"))) else {
         let e = WebError::Core(habilis_core::Error::invalid("verdict", habilis_core::values::ValueError::Empty));
-        return sheet_page(&state, &ctx, &actor, id, Some((e, on)), None).await;
+        return sheet_page(&state, &ctx, &actor, id, Some((e, on)), None, Some(&v)).await;
     };
     match state.app.decide(&actor, id, subject, verdict, v.get("comment"), &ctx.client).await {
         Ok(()) => traced(Redirect::to(&format!("/reviews/{id}?done=decided#{on}")).into_response()),
-        Err(e) => sheet_page(&state, &ctx, &actor, id, Some((WebError::Core(e), on)), None).await,
+        Err(e) => sheet_page(&state, &ctx, &actor, id, Some((WebError::Core(e), on)), None, Some(&v)).await,
     }
 }
 
@@ -313,7 +324,7 @@ pub async fn decide(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<
 pub async fn complete(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<ReviewId>, SignedForm(actor, _v): SignedForm) -> Response {
     match state.app.complete_review(&actor, id, &ctx.client).await {
         Ok(_) => traced(Redirect::to(&format!("/reviews/{id}?done=complete")).into_response()),
-        Err(e) => sheet_page(&state, &ctx, &actor, id, Some((WebError::Core(e), "complete".into())), None).await,
+        Err(e) => sheet_page(&state, &ctx, &actor, id, Some((WebError::Core(e), "complete".into())), None, None).await,
     }
 }
 

@@ -57,6 +57,7 @@ async fn a_review_is_taken_and_proven_through_plain_forms() {
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
         let html = body(resp).await;
         assert!(html.contains("aria-invalid=\"true\""), "{b:?}");
+        assert!(html.contains("value=\"revoke\" checked"), "{b:?}: the choice typed is kept");
         // Sending the proof too early: refused with the reason.
         let resp = t.post_form(&format!("{review}/complete"), Some(&claire), &format!("csrf={csrf}")).await;
         assert_eq!(resp.status(), StatusCode::CONFLICT, "{b:?}");
