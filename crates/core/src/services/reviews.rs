@@ -262,14 +262,7 @@ impl<S: Store> App<S> {
         let today = self.today();
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let review = tx.lock_review(id).await?.ok_or(Error::NotFound)?;
-        let org = reviewer_org(&mut tx, actor, today).await?;
-        if review.organisation_id != org {
-            return Err(Error::NotFound);
-        }
-        if review.completed_at.is_some() {
-            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
-        }
+        let (_, org) = review_to_change(&mut tx, actor, id, today).await?;
         let (label, action) = match subject {
             Subject::Grant(g) => {
                 let grant = tx.grant(g).await?.filter(|x| x.organisation_id == org && in_force(x, today)).ok_or(Error::NotFound)?;
@@ -312,14 +305,7 @@ impl<S: Store> App<S> {
         let today = self.today();
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let review = tx.lock_review(id).await?.ok_or(Error::NotFound)?;
-        let org = reviewer_org(&mut tx, actor, today).await?;
-        if review.organisation_id != org {
-            return Err(Error::NotFound);
-        }
-        if review.completed_at.is_some() {
-            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
-        }
+        let (review, org) = review_to_change(&mut tx, actor, id, today).await?;
         let sheet = sheet(&mut tx, review, today).await?;
         if sheet.items.iter().any(|i| i.decision.is_none()) {
             return Err(Error::Rule(Rule::ReviewIncomplete));
@@ -402,6 +388,19 @@ async fn reviewer_org<T: Transaction>(tx: &mut T, actor: &Actor, today: Date) ->
         return Err(Error::Forbidden);
     }
     Ok(org)
+}
+
+/// A review the actor's organisation is taking, locked, still open; with that organisation.
+async fn review_to_change<T: Transaction>(tx: &mut T, actor: &Actor, id: ReviewId, today: Date) -> Result<(Review, OrganisationId)> {
+    let review = tx.lock_review(id).await?.ok_or(Error::NotFound)?;
+    let org = reviewer_org(tx, actor, today).await?;
+    if review.organisation_id != org {
+        return Err(Error::NotFound);
+    }
+    if review.completed_at.is_some() {
+        return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+    }
+    Ok((review, org))
 }
 
 /// The partner's administrators, or an administrator of its caisse, may read a review.

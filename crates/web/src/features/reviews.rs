@@ -55,6 +55,7 @@ struct CampaignView {
 /// One partner's line in a campaign.
 struct LineView {
     review_id: String,
+    partner_id: String,
     partner: String,
     progress: &'static str,
     late: bool,
@@ -92,6 +93,7 @@ async fn campaigns_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<
                     .into_iter()
                     .map(|l| LineView {
                         review_id: l.review_id.to_string(),
+                        partner_id: l.partner_id.to_string(),
                         partner: l.partner,
                         progress: progress_text(t, l.progress),
                         late: l.progress == Progress::Late,
@@ -333,7 +335,7 @@ pub async fn proof_file(SignedIn(actor): SignedIn, State(state): State<AppState>
     match state.app.review_proof(&actor, id).await {
         Ok(p) => (
             [(header::CONTENT_DISPOSITION, format!("attachment; filename=\"preuve-revue-{id}.json\""))],
-            Json(json!({ "report": p.report, "digest": p.digest, "signature": p.signature, "public_key": p.public_key })),
+            Json(proof_json(p)),
         )
             .into_response(),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
@@ -341,6 +343,11 @@ pub async fn proof_file(SignedIn(actor): SignedIn, State(state): State<AppState>
 }
 
 // --- JSON ----------------------------------------------------------------------------------
+
+/// A proof as its file holds it (what `habilis review verify` reads).
+fn proof_json(p: Proof) -> serde_json::Value {
+    json!({ "report": p.report, "digest": p.digest, "signature": p.signature, "public_key": p.public_key })
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -402,13 +409,13 @@ pub async fn api_decide(State(state): State<AppState>, ctx: Ctx, ApiActor(ref ac
 /// POST /api/v1/reviews/{id}/complete
 pub async fn api_complete(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<ReviewId>) -> Result<Response, WebError> {
     let p = state.app.complete_review(actor, id, &ctx.client).await?;
-    Ok(traced(Json(json!({ "report": p.report, "digest": p.digest, "signature": p.signature, "public_key": p.public_key })).into_response()))
+    Ok(traced(Json(proof_json(p)).into_response()))
 }
 
 /// GET /api/v1/reviews/{id}/proof
 pub async fn api_proof(State(state): State<AppState>, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<ReviewId>) -> Result<Response, WebError> {
     let p = state.app.review_proof(actor, id).await?;
-    Ok(Json(json!({ "report": p.report, "digest": p.digest, "signature": p.signature, "public_key": p.public_key })).into_response())
+    Ok(Json(proof_json(p)).into_response())
 }
 
 /// The routes of this feature.

@@ -569,6 +569,7 @@ catalogue! {
     review_verify_hint: "Pour vérifier : habilis review verify preuve.json (la clé publique est celle du fichier de clé de points de contrôle).",
         "To verify: habilis review verify proof.json (the public key is that of the checkpoint key file).";
     review_download: "Télécharger la preuve (JSON)", "Download the proof (JSON)";
+    review_supervise: "Interroger ou suspendre", "Query or suspend";
     review_past: "Décisions sur des droits qui ne sont plus en vigueur", "Decisions on rights no longer in force";
     error_title: "Erreur", "Error";
 }
