@@ -507,6 +507,12 @@ pub trait ReviewTx: Send + Sized {
     fn save_decision(&mut self, d: &Decision) -> impl Future<Output = StoreResult<()>> + Send;
     /// A review's decisions.
     fn decisions_of(&mut self, review: ReviewId) -> impl Future<Output = StoreResult<Vec<Decision>>> + Send;
+    /// Delegate (`on`) or stop delegating a review's lines within `account`'s mandates.
+    fn set_review_delegate(&mut self, review: ReviewId, account: AccountId, on: bool, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The managers a review is delegated to.
+    fn review_delegates(&mut self, review: ReviewId) -> impl Future<Output = StoreResult<Vec<AccountId>>> + Send;
+    /// The reviews delegated to a manager.
+    fn reviews_delegated_to(&mut self, account: AccountId) -> impl Future<Output = StoreResult<Vec<Review>>> + Send;
     /// Every review not completed, with its campaign.
     fn open_reviews(&mut self) -> impl Future<Output = StoreResult<Vec<(Review, Campaign)>>> + Send;
     /// Note that a review got `notice` at `at`, unless it already did; returns whether this

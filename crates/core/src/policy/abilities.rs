@@ -34,7 +34,8 @@ pub struct Abilities {
     pub access_requests: bool,
     /// Opening and following the yearly review campaigns (caisse administrators).
     pub review_campaigns: bool,
-    /// Taking the organisation's yearly review (the partner's administrators).
+    /// Taking the organisation's yearly review (the partner's administrators), or the
+    /// parts of it delegated to them (its delegated managers).
     pub reviews: bool,
 }
 
@@ -65,7 +66,7 @@ pub fn abilities(actor: &Actor) -> Abilities {
         traces: is_partner_admin(actor) || (!partner && roles.contains(&Role::TraceAuditor)),
         access_requests: partner,
         review_campaigns: caisse_admin,
-        reviews: is_partner_admin(actor),
+        reviews: is_partner_admin(actor) || (partner && roles.contains(&Role::DelegatedManager)),
     }
 }
 

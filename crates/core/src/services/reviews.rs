@@ -85,6 +85,13 @@ pub struct ReviewSheet {
     /// Decisions taken on things no longer in force (a revoked grant stays in the proof).
     pub past: Vec<Decision>,
     pub decided: usize,
+    /// Whether the actor may decide lines, complete the review and delegate parts of it.
+    pub may_decide: bool,
+    pub may_complete: bool,
+    /// The managers lines are delegated to, and those they may be (their administrators'
+    /// view only): id and "name (login)".
+    pub delegates: Vec<(AccountId, String)>,
+    pub candidates: Vec<(AccountId, String)>,
 }
 
 /// One partner's line in the caisse's view of a campaign.
@@ -224,13 +231,18 @@ impl<S: Store> App<S> {
         Ok((campaign, lines))
     }
 
-    /// The reviews of the actor's own organisation (its administrators), newest first.
+    /// The reviews the actor takes: their organisation's (its administrators), or those
+    /// delegated to them (a manager), newest first.
     pub async fn my_reviews(&self, actor: &Actor) -> Result<Vec<(Review, Campaign, Progress)>> {
         let mut tx = self.store.read().await?;
-        let org = reviewer_org(&mut tx, actor, self.today()).await?;
         let today = self.today();
+        let (org, powers) = powers_of(&mut tx, actor, today).await?;
+        let reviews = match powers {
+            Powers::Full => tx.reviews_of_organisation(org).await?,
+            Powers::Mandated { .. } => tx.reviews_delegated_to(actor.account.id).await?.into_iter().filter(|r| r.organisation_id == org).collect(),
+        };
         let mut out = Vec::new();
-        for r in tx.reviews_of_organisation(org).await? {
+        for r in reviews {
             let Some(c) = tx.campaign(r.campaign_id).await? else { continue };
             let decided = tx.decisions_of(r.id).await?.len();
             let p = progress(&r, decided, c.due_on, today);
@@ -239,13 +251,45 @@ impl<S: Store> App<S> {
         Ok(out)
     }
 
+    /// Delegate (or stop delegating) to a manager the lines of a review within their
+    /// mandates; the manager is told by e-mail. The partner's administrators only.
+    pub async fn delegate_review(&self, actor: &Actor, id: ReviewId, manager: AccountId, on: bool, client: &ClientInfo) -> Result<()> {
+        let today = self.today();
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let (review, org) = review_to_change(&mut tx, actor, id, today).await?;
+        let person = tx.account(manager).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        if on {
+            let mandated = tx.mandates_of(org).await?.iter().any(|m| m.holder_id == manager && m.withdrawn_at.is_none());
+            if !mandated || person.status != AccountStatus::Active {
+                return Err(Error::Rule(Rule::OutsideMandate));
+            }
+        }
+        tx.set_review_delegate(review.id, manager, on, actor.account.id, now).await?;
+        if on {
+            let campaign = tx.campaign(review.campaign_id).await?.ok_or(Error::NotFound)?;
+            let body = format!(
+                "{} vous confie la revue annuelle {} des habilitations qui relèvent de vos mandats : \
+                 conservez ou retirez chacune dans le portail (menu « Revue annuelle ») avant le {}.",
+                actor.account.display_name,
+                campaign.year,
+                crate::clock::format_date_fr(campaign.due_on)
+            );
+            tx.insert_outbox(&OutboxMessage::pending(Some(org), &person.email, &format!("Habilis — revue annuelle {} à faire", campaign.year), body, now)).await?;
+        }
+        let action = if on { "review.delegate" } else { "review.undelegate" };
+        self.trace_action(&mut tx, actor, action, person.login.clone(), None, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A review with everything to decide: for the partner's administrators, and for the
     /// caisse's administrators (read only).
     pub async fn review_sheet(&self, actor: &Actor, id: ReviewId) -> Result<ReviewSheet> {
         let mut tx = self.store.read().await?;
         let review = tx.review(id).await?.ok_or(Error::NotFound)?;
-        readable_review(&mut tx, actor, &review, self.today()).await?;
-        sheet(&mut tx, review, self.today()).await
+        let part = part_in(&mut tx, actor, &review, self.today()).await?;
+        sheet(&mut tx, review, self.today(), &part).await
     }
 
     /// Keep or revoke one grant or mandate with a comment (a comment is required to revoke).
@@ -262,10 +306,26 @@ impl<S: Store> App<S> {
         let today = self.today();
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        let (_, org) = review_to_change(&mut tx, actor, id, today).await?;
+        let review = tx.lock_review(id).await?.ok_or(Error::NotFound)?;
+        let part = part_in(&mut tx, actor, &review, today).await?;
+        if matches!(part, Part::Caisse) {
+            return Err(Error::Forbidden);
+        }
+        if review.completed_at.is_some() {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        let org = review.organisation_id;
         let (label, action) = match subject {
             Subject::Grant(g) => {
                 let grant = tx.grant(g).await?.filter(|x| x.organisation_id == org && in_force(x, today)).ok_or(Error::NotFound)?;
+                // A manager decides only the lines within their mandates, as if revoking.
+                if let Part::Delegated(_) = part {
+                    let reached = crate::shared::people_of(&mut tx, &grant).await?;
+                    let (_, powers) = crate::reach::rights_powers(&mut tx, actor, today, &reached).await.map_err(|_| Error::NotFound)?;
+                    if !powers.may_grant(grant.service_role_id) {
+                        return Err(Error::NotFound);
+                    }
+                }
                 if verdict == Verdict::Revoke {
                     if grant.holder_account_id == Some(actor.account.id) {
                         return Err(Error::Rule(Rule::SelfGrant));
@@ -278,6 +338,9 @@ impl<S: Store> App<S> {
                 (format!("habilitation {g}"), "grant")
             }
             Subject::Mandate(m) => {
+                if !matches!(part, Part::Full) {
+                    return Err(Error::NotFound);
+                }
                 let all = tx.mandates_of(org).await?;
                 all.iter().find(|x| x.id == m && x.withdrawn_at.is_none()).ok_or(Error::NotFound)?;
                 if verdict == Verdict::Revoke {
@@ -306,7 +369,7 @@ impl<S: Store> App<S> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let (review, org) = review_to_change(&mut tx, actor, id, today).await?;
-        let sheet = sheet(&mut tx, review, today).await?;
+        let sheet = sheet(&mut tx, review, today, &Part::Full).await?;
         if sheet.items.iter().any(|i| i.decision.is_none()) {
             return Err(Error::Rule(Rule::ReviewIncomplete));
         }
@@ -371,7 +434,7 @@ impl<S: Store> App<S> {
     pub async fn review_proof(&self, actor: &Actor, id: ReviewId) -> Result<Proof> {
         let mut tx = self.store.read().await?;
         let review = tx.review(id).await?.ok_or(Error::NotFound)?;
-        readable_review(&mut tx, actor, &review, self.today()).await?;
+        part_in(&mut tx, actor, &review, self.today()).await?;
         review.proof.ok_or(Error::NotFound)
     }
 }
@@ -403,22 +466,43 @@ async fn review_to_change<T: Transaction>(tx: &mut T, actor: &Actor, id: ReviewI
     Ok((review, org))
 }
 
-/// The partner's administrators, or an administrator of its caisse, may read a review.
-async fn readable_review<T: Transaction>(tx: &mut T, actor: &Actor, review: &Review, today: Date) -> Result<()> {
-    if let Ok(caisse) = caisse_admin_of(actor) {
-        let partner = tx.organisation(review.organisation_id).await?;
-        return if partner.is_some_and(|p| p.parent_id == Some(caisse)) { Ok(()) } else { Err(Error::NotFound) };
-    }
-    if reviewer_org(tx, actor, today).await? == review.organisation_id { Ok(()) } else { Err(Error::NotFound) }
+/// How the actor takes part in a review.
+enum Part {
+    /// The partner's administrators (or the caisse acting for a caisse-managed partner).
+    Full,
+    /// A manager it was delegated to: the grants within their mandates.
+    Delegated(Powers),
+    /// An administrator of the partner's caisse: reads.
+    Caisse,
 }
 
-async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date) -> Result<ReviewSheet> {
+/// The actor's part in `review`; a review out of their reach is "not found".
+async fn part_in<T: Transaction>(tx: &mut T, actor: &Actor, review: &Review, today: Date) -> Result<Part> {
+    if actor.acting_for.is_none()
+        && let Ok(caisse) = caisse_admin_of(actor)
+    {
+        let partner = tx.organisation(review.organisation_id).await?;
+        return if partner.is_some_and(|p| p.parent_id == Some(caisse)) { Ok(Part::Caisse) } else { Err(Error::NotFound) };
+    }
+    let (org, powers) = powers_of(tx, actor, today).await?;
+    if org != review.organisation_id {
+        return Err(Error::NotFound);
+    }
+    match powers {
+        Powers::Full => Ok(Part::Full),
+        p @ Powers::Mandated { .. } if tx.review_delegates(review.id).await?.contains(&actor.account.id) => Ok(Part::Delegated(p)),
+        Powers::Mandated { .. } => Err(Error::Forbidden),
+    }
+}
+
+async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date, part: &Part) -> Result<ReviewSheet> {
     let campaign = tx.campaign(review.campaign_id).await?.ok_or(Error::NotFound)?;
     let partner = tx.organisation(review.organisation_id).await?.ok_or(Error::NotFound)?;
     let org = partner.id;
     let people: std::collections::HashMap<AccountId, Account> = tx.accounts_of(org).await?.into_iter().map(|a| (a.id, a)).collect();
     let name = |id: &AccountId| people.get(id).map(|a| format!("{} ({})", a.display_name, a.login)).unwrap_or_else(|| id.to_string());
     let groups: std::collections::HashMap<GroupId, Group> = tx.groups_of(org).await?.into_iter().map(|g| (g.id, g)).collect();
+    let administrator = |id: &AccountId| people.get(id).is_some_and(|a| a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)));
     let mut decisions: std::collections::HashMap<Subject, Decision> = tx.decisions_of(review.id).await?.into_iter().map(|d| (d.subject, d)).collect();
     let mut roles = std::collections::HashMap::new();
     for s in tx.services().await? {
@@ -437,10 +521,23 @@ async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date) -> Resul
             }
             continue;
         }
+        let members = match g.holder_group_id {
+            Some(gr) => tx.members(gr).await?,
+            None => Vec::new(),
+        };
+        // A manager sees the lines within their mandates: roles they may grant, people
+        // who are not the partner's administrators.
+        if let Part::Delegated(powers) = part
+            && (!powers.may_grant(g.service_role_id) || g.holder_account_id.iter().chain(members.iter()).any(administrator))
+        {
+            if let Some(d) = decision {
+                decisions.insert(d.subject, d);
+            }
+            continue;
+        }
         let (holder, last_sign_in) = match (g.holder_account_id, g.holder_group_id) {
             (Some(a), _) => (name(&a), people.get(&a).and_then(|p| p.last_login_at)),
             (None, Some(gr)) => {
-                let members = tx.members(gr).await?;
                 let last = members.iter().filter_map(|m| people.get(m).and_then(|p| p.last_login_at)).max();
                 let group = groups.get(&gr).map(|x| x.name.clone()).unwrap_or_else(|| gr.to_string());
                 (format!("groupe « {group} » ({} membre(s))", members.len()), last)
@@ -460,7 +557,8 @@ async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date) -> Resul
             decision,
         });
     }
-    for m in tx.mandates_of(org).await? {
+    let mandates = if matches!(part, Part::Delegated(_)) { Vec::new() } else { tx.mandates_of(org).await? };
+    for m in mandates {
         let decision = decisions.remove(&Subject::Mandate(m.id));
         if frozen.is_some() && decision.is_none() || frozen.is_none() && m.withdrawn_at.is_some() {
             if let Some(d) = decision {
@@ -489,11 +587,33 @@ async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date) -> Resul
             decision,
         });
     }
-    let mut past: Vec<Decision> = decisions.into_values().collect();
+    let mut past: Vec<Decision> = if matches!(part, Part::Delegated(_)) { Vec::new() } else { decisions.into_values().collect() };
     past.sort_by_key(|d| d.decided_at);
     let decided = items.iter().filter(|i| i.decision.is_some()).count() + past.len();
     let progress = progress(&review, decided, campaign.due_on, today);
-    Ok(ReviewSheet { review, campaign, partner: partner.name, progress, items, past, decided })
+    let open = review.completed_at.is_none();
+    let (mut delegates, mut candidates) = (Vec::new(), Vec::new());
+    if matches!(part, Part::Full) {
+        let chosen = tx.review_delegates(review.id).await?;
+        delegates = chosen.iter().map(|a| (*a, name(a))).collect();
+        let mut holders: Vec<AccountId> = tx.mandates_of(org).await?.iter().filter(|m| m.withdrawn_at.is_none()).map(|m| m.holder_id).collect();
+        holders.sort_by_key(|a| name(a));
+        holders.dedup();
+        candidates = holders.into_iter().filter(|a| !chosen.contains(a)).map(|a| (a, name(&a))).collect();
+    }
+    Ok(ReviewSheet {
+        review,
+        campaign,
+        partner: partner.name,
+        progress,
+        items,
+        past,
+        decided,
+        may_decide: open && !matches!(part, Part::Caisse),
+        may_complete: open && matches!(part, Part::Full),
+        delegates,
+        candidates,
+    })
 }
 
 /// The proof's report: plain text, one block per decision, stable order.

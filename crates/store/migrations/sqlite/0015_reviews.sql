@@ -37,3 +37,12 @@ CREATE TABLE review_decisions (
     decided_at   INTEGER NOT NULL,
     PRIMARY KEY (review_id, subject_kind, subject_id)
 );
+-- Parts of a review the administrator delegates to a manager: the grants within that
+-- manager's mandates (Art. 2.2.2).
+CREATE TABLE review_delegates (
+    review_id    BLOB NOT NULL REFERENCES reviews(id),
+    account_id   BLOB NOT NULL REFERENCES accounts(id),
+    delegated_by BLOB NOT NULL REFERENCES accounts(id),
+    delegated_at INTEGER NOT NULL,
+    PRIMARY KEY (review_id, account_id)
+);

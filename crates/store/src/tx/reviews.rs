@@ -87,6 +87,32 @@ impl ReviewTx for Tx {
         rows.into_iter().map(DecisionRow::into_domain).collect()
     }
 
+    async fn set_review_delegate(&mut self, review: ReviewId, account: AccountId, on: bool, by: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+        if on {
+            const Q: &str = "INSERT INTO review_delegates (review_id, account_id, delegated_by, delegated_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (review_id, account_id) DO NOTHING";
+            run!(self, c => sqlx::query(Q).bind(review.0).bind(account.0).bind(by.0).bind(to_micros(at))
+                .execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        } else {
+            const Q: &str = "DELETE FROM review_delegates WHERE review_id = $1 AND account_id = $2";
+            run!(self, c => sqlx::query(Q).bind(review.0).bind(account.0).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    async fn review_delegates(&mut self, review: ReviewId) -> StoreResult<Vec<AccountId>> {
+        const Q: &str = "SELECT account_id FROM review_delegates WHERE review_id = $1 ORDER BY delegated_at";
+        let rows: Vec<(uuid::Uuid,)> = run!(self, c => sqlx::query_as(Q).bind(review.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(|(a,)| AccountId(a)).collect())
+    }
+
+    async fn reviews_delegated_to(&mut self, account: AccountId) -> StoreResult<Vec<Review>> {
+        const Q: &str = "SELECT r.* FROM reviews r JOIN review_delegates d ON d.review_id = r.id \
+                         JOIN review_campaigns c ON c.id = r.campaign_id WHERE d.account_id = $1 ORDER BY c.year DESC";
+        let rows: Vec<ReviewRow> = run!(self, c => sqlx::query_as(Q).bind(account.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        rows.into_iter().map(ReviewRow::into_domain).collect()
+    }
+
     async fn open_reviews(&mut self) -> StoreResult<Vec<(Review, Campaign)>> {
         const Q: &str = "SELECT * FROM reviews WHERE completed_at IS NULL";
         let rows: Vec<ReviewRow> = run!(self, c => sqlx::query_as(Q).fetch_all(&mut *c).await).map_err(map_err)?;

@@ -162,3 +162,54 @@ async fn reviews_are_reminded_before_their_due_date_and_reported_late_once() {
         assert_eq!(e.app.review_notices().await.unwrap(), (0, 0), "{b:?}: a completed review is left alone");
     }
 }
+
+/// The administrator delegates the lines within a manager's mandates: the manager sees and
+/// decides those only (CDAP T1 here, not T2 nor the mandates), cannot send the proof, and
+/// loses the review when the delegation is withdrawn.
+#[tokio::test]
+async fn a_manager_reviews_only_the_lines_within_their_mandates() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let caf = actor(&e, "caf.admin").await;
+        let claire = actor(&e, "mons.admin").await;
+        let manager = actor(&e, "mons.manager").await;
+        let karim = actor(&e, "mons.agent").await.account.id;
+        let grant = |role: &str| NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: "".into() };
+        let t1 = e.app.grant(&claire, &grant("T1"), &client()).await.unwrap();
+        let t2 = e.app.grant(&claire, &grant("T2"), &client()).await.unwrap();
+        let (campaign, _) = e.app.open_campaign(&caf, &NewCampaign { year: "2026".into(), due_on: "2027-01-15".into(), partners: vec![] }, &client()).await.unwrap();
+        let (_, lines) = e.app.campaign_lines(&caf, campaign.id).await.unwrap();
+        let id = lines[0].review_id;
+        // Not delegated yet: the manager neither lists nor reads it.
+        assert!(e.app.my_reviews(&manager).await.unwrap().is_empty(), "{b:?}");
+        assert!(matches!(e.app.review_sheet(&manager, id).await, Err(Error::Forbidden)), "{b:?}");
+        // Only to a manager holding a mandate.
+        assert!(matches!(e.app.delegate_review(&claire, id, karim, true, &client()).await, Err(Error::Rule(Rule::OutsideMandate))), "{b:?}");
+        assert!(e.app.delegate_review(&manager, id, manager.account.id, true, &client()).await.is_err(), "{b:?}: not by the manager");
+        e.app.delegate_review(&claire, id, manager.account.id, true, &client()).await.unwrap();
+        let admin_view = e.app.review_sheet(&claire, id).await.unwrap();
+        assert_eq!(admin_view.delegates.len(), 1, "{b:?}");
+        assert_eq!(e.app.my_reviews(&manager).await.unwrap().len(), 1, "{b:?}");
+        let sheet = e.app.review_sheet(&manager, id).await.unwrap();
+        let subjects: Vec<Subject> = sheet.items.iter().map(|i| i.subject).collect();
+        assert_eq!(subjects, vec![Subject::Grant(t1.id)], "{b:?}: T1 only");
+        assert!(sheet.may_decide && !sheet.may_complete, "{b:?}");
+        e.app.decide(&manager, id, Subject::Grant(t1.id), Verdict::Keep, "Vu avec le service", &client()).await.unwrap();
+        assert!(matches!(e.app.decide(&manager, id, Subject::Grant(t2.id), Verdict::Revoke, "non", &client()).await, Err(Error::NotFound)), "{b:?}: T2 is outside the mandate");
+        let mandate = admin_view.items.iter().find_map(|i| if let Subject::Mandate(m) = i.subject { Some(m) } else { None }).unwrap();
+        assert!(matches!(e.app.decide(&manager, id, Subject::Mandate(mandate), Verdict::Revoke, "non", &client()).await, Err(Error::NotFound)), "{b:?}");
+        assert!(e.app.complete_review(&manager, id, &client()).await.is_err(), "{b:?}: only the administrator sends the proof");
+        // The administrator sees the manager's decision and finishes.
+        let admin_view = e.app.review_sheet(&claire, id).await.unwrap();
+        let line = admin_view.items.iter().find(|i| i.subject == Subject::Grant(t1.id)).unwrap();
+        assert_eq!(line.decision.as_ref().map(|d| d.decided_by), Some(manager.account.id), "{b:?}");
+        e.app.delegate_review(&claire, id, manager.account.id, false, &client()).await.unwrap();
+        assert!(matches!(e.app.review_sheet(&manager, id).await, Err(Error::Forbidden)), "{b:?}: delegation withdrawn");
+        for i in admin_view.items.iter().filter(|i| i.decision.is_none()) {
+            e.app.decide(&claire, id, i.subject, Verdict::Keep, "", &client()).await.unwrap();
+        }
+        let proof = e.app.complete_review(&claire, id, &client()).await.unwrap();
+        assert!(proof.report.contains("Vu avec le service"), "{b:?}");
+    }
+}

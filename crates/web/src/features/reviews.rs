@@ -21,7 +21,7 @@ use crate::extract::{ApiActor, ApiJson, IdPath, SignedForm, SignedIn, Values, tr
 use crate::i18n::Texts;
 use crate::respond::error_page;
 use crate::state::AppState;
-use crate::view::{Chrome, render};
+use crate::view::{Choice, Chrome, render};
 
 fn progress_text(t: &Texts, p: Progress) -> &'static str {
     match p {
@@ -201,9 +201,13 @@ struct SheetPage {
     counts: String,
     progress: &'static str,
     id: String,
-    /// The partner's administrators decide while the review is open; the caisse reads.
+    /// The partner's administrators (and managers, on their lines) decide while the review
+    /// is open; the caisse reads.
     editable: bool,
+    may_complete: bool,
     completed: bool,
+    delegates: Vec<Choice>,
+    candidates: Vec<Choice>,
     items: Vec<ItemView>,
     past: Vec<ItemView>,
     error: Option<String>,
@@ -276,7 +280,7 @@ async fn sheet_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: ReviewId, er
         }
     }
     let completed = sheet.review.completed_at.is_some();
-    let editable = !completed && habilis_core::policy::abilities::abilities(actor).reviews && actor.organisation.id == sheet.review.organisation_id;
+    let choices = |l: &[(AccountId, String)]| l.iter().map(|(id, label)| Choice { value: id.to_string(), label: label.clone() }).collect();
     let total = sheet.items.len() + sheet.past.len();
     let page = SheetPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),
@@ -286,8 +290,11 @@ async fn sheet_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: ReviewId, er
         counts: t.review_counts.replace("{decided}", &sheet.decided.to_string()).replace("{total}", &total.to_string()),
         progress: progress_text(t, sheet.progress),
         id: id.to_string(),
-        editable,
+        editable: sheet.may_decide,
+        may_complete: sheet.may_complete,
         completed,
+        delegates: choices(&sheet.delegates),
+        candidates: choices(&sheet.candidates),
         items,
         past,
         error: err.as_ref().map(|(e, _)| e.message(t)),
@@ -327,6 +334,18 @@ pub async fn complete(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPat
     match state.app.complete_review(&actor, id, &ctx.client).await {
         Ok(_) => traced(Redirect::to(&format!("/reviews/{id}?done=complete")).into_response()),
         Err(e) => sheet_page(&state, &ctx, &actor, id, Some((WebError::Core(e), "complete".into())), None, None).await,
+    }
+}
+
+/// POST /reviews/{id}/delegate
+pub async fn delegate(State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<ReviewId>, SignedForm(actor, v): SignedForm) -> Response {
+    let Some(manager) = AccountId::parse(v.get("manager")) else {
+        let e = WebError::Core(habilis_core::Error::invalid("manager", habilis_core::values::ValueError::Empty));
+        return sheet_page(&state, &ctx, &actor, id, Some((e, "delegate".into())), None, None).await;
+    };
+    match state.app.delegate_review(&actor, id, manager, v.get("on") != "0", &ctx.client).await {
+        Ok(()) => traced(Redirect::to(&format!("/reviews/{id}?done=decided")).into_response()),
+        Err(e) => sheet_page(&state, &ctx, &actor, id, Some((WebError::Core(e), "delegate".into())), None, None).await,
     }
 }
 
@@ -412,6 +431,24 @@ pub async fn api_complete(State(state): State<AppState>, ctx: Ctx, ApiActor(ref 
     Ok(traced(Json(proof_json(p)).into_response()))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegateBody {
+    account: Uuid,
+    #[serde(default = "yes")]
+    on: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// POST /api/v1/reviews/{id}/delegates
+pub async fn api_delegate(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<ReviewId>, ApiJson(b): ApiJson<DelegateBody>) -> Result<Response, WebError> {
+    state.app.delegate_review(actor, id, AccountId(b.account), b.on, &ctx.client).await?;
+    Ok(crate::respond::no_content())
+}
+
 /// GET /api/v1/reviews/{id}/proof
 pub async fn api_proof(State(state): State<AppState>, ApiActor(ref actor): ApiActor, IdPath(id): IdPath<ReviewId>) -> Result<Response, WebError> {
     let p = state.app.review_proof(actor, id).await?;
@@ -428,6 +465,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/reviews/{id}", get(sheet))
         .route("/reviews/{id}/decide", post(decide))
         .route("/reviews/{id}/complete", post(complete))
+        .route("/reviews/{id}/delegate", post(delegate))
         .route("/reviews/{id}/proof.json", get(proof_file))
         .route("/api/v1/review-campaigns", get(api_campaigns).post(api_open))
         .route("/api/v1/review-campaigns/{id}", get(api_campaign))
@@ -435,5 +473,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/api/v1/reviews/{id}", get(api_sheet))
         .route("/api/v1/reviews/{id}/decisions", post(api_decide))
         .route("/api/v1/reviews/{id}/complete", post(api_complete))
+        .route("/api/v1/reviews/{id}/delegates", post(api_delegate))
         .route("/api/v1/reviews/{id}/proof", get(api_proof))
 }

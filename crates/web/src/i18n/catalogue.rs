@@ -569,6 +569,13 @@ catalogue! {
     review_verify_hint: "Pour vérifier : habilis review verify preuve.json (la clé publique est celle du fichier de clé de points de contrôle).",
         "To verify: habilis review verify proof.json (the public key is that of the checkpoint key file).";
     review_download: "Télécharger la preuve (JSON)", "Download the proof (JSON)";
+    review_delegate_title: "Confier une partie de la revue", "Delegate part of the review";
+    review_delegate_intro: "Un gestionnaire délégué revoit les habilitations qui relèvent de ses mandats ; vous seul transmettez la preuve.",
+        "A delegated manager reviews the grants within their mandates; only you send the proof.";
+    review_delegate_to: "Gestionnaire", "Manager";
+    review_delegate_submit: "Confier", "Delegate";
+    review_delegated_to: "Confiée à", "Delegated to";
+    review_undelegate: "Ne plus confier", "Stop delegating";
     review_supervise: "Interroger ou suspendre", "Query or suspend";
     review_past: "Décisions sur des droits qui ne sont plus en vigueur", "Decisions on rights no longer in force";
     error_title: "Erreur", "Error";

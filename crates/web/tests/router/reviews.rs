@@ -49,6 +49,16 @@ async fn a_review_is_taken_and_proven_through_plain_forms() {
         let review = mine[start..].split('"').next().unwrap().to_string();
         let page = body(t.get(&review, Some(&claire)).await).await;
         let csrf = hidden(&page, "csrf");
+        // The administrator delegates the manager's lines with the form; the manager finds it.
+        assert!(page.contains("Confier une partie de la revue"), "{b:?}");
+        let start = page.find("<option value=\"").expect("a manager to choose") + 15;
+        let manager = page[start..].split('"').next().unwrap().to_string();
+        let resp = t.post_form(&format!("{review}/delegate"), Some(&claire), &format!("csrf={csrf}&manager={manager}")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let page = body(t.get(&review, Some(&claire)).await).await;
+        assert!(page.contains("Confiée à") && page.contains("mons.manager"), "{b:?}");
+        let mgr = t.sign_in("mons.manager").await;
+        assert!(body(t.get("/partner/reviews", Some(&mgr)).await).await.contains(&format!("href=\"{review}\"")), "{b:?}: the manager finds it");
         let todo = lines(&page);
         assert!(!todo.is_empty(), "{b:?}: the demo's mandate at least: {todo:?}");
         // Revoking without a comment: refused, the page kept, the line marked.
