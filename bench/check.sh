@@ -24,7 +24,7 @@ if [ "${BENCH_DATABASE:-sqlite}" = postgres ]; then
 else
   url="sqlite://$work/habilis.db"
 fi
-"$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null
+(cd "$work" && "$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null)
 cat >"$work/habilis.toml" <<TOML
 [second_factor]
 required_roles = []

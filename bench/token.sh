@@ -25,7 +25,7 @@ if [ "${BENCH_DATABASE:-sqlite}" = postgres ]; then
 else
   url="sqlite://$work/habilis.db"
 fi
-"$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null
+(cd "$work" && "$bin" demo --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null)
 REFRESH_TOKENS=$tokens "$gen" "$url" "$work/trace.key" "$grants" "$secret"
 # The bulk load's dirty pages are written now, not during the measures.
 if [ "${BENCH_DATABASE:-sqlite}" = postgres ]; then psql -q -h 127.0.0.1 -U postgres -d habilis_bench -c "VACUUM ANALYZE" -c "CHECKPOINT"; fi
