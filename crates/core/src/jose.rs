@@ -195,28 +195,3 @@ mod tests {
         assert_eq!(pkce_s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 }
-
-#[cfg(test)]
-mod timing {
-    use super::*;
-    /// `cargo test --release -p habilis-core --lib -- --ignored signing_cost --nocapture`
-    #[test]
-    #[ignore]
-    fn signing_cost() {
-        let (kid, der) = SigningKey::generate().unwrap();
-        let key = SigningKey::from_pkcs8(&kid, &der).unwrap();
-        let claims = json!({ "iss": "http://127.0.0.1:8080", "sub": "bench", "aud": "bench", "exp": 1, "iat": 1, "jti": "x", "scope": "check" });
-        let t = std::time::Instant::now();
-        for _ in 0..2000 {
-            std::hint::black_box(key.sign("at+jwt", &claims));
-        }
-        println!("ES256 sign: {:.1} µs", t.elapsed().as_secs_f64() * 1e6 / 2000.0);
-        let jwt = key.sign("at+jwt", &claims).unwrap();
-        let jwk = key.public_jwk();
-        let t = std::time::Instant::now();
-        for _ in 0..2000 {
-            std::hint::black_box(decode(&jwt).unwrap().verify_with(&jwk).is_some());
-        }
-        println!("ES256 verify: {:.1} µs", t.elapsed().as_secs_f64() * 1e6 / 2000.0);
-    }
-}

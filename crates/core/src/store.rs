@@ -505,6 +505,8 @@ pub trait ReviewTx: Send + Sized {
     fn reviews_of_organisation(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<Review>>> + Send;
     /// Record (or replace) a decision.
     fn save_decision(&mut self, d: &Decision) -> impl Future<Output = StoreResult<()>> + Send;
+    /// How many decisions each review of a campaign has (reviews without any are absent).
+    fn decision_counts(&mut self, campaign: CampaignId) -> impl Future<Output = StoreResult<Vec<(ReviewId, usize)>>> + Send;
     /// A review's decisions.
     fn decisions_of(&mut self, review: ReviewId) -> impl Future<Output = StoreResult<Vec<Decision>>> + Send;
     /// Delegate (`on`) or stop delegating a review's lines within `account`'s mandates.

@@ -72,6 +72,9 @@ pub struct ReviewItem {
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_sign_in: Option<OffsetDateTime>,
     pub decision: Option<Decision>,
+    /// Whether the actor may revoke it here: not their own grant, not the administrators'
+    /// rights (the caisse's alone) — what `decide` checks.
+    pub may_revoke: bool,
 }
 
 /// A partner's review as its reviewers and the caisse see it.
@@ -214,10 +217,13 @@ impl<S: Store> App<S> {
         let mut tx = self.store.read().await?;
         let campaign = tx.campaign(id).await?.filter(|c| c.caisse_id == caisse).ok_or(Error::NotFound)?;
         let today = self.today();
+        // Two reads for the whole campaign, however many partners: names and counts.
+        let names: std::collections::HashMap<OrganisationId, String> = tx.partners_of(caisse).await?.into_iter().map(|p| (p.id, p.name)).collect();
+        let counts: std::collections::HashMap<ReviewId, usize> = tx.decision_counts(id).await?.into_iter().collect();
         let mut lines = Vec::new();
         for r in tx.reviews_of_campaign(id).await? {
-            let decisions = tx.decisions_of(r.id).await?.len();
-            let partner = tx.organisation(r.organisation_id).await?.map(|o| o.name).unwrap_or_default();
+            let decisions = counts.get(&r.id).copied().unwrap_or(0);
+            let partner = names.get(&r.organisation_id).cloned().unwrap_or_default();
             lines.push(CampaignLine {
                 review_id: r.id,
                 partner_id: r.organisation_id,
@@ -289,7 +295,7 @@ impl<S: Store> App<S> {
         let mut tx = self.store.read().await?;
         let review = tx.review(id).await?.ok_or(Error::NotFound)?;
         let part = part_in(&mut tx, actor, &review, self.today()).await?;
-        sheet(&mut tx, review, self.today(), &part).await
+        sheet(&mut tx, actor, review, self.today(), &part).await
     }
 
     /// Keep or revoke one grant or mandate with a comment (a comment is required to revoke).
@@ -318,12 +324,19 @@ impl<S: Store> App<S> {
         let (label, action) = match subject {
             Subject::Grant(g) => {
                 let grant = tx.grant(g).await?.filter(|x| x.organisation_id == org && in_force(x, today)).ok_or(Error::NotFound)?;
-                // A manager decides only the lines within their mandates, as if revoking.
-                if let Part::Delegated(_) = part {
+                // Revoking meets the rules of a revocation (the administrators' own rights are
+                // the caisse's alone, Art. 2.2.1); a manager decides only the lines within
+                // their mandates, even to keep them.
+                let delegated = matches!(part, Part::Delegated(_));
+                if verdict == Verdict::Revoke || delegated {
                     let reached = crate::shared::people_of(&mut tx, &grant).await?;
-                    let (_, powers) = crate::reach::rights_powers(&mut tx, actor, today, &reached).await.map_err(|_| Error::NotFound)?;
+                    let powers = match crate::reach::rights_powers(&mut tx, actor, today, &reached).await {
+                        Ok((_, p)) => p,
+                        Err(_) if delegated => return Err(Error::NotFound),
+                        Err(e) => return Err(e),
+                    };
                     if !powers.may_grant(grant.service_role_id) {
-                        return Err(Error::NotFound);
+                        return Err(if delegated { Error::NotFound } else { Error::Rule(Rule::OutsideMandate) });
                     }
                 }
                 if verdict == Verdict::Revoke {
@@ -369,7 +382,7 @@ impl<S: Store> App<S> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let (review, org) = review_to_change(&mut tx, actor, id, today).await?;
-        let sheet = sheet(&mut tx, review, today, &Part::Full).await?;
+        let sheet = sheet(&mut tx, actor, review, today, &Part::Full).await?;
         if sheet.items.iter().any(|i| i.decision.is_none()) {
             return Err(Error::Rule(Rule::ReviewIncomplete));
         }
@@ -397,9 +410,24 @@ impl<S: Store> App<S> {
     pub async fn review_notices(&self) -> Result<(usize, usize)> {
         let today = self.today();
         let now = self.now();
+        // Read first: most minutes nothing is due, and no write transaction is opened.
+        let due: Vec<(Review, Campaign)> = {
+            let mut tx = self.store.read().await?;
+            tx.open_reviews().await?
+                .into_iter()
+                .filter(|(r, c)| {
+                    if today > c.due_on { r.late_notice_at.is_none() } else { r.reminded_at.is_none() && c.due_on - time::Duration::days(7) <= today }
+                })
+                .collect()
+        };
+        if due.is_empty() {
+            return Ok((0, 0));
+        }
         let mut tx = self.store.begin().await?;
+        // Outbox messages and the reviews' notice dates: nobody signed in is affected.
+        tx.quiet();
         let (mut reminded, mut late) = (0, 0);
-        for (r, c) in tx.open_reviews().await? {
+        for (r, c) in due {
             let Some(partner) = tx.organisation(r.organisation_id).await? else { continue };
             let due = crate::clock::format_date_fr(c.due_on);
             if today > c.due_on {
@@ -495,7 +523,7 @@ async fn part_in<T: Transaction>(tx: &mut T, actor: &Actor, review: &Review, tod
     }
 }
 
-async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date, part: &Part) -> Result<ReviewSheet> {
+async fn sheet<T: Transaction>(tx: &mut T, actor: &Actor, review: Review, today: Date, part: &Part) -> Result<ReviewSheet> {
     let campaign = tx.campaign(review.campaign_id).await?.ok_or(Error::NotFound)?;
     let partner = tx.organisation(review.organisation_id).await?.ok_or(Error::NotFound)?;
     let org = partner.id;
@@ -527,8 +555,9 @@ async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date, part: &P
         };
         // A manager sees the lines within their mandates: roles they may grant, people
         // who are not the partner's administrators.
+        let reaches_administrator = g.holder_account_id.iter().chain(members.iter()).any(administrator);
         if let Part::Delegated(powers) = part
-            && (!powers.may_grant(g.service_role_id) || g.holder_account_id.iter().chain(members.iter()).any(administrator))
+            && (!powers.may_grant(g.service_role_id) || reaches_administrator)
         {
             if let Some(d) = decision {
                 decisions.insert(d.subject, d);
@@ -544,6 +573,9 @@ async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date, part: &P
             }
             (None, None) => (String::new(), None),
         };
+        let may_revoke = !matches!(part, Part::Caisse)
+            && g.holder_account_id != Some(actor.account.id)
+            && (!reaches_administrator || actor.acting_for.is_some());
         items.push(ReviewItem {
             subject: Subject::Grant(g.id),
             holder,
@@ -555,6 +587,7 @@ async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date, part: &P
             last_used_at: g.last_used_at,
             last_sign_in,
             decision,
+            may_revoke,
         });
     }
     let mandates = if matches!(part, Part::Delegated(_)) { Vec::new() } else { tx.mandates_of(org).await? };
@@ -585,6 +618,7 @@ async fn sheet<T: Transaction>(tx: &mut T, review: Review, today: Date, part: &P
             last_used_at: None,
             last_sign_in: people.get(&m.holder_id).and_then(|p| p.last_login_at),
             decision,
+            may_revoke: matches!(part, Part::Full),
         });
     }
     let mut past: Vec<Decision> = if matches!(part, Part::Delegated(_)) { Vec::new() } else { decisions.into_values().collect() };

@@ -81,6 +81,13 @@ impl ReviewTx for Tx {
         Ok(())
     }
 
+    async fn decision_counts(&mut self, campaign: CampaignId) -> StoreResult<Vec<(ReviewId, usize)>> {
+        const Q: &str = "SELECT d.review_id, COUNT(*) FROM review_decisions d JOIN reviews r ON r.id = d.review_id \
+                         WHERE r.campaign_id = $1 GROUP BY d.review_id";
+        let rows: Vec<(uuid::Uuid, i64)> = run!(self, c => sqlx::query_as(Q).bind(campaign.0).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(|(r, n)| (ReviewId(r), usize::try_from(n).unwrap_or(0))).collect())
+    }
+
     async fn decisions_of(&mut self, review: ReviewId) -> StoreResult<Vec<Decision>> {
         const Q: &str = "SELECT * FROM review_decisions WHERE review_id = $1 ORDER BY decided_at, subject_id";
         let rows: Vec<DecisionRow> = run!(self, c => sqlx::query_as(Q).bind(review.0).fetch_all(&mut *c).await).map_err(map_err)?;

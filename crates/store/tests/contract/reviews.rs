@@ -13,20 +13,36 @@ use habilis_store::testing::backends;
 use time::Duration;
 
 use super::caisse::actor;
-use super::{PASSWORD, client, env, verify};
+use super::{Env, PASSWORD, client, env, verify};
+
+/// The demo with Karim holding CDAP T1 and T2, given by Claire, the Mairie's administrator.
+struct Scene {
+    e: Env,
+    caf: Actor,
+    claire: Actor,
+    manager: Actor,
+    t1: Grant,
+    t2: Grant,
+    karim: AccountId,
+}
+
+async fn scene(b: habilis_store::Backend) -> Scene {
+    let e = env(b).await;
+    e.app.load_demo(PASSWORD).await.unwrap();
+    let caf = actor(&e, "caf.admin").await;
+    let claire = actor(&e, "mons.admin").await;
+    let manager = actor(&e, "mons.manager").await;
+    let karim = actor(&e, "mons.agent").await.account.id;
+    let grant = |role: &str| NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: "".into() };
+    let t1 = e.app.grant(&claire, &grant("T1"), &client()).await.unwrap();
+    let t2 = e.app.grant(&claire, &grant("T2"), &client()).await.unwrap();
+    Scene { e, caf, claire, manager, t1, t2, karim }
+}
 
 #[tokio::test]
 async fn a_yearly_review_runs_from_the_campaign_to_a_signed_proof_and_a_late_one_shows() {
     for b in backends() {
-        let e = env(b).await;
-        e.app.load_demo(PASSWORD).await.unwrap();
-        let caf = actor(&e, "caf.admin").await;
-        let claire = actor(&e, "mons.admin").await;
-        let manager = actor(&e, "mons.manager").await;
-        let karim = actor(&e, "mons.agent").await.account.id;
-        let grant = |role: &str| NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: "".into() };
-        let t1 = e.app.grant(&claire, &grant("T1"), &client()).await.unwrap();
-        let t2 = e.app.grant(&claire, &grant("T2"), &client()).await.unwrap();
+        let Scene { e, caf, claire, manager, t1, t2, karim: _ } = scene(b).await;
 
         // The caisse opens the 2026 campaign (clock: 2026-11-27), due 2027-01-15.
         let input = NewCampaign { year: "2026".into(), due_on: "2027-01-15".into(), partners: vec![] };
@@ -169,18 +185,26 @@ async fn reviews_are_reminded_before_their_due_date_and_reported_late_once() {
 #[tokio::test]
 async fn a_manager_reviews_only_the_lines_within_their_mandates() {
     for b in backends() {
-        let e = env(b).await;
-        e.app.load_demo(PASSWORD).await.unwrap();
-        let caf = actor(&e, "caf.admin").await;
-        let claire = actor(&e, "mons.admin").await;
-        let manager = actor(&e, "mons.manager").await;
-        let karim = actor(&e, "mons.agent").await.account.id;
-        let grant = |role: &str| NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: "".into() };
-        let t1 = e.app.grant(&claire, &grant("T1"), &client()).await.unwrap();
-        let t2 = e.app.grant(&claire, &grant("T2"), &client()).await.unwrap();
+        let Scene { e, caf, claire, manager, t1, t2, karim } = scene(b).await;
+        // The deputy's right, given by the caisse (the administrators' rights are its alone).
+        let hugo = actor(&e, "mons.deputy").await.account.id;
+        let for_mons = caf.clone().acting_for(claire.organisation.id);
+        let deputy_t1 = NewGrant { holder: Holder::Person(hugo), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() };
+        let hugo_t1 = e.app.grant(&for_mons, &deputy_t1, &client()).await.unwrap();
         let (campaign, _) = e.app.open_campaign(&caf, &NewCampaign { year: "2026".into(), due_on: "2027-01-15".into(), partners: vec![] }, &client()).await.unwrap();
         let (_, lines) = e.app.campaign_lines(&caf, campaign.id).await.unwrap();
         let id = lines[0].review_id;
+        // The administrator reviews the deputy's right but may only keep it: no revoke
+        // offered, and one posted anyway is refused with the rule, the grant untouched.
+        let line = e.app.review_sheet(&claire, id).await.unwrap().items.into_iter().find(|i| i.subject == Subject::Grant(hugo_t1.id)).unwrap();
+        assert!(!line.may_revoke, "{b:?}");
+        assert!(matches!(
+            e.app.decide(&claire, id, Subject::Grant(hugo_t1.id), Verdict::Revoke, "plus besoin", &client()).await,
+            Err(Error::Rule(Rule::AdministratorsRightsByCaisse))
+        ), "{b:?}");
+        let mut tx = e.app.store.read().await.unwrap();
+        assert_ne!(tx.grant(hugo_t1.id).await.unwrap().unwrap().state, GrantState::Revoked, "{b:?}");
+        drop(tx);
         // Not delegated yet: the manager neither lists nor reads it.
         assert!(e.app.my_reviews(&manager).await.unwrap().is_empty(), "{b:?}");
         assert!(matches!(e.app.review_sheet(&manager, id).await, Err(Error::Forbidden)), "{b:?}");

@@ -176,6 +176,7 @@ pub async fn mine(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
 }
 
 /// One line to decide.
+#[derive(Default)]
 struct ItemView {
     kind: &'static str,
     id: String,
@@ -189,6 +190,8 @@ struct ItemView {
     /// "keep", "revoke" or "".
     verdict: &'static str,
     comment: String,
+    /// Whether "revoke" is offered (core's `ReviewItem::may_revoke`).
+    may_revoke: bool,
 }
 
 #[derive(Template)]
@@ -239,6 +242,7 @@ fn item_views(t: &Texts, sheet: &ReviewSheet) -> (Vec<ItemView>, Vec<ItemView>) 
             last_sign_in: when(i.last_sign_in),
             verdict: verdict(i.decision.as_ref()),
             comment: i.decision.as_ref().map(|d| d.comment.clone()).unwrap_or_default(),
+            may_revoke: i.may_revoke,
         })
         .collect();
     let past = sheet
@@ -247,15 +251,9 @@ fn item_views(t: &Texts, sheet: &ReviewSheet) -> (Vec<ItemView>, Vec<ItemView>) 
         .map(|d| ItemView {
             kind: d.subject.kind(),
             id: d.subject.uuid().to_string(),
-            what: String::new(),
-            holder: String::new(),
-            purpose: String::new(),
-            ends: String::new(),
-            given: String::new(),
-            last_use: String::new(),
-            last_sign_in: String::new(),
             verdict: verdict(Some(d)),
             comment: d.comment.clone(),
+            ..Default::default()
         })
         .collect();
     (items, past)
