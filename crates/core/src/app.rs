@@ -121,6 +121,8 @@ pub struct App<S: Store> {
     pub oidc: Arc<crate::provider::Provider>,
     /// Signed-in people from memory, and their sessions' last activity (issue 14).
     pub presence: Arc<crate::presence::Presence>,
+    /// The watch for atypical use (R24), fed as traces are written.
+    pub watch: Arc<crate::watch::Watch>,
     /// The portal's Ed25519 key (the checkpoint key file), which signs the proofs of the
     /// yearly reviews; without it a review cannot be completed.
     pub signer: Option<Arc<crate::trace::CheckpointKey>>,

@@ -35,5 +35,6 @@ pub mod totp;
 pub mod trace;
 pub mod values;
 pub mod view;
+pub mod watch;
 
 pub use error::{Error, Refusal, Rule, StoreError};

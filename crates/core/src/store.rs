@@ -17,7 +17,7 @@ use crate::records::{
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
     SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
-use crate::records::{Campaign, CampaignId, Decision, Proof, Review, ReviewId, ReviewNotice};
+use crate::records::{Alert, AlertFilter, AlertId, AlertRules, Campaign, CampaignId, Decision, Proof, Review, ReviewId, ReviewNotice};
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
 /// Result of a storage call.
@@ -121,7 +121,7 @@ pub trait Store: Clone + Send + Sync + 'static {
 
 /// One transaction. Every method runs inside it; the methods are grouped by aggregate
 /// in the supertraits, so that each backend implements one group per file.
-pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx + ReviewTx {
+pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx + ReviewTx + AlertTx {
     /// Declare that this transaction changes no session, account, role or organisation —
     /// only traces, idle-time touches, uses of grants or service tokens — so that its
     /// commit does not make the signed-in people be read again. A promise of the caller.
@@ -523,4 +523,35 @@ pub trait ReviewTx: Send + Sized {
     /// Mark a review completed with its proof, unless it already is; returns whether this
     /// call did.
     fn complete_review(&mut self, id: ReviewId, at: OffsetDateTime, by: AccountId, proof: &Proof) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Alerts on atypical use (R24): the caisse's rules, the alerts, and the aggregated reads of
+/// the trail that seed the watch at start.
+pub trait AlertTx: Send + Sized {
+    /// Record an alert, unless one exists for the same person, rule and period; returns
+    /// whether this call did.
+    fn insert_alert(&mut self, a: &Alert) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// One alert.
+    fn alert(&mut self, id: AlertId) -> impl Future<Output = StoreResult<Option<Alert>>> + Send;
+    /// One alert, locked until the end of the transaction (PostgreSQL `FOR UPDATE`).
+    fn lock_alert(&mut self, id: AlertId) -> impl Future<Output = StoreResult<Option<Alert>>> + Send;
+    /// A caisse's alerts matching `filter`, newest first.
+    fn alerts_of(&mut self, caisse: OrganisationId, filter: &AlertFilter) -> impl Future<Output = StoreResult<Vec<Alert>>> + Send;
+    /// How many of a caisse's alerts are open.
+    fn open_alert_count(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// Save an alert's status, acknowledgement and actions.
+    fn update_alert(&mut self, a: &Alert) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A caisse's rules, if it ever set them.
+    fn alert_rules(&mut self, caisse: OrganisationId) -> impl Future<Output = StoreResult<Option<AlertRules>>> + Send;
+    /// Set a caisse's rules.
+    fn save_alert_rules(&mut self, caisse: OrganisationId, rules: &AlertRules, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Consultations (successful `http.get` and `service.signin`) traced since `since`
+    /// (micros): (person, hour as micros / 3,600,000,000, count).
+    fn consultations_since(&mut self, since: i64) -> impl Future<Output = StoreResult<Vec<(AccountId, i64, i64)>>> + Send;
+    /// Successful sign-ins traced since `since`: (person, their organisation, address,
+    /// last time (micros)), one per person and address.
+    fn sign_ins_since(&mut self, since: i64) -> impl Future<Output = StoreResult<Vec<(AccountId, OrganisationId, Option<String>, i64)>>> + Send;
+    /// Failed sign-ins on known accounts traced since `since`: (person, at (micros), trace),
+    /// oldest first.
+    fn failures_since(&mut self, since: i64) -> impl Future<Output = StoreResult<Vec<(AccountId, i64, Uuid)>>> + Send;
 }

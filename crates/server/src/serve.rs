@@ -53,6 +53,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::new(config.oidc),
         presence: habilis_core::presence::Presence::shared(),
+        watch: habilis_core::watch::Watch::shared(),
         traces: habilis_core::batch::TraceBatcher::shared(),
         // The server makes the key at start if it is missing; other commands only read it.
         signer: if create_key {

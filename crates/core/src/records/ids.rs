@@ -112,3 +112,7 @@ id_type!(
     /// A business service registered as a client (OIDC relying party, check API caller).
     ClientId
 );
+id_type!(
+    /// An alert on atypical use (R24).
+    AlertId
+);

@@ -3,6 +3,7 @@
 //! nothing here imports from above (but the trace entry an actor stamps).
 
 pub mod actor;
+pub mod alerts;
 pub mod catalogue;
 pub mod contract;
 pub mod ids;
@@ -16,6 +17,7 @@ mod stored;
 pub mod supervision;
 
 pub use actor::*;
+pub use alerts::*;
 pub use catalogue::*;
 pub use contract::*;
 pub use ids::*;

@@ -64,7 +64,8 @@ impl<S: Store> App<S> {
         let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
         let matches = self.hasher.verify(password, hash).await?;
 
-        // 3. Record the outcome.
+        // 3. Record the outcome (the watch for atypical use sees it: seeded first).
+        self.watch_ready().await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         // Throttle, a new session (its token is in no cache), the last sign-in date and
@@ -82,6 +83,11 @@ impl<S: Store> App<S> {
                 stamp_account(&mut e, account.as_ref());
                 e.detail = Some(if account.is_some() { "wrong password" } else { "unknown login" }.into());
                 tx.append_trace(&e).await?;
+                if let Some(a) = &account
+                    && let Some(org) = tx.organisation(a.organisation_id).await?
+                {
+                    self.watch_in(&mut tx, a, &org, now, e.id, crate::watch::Seen::Failure).await?;
+                }
                 tx.commit().await?;
                 return Err(Error::InvalidCredentials);
             }
@@ -123,11 +129,14 @@ impl<S: Store> App<S> {
         };
         tx.insert_session(&session).await?;
         tx.record_login(account.id, now).await?;
+        let previous = account.last_login_at.or(Some(account.created_at));
         let actor = Actor { account, organisation, session, acting_for: None };
         let mut e = TraceEntry::new(now, "session.login", Outcome::Success, client);
         e.stamp(&actor);
         e.detail = actor.session.pending_step.map(|p| format!("password checked; {} pending", p.as_str()));
         tx.append_trace(&e).await?;
+        let network = client.addr.as_deref().and_then(crate::watch::network_of);
+        self.watch_in(&mut tx, &actor.account, &actor.organisation, now, e.id, crate::watch::Seen::SignIn { network, previous }).await?;
         tx.commit().await?;
         Ok(SignedIn { actor, token })
     }
@@ -223,7 +232,13 @@ impl<S: Store> App<S> {
         let mut e = TraceEntry::new(now, action, outcome, client);
         e.stamp(actor);
         e.target = Some(target.chars().take(512).collect());
-        self.traces.append(&self.store, e).await
+        let id = e.id;
+        self.traces.append(&self.store, e).await?;
+        // A consultation, once traced, is counted by the watch for atypical use.
+        if action == "http.get" && outcome == Outcome::Success {
+            self.watch_consultation(actor, now, id).await;
+        }
+        Ok(())
     }
 
     /// Trace an event that has no signed-in person (a refused form, an unknown link…).

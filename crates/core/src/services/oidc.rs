@@ -365,6 +365,7 @@ impl<S: Store> App<S> {
         e.detail = Some(format!("connexion au service {}", client.name));
         tx.append_trace(&e).await?;
         tx.commit().await?;
+        self.watch_consultation(actor, now, e.id).await;
         Ok(code)
     }
 

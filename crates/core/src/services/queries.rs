@@ -16,15 +16,22 @@ use crate::values::*;
 impl<S: Store> App<S> {
     /// Ask a partner about one of its grants (caisse administrators).
     pub async fn open_query(&self, actor: &Actor, cmd: &NewQuery, client: &ClientInfo) -> Result<Query> {
+        let mut tx = self.store.begin().await?;
+        let q = self.open_query_in(&mut tx, actor, cmd, client).await?;
+        tx.commit().await?;
+        Ok(q)
+    }
+
+    /// `open_query` inside `tx` (an alert's action records itself in the same transaction).
+    pub(crate) async fn open_query_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, cmd: &NewQuery, client: &ClientInfo) -> Result<Query> {
         let question = optional_text(&cmd.question, 2000).map_err(|p| Error::invalid("question", p))?.ok_or(Error::invalid("question", ValueError::Empty))?;
         let due_on = parse_date(&cmd.due_on).map_err(|p| Error::invalid("due_on", p))?;
         if due_on < self.today() {
             return Err(Error::invalid("due_on", ValueError::DateOrder));
         }
         let now = self.now();
-        let mut tx = self.store.begin().await?;
         let g = tx.grant(cmd.grant).await?.ok_or(Error::NotFound)?;
-        let partner = partner_to_manage(&mut tx, actor, g.organisation_id).await?;
+        let partner = partner_to_manage(tx, actor, g.organisation_id).await?;
         let q = Query {
             id: QueryId::new(),
             grant_id: g.id,
@@ -49,9 +56,8 @@ impl<S: Store> App<S> {
             q.due_on,
             if cmd.auto_suspend { " Sans réponse à cette date, l'habilitation sera suspendue." } else { "" }
         );
-        crate::shared::notify_partner_admins(&mut tx, partner.id, "Habilis — question de la caisse", &body, now).await?;
-        self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {}", cmd.auto_suspend)), client).await?;
-        tx.commit().await?;
+        crate::shared::notify_partner_admins(tx, partner.id, "Habilis — question de la caisse", &body, now).await?;
+        self.trace_action(tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {}", cmd.auto_suspend)), client).await?;
         Ok(q)
     }
 

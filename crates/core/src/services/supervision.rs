@@ -16,11 +16,19 @@ impl<S: Store> App<S> {
     /// Suspend a partner's grant as a precaution, with a reason (R21). The holders lose
     /// the right at once; the partner sees it and why, and cannot lift it.
     pub async fn caisse_suspend_grant(&self, actor: &Actor, id: GrantId, reason: &str, client: &ClientInfo) -> Result<()> {
+        let mut tx = self.store.begin().await?;
+        self.caisse_suspend_in(&mut tx, actor, id, reason, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `caisse_suspend_grant` inside `tx` (an alert's action records itself in the same
+    /// transaction).
+    pub(crate) async fn caisse_suspend_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: GrantId, reason: &str, client: &ClientInfo) -> Result<()> {
         let reason = DisplayName::parse(reason).map_err(|p| Error::invalid("reason", p))?;
         let now = self.now();
-        let mut tx = self.store.begin().await?;
         let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
-        let partner = partner_to_manage(&mut tx, actor, g.organisation_id).await?;
+        let partner = partner_to_manage(tx, actor, g.organisation_id).await?;
         tx.lock_organisation(partner.id).await?;
         let g = tx.grant(id).await?.ok_or(Error::NotFound)?;
         if g.state == GrantState::Revoked || g.caisse_suspension.is_some() {
@@ -28,14 +36,13 @@ impl<S: Store> App<S> {
         }
         tx.set_caisse_suspension(id, Some(reason.as_str())).await?;
         tx.set_grant_state(id, GrantState::Suspended, None).await?;
-        notify_partner_admins(&mut tx, partner.id, "Habilis — habilitation suspendue par la caisse", &format!(
+        notify_partner_admins(tx, partner.id, "Habilis — habilitation suspendue par la caisse", &format!(
             "La caisse a suspendu une habilitation de {} à titre conservatoire.\nMotif : {}\nSeule la caisse peut lever cette suspension.\n",
             partner.name,
             reason.as_str()
         ), now)
         .await?;
-        self.trace_action(&mut tx, &actor.clone().acting_for(partner.id), "grant.caisse_suspend", id.to_string(), Some(reason.as_str().into()), client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, &actor.clone().acting_for(partner.id), "grant.caisse_suspend", id.to_string(), Some(reason.as_str().into()), client).await?;
         Ok(())
     }
 

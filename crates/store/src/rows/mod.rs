@@ -4,6 +4,7 @@ use habilis_core::StoreError;
 use habilis_core::records::*;
 use habilis_core::store::StoreResult;
 
+mod alerts;
 mod contracts;
 mod organisations;
 mod requests;
@@ -11,6 +12,7 @@ mod reviews;
 mod rights;
 mod trail;
 
+pub(crate) use alerts::*;
 pub(crate) use contracts::*;
 pub(crate) use organisations::*;
 pub(crate) use requests::*;

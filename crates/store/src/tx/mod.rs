@@ -98,6 +98,7 @@ impl Tx {
     }
 }
 
+mod alerts;
 mod contracts;
 mod organisations;
 mod requests;

@@ -39,6 +39,7 @@ async fn env(b: Backend) -> Env {
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::shared(),
         presence: habilis_core::presence::Presence::shared(),
+        watch: habilis_core::watch::Watch::shared(),
         signer: Some(std::sync::Arc::new(habilis_core::trace::CheckpointKey::generate())),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
@@ -53,6 +54,7 @@ async fn second_instance(e: &Env) -> App<Db> {
     app.view = habilis_core::view::RightsView::shared();
     app.traces = habilis_core::batch::TraceBatcher::shared();
     app.presence = habilis_core::presence::Presence::shared();
+    app.watch = habilis_core::watch::Watch::shared();
     app
 }
 

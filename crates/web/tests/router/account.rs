@@ -182,6 +182,7 @@ async fn set_password_through_the_one_time_link() {
         view: habilis_core::view::RightsView::shared(),
         oidc: habilis_core::services::oidc::Provider::shared(),
         presence: habilis_core::presence::Presence::shared(),
+        watch: habilis_core::watch::Watch::shared(),
         signer: Some(std::sync::Arc::new(habilis_core::trace::CheckpointKey::generate())),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
