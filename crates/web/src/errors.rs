@@ -313,6 +313,15 @@ pub fn field_label(t: &Texts, field: &str) -> &'static str {
         "due_on" => t.query_due_on,
         "months" => t.filter_months,
         "state" => t.state,
+        "comment" => t.comment_field,
+        "office_start_hour" => t.alert_rules_start,
+        "office_end_hour" => t.alert_rules_end,
+        "volume_factor" => t.alert_rules_factor,
+        "volume_floor" => t.alert_rules_floor,
+        "volume_history_days" => t.alert_rules_history,
+        "network_days" => t.alert_rules_network_days,
+        "failures_per_hour" => t.alert_rules_failures_n,
+        "dormant_days" => t.alert_rules_dormant_days,
         _ => t.field_generic,
     }
 }

@@ -70,6 +70,7 @@ impl Chrome {
                     (can.directory, "/directory", t.directory_title),
                     (can.clients, "/caisse/clients", t.clients_title),
                     (can.review_campaigns, "/caisse/reviews", t.reviews_title),
+                    (can.alerts, "/caisse/alerts", t.alerts_title),
                     (can.partner_rights, "/partner/rights", t.rights_title),
                     (can.own_contract, "/partner/contract", t.contract_document),
                     (can.admin_change, "/partner/administrator-change", t.change_request_title),

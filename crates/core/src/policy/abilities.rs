@@ -37,6 +37,9 @@ pub struct Abilities {
     /// Taking the organisation's yearly review (the partner's administrators), or the
     /// parts of it delegated to them (its delegated managers).
     pub reviews: bool,
+    /// The alerts on atypical use (the caisse's administrators, security officers and
+    /// trace auditors).
+    pub alerts: bool,
 }
 
 fn is_partner_admin(actor: &Actor) -> bool {
@@ -67,6 +70,7 @@ pub fn abilities(actor: &Actor) -> Abilities {
         access_requests: partner,
         review_campaigns: caisse_admin,
         reviews: is_partner_admin(actor) || (partner && roles.contains(&Role::DelegatedManager)),
+        alerts: caisse && roles.iter().any(|r| matches!(r, Role::CaisseAdmin | Role::SecurityOfficer | Role::TraceAuditor)),
     }
 }
 

@@ -36,7 +36,9 @@ pub struct AlertLine {
 #[derive(Debug, Clone)]
 pub struct AlertGrant {
     pub grant: Grant,
-    pub service: String,
+    /// The service's and the role's codes, as people say them: `CDAP T1`.
+    pub what: String,
+    /// The role's label.
     pub role: String,
     /// The group it comes through, for a group's grant.
     pub through: Option<String>,
@@ -470,7 +472,7 @@ async fn person_grants<T: Transaction>(tx: &mut T, alert: &Alert, today: time::D
             continue;
         }
         let (service, role) = crate::shared::service_and_role(tx, &g).await?;
-        out.push(AlertGrant { grant: g, service: service.label, role: role.label, through });
+        out.push(AlertGrant { grant: g, what: format!("{} {}", service.code, role.code), role: role.label, through });
     }
     Ok(out)
 }

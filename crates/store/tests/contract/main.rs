@@ -477,6 +477,7 @@ async fn concurrent_appends_keep_every_chain_whole() {
     }
 }
 
+mod alerts;
 mod caisse;
 mod check;
 mod grants;

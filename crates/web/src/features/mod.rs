@@ -30,6 +30,7 @@ pub(crate) mod ops;
 pub(crate) mod outbox;
 pub(crate) mod partners;
 pub(crate) mod requests;
+pub(crate) mod alerts;
 pub(crate) mod reviews;
 pub(crate) mod rights;
 pub(crate) mod staff;
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(outbox::routes())
         .merge(requests::routes())
         .merge(reviews::routes())
+        .merge(alerts::routes())
         .merge(rights::routes())
         .merge(staff::routes())
         .merge(supervision::routes())

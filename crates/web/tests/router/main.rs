@@ -124,6 +124,7 @@ fn location(resp: &Response<Body>) -> &str {
 }
 
 mod account;
+mod alerts;
 mod caisse;
 mod check;
 mod grants;
