@@ -774,6 +774,48 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('the caisse sets its detection hours; a sign-in outside them raises an alert it reads and qualifies', async () => {
+    await inContext('alerts', {}, async (page) => {
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Alertes d'usage" }).click();
+      await page.getByRole('link', { name: 'Régler les règles de détection' }).click();
+      // Usual hours chosen so that now (Paris time) is outside them, whatever the hour.
+      const hour = Number(new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: 'numeric', hour12: false }).format(new Date()));
+      const [start, end] = hour <= 21 ? [hour + 1, hour + 2] : [0, 1];
+      const rules = page.locator('form[action="/caisse/alerts/rules"]');
+      await rules.getByLabel(/Début de journée/).fill(String(start));
+      await rules.getByLabel(/Fin de journée/).fill(String(end));
+      let res = await submit(page, rules.getByRole('button', { name: 'Enregistrer les règles' }), '/caisse/alerts/rules');
+      assert.equal(res.status(), 303, `saving the rules; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /Règles enregistrées/);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await signIn(page, 'mons.agent', DEMO_PASSWORD);
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Alertes d'usage" }).click();
+      const row = page.locator('tr', { hasText: 'Karim Haddad (mons.agent)' }).filter({ hasText: 'Connexion hors des heures' });
+      await row.getByRole('link', { name: /Voir l'alerte/ }).click();
+      assert.match(await page.locator('main').innerText(), /en dehors des heures configurées/);
+      await page.screenshot({ path: path.join(RESULTS, 'alert.png'), fullPage: true });
+      const alertPath = new URL(page.url()).pathname;
+      const ack = page.locator(`form[action="${alertPath}/acknowledge"]`);
+      await ack.getByLabel(/Commentaire/).fill('Essai du test de navigateur : connexion attendue.');
+      res = await submit(page, ack.getByRole('button', { name: "Qualifier l'alerte" }), `${alertPath}/acknowledge`);
+      assert.equal(res.status(), 303, `qualifying; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /Alerte qualifiée/);
+      assert.match(await page.locator('main').innerText(), /Qualifiée par Sophie Durand/);
+
+      // Back to the usual hours.
+      await page.goto(url('/caisse/alerts/rules'));
+      await rules.getByLabel(/Début de journée/).fill('7');
+      await rules.getByLabel(/Fin de journée/).fill('20');
+      res = await submit(page, rules.getByRole('button', { name: 'Enregistrer les règles' }), '/caisse/alerts/rules');
+      assert.equal(res.status(), 303, `restoring the rules; got ${await describePage(page, res)}`);
+    });
+  });
+
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {
     await inContext('obsolete-browser', { userAgent: IE11_UA }, async (page) => {
       const res = await page.goto(url('/login'));

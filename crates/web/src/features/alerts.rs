@@ -49,12 +49,20 @@ fn finding(t: &Texts, a: &Alert) -> String {
     let f = &a.facts;
     let n = |x: Option<u32>| x.map(|x| x.to_string()).unwrap_or_default();
     match a.rule {
-        AlertRule::OffHours => t.alert_fact_off_hours.replace("{time}", f.local_time.as_deref().unwrap_or("")),
+        AlertRule::OffHours => t.alert_fact_off_hours.replace("{time}", &french_time(f.local_time.as_deref().unwrap_or(""))),
         AlertRule::Volume if f.usual.is_none() => t.alert_fact_volume_new.replace("{count}", &n(f.count)).replace("{threshold}", &n(f.threshold)),
         AlertRule::Volume => t.alert_fact_volume.replace("{count}", &n(f.count)).replace("{usual}", &n(f.usual)).replace("{threshold}", &n(f.threshold)),
         AlertRule::NewNetwork => t.alert_fact_new_network.replace("{network}", f.network.as_deref().unwrap_or("")),
         AlertRule::Failures => t.alert_fact_failures.replace("{count}", &n(f.count)).replace("{threshold}", &n(f.threshold)),
         AlertRule::Dormant => t.alert_fact_dormant.replace("{days}", &f.idle_days.unwrap_or_default().to_string()),
+    }
+}
+
+/// `2026-11-28 23:30` → `28/11/2026 23:30`, as the portal writes instants elsewhere.
+fn french_time(iso: &str) -> String {
+    match (iso.get(0..4), iso.get(5..7), iso.get(8..10), iso.get(10..)) {
+        (Some(y), Some(m), Some(d), Some(rest)) => format!("{d}/{m}/{y}{rest}"),
+        _ => iso.to_string(),
     }
 }
 

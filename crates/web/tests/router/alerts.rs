@@ -30,14 +30,14 @@ async fn the_caisse_reads_qualifies_and_acts_on_an_alert_with_plain_forms() {
         let caf = t.sign_in("caf.admin").await;
         let list = body(t.get("/caisse/alerts", Some(&caf)).await).await;
         assert!(list.contains("href=\"/caisse/alerts\""), "{b:?}: in the caisse's menu");
-        assert!(list.contains("Connexion hors des heures") && list.contains("Karim Haddad (mons.agent)") && list.contains("2026-11-28 23:30"), "{b:?}");
+        assert!(list.contains("Connexion hors des heures") && list.contains("Karim Haddad (mons.agent)") && list.contains("28/11/2026 23:30"), "{b:?}");
         // Everyone signed in that night has one (the caisse's own staff too): Karim's row.
         let row = list.find("Karim Haddad (mons.agent)").unwrap();
         let start = row + list[row..].find("data-alert=\"").expect("an alert") + 12;
         let id = list[start..].split('"').next().unwrap().to_string();
         let page_path = format!("/caisse/alerts/{id}");
         let page = body(t.get(&page_path, Some(&caf)).await).await;
-        assert!(page.contains("Connexion le 2026-11-28 23:30 (heure de Paris)") && page.contains("CDAP T1 — "), "{b:?}");
+        assert!(page.contains("Connexion le 28/11/2026 23:30 (heure de Paris)") && page.contains("CDAP T1 — "), "{b:?}");
         let csrf = hidden(&page, "csrf");
         let start = page.find("name=\"grant\" value=\"").unwrap() + 20;
         let grant = page[start..].split('"').next().unwrap().to_string();
