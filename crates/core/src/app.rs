@@ -123,6 +123,8 @@ pub struct App<S: Store> {
     pub presence: Arc<crate::presence::Presence>,
     /// The watch for atypical use (R24), fed as traces are written.
     pub watch: Arc<crate::watch::Watch>,
+    /// The service desk's calendar, office hours and escalation delay (Art. 3, 4).
+    pub desk: crate::calendar::DeskPolicy,
     /// The portal's Ed25519 key (the checkpoint key file), which signs the proofs of the
     /// yearly reviews; without it a review cannot be completed.
     pub signer: Option<Arc<crate::trace::CheckpointKey>>,

@@ -17,6 +17,7 @@
 pub mod app;
 pub mod batch;
 pub mod browser;
+pub mod calendar;
 pub mod clock;
 pub mod commands;
 pub mod error;

@@ -17,7 +17,7 @@ use crate::records::{
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
     SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
-use crate::records::{Alert, AlertFilter, AlertId, AlertRules, Campaign, CampaignId, Decision, Proof, Review, ReviewId, ReviewNotice};
+use crate::records::{Alert, AlertFilter, AlertId, AlertRules, Incident, IncidentId, IncidentStep, Outage, OutageId, Campaign, CampaignId, Decision, Proof, Review, ReviewId, ReviewNotice};
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
 /// Result of a storage call.
@@ -121,7 +121,7 @@ pub trait Store: Clone + Send + Sync + 'static {
 
 /// One transaction. Every method runs inside it; the methods are grouped by aggregate
 /// in the supertraits, so that each backend implements one group per file.
-pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx + ReviewTx + AlertTx {
+pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx + ReviewTx + AlertTx + DeskTx {
     /// Declare that this transaction changes no session, account, role or organisation —
     /// only traces, idle-time touches, uses of grants or service tokens — so that its
     /// commit does not make the signed-in people be read again. A promise of the caller.
@@ -554,4 +554,33 @@ pub trait AlertTx: Send + Sized {
     /// Failed sign-ins on known accounts traced since `since`: (person, at (micros), trace),
     /// oldest first.
     fn failures_since(&mut self, since: i64) -> impl Future<Output = StoreResult<Vec<(AccountId, i64, Uuid)>>> + Send;
+}
+
+/// The service desk (Art. 3, 4): incidents with their timeline, and planned outages.
+pub trait DeskTx: Send + Sized {
+    /// Record an incident.
+    fn insert_incident(&mut self, i: &Incident) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One incident.
+    fn incident(&mut self, id: IncidentId) -> impl Future<Output = StoreResult<Option<Incident>>> + Send;
+    /// One incident, locked until the end of the transaction (PostgreSQL `FOR UPDATE`).
+    fn lock_incident(&mut self, id: IncidentId) -> impl Future<Output = StoreResult<Option<Incident>>> + Send;
+    /// Save an incident's status, team, flags, waiting side, due date and level.
+    fn update_incident(&mut self, i: &Incident) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A partner's incidents (`Some`) or all of a caisse's (`None`), newest first, closed
+    /// ones only if asked.
+    fn incidents_of(&mut self, caisse: OrganisationId, partner: Option<OrganisationId>, closed: bool) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
+    /// The open incidents whose due date is before `today` (ISO dates compare as text).
+    fn overdue_incidents(&mut self, today: time::Date) -> impl Future<Output = StoreResult<Vec<Incident>>> + Send;
+    /// Append a step to an incident's timeline (its number is the next one).
+    fn add_step(&mut self, step: &IncidentStep) -> impl Future<Output = StoreResult<()>> + Send;
+    /// An incident's timeline, in order.
+    fn steps(&mut self, incident: IncidentId) -> impl Future<Output = StoreResult<Vec<IncidentStep>>> + Send;
+    /// Record an outage.
+    fn insert_outage(&mut self, o: &Outage) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One outage.
+    fn outage(&mut self, id: OutageId) -> impl Future<Output = StoreResult<Option<Outage>>> + Send;
+    /// Mark an outage cancelled; returns whether this call did.
+    fn cancel_outage(&mut self, id: OutageId, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The outages not cancelled that end after `after`, soonest first (every caisse's).
+    fn outages_ending_after(&mut self, after: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<Outage>>> + Send;
 }

@@ -58,6 +58,8 @@ pub struct Snapshot {
     orgs: HashMap<OrganisationId, OrgEntry>,
     roles: HashMap<ServiceRoleId, (ServiceId, String)>,
     clients: HashMap<String, Arc<ServiceClient>>,
+    /// Planned outages announced and not over when last loaded (with the catalogue).
+    outages: Vec<crate::records::Outage>,
 }
 
 /// Why a person may not use a service now.
@@ -73,6 +75,8 @@ pub enum Denial {
     UnknownRole,
     /// No grant in force gives the person this service (or this role).
     NoGrant,
+    /// The service is down for a planned outage until this instant (Art. 3.1, 4).
+    Outage { until: time::OffsetDateTime },
 }
 
 impl Denial {
@@ -84,6 +88,7 @@ impl Denial {
             Denial::ServiceClosed(_) => "service_closed",
             Denial::UnknownRole => "unknown_role",
             Denial::NoGrant => "no_grant",
+            Denial::Outage { .. } => "service_unavailable",
         }
     }
 }
@@ -105,6 +110,16 @@ impl Snapshot {
     /// group they belong to; the person must be active and the service open for their
     /// organisation (the gate: convention, contract, signed subscription, formalities,
     /// availability, quota).
+    /// `decide` at the instant `now`: a service down for a planned outage is unavailable
+    /// to everyone the service knows (an unknown or inactive person is still told so).
+    pub fn decide_at(&self, person: &str, service: ServiceId, role: Option<&str>, now: time::OffsetDateTime) -> std::result::Result<Holding, Denial> {
+        let decided = self.decide(person, service, role, crate::clock::to_paris(now).date());
+        match (&decided, self.outages.iter().find(|o| o.service_id == service && o.covers(now))) {
+            (Err(Denial::UnknownPerson | Denial::PersonInactive), _) | (_, None) => decided,
+            (_, Some(o)) => Err(Denial::Outage { until: o.ends_at }),
+        }
+    }
+
     pub fn decide(&self, person: &str, service: ServiceId, role: Option<&str>, today: Date) -> std::result::Result<Holding, Denial> {
         let folded: std::borrow::Cow<'_, str> = if person.bytes().any(|b| b.is_ascii_uppercase() || b == b' ') {
             person.trim().to_lowercase().into()
@@ -387,6 +402,7 @@ impl RightsView {
         let mut fresh = Snapshot {
             roles: load_roles(&mut tx).await?,
             clients: tx.clients().await?.into_iter().map(|c| (c.client_id.clone(), Arc::new(c))).collect(),
+            outages: tx.outages_ending_after(time::OffsetDateTime::now_utc() - time::Duration::days(400)).await?,
             ..Default::default()
         };
         for p in tx.all_partners().await? {
@@ -402,10 +418,12 @@ impl RightsView {
         let mut tx = store.read().await?;
         let roles = load_roles(&mut tx).await?;
         let clients = tx.clients().await?.into_iter().map(|c| (c.client_id.clone(), Arc::new(c))).collect();
+        let outages = tx.outages_ending_after(time::OffsetDateTime::now_utc() - time::Duration::days(400)).await?;
         drop(tx);
         let mut snapshot = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
         snapshot.roles = roles;
         snapshot.clients = clients;
+        snapshot.outages = outages;
         Ok(())
     }
 

@@ -50,6 +50,9 @@ pub struct Config {
     pub oidc: habilis_core::services::oidc::OidcPolicy,
     /// Mail relay; without it, messages stay in the outbox (readable, nothing lost).
     pub smtp: Option<crate::mail::SmtpConfig>,
+    /// The service desk: calendar (`france` or `alsace_moselle`), office hours, the delay
+    /// before an unanswered incident escalates.
+    pub desk: habilis_core::calendar::DeskPolicy,
 }
 
 impl Default for Config {
@@ -73,6 +76,7 @@ impl Default for Config {
             second_factor: SecondFactorPolicy::default(),
             oidc: habilis_core::services::oidc::OidcPolicy::default(),
             smtp: None,
+            desk: habilis_core::calendar::DeskPolicy::default(),
         }
     }
 }
@@ -138,6 +142,7 @@ impl Config {
             bail!("log_format doit valoir « text » ou « json » (reçu « {} »)", self.log_format);
         }
         self.hashing.validate().map_err(|e| anyhow::anyhow!("paramètres Argon2id refusés : {e}"))?;
+        self.desk.validate().map_err(|e| anyhow::anyhow!(e))?;
         if self.throttle.max_attempts_per_hour > 100 || self.throttle.max_attempts_per_hour < 1 {
             bail!("throttle.max_attempts_per_hour doit être entre 1 et 100");
         }

@@ -127,6 +127,34 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// French business days, as the service desk counts them (Saturdays, Sundays and public
+    /// holidays excluded).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print the date N business days after DATE (YYYY-MM-DD).
+    AddBusinessDays {
+        /// The start date, YYYY-MM-DD.
+        date: String,
+        /// How many business days (0 to 10000).
+        n: String,
+        /// `france` or `alsace_moselle`; default: the configuration's desk.calendar.
+        #[arg(long)]
+        calendar: Option<String>,
+    },
+    /// List the public holidays of YEAR.
+    Holidays {
+        /// The year (1583 to 9999).
+        year: String,
+        /// `france` or `alsace_moselle`; default: the configuration's desk.calendar.
+        #[arg(long)]
+        calendar: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -395,6 +423,44 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("{} points de contrôle exportés dans {}.", cps.len(), path.display());
                 }
                 None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { command } => {
+            use habilis_core::calendar::{Calendar, add_business_days, holidays};
+            let pick = |c: &Option<String>| match c {
+                None => Ok(config.desk.calendar),
+                Some(name) => Calendar::parse(name).ok_or_else(|| anyhow!("calendrier inconnu « {name} » : attendu france ou alsace_moselle")),
+            };
+            match command {
+                CalendarCommand::AddBusinessDays { date, n, calendar } => {
+                    let calendar = pick(&calendar)?;
+                    let Ok(start) = habilis_core::values::parse_date(&date) else {
+                        eprintln!("erreur : « {date} » n'est pas une date au format AAAA-MM-JJ.");
+                        return Ok(ExitCode::from(2));
+                    };
+                    let Some(n) = n.trim().parse::<u32>().ok().filter(|n| *n <= 10_000) else {
+                        eprintln!("erreur : le nombre de jours ouvrés doit être un entier entre 0 et 10000 (reçu « {n} »).");
+                        return Ok(ExitCode::from(2));
+                    };
+                    match add_business_days(start, n, calendar) {
+                        Some(d) => println!("{d}"),
+                        None => {
+                            eprintln!("erreur : la date obtenue dépasse le calendrier pris en charge.");
+                            return Ok(ExitCode::from(2));
+                        }
+                    }
+                }
+                CalendarCommand::Holidays { year, calendar } => {
+                    let calendar = pick(&calendar)?;
+                    let Some(year) = year.trim().parse::<i32>().ok().filter(|y| (1583..=9999).contains(y)) else {
+                        eprintln!("erreur : l'année doit être un entier entre 1583 et 9999 (reçu « {year} »).");
+                        return Ok(ExitCode::from(2));
+                    };
+                    for (d, name) in holidays(year, calendar) {
+                        println!("{d}  {name}");
+                    }
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

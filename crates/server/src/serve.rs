@@ -54,6 +54,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
         oidc: habilis_core::services::oidc::Provider::new(config.oidc),
         presence: habilis_core::presence::Presence::shared(),
         watch: habilis_core::watch::Watch::shared(),
+        desk: config.desk.clone(),
         traces: habilis_core::batch::TraceBatcher::shared(),
         // The server makes the key at start if it is missing; other commands only read it.
         signer: if create_key {
@@ -160,6 +161,12 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
                 Ok((r, l)) if r + l > 0 => tracing::info!(reminders = r, late = l, "review notices sent"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "review notices failed"),
+            }
+            // Incidents left unanswered past their due date escalate (Art. 3.3).
+            match sweeper.escalate_overdue_incidents().await {
+                Ok(n) if n > 0 => tracing::info!(escalated = n, "incidents escalated"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "incident escalation failed"),
             }
         }
     });

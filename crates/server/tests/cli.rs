@@ -340,3 +340,33 @@ fn review_proofs_are_verified_from_the_command_line() {
     assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
     assert!(text(&missing).contains("lecture de absent.json"), "{}", text(&missing));
 }
+
+#[test]
+fn the_business_day_calendar_answers_operators() {
+    let dir = tempdir();
+    // Friday 24 April 2026 + 10 business days: 1 May and 8 May (Fridays) are off.
+    let out = habilis(&dir, &["calendar", "add-business-days", "2026-04-24", "10"]);
+    assert_eq!((out.status.code(), String::from_utf8_lossy(&out.stdout).trim()), (Some(0), "2026-05-12"), "{}", text(&out));
+    // The configured calendar: Alsace-Moselle adds 26 December (and Good Friday).
+    std::fs::write(dir.join("habilis.toml"), "[desk]\ncalendar = \"alsace_moselle\"\n").unwrap();
+    let out = habilis(&dir, &["calendar", "add-business-days", "2025-12-24", "1"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2025-12-29", "{}", text(&out));
+    let out = habilis(&dir, &["calendar", "add-business-days", "2025-12-24", "1", "--calendar", "france"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2025-12-26", "{}", text(&out));
+    let out = habilis(&dir, &["calendar", "holidays", "2026"]);
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(listed.lines().count(), 13, "{listed}");
+    assert!(listed.contains("2026-04-03  Vendredi saint") && listed.contains("2026-05-25  Lundi de Pentecôte"), "{listed}");
+    // Bad input: a sentence and exit code 2.
+    let out = habilis(&dir, &["calendar", "add-business-days", "24/04/2026", "10"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("AAAA-MM-JJ"), "{}", text(&out));
+    let out = habilis(&dir, &["calendar", "add-business-days", "2026-04-24", "-3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = habilis(&dir, &["calendar", "holidays", "deux-mille"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("l'année doit être"), "{}", text(&out));
+    std::fs::write(dir.join("habilis.toml"), "[desk]\ncalendar = \"mars\"\n").unwrap();
+    let out = habilis(&dir, &["calendar", "holidays", "2026"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}

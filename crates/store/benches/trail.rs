@@ -150,6 +150,7 @@ fn main() {
                 oidc: habilis_core::services::oidc::Provider::shared(),
                 presence: habilis_core::presence::Presence::shared(),
                 watch: habilis_core::watch::Watch::shared(),
+                desk: habilis_core::calendar::DeskPolicy::default(),
                 signer: Some(std::sync::Arc::new(habilis_core::trace::CheckpointKey::generate())),
                 traces: habilis_core::batch::TraceBatcher::shared(),
             };

@@ -134,6 +134,9 @@ pub(crate) fn function_label(t: &Texts, f: &str) -> String {
         "data_protection_referent" => t.fn_data_protection_referent,
         "service_desk" => t.fn_service_desk,
         "director" => t.fn_director,
+        "escalation_1" => t.fn_escalation_1,
+        "escalation_2" => t.fn_escalation_2,
+        "escalation_3" => t.fn_escalation_3,
         other => return other.to_string(),
     }
     .to_string()

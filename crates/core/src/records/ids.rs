@@ -116,3 +116,11 @@ id_type!(
     /// An alert on atypical use (R24).
     AlertId
 );
+id_type!(
+    /// An incident opened with the caisse's service desk.
+    IncidentId
+);
+id_type!(
+    /// A planned outage of a service.
+    OutageId
+);

@@ -170,8 +170,8 @@ impl<S: Store> App<S> {
         self.view.ensure_started(&self.store).await?;
         // This process's committed changes are seen by the next check.
         self.view.catch_up(self.store.rights_version()).await;
-        let today = self.today();
-        let decided = self.view.read(|s| s.decide(person, client.service_id, role, today));
+        let now = self.now();
+        let decided = self.view.read(|s| s.decide_at(person, client.service_id, role, now));
         match decided {
             // Without a role, the answer lists the roles held (perhaps none). Each grant
             // that answers is noted as used (written in batches).

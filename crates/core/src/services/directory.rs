@@ -14,8 +14,19 @@ use crate::values::*;
 
 
 /// The functions a directory knows.
-pub const FUNCTIONS: [&str; 6] =
-    ["administrator", "deputy", "security_officer", "data_protection_referent", "service_desk", "director"];
+/// `escalation_1` to `escalation_3` are the escalation procedure's contacts, in their order
+/// (Art. 3.3): an incident left unanswered goes to the first, then the next.
+pub const FUNCTIONS: [&str; 9] = [
+    "administrator",
+    "deputy",
+    "security_officer",
+    "data_protection_referent",
+    "service_desk",
+    "director",
+    "escalation_1",
+    "escalation_2",
+    "escalation_3",
+];
 
 /// Whether `actor` may change `org`'s directory.
 async fn may_edit<T: Transaction>(tx: &mut T, actor: &Actor, org: OrganisationId) -> Result<()> {

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod caisse;
 pub mod change_request;
 pub mod check;
+pub mod desk;
 pub mod directory;
 pub mod grants;
 pub mod groups;

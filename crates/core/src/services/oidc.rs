@@ -181,6 +181,7 @@ fn denial_sentence(d: &Denial) -> &'static str {
         Denial::ServiceClosed(_) => "Ce service n'est pas ouvert pour l'organisme de la personne (convention, contrat ou souscription).",
         Denial::UnknownRole => "Ce profil n'existe pas pour ce service.",
         Denial::NoGrant => "La personne ne détient aucune habilitation en vigueur sur ce service.",
+        Denial::Outage { .. } => "Le service est indisponible pour une interruption programmée ; réessayez après la fin annoncée.",
     }
 }
 
@@ -376,8 +377,8 @@ impl<S: Store> App<S> {
             return Err(Denial::UnknownPerson);
         }
         self.view.catch_up(self.store.rights_version()).await;
-        let today = self.today();
-        let held = self.view.read(|s| s.decide(&person.to_string(), client.service_id, None, today))?;
+        let now = self.now();
+        let held = self.view.read(|s| s.decide_at(&person.to_string(), client.service_id, None, now))?;
         if held.roles.is_empty() { Err(Denial::NoGrant) } else { Ok(held.roles) }
     }
 

@@ -6,6 +6,7 @@ use habilis_core::store::StoreResult;
 
 mod alerts;
 mod contracts;
+mod desk;
 mod organisations;
 mod requests;
 mod reviews;
@@ -14,6 +15,7 @@ mod trail;
 
 pub(crate) use alerts::*;
 pub(crate) use contracts::*;
+pub(crate) use desk::*;
 pub(crate) use organisations::*;
 pub(crate) use requests::*;
 pub(crate) use reviews::*;

@@ -100,6 +100,7 @@ impl Tx {
 
 mod alerts;
 mod contracts;
+mod desk;
 mod organisations;
 mod requests;
 mod reviews;

@@ -40,6 +40,7 @@ async fn env(b: Backend) -> Env {
         oidc: habilis_core::services::oidc::Provider::shared(),
         presence: habilis_core::presence::Presence::shared(),
         watch: habilis_core::watch::Watch::shared(),
+        desk: habilis_core::calendar::DeskPolicy::default(),
         signer: Some(std::sync::Arc::new(habilis_core::trace::CheckpointKey::generate())),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
@@ -480,6 +481,7 @@ async fn concurrent_appends_keep_every_chain_whole() {
 mod alerts;
 mod caisse;
 mod check;
+mod desk;
 mod grants;
 mod mandates;
 mod presence;

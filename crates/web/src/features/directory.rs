@@ -47,8 +47,8 @@ async fn directory_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, e
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
     let functions: &[&'static str] = match actor.organisation.kind {
-        OrganisationKind::Partner => &["administrator", "deputy", "security_officer", "data_protection_referent", "director"],
-        _ => &["director", "administrator", "security_officer", "service_desk", "data_protection_referent"],
+        OrganisationKind::Partner => &["administrator", "deputy", "security_officer", "data_protection_referent", "director", "escalation_1", "escalation_2", "escalation_3"],
+        _ => &["director", "administrator", "security_officer", "service_desk", "data_protection_referent", "escalation_1", "escalation_2", "escalation_3"],
     };
     let page = DirectoryPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),

@@ -125,6 +125,9 @@ catalogue! {
     fn_deputy: "Suppléant", "Deputy";
     fn_security_officer: "Responsable sécurité", "Security officer";
     fn_data_protection_referent: "Référent Informatique et Libertés", "Data-protection referent";
+    fn_escalation_1: "Escalade — premier contact", "Escalation — first contact";
+    fn_escalation_2: "Escalade — deuxième contact", "Escalation — second contact";
+    fn_escalation_3: "Escalade — troisième contact", "Escalation — third contact";
     fn_service_desk: "Centre de services", "Service desk";
     fn_director: "Directeur", "Director";
     set_password_title: "Choisir votre mot de passe", "Choose your password";

@@ -42,6 +42,7 @@ async fn setup_with(b: Backend, web: WebConfig) -> T {
         oidc: habilis_core::services::oidc::Provider::shared(),
         presence: habilis_core::presence::Presence::shared(),
         watch: habilis_core::watch::Watch::shared(),
+        desk: habilis_core::calendar::DeskPolicy::default(),
         signer: Some(std::sync::Arc::new(habilis_core::trace::CheckpointKey::generate())),
         traces: habilis_core::batch::TraceBatcher::shared(),
     };
