@@ -816,6 +816,44 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('a partner administrator reports an incident; the desk qualifies, answers and closes it; a user finds whom to turn to', async () => {
+    await inContext('incident', {}, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Incidents' }).click();
+      const form = page.locator('form[action="/incidents"]');
+      await form.getByLabel('Service concerné').selectOption('CDAP');
+      await form.getByLabel('Objet').fill('CDAP refuse la connexion');
+      await form.getByLabel(/Description/).fill("Depuis ce matin, l'agent d'accueil ne peut plus ouvrir CDAP.");
+      let res = await submit(page, form.getByRole('button', { name: 'Envoyer au centre de services' }), '/incidents');
+      assert.equal(res.status(), 303, `reporting; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').first().innerText(), /Incident transmis au centre de services/);
+      const incidentPath = new URL(page.url()).pathname;
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await signIn(page, 'caf.admin', DEMO_PASSWORD);
+      await page.goto(url(incidentPath));
+      const qualify = page.locator(`form[action="${incidentPath}/qualify"]`);
+      await qualify.getByLabel('Équipe').fill('Habilitations');
+      res = await submit(page, qualify.getByRole('button', { name: 'Orienter vers cette équipe' }), `${incidentPath}/qualify`);
+      assert.equal(res.status(), 303, `qualifying; got ${await describePage(page, res)}`);
+      const reply = page.locator(`form[action="${incidentPath}/message"]`);
+      await reply.getByLabel('Message').fill("Le compte de l'agent était suspendu ; il est réactivé.");
+      res = await submit(page, reply.getByRole('button', { name: 'Envoyer' }), `${incidentPath}/message`);
+      assert.equal(res.status(), 303, `answering; got ${await describePage(page, res)}`);
+      const close = page.locator(`form[action="${incidentPath}/close"]`);
+      await close.getByLabel('Ce qui a été fait').fill('Compte réactivé.');
+      res = await submit(page, close.getByRole('button', { name: 'Clore' }), `${incidentPath}/close`);
+      assert.equal(res.status(), 303, `closing; got ${await describePage(page, res)}`);
+      assert.match(await page.locator('main').innerText(), /Clos/);
+      await page.screenshot({ path: path.join(RESULTS, 'incident-closed.png'), fullPage: true });
+      await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
+
+      await signIn(page, 'mons.agent', DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Assistance' }).click();
+      assert.match(await page.locator('main').innerText(), /Claire Martin/);
+    });
+  });
+
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {
     await inContext('obsolete-browser', { userAgent: IE11_UA }, async (page) => {
       const res = await page.goto(url('/login'));

@@ -253,18 +253,22 @@ impl Store for Db {
         self.changes
             .listening
             .get_or_try_init(|| async move {
+                // Notices carry the schema they come from: only this installation's count.
+                let schema: String = sqlx::query_scalar("SELECT current_schema()").fetch_one(&pool).await.map_err(map_err)?;
                 let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.map_err(map_err)?;
                 listener.listen_all(["habilis_rights", "habilis_identity"]).await.map_err(map_err)?;
                 tokio::spawn(async move {
                     loop {
                         match listener.recv().await {
+                            Ok(n) if n.payload().split_once(' ').is_none_or(|(s, _)| s != schema) => {}
                             Ok(n) if n.channel() == "habilis_identity" => {
-                                if n.payload() != &*instance {
+                                if n.payload().split_once(' ').is_none_or(|(_, who)| who != &*instance) {
                                     bump();
                                 }
                             }
                             Ok(n) => {
-                                let organisation = uuid::Uuid::parse_str(n.payload()).ok().map(habilis_core::records::OrganisationId);
+                                let payload = n.payload().split_once(' ').map(|(_, p)| p).unwrap_or("");
+                                let organisation = uuid::Uuid::parse_str(payload).ok().map(habilis_core::records::OrganisationId);
                                 let _ = sender.send(habilis_core::store::RightsChange { organisation, everything: false, version: 0 });
                             }
                             Err(e) => {

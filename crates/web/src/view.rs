@@ -71,12 +71,15 @@ impl Chrome {
                     (can.clients, "/caisse/clients", t.clients_title),
                     (can.review_campaigns, "/caisse/reviews", t.reviews_title),
                     (can.alerts, "/caisse/alerts", t.alerts_title),
+                    (can.incidents, "/incidents", t.incidents_title),
+                    (can.outages, "/caisse/outages", t.outages_title),
                     (can.partner_rights, "/partner/rights", t.rights_title),
                     (can.own_contract, "/partner/contract", t.contract_document),
                     (can.admin_change, "/partner/administrator-change", t.change_request_title),
                     (can.reviews, "/partner/reviews", t.reviews_title),
                     (can.traces, "/traces", t.traces_title),
                     (can.access_requests, "/access-requests", t.access_title),
+                    (can.help, "/help", t.help_title),
                 ];
                 let menu = links.into_iter().filter(|(shown, _, _)| *shown).map(|(_, href, label)| MenuLink { href, label }).collect();
                 UserBar {

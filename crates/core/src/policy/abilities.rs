@@ -40,6 +40,13 @@ pub struct Abilities {
     /// The alerts on atypical use (the caisse's administrators, security officers and
     /// trace auditors).
     pub alerts: bool,
+    /// Incidents with the caisse's desk: the partner's managers open and follow them, the
+    /// desk (its agents and the caisse's administrators) handles them.
+    pub incidents: bool,
+    /// Whom to turn to (a partner's people).
+    pub help: bool,
+    /// Announcing planned outages (the desk).
+    pub outages: bool,
 }
 
 fn is_partner_admin(actor: &Actor) -> bool {
@@ -71,6 +78,9 @@ pub fn abilities(actor: &Actor) -> Abilities {
         review_campaigns: caisse_admin,
         reviews: is_partner_admin(actor) || (partner && roles.contains(&Role::DelegatedManager)),
         alerts: caisse && roles.iter().any(|r| matches!(r, Role::CaisseAdmin | Role::SecurityOfficer | Role::TraceAuditor)),
+        incidents: (partner && roles.iter().any(|r| r.is_manager())) || (caisse && roles.iter().any(|r| matches!(r, Role::CaisseAdmin | Role::ServiceDesk))),
+        help: partner,
+        outages: caisse && roles.iter().any(|r| matches!(r, Role::CaisseAdmin | Role::ServiceDesk)),
     }
 }
 
@@ -209,7 +219,7 @@ mod tests {
         let manager = abilities(&person(OrganisationKind::Partner, &[Role::DelegatedManager]));
         assert!(manager.partner_rights && manager.access_requests && !manager.traces && !manager.own_contract);
         let user = abilities(&person(OrganisationKind::Partner, &[Role::User]));
-        assert_eq!(user, Abilities { access_requests: true, ..Abilities::default() });
+        assert_eq!(user, Abilities { access_requests: true, help: true, ..Abilities::default() });
     }
 
     #[test]

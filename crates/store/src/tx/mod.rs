@@ -120,10 +120,12 @@ impl Transaction for Tx {
         if let Inner::Postgres(t) = &mut self.inner {
             for org in &self.touched {
                 let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
-                sqlx::query("SELECT pg_notify('habilis_rights', $1)").bind(payload).execute(&mut **t).await.map_err(map_err)?;
+                // Prefixed with the schema: instances of other installations (or test schemas) on
+                // the same database hear it and ignore it.
+                sqlx::query("SELECT pg_notify('habilis_rights', current_schema() || ' ' || $1)").bind(payload).execute(&mut **t).await.map_err(map_err)?;
             }
             if identity {
-                sqlx::query("SELECT pg_notify('habilis_identity', $1)").bind(&*self.changes.instance).execute(&mut **t).await.map_err(map_err)?;
+                sqlx::query("SELECT pg_notify('habilis_identity', current_schema() || ' ' || $1)").bind(&*self.changes.instance).execute(&mut **t).await.map_err(map_err)?;
             }
         }
         match self.inner {

@@ -32,6 +32,9 @@ struct HomePage {
     last_login: String,
     session_note: String,
     dashboard_title: String,
+    /// Things to see or do now: (sentence, link).
+    todo: Vec<(String, String)>,
+    outages: Vec<String>,
     contacts: Vec<ContactLine>,
 }
 
@@ -55,6 +58,21 @@ pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         Ok(cs) => cs.into_iter().map(|c| ContactLine { function: function_label(t, &c.function), name: c.name, title: c.title.unwrap_or_default() }).collect(),
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
+    let can = habilis_core::policy::abilities::abilities(actor);
+    let mut todo = Vec::new();
+    if can.alerts
+        && let Ok(n) = state.app.open_alerts(actor).await
+        && n > 0
+    {
+        todo.push((t.home_alerts.replace("{n}", &n.to_string()), "/caisse/alerts".to_string()));
+    }
+    if can.incidents
+        && let Ok(list) = state.app.incidents(actor, false).await
+        && !list.is_empty()
+    {
+        todo.push((t.home_incidents.replace("{n}", &list.len().to_string()), "/incidents".to_string()));
+    }
+    let outages = crate::features::desk::outage_lines(&state, &ctx, actor).await;
     let page = HomePage {
         c: Chrome::new(ctx.lang, Some(&uri), Some(actor)),
         welcome: t.home_welcome.replace("{name}", &actor.account.display_name),
@@ -66,6 +84,8 @@ pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
             .replace("{idle}", &state.app.sessions.idle_minutes.to_string())
             .replace("{end}", &format_paris(actor.session.expires_at)),
         dashboard_title: dashboard_title.into(),
+        todo,
+        outages,
         contacts,
     };
     render(&page, StatusCode::OK)

@@ -31,6 +31,7 @@ pub(crate) mod outbox;
 pub(crate) mod partners;
 pub(crate) mod requests;
 pub(crate) mod alerts;
+pub(crate) mod desk;
 pub(crate) mod reviews;
 pub(crate) mod rights;
 pub(crate) mod staff;
@@ -53,6 +54,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(requests::routes())
         .merge(reviews::routes())
         .merge(alerts::routes())
+        .merge(desk::routes())
         .merge(rights::routes())
         .merge(staff::routes())
         .merge(supervision::routes())

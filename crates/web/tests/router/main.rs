@@ -128,6 +128,7 @@ mod account;
 mod alerts;
 mod caisse;
 mod check;
+mod desk;
 mod grants;
 mod oidc;
 mod reviews;

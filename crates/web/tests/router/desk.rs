@@ -1,0 +1,85 @@
+//! The service desk through the pages, without JavaScript, and the API (both backends): a
+//! partner's administrator reports an incident (a refused form keeps what was typed), the
+//! desk qualifies, answers and closes it, a plain user finds whom to turn to, and a planned
+//! outage announced by the desk shows on the partner's home page.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use habilis_store::testing::backends;
+use serde_json::Value;
+
+use super::{PASSWORD, body, hidden, location, setup};
+
+#[tokio::test]
+async fn an_incident_goes_from_the_partner_to_the_desk_and_back_with_plain_forms() {
+    for b in backends() {
+        let t = setup(b).await;
+        let claire = t.sign_in("mons.admin").await;
+        let page = body(t.get("/incidents", Some(&claire)).await).await;
+        assert!(page.contains("href=\"/incidents\"") && page.contains("Signaler un incident"), "{b:?}: in the menu, with the form");
+        assert!(page.contains("de 08:30 à 17:30"), "{b:?}: the desk's hours");
+        let csrf = hidden(&page, "csrf");
+        // No description: refused in a sentence naming the field, the subject kept.
+        let resp = t.post_form("/incidents", Some(&claire), &format!("csrf={csrf}&service=CDAP&subject=CDAP+inaccessible&description=")).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        let html = body(resp).await;
+        assert!(html.contains("role=\"alert\"") && html.contains("Description") && html.contains("value=\"CDAP inaccessible\""), "{b:?}");
+        let resp = t.post_form("/incidents", Some(&claire), &format!("csrf={csrf}&service=CDAP&subject=CDAP+inaccessible&description=Karim+ne+peut+plus+se+connecter.")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let path = location(&resp).split('?').next().unwrap().to_string();
+        let page = body(t.get(location(&resp), Some(&claire)).await).await;
+        assert!(page.contains("Incident transmis au centre de services.") && page.contains("10 jour(s) ouvré(s) restant(s)"), "{b:?}");
+        assert!(!page.contains("Clore l&#39;incident") && !page.contains("Clore l'incident"), "{b:?}: the partner does not close");
+
+        // A plain user: no incidents, but whom to turn to.
+        let karim = t.sign_in("mons.agent").await;
+        assert_eq!(t.get("/incidents", Some(&karim)).await.status(), StatusCode::FORBIDDEN, "{b:?}");
+        let help = body(t.get("/help", Some(&karim)).await).await;
+        assert!(help.contains("Claire Martin") && help.contains("Service COMELEC") && help.contains("href=\"/help\""), "{b:?}");
+
+        // The desk qualifies, answers and closes.
+        let caf = t.sign_in("caf.admin").await;
+        let list = body(t.get("/incidents", Some(&caf)).await).await;
+        assert!(list.contains(&path) && list.contains("Mairie de Mons"), "{b:?}");
+        let page = body(t.get(&path, Some(&caf)).await).await;
+        let csrf = hidden(&page, "csrf");
+        let resp = t.post_form(&format!("{path}/qualify"), Some(&caf), &format!("csrf={csrf}&team=Habilitations")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let resp = t.post_form(&format!("{path}/message"), Some(&caf), &format!("csrf={csrf}&message=Le+compte+est+suspendu.")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let seen = body(t.get(&path, Some(&claire)).await).await;
+        assert!(seen.contains("Le compte est suspendu.") && seen.contains("Pris en charge") && seen.contains("Habilitations"), "{b:?}");
+        let resp = t.post_form(&format!("{path}/close"), Some(&caf), &format!("csrf={csrf}&resolution=")).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        let resp = t.post_form(&format!("{path}/close"), Some(&caf), &format!("csrf={csrf}&resolution=Compte+r%C3%A9activ%C3%A9.")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let closed = body(t.get(&path, Some(&claire)).await).await;
+        assert!(closed.contains("Compte réactivé.") && !closed.contains("Écrire un message"), "{b:?}");
+
+        // Planned outage: announced by the desk (a window backwards is refused, the typed
+        // values kept), shown on the partner's home page.
+        let page = body(t.get("/caisse/outages", Some(&caf)).await).await;
+        let csrf = hidden(&page, "csrf");
+        let resp = t.post_form("/caisse/outages", Some(&caf), &format!("csrf={csrf}&service=CDAP&starts=2026-12-02T12:00&ends=2026-12-02T08:00&reason=Mise+%C3%A0+jour")).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        assert!(body(resp).await.contains("value=\"2026-12-02T12:00\""), "{b:?}");
+        let resp = t.post_form("/caisse/outages", Some(&caf), &format!("csrf={csrf}&service=CDAP&starts=2026-12-02T08:00&ends=2026-12-02T12:00&reason=Mise+%C3%A0+jour")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        let home = body(t.get("/", Some(&claire)).await).await;
+        assert!(home.contains("sera interrompu du 02/12/2026 08:00 au 02/12/2026 12:00 (Mise à jour)"), "{b:?}");
+        assert_eq!(t.get("/caisse/outages", Some(&claire)).await.status(), StatusCode::FORBIDDEN, "{b:?}");
+
+        // The API: a manager opens one; the answer says whether the desk is open.
+        let signed: Value = serde_json::from_str(&body(t.post_json("/api/v1/session", &format!("{{\"login\":\"mons.admin\",\"password\":\"{PASSWORD}\"}}"), "fr").await).await).unwrap();
+        let token = signed["token"].as_str().unwrap();
+        let req = Request::post("/api/v1/incidents")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"service":"CDAP","subject":"Lenteurs","description":"Pages lentes depuis midi.","urgent":true}"#))
+            .unwrap();
+        let resp = t.send(req).await;
+        assert_eq!(resp.status(), StatusCode::CREATED, "{b:?}");
+        let v: Value = serde_json::from_str(&body(resp).await).unwrap();
+        assert_eq!((v["desk_open"].as_bool(), v["incident"]["urgent"].as_bool(), v["incident"]["escalation_level"].as_i64()), (Some(true), Some(true), Some(1)), "{b:?}");
+    }
+}
