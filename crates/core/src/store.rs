@@ -520,6 +520,9 @@ pub trait ReviewTx: Send + Sized {
     /// Note that a review got `notice` at `at`, unless it already did; returns whether this
     /// call did (so that two instances send it once).
     fn mark_review_notice(&mut self, id: ReviewId, notice: ReviewNotice, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Raise a late review's escalation level to `level`, unless it is there already or the
+    /// review is completed; returns whether this call did (two instances send it once).
+    fn mark_review_escalation(&mut self, id: ReviewId, level: i32) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Mark a review completed with its proof, unless it already is; returns whether this
     /// call did.
     fn complete_review(&mut self, id: ReviewId, at: OffsetDateTime, by: AccountId, proof: &Proof) -> impl Future<Output = StoreResult<bool>> + Send;

@@ -46,6 +46,8 @@ pub struct Review {
     /// When the review was reported late.
     #[serde(skip)]
     pub late_notice_at: Option<OffsetDateTime>,
+    /// How many times a late review escalated (every 10 business days past its due date).
+    pub escalation_level: i32,
 }
 
 /// A notice a review gets once.

@@ -533,6 +533,13 @@ impl<S: Store> App<S> {
         Ok(())
     }
 
+    /// The services down now for a planned outage, with the end of their window.
+    pub async fn services_down(&self) -> Result<std::collections::HashMap<ServiceId, OffsetDateTime>> {
+        let now = self.now();
+        let mut tx = self.store.read().await?;
+        Ok(tx.outages_ending_after(now).await?.into_iter().filter(|o| o.covers(now)).map(|o| (o.service_id, o.ends_at)).collect())
+    }
+
     /// The outages current or to come that `actor` should see, with the service's label:
     /// all of their caisse's for its staff, those of the services their organisation
     /// subscribes to for a partner.

@@ -192,6 +192,7 @@ impl<S: Store> App<S> {
                 proof: None,
                 reminded_at: None,
                 late_notice_at: None,
+                escalation_level: 0,
             };
             tx.insert_review(&review).await?;
             notify_partner_admins(&mut tx, p.id, &format!("Habilis — revue annuelle des habilitations {year}"), &body, now).await?;
@@ -410,13 +411,23 @@ impl<S: Store> App<S> {
     pub async fn review_notices(&self) -> Result<(usize, usize)> {
         let today = self.today();
         let now = self.now();
+        // A late review escalates like an unanswered incident (Art. 3.3): one level every
+        // `answer_business_days` business days past its due date, at most 3.
+        let level_of = |c: &Campaign| {
+            let late = crate::calendar::business_days_between(c.due_on, today, self.desk.calendar);
+            (late / self.desk.answer_business_days.max(1)).min(3) as i32
+        };
         // Read first: most minutes nothing is due, and no write transaction is opened.
         let due: Vec<(Review, Campaign)> = {
             let mut tx = self.store.read().await?;
             tx.open_reviews().await?
                 .into_iter()
                 .filter(|(r, c)| {
-                    if today > c.due_on { r.late_notice_at.is_none() } else { r.reminded_at.is_none() && c.due_on - time::Duration::days(7) <= today }
+                    if today > c.due_on {
+                        r.late_notice_at.is_none() || level_of(c) > r.escalation_level
+                    } else {
+                        r.reminded_at.is_none() && c.due_on - time::Duration::days(7) <= today
+                    }
                 })
                 .collect()
         };
@@ -444,6 +455,10 @@ impl<S: Store> App<S> {
                     }
                     late += 1;
                 }
+                let level = level_of(&c);
+                if level > r.escalation_level && tx.mark_review_escalation(r.id, level).await? {
+                    self.escalate_late_review(&mut tx, &r, &c, &partner, level).await?;
+                }
             } else if c.due_on - time::Duration::days(7) <= today && tx.mark_review_notice(r.id, ReviewNotice::Reminder, now).await? {
                 let body = format!(
                     "Rappel : la revue annuelle des habilitations {} de {} est à transmettre à la caisse avant le {due} \
@@ -456,6 +471,40 @@ impl<S: Store> App<S> {
         }
         tx.commit().await?;
         Ok((reminded, late))
+    }
+
+    /// Tell the partner's escalation contact of `level` (its administrators when none is
+    /// named) and the caisse's administrators that a review is still not sent, and trace it.
+    async fn escalate_late_review<T: Transaction>(&self, tx: &mut T, r: &Review, c: &Campaign, partner: &Organisation, level: i32) -> Result<()> {
+        let now = self.now();
+        let function = format!("escalation_{}", level.clamp(1, 3));
+        let mut to = crate::shared::notification_addresses(tx, partner.id, &[], &[function.as_str()]).await?;
+        if to.is_empty() {
+            to = crate::shared::notification_addresses(tx, partner.id, &[Role::PartnerAdmin, Role::PartnerDeputy], &["administrator", "deputy"]).await?;
+        }
+        for a in crate::shared::notification_addresses(tx, c.caisse_id, &[Role::CaisseAdmin], &[]).await? {
+            if !to.iter().any(|t| t.eq_ignore_ascii_case(&a)) {
+                to.push(a);
+            }
+        }
+        let days = level as u32 * self.desk.answer_business_days;
+        let body = format!(
+            "Procédure d'escalade (convention, articles 2.2.2 et 3.3), niveau {level} : la revue annuelle des habilitations {} de {} \
+             devait être transmise le {} ; elle ne l'est toujours pas après {days} jours ouvrés.\n",
+            c.year,
+            partner.name,
+            crate::clock::format_date_fr(c.due_on)
+        );
+        let subject = format!("Habilis — escalade : revue annuelle {} de {} (niveau {level})", c.year, partner.name);
+        for address in to {
+            tx.insert_outbox(&OutboxMessage::pending(Some(partner.id), &address, &subject, body.clone(), now)).await?;
+        }
+        let mut e = crate::trace::TraceEntry::new(now, "review.escalate", crate::trace::Outcome::Success, &ClientInfo::default());
+        e.organisation_id = Some(partner.id);
+        e.target = Some(r.id.to_string());
+        e.detail = Some(format!("niveau {level}, {days} jours ouvrés de retard"));
+        tx.append_trace(&e).await?;
+        Ok(())
     }
 
     /// The proof of a completed review (its partner's administrators and the caisse).

@@ -43,6 +43,7 @@ pub(crate) struct ReviewRow {
     public_key: Option<String>,
     reminded_at: Option<i64>,
     late_notice_at: Option<i64>,
+    escalation_level: i64,
 }
 
 impl ReviewRow {
@@ -60,6 +61,7 @@ impl ReviewRow {
             proof,
             reminded_at: self.reminded_at.map(from_micros),
             late_notice_at: self.late_notice_at.map(from_micros),
+            escalation_level: i32::try_from(self.escalation_level).map_err(|_| corrupt("escalation level", &self.escalation_level.to_string()))?,
         })
     }
 }

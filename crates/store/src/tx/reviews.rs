@@ -142,6 +142,12 @@ impl ReviewTx for Tx {
         Ok(n == 1)
     }
 
+    async fn mark_review_escalation(&mut self, id: ReviewId, level: i32) -> StoreResult<bool> {
+        const Q: &str = "UPDATE reviews SET escalation_level = $2 WHERE id = $1 AND escalation_level < $2 AND completed_at IS NULL";
+        let n = run!(self, c => sqlx::query(Q).bind(id.0).bind(i64::from(level)).execute(&mut *c).await.map(|x| x.rows_affected())).map_err(map_err)?;
+        Ok(n == 1)
+    }
+
     async fn complete_review(&mut self, id: ReviewId, at: OffsetDateTime, by: AccountId, proof: &Proof) -> StoreResult<bool> {
         const Q: &str = "UPDATE reviews SET completed_at = $2, completed_by = $3, report = $4, digest = $5, signature = $6, public_key = $7 \
                          WHERE id = $1 AND completed_at IS NULL";

@@ -152,6 +152,7 @@ async fn a_planned_outage_is_announced_and_the_check_honours_its_window() {
         e.clock.advance(datetime!(2026-11-30 08:00 UTC) - e.app.now());
         let during = e.app.check_access(&cdap, "mons.agent", Some("T1"), &client()).await.unwrap();
         assert!(matches!(during, CheckAnswer::Refused(Denial::Outage { until }) if until == datetime!(2026-11-30 11:00 UTC)), "{b:?}: {during:?}");
+        assert_eq!(e.app.services_down().await.unwrap().get(&outage.service_id), Some(&datetime!(2026-11-30 11:00 UTC)), "{b:?}: the services list says so");
         // Another instance, started during the window, knows it from the database.
         let other = second_instance(&e).await;
         assert!(!allowed(&other.check_access(&cdap, "mons.agent", Some("T1"), &client()).await.unwrap()), "{b:?}");
@@ -159,6 +160,7 @@ async fn a_planned_outage_is_announced_and_the_check_honours_its_window() {
         e.app.cancel_outage(&caf, outage.id, &client()).await.unwrap();
         assert!(allowed(&e.app.check_access(&cdap, "mons.agent", Some("T1"), &client()).await.unwrap()), "{b:?}");
         assert!(e.app.outages(&claire).await.unwrap().is_empty(), "{b:?}");
+        assert!(e.app.services_down().await.unwrap().is_empty(), "{b:?}");
         assert!(matches!(e.app.cancel_outage(&caf, outage.id, &client()).await, Err(Error::Refused(_))), "{b:?}");
         assert!(verify(&e).await.finding.is_none(), "{b:?}");
     }

@@ -24,6 +24,8 @@ struct CatalogueRow {
     label: String,
     description: String,
     roles: String,
+    /// "Unavailable until …" during a planned outage.
+    down: Option<String>,
 }
 
 #[derive(Template)]
@@ -46,6 +48,7 @@ async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, er
         Ok(c) => c,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
+    let down = state.app.services_down().await.unwrap_or_default();
     let page = ServicesPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),
         csrf: actor.session.csrf_token.clone(),
@@ -56,7 +59,8 @@ async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, er
             .iter()
             .map(|(s, roles)| {
                 let r = roles.iter().map(|r| format!("{} ({})", r.code, r.label)).collect::<Vec<_>>().join(" ; ");
-                CatalogueRow { code: s.code.clone(), label: s.label.clone(), description: s.description.clone(), roles: r }
+                let down = down.get(&s.id).map(|until| t.service_down_until.replace("{until}", &habilis_core::clock::format_paris(*until)));
+                CatalogueRow { code: s.code.clone(), label: s.label.clone(), description: s.description.clone(), roles: r, down }
             })
             .collect(),
     };
@@ -119,10 +123,12 @@ pub async fn add_role(
 /// GET /api/v1/services
 pub async fn api_services(State(state): State<AppState>, _: ApiActor) -> Result<Response, WebError> {
     let cat = state.app.catalogue().await?;
+    let down = state.app.services_down().await?;
     let list: Vec<Value> = cat
         .iter()
         .map(|(s, roles)| {
             json!({ "id": s.id, "code": s.code, "label": s.label, "description": s.description,
+                    "available": !down.contains_key(&s.id), "unavailable_until": down.get(&s.id).map(|t| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
                     "roles": roles.iter().map(|r| json!({ "id": r.id, "code": r.code, "label": r.label })).collect::<Vec<_>>() })
         })
         .collect();

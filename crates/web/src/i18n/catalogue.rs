@@ -726,6 +726,7 @@ catalogue! {
     outage_in_progress: "en cours", "in progress";
     outage_now: "Le service {service} est interrompu jusqu'au {to} ({reason}).", "The service {service} is down until {to} ({reason}).";
     outage_coming: "Le service {service} sera interrompu du {from} au {to} ({reason}).", "The service {service} will be down from {from} to {to} ({reason}).";
+    service_down_until: "indisponible jusqu'au {until} : interruption programmée", "unavailable until {until}: planned outage";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";
