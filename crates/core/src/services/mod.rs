@@ -16,6 +16,7 @@ pub mod directory;
 pub mod grants;
 pub mod groups;
 pub mod mandates;
+pub mod mine;
 pub mod oidc;
 pub mod onboarding;
 pub mod queries;

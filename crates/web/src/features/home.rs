@@ -15,6 +15,17 @@ use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Chrome, function_label, render, role_label};
 
+/// One of the signed-in person's rights.
+struct RightLine {
+    what: String,
+    label: String,
+    through: String,
+    ends: String,
+    state: String,
+    suspended: bool,
+    given: String,
+}
+
 /// A person of the organisation's directory.
 struct ContactLine {
     function: String,
@@ -35,6 +46,8 @@ struct HomePage {
     /// Things to see or do now: (sentence, link).
     todo: Vec<(String, String)>,
     outages: Vec<String>,
+    /// "Mes habilitations" (people of a partner).
+    rights: Option<Vec<RightLine>>,
     contacts: Vec<ContactLine>,
 }
 
@@ -73,6 +86,32 @@ pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         todo.push((t.home_incidents.replace("{n}", &list.len().to_string()), "/incidents".to_string()));
     }
     let outages = crate::features::desk::outage_lines(&state, &ctx, actor).await;
+    let rights = if actor.organisation.kind == OrganisationKind::Partner {
+        match state.app.my_rights(actor).await {
+            Ok(list) => Some(
+                list.into_iter()
+                    .map(|r| RightLine {
+                        what: r.what,
+                        label: format!("{} — {}", r.service, r.role),
+                        through: r.through.map(|g| t.my_rights_group.replace("{group}", &g)).unwrap_or_else(|| t.my_rights_direct.to_string()),
+                        ends: r.ends_on.map(crate::errors::format_date).unwrap_or_else(|| t.review_no_end.to_string()),
+                        state: if r.caisse_suspended {
+                            t.my_rights_caisse_suspended.to_string()
+                        } else if r.state == GrantState::Suspended {
+                            t.my_rights_suspended.to_string()
+                        } else {
+                            t.my_rights_active.to_string()
+                        },
+                        suspended: r.state == GrantState::Suspended,
+                        given: format!("{} — {}", r.given_by, format_paris(r.given_at)),
+                    })
+                    .collect(),
+            ),
+            Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+        }
+    } else {
+        None
+    };
     let page = HomePage {
         c: Chrome::new(ctx.lang, Some(&uri), Some(actor)),
         welcome: t.home_welcome.replace("{name}", &actor.account.display_name),
@@ -86,9 +125,16 @@ pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         dashboard_title: dashboard_title.into(),
         todo,
         outages,
+        rights,
         contacts,
     };
     render(&page, StatusCode::OK)
+}
+
+/// GET /api/v1/me/rights — the signed-in person's rights now.
+pub async fn api_my_rights(State(state): State<AppState>, crate::extract::ApiActor(ref actor): crate::extract::ApiActor) -> Result<Response, WebError> {
+    use axum::response::IntoResponse;
+    Ok(axum::Json(serde_json::json!({ "rights": state.app.my_rights(actor).await? })).into_response())
 }
 
 /// The routes of this feature.
@@ -96,4 +142,5 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get};
     axum::Router::new()
         .route("/", get(home))
+        .route("/api/v1/me/rights", get(api_my_rights))
 }

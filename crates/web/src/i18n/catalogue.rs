@@ -727,6 +727,18 @@ catalogue! {
     outage_now: "Le service {service} est interrompu jusqu'au {to} ({reason}).", "The service {service} is down until {to} ({reason}).";
     outage_coming: "Le service {service} sera interrompu du {from} au {to} ({reason}).", "The service {service} will be down from {from} to {to} ({reason}).";
     service_down_until: "indisponible jusqu'au {until} : interruption programmée", "unavailable until {until}: planned outage";
+    my_rights_title: "Mes habilitations", "My access rights";
+    my_rights_none: "Vous ne détenez aucune habilitation en vigueur. Adressez-vous à un gestionnaire d'habilitations de votre organisme (rubrique « Assistance »).", "You hold no access right in force. Ask one of your organisation's access managers (see “Help”).";
+    my_rights_service: "Service et profil", "Service and role";
+    my_rights_how: "Comment", "How";
+    my_rights_until: "Jusqu'au", "Until";
+    my_rights_state: "État", "State";
+    my_rights_given: "Donnée par", "Given by";
+    my_rights_direct: "À titre personnel", "Personally";
+    my_rights_group: "Par le groupe {group}", "Through group {group}";
+    my_rights_active: "En vigueur", "In force";
+    my_rights_suspended: "Suspendue", "Suspended";
+    my_rights_caisse_suspended: "Suspendue par la caisse", "Suspended by the caisse";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -83,3 +83,33 @@ async fn an_incident_goes_from_the_partner_to_the_desk_and_back_with_plain_forms
         assert_eq!((v["desk_open"].as_bool(), v["incident"]["urgent"].as_bool(), v["incident"]["escalation_level"].as_i64()), (Some(true), Some(true), Some(1)), "{b:?}");
     }
 }
+
+/// Issue 17, first point: a person sees their own rights on the home page — direct and
+/// through a group, with the end date and who gave it — and in the API.
+#[tokio::test]
+async fn a_person_sees_their_own_rights_on_the_home_page() {
+    for b in backends() {
+        let t = setup(b).await;
+        let app = &t.state.app;
+        let cl = habilis_core::trace::ClientInfo::default();
+        let claire = app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+        let karim = app.login("mons.agent", PASSWORD, &cl).await.unwrap().actor;
+        let agent = t.sign_in("mons.agent").await;
+        assert!(body(t.get("/", Some(&agent)).await).await.contains("Vous ne détenez aucune habilitation en vigueur"), "{b:?}");
+        use habilis_core::commands::{Holder, NewGrant};
+        let g = |holder, role: &str, ends: &str| NewGrant { holder, service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: ends.into() };
+        app.grant(&claire, &g(Holder::Person(karim.account.id), "T1", "2027-06-30"), &cl).await.unwrap();
+        let accueil = app.create_group(&claire, "Accueil", &cl).await.unwrap();
+        app.add_member(&claire, accueil.id, karim.account.id, &cl).await.unwrap();
+        app.grant(&claire, &g(Holder::Group(accueil.id), "T2", ""), &cl).await.unwrap();
+        let home = body(t.get("/", Some(&agent)).await).await;
+        assert!(home.contains("Mes habilitations") && home.contains("CDAP T1") && home.contains("CDAP T2"), "{b:?}");
+        assert!(home.contains("30/06/2027") && home.contains("Par le groupe Accueil") && home.contains("À titre personnel") && home.contains("Claire Martin"), "{b:?}");
+        let signed: Value = serde_json::from_str(&body(t.post_json("/api/v1/session", &format!("{{\"login\":\"mons.agent\",\"password\":\"{PASSWORD}\"}}"), "fr").await).await).unwrap();
+        let req = Request::get("/api/v1/me/rights").header(header::AUTHORIZATION, format!("Bearer {}", signed["token"].as_str().unwrap())).body(Body::empty()).unwrap();
+        let v: Value = serde_json::from_str(&body(t.send(req).await).await).unwrap();
+        let whats: Vec<&str> = v["rights"].as_array().unwrap().iter().map(|r| r["what"].as_str().unwrap()).collect();
+        assert_eq!(whats, ["CDAP T1", "CDAP T2"], "{b:?}");
+        assert_eq!(v["rights"][1]["through"], "Accueil", "{b:?}");
+    }
+}
