@@ -4,10 +4,12 @@
 //! from the layers below it:
 //!
 //! 1. [`records`] (typed ids, records, status enums), [`values`] (parsed values),
-//!    [`clock`], [`token`], [`trace`] (the trail's entries and seals), [`commands`]
+//!    [`clock`], [`calendar`] (French business days), [`token`], [`trace`] (the trail's
+//!    entries and seals), [`commands`]
 //!    (what a person asks for) and [`error`];
 //! 2. [`store`]: the storage contract that `habilis-store` implements;
-//! 3. [`policy`] (pure rules: gate, mode, powers, quotas), [`password`], [`browser`];
+//! 3. [`policy`] (pure rules: gate, mode, powers, quotas), [`watch`] (atypical use, in
+//!    memory), [`password`], [`browser`];
 //! 4. [`app`] (the [`app::App`] every service hangs on), [`reach`] (who reaches which
 //!    organisation) and [`shared`] (steps several services take);
 //! 5. [`services`]: one file per feature, one `App` method per user action, never

@@ -145,6 +145,18 @@ pub(crate) async fn notification_addresses<T: Transaction>(tx: &mut T, org: Orga
     Ok(out)
 }
 
+/// Whom the escalation procedure (Annex 1, Art. 3.3) tells at `level` for `org`: the
+/// directory's `escalation_<level>` contact (1 to 3; the third for any later level), or,
+/// when none is named, the accounts holding one of `fallback` roles.
+pub(crate) async fn escalation_addresses<T: Transaction>(tx: &mut T, org: OrganisationId, level: i32, fallback: &[Role]) -> Result<Vec<String>> {
+    let function = format!("escalation_{}", level.clamp(1, 3));
+    let to = notification_addresses(tx, org, &[], &[function.as_str()]).await?;
+    if !to.is_empty() {
+        return Ok(to);
+    }
+    notification_addresses(tx, org, fallback, &[]).await
+}
+
 /// `Hélène d'Argent` → `helene.dargent`: ASCII letters and digits only.
 pub(crate) fn login_part(s: &str) -> String {
     s.chars()

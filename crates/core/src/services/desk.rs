@@ -394,15 +394,11 @@ impl<S: Store> App<S> {
             Side::Desk => incident.caisse_id,
             Side::Partner => incident.partner_id,
         };
-        let function = format!("escalation_{}", level.clamp(1, 3));
-        let mut to = notification_addresses(tx, org, &[], &[function.as_str()]).await?;
-        if to.is_empty() {
-            let roles: &[Role] = match silent {
-                Side::Desk => &[Role::CaisseAdmin],
-                Side::Partner => &[Role::PartnerAdmin, Role::PartnerDeputy],
-            };
-            to = notification_addresses(tx, org, roles, &[]).await?;
-        }
+        let fallback: &[Role] = match silent {
+            Side::Desk => &[Role::CaisseAdmin],
+            Side::Partner => &[Role::PartnerAdmin, Role::PartnerDeputy],
+        };
+        let to = crate::shared::escalation_addresses(tx, org, level, fallback).await?;
         let who = match silent {
             Side::Desk => "le centre de services de la caisse",
             Side::Partner => "le partenaire",

@@ -477,11 +477,7 @@ impl<S: Store> App<S> {
     /// named) and the caisse's administrators that a review is still not sent, and trace it.
     async fn escalate_late_review<T: Transaction>(&self, tx: &mut T, r: &Review, c: &Campaign, partner: &Organisation, level: i32) -> Result<()> {
         let now = self.now();
-        let function = format!("escalation_{}", level.clamp(1, 3));
-        let mut to = crate::shared::notification_addresses(tx, partner.id, &[], &[function.as_str()]).await?;
-        if to.is_empty() {
-            to = crate::shared::notification_addresses(tx, partner.id, &[Role::PartnerAdmin, Role::PartnerDeputy], &["administrator", "deputy"]).await?;
-        }
+        let mut to = crate::shared::escalation_addresses(tx, partner.id, level, &[Role::PartnerAdmin, Role::PartnerDeputy]).await?;
         for a in crate::shared::notification_addresses(tx, c.caisse_id, &[Role::CaisseAdmin], &[]).await? {
             if !to.iter().any(|t| t.eq_ignore_ascii_case(&a)) {
                 to.push(a);
