@@ -559,7 +559,7 @@ pub(crate) fn explain(e: Error, what: &str) -> anyhow::Error {
             anyhow!("{what} refusé : la base contient déjà des comptes ; le premier administrateur existe déjà")
         }
         Error::Refused(Refusal::NotDemoData) => {
-            anyhow!("{what} refusé : la base contient des données qui ne sont pas celles de la démonstration")
+            anyhow!("{what} refusé, rien n'a été modifié : la base contient d'autres données que celles de la démonstration (organismes ou comptes ajoutés). Démarrez sans --demo pour la garder, ou indiquez une base neuve (--database-url)")
         }
         Error::Refused(Refusal::AlreadyDecided) => anyhow!("{what} refusé : déjà traité"),
         Error::Refused(Refusal::NotForwarded) => anyhow!("{what} refusé : la demande n'a pas encore été transmise"),

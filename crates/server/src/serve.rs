@@ -121,6 +121,11 @@ pub(crate) async fn load_demo(app: &App<Db>) -> anyhow::Result<()> {
 
 pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
     let app = open(&config, true).await?;
+    // The port first: a start that cannot listen changes nothing (the demo's passwords
+    // included).
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("impossible d'écouter sur {}", config.listen))?;
     if demo {
         load_demo(&app).await?;
     }
@@ -133,9 +138,6 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
             Err(e) => tracing::warn!(error = %e, "building the rights view failed; it will be built on the first check"),
         }
     });
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("impossible d'écouter sur {}", config.listen))?;
     let state = AppState::new(app.clone(), Arc::new(config.web.clone()), Arc::new(Metrics::default()));
     // Every minute: end and trace sessions that timed out, enforce query deadlines.
     let sweeper = app.clone();

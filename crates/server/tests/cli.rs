@@ -41,7 +41,7 @@ async fn init_demo_and_audit_verify() {
     assert!(text(&again).contains("refusé"), "{}", text(&again));
     let demo = habilis(&dir, &["demo"]);
     assert_eq!(demo.status.code(), Some(1));
-    assert!(text(&demo).contains("pas celles de la démonstration"), "{}", text(&demo));
+    assert!(text(&demo).contains("rien n'a été modifié"), "{}", text(&demo));
 
     let ok = habilis(&dir, &["audit", "verify"]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
@@ -369,4 +369,57 @@ fn the_business_day_calendar_answers_operators() {
     std::fs::write(dir.join("habilis.toml"), "[desk]\ncalendar = \"mars\"\n").unwrap();
     let out = habilis(&dir, &["calendar", "holidays", "2026"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
+
+/// Issue 17, point 8: `serve --demo` changes nothing when it cannot start (the port is
+/// taken), nor on a demo database that people added to.
+#[tokio::test]
+async fn the_demo_passwords_are_reset_only_on_the_demo_and_only_once_listening() {
+    let dir = tempdir();
+    assert!(habilis(&dir, &["demo"]).status.success());
+    let key = TraceKey::from_hex(&std::fs::read_to_string(dir.join("data/trace.key")).unwrap()).unwrap();
+    let url = format!("sqlite://{}", dir.join("data/habilis.db").display());
+    let hash = || {
+        let (url, key) = (url.clone(), key.clone());
+        async move {
+            use habilis_core::store::*;
+            let db = Db::connect(&url, key, 1).await.unwrap();
+            let mut tx = db.read().await.unwrap();
+            let h = tx.account_by_login("mons.admin").await.unwrap().unwrap().password_hash;
+            drop(tx);
+            db.close().await;
+            h
+        }
+    };
+    let before = hash().await;
+    let other_password = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_habilis"))
+            .current_dir(&dir)
+            .args(args)
+            .env_remove("HABILIS_DATABASE_URL")
+            .env_remove("HABILIS_CONFIG")
+            .env("HABILIS_DEMO_PASSWORD", "Autre-Passe-Lens-2026-xyz")
+            .output()
+            .unwrap()
+    };
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = format!("127.0.0.1:{}", busy.local_addr().unwrap().port());
+    let out = other_password(&["serve", "--demo", "--listen", &listen]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("impossible d'écouter"), "{}", text(&out));
+    assert_eq!(hash().await, before, "the port is taken: nothing reset");
+    // Someone added an account to the demo: refused with a sentence, nothing reset.
+    let db = Db::connect(&url, key.clone(), 1).await.unwrap();
+    db.execute_raw(
+        "INSERT INTO accounts (id, organisation_id, login, display_name, email, status, created_at) \
+         SELECT randomblob(16), organisation_id, 'mons.nouveau', 'Nouvel Agent', 'nouveau@mons.invalid', 'active', created_at FROM accounts WHERE login = 'mons.agent'",
+    )
+    .await
+    .unwrap();
+    db.close().await;
+    let out = other_password(&["demo"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("rien n'a été modifié") && text(&out).contains("sans --demo"), "{}", text(&out));
+    assert_eq!(hash().await, before, "more than the demo: nothing reset");
+    drop(busy);
 }

@@ -41,6 +41,9 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 6] = [
 
 const MONS: &str = "Mairie de Mons-en-Barœul";
 
+/// The demo's organisations: the Cnaf, the Caf du Nord and the Mairie.
+const DEMO_ORGANISATIONS: i64 = 3;
+
 /// What `load_demo` did.
 #[derive(Debug)]
 pub struct DemoReport {
@@ -111,7 +114,8 @@ impl<S: Store> App<S> {
 
     /// Load the contract's example (REQUIREMENTS.md, last section) with every demo account
     /// set to `password`. Idempotent: on a database that already holds the demo it only
-    /// resets the demo passwords. Refused on a database that holds anything else.
+    /// resets the demo passwords. Refused — nothing changed — on a database that holds
+    /// anything else, the demo included once people added to it.
     pub async fn load_demo(&self, password: &str) -> Result<DemoReport> {
         for a in DEMO_ACCOUNTS {
             self.passwords
@@ -122,6 +126,11 @@ impl<S: Store> App<S> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let created = match tx.meta(DEMO_KEY).await? {
+            // The demo, and only the demo: its three organisations and its accounts. A
+            // database people went on to fill is not reset to known passwords (issue 17).
+            Some(_) if tx.count_organisations().await? > DEMO_ORGANISATIONS || tx.count_accounts().await? > DEMO_ACCOUNTS.len() as i64 => {
+                return Err(Error::Refused(Refusal::NotDemoData));
+            }
             Some(_) => false,
             None if tx.count_organisations().await? > 0 || tx.count_accounts().await? > 0 => {
                 return Err(Error::Refused(Refusal::NotDemoData));

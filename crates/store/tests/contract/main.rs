@@ -75,6 +75,12 @@ async fn demo_loads_once_and_refuses_foreign_data() {
         assert!(r.created, "{b:?}");
         let again = e.app.load_demo(PASSWORD).await.unwrap();
         assert!(!again.created, "{b:?}: second run only resets passwords");
+        // Once people add to it, it is no longer the demo: refused, nothing reset.
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let input = habilis_core::commands::UserInput { first_name: "Léa".into(), last_name: "Roux".into(), email: "lea.roux@mons.invalid".into(), ..Default::default() };
+        e.app.create_user(&claire, &input, "http://x", &client()).await.unwrap();
+        assert!(matches!(e.app.load_demo("Autre-Passe-Lens-2026-xyz").await, Err(Error::Refused(_))), "{b:?}");
+        assert!(e.app.login("mons.admin", PASSWORD, &client()).await.is_ok(), "{b:?}: the password is unchanged");
         let mut tx = e.app.store.read().await.unwrap();
         let admin = tx.account_by_login("mons.admin").await.unwrap().unwrap();
         assert_eq!(admin.roles, vec![Role::PartnerAdmin]);
