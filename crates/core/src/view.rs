@@ -34,6 +34,8 @@ struct GrantEntry {
 /// One partner as the check needs it.
 #[derive(Debug, Default)]
 struct OrgEntry {
+    /// The caisse the partner belongs to (its outages are the ones that apply).
+    caisse: Option<OrganisationId>,
     conventions: Vec<Convention>,
     contracts: Vec<ServiceContract>,
     subscriptions: HashMap<ServiceId, Subscription>,
@@ -114,7 +116,12 @@ impl Snapshot {
     /// to everyone the service knows (an unknown or inactive person is still told so).
     pub fn decide_at(&self, person: &str, service: ServiceId, role: Option<&str>, now: time::OffsetDateTime) -> std::result::Result<Holding, Denial> {
         let decided = self.decide(person, service, role, crate::clock::to_paris(now).date());
-        match (&decided, self.outages.iter().find(|o| o.service_id == service && o.covers(now))) {
+        if matches!(decided, Err(Denial::UnknownPerson | Denial::PersonInactive)) || !self.outages.iter().any(|o| o.service_id == service && o.covers(now)) {
+            return decided;
+        }
+        // Only the outages of the person's own caisse apply to them.
+        let caisse = self.organisation_of(person).and_then(|o| self.orgs.get(&o)).and_then(|o| o.caisse);
+        match (&decided, self.outages.iter().find(|o| o.service_id == service && Some(o.caisse_id) == caisse && o.covers(now))) {
             (Err(Denial::UnknownPerson | Denial::PersonInactive), _) | (_, None) => decided,
             (_, Some(o)) => Err(Denial::Outage { until: o.ends_at }),
         }
@@ -210,6 +217,7 @@ impl Snapshot {
 async fn load_org<T: Transaction>(tx: &mut T, org: OrganisationId) -> Result<(OrgEntry, Vec<Account>)> {
     let people = tx.accounts_of(org).await?;
     let mut e = OrgEntry {
+        caisse: tx.organisation(org).await?.and_then(|o| o.parent_id),
         conventions: tx.conventions(org).await?,
         contracts: tx.contracts(org).await?,
         subscriptions: tx.subscriptions(org).await?.into_iter().map(|s| (s.service_id, s)).collect(),

@@ -129,6 +129,13 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
     if demo {
         load_demo(&app).await?;
     }
+    // The watch for atypical use is seeded from the trail now, not on the first sign-in.
+    let seeding = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = seeding.watch_ready().await {
+            tracing::warn!(error = %e, "seeding the watch for atypical use failed; it is tried again at the next sign-in");
+        }
+    });
     // The check API's in-memory view is built now, not on the first check.
     let starting = app.clone();
     tokio::spawn(async move {

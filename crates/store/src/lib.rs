@@ -255,20 +255,27 @@ impl Store for Db {
             .get_or_try_init(|| async move {
                 // Notices carry the schema they come from: only this installation's count.
                 let schema: String = sqlx::query_scalar("SELECT current_schema()").fetch_one(&pool).await.map_err(map_err)?;
+                let prefix = format!("{schema} ");
                 let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.map_err(map_err)?;
                 listener.listen_all(["habilis_rights", "habilis_identity"]).await.map_err(map_err)?;
                 tokio::spawn(async move {
                     loop {
+                        // This schema's notices, and the bare ones of an instance of the
+                        // previous release during an upgrade (an instance id or an
+                        // organisation id: no space); another schema's are not ours.
+                        let ours = |payload: &str| -> Option<String> {
+                            payload.strip_prefix(&prefix).map(str::to_string).or_else(|| (!payload.contains(' ')).then(|| payload.to_string()))
+                        };
                         match listener.recv().await {
-                            Ok(n) if n.payload().split_once(' ').is_none_or(|(s, _)| s != schema) => {}
+                            Ok(n) if ours(n.payload()).is_none() => {}
                             Ok(n) if n.channel() == "habilis_identity" => {
-                                if n.payload().split_once(' ').is_none_or(|(_, who)| who != &*instance) {
+                                if ours(n.payload()).is_none_or(|who| who != *instance) {
                                     bump();
                                 }
                             }
                             Ok(n) => {
-                                let payload = n.payload().split_once(' ').map(|(_, p)| p).unwrap_or("");
-                                let organisation = uuid::Uuid::parse_str(payload).ok().map(habilis_core::records::OrganisationId);
+                                let payload = ours(n.payload()).unwrap_or_default();
+                                let organisation = uuid::Uuid::parse_str(&payload).ok().map(habilis_core::records::OrganisationId);
                                 let _ = sender.send(habilis_core::store::RightsChange { organisation, everything: false, version: 0 });
                             }
                             Err(e) => {

@@ -143,7 +143,9 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
     let from_cookie = cookie(&cookies, state.config.session_cookie()).map(str::to_string);
     let token = bearer.or_else(|| from_cookie.clone());
     let mut session_ended = false;
-    let actor = match token.filter(|t| !t.is_empty() && path != "/healthz" && path != "/static/habilis.css") {
+    // Static files need nobody and leave no trace.
+    let is_static = path.starts_with("/static/") || path == "/favicon.ico";
+    let actor = match token.filter(|t| !t.is_empty() && path != "/healthz" && !is_static) {
         None => None,
         Some(t) => match state.app.authenticate(&t, &client).await {
             Ok(a) => Some(a),
@@ -190,11 +192,22 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         return_to: cookie(&cookies, crate::context::RETURN_COOKIE).and_then(crate::context::return_path),
     };
     req.extensions_mut().insert(ctx);
+    // A page asked for without a session is remembered, to be opened once signed in.
+    let deep_link = (method == axum::http::Method::GET && !is_api && actor.is_none())
+        .then(|| req.uri().path_and_query().map(|p| p.as_str().to_string()))
+        .flatten();
     let resp = next.run(req).await;
     // A handler that answered with an error gets it rendered here, where the language,
     // the format and the signed-in person are known.
     let audience = Audience { is_api, lang, api_lang, actor: actor.as_ref() };
     let mut resp = render_deferred(resp, &audience);
+    if let Some(link) = deep_link
+        && resp.status().is_redirection()
+        && resp.headers().get(header::LOCATION).is_some_and(|l| l == "/login")
+        && link != "/"
+    {
+        resp = crate::context::remember_return(&state.config, resp, &link);
+    }
 
     if let Some(l) = switched {
         let v = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", l.code());
@@ -212,7 +225,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     if let Some(actor) = actor
-        && resp.extensions().get::<Traced>().is_none() && path != "/static/habilis.css" {
+        && resp.extensions().get::<Traced>().is_none() && !is_static {
             let action = format!("http.{}", method.as_str().to_ascii_lowercase());
             let outcome = outcome_of(resp.status());
             if let Err(e) = state.app.record_request(&actor, &action, &path, outcome, &client).await {

@@ -122,7 +122,7 @@ impl RulesInput {
             new_network: self.new_network,
             network_days: num("network_days", &self.network_days, 7, MAX_NETWORK_DAYS as u32)?,
             failures: self.failures,
-            failures_per_hour: num("failures_per_hour", &self.failures_per_hour, 3, 100)?,
+            failures_per_hour: num("failures_per_hour", &self.failures_per_hour, 3, crate::watch::MAX_EVIDENCE as u32)?,
             dormant: self.dormant,
             dormant_days: num("dormant_days", &self.dormant_days, 30, 730)?,
         })
@@ -193,46 +193,56 @@ impl<S: Store> App<S> {
         Ok(r)
     }
 
-    /// Show the watch an event whose trace `trace` is being written in `tx`, and record
-    /// the alerts it raises in the same transaction.
-    pub(crate) async fn watch_in<T: Transaction>(&self, tx: &mut T, account: &Account, org: &Organisation, at: time::OffsetDateTime, trace: Uuid, seen: Seen) -> Result<()> {
-        let Some(caisse) = caisse_of(org) else { return Ok(()) };
-        let rules = self.rules_in(tx, caisse).await?;
-        let o = Observation { account: account.id, organisation: org.id, caisse, at, trace, seen };
-        let raised = self.watch.observe(&rules, &o);
-        self.record_raises(tx, raised, &[account]).await
-    }
-
-    /// Show the watch a consultation by `actor` whose trace is already written; the alerts
-    /// it raises are recorded in their own transaction. A failure is logged, not returned:
-    /// the consultation itself was traced.
-    pub(crate) async fn watch_consultation(&self, actor: &Actor, at: time::OffsetDateTime, trace: Uuid) {
-        let Some(caisse) = caisse_of(&actor.organisation) else { return };
+    /// Show the watch a sign-in or a failed sign-in of `account` whose trace `trace` is
+    /// committed; the alerts it raises are recorded in their own (quiet) transaction. A
+    /// failure is logged, not returned: the sign-in itself is done and traced.
+    pub(crate) async fn watch_sign_in(&self, account: &Account, org: Option<&Organisation>, at: time::OffsetDateTime, trace: Uuid, seen: Seen) {
         let result = async {
-            self.watch_ready().await?;
-            let rules = match self.watch.cached_rules(caisse) {
-                Some(r) => r,
+            let org = match org {
+                Some(o) => o.clone(),
                 None => {
                     let mut tx = self.store.read().await?;
-                    self.rules_in(&mut tx, caisse).await?
+                    let Some(o) = tx.organisation(account.organisation_id).await? else { return Ok(()) };
+                    o
                 }
             };
-            let o = Observation { account: actor.account.id, organisation: actor.organisation.id, caisse, at, trace, seen: Seen::Consultation };
-            let raised = self.watch.observe(&rules, &o);
-            if raised.is_empty() {
-                return Ok(());
-            }
-            let mut tx = self.store.begin().await?;
-            // Alerts change nobody's session.
-            tx.quiet();
-            self.record_raises(&mut tx, raised, &[&actor.account]).await?;
-            tx.commit().await?;
-            Ok::<(), Error>(())
+            self.watch_event(account, &org, at, trace, seen).await
         }
         .await;
         if let Err(e) = result {
             tracing::warn!(error = %e, "recording an alert on atypical use failed");
         }
+    }
+
+    /// Show the watch a consultation by `actor` whose trace is already written (logged, not
+    /// returned, on failure: the consultation itself was traced).
+    pub(crate) async fn watch_consultation(&self, actor: &Actor, at: time::OffsetDateTime, trace: Uuid) {
+        if let Err(e) = self.watch_event(&actor.account, &actor.organisation, at, trace, Seen::Consultation).await {
+            tracing::warn!(error = %e, "recording an alert on atypical use failed");
+        }
+    }
+
+    async fn watch_event(&self, account: &Account, org: &Organisation, at: time::OffsetDateTime, trace: Uuid, seen: Seen) -> Result<()> {
+        let Some(caisse) = caisse_of(org) else { return Ok(()) };
+        self.watch_ready().await?;
+        let rules = match self.watch.cached_rules(caisse) {
+            Some(r) => r,
+            None => {
+                let mut tx = self.store.read().await?;
+                self.rules_in(&mut tx, caisse).await?
+            }
+        };
+        let o = Observation { account: account.id, organisation: org.id, caisse, at, trace, seen };
+        let raised = self.watch.observe(&rules, &o);
+        if raised.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.store.begin().await?;
+        // Alerts change nobody's session.
+        tx.quiet();
+        self.record_raises(&mut tx, raised, &[account]).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Record `raised` (each once: a second instance raising the same one changes

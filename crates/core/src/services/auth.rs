@@ -64,8 +64,11 @@ impl<S: Store> App<S> {
         let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
         let matches = self.hasher.verify(password, hash).await?;
 
-        // 3. Record the outcome (the watch for atypical use sees it: seeded first).
-        self.watch_ready().await?;
+        // 3. Record the outcome. The watch for atypical use is seeded from the trail first
+        // (normally done at start), so that it does not count this attempt twice.
+        if let Err(e) = self.watch_ready().await {
+            tracing::warn!(error = %e, "seeding the watch for atypical use failed");
+        }
         let now = self.now();
         let mut tx = self.store.begin().await?;
         // Throttle, a new session (its token is in no cache), the last sign-in date and
@@ -83,12 +86,10 @@ impl<S: Store> App<S> {
                 stamp_account(&mut e, account.as_ref());
                 e.detail = Some(if account.is_some() { "wrong password" } else { "unknown login" }.into());
                 tx.append_trace(&e).await?;
-                if let Some(a) = &account
-                    && let Some(org) = tx.organisation(a.organisation_id).await?
-                {
-                    self.watch_in(&mut tx, a, &org, now, e.id, crate::watch::Seen::Failure).await?;
-                }
                 tx.commit().await?;
+                if let Some(a) = &account {
+                    self.watch_sign_in(a, None, now, e.id, crate::watch::Seen::Failure).await;
+                }
                 return Err(Error::InvalidCredentials);
             }
         };
@@ -135,9 +136,9 @@ impl<S: Store> App<S> {
         e.stamp(&actor);
         e.detail = actor.session.pending_step.map(|p| format!("password checked; {} pending", p.as_str()));
         tx.append_trace(&e).await?;
-        let network = client.addr.as_deref().and_then(crate::watch::network_of);
-        self.watch_in(&mut tx, &actor.account, &actor.organisation, now, e.id, crate::watch::Seen::SignIn { network, previous }).await?;
         tx.commit().await?;
+        let network = client.addr.as_deref().and_then(crate::watch::network_of);
+        self.watch_sign_in(&actor.account, Some(&actor.organisation), now, e.id, crate::watch::Seen::SignIn { network, previous }).await;
         Ok(SignedIn { actor, token })
     }
 

@@ -16,6 +16,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 use crate::app::App;
 use crate::calendar::{add_business_days, business_days_between};
 use crate::clock::to_paris;
+use crate::reach::partner_manager_now;
 use crate::error::{Error, Result};
 use crate::records::*;
 use crate::shared::notification_addresses;
@@ -88,6 +89,15 @@ fn side_of(actor: &Actor, incident: &Incident) -> Option<Side> {
     }
 }
 
+/// The caisse `org` belongs to (itself for a caisse).
+fn caisse_of(org: &Organisation) -> Option<OrganisationId> {
+    match org.kind {
+        OrganisationKind::Caisse => Some(org.id),
+        OrganisationKind::Partner => org.parent_id,
+        _ => None,
+    }
+}
+
 /// Whether `actor` works the caisse's desk: its agents and administrators.
 fn is_desk(actor: &Actor) -> bool {
     actor.organisation.kind == OrganisationKind::Caisse && actor.account.roles.iter().any(|r| matches!(r, Role::ServiceDesk | Role::CaisseAdmin))
@@ -108,12 +118,16 @@ fn parse_local(field: &'static str, raw: &str) -> Result<PrimitiveDateTime> {
     Ok(PrimitiveDateTime::new(date, time))
 }
 
-/// The instant of a Paris wall-clock time (the offset in force that day at noon: the
-/// two ambiguous hours a year resolve to the later meaning).
-pub fn from_paris(local: PrimitiveDateTime) -> OffsetDateTime {
-    let noon = PrimitiveDateTime::new(local.date(), time::Time::MIDNIGHT + Duration::hours(12)).assume_utc();
-    let offset = to_paris(noon).offset();
-    local.assume_offset(offset).to_offset(time::UtcOffset::UTC)
+/// The instant of a Paris wall-clock time: the offset (+2 in summer, +1 in winter) whose
+/// instant reads back as that time in Paris. The hour repeated in October is taken at its
+/// first occurrence (summer time); the hour skipped in March has no instant (`None`).
+pub fn from_paris(local: PrimitiveDateTime) -> Option<OffsetDateTime> {
+    [2, 1].into_iter().find_map(|h| {
+        let offset = time::UtcOffset::from_hms(h, 0, 0).ok()?;
+        let t = local.assume_offset(offset).to_offset(time::UtcOffset::UTC);
+        let back = to_paris(t);
+        (back.date() == local.date() && back.time() == local.time()).then_some(t)
+    })
 }
 
 impl<S: Store> App<S> {
@@ -136,6 +150,9 @@ impl<S: Store> App<S> {
         let caisse = actor.organisation.parent_id.ok_or(Error::Forbidden)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        if !partner_manager_now(&mut tx, actor).await? {
+            return Err(Error::Forbidden);
+        }
         let service = tx.service_by_code(cmd.service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;
         let id = IncidentId::new();
         let mut incident = Incident {
@@ -178,6 +195,9 @@ impl<S: Store> App<S> {
     pub async fn incidents(&self, actor: &Actor, closed: bool) -> Result<Vec<(Incident, String)>> {
         let mut tx = self.store.read().await?;
         let list = if is_partner_manager(actor) {
+            if !partner_manager_now(&mut tx, actor).await? {
+                return Err(Error::Forbidden);
+            }
             let caisse = actor.organisation.parent_id.ok_or(Error::Forbidden)?;
             tx.incidents_of(caisse, Some(actor.organisation.id), closed).await?
         } else if is_desk(actor) && actor.acting_for.is_none() {
@@ -206,6 +226,9 @@ impl<S: Store> App<S> {
         let mut tx = self.store.read().await?;
         let incident = tx.incident(id).await?.ok_or(Error::NotFound)?;
         let Some(side) = side_of(actor, &incident) else { return Err(Error::NotFound) };
+        if side == Side::Partner && !partner_manager_now(&mut tx, actor).await? {
+            return Err(Error::NotFound);
+        }
         let partner = tx.organisation(incident.partner_id).await?.map(|o| o.name).unwrap_or_default();
         let service = tx.service(incident.service_id).await?.map(|s| s.label).unwrap_or_default();
         let opened_by = tx.account(incident.opened_by).await?.map(|a| a.display_name).unwrap_or_default();
@@ -251,10 +274,14 @@ impl<S: Store> App<S> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let (mut incident, side) = self.incident_to_act_on(&mut tx, actor, id).await?;
-        incident.awaiting = Some(side.other());
-        incident.awaiting_since = now;
-        incident.due_on = add_business_days(self.today(), self.desk.answer_business_days, self.desk.calendar);
-        tx.update_incident(&incident).await?;
+        // An answer hands the incident to the other side, whose delay starts now; a side
+        // writing again while it waits (a reminder) leaves the other side's delay as it is.
+        if incident.awaiting == Some(side) {
+            incident.awaiting = Some(side.other());
+            incident.awaiting_since = now;
+            incident.due_on = add_business_days(self.today(), self.desk.answer_business_days, self.desk.calendar);
+            tx.update_incident(&incident).await?;
+        }
         step(&mut tx, &incident, StepKind::Message, Some(actor), Some(side), Some(body.clone()), now).await?;
         let mail = format!("{} a écrit sur l'incident {} ({}) :\n\n{}\n", actor.account.display_name, incident.reference, incident.subject, body);
         tell_side(&mut tx, &incident, side.other(), &format!("Habilis — incident {} : nouveau message", incident.reference), &mail, now).await?;
@@ -328,7 +355,8 @@ impl<S: Store> App<S> {
         incident.urgent = true;
         step(tx, incident, StepKind::Urgent, Some(actor), Some(side), None, now).await?;
         self.trace_incident(tx, actor, incident, "incident.urgent", None, client).await?;
-        self.escalate_in(tx, incident, "urgent").await
+        // Urgent for the side that says so: the other side's contacts are told.
+        self.escalate_in(tx, incident, side.other(), "urgent").await
     }
 
     /// The desk closes an incident with what was done.
@@ -368,7 +396,8 @@ impl<S: Store> App<S> {
             if incident.status == IncidentStatus::Closed || incident.due_on.is_none_or(|d| d >= today) {
                 continue;
             }
-            self.escalate_in(&mut tx, &mut incident, "délai").await?;
+            let silent = incident.awaiting.unwrap_or(Side::Desk);
+            self.escalate_in(&mut tx, &mut incident, silent, "délai").await?;
             tx.commit().await?;
             n += 1;
         }
@@ -377,9 +406,8 @@ impl<S: Store> App<S> {
 
     /// One level up: the silent side's next escalation contact is told, the desk too, and
     /// the delay starts again.
-    async fn escalate_in<T: Transaction>(&self, tx: &mut T, incident: &mut Incident, why: &str) -> Result<()> {
+    async fn escalate_in<T: Transaction>(&self, tx: &mut T, incident: &mut Incident, silent: Side, why: &str) -> Result<()> {
         let now = self.now();
-        let silent = incident.awaiting.unwrap_or(Side::Desk);
         incident.escalation_level += 1;
         incident.due_on = add_business_days(self.today(), self.desk.answer_business_days, self.desk.calendar);
         tx.update_incident(incident).await?;
@@ -428,6 +456,9 @@ impl<S: Store> App<S> {
     async fn incident_to_act_on<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: IncidentId) -> Result<(Incident, Side)> {
         let incident = tx.lock_incident(id).await?.ok_or(Error::NotFound)?;
         let side = side_of(actor, &incident).ok_or(Error::NotFound)?;
+        if side == Side::Partner && !partner_manager_now(tx, actor).await? {
+            return Err(Error::NotFound);
+        }
         if incident.status == IncidentStatus::Closed {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
@@ -447,11 +478,15 @@ impl<S: Store> App<S> {
             return Err(Error::Forbidden);
         }
         let mut tx = self.store.read().await?;
+        let mandated: Vec<AccountId> = tx.mandates_of(actor.organisation.id).await?.into_iter().filter(|m| m.withdrawn_at.is_none()).map(|m| m.holder_id).collect();
         let mut managers: Vec<Account> = tx
             .accounts_of(actor.organisation.id)
             .await?
             .into_iter()
-            .filter(|a| a.status == AccountStatus::Active && a.roles.iter().any(|r| r.is_manager()))
+            .filter(|a| {
+                a.status == AccountStatus::Active
+                    && (a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)) || (a.roles.contains(&Role::DelegatedManager) && mandated.contains(&a.id)))
+            })
             .collect();
         managers.sort_by_key(|a| if a.roles.contains(&Role::PartnerAdmin) { 0 } else if a.roles.contains(&Role::PartnerDeputy) { 1 } else { 2 });
         let desk = match actor.organisation.parent_id {
@@ -467,8 +502,8 @@ impl<S: Store> App<S> {
         if !is_desk(actor) || actor.acting_for.is_some() {
             return Err(Error::Forbidden);
         }
-        let starts = from_paris(parse_local("starts", &cmd.starts)?);
-        let ends = from_paris(parse_local("ends", &cmd.ends)?);
+        let starts = from_paris(parse_local("starts", &cmd.starts)?).ok_or(Error::invalid("starts", ValueError::BadDate))?;
+        let ends = from_paris(parse_local("ends", &cmd.ends)?).ok_or(Error::invalid("ends", ValueError::BadDate))?;
         if ends <= starts {
             return Err(Error::invalid("ends", ValueError::DateOrder));
         }
@@ -529,11 +564,13 @@ impl<S: Store> App<S> {
         Ok(())
     }
 
-    /// The services down now for a planned outage, with the end of their window.
-    pub async fn services_down(&self) -> Result<std::collections::HashMap<ServiceId, OffsetDateTime>> {
+    /// The services down now for a planned outage of `actor`'s caisse, with the end of
+    /// their window.
+    pub async fn services_down(&self, actor: &Actor) -> Result<std::collections::HashMap<ServiceId, OffsetDateTime>> {
         let now = self.now();
+        let Some(caisse) = caisse_of(&actor.organisation) else { return Ok(Default::default()) };
         let mut tx = self.store.read().await?;
-        Ok(tx.outages_ending_after(now).await?.into_iter().filter(|o| o.covers(now)).map(|o| (o.service_id, o.ends_at)).collect())
+        Ok(tx.outages_ending_after(now).await?.into_iter().filter(|o| o.caisse_id == caisse && o.covers(now)).map(|o| (o.service_id, o.ends_at)).collect())
     }
 
     /// The outages current or to come that `actor` should see, with the service's label:

@@ -22,6 +22,8 @@ pub struct MyRight {
     pub through: Option<String>,
     pub purpose: String,
     pub starts_on: Date,
+    /// Given ahead of time: in force from `starts_on` only.
+    pub later: bool,
     pub ends_on: Option<Date>,
     pub state: GrantState,
     /// Suspended by the caisse as a precaution.
@@ -75,6 +77,7 @@ impl<S: Store> App<S> {
                 through,
                 purpose: g.purpose.clone(),
                 starts_on: g.starts_on,
+                later: g.starts_on > today,
                 ends_on: g.ends_on,
                 state: g.state,
                 caisse_suspended: g.caisse_suspension.is_some(),

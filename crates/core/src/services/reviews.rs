@@ -411,11 +411,11 @@ impl<S: Store> App<S> {
     pub async fn review_notices(&self) -> Result<(usize, usize)> {
         let today = self.today();
         let now = self.now();
-        // A late review escalates like an unanswered incident (Art. 3.3): one level every
-        // `answer_business_days` business days past its due date, at most 3.
+        // A late review escalates like an unanswered incident (Art. 3.3): level L once the
+        // L × `answer_business_days`-th business day after its due date has passed, at most 3.
         let level_of = |c: &Campaign| {
-            let late = crate::calendar::business_days_between(c.due_on, today, self.desk.calendar);
-            (late / self.desk.answer_business_days.max(1)).min(3) as i32
+            let n = self.desk.answer_business_days.max(1);
+            (1..=3).take_while(|l| crate::calendar::add_business_days(c.due_on, n * l, self.desk.calendar).is_some_and(|d| today > d)).count() as i32
         };
         // Read first: most minutes nothing is due, and no write transaction is opened.
         let due: Vec<(Review, Campaign)> = {
@@ -455,7 +455,8 @@ impl<S: Store> App<S> {
                     }
                     late += 1;
                 }
-                let level = level_of(&c);
+                // One level at a time (a review found far behind climbs a level a minute).
+                let level = level_of(&c).min(r.escalation_level + 1);
                 if level > r.escalation_level && tx.mark_review_escalation(r.id, level).await? {
                     self.escalate_late_review(&mut tx, &r, &c, &partner, level).await?;
                 }

@@ -87,6 +87,21 @@ async fn an_incident_lives_escalates_in_business_days_and_closes() {
         let urgent = e.app.mark_incident_urgent(&claire, inc.id, &client()).await.unwrap();
         assert_eq!((urgent.urgent, urgent.escalation_level), (true, 2), "{b:?}");
         assert!(matches!(e.app.mark_incident_urgent(&caf, inc.id, &client()).await, Err(Error::Refused(_))), "{b:?}: already urgent");
+        assert_eq!(mails_to(&e.app, "caf.admin@", "escalade de l'incident").await, 2, "{b:?}: urgent for the partner: the desk's side is told");
+        // The desk writing again while the partner owes the answer is a reminder: the
+        // partner's delay does not start over.
+        e.clock.advance(datetime!(2026-12-16 09:00 UTC) - e.app.now());
+        let reminded = e.app.post_incident_message(&caf, inc.id, "Pouvez-vous répondre ?", &client()).await.unwrap();
+        assert_eq!((reminded.awaiting, reminded.due_on), (Some(Side::Partner), Some(date!(2026 - 12 - 29))), "{b:?}");
+        // A former delegated manager (mandate withdrawn, role kept) no longer reads it.
+        let manager = actor(&e, "mons.manager").await;
+        for m in e.app.store.read().await.unwrap().mandates_of(claire.organisation.id).await.unwrap() {
+            if m.holder_id == manager.account.id {
+                e.app.withdraw_mandate(&claire, m.id, &client()).await.unwrap();
+            }
+        }
+        assert!(matches!(e.app.incident_file(&manager, inc.id).await, Err(Error::NotFound)), "{b:?}");
+        assert!(matches!(e.app.incidents(&manager, false).await, Err(Error::Forbidden)), "{b:?}");
 
         // Two instances past the next due date escalate it once between them.
         e.clock.advance(datetime!(2027-01-12 08:00 UTC) - e.app.now());
@@ -104,7 +119,7 @@ async fn an_incident_lives_escalates_in_business_days_and_closes() {
         assert!(matches!(e.app.post_incident_message(&claire, inc.id, "Merci", &client()).await, Err(Error::Refused(_))), "{b:?}");
         let file = e.app.incident_file(&claire, inc.id).await.unwrap();
         let kinds: Vec<StepKind> = file.steps.iter().map(|(s, _)| s.kind).collect();
-        assert_eq!(kinds, vec![StepKind::Opened, StepKind::Qualified, StepKind::Escalated, StepKind::Message, StepKind::Urgent, StepKind::Escalated, StepKind::Escalated, StepKind::National, StepKind::Closed], "{b:?}");
+        assert_eq!(kinds, vec![StepKind::Opened, StepKind::Qualified, StepKind::Escalated, StepKind::Message, StepKind::Urgent, StepKind::Escalated, StepKind::Message, StepKind::Escalated, StepKind::National, StepKind::Closed], "{b:?}");
         assert!(e.app.incidents(&claire, false).await.unwrap().is_empty() && e.app.incidents(&claire, true).await.unwrap().len() == 1, "{b:?}");
 
         // Every step is in the partner's chain.
@@ -152,7 +167,7 @@ async fn a_planned_outage_is_announced_and_the_check_honours_its_window() {
         e.clock.advance(datetime!(2026-11-30 08:00 UTC) - e.app.now());
         let during = e.app.check_access(&cdap, "mons.agent", Some("T1"), &client()).await.unwrap();
         assert!(matches!(during, CheckAnswer::Refused(Denial::Outage { until }) if until == datetime!(2026-11-30 11:00 UTC)), "{b:?}: {during:?}");
-        assert_eq!(e.app.services_down().await.unwrap().get(&outage.service_id), Some(&datetime!(2026-11-30 11:00 UTC)), "{b:?}: the services list says so");
+        assert_eq!(e.app.services_down(&claire).await.unwrap().get(&outage.service_id), Some(&datetime!(2026-11-30 11:00 UTC)), "{b:?}: the services list says so");
         // Another instance, started during the window, knows it from the database.
         let other = second_instance(&e).await;
         assert!(!allowed(&other.check_access(&cdap, "mons.agent", Some("T1"), &client()).await.unwrap()), "{b:?}");
@@ -160,8 +175,16 @@ async fn a_planned_outage_is_announced_and_the_check_honours_its_window() {
         e.app.cancel_outage(&caf, outage.id, &client()).await.unwrap();
         assert!(allowed(&e.app.check_access(&cdap, "mons.agent", Some("T1"), &client()).await.unwrap()), "{b:?}");
         assert!(e.app.outages(&claire).await.unwrap().is_empty(), "{b:?}");
-        assert!(e.app.services_down().await.unwrap().is_empty(), "{b:?}");
+        assert!(e.app.services_down(&claire).await.unwrap().is_empty(), "{b:?}");
         assert!(matches!(e.app.cancel_outage(&caf, outage.id, &client()).await, Err(Error::Refused(_))), "{b:?}");
+        // Another caisse's outage of the same service concerns its partners only.
+        let other = super::caisse::other_caisse_admin(&e).await;
+        let theirs = NewOutage { service_code: "CDAP".into(), starts: "2026-11-30T08:30".into(), ends: "2026-11-30T11:00".into(), reason: "Leur maintenance".into() };
+        e.app.announce_outage(&other, &theirs, &client()).await.unwrap();
+        assert!(allowed(&e.app.check_access(&cdap, "mons.agent", Some("T1"), &client()).await.unwrap()), "{b:?}: not our caisse's outage");
+        assert!(e.app.services_down(&claire).await.unwrap().is_empty() && e.app.outages(&claire).await.unwrap().is_empty(), "{b:?}");
+        assert_eq!(e.app.services_down(&other).await.unwrap().len(), 1, "{b:?}");
+        assert!(matches!(e.app.cancel_outage(&other, outage.id, &client()).await, Err(Error::NotFound)), "{b:?}: not theirs to cancel");
         assert!(verify(&e).await.finding.is_none(), "{b:?}");
     }
 }

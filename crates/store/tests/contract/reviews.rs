@@ -177,11 +177,15 @@ async fn reviews_are_reminded_before_their_due_date_and_reported_late_once() {
         e.clock.advance(Duration::days(10));
         assert_eq!(e.app.review_notices().await.unwrap(), (0, 0), "{b:?}: a completed review is left alone");
 
-        // The 2026 review, still not sent, escalates like an unanswered incident: after 10
-        // business days past its due date (15 January 2027: the 29th), once; 10 more, again.
+        // The 2026 review, still not sent, escalates like an unanswered incident: once the
+        // 10th business day after its due date (15 January 2027: the 29th) has passed, once;
+        // 10 more, again.
         let escalations = || mails("escalade : revue annuelle 2026");
         assert_eq!(escalations().await, 0, "{b:?}: 26 January, 7 business days late");
-        e.clock.advance(Duration::days(3)); // 2027-01-29
+        e.clock.advance(Duration::days(3)); // 2027-01-29: the 10th business day itself
+        e.app.review_notices().await.unwrap();
+        assert_eq!(escalations().await, 0, "{b:?}: not before it has passed");
+        e.clock.advance(Duration::days(1)); // 2027-01-30
         e.app.review_notices().await.unwrap();
         e.app.review_notices().await.unwrap();
         let first = escalations().await;
@@ -190,7 +194,7 @@ async fn reviews_are_reminded_before_their_due_date_and_reported_late_once() {
         let r = tx.reviews_of_organisation(claire.organisation.id).await.unwrap().into_iter().find(|r| r.completed_at.is_none()).unwrap();
         assert_eq!(r.escalation_level, 1, "{b:?}");
         drop(tx);
-        e.clock.advance(Duration::days(14)); // 2027-02-12
+        e.clock.advance(Duration::days(14)); // 2027-02-13
         e.app.review_notices().await.unwrap();
         assert_eq!(escalations().await, first * 2, "{b:?}: level 2, to the same people");
         let traced = e.app.store.trace_search(&habilis_core::trace::TraceQuery { chains: vec![claire.organisation.id.0], action: Some("review.escalate".into()), limit: 10, ..Default::default() }).await.unwrap();

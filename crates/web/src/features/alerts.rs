@@ -92,7 +92,7 @@ impl ListParams {
             organisation: OrganisationId::parse(&self.organisation),
             account: None,
             limit: PAGE + 1,
-            offset: (self.page.unwrap_or(1).max(1) - 1) * PAGE,
+            offset: (self.page.unwrap_or(1).clamp(1, 10_000) - 1) * PAGE,
         }
     }
     fn with_page(&self, page: i64) -> String {
@@ -153,7 +153,7 @@ pub async fn list(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
     };
     let more = lines.len() as i64 > PAGE;
     lines.truncate(PAGE as usize);
-    let page = p.page.unwrap_or(1).max(1);
+    let page = p.page.unwrap_or(1).clamp(1, 10_000);
     let statuses = vec![
         Choice { value: String::new(), label: t.alert_status_open.into() },
         Choice { value: "acknowledged".into(), label: t.alert_status_acknowledged.into() },
@@ -212,6 +212,8 @@ struct SheetPage {
     error: Option<String>,
     /// Which form the error is about: "ack", "query-<grant>" or "suspend-<grant>".
     error_on: String,
+    /// Which field.
+    error_field: &'static str,
     notice: Option<String>,
     v: Values,
     due_default: String,
@@ -284,6 +286,7 @@ async fn sheet_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: AlertId, err
         actions,
         error: err.as_ref().map(|(e, _)| e.message(t)),
         error_on: err.as_ref().map(|(_, on)| on.clone()).unwrap_or_default(),
+        error_field: err.as_ref().map(|(e, _)| e.field()).flatten().unwrap_or(""),
         notice,
         v,
         due_default: (state.app.today() + time::Duration::days(15)).to_string(),
@@ -346,6 +349,7 @@ struct RulesPage {
     r: RulesInput,
     editable: bool,
     error: Option<String>,
+    error_field: &'static str,
     notice: Option<String>,
 }
 
@@ -357,6 +361,7 @@ fn rules_page(ctx: &Ctx, actor: &Actor, r: RulesInput, err: Option<WebError>, no
         r,
         editable: may_set_rules(actor),
         error: err.as_ref().map(|e| e.message(t)),
+        error_field: err.as_ref().map(|e| e.field()).flatten().unwrap_or(""),
         notice,
     };
     render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))

@@ -48,7 +48,7 @@ async fn services_page(state: &AppState, ctx: &Ctx, actor: &Actor, v: Values, er
         Ok(c) => c,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
-    let down = state.app.services_down().await.unwrap_or_default();
+    let down = state.app.services_down(actor).await.unwrap_or_default();
     let page = ServicesPage {
         c: Chrome::new(ctx.lang, None, Some(actor)),
         csrf: actor.session.csrf_token.clone(),
@@ -121,9 +121,9 @@ pub async fn add_role(
 }
 
 /// GET /api/v1/services
-pub async fn api_services(State(state): State<AppState>, _: ApiActor) -> Result<Response, WebError> {
+pub async fn api_services(State(state): State<AppState>, ApiActor(ref actor): ApiActor) -> Result<Response, WebError> {
     let cat = state.app.catalogue().await?;
-    let down = state.app.services_down().await?;
+    let down = state.app.services_down(actor).await?;
     let list: Vec<Value> = cat
         .iter()
         .map(|(s, roles)| {

@@ -74,6 +74,7 @@ struct ListPage {
     services: Vec<Choice>,
     v: Values,
     error: Option<String>,
+    error_field: &'static str,
     desk_note: Option<String>,
     desk_hours: String,
     outages: Vec<String>,
@@ -118,6 +119,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>
         services,
         v,
         error: err.as_ref().map(|e| e.message(t)),
+        error_field: err.as_ref().map(|e| e.field()).flatten().unwrap_or(""),
         desk_note: reception_note(t, state.app.reception()),
         desk_hours: t.desk_hours.replace("{opens}", &desk.opens).replace("{closes}", &desk.closes),
         outages,
@@ -192,6 +194,7 @@ struct FilePage {
     may_close: bool,
     error: Option<String>,
     error_on: String,
+    error_field: &'static str,
     notice: Option<String>,
     v: Values,
 }
@@ -256,6 +259,7 @@ async fn file_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: IncidentId, e
         may_close: f.may.close,
         error: err.as_ref().map(|(e, _)| e.message(t)),
         error_on: err.as_ref().map(|(_, on)| on.clone()).unwrap_or_default(),
+        error_field: err.as_ref().map(|(e, _)| e.field()).flatten().unwrap_or(""),
         notice,
         v,
     };
@@ -376,6 +380,7 @@ struct OutagesPage {
     services: Vec<Choice>,
     v: Values,
     error: Option<String>,
+    error_field: &'static str,
     notice: Option<String>,
 }
 
@@ -400,6 +405,7 @@ async fn outages_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&U
         services,
         v,
         error: err.as_ref().map(|e| e.message(t)),
+        error_field: err.as_ref().map(|e| e.field()).flatten().unwrap_or(""),
         notice,
     };
     render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))

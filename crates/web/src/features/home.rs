@@ -97,6 +97,8 @@ pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
                         ends: r.ends_on.map(crate::errors::format_date).unwrap_or_else(|| t.review_no_end.to_string()),
                         state: if r.caisse_suspended {
                             t.my_rights_caisse_suspended.to_string()
+                        } else if r.later {
+                            t.my_rights_from.replace("{date}", &crate::errors::format_date(r.starts_on))
                         } else if r.state == GrantState::Suspended {
                             t.my_rights_suspended.to_string()
                         } else {

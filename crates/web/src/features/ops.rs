@@ -87,11 +87,25 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The portal's icon (an SVG, also answered at `/favicon.ico`, which browsers ask for).
+pub async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+        ],
+        include_str!("../../static/favicon.svg"),
+    )
+        .into_response()
+}
+
 /// The routes of this feature.
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get};
     axum::Router::new()
         .route("/static/habilis.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -642,7 +642,7 @@ catalogue! {
     alert_rules_floor: "Et au moins combien de consultations (10 à 100 000)", "And at least how many consultations (10 to 100,000)";
     alert_rules_history: "Historique de référence, en jours (7 à 30)", "Reference history, in days (7 to 30)";
     alert_rules_network_days: "Un réseau non vu depuis combien de jours est inconnu (7 à 365)", "A network not seen for how many days is unknown (7 to 365)";
-    alert_rules_failures_n: "Nombre d'échecs en une heure (3 à 100)", "Failures within an hour (3 to 100)";
+    alert_rules_failures_n: "Nombre d'échecs en une heure (3 à 50)", "Failures within an hour (3 to 50)";
     alert_rules_dormant_days: "Jours sans connexion (30 à 730)", "Days without signing in (30 to 730)";
     alert_rules_save: "Enregistrer les règles", "Save the rules";
     alert_rules_saved: "Règles enregistrées ; elles s'appliquent dès maintenant.", "Rules saved; they apply from now on.";
@@ -737,6 +737,8 @@ catalogue! {
     my_rights_direct: "À titre personnel", "Personally";
     my_rights_group: "Par le groupe {group}", "Through group {group}";
     my_rights_active: "En vigueur", "In force";
+    my_rights_from: "À partir du {date}", "From {date}";
+    pagination: "Pages", "Pages";
     my_rights_suspended: "Suspendue", "Suspended";
     my_rights_caisse_suspended: "Suspendue par la caisse", "Suspended by the caisse";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";

@@ -270,3 +270,21 @@ async fn a_forced_password_change_comes_before_anything_else() {
     // The flag is read at each request from the database: the next one goes through.
     assert_eq!(t.get("/", Some(&s)).await.status(), StatusCode::OK);
 }
+
+/// Issue 17, point 7: a page opened without a session is opened once signed in.
+#[tokio::test]
+async fn the_deep_link_is_kept_across_sign_in() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let resp = t.get("/caisse/alerts?status=all", None).await;
+    assert_eq!((resp.status(), location(&resp)), (StatusCode::SEE_OTHER, "/login"));
+    let remembered = set_cookie(&resp, "habilis_return").expect("the page is remembered");
+    let page = t.get("/login", Some(&remembered)).await;
+    let csrf_cookie = set_cookie(&page, "habilis_csrf").unwrap();
+    let csrf = hidden(&body(page).await, "csrf");
+    let cookies = format!("{remembered}; {csrf_cookie}");
+    let resp = t.post_form("/login", Some(&cookies), &format!("csrf={csrf}&login=caf.admin&password={PASSWORD}")).await;
+    assert_eq!((resp.status(), location(&resp)), (StatusCode::SEE_OTHER, "/caisse/alerts?status=all"));
+    // A form posted without a session is not remembered.
+    let resp = t.post_form("/incidents", None, "csrf=x").await;
+    assert!(set_cookie(&resp, "habilis_return").is_none());
+}
