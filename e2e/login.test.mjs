@@ -507,7 +507,10 @@ describe('Habilis sign-in in a real browser', () => {
       await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Traces', exact: true }).click();
       assert.equal((await page.locator('h1').innerText()).trim(), 'Traces');
       const table = page.locator('section[aria-labelledby="results-title"] table');
-      assert.match(await table.innerText(), /session\.login/);
+      // Actions by default, in words (the code beside them); sign-ins and page views on demand.
+      const first = await table.innerText();
+      assert.match(first, /Habilitation donnée/);
+      assert.doesNotMatch(first, /session\.login/);
       // Only the Mairie's chain: the caisse's people appear only for what they did to the
       // Mairie (the suspension of the previous journey), never their own sign-ins.
       for (const r of await table.locator('tbody tr').allInnerTexts()) {

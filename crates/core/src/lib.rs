@@ -5,7 +5,7 @@
 //!
 //! 1. [`records`] (typed ids, records, status enums), [`values`] (parsed values),
 //!    [`clock`], [`calendar`] (French business days), [`token`], [`trace`] (the trail's
-//!    entries and seals), [`commands`]
+//!    entries and seals), [`labels`] (what each traced action means), [`commands`]
 //!    (what a person asks for) and [`error`];
 //! 2. [`store`]: the storage contract that `habilis-store` implements;
 //! 3. [`policy`] (pure rules: gate, mode, powers, quotas), [`watch`] (atypical use, in
@@ -24,6 +24,7 @@ pub mod clock;
 pub mod commands;
 pub mod error;
 pub mod jose;
+pub mod labels;
 pub mod password;
 pub mod provider;
 pub mod policy;

@@ -213,6 +213,8 @@ pub struct TraceQuery {
     pub session: Option<SessionId>,
     /// The (at micros, id) of the last record of the previous page.
     pub before: Option<(i64, Uuid)>,
+    /// Leave out consultations and connections (`labels::CONSULTATION_PREFIXES`).
+    pub changes_only: bool,
     pub limit: i64,
 }
 

@@ -88,6 +88,11 @@ impl Db {
         if let Some(s) = q.session {
             filters.push_str(&format!(" AND session_id = {}", n(&mut args, Arg::U(s.0))));
         }
+        if q.changes_only {
+            for prefix in habilis_core::labels::CONSULTATION_PREFIXES {
+                filters.push_str(&format!(" AND action NOT LIKE {} ESCAPE '\\'", n(&mut args, Arg::T(prefix_pattern(prefix)))));
+            }
+        }
         if let Some((at, id)) = q.before {
             // `at <= a` first, so that the index gives the range.
             let a = n(&mut args, Arg::I(at));

@@ -624,3 +624,23 @@ async fn tell_side<T: Transaction>(tx: &mut T, incident: &Incident, side: Side, 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn paris_times_become_instants_across_the_clock_changes() {
+        assert_eq!(from_paris(datetime!(2026-07-01 10:00)), Some(datetime!(2026-07-01 08:00 UTC)));
+        assert_eq!(from_paris(datetime!(2026-12-01 10:00)), Some(datetime!(2026-12-01 09:00 UTC)));
+        // 29 March 2026: 02:00 becomes 03:00; 01:30 is still winter time, 02:30 never happens.
+        assert_eq!(from_paris(datetime!(2026-03-29 01:30)), Some(datetime!(2026-03-29 00:30 UTC)));
+        assert_eq!(from_paris(datetime!(2026-03-29 02:30)), None);
+        assert_eq!(from_paris(datetime!(2026-03-29 03:30)), Some(datetime!(2026-03-29 01:30 UTC)));
+        // 25 October 2026: 03:00 becomes 02:00 again; 02:30 is taken at its first (summer) time.
+        assert_eq!(from_paris(datetime!(2026-10-25 01:30)), Some(datetime!(2026-10-24 23:30 UTC)));
+        assert_eq!(from_paris(datetime!(2026-10-25 02:30)), Some(datetime!(2026-10-25 00:30 UTC)));
+        assert_eq!(from_paris(datetime!(2026-10-25 03:30)), Some(datetime!(2026-10-25 02:30 UTC)));
+    }
+}

@@ -33,6 +33,8 @@ pub struct TraceFilter {
     pub session: String,
     /// For trace auditors: one organisation of their reach.
     pub organisation: Option<OrganisationId>,
+    /// Leave out consultations and connections (the viewer's default).
+    pub changes_only: bool,
     /// The cursor of the next page, as given with the previous one.
     pub after: String,
 }
@@ -82,6 +84,15 @@ impl From<&TraceRecord> for TraceView {
             seq: r.seq,
         }
     }
+}
+
+/// Names for a page of traces (`App::trace_names`).
+#[derive(Debug, Clone, Default)]
+pub struct TraceNames {
+    /// Who acted: their name, their organisation and its name.
+    pub actors: std::collections::HashMap<AccountId, (String, OrganisationId, String)>,
+    /// Targets that are ids, in words.
+    pub targets: std::collections::HashMap<String, String>,
 }
 
 /// At most this many records per export (a narrower filter gets the rest).
@@ -175,6 +186,7 @@ impl TraceFilter {
             outcome,
             session,
             before,
+            changes_only: self.changes_only,
             limit,
         })
     }
@@ -189,6 +201,9 @@ impl TraceFilter {
         }
         if let Some(o) = self.organisation {
             parts.push(format!("organisation {o}"));
+        }
+        if self.changes_only {
+            parts.push("actions seulement".into());
         }
         if parts.is_empty() { "sans filtre".into() } else { parts.join(", ") }
     }
@@ -244,6 +259,57 @@ impl<S: Store> App<S> {
         Ok(q)
     }
 
+    /// Names for the ids a page of traces shows, within what `actor` may read: the people
+    /// who acted (with their organisation, to show who acted for whom) and the targets that
+    /// are ids of people, grants or organisations (said in words: "CDAP T1 — Karim Haddad").
+    pub async fn trace_names(&self, actor: &Actor, records: &[TraceRecord]) -> Result<TraceNames> {
+        let mut tx = self.store.read().await?;
+        let chains = readable_chains(&mut tx, actor, None).await?;
+        let readable = |org: OrganisationId| chains.contains(&org.0);
+        let mut names = TraceNames::default();
+        let mut org_names: std::collections::HashMap<OrganisationId, Option<String>> = std::collections::HashMap::new();
+        for r in records {
+            if let Some(a) = r.entry.actor_id
+                && !names.actors.contains_key(&a)
+                && let Some(acc) = tx.account(a).await?
+            {
+                let org = match org_names.get(&acc.organisation_id) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = tx.organisation(acc.organisation_id).await?.map(|o| o.name);
+                        org_names.insert(acc.organisation_id, n.clone());
+                        n
+                    }
+                };
+                names.actors.insert(a, (acc.display_name, acc.organisation_id, org.unwrap_or_default()));
+            }
+            let Some(target) = r.entry.target.as_deref() else { continue };
+            let Ok(id) = Uuid::parse_str(target) else { continue };
+            if names.targets.contains_key(target) {
+                continue;
+            }
+            let said = if let Some(acc) = tx.account(AccountId(id)).await?.filter(|a| readable(a.organisation_id)) {
+                Some(format!("{} ({})", acc.display_name, acc.login))
+            } else if let Some(g) = tx.grant(GrantId(id)).await?.filter(|g| readable(g.organisation_id)) {
+                let (service, role) = crate::shared::service_and_role(&mut tx, &g).await?;
+                let holder = match (g.holder_account_id, g.holder_group_id) {
+                    (Some(a), _) => tx.account(a).await?.map(|a| a.display_name).unwrap_or_default(),
+                    (None, Some(grp)) => tx.group(grp).await?.map(|x| format!("groupe {}", x.name)).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                Some(format!("{} {} — {holder}", service.code, role.code))
+            } else if let Some(o) = tx.organisation(OrganisationId(id)).await?.filter(|o| readable(o.id) || o.id == actor.organisation.id) {
+                Some(o.name)
+            } else {
+                None
+            };
+            if let Some(said) = said {
+                names.targets.insert(target.to_string(), said);
+            }
+        }
+        Ok(names)
+    }
+
     /// The traces of one person of `actor`'s organisation (their actions and
     /// consultations), for a right-of-access answer: all of them still kept.
     pub(crate) async fn person_traces(&self, org: OrganisationId, person: AccountId, login: &str) -> Result<Vec<TraceRecord>> {
@@ -257,7 +323,7 @@ impl<S: Store> App<S> {
 /// The records as CSV (UTF-8 with a BOM, `;`-separated as French spreadsheets expect; cells
 /// that a spreadsheet would run as formulas are defused).
 pub fn to_csv(records: &[TraceRecord]) -> String {
-    let mut s = String::from("\u{feff}date;identifiant;organisation;session;adresse;navigateur;action;cible;résultat;détail;chaîne;numéro\r\n");
+    let mut s = String::from("\u{feff}date;identifiant;organisation;session;adresse;navigateur;action;libellé;cible;résultat;détail;chaîne;numéro\r\n");
     let cell = |v: &str| {
         let v = defuse(v);
         if v.contains([';', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
@@ -272,6 +338,7 @@ pub fn to_csv(records: &[TraceRecord]) -> String {
             e.client_addr.clone().unwrap_or_default(),
             e.user_agent.clone().unwrap_or_default(),
             e.action.clone(),
+            crate::labels::action_label(&e.action, false).unwrap_or_default().to_string(),
             e.target.clone().unwrap_or_default(),
             e.outcome.as_str().to_string(),
             e.detail.clone().unwrap_or_default(),

@@ -741,6 +741,11 @@ catalogue! {
     pagination: "Pages", "Pages";
     my_rights_suspended: "Suspendue", "Suspended";
     my_rights_caisse_suspended: "Suspendue par la caisse", "Suspended by the caisse";
+    trace_show: "Quelles traces", "Which traces";
+    trace_show_changes: "Les actions seulement (sans les consultations ni les connexions)", "Actions only (no page views nor sign-ins)";
+    trace_show_all: "Tout, y compris les consultations et les connexions", "Everything, page views and sign-ins included";
+    trace_acting_for: "{name} ({login}, {org}) pour le compte de {for}", "{name} ({login}, {org}) on behalf of {for}";
+    trace_by_portal: "Le portail — {org}", "The portal — {org}";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -13,12 +13,27 @@ async fn the_partner_administrator_reads_filters_and_exports_their_traces() {
         let t = setup(b).await;
         t.sign_in("mons.agent").await;
         let cl = t.sign_in("mons.admin").await;
+        // By default the actions only: Karim only signed in.
         let resp = t.get("/traces?person=mons.agent", Some(&cl)).await;
         assert_eq!(resp.status(), StatusCode::OK, "{b:?}");
+        assert!(!body(resp).await.contains("session.login"), "{b:?}: connections left out by default");
+        let resp = t.get("/traces?person=mons.agent&show=all", Some(&cl)).await;
         let html = body(resp).await;
-        assert!(html.contains("session.login") && html.contains("mons.agent — Mairie de Mons"), "{b:?}");
+        assert!(html.contains("Connexion au portail") && html.contains("<code>session.login</code>") && html.contains("Karim Haddad (mons.agent) — Mairie de Mons"), "{b:?}");
         assert!(html.contains("value=\"mons.agent\""), "{b:?}: the filter stays as typed");
-        assert!(!html.contains("caf.admin"), "{b:?}");
+        assert!(!html.contains("caf.admin"), "{b:?}: nothing of the caisse's yet");
+        // Names instead of ids, and who acted for whom: the caisse suspends Karim's grant.
+        let app = &t.state.app;
+        let none = habilis_core::trace::ClientInfo::default();
+        let claire = app.login("mons.admin", super::PASSWORD, &none).await.unwrap().actor;
+        let sophie = app.login("caf.admin", super::PASSWORD, &none).await.unwrap().actor;
+        let karim = app.login("mons.agent", super::PASSWORD, &none).await.unwrap().actor.account;
+        let g = habilis_core::commands::NewGrant { holder: habilis_core::commands::Holder::Person(karim.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() };
+        let grant = app.grant(&claire, &g, &none).await.unwrap();
+        app.caisse_suspend_grant(&sophie, grant.id, "Contrôle", &none).await.unwrap();
+        let html = body(t.get("/traces", Some(&cl)).await).await;
+        assert!(html.contains("Habilitation suspendue par la caisse") && html.contains("Sophie Durand (caf.admin, Caf du Nord) pour le compte de Mairie de Mons-en-Barœul"), "{b:?}");
+        assert!(html.contains("CDAP T1 — Karim Haddad") && html.contains("Habilitation donnée"), "{b:?}: the grant in words");
         // A bad date is refused with a sentence, the rest kept.
         let resp = t.get("/traces?from=27%2F11%2F2026&person=mons.agent", Some(&cl)).await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");

@@ -44,6 +44,10 @@ pub struct TraceParams {
     organisation: String,
     #[serde(default)]
     after: String,
+    /// `changes` (actions only: the page's default) or `all` (with consultations and
+    /// connections: the API's and the exports' default).
+    #[serde(default)]
+    show: String,
     #[serde(default)]
     format: String,
     #[serde(default)]
@@ -51,7 +55,19 @@ pub struct TraceParams {
 }
 
 impl TraceParams {
+    /// Whether consultations and connections are left out: `show`, or `page_default` —
+    /// unless an action is asked for by name (then it is shown, whatever it is).
+    fn changes_only(&self, page_default: bool) -> bool {
+        match self.show.as_str() {
+            "changes" => true,
+            "all" => false,
+            _ => page_default && self.action.trim().is_empty(),
+        }
+    }
     fn filter(&self) -> Result<TraceFilter, WebError> {
+        self.filter_with(false)
+    }
+    fn filter_with(&self, page_default: bool) -> Result<TraceFilter, WebError> {
         let organisation = match self.organisation.trim() {
             "" => None,
             raw => Some(OrganisationId(Uuid::parse_str(raw).map_err(|_| WebError::NotFound)?)),
@@ -66,12 +82,14 @@ impl TraceParams {
             session: self.session.clone(),
             organisation,
             after: self.after.clone(),
+            changes_only: self.changes_only(page_default),
         })
     }
     /// The filters as a query string (without the cursor), for links.
     fn query_string(&self) -> String {
         let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
-        [("from", &self.from), ("to", &self.to), ("person", &self.person), ("action", &self.action), ("target", &self.target), ("outcome", &self.outcome), ("session", &self.session), ("organisation", &self.organisation)]
+        let show = if self.changes_only(true) { "changes".to_string() } else { "all".to_string() };
+        [("from", &self.from), ("to", &self.to), ("person", &self.person), ("action", &self.action), ("target", &self.target), ("outcome", &self.outcome), ("session", &self.session), ("organisation", &self.organisation), ("show", &show)]
             .iter()
             .filter(|(_, v)| !v.trim().is_empty())
             .map(|(k, v)| format!("{k}={}", enc(v.trim())))
@@ -83,8 +101,22 @@ impl TraceParams {
         for (k, val) in [("from", &self.from), ("to", &self.to), ("person", &self.person), ("action", &self.action), ("target", &self.target), ("outcome", &self.outcome), ("session", &self.session), ("organisation", &self.organisation)] {
             v.0.insert(k.into(), val.clone());
         }
+        v.0.insert("show".into(), if self.changes_only(true) { "changes".into() } else { "all".into() });
         v
     }
+}
+
+/// One trace as the viewer shows it: words first, codes kept beside them.
+struct Row {
+    when: String,
+    who: String,
+    action: String,
+    code: String,
+    target: String,
+    outcome: String,
+    refused: bool,
+    address: String,
+    detail: String,
 }
 
 #[derive(Template)]
@@ -94,7 +126,7 @@ struct TracesPage {
     error: Option<String>,
     v: Values,
     organisations: Vec<Choice>,
-    rows: Vec<[String; 7]>,
+    rows: Vec<Row>,
     next: Option<String>,
     paged: bool,
     filters: String,
@@ -123,7 +155,7 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
     let p = q.map(|Query(p)| p).unwrap_or_default();
     let t = ctx.lang.texts();
     let orgs = organisations(&state, &actor).await;
-    let result = match p.filter() {
+    let result = match p.filter_with(true) {
         Ok(f) => state.app.read_traces(&actor, &f, 50, &ctx.client).await.map_err(WebError::Core),
         Err(e) => Err(e),
     };
@@ -133,6 +165,11 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         Err(e) => (None, Some(e)),
     };
     let name_of = |id: Option<OrganisationId>| id.and_then(|o| orgs.iter().find(|c| c.value == o.to_string()).map(|c| c.label.clone())).unwrap_or_default();
+    let names = match &page {
+        Some(pg) => state.app.trace_names(&actor, &pg.records).await.unwrap_or_default(),
+        None => Default::default(),
+    };
+    let english = ctx.lang == crate::i18n::Lang::En;
     let filters = p.query_string();
     let view = TracesPage {
         c: Chrome::new(ctx.lang, None, Some(&actor)),
@@ -145,19 +182,29 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
                     .iter()
                     .map(|r| {
                         let e = &r.entry;
-                        let who = match (&e.actor_login, e.organisation_id) {
-                            (Some(l), o) => format!("{l} — {}", name_of(o)),
-                            (None, o) => name_of(o),
+                        let login = e.actor_login.clone().unwrap_or_default();
+                        // Who, and for whom: a caisse member acting on a partner's data is
+                        // written in the partner's trail under their own name.
+                        let who = match e.actor_id.and_then(|a| names.actors.get(&a)) {
+                            Some((name, org, org_name)) if Some(*org) != e.organisation_id && e.organisation_id.is_some() => {
+                                t.trace_acting_for.replace("{name}", name).replace("{login}", &login).replace("{org}", org_name).replace("{for}", &name_of(e.organisation_id))
+                            }
+                            Some((name, _, org_name)) => format!("{name} ({login}) — {org_name}"),
+                            None if !login.is_empty() => format!("{login} — {}", name_of(e.organisation_id)),
+                            None => t.trace_by_portal.replace("{org}", &name_of(e.organisation_id)),
                         };
-                        [
-                            habilis_core::clock::format_paris(e.at),
+                        let target = e.target.clone().unwrap_or_default();
+                        Row {
+                            when: habilis_core::clock::format_paris(e.at),
                             who,
-                            e.action.clone(),
-                            e.target.clone().unwrap_or_default(),
-                            outcome_label(t, e.outcome.as_str()),
-                            e.client_addr.clone().unwrap_or_default(),
-                            e.detail.clone().unwrap_or_default(),
-                        ]
+                            action: habilis_core::labels::action_label(&e.action, english).map(str::to_string).unwrap_or_else(|| e.action.clone()),
+                            code: e.action.clone(),
+                            target: names.targets.get(&target).cloned().unwrap_or(target),
+                            outcome: outcome_label(t, e.outcome.as_str()),
+                            refused: e.outcome != habilis_core::trace::Outcome::Success,
+                            address: e.client_addr.clone().unwrap_or_default(),
+                            detail: e.detail.clone().unwrap_or_default(),
+                        }
                     })
                     .collect()
             })
@@ -203,6 +250,7 @@ pub async fn export(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
     let Some(format) = export_format(&p) else {
         return error_page(ctx.lang, &WebError::BadForm, Some(&actor));
     };
+    // Everything unless the page's link says otherwise (`show=changes`).
     let result = match p.filter() {
         Ok(f) => state.app.export_traces(&actor, &f, format, &ctx.client).await.map_err(WebError::Core),
         Err(e) => Err(e),
