@@ -498,6 +498,18 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(res.status(), 403, `resuming a caisse suspension; got ${await describePage(page, res)}`);
       assert.match(await page.getByRole('alert').innerText(), /seule la caisse peut lever la suspension/);
       await page.screenshot({ path: path.join(RESULTS, 'caisse-suspension.png'), fullPage: true });
+
+      // Revoking asks first, without JavaScript: a page says what will happen and asks why.
+      await page.goto(url('/partner/rights'));
+      res = await submit(page, page.locator('tr', { hasText: 'Suivi des dossiers RSA' }).locator('form[action$="/revoke"] button'), revoke);
+      assert.equal(res.status(), 200, `the confirmation page; got ${await describePage(page, res)}`);
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Retirer cette habilitation ?');
+      assert.match(await page.locator('main').innerText(), /CDAP T1 .* Paul Martin/);
+      await page.screenshot({ path: path.join(RESULTS, 'confirm-revoke.png'), fullPage: true });
+      await page.getByLabel('Motif (obligatoire)').fill('Fin du suivi RSA');
+      res = await submit(page, page.getByRole('button', { name: "Retirer l'habilitation" }), revoke);
+      assert.equal(res.status(), 303, `revoking; got ${await describePage(page, res)}`);
+      assert.equal(await page.locator('tr', { hasText: 'Suivi des dossiers RSA' }).locator('form[action$="/revoke"]').count(), 0, 'revoked');
     });
   });
 

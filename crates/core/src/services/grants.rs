@@ -110,6 +110,13 @@ impl<S: Store> App<S> {
 
     /// Revoke a grant at once; the record stays (retention, R61).
     pub async fn revoke_grant(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
+        self.revoke_grant_because(actor, id, None, client).await
+    }
+
+    /// `revoke_grant` with the reason the person gave (the pages ask for one), traced with
+    /// the revocation; an empty reason is refused.
+    pub async fn revoke_grant_because(&self, actor: &Actor, id: GrantId, reason: Option<&str>, client: &ClientInfo) -> Result<()> {
+        let reason = reason_of(reason)?;
         let mut tx = self.store.begin().await?;
         let g = grant_in_reach(&mut tx, actor, id, self.today()).await?;
         let reached = people_of(&mut tx, &g).await?;
@@ -131,7 +138,7 @@ impl<S: Store> App<S> {
         if g.caisse_suspension.is_some() {
             tx.set_caisse_suspension(id, None).await?;
         }
-        self.trace_action(&mut tx, actor, "grant.revoke", id.to_string(), None, client).await?;
+        self.trace_action(&mut tx, actor, "grant.revoke", id.to_string(), reason.map(|r| format!("motif : {r}")), client).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -140,15 +147,21 @@ impl<S: Store> App<S> {
 impl<S: Store> App<S> {
     /// Suspend a grant (the partner's own suspension; it may resume it).
     pub async fn suspend_grant(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
-        self.set_state(actor, id, GrantState::Suspended, client).await
+        self.set_state(actor, id, GrantState::Suspended, None, client).await
+    }
+
+    /// `suspend_grant` with the reason the person gave (the pages ask for one).
+    pub async fn suspend_grant_because(&self, actor: &Actor, id: GrantId, reason: Option<&str>, client: &ClientInfo) -> Result<()> {
+        let reason = reason_of(reason)?;
+        self.set_state(actor, id, GrantState::Suspended, reason, client).await
     }
 
     /// Resume a suspended grant; its holders are checked against the quotas again.
     pub async fn resume_grant(&self, actor: &Actor, id: GrantId, client: &ClientInfo) -> Result<()> {
-        self.set_state(actor, id, GrantState::Active, client).await
+        self.set_state(actor, id, GrantState::Active, None, client).await
     }
 
-    async fn set_state(&self, actor: &Actor, id: GrantId, to: GrantState, client: &ClientInfo) -> Result<()> {
+    async fn set_state(&self, actor: &Actor, id: GrantId, to: GrantState, reason: Option<String>, client: &ClientInfo) -> Result<()> {
         let today = self.today();
         let mut tx = self.store.begin().await?;
         let (org, g, people) = grant_to_change(&mut tx, actor, id, today).await?;
@@ -167,9 +180,17 @@ impl<S: Store> App<S> {
         }
         tx.set_grant_state(id, to, None).await?;
         let action = if to == GrantState::Active { "grant.resume" } else { "grant.suspend" };
-        self.trace_action(&mut tx, actor, action, id.to_string(), None, client).await?;
+        self.trace_action(&mut tx, actor, action, id.to_string(), reason.map(|r| format!("motif : {r}")), client).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A reason as typed, if one was asked for: 2 to 200 characters.
+fn reason_of(reason: Option<&str>) -> Result<Option<String>> {
+    match reason {
+        None => Ok(None),
+        Some(r) => Ok(Some(DisplayName::parse(r).map_err(|p| Error::invalid("reason", p))?.as_str().to_string())),
     }
 }
 

@@ -89,3 +89,37 @@ impl<S: Store> App<S> {
         Ok(out)
     }
 }
+
+impl<S: Store> App<S> {
+    /// What the record `id` of the organisation `actor` works on (their own, or the partner
+    /// they act for, within reach) is, in words — for a confirmation page: a person, a
+    /// grant, a group or a mandate. `None` for anything else.
+    pub async fn describe_record(&self, actor: &Actor, id: uuid::Uuid) -> Result<Option<String>> {
+        let mut tx = self.store.read().await?;
+        let org = match actor.acting_for {
+            Some(p) => crate::reach::partner_in_reach(&mut tx, actor, p).await?.id,
+            None => actor.organisation.id,
+        };
+        if let Some(a) = tx.account(AccountId(id)).await?.filter(|a| a.organisation_id == org) {
+            return Ok(Some(format!("{} ({})", a.display_name, a.login)));
+        }
+        if let Some(g) = tx.grant(GrantId(id)).await?.filter(|g| g.organisation_id == org) {
+            let (service, role) = crate::shared::service_and_role(&mut tx, &g).await?;
+            let holder = match (g.holder_account_id, g.holder_group_id) {
+                (Some(a), _) => tx.account(a).await?.map(|a| a.display_name).unwrap_or_default(),
+                (None, Some(grp)) => tx.group(grp).await?.map(|x| format!("groupe {}", x.name)).unwrap_or_default(),
+                _ => String::new(),
+            };
+            return Ok(Some(format!("{} {} ({}) — {holder}", service.code, role.code, role.label)));
+        }
+        if let Some(g) = tx.group(GroupId(id)).await?.filter(|g| g.organisation_id == org) {
+            let n = tx.members(g.id).await?.len();
+            return Ok(Some(format!("groupe {} ({n} membre{})", g.name, if n > 1 { "s" } else { "" })));
+        }
+        if let Some(m) = tx.mandates_of(org).await?.into_iter().find(|m| m.id.0 == id) {
+            let holder = tx.account(m.holder_id).await?.map(|a| a.display_name).unwrap_or_default();
+            return Ok(Some(format!("mandat de {holder}")));
+        }
+        Ok(None)
+    }
+}

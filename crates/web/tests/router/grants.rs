@@ -342,9 +342,28 @@ async fn groups_on_the_rights_page() {
     assert_eq!(v["grants"].as_array().unwrap().len(), 1);
     let (s, _) = t.api("PUT", &format!("/api/v1/groups/{group}"), &token, Some(json!({"name": "Accueil des familles"}))).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
+    // Deleting asks first (issue 17, point 4), saying what it is about and what follows.
     let resp = t.post_form(&format!("/partner/groups/{group}/delete"), Some(&claire), &format!("csrf={csrf}")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let ask = body(resp).await;
+    assert!(ask.contains("Supprimer ce groupe ?") && ask.contains("groupe Accueil des familles (1 membre)") && ask.contains("name=\"confirm\" value=\"yes\""), "{ask}");
+    let resp = t.post_form(&format!("/partner/groups/{group}/delete"), Some(&claire), &format!("csrf={csrf}&confirm=yes")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT);
     assert!(body(resp).await.contains("détient encore des habilitations"));
+    // Revoking asks for a reason, keeps it when refused, and traces it.
+    let (_, v) = t.api("GET", &format!("/api/v1/grants?holder={group}"), &token, None).await;
+    let grant = v["grants"][0]["grant"]["id"].as_str().unwrap().to_string();
+    let path = format!("/partner/grants/{grant}/revoke");
+    let ask = body(t.post_form(&path, Some(&claire), &format!("csrf={csrf}")).await).await;
+    assert!(ask.contains("Retirer cette habilitation ?") && ask.contains("CDAP T1") && ask.contains("name=\"reason\""), "{ask}");
+    let resp = t.post_form(&path, Some(&claire), &format!("csrf={csrf}&confirm=yes&reason=+")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = body(resp).await;
+    assert!(again.contains("role=\"alert\"") && again.contains("Retirer cette habilitation ?") && again.contains("Motif") && again.contains("aria-invalid=\"true\""), "{again}");
+    let resp = t.post_form(&path, Some(&claire), &format!("csrf={csrf}&confirm=yes&reason=Fin+de+la+mission+d%27accueil")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let traces = t.traces("mons.admin").await;
+    assert!(traces.iter().any(|r| r.entry.action == "grant.revoke" && r.entry.detail.as_deref() == Some("motif : Fin de la mission d'accueil")));
 }
 
 /// Issue 12, item 2, on the pages: the caisse gives the deputy CDAP T1 from the partner's

@@ -10,11 +10,85 @@ use habilis_core::commands::{Holder, NewGrant, NewMandate, NewQuery, UserInput};
 use habilis_core::records::{AccountId, Actor, GrantId, GroupId, MandateId, OrganisationId, QueryId, UserAction};
 use uuid::Uuid;
 
+use askama::Template;
+use axum::http::StatusCode;
+
 use super::pages::{rights_page, urls};
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{IdPath, SignedForm, Values, traced};
+use crate::i18n::Texts;
 use crate::state::AppState;
+use crate::view::{Chrome, render};
+
+/// The page that asks before an action that cannot be taken back (issue 17, point 4): what
+/// it is about, what will happen, a reason where the contract expects one; its form posts
+/// the same values again with `confirm=yes`. Works without JavaScript.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    c: Chrome,
+    csrf: String,
+    title: String,
+    what: String,
+    consequence: String,
+    button: String,
+    action: String,
+    back: String,
+    fields: Vec<(String, String)>,
+    needs_reason: bool,
+    reason: String,
+    error: Option<String>,
+}
+
+/// What to ask before `what`: (title, consequence, button, reason needed), or `None` for
+/// an action that needs no confirmation.
+fn confirmation(t: &Texts, what: RowAction) -> Option<(&'static str, &'static str, &'static str, bool)> {
+    Some(match what {
+        RowAction::RevokeGrant => (t.confirm_revoke_title, t.confirm_revoke_text, t.confirm_revoke_button, true),
+        RowAction::SuspendGrant => (t.confirm_suspend_title, t.confirm_suspend_text, t.confirm_suspend_button, true),
+        RowAction::WithdrawMandate => (t.confirm_withdraw_title, t.confirm_withdraw_text, t.confirm_withdraw_button, false),
+        RowAction::DeleteGroup => (t.confirm_delete_group_title, t.confirm_delete_group_text, t.confirm_delete_group_button, false),
+        RowAction::SuspendUser => (t.confirm_suspend_user_title, t.confirm_suspend_user_text, t.confirm_suspend_user_button, false),
+        RowAction::ForcePasswordOfUser => (t.confirm_force_user_title, t.confirm_force_user_text, t.confirm_force_button, false),
+        _ => return None,
+    })
+}
+
+/// The confirmation page for a posted form `v` to `action`, or `None` once confirmed.
+#[allow(clippy::too_many_arguments)]
+async fn ask_first(state: &AppState, ctx: &Ctx, actor: &Actor, v: &Values, action: String, ask: (&'static str, &'static str, &'static str, bool), about: Option<Uuid>, err: Option<WebError>) -> Option<Response> {
+    if v.get("confirm") == "yes" && err.is_none() {
+        return None;
+    }
+    let t = ctx.lang.texts();
+    let (title, consequence, button, needs_reason) = ask;
+    let what = match about {
+        Some(id) => match state.app.describe_record(actor, id).await {
+            Ok(w) => w.unwrap_or_default(),
+            Err(e) => return Some(crate::respond::error_page(ctx.lang, &WebError::Core(e), Some(actor))),
+        },
+        None => String::new(),
+    };
+    let mut fields: Vec<(String, String)> = v.0.iter().filter(|(k, _)| !matches!(k.as_str(), "csrf" | "confirm" | "reason")).map(|(k, v)| (k.clone(), v.clone())).collect();
+    fields.sort();
+    let status = err.as_ref().map(|e| e.status()).unwrap_or(StatusCode::OK);
+    let page = ConfirmPage {
+        c: Chrome::new(ctx.lang, None, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        title: title.into(),
+        what,
+        consequence: consequence.into(),
+        button: button.into(),
+        action,
+        back: urls(actor).0,
+        fields,
+        needs_reason,
+        reason: v.get("reason").into(),
+        error: err.as_ref().map(|e| e.message(t)),
+    };
+    Some(render(&page, status))
+}
 
 /// Who may post a form or an action: the partner, the caisse for a partner, or both.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -174,6 +248,14 @@ fn person(v: &Values) -> AccountId {
 async fn create(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: Create) -> Response {
     let app = &state.app;
     let c = &ctx.client;
+    if let Create::ForcePassword = what {
+        let t = ctx.lang.texts();
+        let ask = (t.confirm_force_all_title, t.confirm_force_all_text, t.confirm_force_button, false);
+        let action = format!("{}/{}", urls(&actor).1, what.segment());
+        if let Some(page) = ask_first(state, ctx, &actor, &v, action, ask, None, None).await {
+            return page;
+        }
+    }
     let result = match what {
         Create::User => {
             let input = UserInput {
@@ -222,10 +304,20 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
     let app = &state.app;
     let c = &ctx.client;
     let url = &state.config.public_url;
+    let ask = confirmation(ctx.lang.texts(), what);
+    let action = {
+        let (kind, verb) = what.path();
+        format!("{}/{kind}/{id}/{verb}", urls(&actor).1)
+    };
+    if let Some(ask) = ask
+        && let Some(page) = ask_first(state, ctx, &actor, &v, action.clone(), ask, Some(id), None).await
+    {
+        return page;
+    }
     let result = match what {
-        RowAction::SuspendGrant => app.suspend_grant(&actor, GrantId(id), c).await,
+        RowAction::SuspendGrant => app.suspend_grant_because(&actor, GrantId(id), Some(v.get("reason")), c).await,
         RowAction::ResumeGrant => app.resume_grant(&actor, GrantId(id), c).await,
-        RowAction::RevokeGrant => app.revoke_grant(&actor, GrantId(id), c).await,
+        RowAction::RevokeGrant => app.revoke_grant_because(&actor, GrantId(id), Some(v.get("reason")), c).await,
         RowAction::WithdrawMandate => app.withdraw_mandate(&actor, MandateId(id), c).await.map(|_| ()),
         RowAction::EditMandate => {
             let cmd = NewMandate {
@@ -270,6 +362,11 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
         Ok(()) => {
             let done = if what.form() == "force" { "force" } else { what.path().1 };
             traced(Redirect::to(&format!("{page}?ok={done}")).into_response())
+        }
+        // A reason refused: the confirmation again, with what was typed and why.
+        Err(e @ habilis_core::Error::Invalid { field: "reason", .. }) if ask.is_some_and(|a| a.3) => {
+            let ask = ask.unwrap_or_default();
+            ask_first(state, ctx, &actor, &v, action, ask, Some(id), Some(WebError::Core(e))).await.unwrap_or_else(|| WebError::NotFound.into_response())
         }
         Err(e) => {
             // The typed values come back with the refusal; the row's form is reopened.
