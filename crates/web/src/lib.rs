@@ -3,6 +3,7 @@
 //! its result into a page or a JSON answer; no rule of the product lives here.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+mod confirm;
 pub mod context;
 pub mod errors;
 mod extract;

@@ -767,6 +767,12 @@ catalogue! {
     confirm_force_user_text: "Ses sessions sont fermées ; à sa prochaine connexion, elle devra choisir un nouveau mot de passe avant toute autre chose.", "Their sessions are closed; at their next sign-in they must choose a new password before anything else.";
     confirm_force_all_title: "Imposer un nouveau mot de passe à tout le partenaire ?", "Require a new password from the whole partner?";
     confirm_force_all_text: "Toutes les personnes du partenaire sont déconnectées ; à leur prochaine connexion, chacune devra choisir un nouveau mot de passe.", "Everyone at the partner is signed out; at their next sign-in, each must choose a new password.";
+    confirm_deactivate_admin_title: "Désactiver ce compte d'administrateur ?", "Deactivate this administrator account?";
+    confirm_deactivate_admin_text: "La personne perd définitivement l'accès au portail et la place d'administrateur se libère : vous pourrez y nommer quelqu'un d'autre. Ses habilitations ne lui donnent plus accès à aucun service.", "The person loses access to the portal for good and the administrator seat is freed: you can appoint someone else. Their grants no longer give access to any service.";
+    confirm_deactivate_admin_button: "Désactiver le compte", "Deactivate the account";
+    confirm_suspend_admin_title: "Suspendre ce compte d'administrateur ?", "Suspend this administrator account?";
+    confirm_suspend_admin_text: "La personne est déconnectée et ne peut plus se connecter jusqu'à ce que la caisse réactive son compte.", "The person is signed out and cannot sign in until the caisse reactivates the account.";
+    confirm_suspend_admin_button: "Suspendre le compte", "Suspend the account";
     confirm_force_button: "Imposer le changement", "Require the change";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";

@@ -113,3 +113,25 @@ async fn a_person_sees_their_own_rights_on_the_home_page() {
         assert_eq!(v["rights"][1]["through"], "Accueil", "{b:?}");
     }
 }
+
+/// Issue 17, point 4: the caisse suspending or deactivating a partner's administrator is
+/// asked first, with the person named.
+#[tokio::test]
+async fn the_caisse_confirms_before_it_suspends_an_administrator() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let cl = habilis_core::trace::ClientInfo::default();
+    let hugo = t.state.app.login("mons.deputy", PASSWORD, &cl).await.unwrap().actor;
+    let partner = hugo.organisation.id;
+    let caf = t.sign_in("caf.admin").await;
+    let csrf = super::hidden(&body(t.get(&format!("/caisse/partners/{partner}"), Some(&caf)).await).await, "csrf");
+    let path = format!("/caisse/administrators/{}/suspend", hugo.account.id);
+    let resp = t.post_form(&path, Some(&caf), &format!("csrf={csrf}&partner={partner}")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let ask = body(resp).await;
+    assert!(ask.contains("Suspendre ce compte d&#39;administrateur ?") || ask.contains("Suspendre ce compte d'administrateur ?"), "{ask}");
+    assert!(ask.contains("Hugo Lefebvre (mons.deputy)") && ask.contains(&format!("value=\"{partner}\"")), "{ask}");
+    assert!(t.state.app.login("mons.deputy", PASSWORD, &cl).await.is_ok(), "nothing done yet");
+    let resp = t.post_form(&path, Some(&caf), &format!("csrf={csrf}&partner={partner}&confirm=yes")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(t.state.app.login("mons.deputy", PASSWORD, &cl).await.is_err(), "suspended once confirmed");
+}

@@ -112,6 +112,16 @@ pub async fn administrator_status(
 ) -> Response {
     let partner = Uuid::parse_str(v.get("partner")).unwrap_or(Uuid::nil());
     let account = id;
+    if matches!(what, SeatAction::Suspend | SeatAction::Deactivate) && !crate::confirm::confirmed(&v) {
+        let t = ctx.lang.texts();
+        let ask = match what {
+            SeatAction::Deactivate => (t.confirm_deactivate_admin_title, t.confirm_deactivate_admin_text, t.confirm_deactivate_admin_button, false),
+            _ => (t.confirm_suspend_admin_title, t.confirm_suspend_admin_text, t.confirm_suspend_admin_button, false),
+        };
+        let what_name = state.app.describe_record(&actor.clone().acting_for(OrganisationId(partner)), id.0).await.ok().flatten().unwrap_or_default();
+        let action = format!("/caisse/administrators/{id}/{}", what.as_str());
+        return crate::confirm::page(&ctx, &actor, &v, action, format!("/caisse/partners/{partner}"), ask, what_name, None);
+    }
     let result = match what {
         SeatAction::Suspend => state.app.suspend_administrator(&actor, account, &ctx.client).await,
         SeatAction::Reactivate => state.app.reactivate_administrator(&actor, account, &ctx.client).await,

@@ -10,40 +10,17 @@ use habilis_core::commands::{Holder, NewGrant, NewMandate, NewQuery, UserInput};
 use habilis_core::records::{AccountId, Actor, GrantId, GroupId, MandateId, OrganisationId, QueryId, UserAction};
 use uuid::Uuid;
 
-use askama::Template;
-use axum::http::StatusCode;
-
 use super::pages::{rights_page, urls};
+use crate::confirm::Ask;
 use crate::context::Ctx;
 use crate::errors::WebError;
 use crate::extract::{IdPath, SignedForm, Values, traced};
 use crate::i18n::Texts;
 use crate::state::AppState;
-use crate::view::{Chrome, render};
-
-/// The page that asks before an action that cannot be taken back (issue 17, point 4): what
-/// it is about, what will happen, a reason where the contract expects one; its form posts
-/// the same values again with `confirm=yes`. Works without JavaScript.
-#[derive(Template)]
-#[template(path = "confirm.html")]
-struct ConfirmPage {
-    c: Chrome,
-    csrf: String,
-    title: String,
-    what: String,
-    consequence: String,
-    button: String,
-    action: String,
-    back: String,
-    fields: Vec<(String, String)>,
-    needs_reason: bool,
-    reason: String,
-    error: Option<String>,
-}
 
 /// What to ask before `what`: (title, consequence, button, reason needed), or `None` for
 /// an action that needs no confirmation.
-fn confirmation(t: &Texts, what: RowAction) -> Option<(&'static str, &'static str, &'static str, bool)> {
+fn confirmation(t: &Texts, what: RowAction) -> Option<Ask> {
     Some(match what {
         RowAction::RevokeGrant => (t.confirm_revoke_title, t.confirm_revoke_text, t.confirm_revoke_button, true),
         RowAction::SuspendGrant => (t.confirm_suspend_title, t.confirm_suspend_text, t.confirm_suspend_button, true),
@@ -55,14 +32,13 @@ fn confirmation(t: &Texts, what: RowAction) -> Option<(&'static str, &'static st
     })
 }
 
-/// The confirmation page for a posted form `v` to `action`, or `None` once confirmed.
+/// The confirmation page for a posted form `v` to `action` about the record `about`, or
+/// `None` once confirmed.
 #[allow(clippy::too_many_arguments)]
-async fn ask_first(state: &AppState, ctx: &Ctx, actor: &Actor, v: &Values, action: String, ask: (&'static str, &'static str, &'static str, bool), about: Option<Uuid>, err: Option<WebError>) -> Option<Response> {
-    if v.get("confirm") == "yes" && err.is_none() {
+async fn ask_first(state: &AppState, ctx: &Ctx, actor: &Actor, v: &Values, action: String, ask: Ask, about: Option<Uuid>, err: Option<WebError>) -> Option<Response> {
+    if crate::confirm::confirmed(v) && err.is_none() {
         return None;
     }
-    let t = ctx.lang.texts();
-    let (title, consequence, button, needs_reason) = ask;
     let what = match about {
         Some(id) => match state.app.describe_record(actor, id).await {
             Ok(w) => w.unwrap_or_default(),
@@ -70,24 +46,7 @@ async fn ask_first(state: &AppState, ctx: &Ctx, actor: &Actor, v: &Values, actio
         },
         None => String::new(),
     };
-    let mut fields: Vec<(String, String)> = v.0.iter().filter(|(k, _)| !matches!(k.as_str(), "csrf" | "confirm" | "reason")).map(|(k, v)| (k.clone(), v.clone())).collect();
-    fields.sort();
-    let status = err.as_ref().map(|e| e.status()).unwrap_or(StatusCode::OK);
-    let page = ConfirmPage {
-        c: Chrome::new(ctx.lang, None, Some(actor)),
-        csrf: actor.session.csrf_token.clone(),
-        title: title.into(),
-        what,
-        consequence: consequence.into(),
-        button: button.into(),
-        action,
-        back: urls(actor).0,
-        fields,
-        needs_reason,
-        reason: v.get("reason").into(),
-        error: err.as_ref().map(|e| e.message(t)),
-    };
-    Some(render(&page, status))
+    Some(crate::confirm::page(ctx, actor, v, action, urls(actor).0, ask, what, err))
 }
 
 /// Who may post a form or an action: the partner, the caisse for a partner, or both.
