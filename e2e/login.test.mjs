@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -165,6 +166,18 @@ async function inContext(name, options, fn) {
 }
 
 const url = (p) => `${server.base}${p}`;
+
+/** axe-core, injected through the browser's debugging protocol (the portal's CSP forbids scripts it did not serve). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The WCAG 2.1 A and AA rules axe-core checks on the page now: no violation is accepted. */
+async function axeCheck(page, label) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  const found = result.violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length}×): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  assert.deepEqual(found, [], `axe-core on ${label} (${page.url()})`);
+  return result.passes.length;
+}
 
 /** What the page says, for assertion messages: status, URL, h1 and main text. */
 async function describePage(page, res) {
@@ -867,6 +880,41 @@ describe('Habilis sign-in in a real browser', () => {
       await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Assistance' }).click();
       assert.match(await page.locator('main').innerText(), /Claire Martin/);
     });
+  });
+
+  test('every role\'s pages pass axe-core (WCAG 2.1 A and AA), and each role\'s home is kept as a screenshot', async () => {
+    const visits = {
+      'caf.admin': ['/', '/caisse/partners', '/caisse/supervision', '/caisse/services', '/caisse/staff', '/directory', '/caisse/clients', '/caisse/reviews', '/caisse/alerts', '/caisse/alerts/rules', '/incidents', '/caisse/outages', '/caisse/outbox'],
+      'caf.auditor': ['/', '/traces', '/traces?show=all', '/caisse/alerts'],
+      'mons.admin': ['/', '/partner/rights', '/partner/contract', '/partner/administrator-change', '/partner/reviews', '/traces', '/incidents', '/help', '/access-requests'],
+      'mons.manager': ['/', '/partner/rights', '/incidents', '/help'],
+      'mons.agent': ['/', '/help', '/access-requests', '/account/second-factor', '/password'],
+    };
+    let pages = 0;
+    for (const [login, paths] of Object.entries(visits)) {
+      await inContext(`axe-${login}`, {}, async (page) => {
+        await signIn(page, login, DEMO_PASSWORD);
+        for (const p of paths) {
+          const res = await page.goto(url(p));
+          assert.equal(res.status(), 200, `${login} opens ${p}`);
+          await axeCheck(page, `${login} ${p}`);
+          pages += 1;
+        }
+        await page.goto(url('/'));
+        await page.screenshot({ path: path.join(RESULTS, `home-${login.replace('.', '-')}.png`), fullPage: true });
+      });
+    }
+    await inContext('axe-anonymous', {}, async (page) => {
+      for (const p of ['/login', '/login?lang=en']) {
+        await page.goto(url(p));
+        await axeCheck(page, `anonymous ${p}`);
+        pages += 1;
+      }
+      // The check can fail: an image without a text alternative is caught.
+      await page.evaluate(() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src="/static/favicon.svg">'));
+      await assert.rejects(axeCheck(page, 'a page spoilt on purpose'), /image-alt/);
+    });
+    assert.ok(pages >= 30, `${pages} pages checked`);
   });
 
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {

@@ -85,6 +85,53 @@ pub async fn home(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
     {
         todo.push((t.home_incidents.replace("{n}", &list.len().to_string()), "/incidents".to_string()));
     }
+    if can.change_requests
+        && let Ok(list) = state.app.admin_change_requests(actor).await
+    {
+        let n = list.iter().filter(|r| r.status == RequestStatus::Pending).count();
+        if n > 0 {
+            todo.push((t.home_change_requests.replace("{n}", &n.to_string()), "/caisse/requests".to_string()));
+        }
+    }
+    let partner_admin = actor.organisation.kind == OrganisationKind::Partner && roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
+    if partner_admin
+        && let Ok(list) = state.app.queries(actor).await
+    {
+        let n = list.iter().filter(|q| q.status == QueryStatus::Open).count();
+        if n > 0 {
+            todo.push((t.home_queries.replace("{n}", &n.to_string()), "/partner/rights".to_string()));
+        }
+    }
+    if can.reviews
+        && let Ok(list) = state.app.my_reviews(actor).await
+    {
+        for (_, c, p) in list.iter().filter(|(_, _, p)| *p != habilis_core::services::reviews::Progress::Done) {
+            let text = if *p == habilis_core::services::reviews::Progress::Late { t.home_review_late } else { t.home_review_open };
+            todo.push((text.replace("{year}", &c.year.to_string()).replace("{date}", &crate::errors::format_date(c.due_on)), "/partner/reviews".to_string()));
+        }
+    }
+    if can.access_requests
+        && let Ok(list) = state.app.access_requests(actor).await
+    {
+        let me = actor.account.id;
+        let n = list
+            .iter()
+            .filter(|r| (r.status == AccessStatus::Submitted && r.superior_id == me) || (partner_admin && r.status == AccessStatus::Forwarded))
+            .count();
+        if n > 0 {
+            todo.push((t.home_access_requests.replace("{n}", &n.to_string()), "/access-requests".to_string()));
+        }
+    }
+    if can.partner_rights
+        && let Ok(grants) = state.app.grants(actor).await
+    {
+        let soon = state.app.today() + time::Duration::days(30);
+        let today = state.app.today();
+        let n = grants.iter().filter(|g| g.state != GrantState::Revoked && g.ends_on.is_some_and(|e| e >= today && e <= soon)).count();
+        if n > 0 {
+            todo.push((t.home_grants_ending.replace("{n}", &n.to_string()), "/partner/rights".to_string()));
+        }
+    }
     let outages = crate::features::desk::outage_lines(&state, &ctx, actor).await;
     let rights = if actor.organisation.kind == OrganisationKind::Partner {
         match state.app.my_rights(actor).await {

@@ -774,6 +774,12 @@ catalogue! {
     confirm_suspend_admin_text: "La personne est déconnectée et ne peut plus se connecter jusqu'à ce que la caisse réactive son compte.", "The person is signed out and cannot sign in until the caisse reactivates the account.";
     confirm_suspend_admin_button: "Suspendre le compte", "Suspend the account";
     confirm_force_button: "Imposer le changement", "Require the change";
+    home_change_requests: "{n} demande(s) de changement d'administrateur à traiter.", "{n} administrator change request(s) to decide.";
+    home_queries: "{n} question(s) de la caisse attendent votre réponse.", "{n} query(ies) from the caisse await your answer.";
+    home_review_open: "Revue annuelle {year} à transmettre avant le {date}.", "Annual review {year} to send before {date}.";
+    home_review_late: "Revue annuelle {year} en retard (échéance du {date}).", "Annual review {year} late (due {date}).";
+    home_access_requests: "{n} demande(s) d'accès aux traces à traiter.", "{n} request(s) for traces to handle.";
+    home_grants_ending: "{n} habilitation(s) prennent fin dans les 30 jours.", "{n} grant(s) end within 30 days.";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -135,3 +135,26 @@ async fn the_caisse_confirms_before_it_suspends_an_administrator() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(t.state.app.login("mons.deputy", PASSWORD, &cl).await.is_err(), "suspended once confirmed");
 }
+
+/// Issue 17, first point: the administrator's home lists what waits for them — a query
+/// from the caisse, grants ending within 30 days, the year's review.
+#[tokio::test]
+async fn the_home_page_lists_what_waits_for_the_administrator() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let cl = habilis_core::trace::ClientInfo::default();
+    let claire = app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+    let sophie = app.login("caf.admin", PASSWORD, &cl).await.unwrap().actor;
+    let karim = app.login("mons.agent", PASSWORD, &cl).await.unwrap().actor;
+    let home = t.sign_in("mons.admin").await;
+    assert!(body(t.get("/", Some(&home)).await).await.contains("Aucun élément pour le moment."));
+    use habilis_core::commands::{Holder, NewGrant, NewQuery};
+    let g = NewGrant { holder: Holder::Person(karim.account.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Remplacement".into(), ends_on: "2026-12-15".into() };
+    let grant = app.grant(&claire, &g, &cl).await.unwrap();
+    app.open_query(&sophie, &NewQuery { grant: grant.id, question: "Pourquoi ?".into(), due_on: "2026-12-20".into(), auto_suspend: false }, &cl).await.unwrap();
+    app.open_campaign(&sophie, &habilis_core::services::reviews::NewCampaign { year: "2026".into(), due_on: "2027-01-15".into(), partners: vec![] }, &cl).await.unwrap();
+    let page = body(t.get("/", Some(&home)).await).await;
+    assert!(page.contains("1 question(s) de la caisse attendent votre réponse."), "{page}");
+    assert!(page.contains("1 habilitation(s) prennent fin dans les 30 jours."), "{page}");
+    assert!(page.contains("Revue annuelle 2026 à transmettre avant le 15/01/2027."), "{page}");
+}
