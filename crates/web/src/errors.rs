@@ -264,7 +264,13 @@ fn value_message(t: &Texts, field: &str, p: ValueError) -> String {
         ValueError::ConventionFormat => t.err_convention_format.to_string(),
         ValueError::ConventionSiretMismatch => t.err_convention_siret.to_string(),
         ValueError::BadDate => t.err_field_date.to_string(),
-        ValueError::DateOrder => t.err_field_date_order.to_string(),
+        // What a date must follow depends on the field.
+        ValueError::DateOrder => match field {
+            "ends_on" | "due_on" => t.err_date_past.to_string(),
+            "to" => t.err_date_before_start.to_string(),
+            "ends" => t.err_date_end_before_start.to_string(),
+            _ => t.err_field_date_order.to_string(),
+        },
         ValueError::OutOfRange => t.err_field_range.to_string(),
     };
     s.replace("{field}", field_label(t, field))

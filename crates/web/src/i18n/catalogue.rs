@@ -70,6 +70,9 @@ catalogue! {
         "A convention number reads YYYY-SIRET, for example 2017-21590410300011.";
     err_convention_siret: "Le numéro de convention doit reprendre le SIRET de ce partenaire.", "The convention number must contain this partner's SIRET.";
     err_field_date: "Le champ « {field} » doit être une date (AAAA-MM-JJ).", "The field “{field}” must be a date (YYYY-MM-DD).";
+    err_date_past: "La date du champ « {field} » ne peut pas être déjà passée.", "The date in “{field}” cannot be in the past.";
+    err_date_before_start: "La date de fin de la recherche (« {field} ») précède sa date de début.", "The search's end date (“{field}”) comes before its start date.";
+    err_date_end_before_start: "La fin (« {field} ») doit venir après le début.", "The end (“{field}”) must come after the start.";
     err_field_date_order: "La date du champ « {field} » ne peut pas précéder la date de signature.", "The date in “{field}” cannot come before the signature date.";
     err_field_range: "Le champ « {field} » doit être un nombre entier positif.", "The field “{field}” must be a whole positive number.";
     missing_convention: "aucune convention signée", "no signed convention";
@@ -339,9 +342,9 @@ catalogue! {
     subscription_edit: "modifier", "edit";
     outbox_link_warning: "Tant qu'un message n'est pas envoyé, son lien à usage unique est visible ici : ne le transmettez qu'à son destinataire. Une fois le message envoyé, le lien est masqué.",
         "Until a message is sent, its one-time link is visible here: give it to its recipient only. Once the message is sent, the link is masked.";
-    err_quota_service: "Quota atteint pour le service {service} : {used} personnes habilitées sur {allowed} autorisées par la caisse.",
+    err_quota_service: "Quota atteint pour le service {service} : {used} personne(s) habilitée(s) sur {allowed} autorisée(s) par la caisse.",
         "Quota reached for the service {service}: {used} people hold it out of {allowed} allowed by the caisse.";
-    err_quota_role: "Quota atteint pour le profil {role} du service {service} : {used} personnes sur {allowed} autorisées par la caisse.",
+    err_quota_role: "Quota atteint pour le profil {role} du service {service} : {used} personne(s) sur {allowed} autorisée(s) par la caisse.",
         "Quota reached for the role {role} of the service {service}: {used} people out of {allowed} allowed by the caisse.";
     err_already_granted: "Cette habilitation existe déjà pour ce titulaire (même service et même profil). Modifiez-la plutôt que d'en donner une seconde.",
         "This holder already has this grant (same service and profile). Change it rather than give a second one.";

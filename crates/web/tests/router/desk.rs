@@ -62,7 +62,8 @@ async fn an_incident_goes_from_the_partner_to_the_desk_and_back_with_plain_forms
         let csrf = hidden(&page, "csrf");
         let resp = t.post_form("/caisse/outages", Some(&caf), &format!("csrf={csrf}&service=CDAP&starts=2026-12-02T12:00&ends=2026-12-02T08:00&reason=Mise+%C3%A0+jour")).await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
-        assert!(body(resp).await.contains("value=\"2026-12-02T12:00\""), "{b:?}");
+        let html = body(resp).await;
+        assert!(html.contains("value=\"2026-12-02T12:00\"") && html.contains("doit venir après le début"), "{b:?}: the sentence fits the field");
         let resp = t.post_form("/caisse/outages", Some(&caf), &format!("csrf={csrf}&service=CDAP&starts=2026-12-02T08:00&ends=2026-12-02T12:00&reason=Mise+%C3%A0+jour")).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
         let home = body(t.get("/", Some(&claire)).await).await;

@@ -39,6 +39,8 @@ struct ServiceRow {
 /// The quota field of one role in the subscription form.
 struct QuotaField {
     id: String,
+    /// `CDAP T1`, as people say it.
+    code: String,
     label: String,
     field: String,
 }
@@ -174,7 +176,7 @@ pub(super) async fn partner_page(
         roles: catalogue
             .iter()
             .flat_map(|(s, rs)| {
-                rs.iter().map(move |r| QuotaField { id: format!("{}_{}", s.code, r.code), label: r.label.clone(), field: format!("quota_{}_{}", s.code, r.code) })
+                rs.iter().map(move |r| QuotaField { id: format!("{}_{}", s.code, r.code), code: format!("{} {}", s.code, r.code), label: r.label.clone(), field: format!("quota_{}_{}", s.code, r.code) })
             })
             .collect(),
         history,
