@@ -37,6 +37,10 @@ impl Powers {
     pub fn may_manage_groups(&self) -> bool {
         matches!(self, Powers::Full | Powers::Mandated { groups: true, .. })
     }
+    /// Whether mandates may be given in turn.
+    pub fn may_delegate(&self) -> bool {
+        matches!(self, Powers::Full | Powers::Mandated { delegate: true, .. })
+    }
     /// The mandate acts are recorded under, if any.
     pub fn mandate(&self) -> Option<MandateId> {
         match self {

@@ -123,3 +123,17 @@ impl<S: Store> App<S> {
         Ok(None)
     }
 }
+
+impl<S: Store> App<S> {
+    /// What `actor` may do on their organisation's rights now (or on the partner they act
+    /// for in caisse-managed mode), for the pages to offer only that: `None` when they may
+    /// manage nothing there.
+    pub async fn my_powers(&self, actor: &Actor) -> Result<Option<crate::policy::powers::Powers>> {
+        let mut tx = self.store.read().await?;
+        match crate::reach::powers_of(&mut tx, actor, self.today()).await {
+            Ok((_, p)) => Ok(Some(p)),
+            Err(crate::error::Error::Forbidden | crate::error::Error::Rule(_) | crate::error::Error::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

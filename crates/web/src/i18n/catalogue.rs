@@ -783,6 +783,9 @@ catalogue! {
     home_review_late: "Revue annuelle {year} en retard (échéance du {date}).", "Annual review {year} late (due {date}).";
     home_access_requests: "{n} demande(s) d'accès aux traces à traiter.", "{n} request(s) for traces to handle.";
     home_grants_ending: "{n} habilitation(s) prennent fin dans les 30 jours.", "{n} grant(s) end within 30 days.";
+    yes: "oui", "yes";
+    no: "non", "no";
+    my_mandate: "Votre mandat : vous pouvez donner {roles} ; gérer les utilisateurs : {users} ; gérer les groupes : {groups} ; confier des mandats : {delegate}. Le reste de cette page est en lecture seule pour vous.", "Your mandate: you may give {roles}; manage users: {users}; manage groups: {groups}; give mandates: {delegate}. The rest of this page is read-only for you.";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -461,3 +461,36 @@ async fn a_manager_is_offered_only_the_mandates_they_may_change() {
     assert!(!html.contains(&format!("/partner/mandates/{}/withdraw", hers.id)), "not her own");
     assert!(!html.contains(&format!("/partner/mandates/{}/edit", other.id)), "not one given by someone else");
 }
+
+/// Issue 17, point 2: a delegated manager is offered only what their mandate allows (CDAP
+/// T1 and users in the demo), and the page states the mandate; the administrator is
+/// offered everything.
+#[tokio::test]
+async fn the_rights_page_offers_only_what_the_mandate_allows() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let julie = t.sign_in("mons.manager").await;
+    let html = body(t.get("/partner/rights", Some(&julie)).await).await;
+    assert!(html.contains("Votre mandat : vous pouvez donner CDAP T1 ; gérer les utilisateurs : oui ; gérer les groupes : non ; confier des mandats : non."), "{html}");
+    assert!(html.contains("value=\"CDAP:T1\"") && !html.contains("value=\"CDAP:T2\"") && !html.contains("value=\"CDAP:T5\""), "only T1 to give");
+    assert!(html.contains("action=\"/partner/users\""), "users: yes");
+    assert!(!html.contains("action=\"/partner/groups\"") && !html.contains("action=\"/partner/mandates\""), "groups and mandates: no");
+    let claire = t.sign_in("mons.admin").await;
+    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    assert!(!html.contains("id=\"my-mandate\"") && html.contains("value=\"CDAP:T5\"") && html.contains("action=\"/partner/groups\"") && html.contains("action=\"/partner/mandates\""));
+}
+
+/// Issue 17, point 2: the caisse's trace auditor reads a partner's file without its edit
+/// forms; the caisse's administrator gets them.
+#[tokio::test]
+async fn a_trace_auditor_reads_the_partner_file_without_edit_forms() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let cl = habilis_core::trace::ClientInfo::default();
+    let partner = t.state.app.login("mons.admin", super::PASSWORD, &cl).await.unwrap().actor.organisation.id;
+    let auditor = t.sign_in("caf.auditor").await;
+    let html = body(t.get(&format!("/caisse/partners/{partner}"), Some(&auditor)).await).await;
+    assert!(html.contains("Mairie de Mons"), "the file is read");
+    assert!(!html.contains(&format!("action=\"/caisse/partners/{partner}/")) && !html.contains("action=\"/caisse/administrators/") && !html.contains("action=\"/caisse/contacts/"), "no edit form");
+    let caf = t.sign_in("caf.admin").await;
+    let html = body(t.get(&format!("/caisse/partners/{partner}"), Some(&caf)).await).await;
+    assert!(html.contains(&format!("action=\"/caisse/partners/{partner}/conventions\"")) && html.contains("action=\"/caisse/administrators/"));
+}

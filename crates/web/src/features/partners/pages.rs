@@ -77,6 +77,8 @@ struct ContactRow {
 struct PartnerPage {
     c: Chrome,
     p: PartnerView,
+    /// The edit forms are shown: the caisse's administrators (its other staff read).
+    edit: bool,
     csrf: String,
     error: Option<String>,
     notice: Option<String>,
@@ -157,6 +159,7 @@ pub(super) async fn partner_page(
         history.push(HistoryRow { what: t.amendment.into(), date: format_date(a.signed_on), detail });
     }
     let page = PartnerPage {
+        edit: habilis_core::reach::caisse_admin_of(actor).is_ok(),
         c: Chrome::new(ctx.lang, None, Some(actor)),
         p: PartnerView {
             id: file.partner.id.to_string(),

@@ -46,8 +46,15 @@ struct RightsPage {
     /// Whom the grant form offers: the people whose rights the actor manages (core's
     /// `may_manage_rights_reaching`); the form is shown when there is anyone.
     grant_holders: Vec<Choice>,
-    /// Every role of every service, as `SERVICE:ROLE`.
+    /// The roles the actor may grant (every role for the administrators; a delegated
+    /// manager's mandate otherwise), as `SERVICE:ROLE`.
     roles: Vec<Choice>,
+    /// What the actor's powers allow (core's `Powers`): users, groups, mandates.
+    may_users: bool,
+    may_groups: bool,
+    may_delegate: bool,
+    /// A delegated manager's mandate, in a sentence.
+    mandate_text: Option<String>,
     users: Vec<UserRow>,
     mandates: Vec<MandateRow>,
     groups: Vec<GroupRow>,
@@ -151,16 +158,17 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
         let mandates = app.mandates(actor).await?;
         let groups = app.groups(actor).await?;
         let manageable = app.people_actor_may_manage(actor).await?;
+        let powers = app.my_powers(actor).await?;
         let changeable = app.mandates_actor_may_change(actor).await?;
         let queries = match app.queries(actor).await {
             Ok(q) => q.into_iter().filter(|q| q.partner_id == org).collect(),
             Err(habilis_core::Error::Forbidden) => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable)))
+        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable, powers)))
     }
     .await;
-    let (file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable)) = match loaded {
+    let (file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable, powers)) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
@@ -236,7 +244,7 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
                     state_code: g.state.as_str(),
                     caisse_reason: g.caisse_suspension.clone(),
                     last_used: g.last_used_at.map(habilis_core::clock::format_paris).unwrap_or_else(|| t.never_used.into()),
-                    manageable: may_manage_rights_reaching(actor, file.mode, reaches_administrator(g)),
+                    manageable: may_manage_rights_reaching(actor, file.mode, reaches_administrator(g)) && powers.as_ref().is_none_or(|p| p.may_grant(g.service_role_id)),
                 }
             })
             .collect(),
@@ -253,8 +261,27 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
             .collect(),
         roles: catalogue
             .iter()
-            .flat_map(|(s, rs)| rs.iter().map(move |r| Choice { value: format!("{}:{}", s.code, r.code), label: format!("{} {} — {}", s.code, r.code, r.label) }))
+            .flat_map(|(s, rs)| rs.iter().map(move |r| (s, r)))
+            .filter(|(_, r)| powers.as_ref().is_none_or(|p| p.may_grant(r.id)))
+            .map(|(s, r)| Choice { value: format!("{}:{}", s.code, r.code), label: format!("{} {} — {}", s.code, r.code, r.label) })
             .collect(),
+        may_users: powers.as_ref().is_none_or(|p| p.may_manage_users()),
+        may_groups: powers.as_ref().is_none_or(|p| p.may_manage_groups()),
+        may_delegate: powers.as_ref().is_none_or(|p| p.may_delegate()),
+        mandate_text: match &powers {
+            Some(habilis_core::policy::powers::Powers::Mandated { scope, users, groups, delegate, .. }) => {
+                let yes_no = |b: bool| if b { t.yes } else { t.no };
+                let roles: Vec<String> = scope.iter().map(|id| role_name(*id)).collect();
+                Some(
+                    t.my_mandate
+                        .replace("{roles}", &roles.join(", "))
+                        .replace("{users}", yes_no(*users))
+                        .replace("{groups}", yes_no(*groups))
+                        .replace("{delegate}", yes_no(*delegate)),
+                )
+            }
+            _ => None,
+        },
         users: people
             .iter()
             .filter(|p| {
