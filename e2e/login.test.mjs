@@ -444,8 +444,18 @@ describe('Habilis sign-in in a real browser', () => {
       assert.notEqual(after, before, `the quota figure changes (${before} → ${after})`);
       assert.match(after, /^(\d+) \/ 10$/);
 
+      // T2 is not offered: the page states the mandate and offers what it covers only.
+      assert.match(await page.locator('#my-mandate').innerText(), /vous pouvez donner CDAP T1 ;/);
+      assert.equal(await gform.locator('option[value="CDAP:T2"]').count(), 0, 'T2 is not offered');
+      // Posted anyway (a hand-made form), it is refused with a sentence.
       await page.getByText('Habiliter une personne').click();
       await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (mons.lea.roux)' });
+      await page.evaluate(() => {
+        const o = document.createElement('option');
+        o.value = 'CDAP:T2';
+        o.textContent = 'CDAP T2';
+        document.querySelector('form[action="/partner/grants"] select[name="service_role"]').appendChild(o);
+      });
       await gform.getByLabel('Service et profil').selectOption('CDAP:T2');
       await gform.getByLabel("Motif de l'habilitation").fill('Instruction');
       res = await submit(page, gform.getByRole('button', { name: 'Habiliter' }), '/partner/grants');
