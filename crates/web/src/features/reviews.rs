@@ -359,6 +359,32 @@ pub async fn proof_file(SignedIn(actor): SignedIn, State(state): State<AppState>
     }
 }
 
+/// GET /reviews/{id}/proof.pdf — the proof as a document (issue 15, through `habilis-pdf`):
+/// the signed report, its digest, the signature and the key that verifies it.
+pub async fn proof_pdf(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<ReviewId>) -> Response {
+    use habilis_pdf::{Block, Document};
+    match state.app.review_proof(&actor, id).await {
+        Ok(p) => {
+            let mut d = Document::new("Preuve de revue annuelle des habilitations");
+            d.push(Block::Title("Preuve de revue annuelle des habilitations".into()));
+            d.push(Block::Subtitle("Convention, article 2.2.2 — rapport signé par le portail Habilis".into()));
+            d.push(Block::Heading("Rapport".into()));
+            d.push(Block::Paragraph(p.report.trim_end().to_string()));
+            d.push(Block::Heading("Vérification".into()));
+            d.push(Block::Row("Empreinte SHA-256 du rapport".into(), p.digest.clone()));
+            d.push(Block::Row("Signature Ed25519".into(), p.signature.clone()));
+            d.push(Block::Row("Clé publique du portail".into(), p.public_key.clone()));
+            d.push(Block::Small(format!("Pour vérifier : téléchargez le fichier de preuve (preuve-revue-{id}.json) depuis la revue, puis lancez « habilis review verify preuve.json » ; la commande confirme que le rapport est intact et signé par la clé ci-dessus.")));
+            (
+                [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, format!("inline; filename=\"preuve-revue-{id}.pdf\""))],
+                d.to_pdf(),
+            )
+                .into_response()
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
+    }
+}
+
 // --- JSON ----------------------------------------------------------------------------------
 
 /// A proof as its file holds it (what `habilis review verify` reads).
@@ -465,6 +491,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/reviews/{id}/complete", post(complete))
         .route("/reviews/{id}/delegate", post(delegate))
         .route("/reviews/{id}/proof.json", get(proof_file))
+        .route("/reviews/{id}/proof.pdf", get(proof_pdf))
         .route("/api/v1/review-campaigns", get(api_campaigns).post(api_open))
         .route("/api/v1/review-campaigns/{id}", get(api_campaign))
         .route("/api/v1/reviews", get(api_mine))

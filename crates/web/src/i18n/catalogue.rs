@@ -786,6 +786,7 @@ catalogue! {
     yes: "oui", "yes";
     no: "non", "no";
     my_mandate: "Votre mandat : vous pouvez donner {roles} ; gérer les utilisateurs : {users} ; gérer les groupes : {groups} ; confier des mandats : {delegate}. Le reste de cette page est en lecture seule pour vous.", "Your mandate: you may give {roles}; manage users: {users}; manage groups: {groups}; give mandates: {delegate}. The rest of this page is read-only for you.";
+    review_download_pdf: "Lire la preuve (PDF)", "Read the proof (PDF)";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -159,3 +159,29 @@ async fn the_home_page_lists_what_waits_for_the_administrator() {
     assert!(page.contains("1 habilitation(s) prennent fin dans les 30 jours."), "{page}");
     assert!(page.contains("Revue annuelle 2026 à transmettre avant le 15/01/2027."), "{page}");
 }
+
+/// Issue 18 (R6): the service contract as PDF, for the partner and for the caisse, read
+/// back with pdftotext: the parties, the articles, the three annexes filled from the data,
+/// French typography.
+#[tokio::test]
+async fn the_contract_is_a_pdf_with_its_articles_and_annexes() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let claire = t.sign_in("mons.admin").await;
+    let started = std::time::Instant::now();
+    let text = super::pdf_text(t.get("/partner/contract.pdf", Some(&claire)).await).await;
+    println!("contract PDF answered in {:?}", started.elapsed());
+    for part in ["Contrat de service « Mon Compte Partenaire »", "Caf du Nord, ci-après « la caisse »", "Mairie de Mons-en-Barœul, SIRET 21590410300011", "Article 2 — Gestion des habilitations", "Article 3 — Centre de services", "Article 5 — Sécurité et traçabilité", "Annexe 1 — Interlocuteurs", "Nadia Benali", "Annexe 2 — Services mis à disposition", "CDAP", "Annexe 3 — Demande de changement d'administrateur", "page 1 /"] {
+        assert!(text.contains(part), "{part:?} missing in:\n{text}");
+    }
+    // French typography: no line starts with a colon or a closing guillemet.
+    assert!(text.lines().all(|l| !l.trim_start().starts_with([':', ';', '»', '?'])), "{text}");
+    let html = body(t.get("/partner/contract", Some(&claire)).await).await;
+    assert!(html.contains("href=\"/partner/contract.pdf\""));
+    // The caisse gets the same document; another partner's user does not.
+    let cl = habilis_core::trace::ClientInfo::default();
+    let partner = t.state.app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor.organisation.id;
+    let caf = t.sign_in("caf.admin").await;
+    assert!(super::pdf_text(t.get(&format!("/caisse/partners/{partner}/contract.pdf"), Some(&caf)).await).await.contains("SIRET 21590410300011"));
+    let agent = t.sign_in("mons.agent").await;
+    assert_ne!(t.get("/partner/contract.pdf", Some(&agent)).await.status(), StatusCode::OK);
+}

@@ -114,6 +114,22 @@ async fn body(resp: Response<Body>) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
+/// The text of a PDF answer, as `pdftotext` (poppler-utils, installed by `.ci/run`) reads it.
+async fn pdf_text(resp: Response<Body>) -> String {
+    assert_eq!(resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22).await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.4"));
+    let file = std::env::temp_dir().join(format!("habilis-{}.pdf", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args([file.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed: .ci/run installs it");
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in {html}")) + marker.len();

@@ -89,6 +89,10 @@ async fn a_review_is_taken_and_proven_through_plain_forms() {
             public_key: file["public_key"].as_str().unwrap().into(),
         };
         assert!(verify_proof(&proof, &t.state.app.signer.as_ref().unwrap().public_hex()), "{b:?}");
+        // The same proof as a PDF: the report, its digest, the signature and the key.
+        let pdf = super::pdf_text(t.get(&format!("{review}/proof.pdf"), Some(&claire)).await).await;
+        assert!(pdf.contains("Preuve de revue annuelle des habilitations") && pdf.contains("REVUE ANNUELLE DES HABILITATIONS 2026"), "{b:?}: {pdf}");
+        assert!(pdf.contains(&proof.digest[..32]) && pdf.contains("habilis review verify"), "{b:?}: {pdf}");
         // The caisse sees it done and reads the proof; a plain user sees nothing of it.
         assert!(body(t.get(&campaign, Some(&caf)).await).await.contains("Terminée"), "{b:?}");
         assert!(body(t.get(&review, Some(&caf)).await).await.contains(&proof.digest), "{b:?}");

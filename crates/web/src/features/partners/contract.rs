@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use habilis_core::records::*;
 use uuid::Uuid;
 
@@ -42,6 +42,8 @@ struct AnnexService {
 #[template(path = "contract.html")]
 struct ContractPage {
     back: String,
+    /// The same document as PDF.
+    pdf: String,
     today: String,
     mode: String,
     caisse: String,
@@ -59,6 +61,70 @@ struct ContractPage {
 }
 
 async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: OrganisationId, back: String) -> Response {
+    contract_as(state, ctx, actor, id, back, false).await
+}
+
+/// The contract as PDF (issue 18, R6): the same content as the page, through `habilis-pdf`.
+fn contract_pdf(p: &ContractPage) -> Vec<u8> {
+    use habilis_pdf::{Block, Document};
+    let mut d = Document::new(&format!("Contrat de service — {}", p.partner));
+    d.push(Block::Title("Contrat de service « Mon Compte Partenaire »".into()));
+    d.push(Block::Subtitle(format!("Mode {} — établi le {} à partir des données enregistrées dans Habilis", p.mode, p.today)));
+    d.push(Block::Heading("Entre les soussignés".into()));
+    d.push(Block::Paragraph(format!("{}, ci-après « la caisse »,", p.caisse)));
+    let address = if p.address.is_empty() { String::new() } else { format!(", {}", p.address) };
+    d.push(Block::Paragraph(format!("et {}, SIRET {}{address}, ci-après « le partenaire ».", p.partner, p.siret)));
+    d.push(Block::Heading("Références".into()));
+    for c in &p.conventions {
+        d.push(Block::Bullet(format!("Convention d'accès n° {}, signée le {} par {}.", c.what, c.on, c.detail)));
+    }
+    for k in &p.contracts {
+        d.push(Block::Bullet(format!("Contrat de service signé le {} par {}, mode initial : {}.", k.on, k.detail, k.what)));
+    }
+    for a in &p.amendments {
+        d.push(Block::Bullet(format!("Avenant signé le {} : {}.", a.on, a.detail)));
+    }
+    if p.conventions.is_empty() {
+        d.push(Block::Bullet("Aucune convention enregistrée.".into()));
+    }
+    d.push(Block::Heading("Article 2 — Gestion des habilitations".into()));
+    d.push(Block::Paragraph("En mode de gestion déléguée, la caisse gère les comptes de l'administrateur et de son suppléant ; le partenaire gère ses utilisateurs, groupes et habilitations dans la limite des quotas fixés par la caisse (annexe 2), sous le contrôle de la caisse, qui peut interroger, suspendre une habilitation, imposer un changement de mot de passe ou retirer la délégation par avenant. Chaque année, le partenaire procède à la revue de toutes ses habilitations et en transmet la preuve à la caisse.".into()));
+    d.push(Block::Heading("Article 3 — Centre de services".into()));
+    d.push(Block::Paragraph("Les incidents sont déclarés par les gestionnaires du partenaire au centre de services de la caisse ; sans réponse sous dix jours ouvrés, la procédure d'escalade s'applique.".into()));
+    d.push(Block::Heading("Article 5 — Sécurité et traçabilité".into()));
+    d.push(Block::Paragraph("Toutes les connexions et actions sont tracées et conservées six mois ; les données d'habilitation sont conservées six ans après la fin de l'habilitation. L'administrateur et son suppléant consultent les traces de leur organisme.".into()));
+    d.push(Block::Heading("Annexe 1 — Interlocuteurs".into()));
+    d.push(Block::Subheading("Pour la caisse".into()));
+    for r in &p.caisse_contacts {
+        d.push(Block::Row(r.function.clone(), format!("{} {}", r.name, r.reach).trim().to_string()));
+    }
+    d.push(Block::Subheading("Pour le partenaire".into()));
+    for r in &p.partner_contacts {
+        d.push(Block::Row(r.function.clone(), format!("{} {}", r.name, r.reach).trim().to_string()));
+    }
+    if !p.missing.is_empty() {
+        d.push(Block::Paragraph(format!("Fonctions sans interlocuteur : {}.", p.missing)));
+    }
+    d.push(Block::Heading("Annexe 2 — Services mis à disposition".into()));
+    for s in &p.services {
+        d.push(Block::Row(s.name.clone(), format!("profils {} ; mise à disposition : {} ; quota : {} ; {}", s.roles, s.available_from, s.quota, s.state)));
+    }
+    if !p.annex2.is_empty() {
+        d.push(Block::Subheading("Modifications de l'annexe 2 (article 6)".into()));
+        for a in &p.annex2 {
+            d.push(Block::Bullet(format!("{} — avenant signé le {} : {} (enregistrée le {})", a.service, a.signed_on, a.changes, a.changed_at)));
+        }
+    }
+    d.push(Block::Heading("Annexe 3 — Demande de changement d'administrateur".into()));
+    d.push(Block::Paragraph("À remplir par le partenaire (ou en ligne : « Demander un changement d'administrateur ») et à valider par la caisse.".into()));
+    for label in ["Fonction dans Habilis", "Nom et prénom", "Fonction", "Remplace", "Téléphone fixe / portable (au moins un)", "Adresse électronique individuelle", "Date et signature du représentant du partenaire"] {
+        let blank = if label == "Fonction dans Habilis" { "☐ Administrateur   ☐ Administrateur suppléant" } else { "……………………………………………………" };
+        d.push(Block::Row(label.into(), blank.into()));
+    }
+    d.to_pdf()
+}
+
+async fn contract_as(state: &AppState, ctx: &Ctx, actor: &Actor, id: OrganisationId, back: String, pdf: bool) -> Response {
     let t = crate::i18n::Lang::Fr.texts();
     let cf = match state.app.contract_file(actor, id).await {
         Ok(c) => c,
@@ -74,6 +140,7 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
             .collect::<Vec<_>>()
     };
     let page = ContractPage {
+        pdf: if actor.organisation.id == id { "/partner/contract.pdf".to_string() } else { format!("/caisse/partners/{id}/contract.pdf") },
         back,
         today: format_date(state.app.today()),
         mode: mode_label(t, f.mode),
@@ -110,7 +177,26 @@ async fn contract_document(state: &AppState, ctx: &Ctx, actor: &Actor, id: Organ
             })
             .collect(),
     };
+    if pdf {
+        let name = format!("contrat-{}.pdf", page.siret);
+        return (
+            [(axum::http::header::CONTENT_TYPE, "application/pdf".to_string()), (axum::http::header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\""))],
+            contract_pdf(&page),
+        )
+            .into_response();
+    }
     render(&page, StatusCode::OK)
+}
+
+/// GET /caisse/partners/{id}/contract.pdf
+pub async fn contract_file(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<Uuid>) -> Response {
+    contract_as(&state, &ctx, &actor, OrganisationId(id), String::new(), true).await
+}
+
+/// GET /partner/contract.pdf
+pub async fn own_contract_file(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx) -> Response {
+    let id = actor.organisation.id;
+    contract_as(&state, &ctx, &actor, id, String::new(), true).await
 }
 
 /// GET /caisse/partners/{id}/contract
@@ -131,4 +217,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/caisse/partners/{id}/contract", get(contract))
         .route("/partner/contract", get(own_contract))
+        .route("/caisse/partners/{id}/contract.pdf", get(contract_file))
+        .route("/partner/contract.pdf", get(own_contract_file))
 }
