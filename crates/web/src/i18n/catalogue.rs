@@ -787,6 +787,16 @@ catalogue! {
     no: "non", "no";
     my_mandate: "Votre mandat : vous pouvez donner {roles} ; gérer les utilisateurs : {users} ; gérer les groupes : {groups} ; confier des mandats : {delegate}. Le reste de cette page est en lecture seule pour vous.", "Your mandate: you may give {roles}; manage users: {users}; manage groups: {groups}; give mandates: {delegate}. The rest of this page is read-only for you.";
     review_download_pdf: "Lire la preuve (PDF)", "Read the proof (PDF)";
+    done_grant: "Habilitation donnée : {what}.", "Grant given: {what}.";
+    done_user: "Compte créé : {what} ; le lien pour choisir le mot de passe lui est envoyé.", "Account created: {what}; the link to choose a password is sent.";
+    done_group: "Groupe créé : {what}.", "Group created: {what}.";
+    done_mandate: "Mandat confié : {what}.", "Mandate given: {what}.";
+    done_grant_suspended: "Habilitation suspendue : {what}.", "Grant suspended: {what}.";
+    done_grant_resumed: "Habilitation rétablie : {what}.", "Grant resumed: {what}.";
+    done_grant_revoked: "Habilitation retirée : {what}.", "Grant revoked: {what}.";
+    done_mandate_withdrawn: "Mandat retiré : {what}.", "Mandate withdrawn: {what}.";
+    done_user_suspended: "Compte suspendu : {what}.", "Account suspended: {what}.";
+    done_user_reactivated: "Compte réactivé : {what}.", "Account reactivated: {what}.";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -362,6 +362,9 @@ async fn groups_on_the_rights_page() {
     assert!(again.contains("role=\"alert\"") && again.contains("Retirer cette habilitation ?") && again.contains("Motif") && again.contains("aria-invalid=\"true\""), "{again}");
     let resp = t.post_form(&path, Some(&claire), &format!("csrf={csrf}&confirm=yes&reason=Fin+de+la+mission+d%27accueil")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    // The page says what was done, naming it (issue 17, point 5).
+    let done = body(t.get(super::location(&resp), Some(&claire)).await).await;
+    assert!(done.contains("Habilitation retirée : CDAP T1") && done.contains("groupe Accueil des familles"), "{done}");
     let traces = t.traces("mons.admin").await;
     assert!(traces.iter().any(|r| r.entry.action == "grant.revoke" && r.entry.detail.as_deref() == Some("motif : Fin de la mission d'accueil")));
 }

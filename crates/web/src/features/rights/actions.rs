@@ -224,7 +224,7 @@ async fn create(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: Crea
                 function: v.get("function").into(),
                 login: String::new(),
             };
-            app.create_user(&actor, &input, &state.config.public_url, c).await.map(|_| ())
+            app.create_user(&actor, &input, &state.config.public_url, c).await.map(|a| Some(a.id.0))
         }
         Create::Grant => {
             let (service_code, role_code) = split_role(v.get("service_role"));
@@ -235,9 +235,9 @@ async fn create(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: Crea
                 purpose: v.get("purpose").into(),
                 ends_on: v.get("ends_on").into(),
             };
-            app.grant(&actor, &cmd, c).await.map(|_| ())
+            app.grant(&actor, &cmd, c).await.map(|g| Some(g.id.0))
         }
-        Create::Group => app.create_group(&actor, v.get("name"), c).await.map(|_| ()),
+        Create::Group => app.create_group(&actor, v.get("name"), c).await.map(|g| Some(g.id.0)),
         Create::Mandate => {
             let cmd = NewMandate {
                 scope: v.0.keys().filter_map(|k| k.strip_prefix("scope_")).map(split_role).collect(),
@@ -245,16 +245,18 @@ async fn create(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: Crea
                 may_manage_groups: !v.get("may_manage_groups").is_empty(),
                 may_delegate: !v.get("may_delegate").is_empty(),
             };
-            app.give_mandate(&actor, person(&v), &cmd, c).await.map(|_| ())
+            app.give_mandate(&actor, person(&v), &cmd, c).await.map(|m| Some(m.id.0))
         }
         Create::ForcePassword => match actor.acting_for {
-            Some(partner) => app.force_password_change(&actor, partner, None, c).await.map(|_| ()),
+            Some(partner) => app.force_password_change(&actor, partner, None, c).await.map(|_| None),
             None => return WebError::NotFound.into_response(),
         },
     };
     let (page, _) = urls(&actor);
     match result {
-        Ok(()) => traced(Redirect::to(&format!("{page}?ok={}", what.form())).into_response()),
+        // The page then says what was done, naming it.
+        Ok(Some(id)) => traced(Redirect::to(&format!("{page}?ok={}&id={id}", what.form())).into_response()),
+        Ok(None) => traced(Redirect::to(&format!("{page}?ok={}", what.form())).into_response()),
         Err(e) => rights_page(state, ctx, &actor, what.form(), v, Some(WebError::Core(e)), None).await,
     }
 }
@@ -319,8 +321,8 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
     let (page, _) = urls(&actor);
     match result {
         Ok(()) => {
-            let done = if what.form() == "force" { "force" } else { what.path().1 };
-            traced(Redirect::to(&format!("{page}?ok={done}")).into_response())
+            let done = if what.form() == "force" { "force".to_string() } else { format!("{}-{}", what.path().0, what.path().1) };
+            traced(Redirect::to(&format!("{page}?ok={done}&id={id}")).into_response())
         }
         // A reason refused: the confirmation again, with what was typed and why.
         Err(e @ habilis_core::Error::Invalid { field: "reason", .. }) if ask.is_some_and(|a| a.3) => {

@@ -396,6 +396,9 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
 pub struct OkQuery {
     #[serde(default)]
     ok: Option<String>,
+    /// The record it was done to, named in the notice.
+    #[serde(default)]
+    id: Option<String>,
     /// Filter of the users list (login, name or email).
     #[serde(default)]
     q: Option<String>,
@@ -420,7 +423,31 @@ pub async fn caisse_rights(
 async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let t = ctx.lang.texts();
-    let notice = q.ok.map(|what| if what == "force" { t.force_password_done.to_string() } else { t.saved.to_string() });
+    // What was done, in a sentence naming it ("Habilitation CDAP T1 … — Karim Haddad donnée").
+    let named = match q.id.as_deref().and_then(|i| uuid::Uuid::parse_str(i).ok()) {
+        Some(id) => state.app.describe_record(actor, id).await.ok().flatten(),
+        None => None,
+    };
+    let notice = q.ok.map(|what| {
+        let sentence = match what.as_str() {
+            "force" => return t.force_password_done.to_string(),
+            "grant" => t.done_grant,
+            "user" => t.done_user,
+            "group" => t.done_group,
+            "mandate" => t.done_mandate,
+            "grants-suspend" => t.done_grant_suspended,
+            "grants-resume" => t.done_grant_resumed,
+            "grants-revoke" => t.done_grant_revoked,
+            "mandates-withdraw" => t.done_mandate_withdrawn,
+            "users-suspend" => t.done_user_suspended,
+            "users-reactivate" => t.done_user_reactivated,
+            _ => return t.saved.to_string(),
+        };
+        match &named {
+            Some(n) => sentence.replace("{what}", n),
+            None => t.saved.to_string(),
+        }
+    });
     let mut v = Values::default();
     if let Some(search) = q.q {
         v.0.insert("q".into(), search);
