@@ -47,6 +47,7 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("user.update", "Modification d'un utilisateur", "User updated"),
     ("user.suspend", "Utilisateur suspendu", "User suspended"),
     ("user.reactivate", "Utilisateur réactivé", "User reactivated"),
+    ("user.leave", "Départ de l'organisme (compte désactivé, droits retirés)", "Left the organisation (account deactivated, rights ended)"),
     ("user.reset_password", "Nouveau lien de mot de passe envoyé", "New password link sent"),
     ("group.create", "Création d'un groupe", "Group created"),
     ("group.rename", "Groupe renommé", "Group renamed"),

@@ -139,6 +139,37 @@ impl<S: Store> App<S> {
         Ok(())
     }
 
+    /// A person leaves the organisation (issue 17): their account is deactivated, their
+    /// sessions end, and everything they hold ends in the same transaction — grants revoked,
+    /// groups left (the periods are kept), mandates withdrawn with those derived from them.
+    /// The actor must be able to end each of those: a delegated manager whose mandate does
+    /// not cover one of the person's grants, or groups, is refused and nothing changes.
+    pub async fn leave_organisation(&self, actor: &Actor, id: AccountId, client: &ClientInfo) -> Result<crate::shared::RightsEnded> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let target = self.user_to_manage(&mut tx, actor, id).await?;
+        if target.status == AccountStatus::Deactivated {
+            return Err(Error::Refused(crate::Refusal::AlreadyDecided));
+        }
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        tx.lock_organisation(org).await?;
+        for g in tx.grants_of(org).await? {
+            if g.holder_account_id == Some(target.id) && g.state != GrantState::Revoked && !powers.may_grant(g.service_role_id) {
+                return Err(Error::Rule(Rule::OutsideMandate));
+            }
+        }
+        if !powers.may_manage_groups() && tx.memberships_of(target.id).await?.iter().any(|m| m.removed_at.is_none()) {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
+        tx.set_account_status(target.id, AccountStatus::Deactivated).await?;
+        tx.end_sessions_of_account(target.id, None, now, "account_deactivated").await?;
+        let ended = crate::shared::end_rights_of(&mut tx, org, target.id, actor.account.id, now).await?;
+        let detail = format!("{} habilitation(s) retirée(s), {} groupe(s) quitté(s), {} mandat(s) retiré(s)", ended.grants, ended.memberships, ended.mandates);
+        self.trace_action(&mut tx, actor, "user.leave", target.login.clone(), Some(detail), client).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// A person of the actor's organisation with their grants and groups.
     pub async fn person_file(&self, actor: &Actor, id: AccountId) -> Result<PersonFile> {
         let mut tx = self.store.read().await?;

@@ -350,3 +350,40 @@ async fn the_administrators_rights_are_the_caisses_alone_and_nothing_is_given_tw
         assert!(matches!(e.app.update_user(&claire, lea.id, &moved, &cl).await, Err(Error::Taken(_))), "{b:?}");
     }
 }
+
+/// Issue 17, point 6: a person leaves the organisation — deactivated, every grant revoked,
+/// every group left, in one transaction with its trace; a manager whose mandate does not
+/// cover all of it is refused and nothing changes.
+#[tokio::test]
+async fn a_person_leaves_the_organisation_and_everything_they_held_ends() {
+    use habilis_core::store::*;
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+        let julie = e.app.login("mons.manager", PASSWORD, &client()).await.unwrap().actor;
+        let karim = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap().actor.account.id;
+        let g = |holder, role: &str| NewGrant { holder, service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: "".into() };
+        let t1 = e.app.grant(&claire, &g(Holder::Person(karim), "T1"), &client()).await.unwrap();
+        let t2 = e.app.grant(&claire, &g(Holder::Person(karim), "T2"), &client()).await.unwrap();
+        let accueil = e.app.create_group(&claire, "Accueil", &client()).await.unwrap();
+        e.app.add_member(&claire, accueil.id, karim, &client()).await.unwrap();
+        // Julie's mandate covers T1 and users, not T2 nor groups: refused, nothing changed.
+        assert!(matches!(e.app.leave_organisation(&julie, karim, &client()).await, Err(Error::Rule(Rule::OutsideMandate))), "{b:?}");
+        assert!(e.app.login("mons.agent", PASSWORD, &client()).await.is_ok(), "{b:?}: still there");
+        let ended = e.app.leave_organisation(&claire, karim, &client()).await.unwrap();
+        assert_eq!((ended.grants, ended.memberships, ended.mandates), (2, 1, 0), "{b:?}");
+        let mut tx = e.app.store.read().await.unwrap();
+        assert_eq!(tx.account(karim).await.unwrap().unwrap().status, habilis_core::records::AccountStatus::Deactivated, "{b:?}");
+        for id in [t1.id, t2.id] {
+            assert_eq!(tx.grant(id).await.unwrap().unwrap().state, GrantState::Revoked, "{b:?}");
+        }
+        assert!(tx.members(accueil.id).await.unwrap().is_empty(), "{b:?}");
+        drop(tx);
+        assert!(e.app.login("mons.agent", PASSWORD, &client()).await.is_err(), "{b:?}: no more sign-in");
+        assert!(matches!(e.app.leave_organisation(&claire, karim, &client()).await, Err(_)), "{b:?}: once");
+        let trail = e.app.store.trace_search(&habilis_core::trace::TraceQuery { chains: vec![claire.organisation.id.0], action: Some("user.leave".into()), limit: 5, ..Default::default() }).await.unwrap();
+        assert_eq!(trail.len(), 1, "{b:?}");
+        assert_eq!(trail[0].entry.detail.as_deref(), Some("2 habilitation(s) retirée(s), 1 groupe(s) quitté(s), 0 mandat(s) retiré(s)"), "{b:?}");
+    }
+}

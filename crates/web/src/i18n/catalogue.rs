@@ -797,6 +797,11 @@ catalogue! {
     done_mandate_withdrawn: "Mandat retiré : {what}.", "Mandate withdrawn: {what}.";
     done_user_suspended: "Compte suspendu : {what}.", "Account suspended: {what}.";
     done_user_reactivated: "Compte réactivé : {what}.", "Account reactivated: {what}.";
+    done_user_left: "{what} a quitté l'organisme : compte désactivé, habilitations, groupes et mandats retirés.", "{what} left the organisation: account deactivated, grants, groups and mandates ended.";
+    confirm_leave_title: "Enregistrer le départ de cette personne ?", "Record this person's departure?";
+    confirm_leave_text: "Son compte est désactivé et ses sessions fermées ; toutes ses habilitations sont retirées (les places de quota se libèrent), elle quitte ses groupes et ses mandats sont retirés, avec ceux qu'elle a confiés. C'est définitif ; l'historique est conservé.", "Their account is deactivated and their sessions closed; all their grants are revoked (quota places are freed), they leave their groups and their mandates are withdrawn, with those they gave. This is final; the history is kept.";
+    confirm_leave_button: "Enregistrer le départ", "Record the departure";
+    leave_organisation: "Départ de l'organisme", "Leaves the organisation";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -185,3 +185,23 @@ async fn the_contract_is_a_pdf_with_its_articles_and_annexes() {
     let agent = t.sign_in("mons.agent").await;
     assert_ne!(t.get("/partner/contract.pdf", Some(&agent)).await.status(), StatusCode::OK);
 }
+
+/// Issue 17, point 6: leaving the organisation from the rights page, confirmed first.
+#[tokio::test]
+async fn a_departure_is_recorded_from_the_rights_page() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let cl = habilis_core::trace::ClientInfo::default();
+    let karim = t.state.app.login("mons.agent", PASSWORD, &cl).await.unwrap().actor.account.id;
+    let claire = t.sign_in("mons.admin").await;
+    let page = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let path = format!("/partner/users/{karim}/leave");
+    assert!(page.contains(&format!("action=\"{path}\"")), "offered");
+    let csrf = super::hidden(&page, "csrf");
+    let ask = body(t.post_form(&path, Some(&claire), &format!("csrf={csrf}")).await).await;
+    assert!(ask.contains("Enregistrer le départ de cette personne ?") && ask.contains("Karim Haddad (mons.agent)"), "{ask}");
+    let resp = t.post_form(&path, Some(&claire), &format!("csrf={csrf}&confirm=yes")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let done = body(t.get(super::location(&resp), Some(&claire)).await).await;
+    assert!(done.contains("Karim Haddad (mons.agent) a quitté l&#39;organisme") || done.contains("Karim Haddad (mons.agent) a quitté l'organisme"), "{done}");
+    assert!(t.state.app.login("mons.agent", PASSWORD, &cl).await.is_err());
+}

@@ -28,6 +28,7 @@ fn confirmation(t: &Texts, what: RowAction) -> Option<Ask> {
         RowAction::DeleteGroup => (t.confirm_delete_group_title, t.confirm_delete_group_text, t.confirm_delete_group_button, false),
         RowAction::SuspendUser => (t.confirm_suspend_user_title, t.confirm_suspend_user_text, t.confirm_suspend_user_button, false),
         RowAction::ForcePasswordOfUser => (t.confirm_force_user_title, t.confirm_force_user_text, t.confirm_force_button, false),
+        RowAction::LeaveOrganisation => (t.confirm_leave_title, t.confirm_leave_text, t.confirm_leave_button, false),
         _ => return None,
     })
 }
@@ -123,10 +124,12 @@ enum RowAction {
     AskQuery,
     CloseQuery,
     ForcePasswordOfUser,
+    /// The person leaves the organisation: deactivated, every right ended.
+    LeaveOrganisation,
 }
 
 impl RowAction {
-    const ALL: [RowAction; 18] = [
+    const ALL: [RowAction; 19] = [
         RowAction::SuspendGrant,
         RowAction::ResumeGrant,
         RowAction::RevokeGrant,
@@ -145,6 +148,7 @@ impl RowAction {
         RowAction::AskQuery,
         RowAction::CloseQuery,
         RowAction::ForcePasswordOfUser,
+        RowAction::LeaveOrganisation,
     ];
 
     /// (kind, verb) of the path `…/{kind}/{id}/{verb}`.
@@ -168,6 +172,7 @@ impl RowAction {
             RowAction::AskQuery => ("grants", "query"),
             RowAction::CloseQuery => ("queries", "close"),
             RowAction::ForcePasswordOfUser => ("users", "force-password"),
+            RowAction::LeaveOrganisation => ("users", "leave"),
         }
     }
 
@@ -317,6 +322,7 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
             Some(partner) => app.force_password_change(&actor, partner, Some(AccountId(id)), c).await.map(|_| ()),
             None => return WebError::NotFound.into_response(),
         },
+        RowAction::LeaveOrganisation => app.leave_organisation(&actor, AccountId(id), c).await.map(|_| ()),
     };
     let (page, _) = urls(&actor);
     match result {

@@ -441,6 +441,7 @@ async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuer
             "mandates-withdraw" => t.done_mandate_withdrawn,
             "users-suspend" => t.done_user_suspended,
             "users-reactivate" => t.done_user_reactivated,
+            "users-leave" => t.done_user_left,
             _ => return t.saved.to_string(),
         };
         match &named {
