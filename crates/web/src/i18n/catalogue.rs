@@ -802,6 +802,9 @@ catalogue! {
     confirm_leave_text: "Son compte est désactivé et ses sessions fermées ; toutes ses habilitations sont retirées (les places de quota se libèrent), elle quitte ses groupes et ses mandats sont retirés, avec ceux qu'elle a confiés. C'est définitif ; l'historique est conservé.", "Their account is deactivated and their sessions closed; all their grants are revoked (quota places are freed), they leave their groups and their mandates are withdrawn, with those they gave. This is final; the history is kept.";
     confirm_leave_button: "Enregistrer le départ", "Record the departure";
     leave_organisation: "Départ de l'organisme", "Leaves the organisation";
+    done_grant_end: "Date de fin enregistrée : {what}.", "End date saved: {what}.";
+    grant_end_edit: "Modifier la date de fin", "Change the end date";
+    grant_end_save: "Enregistrer la date de fin", "Save the end date";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -205,3 +205,34 @@ async fn a_departure_is_recorded_from_the_rights_page() {
     assert!(done.contains("Karim Haddad (mons.agent) a quitté l&#39;organisme") || done.contains("Karim Haddad (mons.agent) a quitté l'organisme"), "{done}");
     assert!(t.state.app.login("mons.agent", PASSWORD, &cl).await.is_err());
 }
+
+/// Issue 17, point 6: a grant's end date changes from the rights page (a past date is
+/// refused with its own sentence, what was typed kept), and a group's grant takes an end
+/// date when given.
+#[tokio::test]
+async fn end_dates_are_set_from_the_rights_page() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let cl = habilis_core::trace::ClientInfo::default();
+    let claire_actor = app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+    let karim = app.login("mons.agent", PASSWORD, &cl).await.unwrap().actor.account.id;
+    use habilis_core::commands::{Holder, NewGrant};
+    let grant = app.grant(&claire_actor, &NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &cl).await.unwrap();
+    let group = app.create_group(&claire_actor, "Accueil du soir", &cl).await.unwrap();
+    let claire = t.sign_in("mons.admin").await;
+    let page = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let csrf = super::hidden(&page, "csrf");
+    let path = format!("/partner/grants/{}/end-date", grant.id);
+    assert!(page.contains(&format!("action=\"{path}\"")));
+    let resp = t.post_form(&path, Some(&claire), &format!("csrf={csrf}&ends_on=2020-01-01")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(resp).await;
+    assert!(html.contains("ne peut pas être déjà passée") && html.contains("value=\"2020-01-01\"") && html.contains("<details open>"), "{html}");
+    let resp = t.post_form(&path, Some(&claire), &format!("csrf={csrf}&ends_on=2027-03-31")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let done = body(t.get(super::location(&resp), Some(&claire)).await).await;
+    assert!(done.contains("Date de fin enregistrée : CDAP T1") && done.contains("31/03/2027"), "{done}");
+    let resp = t.post_form(&format!("/partner/groups/{}/grant", group.id), Some(&claire), &format!("csrf={csrf}&service_role=CDAP%3AT2&purpose=Soir&ends_on=2027-06-30")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(body(t.get("/partner/rights", Some(&claire)).await).await.contains("30/06/2027"), "the group's grant carries its end date");
+}

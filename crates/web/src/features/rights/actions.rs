@@ -126,10 +126,12 @@ enum RowAction {
     ForcePasswordOfUser,
     /// The person leaves the organisation: deactivated, every right ended.
     LeaveOrganisation,
+    /// A grant's end date changed (or removed).
+    GrantEndDate,
 }
 
 impl RowAction {
-    const ALL: [RowAction; 19] = [
+    const ALL: [RowAction; 20] = [
         RowAction::SuspendGrant,
         RowAction::ResumeGrant,
         RowAction::RevokeGrant,
@@ -149,6 +151,7 @@ impl RowAction {
         RowAction::CloseQuery,
         RowAction::ForcePasswordOfUser,
         RowAction::LeaveOrganisation,
+        RowAction::GrantEndDate,
     ];
 
     /// (kind, verb) of the path `…/{kind}/{id}/{verb}`.
@@ -173,6 +176,7 @@ impl RowAction {
             RowAction::CloseQuery => ("queries", "close"),
             RowAction::ForcePasswordOfUser => ("users", "force-password"),
             RowAction::LeaveOrganisation => ("users", "leave"),
+            RowAction::GrantEndDate => ("grants", "end-date"),
         }
     }
 
@@ -195,6 +199,7 @@ impl RowAction {
             RowAction::CaisseSuspendGrant | RowAction::AskQuery => "supervise",
             RowAction::ForcePasswordOfUser => "force",
             RowAction::EditMandate => "mandate_edit",
+            RowAction::GrantEndDate => "end_date",
             _ => "",
         }
     }
@@ -302,7 +307,7 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
         RowAction::DeleteGroup => app.delete_group(&actor, GroupId(id), c).await,
         RowAction::GrantToGroup => {
             let (service_code, role_code) = split_role(v.get("service_role"));
-            let cmd = NewGrant { holder: Holder::Group(GroupId(id)), service_code, role_code, purpose: v.get("purpose").into(), ends_on: String::new() };
+            let cmd = NewGrant { holder: Holder::Group(GroupId(id)), service_code, role_code, purpose: v.get("purpose").into(), ends_on: v.get("ends_on").into() };
             app.grant(&actor, &cmd, c).await.map(|_| ())
         }
         RowAction::AnswerQuery => app.answer_query(&actor, QueryId(id), v.get("answer"), c).await.map(|_| ()),
@@ -323,6 +328,7 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
             None => return WebError::NotFound.into_response(),
         },
         RowAction::LeaveOrganisation => app.leave_organisation(&actor, AccountId(id), c).await.map(|_| ()),
+        RowAction::GrantEndDate => app.set_grant_end(&actor, GrantId(id), v.get("ends_on"), c).await,
     };
     let (page, _) = urls(&actor);
     match result {

@@ -442,6 +442,7 @@ async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuer
             "users-suspend" => t.done_user_suspended,
             "users-reactivate" => t.done_user_reactivated,
             "users-leave" => t.done_user_left,
+            "grants-end-date" => t.done_grant_end,
             _ => return t.saved.to_string(),
         };
         match &named {
