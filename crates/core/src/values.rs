@@ -342,3 +342,24 @@ pub enum PasswordProblem {
     /// The same as the current password: a change (forced or not) must change it.
     SameAsCurrent,
 }
+
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage
+/// return first, in either width) starts with an apostrophe instead.
+pub fn defuse(v: &str) -> String {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) { format!("'{v}") } else { v.to_string() }
+}
+
+/// One CSV line as French spreadsheets read it: `;`-separated, cells defused, quoted when
+/// they hold a separator, a quote or a line break; ended by CRLF.
+pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| {
+            let v = defuse(c.as_ref());
+            if v.contains([';', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    line.push_str("\r\n");
+    line
+}

@@ -13,6 +13,7 @@ pub mod change_request;
 pub mod check;
 pub mod desk;
 pub mod directory;
+pub mod exports;
 pub mod grants;
 pub mod groups;
 pub mod mandates;

@@ -353,9 +353,7 @@ pub fn to_csv(records: &[TraceRecord]) -> String {
 
 /// A cell a spreadsheet would run as a formula, made text with a leading apostrophe. The
 /// full-width signs count: spreadsheets fold them to their ASCII twins.
-pub fn defuse(v: &str) -> String {
-    if v.starts_with(['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠']) { format!("'{v}") } else { v.to_string() }
-}
+pub use crate::values::defuse;
 
 #[cfg(test)]
 mod tests {

@@ -805,6 +805,7 @@ catalogue! {
     done_grant_end: "Date de fin enregistrée : {what}.", "End date saved: {what}.";
     grant_end_edit: "Modifier la date de fin", "Change the end date";
     grant_end_save: "Enregistrer la date de fin", "Save the end date";
+    export_lists: "Exporter pour un tableur :", "Export for a spreadsheet:";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

@@ -236,3 +236,40 @@ async fn end_dates_are_set_from_the_rights_page() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert!(body(t.get("/partner/rights", Some(&claire)).await).await.contains("30/06/2027"), "the group's grant carries its end date");
 }
+
+/// Issue 18 (R15): users, groups and grants export as CSV a French spreadsheet opens —
+/// BOM, `;`, CRLF — with formulas defused; the caisse exports a partner's too.
+#[tokio::test]
+async fn users_groups_and_grants_export_as_csv() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let cl = habilis_core::trace::ClientInfo::default();
+    let claire_actor = app.login("mons.admin", PASSWORD, &cl).await.unwrap().actor;
+    let input = habilis_core::commands::UserInput { first_name: "Léa".into(), last_name: "Roux".into(), email: "lea.roux@mons.invalid".into(), function: "=SOMME(A1:A9)".into(), login: String::new() };
+    let lea = app.create_user(&claire_actor, &input, "http://x", &cl).await.unwrap();
+    use habilis_core::commands::{Holder, NewGrant};
+    app.grant(&claire_actor, &NewGrant { holder: Holder::Person(lea.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil; familles".into(), ends_on: "2027-01-31".into() }, &cl).await.unwrap();
+    let group = app.create_group(&claire_actor, "Accueil", &cl).await.unwrap();
+    app.add_member(&claire_actor, group.id, lea.id, &cl).await.unwrap();
+    let claire = t.sign_in("mons.admin").await;
+    assert!(body(t.get("/partner/rights", Some(&claire)).await).await.contains("href=\"/partner/rights/export/grants\""));
+    let resp = t.get("/partner/rights/export/users", Some(&claire)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("utilisateurs-2026-11-27.csv"));
+    let users = body(resp).await;
+    assert!(users.starts_with("\u{feff}identifiant;nom;courriel;fonction;"), "{users}");
+    let line = users.lines().find(|l| l.contains(&lea.login)).unwrap();
+    assert!(line.contains(";'=SOMME(A1:A9);") && line.contains(";Accueil") && users.contains("\r\n"), "{line}");
+    let grants = body(t.get("/partner/rights/export/grants", Some(&claire)).await).await;
+    let line = grants.lines().find(|l| l.contains(&lea.login)).unwrap();
+    assert!(line.starts_with("CDAP;T1;") && line.contains(";\"Accueil; familles\";") && line.contains(";2027-01-31;active;mons.admin;"), "{line}");
+    let groups = body(t.get("/partner/rights/export/groups", Some(&claire)).await).await;
+    assert!(groups.contains(&format!("Accueil;{}", lea.login)), "{groups}");
+    assert_eq!(t.get("/partner/rights/export/passwords", Some(&claire)).await.status(), StatusCode::NOT_FOUND);
+    // The caisse exports its partner's; a plain user exports nothing.
+    let caf = t.sign_in("caf.admin").await;
+    let partner = claire_actor.organisation.id;
+    assert!(body(t.get(&format!("/caisse/partners/{partner}/rights/export/users"), Some(&caf)).await).await.contains(&lea.login));
+    let agent = t.sign_in("mons.agent").await;
+    assert_ne!(t.get("/partner/rights/export/users", Some(&agent)).await.status(), StatusCode::OK);
+}

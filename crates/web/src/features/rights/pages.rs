@@ -457,8 +457,51 @@ async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuer
     rights_page(state, ctx, actor, "", v, None, notice).await
 }
 
+/// The CSV of the page's users, groups or grants (issue 18, R15), for `actor`.
+async fn export(state: &AppState, ctx: &Ctx, actor: &Actor, what: &str) -> Response {
+    use axum::response::IntoResponse;
+    let Some(kind) = habilis_core::services::exports::Export::parse(what) else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(actor));
+    };
+    match state.app.export_csv(actor, kind).await {
+        Ok(csv) => {
+            let name = match kind {
+                habilis_core::services::exports::Export::Users => "utilisateurs",
+                habilis_core::services::exports::Export::Groups => "groupes",
+                habilis_core::services::exports::Export::Grants => "habilitations",
+            };
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}-{}.csv\"", state.app.today())),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    }
+}
+
+/// GET /partner/rights/export/{users|groups|grants}
+pub async fn export_own(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, axum::extract::Path(what): axum::extract::Path<String>) -> Response {
+    export(&state, &ctx, &actor, &what).await
+}
+
+/// GET /caisse/partners/{id}/rights/export/{users|groups|grants}
+pub async fn export_for(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, axum::extract::Path((partner, what)): axum::extract::Path<(String, String)>) -> Response {
+    let Some(partner) = OrganisationId::parse(&partner) else {
+        return error_page(ctx.lang, &WebError::NotFound, Some(&actor));
+    };
+    export(&state, &ctx, &actor.acting_for(partner), &what).await
+}
+
 /// The routes of the page itself (its forms are in `actions`).
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new().route("/partner/rights", get(rights)).route("/caisse/partners/{id}/rights", get(caisse_rights))
+    axum::Router::new()
+        .route("/partner/rights", get(rights))
+        .route("/caisse/partners/{id}/rights", get(caisse_rights))
+        .route("/partner/rights/export/{what}", get(export_own))
+        .route("/caisse/partners/{id}/rights/export/{what}", get(export_for))
 }
