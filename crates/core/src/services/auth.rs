@@ -44,7 +44,7 @@ impl<S: Store> App<S> {
         if let Some(wait) = wait {
             let mut e = TraceEntry::new(now, "session.login", Outcome::Refused, client);
             stamp_account(&mut e, account.as_ref());
-            e.detail = Some("throttled".into());
+            e.detail = Some("trop de tentatives : connexion retardée".into());
             tx.append_trace(&e).await?;
             tx.commit().await?;
             let secs = wait.whole_seconds().max(1) as u64;
@@ -84,7 +84,7 @@ impl<S: Store> App<S> {
                 tx.save_throttle(&key, &t).await?;
                 let mut e = TraceEntry::new(now, "session.login", Outcome::Failure, client);
                 stamp_account(&mut e, account.as_ref());
-                e.detail = Some(if account.is_some() { "wrong password" } else { "unknown login" }.into());
+                e.detail = Some(if account.is_some() { "mot de passe erroné" } else { "identifiant inconnu" }.into());
                 tx.append_trace(&e).await?;
                 tx.commit().await?;
                 if let Some(a) = &account {
@@ -102,7 +102,7 @@ impl<S: Store> App<S> {
         if account.status != AccountStatus::Active {
             let mut e = TraceEntry::new(now, "session.login", Outcome::Refused, client);
             stamp_account(&mut e, Some(&account));
-            e.detail = Some(format!("account {}", account.status.as_str()));
+            e.detail = Some(format!("compte {}", match account.status { AccountStatus::Suspended => "suspendu", AccountStatus::Deactivated => "désactivé", AccountStatus::Active => "actif" }));
             tx.append_trace(&e).await?;
             tx.commit().await?;
             return Err(Error::AccountDisabled);
@@ -134,7 +134,7 @@ impl<S: Store> App<S> {
         let actor = Actor { account, organisation, session, acting_for: None };
         let mut e = TraceEntry::new(now, "session.login", Outcome::Success, client);
         e.stamp(&actor);
-        e.detail = actor.session.pending_step.map(|p| format!("password checked; {} pending", p.as_str()));
+        e.detail = actor.session.pending_step.map(|p| format!("mot de passe vérifié ; étape restante : {}", p.as_str()));
         tx.append_trace(&e).await?;
         tx.commit().await?;
         let network = client.addr.as_deref().and_then(crate::watch::network_of);

@@ -284,7 +284,7 @@ impl<S: Store> App<S> {
         // Deactivated is final: the person's rights end with it (issue 12, item 6).
         let detail = if to == AccountStatus::Deactivated {
             let ended = crate::shared::end_rights_of(&mut tx, a.organisation_id, a.id, actor.account.id, now).await?;
-            Some(format!("{} grant(s) revoked, {} group(s) left, {} mandate(s) withdrawn", ended.grants, ended.memberships, ended.mandates))
+            Some(format!("{} habilitation(s) retirée(s), {} groupe(s) quitté(s), {} mandat(s) retiré(s)", ended.grants, ended.memberships, ended.mandates))
         } else {
             None
         };

@@ -73,11 +73,11 @@ impl<S: Store> App<S> {
             tx.add_role(person.id, Role::DelegatedManager).await?;
         }
         let detail = format!(
-            "{} rôle(s), utilisateurs {}, groupes {}, délégation {}",
+            "{} profil(s) ; gestion des utilisateurs : {} ; des groupes : {} ; délégation : {}",
             m.scope.len(),
-            m.may_manage_users,
-            m.may_manage_groups,
-            m.may_delegate
+            oui(m.may_manage_users),
+            oui(m.may_manage_groups),
+            oui(m.may_delegate)
         );
         self.trace_action(&mut tx, actor, "mandate.give", person.login.clone(), Some(detail), client).await?;
         tx.commit().await?;
@@ -102,7 +102,7 @@ impl<S: Store> App<S> {
         let active: Vec<(MandateId, Option<MandateId>)> = all.iter().filter(|m| m.withdrawn_at.is_none()).map(|m| (m.id, m.parent_id)).collect();
         let cut = derived_from(target.id, &active);
         tx.withdraw_mandates(&cut, self.now()).await?;
-        self.trace_action(&mut tx, actor, "mandate.withdraw", id.to_string(), Some(format!("{} mandate(s)", cut.len())), client).await?;
+        self.trace_action(&mut tx, actor, "mandate.withdraw", id.to_string(), Some(format!("{} mandat(s) retiré(s), dérivés compris", cut.len())), client).await?;
         tx.commit().await?;
         Ok(cut.len())
     }
@@ -167,11 +167,11 @@ impl<S: Store> App<S> {
             tx.withdraw_mandates(&cut, self.now()).await?;
         }
         let detail = format!(
-            "{} rôle(s), utilisateurs {}, groupes {}, délégation {} ; {} mandat(s) dérivé(s) retiré(s)",
+            "{} profil(s) ; gestion des utilisateurs : {} ; des groupes : {} ; délégation : {} ; {} mandat(s) dérivé(s) retiré(s)",
             edited.scope.len(),
-            edited.may_manage_users,
-            edited.may_manage_groups,
-            edited.may_delegate,
+            oui(edited.may_manage_users),
+            oui(edited.may_manage_groups),
+            oui(edited.may_delegate),
             cut.len()
         );
         self.trace_action(&mut tx, actor, "mandate.edit", id.to_string(), Some(detail), client).await?;
@@ -218,4 +218,9 @@ async fn parse_scope<T: Transaction>(tx: &mut T, input: &NewMandate) -> Result<B
         return Err(Error::Rule(Rule::EmptyMandate));
     }
     Ok(scope)
+}
+
+/// `oui` or `non`, for the trail's readers.
+fn oui(b: bool) -> &'static str {
+    if b { "oui" } else { "non" }
 }

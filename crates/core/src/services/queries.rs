@@ -57,7 +57,7 @@ impl<S: Store> App<S> {
             if cmd.auto_suspend { " Sans réponse à cette date, l'habilitation sera suspendue." } else { "" }
         );
         crate::shared::notify_partner_admins(tx, partner.id, "Habilis — question de la caisse", &body, now).await?;
-        self.trace_action(tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("due {due_on}, auto-suspend {}", cmd.auto_suspend)), client).await?;
+        self.trace_action(tx, &actor.clone().acting_for(partner.id), "query.open", g.id.to_string(), Some(format!("réponse attendue le {due_on}{}", if cmd.auto_suspend { ", suspension automatique sans réponse" } else { "" })), client).await?;
         Ok(q)
     }
 
