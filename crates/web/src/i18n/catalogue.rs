@@ -806,6 +806,11 @@ catalogue! {
     grant_end_edit: "Modifier la date de fin", "Change the end date";
     grant_end_save: "Enregistrer la date de fin", "Save the end date";
     export_lists: "Exporter pour un tableur :", "Export for a spreadsheet:";
+    partners_search: "Rechercher (nom, SIRET ou commune)", "Search (name, SIRET or town)";
+    following_page: "Page suivante", "Next page";
+    partners_none_found: "Aucun partenaire ne correspond à « {q} ».", "No partner matches “{q}”.";
+    partners_found: "{n} partenaire(s) sur {total}.", "{n} partner(s) out of {total}.";
+    previous_page: "Page précédente", "Previous page";
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";

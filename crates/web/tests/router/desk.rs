@@ -273,3 +273,44 @@ async fn users_groups_and_grants_export_as_csv() {
     let agent = t.sign_in("mons.agent").await;
     assert_ne!(t.get("/partner/rights/export/users", Some(&agent)).await.status(), StatusCode::OK);
 }
+
+/// Issue 17, point 6: the partners list searches (name, SIRET or town, accents forgiven),
+/// says when nothing matches, pages by 50; only the caisse's administrators see "new".
+#[tokio::test]
+async fn the_partners_list_searches_and_pages() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let cl = habilis_core::trace::ClientInfo::default();
+    let sophie = app.login("caf.admin", PASSWORD, &cl).await.unwrap().actor;
+    // 55 more partners, with valid SIRETs (Luhn) built from a counter.
+    fn luhn_siret(n: u32) -> String {
+        let base = format!("1234{:09}", n);
+        for last in 0..10 {
+            let s = format!("{base}{last}");
+            let sum: u32 = s.chars().rev().enumerate().map(|(i, c)| {
+                let d = c.to_digit(10).unwrap();
+                if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { d }
+            }).sum();
+            if sum % 10 == 0 {
+                return s;
+            }
+        }
+        unreachable!()
+    }
+    for i in 0..55 {
+        let input = habilis_core::commands::PartnerInput { name: format!("CCAS numéro {i:02}"), siret: luhn_siret(i), address: String::new(), city: "Lille".into() };
+        app.create_partner(&sophie, &input, &cl).await.unwrap();
+    }
+    let caf = t.sign_in("caf.admin").await;
+    let first = body(t.get("/caisse/partners", Some(&caf)).await).await;
+    assert!(first.contains("href=\"/caisse/partners/new\"") && first.contains("rel=\"next\""), "56 partners: two pages");
+    assert_eq!(first.matches("<tr><td data-label").count(), 50);
+    let found = body(t.get("/caisse/partners?q=barOEul", Some(&caf)).await).await;
+    assert!(found.contains("Mairie de Mons-en-Barœul") && found.contains("1 partenaire(s) sur 56."), "{found}");
+    let accents = body(t.get("/caisse/partners?q=numero+07", Some(&caf)).await).await;
+    assert!(accents.contains("CCAS numéro 07"), "accents forgiven");
+    let none = body(t.get("/caisse/partners?q=Roubaix", Some(&caf)).await).await;
+    assert!(none.contains("Aucun partenaire ne correspond à « Roubaix »."), "{none}");
+    let auditor = t.sign_in("caf.auditor").await;
+    assert!(!body(t.get("/caisse/partners", Some(&auditor)).await).await.contains("href=\"/caisse/partners/new\""), "the auditor reads only");
+}

@@ -30,18 +30,78 @@ struct PartnerRow {
 struct PartnersPage {
     c: Chrome,
     partners: Vec<PartnerRow>,
+    /// The search as typed, how many partners in all, and how many match.
+    q: String,
+    total: usize,
+    found: usize,
+    previous: Option<String>,
+    next: Option<String>,
+    /// The caisse's administrators create partners; its other staff read.
+    may_create: bool,
 }
 
-/// GET /caisse/partners
-pub async fn partners(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+/// Partners a page.
+const PAGE: usize = 50;
+
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+/// `s` in lower case without accents, for a search that forgives both.
+fn folded(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.to_lowercase().chars() {
+        match c {
+            'à' | 'â' | 'ä' => out.push('a'),
+            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
+            'î' | 'ï' => out.push('i'),
+            'ô' | 'ö' => out.push('o'),
+            'ù' | 'û' | 'ü' => out.push('u'),
+            'ç' => out.push('c'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// GET /caisse/partners?q=&page= — searched by name, SIRET or city, 50 a page.
+pub async fn partners(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> Response {
     let actor = &actor;
+    let q = q.map(|axum::extract::Query(q)| q).unwrap_or_default();
     match state.app.partners(actor).await {
         Ok(list) => {
-            let partners = list
+            let total = list.len();
+            let wanted = folded(q.q.trim());
+            let matching: Vec<Organisation> = list
                 .into_iter()
+                .filter(|p| wanted.is_empty() || [Some(p.name.clone()), p.siret.clone(), p.city.clone()].into_iter().flatten().any(|f| folded(&f).contains(&wanted)))
+                .collect();
+            let found = matching.len();
+            let page = q.page.unwrap_or(1).clamp(1, found.div_ceil(PAGE).max(1));
+            let link = |n: usize| format!("/caisse/partners?q={}&page={n}", percent_encoding::utf8_percent_encode(q.q.trim(), percent_encoding::NON_ALPHANUMERIC));
+            let partners = matching
+                .into_iter()
+                .skip((page - 1) * PAGE)
+                .take(PAGE)
                 .map(|p| PartnerRow { id: p.id.to_string(), name: p.name, siret: p.siret.unwrap_or_default(), city: p.city.unwrap_or_default() })
                 .collect();
-            render(&PartnersPage { c: Chrome::new(ctx.lang, Some(&uri), Some(actor)), partners }, StatusCode::OK)
+            let page_view = PartnersPage {
+                c: Chrome::new(ctx.lang, Some(&uri), Some(actor)),
+                partners,
+                q: q.q.trim().to_string(),
+                total,
+                found,
+                previous: (page > 1).then(|| link(page - 1)),
+                next: (page * PAGE < found).then(|| link(page + 1)),
+                may_create: habilis_core::reach::caisse_admin_of(actor).is_ok(),
+            };
+            render(&page_view, StatusCode::OK)
         }
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     }
