@@ -11,6 +11,16 @@ use crate::records::{AccountId, AccountStatus, Actor, ManagementMode, Organisati
 use crate::store::*;
 
 /// The caisse whose habilitation administrator `actor` is.
+/// The caisse whose rules and desk apply to the people of `org`: itself for a caisse, its
+/// parent for a partner; none for the national level.
+pub(crate) fn caisse_of(org: &Organisation) -> Option<OrganisationId> {
+    match org.kind {
+        OrganisationKind::Caisse => Some(org.id),
+        OrganisationKind::Partner => org.parent_id,
+        _ => None,
+    }
+}
+
 pub fn caisse_admin_of(actor: &Actor) -> Result<OrganisationId> {
     if actor.organisation.kind == OrganisationKind::Caisse && actor.account.roles.contains(&Role::CaisseAdmin) {
         Ok(actor.organisation.id)

@@ -145,6 +145,33 @@ pub(crate) async fn notification_addresses<T: Transaction>(tx: &mut T, org: Orga
     Ok(out)
 }
 
+/// The grants of `org` that `person` holds: directly, and through the groups they belong
+/// to now (with the group's name). Revoked and ended ones included: callers choose.
+pub(crate) async fn held_grants<T: Transaction>(tx: &mut T, org: OrganisationId, person: AccountId) -> Result<Vec<(Grant, Option<String>)>> {
+    let mut held: Vec<(Grant, Option<String>)> = tx.grants_of(org).await?.into_iter().filter(|g| g.holder_account_id == Some(person)).map(|g| (g, None)).collect();
+    for m in tx.memberships_of(person).await? {
+        if m.removed_at.is_none() {
+            for g in tx.grants_of_group(m.group_id).await? {
+                if g.organisation_id == org {
+                    held.push((g, Some(m.group_name.clone())));
+                }
+            }
+        }
+    }
+    Ok(held)
+}
+
+/// A grant in words, as people say it: `CDAP T1 — Karim Haddad` (or `— groupe Accueil`).
+pub(crate) async fn grant_in_words<T: Transaction>(tx: &mut T, g: &Grant) -> Result<String> {
+    let (service, role) = service_and_role(tx, g).await?;
+    let holder = match (g.holder_account_id, g.holder_group_id) {
+        (Some(a), _) => tx.account(a).await?.map(|a| a.display_name).unwrap_or_default(),
+        (None, Some(grp)) => tx.group(grp).await?.map(|x| format!("groupe {}", x.name)).unwrap_or_default(),
+        _ => String::new(),
+    };
+    Ok(format!("{} {} — {holder}", service.code, role.code))
+}
+
 /// Whom the escalation procedure (Annex 1, Art. 3.3) tells at `level` for `org`: the
 /// directory's `escalation_<level>` contact (1 to 3; the third for any later level), or,
 /// when none is named, the accounts holding one of `fallback` roles.

@@ -82,7 +82,8 @@ pub struct Incident {
 impl Incident {
     /// The reference of an incident with this id.
     pub fn reference_of(id: IncidentId) -> String {
-        format!("INC-{}", &id.0.simple().to_string()[24..]).to_uppercase()
+        let hex = id.0.simple().to_string();
+        format!("INC-{}", hex.get(24..).unwrap_or(&hex)).to_uppercase()
     }
 }
 

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::clock::{from_micros, to_micros};
 use crate::commands::NewQuery;
 use crate::error::{Error, Result};
+use crate::reach::caisse_of;
 use crate::records::*;
 use crate::shared::notification_addresses;
 use crate::store::*;
@@ -126,15 +127,6 @@ impl RulesInput {
             dormant: self.dormant,
             dormant_days: num("dormant_days", &self.dormant_days, 30, 730)?,
         })
-    }
-}
-
-/// The caisse whose rules apply to the people of `org`: itself, or a partner's caisse.
-fn caisse_of(org: &Organisation) -> Option<OrganisationId> {
-    match org.kind {
-        OrganisationKind::Caisse => Some(org.id),
-        OrganisationKind::Partner => org.parent_id,
-        _ => None,
     }
 }
 
@@ -463,22 +455,8 @@ async fn line_of<T: Transaction>(tx: &mut T, alert: Alert, names: &mut std::coll
 /// belong to now.
 async fn person_grants<T: Transaction>(tx: &mut T, alert: &Alert, today: time::Date) -> Result<Vec<AlertGrant>> {
     let mut out = Vec::new();
-    let mut held: Vec<(Grant, Option<String>)> = tx
-        .grants_of(alert.organisation_id)
-        .await?
-        .into_iter()
-        .filter(|g| g.holder_account_id == Some(alert.account_id))
-        .map(|g| (g, None))
-        .collect();
-    for m in tx.memberships_of(alert.account_id).await? {
-        if m.removed_at.is_none() {
-            for g in tx.grants_of_group(m.group_id).await? {
-                held.push((g, Some(m.group_name.clone())));
-            }
-        }
-    }
-    for (g, through) in held {
-        if g.state == GrantState::Revoked || g.organisation_id != alert.organisation_id || g.ends_on.is_some_and(|e| e < today) {
+    for (g, through) in crate::shared::held_grants(tx, alert.organisation_id, alert.account_id).await? {
+        if g.state == GrantState::Revoked || g.ends_on.is_some_and(|e| e < today) {
             continue;
         }
         let (service, role) = crate::shared::service_and_role(tx, &g).await?;

@@ -18,6 +18,7 @@ use crate::calendar::{add_business_days, business_days_between};
 use crate::clock::to_paris;
 use crate::reach::partner_manager_now;
 use crate::error::{Error, Result};
+use crate::reach::caisse_of;
 use crate::records::*;
 use crate::shared::notification_addresses;
 use crate::store::*;
@@ -85,15 +86,6 @@ fn side_of(actor: &Actor, incident: &Incident) -> Option<Side> {
     match actor.organisation.kind {
         OrganisationKind::Partner if actor.organisation.id == incident.partner_id && roles.iter().any(|r| r.is_manager()) => Some(Side::Partner),
         OrganisationKind::Caisse if actor.organisation.id == incident.caisse_id && is_desk(actor) => Some(Side::Desk),
-        _ => None,
-    }
-}
-
-/// The caisse `org` belongs to (itself for a caisse).
-fn caisse_of(org: &Organisation) -> Option<OrganisationId> {
-    match org.kind {
-        OrganisationKind::Caisse => Some(org.id),
-        OrganisationKind::Partner => org.parent_id,
         _ => None,
     }
 }

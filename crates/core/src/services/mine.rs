@@ -40,24 +40,11 @@ impl<S: Store> App<S> {
         let today = self.today();
         let me = actor.account.id;
         let mut tx = self.store.read().await?;
-        let mut held: Vec<(Grant, Option<String>)> = tx
-            .grants_of(actor.organisation.id)
-            .await?
-            .into_iter()
-            .filter(|g| g.holder_account_id == Some(me))
-            .map(|g| (g, None))
-            .collect();
-        for m in tx.memberships_of(me).await? {
-            if m.removed_at.is_none() {
-                for g in tx.grants_of_group(m.group_id).await? {
-                    held.push((g, Some(m.group_name.clone())));
-                }
-            }
-        }
+        let held = crate::shared::held_grants(&mut tx, actor.organisation.id, me).await?;
         let mut names: std::collections::HashMap<AccountId, String> = std::collections::HashMap::new();
         let mut out = Vec::new();
         for (g, through) in held {
-            if g.state == GrantState::Revoked || g.organisation_id != actor.organisation.id || g.ends_on.is_some_and(|e| e < today) {
+            if g.state == GrantState::Revoked || g.ends_on.is_some_and(|e| e < today) {
                 continue;
             }
             let (service, role) = crate::shared::service_and_role(&mut tx, &g).await?;
@@ -104,13 +91,7 @@ impl<S: Store> App<S> {
             return Ok(Some(format!("{} ({})", a.display_name, a.login)));
         }
         if let Some(g) = tx.grant(GrantId(id)).await?.filter(|g| g.organisation_id == org) {
-            let (service, role) = crate::shared::service_and_role(&mut tx, &g).await?;
-            let holder = match (g.holder_account_id, g.holder_group_id) {
-                (Some(a), _) => tx.account(a).await?.map(|a| a.display_name).unwrap_or_default(),
-                (None, Some(grp)) => tx.group(grp).await?.map(|x| format!("groupe {}", x.name)).unwrap_or_default(),
-                _ => String::new(),
-            };
-            return Ok(Some(format!("{} {} ({}) — {holder}", service.code, role.code, role.label)));
+            return Ok(Some(crate::shared::grant_in_words(&mut tx, &g).await?));
         }
         if let Some(g) = tx.group(GroupId(id)).await?.filter(|g| g.organisation_id == org) {
             let n = tx.members(g.id).await?.len();

@@ -291,13 +291,7 @@ impl<S: Store> App<S> {
             let said = if let Some(acc) = tx.account(AccountId(id)).await?.filter(|a| readable(a.organisation_id)) {
                 Some(format!("{} ({})", acc.display_name, acc.login))
             } else if let Some(g) = tx.grant(GrantId(id)).await?.filter(|g| readable(g.organisation_id)) {
-                let (service, role) = crate::shared::service_and_role(&mut tx, &g).await?;
-                let holder = match (g.holder_account_id, g.holder_group_id) {
-                    (Some(a), _) => tx.account(a).await?.map(|a| a.display_name).unwrap_or_default(),
-                    (None, Some(grp)) => tx.group(grp).await?.map(|x| format!("groupe {}", x.name)).unwrap_or_default(),
-                    _ => String::new(),
-                };
-                Some(format!("{} {} — {holder}", service.code, role.code))
+                Some(crate::shared::grant_in_words(&mut tx, &g).await?)
             } else if let Some(o) = tx.organisation(OrganisationId(id)).await?.filter(|o| readable(o.id) || o.id == actor.organisation.id) {
                 Some(o.name)
             } else {

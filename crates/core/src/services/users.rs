@@ -161,6 +161,10 @@ impl<S: Store> App<S> {
         if !powers.may_manage_groups() && tx.memberships_of(target.id).await?.iter().any(|m| m.removed_at.is_none()) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
+        // Their mandates end too: only someone who may give mandates ends them.
+        if !powers.may_delegate() && tx.mandates_of(org).await?.iter().any(|m| m.holder_id == target.id && m.withdrawn_at.is_none()) {
+            return Err(Error::Rule(Rule::OutsideMandate));
+        }
         tx.set_account_status(target.id, AccountStatus::Deactivated).await?;
         tx.end_sessions_of_account(target.id, None, now, "account_deactivated").await?;
         let ended = crate::shared::end_rights_of(&mut tx, org, target.id, actor.account.id, now).await?;

@@ -385,5 +385,12 @@ async fn a_person_leaves_the_organisation_and_everything_they_held_ends() {
         let trail = e.app.store.trace_search(&habilis_core::trace::TraceQuery { chains: vec![claire.organisation.id.0], action: Some("user.leave".into()), limit: 5, ..Default::default() }).await.unwrap();
         assert_eq!(trail.len(), 1, "{b:?}");
         assert_eq!(trail[0].entry.detail.as_deref(), Some("2 habilitation(s) retirée(s), 1 groupe(s) quitté(s), 0 mandat(s) retiré(s)"), "{b:?}");
+        // A person holding a mandate: their departure withdraws it, which only someone who
+        // may give mandates does (Julie may not, though the mandate is within her own).
+        let leo = e.app.create_user(&claire, &UserInput { first_name: "Léo".into(), last_name: "Morel".into(), email: "leo.morel@mons.invalid".into(), ..Default::default() }, "https://h", &client()).await.unwrap();
+        let scope = NewMandate { scope: vec![("CDAP".into(), "T1".into())], ..Default::default() };
+        e.app.give_mandate(&claire, leo.id, &scope, &client()).await.unwrap();
+        assert!(matches!(e.app.leave_organisation(&julie, leo.id, &client()).await, Err(Error::Rule(Rule::OutsideMandate))), "{b:?}");
+        assert_eq!(e.app.leave_organisation(&claire, leo.id, &client()).await.unwrap().mandates, 1, "{b:?}");
     }
 }
