@@ -63,17 +63,9 @@ async fn write_batches<S: Store>(store: S, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let written = async {
-            let entries: Vec<TraceEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
-            let mut tx = store.begin().await?;
-            tx.quiet();
-            tx.append_traces(&entries).await?;
-            tx.commit().await?;
-            Ok::<(), crate::error::StoreError>(())
-        }
-        .await;
-        let answer = written.map_err(|e| e.to_string());
-        for (_, done) in jobs {
+        let (entries, waiting): (Vec<TraceEntry>, Vec<_>) = jobs.into_iter().unzip();
+        let answer = store.append_trace_batch(&entries).await.map_err(|e| e.to_string());
+        for done in waiting {
             let _ = done.send(answer.clone());
         }
     }

@@ -75,6 +75,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn read(&self) -> impl Future<Output = StoreResult<Self::Tx>> + Send;
     /// Whether the database answers.
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Append entries that stand alone (no change goes with them: the reads' traces,
+    /// group-committed by `TraceBatcher`), each sealed in its chain, in as few round trips
+    /// as the backend allows; durable when it returns. Never bumps the identity epoch.
+    fn append_trace_batch(&self, entries: &[TraceEntry]) -> impl Future<Output = StoreResult<()>> + Send;
     /// The heads of all trace chains.
     fn trace_heads(&self) -> impl Future<Output = StoreResult<Vec<ChainHead>>> + Send;
     /// Up to `limit` records of `chain_id` with `seq > after_seq`, in `seq` order.

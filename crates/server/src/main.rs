@@ -21,7 +21,7 @@ fn tune_allocator() {
     // SAFETY: plain option setters of the allocator, called before any thread starts.
     unsafe {
         libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 250);
     }
 }
 

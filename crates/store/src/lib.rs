@@ -7,6 +7,7 @@
 //! backend branches in the product are the `match` arms of this crate.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+mod append;
 mod rows;
 mod schema;
 pub mod testing;
@@ -44,6 +45,13 @@ pub struct Db {
     /// SQLite has one writer at a time: this process's write transactions wait their turn
     /// here, in order, rather than in SQLite's busy handler (which sleeps and retries).
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the one connection write transactions use, so that its page cache is not
+    /// made stale by another connection's writes at every batch (reads use `pool`).
+    writes: Option<SqlitePool>,
+    /// PostgreSQL: the trail writer's own connection (no test before each use: the
+    /// writer is the only user and an error closes it), and the heads it left.
+    trail_writer: Option<PgPool>,
+    heads: append::Heads,
 }
 
 /// Where committed changes of rights are announced (the in-memory view listens).
@@ -112,6 +120,7 @@ impl Db {
     /// Connect to `url` (`sqlite://path` or `postgres://…`); the trail is sealed with `key`.
     /// SQLite files are created if missing and run in WAL mode.
     pub async fn connect(url: &str, key: TraceKey, max_connections: u32) -> StoreResult<Db> {
+        let mut writes = None;
         let pool = match Backend::of_url(url) {
             Some(Backend::Sqlite) => {
                 let opts = SqliteConnectOptions::from_str(url)
@@ -122,12 +131,15 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(15))
                     // After a checkpoint resets the log, the -wal file shrinks back to this.
-                    .pragma("journal_size_limit", "67108864");
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(max_connections.max(2))
-                    .connect_with(opts)
-                    .await
-                    .map_err(map_err)?;
+                    .pragma("journal_size_limit", "67108864")
+                    // Pages are read through a mapping of the file, without a copy.
+                    .pragma("mmap_size", "268435456");
+                let pool = Self::sqlite_pool(opts.clone(), max_connections.max(2)).await?;
+                // The writer does not copy the log back into the file at its commits
+                // (SQLite's automatic checkpoint, with its fsync): a task does it every
+                // second from a reading connection, beside the writes.
+                writes = Some(Self::sqlite_pool(opts.pragma("wal_autocheckpoint", "0"), 1).await?);
+                tokio::spawn(checkpoint_every_second(pool.clone()));
                 Pool::Sqlite(pool)
             }
             Some(Backend::Postgres) => {
@@ -141,7 +153,31 @@ impl Db {
                 )));
             }
         };
-        Ok(Db { pool, key, changes: Changes::new(), writer: Default::default() })
+        Ok(Db::assemble(pool, key, writes))
+    }
+
+    fn assemble(pool: Pool, key: TraceKey, writes: Option<SqlitePool>) -> Db {
+        let trail_writer = match &pool {
+            Pool::Postgres(p) => Some(
+                PgPoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with((*p.connect_options()).clone()),
+            ),
+            Pool::Sqlite(_) => None,
+        };
+        Db { pool, key, changes: Changes::new(), writer: Default::default(), writes, trail_writer, heads: Default::default() }
+    }
+
+    async fn sqlite_pool(opts: SqliteConnectOptions, max_connections: u32) -> StoreResult<SqlitePool> {
+        // A local file needs no test before each use (one round trip to its thread less).
+        SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .test_before_acquire(false)
+            .connect_with(opts)
+            .await
+            .map_err(map_err)
     }
 
     pub(crate) async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
@@ -154,20 +190,22 @@ impl Db {
     }
 
     pub(crate) fn from_pg(pool: PgPool, key: TraceKey) -> Db {
-        Db { pool: Pool::Postgres(pool), key, changes: Changes::new(), writer: Default::default() }
+        Db::assemble(Pool::Postgres(pool), key, None)
     }
 
     /// A second handle on the same database with its own connections and its own
     /// announcements of changes, as another instance of the portal would have (tests of
     /// coherence between instances).
     pub async fn another_instance(&self) -> StoreResult<Db> {
+        let mut writes = None;
         let pool = match &self.pool {
-            Pool::Sqlite(p) => Pool::Sqlite(
-                SqlitePoolOptions::new().max_connections(4).connect_with((*p.connect_options()).clone()).await.map_err(map_err)?,
-            ),
+            Pool::Sqlite(p) => {
+                writes = Some(Self::sqlite_pool((*p.connect_options()).clone(), 1).await?);
+                Pool::Sqlite(Self::sqlite_pool((*p.connect_options()).clone(), 4).await?)
+            }
             Pool::Postgres(p) => Pool::Postgres(Self::pg_pool((*p.connect_options()).clone(), 4).await?),
         };
-        Ok(Db { pool, key: self.key.clone(), changes: Changes::new(), writer: Default::default() })
+        Ok(Db::assemble(pool, self.key.clone(), writes))
     }
 
     /// Which backend this is.
@@ -189,6 +227,12 @@ impl Db {
 
     /// Close every connection.
     pub async fn close(&self) {
+        if let Some(w) = &self.writes {
+            w.close().await;
+        }
+        if let Some(w) = &self.trail_writer {
+            w.close().await;
+        }
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
@@ -301,9 +345,9 @@ impl Store for Db {
             Pool::Sqlite(_) => Some(self.writer.clone().lock_owned().await),
             Pool::Postgres(_) => None,
         };
-        match &self.pool {
-            Pool::Sqlite(p) => p.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
-            Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
+        match (&self.pool, &self.writes) {
+            (Pool::Sqlite(_), Some(w)) | (Pool::Sqlite(w), None) => w.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
+            (Pool::Postgres(p), _) => p.begin().await.map(Inner::Postgres),
         }
         .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, _writer: writer })
         .map_err(map_err)
@@ -368,6 +412,22 @@ impl Store for Db {
     async fn trace_search(&self, q: &habilis_core::trace::TraceQuery) -> StoreResult<Vec<TraceRecord>> {
         self.trace_search_impl(q).await
     }
+    async fn append_trace_batch(&self, entries: &[habilis_core::trace::TraceEntry]) -> StoreResult<()> {
+        // A bench build that measures what tracing costs writes nothing (never shipped).
+        if cfg!(feature = "untraced") {
+            return Ok(());
+        }
+        match &self.trail_writer {
+            Some(w) => append::append_pg(w, &self.key, &self.heads, entries).await,
+            None => {
+                use habilis_core::store::{Transaction, TrailTx};
+                let mut tx = self.begin().await?;
+                tx.quiet();
+                tx.append_traces(entries).await?;
+                tx.commit().await
+            }
+        }
+    }
     async fn trace_cuts(&self, cutoff: i64) -> StoreResult<Vec<habilis_core::store::TraceCut>> {
         self.trace_cuts_impl(cutoff).await
     }
@@ -388,5 +448,24 @@ impl Store for Db {
     }
     async fn purge_ended_rights(&self, cutoff: i64, cutoff_date: time::Date, dry_run: bool, trace: Option<&habilis_core::trace::TraceEntry>) -> StoreResult<(u64, u64, u64)> {
         self.purge_ended_rights_impl(cutoff, cutoff_date, dry_run, trace).await
+    }
+}
+
+/// Copy SQLite's write-ahead log back into the database file every second (PASSIVE: it
+/// never waits for the writer nor for readers), until the pool closes.
+async fn checkpoint_every_second(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::raw_sql("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+        }
     }
 }

@@ -121,7 +121,9 @@ impl Db {
     pub(crate) async fn trace_cuts_impl(&self, cutoff: i64) -> StoreResult<Vec<TraceCut>> {
         // Appends keep `at` monotonic within a chain, so "older than the cut-off" is a
         // prefix of each chain: its last record's seq and seal are the checkpoint.
-        const OLD: &str = "SELECT chain_id, MAX(seq), COUNT(*) FROM traces WHERE at < $1 GROUP BY chain_id ORDER BY chain_id";
+        // Chain by chain (through their heads): the (chain_id, at) index gives each prefix.
+        const OLD: &str = "SELECT t.chain_id, MAX(t.seq), COUNT(*) FROM trace_heads h JOIN traces t ON t.chain_id = h.chain_id AND t.at < $1 \
+                           GROUP BY t.chain_id ORDER BY t.chain_id";
         const SEAL: &str = "SELECT seal FROM traces WHERE chain_id = $1 AND seq = $2";
         let old: Vec<(Uuid, i64, i64)> = pool!(self, p => sqlx::query_as(OLD).bind(cutoff).fetch_all(p).await).map_err(map_err)?;
         let mut out = Vec::with_capacity(old.len());

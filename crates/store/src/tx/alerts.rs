@@ -85,24 +85,28 @@ impl AlertTx for Tx {
     }
 
     async fn consultations_since(&mut self, since: i64) -> StoreResult<Vec<(AccountId, i64, i64)>> {
-        const Q: &str = "SELECT actor_id, at / 3600000000 AS hour, COUNT(*) AS n FROM traces \
-                         WHERE at >= $1 AND actor_id IS NOT NULL AND outcome = 'success' AND action IN ('http.get', 'service.signin') \
-                         GROUP BY actor_id, at / 3600000000";
+        // Chain by chain (through their heads), so that the (chain_id, at) index gives each
+        // chain's recent range.
+        const Q: &str = "SELECT t.actor_id, t.at / 3600000000 AS hour, COUNT(*) AS n FROM trace_heads h \
+                         JOIN traces t ON t.chain_id = h.chain_id AND t.at >= $1 \
+                         WHERE t.actor_id IS NOT NULL AND t.outcome = 'success' AND t.action IN ('http.get', 'service.signin') \
+                         GROUP BY t.actor_id, t.at / 3600000000";
         let rows: Vec<(Uuid, i64, i64)> = run!(self, c => sqlx::query_as(Q).bind(since).fetch_all(&mut *c).await).map_err(map_err)?;
         Ok(rows.into_iter().map(|(a, h, n)| (AccountId(a), h, n)).collect())
     }
 
     async fn sign_ins_since(&mut self, since: i64) -> StoreResult<Vec<(AccountId, OrganisationId, Option<String>, i64)>> {
-        const Q: &str = "SELECT actor_id, organisation_id, client_addr, MAX(at) FROM traces \
-                         WHERE at >= $1 AND actor_id IS NOT NULL AND organisation_id IS NOT NULL AND action = 'session.login' AND outcome = 'success' \
-                         GROUP BY actor_id, organisation_id, client_addr";
+        const Q: &str = "SELECT t.actor_id, t.organisation_id, t.client_addr, MAX(t.at) FROM trace_heads h \
+                         JOIN traces t ON t.chain_id = h.chain_id AND t.at >= $1 \
+                         WHERE t.actor_id IS NOT NULL AND t.organisation_id IS NOT NULL AND t.action = 'session.login' AND t.outcome = 'success' \
+                         GROUP BY t.actor_id, t.organisation_id, t.client_addr";
         let rows: Vec<(Uuid, Uuid, Option<String>, i64)> = run!(self, c => sqlx::query_as(Q).bind(since).fetch_all(&mut *c).await).map_err(map_err)?;
         Ok(rows.into_iter().map(|(a, o, addr, at)| (AccountId(a), OrganisationId(o), addr, at)).collect())
     }
 
     async fn failures_since(&mut self, since: i64) -> StoreResult<Vec<(AccountId, i64, Uuid)>> {
-        const Q: &str = "SELECT actor_id, at, id FROM traces \
-                         WHERE at >= $1 AND actor_id IS NOT NULL AND action = 'session.login' AND outcome = 'failure' ORDER BY at";
+        const Q: &str = "SELECT t.actor_id, t.at, t.id FROM trace_heads h JOIN traces t ON t.chain_id = h.chain_id AND t.at >= $1 \
+                         WHERE t.actor_id IS NOT NULL AND t.action = 'session.login' AND t.outcome = 'failure' ORDER BY t.at";
         let rows: Vec<(Uuid, i64, Uuid)> = run!(self, c => sqlx::query_as(Q).bind(since).fetch_all(&mut *c).await).map_err(map_err)?;
         Ok(rows.into_iter().map(|(a, at, id)| (AccountId(a), at, id)).collect())
     }

@@ -48,13 +48,6 @@ const BY_DESIGN: &[(&str, Option<&str>, Option<&str>, &str)] = &[
         "PostgreSQL partitions `traces` by month of `at` (postgres/0006_trail_at_scale.sql), and the \
          primary key of a partitioned table must include the partition key",
     ),
-    (
-        "unique traces (id)",
-        Some(""),
-        None,
-        "for the same reason PostgreSQL cannot keep `traces.id` unique over all partitions \
-         (0006 recreates `traces` without UNIQUE (id)); ids are UUID v7 made by the product",
-    ),
 ];
 
 /// One side's schema as `key → value` facts, normalised so that what means the same on

@@ -8,6 +8,7 @@ use habilis_core::records::{AccessStatus, Actor};
 use habilis_core::commands::PartnerInput;
 use habilis_core::{commands::AdministratorInput, records::Slot};
 use habilis_core::services::trail::{TraceFilter, to_csv};
+use habilis_store::Db;
 use habilis_store::testing::backends;
 use time::Duration;
 
@@ -244,5 +245,79 @@ async fn group_appends_seal_like_single_ones() {
         let recent = e.app.store.read().await.unwrap().recent_traces(Some(mons), 3).await.unwrap();
         let details: Vec<_> = recent.iter().map(|r| r.entry.detail.clone().unwrap_or_default()).collect();
         assert_eq!(details, ["n° 2000", "n° 1001", "n° 248"], "{b:?}");
+    }
+}
+
+/// The trail writer's batches (`append_trace_batch`: on PostgreSQL one statement that
+/// moves the head it remembers) race changes' single appends and another instance's
+/// batches on the same chains: every record is kept once, in a chain that verifies, and
+/// a writer whose remembered head went stale writes nothing twice.
+#[tokio::test]
+async fn batches_racing_single_appends_and_another_instance_keep_the_chain_exact() {
+    use habilis_core::store::{OrganisationTx, Store, TrailTx, Transaction};
+    use habilis_core::trace::{Outcome, TraceEntry};
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mons = e.app.store.read().await.unwrap().account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
+        let other = e.app.store.another_instance().await.unwrap();
+        let entry = |who: &str, i: usize| {
+            let mut t = TraceEntry::new(e.app.now(), "http.get", Outcome::Success, &client());
+            t.organisation_id = (i % 4 != 0).then_some(mons);
+            t.detail = Some(format!("{who} {i}"));
+            t
+        };
+        let before = super::verify(&e).await;
+        assert!(before.finding.is_none(), "{b:?}");
+        let (rounds, per_batch) = (30usize, 7usize);
+        let batches = |store: Db, who: &'static str| {
+            let list: Vec<Vec<TraceEntry>> = (0..rounds).map(|r| (0..per_batch).map(|i| entry(who, r * per_batch + i)).collect()).collect();
+            async move {
+                for l in list {
+                    store.append_trace_batch(&l).await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            }
+        };
+        let singles = {
+            let store = e.app.store.clone();
+            let list: Vec<TraceEntry> = (0..rounds).map(|i| entry("single", i + 1)).collect();
+            async move {
+                for t in list {
+                    let mut tx = store.begin().await.unwrap();
+                    tx.append_trace(&t).await.unwrap();
+                    tx.commit().await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            }
+        };
+        let (a, o, s) = (
+            tokio::spawn(batches(e.app.store.clone(), "here")),
+            tokio::spawn(batches(other.clone(), "there")),
+            tokio::spawn(singles),
+        );
+        a.await.unwrap();
+        o.await.unwrap();
+        s.await.unwrap();
+        let after = super::verify(&e).await;
+        assert!(after.finding.is_none(), "{b:?}: {:?}", after.finding);
+        assert_eq!(after.records, before.records + (2 * rounds * per_batch + rounds) as u64, "{b:?}");
+        // Each record once: the details of this test's records are all different.
+        let mut seen = std::collections::BTreeSet::new();
+        for chain in [Some(mons), None] {
+            let recent = e.app.store.read().await.unwrap().recent_traces(chain, 1000).await.unwrap();
+            for r in recent.iter().filter(|r| r.entry.action == "http.get") {
+                assert!(seen.insert(r.entry.detail.clone()), "{b:?}: twice {:?}", r.entry.detail);
+            }
+        }
+        assert_eq!(seen.len(), 2 * rounds * per_batch + rounds, "{b:?}");
+        // A head remembered by a writer and moved by another is noticed, not overwritten.
+        e.app.store.append_trace_batch(&[entry("here", 9001)]).await.unwrap();
+        other.append_trace_batch(&[entry("there", 9001)]).await.unwrap();
+        e.app.store.append_trace_batch(&[entry("here", 9002)]).await.unwrap();
+        let last = super::verify(&e).await;
+        assert!(last.finding.is_none(), "{b:?}: {:?}", last.finding);
+        assert_eq!(last.records, after.records + 3, "{b:?}");
+        other.close().await;
     }
 }

@@ -1,0 +1,244 @@
+//! Appending the traces that stand alone (the reads' traces, group-committed by the
+//! core's `TraceBatcher`) with as few round trips to the database as the backend allows.
+//!
+//! SQLite: one write transaction through the one writing connection (`TrailTx::append_traces`).
+//!
+//! PostgreSQL: the writer remembers the head it left on each chain. A chain's records are
+//! then written by **one statement** that moves the head only if it is still where the
+//! writer left it and inserts the records only if the head moved:
+//!
+//! ```sql
+//! WITH h AS (UPDATE trace_heads SET seq = …, seal = …, at = … WHERE chain_id = $1 AND (seq, seal) = <remembered>
+//!            RETURNING 1)
+//! INSERT INTO traces … SELECT … FROM UNNEST(<one array per column>) WHERE EXISTS (SELECT 1 FROM h)
+//! ```
+//!
+//! One chain: that statement alone, in its own implicit transaction (durable when it
+//! returns). Several chains: one transaction. If another writer (a change's transaction,
+//! another instance) moved the head meanwhile, nothing is written and the chain is done
+//! again in a transaction that reads its head `FOR UPDATE` first. The chain stays exact
+//! either way: a record is only ever sealed on the head it follows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use habilis_core::clock::{from_micros, to_micros};
+use habilis_core::store::StoreResult;
+use habilis_core::trace::{GENESIS_SEAL, TraceEntry, TraceKey};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::map_err;
+
+/// Where this process's trail writer left each chain: number, seal and instant of its last
+/// record.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Heads(Arc<Mutex<HashMap<Uuid, Head>>>);
+
+#[derive(Debug, Clone)]
+struct Head {
+    seq: i64,
+    seal: Vec<u8>,
+    at: i64,
+}
+
+impl Heads {
+    fn get(&self, chain: Uuid) -> Option<Head> {
+        self.0.lock().ok().and_then(|m| m.get(&chain).cloned())
+    }
+    fn set(&self, chain: Uuid, head: Head) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(chain, head);
+        }
+    }
+    fn forget(&self, chain: Uuid) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(&chain);
+        }
+    }
+}
+
+/// A chain's records sealed after `after` (None: the chain has no head yet).
+struct Sealed<'a> {
+    rows: Vec<(i64, TraceEntry, Vec<u8>, Vec<u8>)>,
+    after: Option<&'a Head>,
+    last: Head,
+}
+
+fn seal_after<'a>(key: &TraceKey, chain: Uuid, list: &[&TraceEntry], after: Option<&'a Head>) -> Sealed<'a> {
+    let (mut seq, mut prev, mut at) = match after {
+        Some(h) => (h.seq, h.seal.clone(), h.at),
+        None => (0, GENESIS_SEAL.to_vec(), 0),
+    };
+    let mut rows = Vec::with_capacity(list.len());
+    for e in list {
+        seq += 1;
+        let mut e = (*e).clone();
+        // Time never goes back within a chain.
+        if to_micros(e.at) < at {
+            e.at = from_micros(at);
+        }
+        at = to_micros(e.at);
+        let seal = key.seal(chain, seq, &prev, &e);
+        let before = std::mem::replace(&mut prev, seal.clone());
+        rows.push((seq, e, before, seal));
+    }
+    Sealed { rows, after, last: Head { seq, seal: prev, at } }
+}
+
+/// Write `sealed` if the chain's head is still `sealed.after`; whether it was. One text
+/// whatever the number of records (arrays unnested), so the statement is prepared once.
+async fn write_if_head(conn: &mut PgConnection, chain: Uuid, sealed: &Sealed<'_>) -> StoreResult<bool> {
+    const RECORDS: &str = "INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
+                           client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) \
+                           SELECT $1, u.* FROM UNNEST($7::bigint[], $8::uuid[], $9::bigint[], $10::uuid[], $11::text[], \
+                           $12::uuid[], $13::uuid[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], \
+                           $19::text[], $20::bytea[], $21::bytea[]) AS u WHERE EXISTS (SELECT 1 FROM h)";
+    const MOVE: &str = "WITH h AS (UPDATE trace_heads SET seq = $2, seal = $3, at = $4 \
+                        WHERE chain_id = $1 AND seq = $5 AND seal = $6 RETURNING 1) ";
+    const FIRST: &str = "WITH h AS (INSERT INTO trace_heads (chain_id, seq, seal, at) SELECT $1, $2, $3, $4 \
+                         WHERE $5::bigint = 0 AND $6::bytea IS NOT NULL ON CONFLICT (chain_id) DO NOTHING RETURNING 1) ";
+    let head = if sealed.after.is_some() { MOVE } else { FIRST };
+    let sql = format!("{head}{RECORDS}");
+    let (expected_seq, expected_seal) = match sealed.after {
+        Some(h) => (h.seq, h.seal.clone()),
+        None => (0, Vec::new()),
+    };
+    let n = sealed.rows.len();
+    let mut seqs = Vec::with_capacity(n);
+    let mut ids = Vec::with_capacity(n);
+    let mut ats = Vec::with_capacity(n);
+    let mut actors = Vec::with_capacity(n);
+    let mut logins = Vec::with_capacity(n);
+    let mut orgs = Vec::with_capacity(n);
+    let mut sessions = Vec::with_capacity(n);
+    let mut addrs = Vec::with_capacity(n);
+    let mut agents = Vec::with_capacity(n);
+    let mut actions = Vec::with_capacity(n);
+    let mut targets = Vec::with_capacity(n);
+    let mut outcomes = Vec::with_capacity(n);
+    let mut details = Vec::with_capacity(n);
+    let mut befores = Vec::with_capacity(n);
+    let mut seals = Vec::with_capacity(n);
+    for (seq, e, before, seal) in &sealed.rows {
+        seqs.push(*seq);
+        ids.push(e.id);
+        ats.push(to_micros(e.at));
+        actors.push(e.actor_id.map(|a| a.0));
+        logins.push(e.actor_login.clone());
+        orgs.push(e.organisation_id.map(|o| o.0));
+        sessions.push(e.session_id.map(|s| s.0));
+        addrs.push(e.client_addr.clone());
+        agents.push(e.user_agent.clone());
+        actions.push(e.action.clone());
+        targets.push(e.target.clone());
+        outcomes.push(e.outcome.as_str().to_string());
+        details.push(e.detail.clone());
+        befores.push(before.clone());
+        seals.push(seal.clone());
+    }
+    let written = sqlx::query(AssertSqlSafe(sql))
+        .bind(chain)
+        .bind(sealed.last.seq)
+        .bind(&sealed.last.seal)
+        .bind(sealed.last.at)
+        .bind(expected_seq)
+        .bind(expected_seal)
+        .bind(seqs)
+        .bind(ids)
+        .bind(ats)
+        .bind(actors)
+        .bind(logins)
+        .bind(orgs)
+        .bind(sessions)
+        .bind(addrs)
+        .bind(agents)
+        .bind(actions)
+        .bind(targets)
+        .bind(outcomes)
+        .bind(details)
+        .bind(befores)
+        .bind(seals)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+    Ok(written == n as u64)
+}
+
+/// The chain's head as the database has it, locked until the transaction ends.
+async fn locked_head(conn: &mut PgConnection, chain: Uuid) -> StoreResult<Option<Head>> {
+    const Q: &str = "SELECT seq, seal, at FROM trace_heads WHERE chain_id = $1 FOR UPDATE";
+    let row: Option<(i64, Vec<u8>, i64)> = sqlx::query_as(Q).bind(chain).fetch_optional(&mut *conn).await.map_err(map_err)?;
+    Ok(row.map(|(seq, seal, at)| Head { seq, seal, at }))
+}
+
+/// Append one chain's records inside the caller's transaction, reading its head first
+/// when the remembered one is unknown or stale.
+async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<()> {
+    if let Some(h) = heads.get(chain) {
+        let sealed = seal_after(key, chain, list, Some(&h));
+        if write_if_head(conn, chain, &sealed).await? {
+            heads.set(chain, sealed.last);
+            return Ok(());
+        }
+    }
+    let head = locked_head(conn, chain).await?;
+    let sealed = seal_after(key, chain, list, head.as_ref());
+    if !write_if_head(conn, chain, &sealed).await? {
+        // Only possible if a first head was created meanwhile by another writer: once more,
+        // now that it exists and is locked.
+        let head = locked_head(conn, chain).await?;
+        let sealed = seal_after(key, chain, list, head.as_ref());
+        if !write_if_head(conn, chain, &sealed).await? {
+            heads.forget(chain);
+            return Err(habilis_core::StoreError::Unavailable("the trail's head moved while it was locked".into()));
+        }
+        heads.set(chain, sealed.last);
+        return Ok(());
+    }
+    heads.set(chain, sealed.last);
+    Ok(())
+}
+
+/// Append `entries` (several chains possibly) on PostgreSQL; durable on return.
+pub(crate) async fn append_pg(pool: &PgPool, key: &TraceKey, heads: &Heads, entries: &[TraceEntry]) -> StoreResult<()> {
+    let mut chains: Vec<(Uuid, Vec<&TraceEntry>)> = Vec::new();
+    for e in entries {
+        let id = e.chain_id();
+        match chains.iter_mut().find(|(c, _)| *c == id) {
+            Some((_, list)) => list.push(e),
+            None => chains.push((id, vec![e])),
+        }
+    }
+    // Chains are locked in one order by every writer, or two writers each holding one
+    // chain would wait for each other (PostgreSQL detects it and fails one).
+    chains.sort_by_key(|(c, _)| *c);
+    // One chain whose head is known: one statement, its own transaction.
+    if let [(chain, list)] = chains.as_slice()
+        && let Some(h) = heads.get(*chain)
+    {
+        let sealed = seal_after(key, *chain, list, Some(&h));
+        let mut conn = pool.acquire().await.map_err(map_err)?;
+        if write_if_head(&mut conn, *chain, &sealed).await? {
+            heads.set(*chain, sealed.last);
+            return Ok(());
+        }
+        heads.forget(*chain);
+    }
+    let written = async {
+        let mut tx = pool.begin().await.map_err(map_err)?;
+        for (chain, list) in &chains {
+            append_chain_locked(&mut tx, key, heads, *chain, list).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+    .await;
+    if written.is_err() {
+        // Whatever was remembered during the transaction did not happen.
+        for (chain, _) in &chains {
+            heads.forget(*chain);
+        }
+    }
+    written
+}
