@@ -4,12 +4,14 @@
 # factor asked, wrk for 10 s each on
 #   GET /healthz (c=64) and GET /api/v1/me as mons.agent (c=64): read ratio and p99 ratio;
 #   PUT /api/v1/groups/{id} as mons.admin (c=16), a change and its trace in one
-#   transaction, on this build and on a bench build that writes no trace
+#   transaction, on this build and on a bench build that writes no trace, each on a
+#   fresh database
 #   (--features habilis-store/untraced): what tracing adds to a change;
 #   POST /api/v1/session (c=16, a login burst) against the Argon2id ceiling measured by
 #   `cargo bench -p habilis-core --bench password_hash`, and GET /api/v1/me's p99 (c=16)
 #   alone and during the burst.
-# Also idle memory after start and the time from launch to the first /healthz answer.
+# Also idle memory (RSS three seconds after start, no request yet) and the time from
+# launch to the first /healthz answer.
 # Needs wrk (apt-get install wrk). Run from the repository root.
 set -euo pipefail
 export HABILIS_DEMO_PASSWORD=Tournesol-Bleu-42-Lille
@@ -71,6 +73,8 @@ echo "$(nproc) cores shared by server and wrk; Argon2id ceiling (cargo bench -p 
 for backend in ${BACKENDS:-sqlite postgres}; do
   fresh_db "$backend"
   start "$bin"
+  # Idle: three seconds after start without a request.
+  sleep 3
   idle_kib=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
   agent=$(sign_in mons.agent)
   [ -n "$agent" ] || { echo "sign-in failed"; tail -5 "$work/serve.log"; exit 1; }
@@ -84,8 +88,12 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   sleep 1
   wrk -t1 -c16 -d8s --latency -H "Authorization: Bearer $agent" "$base/api/v1/me" >"$work/me16burst.out"
   wait $burst
-  rename_run "$work/rename.out"
   verified=$("$bin" audit verify --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null 2>&1 && echo "passes" || echo "FAILS")
+  stop
+  # The same change on the same fresh database, traced then untraced.
+  fresh_db "$backend"
+  start "$bin"
+  rename_run "$work/rename.out"
   stop
   fresh_db "$backend"
   start "$bin_untraced"

@@ -145,6 +145,16 @@ pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode
             Err(e) => tracing::warn!(error = %e, "building the rights view failed; it will be built on the first check"),
         }
     });
+    // Every two seconds: memory freed more than the allocator's purge delay ago goes back
+    // to the system, also when the portal falls idle (the allocator purges only when it
+    // is called).
+    tokio::spawn(async {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            crate::release_idle_memory();
+        }
+    });
     let state = AppState::new(app.clone(), Arc::new(config.web.clone()), Arc::new(Metrics::default()));
     // Every minute: end and trace sessions that timed out, enforce query deadlines.
     let sweeper = app.clone();

@@ -173,32 +173,45 @@ async fn locked_head(conn: &mut PgConnection, chain: Uuid) -> StoreResult<Option
     Ok(row.map(|(seq, seal, at)| Head { seq, seal, at }))
 }
 
+/// A record as written: its number, the entry (its instant possibly moved up to the
+/// chain's last), the seal it follows and its own.
+pub(crate) type Written = (i64, TraceEntry, Vec<u8>, Vec<u8>);
+
 /// Append one chain's records inside the caller's transaction, reading its head first
 /// when the remembered one is unknown or stale.
-async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<()> {
+async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<Vec<Written>> {
     if let Some(h) = heads.get(chain) {
         let sealed = seal_after(key, chain, list, Some(&h));
         if write_if_head(conn, chain, &sealed).await? {
             heads.set(chain, sealed.last);
-            return Ok(());
+            return Ok(sealed.rows);
         }
     }
-    let head = locked_head(conn, chain).await?;
-    let sealed = seal_after(key, chain, list, head.as_ref());
-    if !write_if_head(conn, chain, &sealed).await? {
-        // Only possible if a first head was created meanwhile by another writer: once more,
-        // now that it exists and is locked.
+    // Twice at most: a first head may be created by another writer between the read and
+    // the write; once it exists, the lock holds it.
+    for _ in 0..2 {
         let head = locked_head(conn, chain).await?;
         let sealed = seal_after(key, chain, list, head.as_ref());
-        if !write_if_head(conn, chain, &sealed).await? {
-            heads.forget(chain);
-            return Err(habilis_core::StoreError::Unavailable("the trail's head moved while it was locked".into()));
+        if write_if_head(conn, chain, &sealed).await? {
+            heads.set(chain, sealed.last);
+            return Ok(sealed.rows);
         }
-        heads.set(chain, sealed.last);
-        return Ok(());
     }
-    heads.set(chain, sealed.last);
-    Ok(())
+    heads.forget(chain);
+    Err(habilis_core::StoreError::Unavailable("the trail's head moved while it was locked".into()))
+}
+
+/// Append one record inside a change's transaction (PostgreSQL): one statement while the
+/// head this process remembers holds.
+pub(crate) async fn append_one_pg(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, e: &TraceEntry) -> StoreResult<Written> {
+    let chain = e.chain_id();
+    match append_chain_locked(conn, key, heads, chain, &[e]).await {
+        Ok(mut rows) => rows.pop().ok_or_else(|| habilis_core::StoreError::Unavailable("no trace written".into())),
+        Err(err) => {
+            heads.forget(chain);
+            Err(err)
+        }
+    }
 }
 
 /// Append `entries` (several chains possibly) on PostgreSQL; durable on return.

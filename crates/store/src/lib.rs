@@ -349,7 +349,7 @@ impl Store for Db {
             (Pool::Sqlite(_), Some(w)) | (Pool::Sqlite(w), None) => w.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
             (Pool::Postgres(p), _) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, _writer: writer })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, _writer: writer, heads: self.heads.clone() })
         .map_err(map_err)
     }
 
@@ -358,7 +358,7 @@ impl Store for Db {
             Pool::Sqlite(p) => p.begin().await.map(Inner::Sqlite),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, _writer: None })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, _writer: None, heads: self.heads.clone() })
         .map_err(map_err)
     }
 

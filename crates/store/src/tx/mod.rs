@@ -27,6 +27,8 @@ pub struct Tx {
     pub(crate) quiet: bool,
     /// This process's turn to write (SQLite), held until commit or rollback.
     pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Where this process's writers left each trace chain (PostgreSQL appends).
+    pub(crate) heads: crate::append::Heads,
 }
 
 pub(crate) enum Inner {

@@ -27,6 +27,11 @@ impl TrailTx for Tx {
         if cfg!(feature = "untraced") {
             return Ok(TraceRecord { entry: e.clone(), chain_id, seq: 0, prev_seal: Vec::new(), seal: Vec::new() });
         }
+        // PostgreSQL: one statement while the head this process left holds.
+        if let Inner::Postgres(t) = &mut self.inner {
+            let (seq, entry, prev_seal, seal) = crate::append::append_one_pg(t, &self.key, &self.heads, e).await?;
+            return Ok(TraceRecord { entry, chain_id, seq, prev_seal, seal });
+        }
         let genesis = GENESIS_SEAL.to_vec();
         let (seq, prev, head_at): (i64, Vec<u8>, i64) =
             run!(self, c => sqlx::query_as(NEXT).bind(chain_id).bind(&genesis).fetch_one(&mut *c).await).map_err(map_err)?;
