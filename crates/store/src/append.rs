@@ -214,8 +214,10 @@ pub(crate) async fn append_one_pg(conn: &mut PgConnection, key: &TraceKey, heads
     }
 }
 
-/// Append `entries` (several chains possibly) on PostgreSQL; durable on return.
-pub(crate) async fn append_pg(pool: &PgPool, key: &TraceKey, heads: &Heads, entries: &[TraceEntry]) -> StoreResult<()> {
+/// `entries` by chain, each chain's in their order, chains in id order: every writer locks
+/// chains in that order, or two writers each holding one chain would wait for each other
+/// (PostgreSQL detects it and fails one).
+pub(crate) fn by_chain(entries: &[TraceEntry]) -> Vec<(Uuid, Vec<&TraceEntry>)> {
     let mut chains: Vec<(Uuid, Vec<&TraceEntry>)> = Vec::new();
     for e in entries {
         let id = e.chain_id();
@@ -224,9 +226,13 @@ pub(crate) async fn append_pg(pool: &PgPool, key: &TraceKey, heads: &Heads, entr
             None => chains.push((id, vec![e])),
         }
     }
-    // Chains are locked in one order by every writer, or two writers each holding one
-    // chain would wait for each other (PostgreSQL detects it and fails one).
     chains.sort_by_key(|(c, _)| *c);
+    chains
+}
+
+/// Append `entries` (several chains possibly) on PostgreSQL; durable on return.
+pub(crate) async fn append_pg(pool: &PgPool, key: &TraceKey, heads: &Heads, entries: &[TraceEntry]) -> StoreResult<()> {
+    let chains = by_chain(entries);
     // One chain whose head is known: one statement, its own transaction.
     if let [(chain, list)] = chains.as_slice()
         && let Some(h) = heads.get(*chain)

@@ -72,17 +72,7 @@ impl TrailTx for Tx {
             return Ok(());
         }
         let positional = matches!(self.inner, Inner::Sqlite(_));
-        let mut chains: Vec<(Uuid, Vec<&TraceEntry>)> = Vec::new();
-        for e in entries {
-            let id = e.chain_id();
-            match chains.iter_mut().find(|(c, _)| *c == id) {
-                Some((_, list)) => list.push(e),
-                None => chains.push((id, vec![e])),
-            }
-        }
-        // Chains are locked in one order by every writer, or two writers each holding one
-        // chain would wait for each other (PostgreSQL detects it and fails one).
-        chains.sort_by_key(|(c, _)| *c);
+        let chains = crate::append::by_chain(entries);
         let genesis = GENESIS_SEAL.to_vec();
         for (chain_id, list) in chains {
             let k = list.len() as i64;
