@@ -60,7 +60,7 @@ impl Heads {
 
 /// A chain's records sealed after `after` (None: the chain has no head yet).
 struct Sealed<'a> {
-    rows: Vec<(i64, TraceEntry, Vec<u8>, Vec<u8>)>,
+    rows: Vec<Written>,
     after: Option<&'a Head>,
     last: Head,
 }
@@ -178,8 +178,17 @@ async fn locked_head(conn: &mut PgConnection, chain: Uuid) -> StoreResult<Option
 pub(crate) type Written = (i64, TraceEntry, Vec<u8>, Vec<u8>);
 
 /// Append one chain's records inside the caller's transaction, reading its head first
-/// when the remembered one is unknown or stale.
-async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<Vec<Written>> {
+/// when the remembered one is unknown or stale. On an error the remembered head is
+/// forgotten.
+pub(crate) async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<Vec<Written>> {
+    let written = append_chain_inner(conn, key, heads, chain, list).await;
+    if written.is_err() {
+        heads.forget(chain);
+    }
+    written
+}
+
+async fn append_chain_inner(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<Vec<Written>> {
     if let Some(h) = heads.get(chain) {
         let sealed = seal_after(key, chain, list, Some(&h));
         if write_if_head(conn, chain, &sealed).await? {
@@ -197,21 +206,14 @@ async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &He
             return Ok(sealed.rows);
         }
     }
-    heads.forget(chain);
     Err(habilis_core::StoreError::Unavailable("the trail's head moved while it was locked".into()))
 }
 
 /// Append one record inside a change's transaction (PostgreSQL): one statement while the
 /// head this process remembers holds.
 pub(crate) async fn append_one_pg(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, e: &TraceEntry) -> StoreResult<Written> {
-    let chain = e.chain_id();
-    match append_chain_locked(conn, key, heads, chain, &[e]).await {
-        Ok(mut rows) => rows.pop().ok_or_else(|| habilis_core::StoreError::Unavailable("no trace written".into())),
-        Err(err) => {
-            heads.forget(chain);
-            Err(err)
-        }
-    }
+    let mut rows = append_chain_locked(conn, key, heads, e.chain_id(), &[e]).await?;
+    rows.pop().ok_or_else(|| habilis_core::StoreError::Unavailable("no trace written".into()))
 }
 
 /// `entries` by chain, each chain's in their order, chains in id order: every writer locks

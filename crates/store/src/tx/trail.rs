@@ -55,15 +55,14 @@ impl TrailTx for Tx {
     }
 
     async fn append_traces(&mut self, entries: &[TraceEntry]) -> StoreResult<()> {
-        // Reserve k numbers of a chain at once, seal in memory, write the head once and
-        // the records in multi-row inserts.
+        // PostgreSQL: one statement per chain while the head this process left holds (the
+        // trace batcher's way). SQLite: reserve k numbers of a chain at once, seal in
+        // memory, write the head once and the records in multi-row inserts.
         const NEXT: &str = "INSERT INTO trace_heads (chain_id, seq, seal, at) VALUES ($1, $3, $2, 0) \
                             ON CONFLICT (chain_id) DO UPDATE SET seq = trace_heads.seq + $3 \
                             RETURNING seq, seal, at";
         const HEAD: &str = "UPDATE trace_heads SET seal = $2, at = $3 WHERE chain_id = $1";
-        const COLUMNS: &str = "INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
-                               session_id, client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) VALUES ";
-        const COLUMNS_SQLITE: &str = "INSERT OR ROLLBACK INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
+        const COLUMNS: &str = "INSERT OR ROLLBACK INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
                                session_id, client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) VALUES ";
         // SQLite binds `?` by position; sqlx looks `$N` up by name, which grows with the
         // number of parameters (a profile showed it dominating a 100-row insert).
@@ -71,8 +70,13 @@ impl TrailTx for Tx {
         if cfg!(feature = "untraced") {
             return Ok(());
         }
-        let positional = matches!(self.inner, Inner::Sqlite(_));
         let chains = crate::append::by_chain(entries);
+        if let Inner::Postgres(t) = &mut self.inner {
+            for (chain, list) in &chains {
+                crate::append::append_chain_locked(t, &self.key, &self.heads, *chain, list).await?;
+            }
+            return Ok(());
+        }
         let genesis = GENESIS_SEAL.to_vec();
         for (chain_id, list) in chains {
             let k = list.len() as i64;
@@ -96,19 +100,12 @@ impl TrailTx for Tx {
                 // On SQLite, OR ROLLBACK: a conflict ends the whole batch anyway, and the
                 // multi-row statement then needs no statement journal (a copy of every
                 // page it touches, measured at a fifth of the writer's time).
-                let mut sql = String::from(if positional { COLUMNS_SQLITE } else { COLUMNS });
-                for (i, _) in chunk.iter().enumerate() {
-                    let b = i * 16;
+                let mut sql = String::from(COLUMNS);
+                for i in 0..chunk.len() {
                     if i > 0 {
                         sql.push_str(", ");
                     }
-                    if positional {
-                        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                    } else {
-                        sql.push('(');
-                        sql.push_str(&(1..=16).map(|j| format!("${}", b + j)).collect::<Vec<_>>().join(", "));
-                        sql.push(')');
-                    }
+                    sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                 }
                 run!(self, c => {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
