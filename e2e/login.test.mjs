@@ -187,6 +187,12 @@ async function describePage(page, res) {
 }
 
 /** Submit a form by clicking `button` and return the response of the POST to `action`. */
+/** Opens a sub-page of the rights page by its navigation (issue 17: one subject per page). */
+async function rightsSection(page, name) {
+  await page.getByRole('navigation', { name: 'Parties de la page des habilitations' }).getByRole('link', { name, exact: true }).click();
+  await page.waitForLoadState('load');
+}
+
 async function submit(page, button, action) {
   const [res] = await Promise.all([
     page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === action),
@@ -411,6 +417,7 @@ describe('Habilis sign-in in a real browser', () => {
     await inContext('delegation', {}, async (page) => {
       await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
       await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Habilitations de l'organisme" }).click();
+      await rightsSection(page, 'Mandats');
       await page.getByText('Donner un mandat').click();
       const mform = page.locator('form[action="/partner/mandates"]');
       await mform.getByLabel('Personne').selectOption({ label: 'Karim Haddad (mons.agent)' });
@@ -425,6 +432,7 @@ describe('Habilis sign-in in a real browser', () => {
       await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Habilitations de l'organisme" }).click();
       const quota = () => page.locator('section[aria-labelledby="quotas-title"] td.quota').first().innerText();
       const before = await quota();
+      await rightsSection(page, 'Utilisateurs');
       await page.getByText('Créer un utilisateur').click();
       const uform = page.locator('form[action="/partner/users"]');
       await uform.getByLabel('Prénom').fill('Léa');
@@ -433,6 +441,7 @@ describe('Habilis sign-in in a real browser', () => {
       res = await submit(page, uform.getByRole('button', { name: 'Créer le compte et envoyer le lien' }), '/partner/users');
       assert.equal(res.status(), 303, `creating the user; got ${await describePage(page, res)}`);
 
+      await rightsSection(page, 'Habilitations');
       await page.getByText('Habiliter une personne').click();
       const gform = page.locator('form[action="/partner/grants"]');
       await gform.getByLabel('Personne').selectOption({ label: 'Léa Roux (mons.lea.roux)' });
@@ -469,7 +478,7 @@ describe('Habilis sign-in in a real browser', () => {
     await inContext('caisse-suspension', {}, async (page) => {
       // The partner's administrator creates a person and grants CDAP T1.
       await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
-      await page.goto(url('/partner/rights'));
+      await page.goto(url('/partner/rights/people'));
       await page.getByText('Créer un utilisateur').click();
       const uform = page.locator('form[action="/partner/users"]');
       await uform.getByLabel('Prénom').fill('Paul');
@@ -477,6 +486,7 @@ describe('Habilis sign-in in a real browser', () => {
       await uform.getByLabel('Adresse électronique').fill('paul.martin@mairie-mons.invalid');
       let res = await submit(page, uform.getByRole('button', { name: 'Créer le compte et envoyer le lien' }), '/partner/users');
       assert.equal(res.status(), 303, `creating the user; got ${await describePage(page, res)}`);
+      await rightsSection(page, 'Habilitations');
       await page.getByText('Habiliter une personne').click();
       const gform = page.locator('form[action="/partner/grants"]');
       await gform.getByLabel('Personne').selectOption({ label: 'Paul Martin (mons.paul.martin)' });
@@ -492,6 +502,7 @@ describe('Habilis sign-in in a real browser', () => {
       await page.getByRole('link', { name: /Mairie de Mons/ }).click();
       await page.getByRole('link', { name: 'Comptes, groupes et habilitations' }).click();
       assert.match(await page.locator('main').innerText(), /Gestion déléguée : vous consultez ce partenaire/);
+      await rightsSection(page, 'Habilitations');
       const row = page.locator('tr', { hasText: 'Suivi des dossiers RSA' });
       await row.locator('summary').click();
       const sform = row.locator('form[action$="/caisse-suspend"]');
@@ -504,7 +515,7 @@ describe('Habilis sign-in in a real browser', () => {
 
       // The partner's administrator sees it suspended and why, and has no way to resume it.
       await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
-      await page.goto(url('/partner/rights'));
+      await page.goto(url('/partner/rights/grants'));
       const prow = page.locator('tr', { hasText: 'Suivi des dossiers RSA' });
       assert.match(await prow.innerText(), /Suspendue par la caisse : Usage atypique signalé/);
       assert.equal(await prow.getByRole('button', { name: /Réactiver/ }).count(), 0, 'no resume button');
@@ -523,7 +534,7 @@ describe('Habilis sign-in in a real browser', () => {
       await page.screenshot({ path: path.join(RESULTS, 'caisse-suspension.png'), fullPage: true });
 
       // Revoking asks first, without JavaScript: a page says what will happen and asks why.
-      await page.goto(url('/partner/rights'));
+      await page.goto(url('/partner/rights/grants'));
       res = await submit(page, page.locator('tr', { hasText: 'Suivi des dossiers RSA' }).locator('form[action$="/revoke"] button'), revoke);
       assert.equal(res.status(), 200, `the confirmation page; got ${await describePage(page, res)}`);
       assert.equal((await page.locator('h1').innerText()).trim(), 'Retirer cette habilitation ?');
@@ -892,12 +903,61 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('a person\'s page: a refused form lists every error and takes the focus; the identity is changed; the history tells it; tables reflow at 320 px', async () => {
+    await inContext('person-page', {}, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Habilitations de l'organisme" }).click();
+      await rightsSection(page, 'Utilisateurs');
+      assert.equal(await page.getByRole('navigation', { name: 'Parties de la page des habilitations' }).locator('[aria-current="page"]').innerText(), 'Utilisateurs');
+      // Two fields wrong at once: both are named, each next to its input, the summary has the focus.
+      await page.getByText('Créer un utilisateur').click();
+      const uform = page.locator('form[action="/partner/users"]');
+      await uform.getByLabel('Nom', { exact: true }).fill('Roux');
+      await uform.getByLabel('Adresse électronique').fill('pas-une-adresse');
+      let res = await submit(page, uform.getByRole('button', { name: 'Créer le compte et envoyer le lien' }), '/partner/users');
+      assert.equal(res.status(), 422, `two refused fields; got ${await describePage(page, res)}`);
+      const summary = page.getByRole('alert');
+      assert.equal(await summary.locator('li').count(), 2, `both errors listed: ${await summary.innerText()}`);
+      assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains('error-summary')), true, 'the summary has the focus');
+      assert.equal(await page.locator('#u-first_name').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.locator('#u-email').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.locator('#u-email').inputValue(), 'pas-une-adresse', 'what was typed is kept');
+      await summary.getByRole('link').nth(1).click();
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'u-email', 'a summary link leads to its field');
+      await page.screenshot({ path: path.join(RESULTS, 'form-errors.png'), fullPage: true });
+
+      // Karim's page: his identity changed, then his history tells it.
+      await page.goto(url('/partner/rights/people'));
+      await page.getByRole('link', { name: 'Karim Haddad', exact: true }).click();
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Karim Haddad');
+      await page.getByText("Modifier l'identité").click();
+      await page.getByLabel('Fonction').fill("Agent d'accueil");
+      const action = new URL(await page.locator('form[action$="/edit"]').getAttribute('action'), url('/')).pathname;
+      res = await submit(page, page.getByRole('button', { name: 'Enregistrer les modifications' }), action);
+      assert.equal(res.status(), 303, `editing; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /Identité enregistrée/);
+      assert.match(await page.locator('main').innerText(), /Agent d'accueil/);
+      await page.getByRole('navigation', { name: 'Parties de la fiche de la personne' }).getByRole('link', { name: 'Historique' }).click();
+      assert.match(await page.locator('main table').innerText(), /Modification d'un utilisateur/);
+      await page.screenshot({ path: path.join(RESULTS, 'person-history.png'), fullPage: true });
+
+      // At 320 px the grants table reflows: nothing scrolls sideways (WCAG 1.4.10).
+      await page.setViewportSize({ width: 320, height: 800 });
+      for (const p of ['/partner/rights/grants', '/partner/rights/people', '/partner/rights/mandates']) {
+        await page.goto(url(p));
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(wide <= 320, `${p} fits 320 px (scroll width ${wide})`);
+      }
+      await page.screenshot({ path: path.join(RESULTS, 'rights-320px.png'), fullPage: true });
+    });
+  });
+
   test('every role\'s pages pass axe-core (WCAG 2.1 A and AA), and each role\'s home is kept as a screenshot', async () => {
     const visits = {
       'caf.admin': ['/', '/caisse/partners', '/caisse/supervision', '/caisse/services', '/caisse/staff', '/directory', '/caisse/clients', '/caisse/reviews', '/caisse/alerts', '/caisse/alerts/rules', '/incidents', '/caisse/outages', '/caisse/outbox'],
       'caf.auditor': ['/', '/traces', '/traces?show=all', '/caisse/alerts'],
-      'mons.admin': ['/', '/partner/rights', '/partner/contract', '/partner/administrator-change', '/partner/reviews', '/traces', '/incidents', '/help', '/access-requests'],
-      'mons.manager': ['/', '/partner/rights', '/incidents', '/help'],
+      'mons.admin': ['/', '/partner/rights', '/partner/rights/grants', '/partner/rights/people', '/partner/rights/groups', '/partner/rights/mandates', '/partner/rights/queries', '/partner/contract', '/partner/administrator-change', '/partner/reviews', '/traces', '/incidents', '/help', '/access-requests'],
+      'mons.manager': ['/', '/partner/rights', '/partner/rights/people', '/incidents', '/help'],
       'mons.agent': ['/', '/help', '/access-requests', '/account/second-factor', '/password'],
     };
     let pages = 0;
@@ -909,6 +969,15 @@ describe('Habilis sign-in in a real browser', () => {
           assert.equal(res.status(), 200, `${login} opens ${p}`);
           await axeCheck(page, `${login} ${p}`);
           pages += 1;
+        }
+        if (login === 'mons.admin') {
+          // A person's page and its history tab.
+          await page.goto(url('/partner/rights/people'));
+          await page.getByRole('link', { name: 'Karim Haddad', exact: true }).click();
+          await axeCheck(page, `${login} a person's page`);
+          await page.getByRole('navigation', { name: 'Parties de la fiche de la personne' }).getByRole('link', { name: 'Historique' }).click();
+          await axeCheck(page, `${login} a person's history`);
+          pages += 2;
         }
         await page.goto(url('/'));
         await page.screenshot({ path: path.join(RESULTS, `home-${login.replace('.', '-')}.png`), fullPage: true });

@@ -99,6 +99,10 @@ pub enum Error {
     /// A field of the request is not acceptable.
     #[error("invalid {field}: {problem}")]
     Invalid { field: &'static str, problem: ValueError },
+    /// Several fields of the request are not acceptable: every one of them, so that a form
+    /// says them all at once (two or more; one is `Invalid`).
+    #[error("invalid fields: {0:?}")]
+    InvalidFields(Vec<(&'static str, ValueError)>),
     /// The new password does not meet the policy.
     #[error("password refused: {0:?}")]
     PasswordRejected(PasswordProblem),
@@ -148,6 +152,33 @@ impl Error {
     /// Shorthand for an invalid field.
     pub fn invalid(field: &'static str, problem: ValueError) -> Self {
         Error::Invalid { field, problem }
+    }
+}
+
+/// The checks of a command's fields, all run before it is refused, so that every refused
+/// field is named (issue 17: a form lists all its errors, not only the first).
+#[derive(Debug, Default)]
+pub struct FieldChecks(Vec<(&'static str, ValueError)>);
+
+impl FieldChecks {
+    /// The value, or `None` with the problem noted under `field`.
+    pub fn check<T>(&mut self, field: &'static str, r: std::result::Result<T, ValueError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(p) => {
+                self.0.push((field, p));
+                None
+            }
+        }
+    }
+
+    /// The error naming every problem noted.
+    pub fn error(self) -> Error {
+        match self.0.as_slice() {
+            [] => Error::Internal("a field check failed without a problem".into()),
+            [(field, problem)] => Error::Invalid { field, problem: *problem },
+            _ => Error::InvalidFields(self.0),
+        }
     }
 }
 

@@ -209,6 +209,9 @@ pub struct TraceQuery {
     pub action: Option<String>,
     /// A target (exact).
     pub target: Option<String>,
+    /// Any of these targets (a record's history: a person's login and id, their grants…);
+    /// empty for no such filter.
+    pub targets: Vec<String>,
     pub outcome: Option<Outcome>,
     pub session: Option<SessionId>,
     /// The (at micros, id) of the last record of the previous page.

@@ -82,6 +82,10 @@ impl Db {
         if let Some(target) = &q.target {
             filters.push_str(&format!(" AND target = {}", n(&mut args, Arg::T(target.clone()))));
         }
+        if !q.targets.is_empty() {
+            let list: Vec<String> = q.targets.iter().take(200).map(|t| n(&mut args, Arg::T(t.clone()))).collect();
+            filters.push_str(&format!(" AND target IN ({})", list.join(", ")));
+        }
         if let Some(outcome) = q.outcome {
             filters.push_str(&format!(" AND outcome = {}", n(&mut args, Arg::T(outcome.as_str().into()))));
         }

@@ -55,7 +55,7 @@ impl WebError {
         match self {
             WebError::Core(e) => match e {
                 Error::Store(_) | Error::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
-                Error::Invalid { .. } | Error::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::Invalid { .. } | Error::InvalidFields(_) | Error::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::InvalidCredentials | Error::NotAuthenticated | Error::SecondFactorInvalid => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::AccountDisabled | Error::Forbidden => StatusCode::FORBIDDEN,
@@ -111,6 +111,7 @@ impl WebError {
             WebError::Core(e) => match e {
                 Error::Store(_) | Error::Internal(_) => "unavailable",
                 Error::Invalid { .. } => "invalid_field",
+                Error::InvalidFields(_) => "invalid_fields",
                 Error::PasswordRejected(_) => "password_rejected",
                 Error::InvalidCredentials => "invalid_credentials",
                 Error::SecondFactorInvalid => "second_factor_invalid",
@@ -168,8 +169,19 @@ impl WebError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             WebError::Core(Error::Invalid { field, .. }) => Some(field),
+            WebError::Core(Error::InvalidFields(list)) => list.first().map(|(f, _)| *f),
             WebError::Core(Error::PasswordRejected(_)) | WebError::PasswordMismatch => Some("password"),
             _ => None,
+        }
+    }
+
+    /// Every refused field with its sentence (issue 17: a form names all its errors); empty
+    /// when the error is not about fields.
+    pub fn problems(&self, t: &Texts) -> Vec<(&'static str, String)> {
+        match self {
+            WebError::Core(Error::Invalid { field, problem }) => vec![(*field, value_message(t, field, *problem))],
+            WebError::Core(Error::InvalidFields(list)) => list.iter().map(|(f, p)| (*f, value_message(t, f, *p))).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -179,6 +191,7 @@ impl WebError {
             WebError::Core(e) => match e {
                 Error::Store(_) | Error::Internal(_) => t.err_internal.into(),
                 Error::Invalid { field, problem } => value_message(t, field, *problem),
+                Error::InvalidFields(list) => list.iter().map(|(f, p)| value_message(t, f, *p)).collect::<Vec<_>>().join(" "),
                 Error::PasswordRejected(p) => password_message(t, *p),
                 Error::InvalidCredentials => t.err_invalid_credentials.into(),
                 Error::SecondFactorInvalid => t.err_second_factor_invalid.into(),

@@ -73,11 +73,15 @@ pub fn browser_refused(lang: Lang, verdict: &BrowserVerdict) -> Response {
 /// The JSON answer for an error.
 pub fn error_response(lang: Lang, err: &WebError) -> Response {
     err.log();
+    let t = lang.texts();
+    // Every refused field, each with its sentence (one entry for a single field).
+    let fields: Vec<serde_json::Value> = err.problems(t).into_iter().map(|(f, m)| json!({ "field": f, "message": m })).collect();
     let body = json!({
         "error": {
             "code": err.code(),
-            "message": err.message(lang.texts()),
+            "message": err.message(t),
             "field": err.field(),
+            "fields": fields,
         }
     });
     let mut resp = (err.status(), Json(body)).into_response();

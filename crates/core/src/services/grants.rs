@@ -24,9 +24,15 @@ impl<S: Store> App<S> {
     /// closed service, to oneself or a group one belongs to, or beyond a quota (the error
     /// says which, with figures); every member of a group counts for the quotas.
     pub async fn grant(&self, actor: &Actor, cmd: &NewGrant, client: &ClientInfo) -> Result<Grant> {
-        let purpose = field("purpose", DisplayName::parse(&cmd.purpose))?;
         let today = self.today();
-        let ends_on = end_date(&cmd.ends_on, today)?;
+        // Both fields checked before either is refused: the form names every problem.
+        let (purpose, ends_on) = match (field("purpose", DisplayName::parse(&cmd.purpose)), end_date(&cmd.ends_on, today)) {
+            (Ok(p), Ok(e)) => (p, e),
+            (Err(Error::Invalid { field: a, problem: pa }), Err(Error::Invalid { field: b, problem: pb })) => {
+                return Err(Error::InvalidFields(vec![(a, pa), (b, pb)]));
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
         if cmd.holder == Holder::Person(actor.account.id) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
@@ -95,8 +101,9 @@ impl<S: Store> App<S> {
             caisse_suspension: None,
         };
         tx.insert_grant(&g).await?;
-        let detail = format!("{} {} — {}", service.code, role.code, g.purpose);
-        self.trace_action(&mut tx, actor, "grant.create", target, Some(detail), client).await?;
+        // The grant is the target (its history is found by its id); its holder is named.
+        let detail = format!("{} {} — {} — pour {target}", service.code, role.code, g.purpose);
+        self.trace_action(&mut tx, actor, "grant.create", g.id.to_string(), Some(detail), client).await?;
         tx.commit().await?;
         Ok(g)
     }

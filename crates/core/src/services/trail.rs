@@ -27,6 +27,8 @@ pub struct TraceFilter {
     /// An action or its prefix.
     pub action: String,
     pub target: String,
+    /// Any of these targets: the history of a record (set by the pages, not typed).
+    pub targets: Vec<String>,
     /// `success`, `failure` or `refused`.
     pub outcome: String,
     /// A session id.
@@ -183,6 +185,7 @@ impl TraceFilter {
             actor_id: None,
             action: text(&self.action),
             target: text(&self.target),
+            targets: self.targets.clone(),
             outcome,
             session,
             before,
@@ -201,6 +204,9 @@ impl TraceFilter {
         }
         if let Some(o) = self.organisation {
             parts.push(format!("organisation {o}"));
+        }
+        if !self.targets.is_empty() {
+            parts.push(format!("historique de {}", self.targets.join(" / ")));
         }
         if self.changes_only {
             parts.push("actions seulement".into());

@@ -15,10 +15,7 @@ use crate::values::*;
 impl<S: Store> App<S> {
     /// Create a user of the manager's organisation; a one-time link goes to the outbox.
     pub async fn create_user(&self, actor: &Actor, input: &UserInput, public_url: &str, client: &ClientInfo) -> Result<Account> {
-        let first = DisplayName::parse(&input.first_name).map_err(|p| Error::invalid("first_name", p))?;
-        let last = DisplayName::parse(&input.last_name).map_err(|p| Error::invalid("last_name", p))?;
-        let email = Email::parse(&input.email).map_err(|p| Error::invalid("email", p))?;
-        let function = optional_text(&input.function, 200).map_err(|p| Error::invalid("function", p))?;
+        let (first, last, email, function) = user_fields(input)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
@@ -73,10 +70,7 @@ impl<S: Store> App<S> {
 
     /// Change a user's name, email and function.
     pub async fn update_user(&self, actor: &Actor, id: AccountId, input: &UserInput, client: &ClientInfo) -> Result<Account> {
-        let first = DisplayName::parse(&input.first_name).map_err(|p| Error::invalid("first_name", p))?;
-        let last = DisplayName::parse(&input.last_name).map_err(|p| Error::invalid("last_name", p))?;
-        let email = Email::parse(&input.email).map_err(|p| Error::invalid("email", p))?;
-        let function = optional_text(&input.function, 200).map_err(|p| Error::invalid("function", p))?;
+        let (first, last, email, function) = user_fields(input)?;
         let mut tx = self.store.begin().await?;
         let mut target = self.user_to_manage(&mut tx, actor, id).await?;
         // A manager's e-mail receives their reset links: only the principal administrator,
@@ -243,4 +237,17 @@ impl<S: Store> App<S> {
             .collect())
     }
 
+}
+
+/// A user's typed fields, every one checked before any is refused.
+fn user_fields(input: &UserInput) -> Result<(DisplayName, DisplayName, Email, Option<String>)> {
+    let mut c = crate::error::FieldChecks::default();
+    let first = c.check("first_name", DisplayName::parse(&input.first_name));
+    let last = c.check("last_name", DisplayName::parse(&input.last_name));
+    let email = c.check("email", Email::parse(&input.email));
+    let function = c.check("function", optional_text(&input.function, 200));
+    match (first, last, email, function) {
+        (Some(a), Some(b), Some(e), Some(f)) => Ok((a, b, e, f)),
+        _ => Err(c.error()),
+    }
 }

@@ -814,4 +814,39 @@ catalogue! {
     home_alerts: "{n} alerte(s) d'usage à qualifier.", "{n} usage alert(s) to qualify.";
     home_incidents: "{n} incident(s) en cours.", "{n} incident(s) in progress.";
     error_title: "Erreur", "Error";
+    rights_overview: "Vue d'ensemble", "Overview";
+    rights_sections: "Parties de la page des habilitations", "Parts of the access-rights page";
+    mandates_short: "Mandats", "Mandates";
+    count_people: "personne(s) (comptes actifs ou suspendus)", "person(s) (active or suspended accounts)";
+    count_active_grants: "habilitation(s) active(s)", "active grant(s)";
+    count_suspended_grants: "habilitation(s) suspendue(s)", "suspended grant(s)";
+    count_groups: "groupe(s)", "group(s)";
+    count_mandates: "mandat(s) en vigueur", "mandate(s) in force";
+    count_open_queries: "question(s) de la caisse en attente de réponse", "query(ies) from the caisse awaiting an answer";
+    person_file: "Fiche", "File";
+    person_sections: "Parties de la fiche de la personne", "Parts of the person's file";
+    person_identity: "Identité et compte", "Identity and account";
+    person_edit: "Modifier l'identité", "Change the identity";
+    person_edit_submit: "Enregistrer les modifications", "Save the changes";
+    person_no_grant: "Cette personne ne détient aucune habilitation.", "This person holds no grant.";
+    person_no_group: "Cette personne n'est membre d'aucun groupe.", "This person is a member of no group.";
+    person_no_mandate: "Cette personne n'a reçu aucun mandat.", "This person has received no mandate.";
+    person_open: "Fiche de {name}", "File of {name}";
+    grant_through: "Origine", "Through";
+    grant_given_by: "Donnée par", "Given by";
+    direct_grant: "directe", "direct";
+    through_group: "par le groupe « {group} »", "through the group “{group}”";
+    given_by_caisse: "la caisse", "the caisse";
+    history_title: "Historique", "History";
+    history_intro: "Les actions enregistrées dans le journal de traces, de la plus récente à la plus ancienne (la consultation de cet historique est elle-même tracée).",
+        "The actions recorded in the trail, newest first (reading this history is itself traced).";
+    history_empty: "Aucune action enregistrée.", "No action recorded.";
+    history_not_readable: "L'historique se lit dans le journal de traces, réservé aux administrateurs du partenaire et aux auditeurs de traces de la caisse.",
+        "The history is read in the trail, which the partner's administrators and the caisse's trace auditors read.";
+    grant_history_title: "Historique de l'habilitation", "History of the grant";
+    mandate_history_title: "Historique du mandat", "History of the mandate";
+    done_user_edited: "Identité enregistrée : {what}.", "Identity saved: {what}.";
+    search_none: "Aucun résultat pour « {q} ».", "Nothing matches “{q}”.";
+    search_found: "Résultats pour « {q} » :", "Results for “{q}”:";
+    search_grants: "Rechercher (personne, service, motif)", "Search (person, service, purpose)";
 }

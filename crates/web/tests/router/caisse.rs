@@ -121,7 +121,7 @@ async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let page = location(&ok).to_string();
     let id = page.trim_start_matches("/caisse/partners/").split('?').next().unwrap().to_string();
-    let html = body(t.get(&page, Some(&session)).await).await;
+    let html = t.rights(&page, Some(&session)).await;
     assert!(html.contains("Enregistré."));
     assert!(html.contains("Annuaire incomplet"));
     assert!(html.contains("gestion") && html.contains("aucun contrat de service"));

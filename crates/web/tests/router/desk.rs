@@ -193,7 +193,7 @@ async fn a_departure_is_recorded_from_the_rights_page() {
     let cl = habilis_core::trace::ClientInfo::default();
     let karim = t.state.app.login("mons.agent", PASSWORD, &cl).await.unwrap().actor.account.id;
     let claire = t.sign_in("mons.admin").await;
-    let page = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let page = t.rights("/partner/rights", Some(&claire)).await;
     let path = format!("/partner/users/{karim}/leave");
     assert!(page.contains(&format!("action=\"{path}\"")), "offered");
     let csrf = super::hidden(&page, "csrf");
@@ -220,7 +220,7 @@ async fn end_dates_are_set_from_the_rights_page() {
     let grant = app.grant(&claire_actor, &NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() }, &cl).await.unwrap();
     let group = app.create_group(&claire_actor, "Accueil du soir", &cl).await.unwrap();
     let claire = t.sign_in("mons.admin").await;
-    let page = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let page = t.rights("/partner/rights", Some(&claire)).await;
     let csrf = super::hidden(&page, "csrf");
     let path = format!("/partner/grants/{}/end-date", grant.id);
     assert!(page.contains(&format!("action=\"{path}\"")));
@@ -234,7 +234,7 @@ async fn end_dates_are_set_from_the_rights_page() {
     assert!(done.contains("Date de fin enregistrée : CDAP T1") && done.contains("31/03/2027"), "{done}");
     let resp = t.post_form(&format!("/partner/groups/{}/grant", group.id), Some(&claire), &format!("csrf={csrf}&service_role=CDAP%3AT2&purpose=Soir&ends_on=2027-06-30")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    assert!(body(t.get("/partner/rights", Some(&claire)).await).await.contains("30/06/2027"), "the group's grant carries its end date");
+    assert!(t.rights("/partner/rights", Some(&claire)).await.contains("30/06/2027"), "the group's grant carries its end date");
 }
 
 /// Issue 18 (R15): users, groups and grants export as CSV a French spreadsheet opens —
@@ -252,7 +252,7 @@ async fn users_groups_and_grants_export_as_csv() {
     let group = app.create_group(&claire_actor, "Accueil", &cl).await.unwrap();
     app.add_member(&claire_actor, group.id, lea.id, &cl).await.unwrap();
     let claire = t.sign_in("mons.admin").await;
-    assert!(body(t.get("/partner/rights", Some(&claire)).await).await.contains("href=\"/partner/rights/export/grants\""));
+    assert!(t.rights("/partner/rights", Some(&claire)).await.contains("href=\"/partner/rights/export/grants\""));
     let resp = t.get("/partner/rights/export/users", Some(&claire)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains("utilisateurs-2026-11-27.csv"));

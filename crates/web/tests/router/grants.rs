@@ -130,7 +130,7 @@ async fn the_rights_page_designates_a_manager_who_grants_within_the_mandate() {
     use super::hidden;
     let t = setup(habilis_store::Backend::Sqlite).await;
     let claire = t.sign_in("mons.admin").await;
-    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let html = t.rights("/partner/rights", Some(&claire)).await;
     assert!(html.contains("CDAP") && html.contains("0 / 10"), "{html}");
     let csrf = hidden(&html, "csrf");
     let karim = html.split("<option value=\"").find(|s| s.contains("Karim Haddad")).unwrap().split('"').next().unwrap().to_string();
@@ -138,15 +138,15 @@ async fn the_rights_page_designates_a_manager_who_grants_within_the_mandate() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
 
     let k = t.sign_in("mons.agent").await;
-    let html = body(t.get("/partner/rights", Some(&k)).await).await;
+    let html = t.rights("/partner/rights", Some(&k)).await;
     let csrf = hidden(&html, "csrf");
     let resp = t.post_form("/partner/users", Some(&k), &format!("csrf={csrf}&first_name=L%C3%A9a&last_name=Roux&email=lea%40mairie.invalid&function=")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let html = body(t.get("/partner/rights", Some(&k)).await).await;
+    let html = t.rights("/partner/rights", Some(&k)).await;
     let lea = html.split("<option value=\"").find(|s| s.contains("Léa Roux")).unwrap().split('"').next().unwrap().to_string();
     let resp = t.post_form("/partner/grants", Some(&k), &format!("csrf={csrf}&holder={lea}&service_role=CDAP%3AT1&purpose=Accueil+des+familles&ends_on=")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let html = body(t.get("/partner/rights", Some(&k)).await).await;
+    let html = t.rights("/partner/rights", Some(&k)).await;
     assert!(html.contains("1 / 10"), "the quota figure moved");
     let resp = t.post_form("/partner/grants", Some(&k), &format!("csrf={csrf}&holder={lea}&service_role=CDAP%3AT2&purpose=Instruction&ends_on=")).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
@@ -306,22 +306,22 @@ async fn groups_on_the_rights_page() {
     use super::hidden;
     let t = setup(habilis_store::Backend::Sqlite).await;
     let claire = t.sign_in("mons.admin").await;
-    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let html = t.rights("/partner/rights", Some(&claire)).await;
     let csrf = hidden(&html, "csrf");
     let resp = t.post_form("/partner/groups", Some(&claire), &format!("csrf={csrf}&name=Accueil+du+public")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let resp = t.post_form("/partner/groups", Some(&claire), &format!("csrf={csrf}&name=Accueil+du+public")).await;
     assert_eq!(resp.status(), StatusCode::CONFLICT, "names are unique, and the page says so");
-    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let html = t.rights("/partner/rights", Some(&claire)).await;
     let group = html.split("action=\"/partner/groups/").nth(1).unwrap().split('/').next().unwrap().to_string();
     let karim = html.split("<option value=\"").find(|s| s.contains("Karim Haddad")).unwrap().split('"').next().unwrap().to_string();
     let resp = t.post_form(&format!("/partner/groups/{group}/add"), Some(&claire), &format!("csrf={csrf}&holder={karim}")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let resp = t.post_form(&format!("/partner/groups/{group}/grant"), Some(&claire), &format!("csrf={csrf}&service_role=CDAP%3AT1&purpose=Accueil")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let html = t.rights("/partner/rights", Some(&claire)).await;
     assert!(html.contains("Membres : Karim Haddad"), "{html}");
-    let found = body(t.get("/partner/rights?q=haddad", Some(&claire)).await).await;
+    let found = body(t.get("/partner/rights/people?q=haddad", Some(&claire)).await).await;
     let users = found.split("id=\"users-title\"").nth(1).unwrap().split("</table>").next().unwrap();
     assert!(users.contains("mons.agent") && !users.contains("mons.deputy"), "search filters the list: {users}");
     assert!(users.contains("Accueil du public"), "each person's groups are listed");
@@ -388,18 +388,18 @@ async fn the_caisse_manages_the_administrators_rights_from_the_pages() {
         };
         let caf = t.sign_in("caf.admin").await;
         let page = format!("/caisse/partners/{mons}/rights");
-        let html = body(t.get(&page, Some(&caf)).await).await;
+        let html = t.rights(&page, Some(&caf)).await;
         let form = html.split("id=\"g-holder\"").nth(1).unwrap_or_else(|| panic!("{b:?}: the caisse has a grant form")).split("</select>").next().unwrap();
         assert!(form.contains("Hugo Lefebvre") && form.contains("Claire Martin"), "{b:?}: the administrators are offered: {form}");
         assert!(!form.contains("Karim Haddad"), "{b:?}: not the partner's other people (delegated mode): {form}");
         let csrf = hidden(&html, "csrf");
         let resp = t.post_form(&format!("{page}/grants"), Some(&caf), &format!("csrf={csrf}&holder={hugo}&service_role=CDAP%3AT1&purpose=Accueil&ends_on=")).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
-        let html = body(t.get(&page, Some(&caf)).await).await;
+        let html = t.rights(&page, Some(&caf)).await;
         assert!(html.contains("/grants/") && html.contains("/revoke"), "{b:?}: the caisse may revoke the deputy's grant");
 
         let claire = t.sign_in("mons.admin").await;
-        let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+        let html = t.rights("/partner/rights", Some(&claire)).await;
         let form = html.split("id=\"g-holder\"").nth(1).unwrap().split("</select>").next().unwrap();
         assert!(form.contains("Karim Haddad") && !form.contains("Hugo Lefebvre"), "{b:?}: {form}");
         let grants = html.split("id=\"grants-title\"").nth(1).unwrap().split("</table>").next().unwrap();
@@ -420,7 +420,7 @@ async fn a_mandate_is_edited_from_its_row_rather_than_doubled() {
     for b in habilis_store::testing::backends() {
         let t = setup(b).await;
         let claire = t.sign_in("mons.admin").await;
-        let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+        let html = t.rights("/partner/rights", Some(&claire)).await;
         let csrf = hidden(&html, "csrf");
         let julie = html.split("<option value=\"").find(|s| s.contains("Julie Petit")).unwrap().split('"').next().unwrap().to_string();
         let resp = t.post_form("/partner/mandates", Some(&claire), &format!("csrf={csrf}&holder={julie}&scope_CDAP%3AT1=1")).await;
@@ -459,7 +459,7 @@ async fn a_manager_is_offered_only_the_mandates_they_may_change() {
     let given = app.give_mandate(&julie, lea.id, &NewMandate { scope: vec![("CDAP".into(), "T1".into())], ..Default::default() }, &cl).await.unwrap();
     let other = app.give_mandate(&claire, paul.id, &NewMandate { scope: vec![("CDAP".into(), "T2".into())], ..Default::default() }, &cl).await.unwrap();
     let session = t.sign_in("mons.manager").await;
-    let html = body(t.get("/partner/rights", Some(&session)).await).await;
+    let html = t.rights("/partner/rights", Some(&session)).await;
     assert!(html.contains(&format!("/partner/mandates/{}/withdraw", given.id)), "the one she gave");
     assert!(!html.contains(&format!("/partner/mandates/{}/withdraw", hers.id)), "not her own");
     assert!(!html.contains(&format!("/partner/mandates/{}/edit", other.id)), "not one given by someone else");
@@ -472,13 +472,13 @@ async fn a_manager_is_offered_only_the_mandates_they_may_change() {
 async fn the_rights_page_offers_only_what_the_mandate_allows() {
     let t = setup(habilis_store::Backend::Sqlite).await;
     let julie = t.sign_in("mons.manager").await;
-    let html = body(t.get("/partner/rights", Some(&julie)).await).await;
+    let html = t.rights("/partner/rights", Some(&julie)).await;
     assert!(html.contains("Votre mandat : vous pouvez donner CDAP T1 ; gérer les utilisateurs : oui ; gérer les groupes : non ; confier des mandats : non."), "{html}");
     assert!(html.contains("value=\"CDAP:T1\"") && !html.contains("value=\"CDAP:T2\"") && !html.contains("value=\"CDAP:T5\""), "only T1 to give");
     assert!(html.contains("action=\"/partner/users\""), "users: yes");
     assert!(!html.contains("action=\"/partner/groups\"") && !html.contains("action=\"/partner/mandates\""), "groups and mandates: no");
     let claire = t.sign_in("mons.admin").await;
-    let html = body(t.get("/partner/rights", Some(&claire)).await).await;
+    let html = t.rights("/partner/rights", Some(&claire)).await;
     assert!(!html.contains("id=\"my-mandate\"") && html.contains("value=\"CDAP:T5\"") && html.contains("action=\"/partner/groups\"") && html.contains("action=\"/partner/mandates\""));
 }
 

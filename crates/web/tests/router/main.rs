@@ -65,6 +65,17 @@ impl T {
         }
         self.send(r.body(Body::empty()).unwrap()).await
     }
+    /// Every sub-page of a rights page (`base` = `/partner/rights` or the caisse's view of a
+    /// partner), one after the other: for what a test looks for wherever it is shown.
+    async fn rights(&self, base: &str, cookie: Option<&str>) -> String {
+        let mut all = String::new();
+        for section in ["", "/grants", "/people", "/groups", "/mandates", "/queries"] {
+            let resp = self.get(&format!("{base}{section}"), cookie).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{base}{section}");
+            all.push_str(&body(resp).await);
+        }
+        all
+    }
     async fn post_form(&self, path: &str, cookie: Option<&str>, body: &str) -> Response<Body> {
         let mut r = Request::post(path)
             .header(header::USER_AGENT, CHROME)
@@ -147,6 +158,7 @@ mod check;
 mod desk;
 mod grants;
 mod oidc;
+mod people;
 mod reviews;
 mod second_factor;
 mod security;

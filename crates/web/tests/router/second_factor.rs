@@ -189,7 +189,7 @@ async fn a_lost_factor_is_reset_only_by_the_caisse_or_the_principal_administrato
         t.clock.advance(Duration::seconds(30));
         let (cookie, _) = t.password_step("mons.admin").await;
         assert_eq!(t.code_step(&cookie, &code_now(&t, &secrets["mons.admin"])).await, StatusCode::SEE_OTHER, "{b:?}");
-        let html = body(t.get("/partner/rights", Some(&cookie)).await).await;
+        let html = t.rights("/partner/rights", Some(&cookie)).await;
         assert!(html.contains(&format!("/people/{manager}/second-factor/reset")), "{b:?}: offered for a manager");
         assert!(!html.contains(&format!("/people/{deputy}/second-factor/reset")), "{b:?}: not for the deputy");
         assert!(!html.contains(&format!("/people/{admin}/second-factor/reset")), "{b:?}: not for oneself");

@@ -25,9 +25,7 @@ async fn the_caisse_suspends_from_its_page_and_the_partner_sees_why_but_cannot_r
         let g = app.grant(&claire, &NewGrant { holder: Holder::Person(u.id), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Instruction RSA".into(), ends_on: "".into() }, &Default::default()).await.unwrap().id;
 
         let caf = t.sign_in("caf.admin").await;
-        let page = t.get(&format!("/caisse/partners/{mons}/rights"), Some(&caf)).await;
-        assert_eq!(page.status(), StatusCode::OK, "{b:?}");
-        let html = body(page).await;
+        let html = t.rights(&format!("/caisse/partners/{mons}/rights"), Some(&caf)).await;
         assert!(html.contains("Gestion déléguée : vous consultez ce partenaire"), "{b:?}");
         assert!(html.contains("Instruction RSA") && html.contains("Agent S1"), "{b:?}");
         // Read-only in delegated mode: no management form, but the supervision ones.
@@ -45,7 +43,7 @@ async fn the_caisse_suspends_from_its_page_and_the_partner_sees_why_but_cannot_r
             .post_form(&format!("/caisse/partners/{mons}/rights/grants/{g}/caisse-suspend"), Some(&caf), &format!("csrf={csrf}&reason=Consultations+atypiques+la+nuit"))
             .await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
-        assert!(location(&resp).starts_with(&format!("/caisse/partners/{mons}/rights?ok=")), "{b:?}");
+        assert!(location(&resp).starts_with(&format!("/caisse/partners/{mons}/rights/grants?ok=")), "{b:?}");
         // A query with a due date, from the same page.
         let due = (app.today() + time::Duration::days(8)).to_string();
         let resp = t
@@ -56,7 +54,7 @@ async fn the_caisse_suspends_from_its_page_and_the_partner_sees_why_but_cannot_r
         // The partner's administrator sees the suspension and why, has no resume button,
         // and is refused if they try anyway.
         let cl = t.sign_in("mons.admin").await;
-        let html = body(t.get("/partner/rights", Some(&cl)).await).await;
+        let html = t.rights("/partner/rights", Some(&cl)).await;
         assert!(html.contains("Suspendue par la caisse") && html.contains("Consultations atypiques la nuit"), "{b:?}");
         assert!(!html.contains(&format!("/partner/grants/{g}/resume")), "{b:?}");
         assert!(html.contains("Qui consulte la nuit ?") && html.contains("/answer"), "{b:?}: the query and its answer form");
@@ -69,11 +67,11 @@ async fn the_caisse_suspends_from_its_page_and_the_partner_sees_why_but_cannot_r
         assert!(traces.iter().any(|r| r.entry.action == "grant.caisse_suspend" && r.entry.detail.as_deref() == Some("Consultations atypiques la nuit")), "{b:?}");
 
         // Lifted by the caisse, the partner may manage it again.
-        let html = body(t.get(&format!("/caisse/partners/{mons}/rights"), Some(&caf)).await).await;
+        let html = t.rights(&format!("/caisse/partners/{mons}/rights"), Some(&caf)).await;
         let csrf = hidden(&html, "csrf");
         let resp = t.post_form(&format!("/caisse/partners/{mons}/rights/grants/{g}/lift"), Some(&caf), &format!("csrf={csrf}")).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
-        let html = body(t.get("/partner/rights", Some(&cl)).await).await;
+        let html = t.rights("/partner/rights", Some(&cl)).await;
         assert!(!html.contains("Suspendue par la caisse"), "{b:?}");
     }
 }
@@ -111,7 +109,7 @@ async fn in_caisse_managed_mode_the_caisse_manages_through_the_same_screens_and_
 
         // The same page, now with its forms, posting under the caisse's address.
         let cookie = t.sign_in("caf.admin").await;
-        let html = body(t.get(&format!("/caisse/partners/{mons}/rights"), Some(&cookie)).await).await;
+        let html = t.rights(&format!("/caisse/partners/{mons}/rights"), Some(&cookie)).await;
         assert!(html.contains("Gestion par la caisse"), "{b:?}");
         assert!(html.contains(&format!("action=\"/caisse/partners/{mons}/rights/groups\"")), "{b:?}");
         let csrf = hidden(&html, "csrf");
@@ -121,7 +119,7 @@ async fn in_caisse_managed_mode_the_caisse_manages_through_the_same_screens_and_
         assert!(groups.iter().any(|(g, _)| g.name == "Accueil du soir" && g.organisation_id == mons), "{b:?}");
         // The partner's administrator reads, with a sentence saying why there are no forms.
         let cl = t.sign_in("mons.admin").await;
-        let html = body(t.get("/partner/rights", Some(&cl)).await).await;
+        let html = t.rights("/partner/rights", Some(&cl)).await;
         assert!(html.contains("La caisse a repris la gestion") && html.contains("Accueil du soir"), "{b:?}");
         assert!(!html.contains("action=\"/partner/groups\""), "{b:?}");
 

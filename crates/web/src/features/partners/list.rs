@@ -15,6 +15,7 @@ use crate::errors::WebError;
 use crate::extract::{IdPath, SignedForm, SignedIn, Values, traced};
 use crate::respond::error_page;
 use crate::state::AppState;
+use crate::view::folded;
 use crate::view::{Chrome, render};
 
 /// A partner in the caisse's list.
@@ -51,24 +52,6 @@ pub struct ListQuery {
     page: Option<usize>,
 }
 
-/// `s` in lower case without accents, for a search that forgives both.
-fn folded(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.to_lowercase().chars() {
-        match c {
-            'à' | 'â' | 'ä' => out.push('a'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' => out.push('i'),
-            'ô' | 'ö' => out.push('o'),
-            'ù' | 'û' | 'ü' => out.push('u'),
-            'ç' => out.push('c'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            other => out.push(other),
-        }
-    }
-    out
-}
 
 /// GET /caisse/partners?q=&page= — searched by name, SIRET or city, 50 a page.
 pub async fn partners(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<axum::extract::Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> Response {

@@ -10,7 +10,8 @@ use habilis_core::commands::{Holder, NewGrant, NewMandate, NewQuery, UserInput};
 use habilis_core::records::{AccountId, Actor, GrantId, GroupId, MandateId, OrganisationId, QueryId, UserAction};
 use uuid::Uuid;
 
-use super::pages::{rights_page, urls};
+use super::pages::{Section, rights_page, urls};
+use super::person::{back_to_person, person_page};
 use crate::confirm::Ask;
 use crate::context::Ctx;
 use crate::errors::WebError;
@@ -90,6 +91,16 @@ impl Create {
         }
     }
 
+    /// The sub-page the form is on, where one lands after it.
+    fn section(self) -> Section {
+        match self {
+            Create::User | Create::ForcePassword => Section::People,
+            Create::Grant => Section::Grants,
+            Create::Group => Section::Groups,
+            Create::Mandate => Section::Mandates,
+        }
+    }
+
     /// The form reopened when it is refused (and named in `?ok=` when it succeeds).
     fn form(self) -> &'static str {
         match self {
@@ -128,10 +139,13 @@ enum RowAction {
     LeaveOrganisation,
     /// A grant's end date changed (or removed).
     GrantEndDate,
+    /// A person's identity changed (from their page).
+    EditUser,
 }
 
 impl RowAction {
-    const ALL: [RowAction; 20] = [
+    const ALL: [RowAction; 21] = [
+        RowAction::EditUser,
         RowAction::SuspendGrant,
         RowAction::ResumeGrant,
         RowAction::RevokeGrant,
@@ -177,6 +191,18 @@ impl RowAction {
             RowAction::ForcePasswordOfUser => ("users", "force-password"),
             RowAction::LeaveOrganisation => ("users", "leave"),
             RowAction::GrantEndDate => ("grants", "end-date"),
+            RowAction::EditUser => ("users", "edit"),
+        }
+    }
+
+    /// The sub-page the action's row is on, where one lands after it.
+    fn section(self) -> Section {
+        match self.path().0 {
+            "grants" => Section::Grants,
+            "mandates" => Section::Mandates,
+            "users" => Section::People,
+            "groups" => Section::Groups,
+            _ => Section::Queries,
         }
     }
 
@@ -200,6 +226,7 @@ impl RowAction {
             RowAction::ForcePasswordOfUser => "force",
             RowAction::EditMandate => "mandate_edit",
             RowAction::GrantEndDate => "end_date",
+            RowAction::EditUser => "user_edit",
             _ => "",
         }
     }
@@ -262,12 +289,12 @@ async fn create(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: Crea
             None => return WebError::NotFound.into_response(),
         },
     };
-    let (page, _) = urls(&actor);
+    let page = what.section().url(&urls(&actor).0);
     match result {
         // The page then says what was done, naming it.
         Ok(Some(id)) => traced(Redirect::to(&format!("{page}?ok={}&id={id}", what.form())).into_response()),
         Ok(None) => traced(Redirect::to(&format!("{page}?ok={}", what.form())).into_response()),
-        Err(e) => rights_page(state, ctx, &actor, what.form(), v, Some(WebError::Core(e)), None).await,
+        Err(e) => rights_page(state, ctx, &actor, what.section(), what.form(), v, Some(WebError::Core(e)), None).await,
     }
 }
 
@@ -329,8 +356,23 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
         },
         RowAction::LeaveOrganisation => app.leave_organisation(&actor, AccountId(id), c).await.map(|_| ()),
         RowAction::GrantEndDate => app.set_grant_end(&actor, GrantId(id), v.get("ends_on"), c).await,
+        RowAction::EditUser => {
+            let input = UserInput {
+                first_name: v.get("first_name").into(),
+                last_name: v.get("last_name").into(),
+                email: v.get("email").into(),
+                function: v.get("function").into(),
+                login: String::new(),
+            };
+            app.update_user(&actor, AccountId(id), &input, c).await.map(|_| ())
+        }
     };
-    let (page, _) = urls(&actor);
+    // Posted from a person's page: back there; otherwise to the sub-page of the row.
+    let person = back_to_person(&actor, &v);
+    let page = match person {
+        Some(p) => format!("{}/people/{p}", urls(&actor).0),
+        None => what.section().url(&urls(&actor).0),
+    };
     match result {
         Ok(()) => {
             let done = if what.form() == "force" { "force".to_string() } else { format!("{}-{}", what.path().0, what.path().1) };
@@ -345,7 +387,10 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
             // The typed values come back with the refusal; the row's form is reopened.
             let mut v = v;
             v.0.insert("row".into(), id.to_string());
-            rights_page(state, ctx, &actor, what.form(), v, Some(WebError::Core(e)), None).await
+            match person {
+                Some(p) => person_page(state, ctx, &actor, p, what.form(), v, Some(WebError::Core(e)), None).await,
+                None => rights_page(state, ctx, &actor, what.section(), what.form(), v, Some(WebError::Core(e)), None).await,
+            }
         }
     }
 }

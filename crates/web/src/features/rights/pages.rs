@@ -17,10 +17,69 @@ use crate::respond::error_page;
 use crate::state::AppState;
 use crate::view::{Choice, Chrome, render, role_label};
 
+/// The sub-pages of the rights page (issue 17: one subject per page, with a navigation
+/// that says where one is). The overview is the page's own address; the others are under it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Section {
+    Overview,
+    Grants,
+    People,
+    Groups,
+    Mandates,
+    Queries,
+}
+
+impl Section {
+    pub(crate) const ALL: [Section; 6] = [Section::Overview, Section::Grants, Section::People, Section::Groups, Section::Mandates, Section::Queries];
+
+    /// The last segment of the sub-page's address ("" for the overview).
+    pub(crate) fn slug(self) -> &'static str {
+        match self {
+            Section::Overview => "",
+            Section::Grants => "grants",
+            Section::People => "people",
+            Section::Groups => "groups",
+            Section::Mandates => "mandates",
+            Section::Queries => "queries",
+        }
+    }
+
+    fn label(self, t: &crate::i18n::Texts) -> &'static str {
+        match self {
+            Section::Overview => t.rights_overview,
+            Section::Grants => t.grants_title,
+            Section::People => t.users_title,
+            Section::Groups => t.groups_title,
+            Section::Mandates => t.mandates_short,
+            Section::Queries => t.queries_title,
+        }
+    }
+
+    /// The sub-page's address under the page's `page_url`.
+    pub(crate) fn url(self, page_url: &str) -> String {
+        match self {
+            Section::Overview => page_url.to_string(),
+            s => format!("{page_url}/{}", s.slug()),
+        }
+    }
+}
+
+/// One entry of a sub-page navigation.
+pub(crate) struct NavItem {
+    pub(crate) href: String,
+    pub(crate) label: &'static str,
+    pub(crate) current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "rights.html")]
 struct RightsPage {
     c: Chrome,
+    /// The sub-page shown (`Section::slug`, "overview" for the overview).
+    section: &'static str,
+    nav: Vec<NavItem>,
+    /// The overview's figures, each with the sub-page it leads to.
+    counts: Vec<(String, String)>,
     csrf: String,
     error: Option<String>,
     notice: Option<String>,
@@ -60,6 +119,53 @@ struct RightsPage {
     groups: Vec<GroupRow>,
     queries: Vec<QueryRow>,
     today: String,
+    /// Every refused field of the form posted: (field, sentence), and (anchor, sentence)
+    /// for the summary.
+    field_problems: Vec<(&'static str, String)>,
+    problems: Vec<(String, String)>,
+    /// The search typed on this sub-page, and what it found in a sentence (when searching).
+    q: String,
+    found: Option<String>,
+    /// The pages of the long lists (people, grants).
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+/// Rows shown per page in the rights page's long lists.
+const PER_PAGE: usize = 50;
+
+/// Page `page` (from 1) of `rows`, with the links to the previous and next pages of `url`
+/// under the search `q`.
+fn paged<T>(rows: Vec<T>, page: usize, url: &str, q: &str) -> (Vec<T>, Option<String>, Option<String>) {
+    let link = |n: usize| {
+        let q = percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC);
+        if q.to_string().is_empty() { format!("{url}?page={n}") } else { format!("{url}?q={q}&page={n}") }
+    };
+    let pages = rows.len().div_ceil(PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let previous = (page > 1).then(|| link(page - 1));
+    let next = (page < pages).then(|| link(page + 1));
+    (rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(), previous, next)
+}
+
+impl RightsPage {
+    /// The sentence for a refused `field` of `form`, shown next to it.
+    fn problem(&self, form: &str, field: &str) -> Option<String> {
+        if self.form != form {
+            return None;
+        }
+        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
+    }
+}
+
+/// The prefix of the inputs' ids in a form of the rights page, for the summary's links.
+fn anchor_prefix(form: &str) -> Option<&'static str> {
+    match form {
+        "user" => Some("u-"),
+        "grant" => Some("g-"),
+        "group" => Some("grp-"),
+        _ => None,
+    }
 }
 
 /// One quota: what it limits, and "used / allowed".
@@ -145,7 +251,17 @@ pub(super) fn urls(actor: &Actor) -> (String, String) {
     }
 }
 
-pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form: &'static str, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn rights_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    section: Section,
+    form: &'static str,
+    v: Values,
+    err: Option<WebError>,
+    notice: Option<String>,
+) -> Response {
     let t = ctx.lang.texts();
     let app = &state.app;
     let org = actor.managed_organisation();
@@ -195,15 +311,44 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
         (None, Some(gr)) => groups.iter().find(|(x, _)| x.id == gr).map(|(x, _)| format!("« {} »", x.name)).unwrap_or_default(),
         _ => String::new(),
     };
-    let search = v.get("q").to_string();
+    let search = v.get("q").trim().to_string();
+    let wanted = crate::view::folded(&search);
+    let page_number: usize = v.get("page").parse().unwrap_or(1);
     let is_administrator = |id: AccountId| people.iter().any(|p| p.id == id && p.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy)));
     let reaches_administrator = |g: &habilis_core::records::Grant| match (g.holder_account_id, g.holder_group_id) {
         (Some(a), _) => is_administrator(a),
         (None, Some(gr)) => groups.iter().any(|(x, m)| x.id == gr && m.iter().any(|id| is_administrator(*id))),
         _ => false,
     };
+    // The queries' sub-page is offered to those who ask or answer them, or when there are some.
+    let with_queries = may.supervise || may.answer_queries || !queries.is_empty();
+    let nav = Section::ALL
+        .iter()
+        .filter(|s| **s != Section::Queries || with_queries)
+        .map(|s| NavItem { href: s.url(&page_url), label: s.label(t), current: *s == section })
+        .collect();
+    let count = |n: usize, what: &str, s: Section| (format!("{n} {what}"), s.url(&page_url));
+    let mut counts = vec![
+        count(people.iter().filter(|p| p.status != AccountStatus::Deactivated).count(), t.count_people, Section::People),
+        count(grants.iter().filter(|g| g.state == GrantState::Active).count(), t.count_active_grants, Section::Grants),
+        count(grants.iter().filter(|g| g.state == GrantState::Suspended).count(), t.count_suspended_grants, Section::Grants),
+        count(groups.len(), t.count_groups, Section::Groups),
+        count(mandates.iter().filter(|m| m.withdrawn_at.is_none()).count(), t.count_mandates, Section::Mandates),
+    ];
+    if with_queries {
+        counts.push(count(queries.iter().filter(|q| q.status == QueryStatus::Open).count(), t.count_open_queries, Section::Queries));
+    }
+    let field_problems = err.as_ref().map(|e| e.problems(t)).unwrap_or_default();
     let page = RightsPage {
+        problems: match anchor_prefix(form) {
+            Some(prefix) => field_problems.iter().map(|(f, m)| (format!("{prefix}{f}"), m.clone())).collect(),
+            None => Vec::new(),
+        },
+        field_problems,
         c: Chrome::new(ctx.lang, None, Some(actor)),
+        section: if section == Section::Overview { "overview" } else { section.slug() },
+        nav,
+        counts,
         csrf: actor.session.csrf_token.clone(),
         error: err.as_ref().map(|e| e.message(t)),
         notice,
@@ -228,6 +373,12 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
             .collect(),
         grants: grants
             .iter()
+            .filter(|g| {
+                wanted.is_empty() || section != Section::Grants || {
+                    let text = format!("{} {} {}", holder_of_grant(g), role_name(g.service_role_id), g.purpose);
+                    crate::view::folded(&text).contains(&wanted)
+                }
+            })
             .map(|g| {
                 let state = match g.state {
                     GrantState::Active => t.grant_active,
@@ -284,10 +435,7 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
         },
         users: people
             .iter()
-            .filter(|p| {
-                let q = search.trim().to_lowercase();
-                q.is_empty() || p.login.contains(&q) || p.display_name.to_lowercase().contains(&q) || p.email.to_lowercase().contains(&q)
-            })
+            .filter(|p| wanted.is_empty() || [&p.login, &p.display_name, &p.email].iter().any(|x| crate::view::folded(x).contains(&wanted)))
             .map(|p| {
                 let roles = p.roles.iter().map(|r| role_label(t, *r)).collect::<Vec<_>>().join(", ");
                 let status = match p.status {
@@ -388,7 +536,29 @@ pub(super) async fn rights_page(state: &AppState, ctx: &Ctx, actor: &Actor, form
             })
             .collect(),
         today: (today + time::Duration::days(15)).to_string(),
+        q: search.clone(),
+        found: None,
+        previous: None,
+        next: None,
     };
+    // The long lists, a page at a time, under the search typed.
+    let mut page = page;
+    let here = section.url(&page.page_url);
+    match section {
+        Section::People => {
+            let (rows, previous, next) = paged(std::mem::take(&mut page.users), page_number, &here, &search);
+            (page.users, page.previous, page.next) = (rows, previous, next);
+        }
+        Section::Grants => {
+            let (rows, previous, next) = paged(std::mem::take(&mut page.grants), page_number, &here, &search);
+            (page.grants, page.previous, page.next) = (rows, previous, next);
+        }
+        _ => {}
+    }
+    if !search.is_empty() {
+        let n = if section == Section::Grants { page.grants.len() } else { page.users.len() };
+        page.found = Some(if n == 0 { t.search_none.replace("{q}", &search) } else { t.search_found.replace("{q}", &search) });
+    }
     render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
 }
 
@@ -399,28 +569,16 @@ pub struct OkQuery {
     /// The record it was done to, named in the notice.
     #[serde(default)]
     id: Option<String>,
-    /// Filter of the users list (login, name or email).
+    /// Filter of the users list (login, name or email) or of the grants list (person,
+    /// service and role, purpose).
     #[serde(default)]
     q: Option<String>,
+    /// The page of the list (from 1).
+    #[serde(default)]
+    page: Option<usize>,
 }
 
-/// GET /partner/rights
-pub async fn rights(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
-    show(&state, &ctx, &actor, q).await
-}
-
-/// GET /caisse/partners/{id}/rights: the same page, for the caisse (R20, R23).
-pub async fn caisse_rights(
-    SignedIn(actor): SignedIn,
-    State(state): State<AppState>,
-    ctx: Ctx,
-    IdPath(partner): IdPath<OrganisationId>,
-    q: Result<Query<OkQuery>, QueryRejection>,
-) -> Response {
-    show(&state, &ctx, &actor.acting_for(partner), q).await
-}
-
-async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
+async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, section: Section, q: Result<Query<OkQuery>, QueryRejection>) -> Response {
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let t = ctx.lang.texts();
     // What was done, in a sentence naming it ("Habilitation CDAP T1 … — Karim Haddad donnée").
@@ -454,7 +612,10 @@ async fn show(state: &AppState, ctx: &Ctx, actor: &Actor, q: Result<Query<OkQuer
     if let Some(search) = q.q {
         v.0.insert("q".into(), search);
     }
-    rights_page(state, ctx, actor, "", v, None, notice).await
+    if let Some(n) = q.page {
+        v.0.insert("page".into(), n.to_string());
+    }
+    rights_page(state, ctx, actor, section, "", v, None, notice).await
 }
 
 /// The CSV of the page's users, groups or grants (issue 18, R15), for `actor`.
@@ -499,9 +660,25 @@ pub async fn export_for(SignedIn(actor): SignedIn, State(state): State<AppState>
 /// The routes of the page itself (its forms are in `actions`).
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new()
-        .route("/partner/rights", get(rights))
-        .route("/caisse/partners/{id}/rights", get(caisse_rights))
-        .route("/partner/rights/export/{what}", get(export_own))
+    let mut r = axum::Router::new();
+    for section in Section::ALL {
+        // GET /partner/rights[/{section}], and the caisse's view of one partner (R20, R23).
+        r = r
+            .route(
+                &section.url("/partner/rights"),
+                get(move |SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, q: Result<Query<OkQuery>, QueryRejection>| async move {
+                    show(&state, &ctx, &actor, section, q).await
+                }),
+            )
+            .route(
+                &section.url("/caisse/partners/{id}/rights"),
+                get(
+                    move |SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(partner): IdPath<OrganisationId>, q: Result<Query<OkQuery>, QueryRejection>| async move {
+                        show(&state, &ctx, &actor.acting_for(partner), section, q).await
+                    },
+                ),
+            );
+    }
+    r.route("/partner/rights/export/{what}", get(export_own))
         .route("/caisse/partners/{id}/rights/export/{what}", get(export_for))
 }

@@ -78,6 +78,7 @@ impl TraceParams {
             person: self.person.clone(),
             action: self.action.clone(),
             target: self.target.clone(),
+            targets: Vec::new(),
             outcome: self.outcome.clone(),
             session: self.session.clone(),
             organisation,
@@ -107,16 +108,16 @@ impl TraceParams {
 }
 
 /// One trace as the viewer shows it: words first, codes kept beside them.
-struct Row {
-    when: String,
-    who: String,
-    action: String,
-    code: String,
-    target: String,
-    outcome: String,
-    refused: bool,
-    address: String,
-    detail: String,
+pub(crate) struct Row {
+    pub(crate) when: String,
+    pub(crate) who: String,
+    pub(crate) action: String,
+    pub(crate) code: String,
+    pub(crate) target: String,
+    pub(crate) outcome: String,
+    pub(crate) refused: bool,
+    pub(crate) address: String,
+    pub(crate) detail: String,
 }
 
 #[derive(Template)]
@@ -133,7 +134,47 @@ struct TracesPage {
 }
 
 /// The organisations a reader may pick, with their names (for the filter and the column).
-async fn organisations(state: &AppState, actor: &Actor) -> Vec<Choice> {
+/// The rows of a table of traces, in words: who acted (and for whom), the action's label,
+/// the target's name when the reader may read it.
+pub(crate) async fn trace_rows(state: &AppState, ctx: &Ctx, actor: &Actor, orgs: &[Choice], records: &[TraceRecord]) -> Vec<Row> {
+    let t = ctx.lang.texts();
+    let name_of = |id: Option<OrganisationId>| id.and_then(|o| orgs.iter().find(|c| c.value == o.to_string()).map(|c| c.label.clone())).unwrap_or_default();
+    let names = state.app.trace_names(actor, records).await.unwrap_or_default();
+    let english = ctx.lang == crate::i18n::Lang::En;
+    records
+        .iter()
+        .map(|r| {
+            let e = &r.entry;
+            let login = e.actor_login.clone().unwrap_or_default();
+            // Who, and for whom: a caisse member acting on a partner's data is
+            // written in the partner's trail under their own name.
+            let who = match e.actor_id.and_then(|a| names.actors.get(&a)) {
+                Some((name, org, org_name)) if Some(*org) != e.organisation_id && e.organisation_id.is_some() => {
+                    t.trace_acting_for.replace("{name}", name).replace("{login}", &login).replace("{org}", org_name).replace("{for}", &name_of(e.organisation_id))
+                }
+                Some((name, _, org_name)) => format!("{name} ({login}) — {org_name}"),
+                None if !login.is_empty() => format!("{login} — {}", name_of(e.organisation_id)),
+                None => t.trace_by_portal.replace("{org}", &name_of(e.organisation_id)),
+            };
+            let target = e.target.clone().unwrap_or_default();
+            Row {
+                when: habilis_core::clock::format_paris(e.at),
+                who,
+                action: habilis_core::labels::action_label(&e.action, english).map(str::to_string).unwrap_or_else(|| e.action.clone()),
+                code: e.action.clone(),
+                target: names.targets.get(&target).cloned().unwrap_or(target),
+                outcome: outcome_label(t, e.outcome.as_str()),
+                refused: e.outcome != habilis_core::trace::Outcome::Success,
+                address: e.client_addr.clone().unwrap_or_default(),
+                detail: e.detail.clone().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The organisations whose names a table of traces may show: the reader's own and, for the
+/// caisse, its partners.
+pub(crate) async fn organisations(state: &AppState, actor: &Actor) -> Vec<Choice> {
     let mut out = vec![Choice { value: actor.organisation.id.to_string(), label: actor.organisation.name.clone() }];
     if actor.organisation.kind == OrganisationKind::Caisse
         && let Ok(ps) = state.app.partners(actor).await {
@@ -164,51 +205,16 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         Err(WebError::Core(habilis_core::Error::Forbidden)) => return error_page(ctx.lang, &WebError::Core(habilis_core::Error::Forbidden), Some(&actor)),
         Err(e) => (None, Some(e)),
     };
-    let name_of = |id: Option<OrganisationId>| id.and_then(|o| orgs.iter().find(|c| c.value == o.to_string()).map(|c| c.label.clone())).unwrap_or_default();
-    let names = match &page {
-        Some(pg) => state.app.trace_names(&actor, &pg.records).await.unwrap_or_default(),
-        None => Default::default(),
-    };
-    let english = ctx.lang == crate::i18n::Lang::En;
     let filters = p.query_string();
+    let rows = match &page {
+        Some(pg) => trace_rows(&state, &ctx, &actor, &orgs, &pg.records).await,
+        None => Vec::new(),
+    };
     let view = TracesPage {
         c: Chrome::new(ctx.lang, None, Some(&actor)),
         error: err.as_ref().map(|e| e.message(t)),
         v: p.values(),
-        rows: page
-            .as_ref()
-            .map(|pg| {
-                pg.records
-                    .iter()
-                    .map(|r| {
-                        let e = &r.entry;
-                        let login = e.actor_login.clone().unwrap_or_default();
-                        // Who, and for whom: a caisse member acting on a partner's data is
-                        // written in the partner's trail under their own name.
-                        let who = match e.actor_id.and_then(|a| names.actors.get(&a)) {
-                            Some((name, org, org_name)) if Some(*org) != e.organisation_id && e.organisation_id.is_some() => {
-                                t.trace_acting_for.replace("{name}", name).replace("{login}", &login).replace("{org}", org_name).replace("{for}", &name_of(e.organisation_id))
-                            }
-                            Some((name, _, org_name)) => format!("{name} ({login}) — {org_name}"),
-                            None if !login.is_empty() => format!("{login} — {}", name_of(e.organisation_id)),
-                            None => t.trace_by_portal.replace("{org}", &name_of(e.organisation_id)),
-                        };
-                        let target = e.target.clone().unwrap_or_default();
-                        Row {
-                            when: habilis_core::clock::format_paris(e.at),
-                            who,
-                            action: habilis_core::labels::action_label(&e.action, english).map(str::to_string).unwrap_or_else(|| e.action.clone()),
-                            code: e.action.clone(),
-                            target: names.targets.get(&target).cloned().unwrap_or(target),
-                            outcome: outcome_label(t, e.outcome.as_str()),
-                            refused: e.outcome != habilis_core::trace::Outcome::Success,
-                            address: e.client_addr.clone().unwrap_or_default(),
-                            detail: e.detail.clone().unwrap_or_default(),
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        rows,
         next: page.as_ref().and_then(|pg| pg.next.clone()),
         paged: !p.after.trim().is_empty(),
         filters,
