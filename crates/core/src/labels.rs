@@ -161,3 +161,23 @@ mod tests {
         assert!(is_consultation("http.get") && is_consultation("session.login") && !is_consultation("grant.create") && !is_consultation("http.post"));
     }
 }
+
+/// Why a session ended, in French words with its code kept in brackets (the code is what
+/// `sessions.end_reason` stores): for the trail's `detail`, read by non-technical auditors.
+pub fn session_end_words(code: &str) -> String {
+    let words = match code {
+        "logout" => "déconnexion",
+        "idle_timeout" => "inactivité prolongée",
+        "absolute_timeout" => "durée maximale de la session atteinte",
+        "account_disabled" => "compte suspendu ou désactivé",
+        "account_suspended" => "compte suspendu",
+        "account_deactivated" => "compte désactivé",
+        "account_replaced" => "compte remplacé",
+        "password_changed" => "mot de passe changé",
+        "password_change_forced" => "changement de mot de passe imposé",
+        "second_factor_changed" => "double authentification changée",
+        "second_factor_reset" => "double authentification réinitialisée",
+        _ => return code.to_string(),
+    };
+    format!("{words} ({code})")
+}

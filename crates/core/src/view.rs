@@ -82,6 +82,19 @@ pub enum Denial {
 }
 
 impl Denial {
+    /// The refusal in French words with its code in brackets, for the trail's detail.
+    pub fn words(&self) -> String {
+        let words = match self {
+            Denial::UnknownPerson => "personne inconnue",
+            Denial::PersonInactive => "compte ou organisme inactif",
+            Denial::ServiceClosed(_) => "service fermé à ce partenaire",
+            Denial::UnknownRole => "profil inconnu",
+            Denial::NoGrant => "aucune habilitation en vigueur",
+            Denial::Outage { .. } => "service indisponible (interruption programmée)",
+        };
+        format!("{words} ({})", self.code())
+    }
+
     /// A stable code for a refusal (API and traces).
     pub fn code(&self) -> &'static str {
         match self {

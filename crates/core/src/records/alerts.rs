@@ -27,6 +27,17 @@ super::stored::stored_enum!(
 impl AlertRule {
     /// Every rule, in display order.
     pub const ALL: [AlertRule; 5] = [AlertRule::OffHours, AlertRule::Volume, AlertRule::NewNetwork, AlertRule::Failures, AlertRule::Dormant];
+
+    /// The rule in French words, for the trail's detail.
+    pub fn words(self) -> &'static str {
+        match self {
+            AlertRule::OffHours => "connexion hors des heures ouvrées",
+            AlertRule::Volume => "volume de consultations inhabituel",
+            AlertRule::NewNetwork => "connexion depuis un réseau nouveau",
+            AlertRule::Failures => "échecs de connexion répétés",
+            AlertRule::Dormant => "compte dormant réutilisé",
+        }
+    }
 }
 
 super::stored::stored_enum!(

@@ -266,7 +266,7 @@ impl<S: Store> App<S> {
             let mut e = TraceEntry::new(now, "alert.raise", Outcome::Success, &ClientInfo::default());
             e.organisation_id = Some(r.caisse);
             e.target = Some(alert.id.to_string());
-            e.detail = Some(format!("{} {login}", r.rule.as_str()));
+            e.detail = Some(format!("{} ({}) : {login}", r.rule.words(), r.rule.as_str()));
             tx.append_trace(&e).await?;
             let mut to = notification_addresses(tx, r.caisse, &[Role::SecurityOfficer], &["security_officer"]).await?;
             if to.is_empty() {

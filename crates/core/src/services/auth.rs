@@ -203,7 +203,7 @@ impl<S: Store> App<S> {
             let action = if reason == "logout" { "session.logout" } else { "session.expire" };
             let mut e = TraceEntry::new(now, action, Outcome::Success, client);
             e.stamp(actor);
-            e.detail = Some(reason.to_string());
+            e.detail = Some(crate::labels::session_end_words(reason));
             tx.append_trace(&e).await?;
         }
         tx.commit().await?;
@@ -271,7 +271,7 @@ impl<S: Store> App<S> {
                 );
                 stamp_account(&mut e, account.as_ref());
                 e.session_id = Some(s.id);
-                e.detail = Some(reason.into());
+                e.detail = Some(crate::labels::session_end_words(reason));
                 tx.append_trace(&e).await?;
                 n += 1;
             }
@@ -343,7 +343,7 @@ impl<S: Store> App<S> {
             tx.save_throttle(&key, &t).await?;
             let mut e = TraceEntry::new(now, "password.change", Outcome::Failure, client);
             e.stamp(actor);
-            e.detail = Some("wrong current password".into());
+            e.detail = Some("mot de passe actuel erroné".into());
             tx.append_trace(&e).await?;
             tx.commit().await?;
             return Err(Error::InvalidCredentials);
@@ -372,7 +372,7 @@ impl<S: Store> App<S> {
         let ended = tx.end_sessions_of_account(account.id, Some(actor.session.id), now, "password_changed").await?;
         let mut e = TraceEntry::new(now, "password.change", Outcome::Success, client);
         e.stamp(actor);
-        e.detail = Some(format!("{ended} other session(s) ended"));
+        e.detail = Some(format!("{ended} autre(s) session(s) fermée(s)"));
         tx.append_trace(&e).await?;
         tx.commit().await?;
         Ok(())

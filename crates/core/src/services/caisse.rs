@@ -20,10 +20,7 @@ impl<S: Store> App<S> {
     /// Create a partner of the actor's caisse.
     pub async fn create_partner(&self, actor: &Actor, input: &PartnerInput, client: &ClientInfo) -> Result<Organisation> {
         let caisse = caisse_admin_of(actor)?;
-        let name = field("name", DisplayName::parse(&input.name))?;
-        let siret = field("siret", Siret::parse(&input.siret))?;
-        let address = field("address", optional_text(&input.address, 500))?;
-        let city = field("city", optional_text(&input.city, 200))?;
+        let (name, siret, address, city) = partner_fields(input)?;
         let partner = Organisation {
             id: OrganisationId::new(),
             kind: OrganisationKind::Partner,
@@ -45,10 +42,7 @@ impl<S: Store> App<S> {
 
     /// Change a partner's name, SIRET or address.
     pub async fn update_partner(&self, actor: &Actor, id: OrganisationId, input: &PartnerInput, client: &ClientInfo) -> Result<Organisation> {
-        let name = field("name", DisplayName::parse(&input.name))?;
-        let siret = field("siret", Siret::parse(&input.siret))?;
-        let address = field("address", optional_text(&input.address, 500))?;
-        let city = field("city", optional_text(&input.city, 200))?;
+        let (name, siret, address, city) = partner_fields(input)?;
         let mut tx = self.store.begin().await?;
         let mut partner = partner_to_manage(&mut tx, actor, id).await?;
         partner.name = name.as_str().to_string();
@@ -315,4 +309,17 @@ fn catalogue_code(name: &'static str, raw: &str, max: usize) -> Result<String> {
         return Err(Error::invalid(name, ValueError::BadCharacters));
     }
     Ok(s)
+}
+
+/// A partner's typed fields, every one checked before any is refused.
+fn partner_fields(input: &PartnerInput) -> Result<(DisplayName, Siret, Option<String>, Option<String>)> {
+    let mut c = crate::error::FieldChecks::default();
+    let name = c.check("name", DisplayName::parse(&input.name));
+    let siret = c.check("siret", Siret::parse(&input.siret));
+    let address = c.check("address", optional_text(&input.address, 500));
+    let city = c.check("city", optional_text(&input.city, 200));
+    match (name, siret, address, city) {
+        (Some(n), Some(s), Some(a), Some(c)) => Ok((n, s, a, c)),
+        _ => Err(c.error()),
+    }
 }

@@ -190,7 +190,7 @@ impl<S: Store> App<S> {
         let mut e = TraceEntry::new(self.now(), "service.check", Outcome::Refused, info);
         e.organisation_id = org;
         e.target = Some(person.chars().take(128).collect());
-        e.detail = Some(format!("client {} : {}", client.client_id, denial_code(&d)));
+        e.detail = Some(format!("client {} : {}", client.client_id, d.words()));
         // With the refusals of the same moment, in one transaction; answered once written.
         self.traces.append(&self.store, e).await?;
         Ok(CheckAnswer::Refused(d))

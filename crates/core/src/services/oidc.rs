@@ -339,7 +339,7 @@ impl<S: Store> App<S> {
             let mut e = TraceEntry::new(now, "service.signin", Outcome::Refused, info);
             e.stamp(actor);
             e.target = Some(client.client_id.clone());
-            e.detail = Some(format!("client {} : {}", client.client_id, d.code()));
+            e.detail = Some(format!("client {} : {}", client.client_id, d.words()));
             self.traces.append(&self.store, e).await?;
             return Err(OidcError::AccessDenied(denial_sentence(&d)));
         }
@@ -519,7 +519,7 @@ impl<S: Store> App<S> {
                         Err(d) => {
                             // No right left on this service: no token, and the family ends.
                             revoke.push(t.family);
-                            let mut e = refused(format!("(renouvellement) {}", d.code()));
+                            let mut e = refused(format!("(renouvellement) {}", d.words()));
                             e.actor_id = Some(person.id);
                             e.actor_login = Some(person.login.clone());
                             e.organisation_id = Some(person.organisation_id);
@@ -592,7 +592,7 @@ impl<S: Store> App<S> {
                 e.organisation_id = Some(person.organisation_id);
                 e.session_id = Some(session.id);
                 e.target = Some(client.client_id.clone());
-                e.detail = Some(format!("client {} ({how}) : {}", client.client_id, d.code()));
+                e.detail = Some(format!("client {} ({how}) : {}", client.client_id, d.words()));
                 tx.append_trace(&e).await?;
                 return Err(OidcError::InvalidGrant(denial_sentence(&d)));
             }

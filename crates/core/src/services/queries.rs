@@ -131,7 +131,7 @@ impl<S: Store> App<S> {
                     let mut e = TraceEntry::new(now, "grant.caisse_suspend", Outcome::Success, &ClientInfo::default());
                     e.organisation_id = Some(q.partner_id);
                     e.target = Some(g.id.to_string());
-                    e.detail = Some(format!("automatic: query {} unanswered past {}", q.id, q.due_on));
+                    e.detail = Some(format!("automatique : question {} restée sans réponse au {}", q.id, q.due_on));
                     tx.append_trace(&e).await?;
                     n += 1;
                 }

@@ -65,7 +65,7 @@ impl<S: Store> App<S> {
                 let rc = totp::normalise_recovery_code(code);
                 if rc.len() == 10 && tx.use_recovery_code(actor.account.id, &token::digest(&rc), now).await? {
                     let left = tx.unused_recovery_codes(actor.account.id).await?;
-                    Some(format!("recovery code, {left} left"))
+                    Some(format!("code de secours, {left} restant(s)"))
                 } else {
                     None
                 }
@@ -91,7 +91,7 @@ impl<S: Store> App<S> {
                 t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
                 tx.save_throttle(&key, &t).await?;
                 e.outcome = Outcome::Failure;
-                e.detail = Some("wrong or used code".into());
+                e.detail = Some("code erroné ou déjà utilisé".into());
                 tx.append_trace(&e).await?;
                 tx.commit().await?;
                 Err(Error::SecondFactorInvalid)
@@ -140,7 +140,7 @@ impl<S: Store> App<S> {
         let Some((secret, step)) = pending.and_then(|s| totp::matching_step(&s, code, now.unix_timestamp()).map(|step| (s, step))) else {
             let mut e = TraceEntry::new(now, "second_factor.enrol", Outcome::Failure, client);
             e.stamp(actor);
-            e.detail = Some("wrong code".into());
+            e.detail = Some("code erroné".into());
             tx.append_trace(&e).await?;
             tx.commit().await?;
             return Err(Error::SecondFactorInvalid);
@@ -157,8 +157,8 @@ impl<S: Store> App<S> {
         e.stamp(actor);
         e.target = Some(actor.account.login.clone());
         e.detail = Some(format!(
-            "{}{} recovery codes, {ended} other session(s) ended",
-            if replaced { "replaced; " } else { "" },
+            "{}{} codes de secours, {ended} autre(s) session(s) fermée(s)",
+            if replaced { "remplacée ; " } else { "" },
             codes.len()
         ));
         tx.append_trace(&e).await?;
@@ -201,7 +201,7 @@ impl<S: Store> App<S> {
         e.stamp(actor);
         e.organisation_id = Some(account.organisation_id);
         e.target = Some(account.login.clone());
-        e.detail = Some(format!("{}{ended} session(s) ended", if had { "" } else { "had none; " }));
+        e.detail = Some(format!("{}{ended} session(s) fermée(s)", if had { "" } else { "aucune n'était enregistrée ; " }));
         tx.append_trace(&e).await?;
         tx.commit().await?;
         Ok(account)

@@ -106,7 +106,7 @@ impl<S: Store> App<S> {
         let mut e = TraceEntry::new(now, "installation.init", Outcome::Success, &ClientInfo::default());
         e.organisation_id = Some(caisse.id);
         e.target = Some(account.login.clone());
-        e.detail = Some("first caisse administrator created from the command line".into());
+        e.detail = Some("premier administrateur de la caisse, créé en ligne de commande".into());
         tx.append_trace(&e).await?;
         tx.commit().await?;
         Ok(Initialised { account, link_token })
@@ -149,7 +149,7 @@ impl<S: Store> App<S> {
             }
         }
         let mut e = TraceEntry::new(now, "installation.demo", Outcome::Success, &ClientInfo::default());
-        e.detail = Some(if created { "demo data loaded" } else { "demo passwords reset" }.into());
+        e.detail = Some(if created { "données de démonstration chargées" } else { "mots de passe de démonstration réinitialisés" }.into());
         tx.append_trace(&e).await?;
         tx.commit().await?;
         Ok(DemoReport { created, accounts: DEMO_ACCOUNTS.to_vec() })

@@ -147,16 +147,8 @@ impl<S: Store> App<S> {
         }
         let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
         tx.lock_organisation(org).await?;
-        for g in tx.grants_of(org).await? {
-            if g.holder_account_id == Some(target.id) && g.state != GrantState::Revoked && !powers.may_grant(g.service_role_id) {
-                return Err(Error::Rule(Rule::OutsideMandate));
-            }
-        }
-        if !powers.may_manage_groups() && tx.memberships_of(target.id).await?.iter().any(|m| m.removed_at.is_none()) {
-            return Err(Error::Rule(Rule::OutsideMandate));
-        }
-        // Their mandates end too: only someone who may give mandates ends them.
-        if !powers.may_delegate() && tx.mandates_of(org).await?.iter().any(|m| m.holder_id == target.id && m.withdrawn_at.is_none()) {
+        let in_group = tx.memberships_of(target.id).await?.iter().any(|m| m.removed_at.is_none());
+        if !departure_covered(&powers, target.id, &tx.grants_of(org).await?, in_group, &tx.mandates_of(org).await?) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
         tx.set_account_status(target.id, AccountStatus::Deactivated).await?;
@@ -217,6 +209,29 @@ impl<S: Store> App<S> {
     /// The people of the actor's organisation the actor may act on now (edit, suspend,
     /// reactivate, send a link): what the rights page offers, by the rules the actions
     /// themselves check (`user_to_manage`). Empty for someone who manages nobody there.
+    /// The people whose departure `actor` may record (`leave_organisation` would not refuse
+    /// it for their rights): managed by the actor, not yet deactivated, and everything they
+    /// hold within the actor's powers. The pages offer *Départ* to these only.
+    pub async fn departures_actor_may_record(&self, actor: &Actor) -> Result<Vec<AccountId>> {
+        let managed = self.people_actor_may_manage(actor).await?;
+        if managed.is_empty() {
+            return Ok(managed);
+        }
+        let mut tx = self.store.read().await?;
+        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        let (grants, mandates) = (tx.grants_of(org).await?, tx.mandates_of(org).await?);
+        let mut in_groups = std::collections::HashSet::new();
+        for g in tx.groups_of(org).await? {
+            in_groups.extend(tx.members(g.id).await?);
+        }
+        let accounts = tx.accounts_of(org).await?;
+        Ok(managed
+            .into_iter()
+            .filter(|id| accounts.iter().any(|a| a.id == *id && a.status != AccountStatus::Deactivated))
+            .filter(|id| departure_covered(&powers, *id, &grants, in_groups.contains(id), &mandates))
+            .collect())
+    }
+
     pub async fn people_actor_may_manage(&self, actor: &Actor) -> Result<Vec<AccountId>> {
         let mut tx = self.store.read().await?;
         let (org, powers) = match powers_of(&mut tx, actor, self.today()).await {
@@ -250,4 +265,13 @@ fn user_fields(input: &UserInput) -> Result<(DisplayName, DisplayName, Email, Op
         (Some(a), Some(b), Some(e), Some(f)) => Ok((a, b, e, f)),
         _ => Err(c.error()),
     }
+}
+
+/// Whether `powers` reach everything `target` holds, so that their departure may end it:
+/// every grant not revoked, their group memberships (`in_group`), their mandates in force.
+fn departure_covered(powers: &crate::policy::powers::Powers, target: AccountId, grants: &[Grant], in_group: bool, mandates: &[Mandate]) -> bool {
+    let grants_ok = grants.iter().all(|g| g.holder_account_id != Some(target) || g.state == GrantState::Revoked || powers.may_grant(g.service_role_id));
+    // Their mandates end too: only someone who may give mandates ends them.
+    let mandates_ok = powers.may_delegate() || !mandates.iter().any(|m| m.holder_id == target && m.withdrawn_at.is_none());
+    grants_ok && (powers.may_manage_groups() || !in_group) && mandates_ok
 }

@@ -176,7 +176,7 @@ async fn sessions_open_touch_expire_and_end() {
         let mut tx = e.app.store.read().await.unwrap();
         let traces = tx.recent_traces(Some(actor.organisation.id), 10).await.unwrap();
         assert_eq!(traces[0].entry.action, "session.expire");
-        assert_eq!(traces[0].entry.detail.as_deref(), Some("idle_timeout"));
+        assert_eq!(traces[0].entry.detail.as_deref(), Some("inactivité prolongée (idle_timeout)"));
         drop(tx);
 
         // Absolute limit, even with activity.

@@ -146,7 +146,7 @@ async fn sessions_expire_on_the_simulated_clock() {
     assert_eq!(set_cookie(&resp, "habilis_session").as_deref(), Some("habilis_session="), "cookie cleared");
     assert!(body(resp).await.contains("Votre session a expiré"));
     let traces = t.traces("mons.agent").await;
-    assert!(traces.iter().any(|r| r.entry.action == "session.expire" && r.entry.detail.as_deref() == Some("idle_timeout")));
+    assert!(traces.iter().any(|r| r.entry.action == "session.expire" && r.entry.detail.as_deref() == Some("inactivité prolongée (idle_timeout)")));
     // Signing in again while the browser still sends the expired cookie: the new session's
     // cookie is the only session cookie of the answer (a clearing one after it would win).
     let page = t.get("/login", None).await;

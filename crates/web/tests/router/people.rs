@@ -239,3 +239,51 @@ async fn long_lists_are_paged_and_searched() {
     let html = body(t.get("/partner/rights/grants?q=t2", Some(&claire)).await).await;
     assert!(html.contains("Aucun résultat pour « t2 ».") && !html.contains("<td data-label=\"Personne\">"), "{html}");
 }
+
+#[tokio::test]
+async fn the_departure_is_offered_only_where_the_core_would_record_it() {
+    for b in backends() {
+        let t = setup(b).await;
+        let app = &t.state.app;
+        let claire_actor = app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap().actor;
+        let new_user = |last: &str| UserInput { first_name: "Agent".into(), last_name: last.into(), email: format!("{}@mairie.invalid", last.to_lowercase()), ..Default::default() };
+        let t1 = app.create_user(&claire_actor, &new_user("Unpro"), "https://h", &Default::default()).await.unwrap();
+        let t2 = app.create_user(&claire_actor, &new_user("Deuxpro"), "https://h", &Default::default()).await.unwrap();
+        for (who, role) in [(t1.id, "T1"), (t2.id, "T2")] {
+            app.grant(&claire_actor, &NewGrant { holder: Holder::Person(who), service_code: "CDAP".into(), role_code: role.into(), purpose: "Accueil".into(), ends_on: "".into() }, &Default::default())
+                .await
+                .unwrap();
+        }
+        // Julie's mandate covers CDAP T1 and users: she may record the first one's departure,
+        // not the second's (his T2 is outside her mandate), and the page offers exactly that.
+        let julie = t.sign_in("mons.manager").await;
+        let html = body(t.get("/partner/rights/people", Some(&julie)).await).await;
+        assert!(html.contains(&format!("/partner/users/{}/leave", t1.id)), "{b:?}");
+        assert!(!html.contains(&format!("/partner/users/{}/leave", t2.id)), "{b:?}: not offered where the core refuses");
+        let page = body(t.get(&format!("/partner/rights/people/{}", t2.id), Some(&julie)).await).await;
+        assert!(!page.contains("/leave\""), "{b:?}");
+        // Posted anyway, the core refuses it, and nothing changes.
+        let csrf = hidden(&html, "csrf");
+        let resp = t.post_form(&format!("/partner/users/{}/leave", t2.id), Some(&julie), &format!("csrf={csrf}&confirm=yes")).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{b:?}");
+        let resp = t.post_form(&format!("/partner/users/{}/leave", t1.id), Some(&julie), &format!("csrf={csrf}&confirm=yes")).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
+        // Once gone, no departure is offered again.
+        let html = body(t.get("/partner/rights/people", Some(&julie)).await).await;
+        assert!(!html.contains(&format!("/partner/users/{}/leave", t1.id)), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_partner_form_names_every_refused_field() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let caf = t.sign_in("caf.admin").await;
+    let html = body(t.get("/caisse/partners/new", Some(&caf)).await).await;
+    let csrf = hidden(&html, "csrf");
+    let resp = t.post_form("/caisse/partners/new", Some(&caf), &format!("csrf={csrf}&name=&siret=123&address=&city=Lomme")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(resp).await;
+    assert!(html.contains("href=\"#name\"") && html.contains("href=\"#siret\""), "{html}");
+    assert!(html.contains("aria-describedby=\"siret-hint siret-error\"") && html.contains("id=\"name-error\""), "{html}");
+    assert!(html.contains("value=\"Lomme\""), "what was typed is kept");
+}

@@ -99,7 +99,16 @@ struct PartnerFormPage {
     csrf: String,
     v: Values,
     error: Option<String>,
-    bad: &'static str,
+    /// Every refused field: (field, sentence), and (anchor, sentence) for the summary.
+    field_problems: Vec<(&'static str, String)>,
+    problems: Vec<(String, String)>,
+}
+
+impl PartnerFormPage {
+    /// The sentence for a refused field, shown next to it.
+    fn problem(&self, field: &str) -> Option<String> {
+        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
+    }
 }
 
 fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values, err: Option<&WebError>) -> Response {
@@ -111,7 +120,8 @@ fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values
         csrf: actor.session.csrf_token.clone(),
         v,
         error: err.map(|e| e.message(t)),
-        bad: err.and_then(WebError::field).unwrap_or(""),
+        problems: err.map(|e| e.problems(t)).unwrap_or_default().into_iter().map(|(f, m)| (f.to_string(), m)).collect(),
+        field_problems: err.map(|e| e.problems(t)).unwrap_or_default(),
     };
     render(&page, err.map(WebError::status).unwrap_or(StatusCode::OK))
 }

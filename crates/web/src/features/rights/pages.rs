@@ -191,6 +191,8 @@ struct UserRow {
     groups: String,
     /// A lost second factor may be reset here (core's `may_reset_second_factor`).
     reset_factor: bool,
+    /// Their departure may be recorded (core's `departures_actor_may_record`).
+    may_leave: bool,
 }
 
 /// A mandate: whose, what it covers, whether it is still in force.
@@ -274,6 +276,7 @@ pub(super) async fn rights_page(
         let mandates = app.mandates(actor).await?;
         let groups = app.groups(actor).await?;
         let manageable = app.people_actor_may_manage(actor).await?;
+        let departures = app.departures_actor_may_record(actor).await?;
         let powers = app.my_powers(actor).await?;
         let changeable = app.mandates_actor_may_change(actor).await?;
         let queries = match app.queries(actor).await {
@@ -281,10 +284,10 @@ pub(super) async fn rights_page(
             Err(habilis_core::Error::Forbidden) => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable, powers)))
+        Ok::<_, habilis_core::Error>((file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable, powers, departures)))
     }
     .await;
-    let (file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable, powers)) = match loaded {
+    let (file, people, grants, quotas, catalogue, mandates, groups, queries, (manageable, changeable, powers, departures)) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
@@ -465,6 +468,7 @@ pub(super) async fn rights_page(
                     grants_held: held,
                     groups: in_groups,
                     reset_factor: habilis_core::policy::abilities::may_reset_second_factor(actor, p, &file.partner),
+                    may_leave: departures.contains(&p.id),
                 }
             })
             .collect(),

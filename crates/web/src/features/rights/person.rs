@@ -87,6 +87,8 @@ struct PersonPage {
     /// Their identity may be changed here (actions, and the power to manage users).
     editable: bool,
     reset_factor: bool,
+    /// Their departure may be recorded (core's `departures_actor_may_record`).
+    may_leave: bool,
     supervise: bool,
     grants: Vec<HeldGrant>,
     groups: Vec<String>,
@@ -149,11 +151,12 @@ async fn render_person(
         let mandates = app.mandates(actor).await?;
         let groups = app.groups(actor).await?;
         let manageable = app.people_actor_may_manage(actor).await?;
+        let departures = app.departures_actor_may_record(actor).await?;
         let powers = app.my_powers(actor).await?;
-        Ok::<_, habilis_core::Error>((file, people, grants, catalogue, mandates, groups, manageable, powers))
+        Ok::<_, habilis_core::Error>((file, people, grants, catalogue, mandates, groups, (manageable, departures), powers))
     }
     .await;
-    let (file, people, grants, catalogue, mandates, groups, manageable, powers) = match loaded {
+    let (file, people, grants, catalogue, mandates, groups, (manageable, departures), powers) = match loaded {
         Ok(x) => x,
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     };
@@ -224,6 +227,7 @@ async fn render_person(
         actions,
         editable: actions && person.status != AccountStatus::Deactivated && powers.as_ref().is_none_or(|p| p.may_manage_users()),
         reset_factor: may_reset_second_factor(actor, person, &file.partner),
+        may_leave: actions && departures.contains(&id),
         supervise: may.supervise,
         grants: held
             .iter()
