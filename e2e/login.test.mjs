@@ -961,6 +961,8 @@ describe('Habilis sign-in in a real browser', () => {
       'mons.agent': ['/', '/help', '/access-requests', '/account/second-factor', '/password'],
     };
     let pages = 0;
+    const narrow = [];
+    const tooWide = [];
     for (const [login, paths] of Object.entries(visits)) {
       await inContext(`axe-${login}`, {}, async (page) => {
         await signIn(page, login, DEMO_PASSWORD);
@@ -969,6 +971,12 @@ describe('Habilis sign-in in a real browser', () => {
           assert.equal(res.status(), 200, `${login} opens ${p}`);
           await axeCheck(page, `${login} ${p}`);
           pages += 1;
+          // And at 320 px nothing scrolls sideways (WCAG 1.4.10).
+          await page.setViewportSize({ width: 320, height: 800 });
+          const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+          narrow.push(`${login} ${p}: ${wide}`);
+          if (wide > 320) tooWide.push(`${login} ${p}: ${wide} px`);
+          await page.setViewportSize({ width: 1280, height: 720 });
         }
         if (login === 'mons.admin') {
           // A person's page and its history tab.
@@ -994,6 +1002,8 @@ describe('Habilis sign-in in a real browser', () => {
       await assert.rejects(axeCheck(page, 'a page spoilt on purpose'), /image-alt/);
     });
     assert.ok(pages >= 30, `${pages} pages checked`);
+    assert.deepEqual(tooWide, [], `pages wider than 320 px: ${tooWide.join('; ')}`);
+    assert.ok(narrow.length >= 30, `${narrow.length} pages measured at 320 px`);
   });
 
   test('an obsolete browser (Internet Explorer 11) gets no sign-in form', async () => {

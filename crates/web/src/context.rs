@@ -51,6 +51,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 #[derive(Debug, Clone, Copy)]
 pub struct Traced;
 
+/// Why a request was refused, in French with its code ("Votre mandat ne couvre pas cette
+/// action. (outside_mandate)"): set on an error's response, written in the request's trace
+/// so that the trail says what a refused attempt ran into.
+#[derive(Debug, Clone)]
+pub struct Refusal(pub String);
+
 /// Read one cookie from a `Cookie` header.
 pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|kv| {

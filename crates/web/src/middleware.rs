@@ -228,7 +228,9 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
         && resp.extensions().get::<Traced>().is_none() && !is_static {
             let action = format!("http.{}", method.as_str().to_ascii_lowercase());
             let outcome = outcome_of(resp.status());
-            if let Err(e) = state.app.record_request(&actor, &action, &path, outcome, &client).await {
+            // A refused or failed request says what it ran into.
+            let why = (outcome != Outcome::Success).then(|| resp.extensions().get::<crate::context::Refusal>().map(|r| r.0.clone())).flatten();
+            if let Err(e) = state.app.record_request_noted(&actor, &action, &path, outcome, why, &client).await {
                 // No trace, no answer: the contract requires every action to be traced.
                 state.metrics.trace_failure();
                 let err = WebError::Core(e);

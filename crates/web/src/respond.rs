@@ -130,12 +130,19 @@ pub(crate) fn respond(to: &Audience<'_>, err: &WebError) -> Response {
     }
 }
 
+/// `resp`, marked with why its request was refused (for the request's trace).
+pub(crate) fn noted(mut resp: Response, err: &WebError) -> Response {
+    let t = crate::i18n::Lang::Fr.texts();
+    resp.extensions_mut().insert(crate::context::Refusal(format!("{} ({})", err.message(t), err.code())));
+    resp
+}
+
 /// Render the error a handler returned (if it did), keeping the headers it set.
 pub(crate) fn render_deferred(mut resp: Response, to: &Audience<'_>) -> Response {
     let Some(Deferred(err)) = resp.extensions_mut().remove::<Deferred>() else {
         return resp;
     };
-    let mut rendered = respond(to, &err);
+    let mut rendered = noted(respond(to, &err), &err);
     for (name, value) in resp.headers() {
         if name == header::SET_COOKIE {
             rendered.headers_mut().append(name, value.clone());

@@ -226,6 +226,19 @@ impl<S: Store> App<S> {
         outcome: Outcome,
         client: &ClientInfo,
     ) -> Result<()> {
+        self.record_request_noted(actor, action, target, outcome, None, client).await
+    }
+
+    /// [`App::record_request`], with what a refused or failed request ran into (`detail`).
+    pub async fn record_request_noted(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        outcome: Outcome,
+        detail: Option<String>,
+        client: &ClientInfo,
+    ) -> Result<()> {
         let now = self.now();
         // The activity is noted in memory and written within a second; the trace goes
         // with the others being appended now, and is durable before this returns.
@@ -233,6 +246,7 @@ impl<S: Store> App<S> {
         let mut e = TraceEntry::new(now, action, outcome, client);
         e.stamp(actor);
         e.target = Some(target.chars().take(512).collect());
+        e.detail = detail.map(|d| d.chars().take(1000).collect());
         let id = e.id;
         self.traces.append(&self.store, e).await?;
         // A consultation, once traced, is counted by the watch for atypical use.

@@ -266,6 +266,11 @@ async fn the_departure_is_offered_only_where_the_core_would_record_it() {
         let csrf = hidden(&html, "csrf");
         let resp = t.post_form(&format!("/partner/users/{}/leave", t2.id), Some(&julie), &format!("csrf={csrf}&confirm=yes")).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{b:?}");
+        // The trail says what the refused attempt ran into, in words.
+        let token = t.token("mons.admin").await;
+        let (_, v) = t.api("GET", "/api/v1/traces?outcome=refused&action=http.post", &token, None).await;
+        let refused: Vec<&str> = v["traces"].as_array().unwrap().iter().filter(|r| r["target"].as_str().is_some_and(|x| x.ends_with("/leave"))).filter_map(|r| r["detail"].as_str()).collect();
+        assert!(refused.iter().any(|d| d.contains("Votre mandat ne couvre pas cette action") && d.contains("(outside_mandate)")), "{b:?}: {v}");
         let resp = t.post_form(&format!("/partner/users/{}/leave", t1.id), Some(&julie), &format!("csrf={csrf}&confirm=yes")).await;
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{b:?}");
         // Once gone, no departure is offered again.

@@ -123,7 +123,10 @@ fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values
         problems: err.map(|e| e.problems(t)).unwrap_or_default().into_iter().map(|(f, m)| (f.to_string(), m)).collect(),
         field_problems: err.map(|e| e.problems(t)).unwrap_or_default(),
     };
-    render(&page, err.map(WebError::status).unwrap_or(StatusCode::OK))
+    match err {
+        Some(e) => crate::respond::noted(render(&page, e.status()), e),
+        None => render(&page, StatusCode::OK),
+    }
 }
 
 fn partner_input(v: &Values) -> PartnerInput {

@@ -563,7 +563,10 @@ pub(super) async fn rights_page(
         let n = if section == Section::Grants { page.grants.len() } else { page.users.len() };
         page.found = Some(if n == 0 { t.search_none.replace("{q}", &search) } else { t.search_found.replace("{q}", &search) });
     }
-    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+    match err {
+        Some(e) => crate::respond::noted(render(&page, e.status()), &e),
+        None => render(&page, StatusCode::OK),
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -279,8 +279,11 @@ async fn render_person(
         history_refused,
         v,
     };
-    let status = err.map(|e| e.status()).unwrap_or(StatusCode::OK);
-    if tab == "history" && !history_refused { traced(render(&page, status)) } else { render(&page, status) }
+    match err {
+        Some(e) => crate::respond::noted(render(&page, e.status()), &e),
+        None if tab == "history" && !history_refused => traced(render(&page, StatusCode::OK)),
+        None => render(&page, StatusCode::OK),
+    }
 }
 
 /// One page of the changes made to `targets` in `org`'s trail, newest first, if `actor` may
