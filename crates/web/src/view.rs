@@ -214,3 +214,21 @@ pub(crate) fn folded(s: &str) -> String {
     }
     out
 }
+
+/// Rows shown per page in the portal's long lists.
+pub(crate) const PER_PAGE: usize = 50;
+
+/// Page `page` (from 1) of `rows`, with the links to the previous and next pages of `url`
+/// under the search `q`.
+pub(crate) fn paged<T>(rows: Vec<T>, page: usize, url: &str, q: &str) -> (Vec<T>, Option<String>, Option<String>) {
+    let link = |n: usize| {
+        let q = percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC);
+        let sep = if url.contains('?') { '&' } else { '?' };
+        if q.to_string().is_empty() { format!("{url}{sep}page={n}") } else { format!("{url}{sep}q={q}&page={n}") }
+    };
+    let pages = rows.len().div_ceil(PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let previous = (page > 1).then(|| link(page - 1));
+    let next = (page < pages).then(|| link(page + 1));
+    (rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(), previous, next)
+}

@@ -137,8 +137,13 @@ impl<S: Store> App<S> {
         if !is_partner_manager(actor) {
             return Err(Error::Forbidden);
         }
-        let subject = DisplayName::parse(&cmd.subject).map_err(|p| Error::invalid("subject", p))?;
-        let description = optional_text(&cmd.description, 5000).map_err(|p| Error::invalid("description", p))?.ok_or(Error::invalid("description", ValueError::Empty))?;
+        // Both fields checked before either is refused: the form names every problem.
+        let mut checks = crate::error::FieldChecks::default();
+        let subject = checks.check("subject", DisplayName::parse(&cmd.subject));
+        let description = checks.check("description", optional_text(&cmd.description, 5000).and_then(|d| d.ok_or(ValueError::Empty)));
+        let (Some(subject), Some(description)) = (subject, description) else {
+            return Err(checks.error());
+        };
         let caisse = actor.organisation.parent_id.ok_or(Error::Forbidden)?;
         let now = self.now();
         let mut tx = self.store.begin().await?;

@@ -48,6 +48,11 @@ pub struct ListParams {
     closed: String,
     #[serde(default)]
     done: String,
+    /// A search on the reference, the subject or the partner.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<usize>,
 }
 
 struct Line {
@@ -74,10 +79,24 @@ struct ListPage {
     services: Vec<Choice>,
     v: Values,
     error: Option<String>,
-    error_field: &'static str,
     desk_note: Option<String>,
     desk_hours: String,
     outages: Vec<String>,
+    /// Every refused field of the form: (field, sentence), (anchor, sentence).
+    field_problems: Vec<(&'static str, String)>,
+    problems: Vec<(String, String)>,
+    /// The search, what it found, and the pages of the list.
+    q: String,
+    found: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+impl ListPage {
+    /// The sentence for a refused field, shown next to it.
+    fn problem(&self, field: &str) -> Option<String> {
+        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
+    }
 }
 
 async fn list_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>, closed: bool, v: Values, err: Option<WebError>) -> Response {
@@ -97,11 +116,12 @@ async fn list_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>
     };
     let outages = outage_lines(state, ctx, actor).await;
     let desk = &state.app.desk;
-    let page = ListPage {
-        c: Chrome::new(ctx.lang, uri, Some(actor)),
-        csrf: actor.session.csrf_token.clone(),
-        lines: list
+    let q = v.get("q").trim().to_string();
+    let wanted = crate::view::folded(&q);
+    let field_problems = err.as_ref().map(|e| e.problems(t)).unwrap_or_default();
+    let lines: Vec<Line> = list
             .into_iter()
+            .filter(|(i, partner)| wanted.is_empty() || crate::view::folded(&format!("{} {} {partner}", i.reference, i.subject)).contains(&wanted))
             .map(|(i, partner)| Line {
                 id: i.id.to_string(),
                 reference: i.reference.clone(),
@@ -113,18 +133,33 @@ async fn list_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>
                 level: i.escalation_level,
                 urgent: i.urgent,
             })
-            .collect(),
+            .collect();
+    let here = if closed { "/incidents?closed=1" } else { "/incidents" };
+    let (lines, previous, next) = crate::view::paged(lines, v.get("page").parse().unwrap_or(1), here, &q);
+    let found = (!q.is_empty()).then(|| if lines.is_empty() { t.search_none.replace("{q}", &q) } else { t.search_found.replace("{q}", &q) });
+    let page = ListPage {
+        c: Chrome::new(ctx.lang, uri, Some(actor)),
+        csrf: actor.session.csrf_token.clone(),
+        lines,
+        problems: field_problems.iter().map(|(f, m)| (format!("in-{f}"), m.clone())).collect(),
+        field_problems,
+        q,
+        found,
+        previous,
+        next,
         closed,
         may_open,
         services,
         v,
         error: err.as_ref().map(|e| e.message(t)),
-        error_field: err.as_ref().map(|e| e.field()).flatten().unwrap_or(""),
         desk_note: reception_note(t, state.app.reception()),
         desk_hours: t.desk_hours.replace("{opens}", &desk.opens).replace("{closes}", &desk.closes),
         outages,
     };
-    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+    match err {
+        Some(e) => crate::respond::noted(render(&page, e.status()), &e),
+        None => render(&page, StatusCode::OK),
+    }
 }
 
 /// The current and coming outages `actor` should know of, in sentences.
@@ -145,8 +180,14 @@ pub(crate) async fn outage_lines(state: &AppState, ctx: &Ctx, actor: &Actor) -> 
 
 /// GET /incidents
 pub async fn list(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri, q: Result<Query<ListParams>, QueryRejection>) -> Response {
-    let closed = q.map(|Query(q)| q.closed == "1").unwrap_or(false);
-    list_page(&state, &ctx, &actor, Some(&uri), closed, Values::default(), None).await
+    let q = q.map(|Query(q)| q).unwrap_or_default();
+    let closed = q.closed == "1";
+    let mut v = Values::default();
+    v.0.insert("q".into(), q.q);
+    if let Some(n) = q.page {
+        v.0.insert("page".into(), n.to_string());
+    }
+    list_page(&state, &ctx, &actor, Some(&uri), closed, v, None).await
 }
 
 /// POST /incidents

@@ -292,3 +292,26 @@ async fn the_partner_form_names_every_refused_field() {
     assert!(html.contains("aria-describedby=\"siret-hint siret-error\"") && html.contains("id=\"name-error\""), "{html}");
     assert!(html.contains("value=\"Lomme\""), "what was typed is kept");
 }
+
+#[tokio::test]
+async fn incidents_are_searched_and_paged_and_their_form_names_every_refused_field() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let claire_actor = app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap().actor;
+    for i in 0..52 {
+        let cmd = habilis_core::services::desk::NewIncident { service_code: "CDAP".into(), subject: format!("Écran figé n°{i}"), description: "Depuis ce matin.".into(), urgent: false };
+        app.open_incident(&claire_actor, &cmd, &Default::default()).await.unwrap();
+    }
+    let claire = t.sign_in("mons.admin").await;
+    let html = body(t.get("/incidents", Some(&claire)).await).await;
+    assert_eq!(html.matches("href=\"/incidents/").count(), 50, "{html}");
+    assert!(html.contains("href=\"/incidents?page=2\" rel=\"next\""));
+    let found = body(t.get("/incidents?q=ecran+fige+n%C2%B05", Some(&claire)).await).await;
+    assert!(found.contains("Résultats pour") && found.matches("href=\"/incidents/").count() == 3, "n°5, n°50, n°51: {found}");
+    let csrf = hidden(&html, "csrf");
+    let resp = t.post_form("/incidents", Some(&claire), &format!("csrf={csrf}&service=CDAP&subject=&description=")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(resp).await;
+    assert!(html.contains("href=\"#in-subject\"") && html.contains("href=\"#in-description\""), "{html}");
+    assert!(html.contains("aria-describedby=\"in-description-error\""), "{html}");
+}

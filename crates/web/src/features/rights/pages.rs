@@ -131,23 +131,6 @@ struct RightsPage {
     next: Option<String>,
 }
 
-/// Rows shown per page in the rights page's long lists.
-const PER_PAGE: usize = 50;
-
-/// Page `page` (from 1) of `rows`, with the links to the previous and next pages of `url`
-/// under the search `q`.
-fn paged<T>(rows: Vec<T>, page: usize, url: &str, q: &str) -> (Vec<T>, Option<String>, Option<String>) {
-    let link = |n: usize| {
-        let q = percent_encoding::utf8_percent_encode(q, percent_encoding::NON_ALPHANUMERIC);
-        if q.to_string().is_empty() { format!("{url}?page={n}") } else { format!("{url}?q={q}&page={n}") }
-    };
-    let pages = rows.len().div_ceil(PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
-    let previous = (page > 1).then(|| link(page - 1));
-    let next = (page < pages).then(|| link(page + 1));
-    (rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(), previous, next)
-}
-
 impl RightsPage {
     /// The sentence for a refused `field` of `form`, shown next to it.
     fn problem(&self, form: &str, field: &str) -> Option<String> {
@@ -550,11 +533,11 @@ pub(super) async fn rights_page(
     let here = section.url(&page.page_url);
     match section {
         Section::People => {
-            let (rows, previous, next) = paged(std::mem::take(&mut page.users), page_number, &here, &search);
+            let (rows, previous, next) = crate::view::paged(std::mem::take(&mut page.users), page_number, &here, &search);
             (page.users, page.previous, page.next) = (rows, previous, next);
         }
         Section::Grants => {
-            let (rows, previous, next) = paged(std::mem::take(&mut page.grants), page_number, &here, &search);
+            let (rows, previous, next) = crate::view::paged(std::mem::take(&mut page.grants), page_number, &here, &search);
             (page.grants, page.previous, page.next) = (rows, previous, next);
         }
         _ => {}
