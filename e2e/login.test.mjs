@@ -869,7 +869,7 @@ describe('Habilis sign-in in a real browser', () => {
     await inContext('incident', {}, async (page) => {
       await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
       await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Incidents' }).click();
-      const form = page.locator('form[action="/incidents"]');
+      const form = page.locator('form[method="post"][action="/incidents"]');
       await form.getByLabel('Service concerné').selectOption('CDAP');
       await form.getByLabel('Objet').fill('CDAP refuse la connexion');
       await form.getByLabel(/Description/).fill("Depuis ce matin, l'agent d'accueil ne peut plus ouvrir CDAP.");

@@ -499,15 +499,27 @@ impl<S: Store> App<S> {
         if !is_desk(actor) || actor.acting_for.is_some() {
             return Err(Error::Forbidden);
         }
-        let starts = from_paris(parse_local("starts", &cmd.starts)?).ok_or(Error::invalid("starts", ValueError::BadDate))?;
-        let ends = from_paris(parse_local("ends", &cmd.ends)?).ok_or(Error::invalid("ends", ValueError::BadDate))?;
+        // Every field checked before any is refused: the form names every problem.
+        let instant = |field, raw: &str| -> std::result::Result<OffsetDateTime, ValueError> {
+            match parse_local(field, raw) {
+                Ok(local) => from_paris(local).ok_or(ValueError::BadDate),
+                Err(Error::Invalid { problem, .. }) => Err(problem),
+                Err(_) => Err(ValueError::BadDate),
+            }
+        };
+        let mut checks = crate::error::FieldChecks::default();
+        let starts = checks.check("starts", instant("starts", &cmd.starts));
+        let ends = checks.check("ends", instant("ends", &cmd.ends));
+        let reason = checks.check("reason", DisplayName::parse(&cmd.reason));
+        let (Some(starts), Some(ends), Some(reason)) = (starts, ends, reason) else {
+            return Err(checks.error());
+        };
         if ends <= starts {
             return Err(Error::invalid("ends", ValueError::DateOrder));
         }
         if ends <= self.now() || ends - starts > Duration::days(31) {
             return Err(Error::invalid("ends", ValueError::OutOfRange));
         }
-        let reason = DisplayName::parse(&cmd.reason).map_err(|p| Error::invalid("reason", p))?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let service = tx.service_by_code(cmd.service_code.trim()).await?.ok_or(Error::invalid("service", ValueError::BadFormat))?;

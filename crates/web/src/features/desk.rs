@@ -421,8 +421,17 @@ struct OutagesPage {
     services: Vec<Choice>,
     v: Values,
     error: Option<String>,
-    error_field: &'static str,
+    /// Every refused field: (field, sentence), (anchor, sentence).
+    field_problems: Vec<(&'static str, String)>,
+    problems: Vec<(String, String)>,
     notice: Option<String>,
+}
+
+impl OutagesPage {
+    /// The sentence for a refused field, shown next to it.
+    fn problem(&self, field: &str) -> Option<String> {
+        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
+    }
 }
 
 async fn outages_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
@@ -446,10 +455,14 @@ async fn outages_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&U
         services,
         v,
         error: err.as_ref().map(|e| e.message(t)),
-        error_field: err.as_ref().map(|e| e.field()).flatten().unwrap_or(""),
+        problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default().into_iter().map(|(f, m)| (format!("o-{f}"), m)).collect(),
+        field_problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default(),
         notice,
     };
-    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+    match err {
+        Some(e) => crate::respond::noted(render(&page, e.status()), &e),
+        None => render(&page, StatusCode::OK),
+    }
 }
 
 /// GET /caisse/outages

@@ -315,3 +315,41 @@ async fn incidents_are_searched_and_paged_and_their_form_names_every_refused_fie
     assert!(html.contains("href=\"#in-subject\"") && html.contains("href=\"#in-description\""), "{html}");
     assert!(html.contains("aria-describedby=\"in-description-error\""), "{html}");
 }
+
+#[tokio::test]
+async fn the_caisse_supervision_views_are_paged_under_their_filters() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let app = &t.state.app;
+    let claire_actor = app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap().actor;
+    for i in 0..55 {
+        let input = UserInput { first_name: "Agent".into(), last_name: format!("Dormant{i:02}"), email: format!("d{i}@mairie.invalid"), ..Default::default() };
+        app.create_user(&claire_actor, &input, "https://h", &Default::default()).await.unwrap();
+    }
+    // Seven months on, never having signed in, they are dormant.
+    t.clock.advance(time::Duration::days(210));
+    let caf = t.sign_in("caf.admin").await;
+    let first = body(t.get("/caisse/supervision?view=dormant&months=6", Some(&caf)).await).await;
+    let rows = |html: &str| html.matches("<tr><td><a href=\"/caisse/partners/").count();
+    assert_eq!(rows(&first), 50, "{first}");
+    let next = first.split("rel=\"next\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&");
+    assert!(next.starts_with("/caisse/supervision?view=dormant&months=6&page=2"), "the filters are kept: {next}");
+    let second = body(t.get(&next, Some(&caf)).await).await;
+    assert!(rows(&second) >= 5 && rows(&second) < 50, "{second}");
+    assert!(second.contains("rel=\"prev\""));
+}
+
+#[tokio::test]
+async fn the_outage_form_names_every_refused_field() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let desk = t.sign_in("caf.admin").await;
+    let page = t.get("/caisse/outages", Some(&desk)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = hidden(&body(page).await, "csrf");
+    let resp = t.post_form("/caisse/outages", Some(&desk), &format!("csrf={csrf}&service=CDAP&starts=demain&ends=&reason=")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(resp).await;
+    for f in ["starts", "ends", "reason"] {
+        assert!(html.contains(&format!("href=\"#o-{f}\"")) && html.contains(&format!("aria-describedby=\"o-{f}-error\"")), "{f}: {html}");
+    }
+    assert!(html.contains("value=\"demain\""), "what was typed is kept");
+}

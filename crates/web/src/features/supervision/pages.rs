@@ -37,6 +37,9 @@ pub struct Filters {
     state: Option<String>,
     #[serde(default)]
     months: Option<String>,
+    /// The page of the results (from 1).
+    #[serde(default)]
+    page: Option<usize>,
 }
 
 impl Filters {
@@ -79,6 +82,8 @@ struct SupervisionPage {
     rows: Vec<SupervisionRow>,
     headers: Vec<&'static str>,
     count: String,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 /// GET /caisse/supervision?view=grants|dormant|contacts&…
@@ -102,14 +107,25 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
         Ok((h, r)) => (h, r, None, StatusCode::OK),
         Err(e) => (Vec::new(), Vec::new(), Some(e.message(t)), e.status()),
     };
+    // The results, a page at a time, under the same filters.
+    let mut here = format!("/caisse/supervision?view={view}");
+    let mut filters: Vec<(&String, &String)> = v.0.iter().collect();
+    filters.sort();
+    for (k, val) in filters {
+        here.push_str(&format!("&{k}={}", percent_encoding::utf8_percent_encode(val, percent_encoding::NON_ALPHANUMERIC)));
+    }
+    let count = t.results_count.replace("{n}", &rows.len().to_string());
+    let (rows, previous, next) = crate::view::paged(rows, f.page.unwrap_or(1), &here, "");
     let page = SupervisionPage {
         c: Chrome::new(ctx.lang, None, Some(&actor)),
         error,
         view,
         v,
+        previous,
+        next,
         partners: partners.iter().map(|p| Choice { value: p.id.to_string(), label: p.name.clone() }).collect(),
         services: catalogue.iter().map(|(s, _)| s.code.clone()).collect(),
-        count: t.results_count.replace("{n}", &rows.len().to_string()),
+        count,
         rows,
         headers,
     };
