@@ -187,6 +187,12 @@ async function describePage(page, res) {
 }
 
 /** Submit a form by clicking `button` and return the response of the POST to `action`. */
+/** Opens a sub-page of a partner's file at the caisse by its navigation. */
+async function partnerSection(page, name) {
+  await page.getByRole('navigation', { name: 'Parties du dossier du partenaire' }).getByRole('link', { name, exact: true }).click();
+  await page.waitForLoadState('load');
+}
+
 /** Opens a sub-page of the rights page by its navigation (issue 17: one subject per page). */
 async function rightsSection(page, name) {
   await page.getByRole('navigation', { name: 'Parties de la page des habilitations' }).getByRole('link', { name, exact: true }).click();
@@ -351,6 +357,7 @@ describe('Habilis sign-in in a real browser', () => {
       const partnerPath = new URL(page.url()).pathname;
 
       const form = (suffix) => page.locator(`form[action="${partnerPath}/${suffix}"]`);
+      await partnerSection(page, 'Convention, contrat de service et avenants');
       await page.getByText('Enregistrer une convention').click();
       await form('conventions').getByLabel('Numéro de convention').fill('2024-73282932000074');
       await form('conventions').getByLabel('Date de signature').fill('2024-01-15');
@@ -364,6 +371,7 @@ describe('Habilis sign-in in a real browser', () => {
       res = await submit(page, form('contracts').getByRole('button', { name: 'Enregistrer' }), `${partnerPath}/contracts`);
       assert.equal(res.status(), 303, `recording the contract; got ${await describePage(page, res)}`);
 
+      await partnerSection(page, 'Identité et services');
       await page.getByText("Enregistrer un bulletin d'adhésion").click();
       const sub = form('subscriptions');
       await sub.getByLabel('Service', { exact: true }).selectOption('CDAP');
@@ -380,6 +388,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.match(await page.locator('table[aria-labelledby="annex2-title"]').innerText(), /Nombre maximal de titulaires : 5/);
       assert.match(services, /ouvert/, `CDAP is open once everything is signed (${services})`);
 
+      await partnerSection(page, 'Administrateurs du partenaire');
       await page.getByText('Désigner un administrateur ou un suppléant').click();
       const adm = form('administrators');
       await adm.getByLabel('Prénom').fill('Hélène');
@@ -642,6 +651,7 @@ describe('Habilis sign-in in a real browser', () => {
       await signIn(page, 'caf.admin', DEMO_PASSWORD);
       await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: 'Partenaires', exact: true }).click();
       await page.getByRole('link', { name: /Mairie de Mons/ }).click();
+      await partnerSection(page, 'Administrateurs du partenaire');
       const resetButton = page.getByRole('button', { name: /Réinitialiser la double authentification Hugo Lefebvre/ });
       const action = new URL(await page.locator('form', { has: resetButton }).getAttribute('action'), server.base).pathname;
       res = await submit(page, resetButton, action);
@@ -977,6 +987,17 @@ describe('Habilis sign-in in a real browser', () => {
           narrow.push(`${login} ${p}: ${wide}`);
           if (wide > 320) tooWide.push(`${login} ${p}: ${wide} px`);
           await page.setViewportSize({ width: 1280, height: 720 });
+        }
+        if (login === 'caf.admin') {
+          // A partner's file, each of its sub-pages.
+          await page.goto(url('/caisse/partners'));
+          await page.getByRole('link', { name: /Mairie de Mons/ }).click();
+          for (const part of ['Identité et services', 'Convention, contrat de service et avenants', 'Administrateurs du partenaire', "Interlocuteurs de l'organisme"]) {
+            await partnerSection(page, part);
+            assert.equal(await page.getByRole('navigation', { name: 'Parties du dossier du partenaire' }).locator('[aria-current="page"]').innerText(), part);
+            await axeCheck(page, `${login} partner file: ${part}`);
+            pages += 1;
+          }
         }
         if (login === 'mons.admin') {
           // A person's page and its history tab.

@@ -848,6 +848,8 @@ catalogue! {
     done_user_edited: "Identité enregistrée : {what}.", "Identity saved: {what}.";
     search_none: "Aucun résultat pour « {q} ».", "Nothing matches “{q}”.";
     search_found: "Résultats pour « {q} » :", "Results for “{q}”:";
+    partner_overview: "Identité et services", "Identity and services";
+    partner_sections: "Parties du dossier du partenaire", "Parts of the partner's file";
     search_incidents: "Rechercher (référence, objet, partenaire)", "Search (reference, subject, partner)";
     search_grants: "Rechercher (personne, service, motif)", "Search (person, service, purpose)";
 }

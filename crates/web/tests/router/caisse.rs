@@ -135,7 +135,7 @@ async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     let ok = t.post_form(&format!("/caisse/partners/{id}/subscriptions"), Some(&session), &format!("csrf={csrf}&service_code=CDAP&signed_on=2024-01-20&max_holders=5&quota_CDAP_T1=2")).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-    let html = body(t.get(&format!("/caisse/partners/{id}"), Some(&session)).await).await;
+    let html = t.partner_file(&id.to_string(), Some(&session)).await;
     assert!(html.contains("fermé"));
     assert!(html.contains("aucun contrat de service signé") && html.contains("formalités Informatique et Libertés non déclarées"), "{html}");
     assert!(html.contains("0 / 5 ; T1 : 0 / 2"), "used / allowed shown to the caisse");
@@ -155,7 +155,7 @@ async fn the_caisse_pages_keep_what_was_typed_and_say_what_is_missing() {
     // Forged form token: refused, nothing written.
     let forged = t.post_form(&format!("/caisse/partners/{id}/conventions"), Some(&session), "csrf=forged&number=2025-73282932000074&signed_on=2025-01-15&signatories=x").await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert!(!body(t.get(&format!("/caisse/partners/{id}"), Some(&session)).await).await.contains("2025-73282932000074"));
+    assert!(!t.partner_file(&id.to_string(), Some(&session)).await.contains("2025-73282932000074"));
 
     // A partner administrator has no caisse pages.
     let mons = t.sign_in("mons.admin").await;

@@ -490,10 +490,10 @@ async fn a_trace_auditor_reads_the_partner_file_without_edit_forms() {
     let cl = habilis_core::trace::ClientInfo::default();
     let partner = t.state.app.login("mons.admin", super::PASSWORD, &cl).await.unwrap().actor.organisation.id;
     let auditor = t.sign_in("caf.auditor").await;
-    let html = body(t.get(&format!("/caisse/partners/{partner}"), Some(&auditor)).await).await;
+    let html = t.partner_file(&partner.to_string(), Some(&auditor)).await;
     assert!(html.contains("Mairie de Mons"), "the file is read");
     assert!(!html.contains(&format!("action=\"/caisse/partners/{partner}/")) && !html.contains("action=\"/caisse/administrators/") && !html.contains("action=\"/caisse/contacts/"), "no edit form");
     let caf = t.sign_in("caf.admin").await;
-    let html = body(t.get(&format!("/caisse/partners/{partner}"), Some(&caf)).await).await;
+    let html = t.partner_file(&partner.to_string(), Some(&caf)).await;
     assert!(html.contains(&format!("action=\"/caisse/partners/{partner}/conventions\"")) && html.contains("action=\"/caisse/administrators/"));
 }

@@ -76,6 +76,16 @@ impl T {
         }
         all
     }
+    /// Every sub-page of a partner's file at the caisse, one after the other.
+    async fn partner_file(&self, id: &str, cookie: Option<&str>) -> String {
+        let mut all = String::new();
+        for section in ["", "/agreements", "/administrators", "/contacts"] {
+            let resp = self.get(&format!("/caisse/partners/{id}{section}"), cookie).await;
+            assert_eq!(resp.status(), StatusCode::OK, "/caisse/partners/{id}{section}");
+            all.push_str(&body(resp).await);
+        }
+        all
+    }
     async fn post_form(&self, path: &str, cookie: Option<&str>, body: &str) -> Response<Body> {
         let mut r = Request::post(path)
             .header(header::USER_AGENT, CHROME)

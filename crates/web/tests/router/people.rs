@@ -353,3 +353,23 @@ async fn the_outage_form_names_every_refused_field() {
     }
     assert!(html.contains("value=\"demain\""), "what was typed is kept");
 }
+
+#[tokio::test]
+async fn a_partner_file_is_split_into_sub_pages_and_forms_land_on_theirs() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let mons = t.state.app.login("mons.admin", PASSWORD, &Default::default()).await.unwrap().actor.organisation.id;
+    let caf = t.sign_in("caf.admin").await;
+    for (suffix, current) in [("", "Identité et services"), ("/agreements", "Convention, contrat de service et avenants"), ("/administrators", "Administrateurs du partenaire"), ("/contacts", "Interlocuteurs de l&#39;organisme")] {
+        let path = format!("/caisse/partners/{mons}{suffix}");
+        let resp = t.get(&path, Some(&caf)).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let html = body(resp).await;
+        assert!(html.contains(&format!("href=\"{path}\" aria-current=\"page\">{current}<")), "{path}: {html}");
+    }
+    let html = body(t.get(&format!("/caisse/partners/{mons}/contacts"), Some(&caf)).await).await;
+    assert!(html.contains(&format!("action=\"/caisse/partners/{mons}/contacts\"")) && !html.contains(&format!("action=\"/caisse/partners/{mons}/subscriptions\"")));
+    let csrf = hidden(&html, "csrf");
+    let resp = t.post_form(&format!("/caisse/partners/{mons}/contacts"), Some(&caf), &format!("csrf={csrf}&function=data_protection_referent&name=Anne+Leroy&title=DPO&email=dpo%40mairie.invalid&phone=")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), format!("/caisse/partners/{mons}/contacts?ok=contact"));
+}

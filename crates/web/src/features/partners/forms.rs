@@ -14,7 +14,7 @@ use crate::errors::WebError;
 use crate::extract::{IdPath, SignedForm, Values, traced};
 use crate::respond::error_page;
 use crate::state::AppState;
-use super::pages::partner_page;
+use super::pages::{PartnerSection, partner_page};
 
 verbs!(
     /// The forms of the partner page, each posted to `/caisse/partners/{id}/{form}`.
@@ -97,8 +97,8 @@ pub async fn partner_action(
         }
     };
     match result {
-        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{id}?ok={form}")).into_response()),
-        Err(e) => partner_page(&state, &ctx, &actor, partner, form, v, Some(WebError::Core(e)), None).await,
+        Ok(()) => traced(Redirect::to(&format!("{}?ok={form}", PartnerSection::of_form(form).url(id))).into_response()),
+        Err(e) => partner_page(&state, &ctx, &actor, partner, PartnerSection::of_form(form), form, v, Some(WebError::Core(e)), None).await,
     }
 }
 
@@ -120,7 +120,7 @@ pub async fn administrator_status(
         };
         let what_name = state.app.describe_record(&actor.clone().acting_for(OrganisationId(partner)), id.0).await.ok().flatten().unwrap_or_default();
         let action = format!("/caisse/administrators/{id}/{}", what.as_str());
-        return crate::confirm::page(&ctx, &actor, &v, action, format!("/caisse/partners/{partner}"), ask, what_name, None);
+        return crate::confirm::page(&ctx, &actor, &v, action, PartnerSection::Administrators.url(partner), ask, what_name, None);
     }
     let result = match what {
         SeatAction::Suspend => state.app.suspend_administrator(&actor, account, &ctx.client).await,
@@ -128,8 +128,8 @@ pub async fn administrator_status(
         SeatAction::Deactivate => state.app.deactivate_administrator(&actor, account, &ctx.client).await,
     };
     match result {
-        Ok(()) => traced(Redirect::to(&format!("/caisse/partners/{partner}?ok={}", what.as_str())).into_response()),
-        Err(e) => partner_page(&state, &ctx, &actor, OrganisationId(partner), "", Values::default(), Some(WebError::Core(e)), None).await,
+        Ok(()) => traced(Redirect::to(&format!("{}?ok={}", PartnerSection::Administrators.url(partner), what.as_str())).into_response()),
+        Err(e) => partner_page(&state, &ctx, &actor, OrganisationId(partner), PartnerSection::Administrators, "", Values::default(), Some(WebError::Core(e)), None).await,
     }
 }
 

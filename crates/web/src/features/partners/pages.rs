@@ -72,10 +72,63 @@ struct ContactRow {
     title: String,
 }
 
+/// The sub-pages of a partner's file (issue 17): the overview with its services, the
+/// convention and contract, the administrators, the directory.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum PartnerSection {
+    Overview,
+    Agreements,
+    Administrators,
+    Contacts,
+}
+
+impl PartnerSection {
+    pub(crate) const ALL: [PartnerSection; 4] = [PartnerSection::Overview, PartnerSection::Agreements, PartnerSection::Administrators, PartnerSection::Contacts];
+
+    fn slug(self) -> &'static str {
+        match self {
+            PartnerSection::Overview => "overview",
+            PartnerSection::Agreements => "agreements",
+            PartnerSection::Administrators => "administrators",
+            PartnerSection::Contacts => "contacts",
+        }
+    }
+
+    /// The sub-page's address for the partner `id`.
+    pub(crate) fn url(self, id: impl std::fmt::Display) -> String {
+        match self {
+            PartnerSection::Overview => format!("/caisse/partners/{id}"),
+            s => format!("/caisse/partners/{id}/{}", s.slug()),
+        }
+    }
+
+    /// The sub-page a form of the file belongs to (by its name in `?ok=`).
+    pub(crate) fn of_form(form: &str) -> PartnerSection {
+        match form {
+            "convention" | "contract" | "amendment" => PartnerSection::Agreements,
+            "administrator" | "suspend" | "reactivate" | "deactivate" => PartnerSection::Administrators,
+            "contact" => PartnerSection::Contacts,
+            _ => PartnerSection::Overview,
+        }
+    }
+
+    fn label(self, t: &crate::i18n::Texts) -> &'static str {
+        match self {
+            PartnerSection::Overview => t.partner_overview,
+            PartnerSection::Agreements => t.contract_history,
+            PartnerSection::Administrators => t.administrators_title,
+            PartnerSection::Contacts => t.home_contacts,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "partner.html")]
 struct PartnerPage {
     c: Chrome,
+    /// The sub-page shown (`PartnerSection::slug`) and the navigation between them.
+    section: &'static str,
+    nav: Vec<crate::features::rights::pages::NavItem>,
     p: PartnerView,
     /// The edit forms are shown: the caisse's administrators (its other staff read).
     edit: bool,
@@ -103,6 +156,7 @@ pub(super) async fn partner_page(
     ctx: &Ctx,
     actor: &Actor,
     id: OrganisationId,
+    section: PartnerSection,
     form: &'static str,
     v: Values,
     err: Option<WebError>,
@@ -159,6 +213,11 @@ pub(super) async fn partner_page(
         history.push(HistoryRow { what: t.amendment.into(), date: format_date(a.signed_on), detail });
     }
     let page = PartnerPage {
+        section: section.slug(),
+        nav: PartnerSection::ALL
+            .iter()
+            .map(|s| crate::features::rights::pages::NavItem { href: s.url(id), label: s.label(t), current: *s == section })
+            .collect(),
         edit: habilis_core::reach::caisse_admin_of(actor).is_ok(),
         c: Chrome::new(ctx.lang, None, Some(actor)),
         p: PartnerView {
@@ -213,7 +272,10 @@ pub(super) async fn partner_page(
             .collect(),
         missing_contacts: file.missing_contacts.iter().map(|f| function_label(t, f)).collect::<Vec<_>>().join(", "),
     };
-    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+    match err {
+        Some(e) => crate::respond::noted(render(&page, e.status()), &e),
+        None => render(&page, StatusCode::OK),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -225,11 +287,13 @@ pub struct OkQuery {
     subscription: Option<String>,
 }
 
-/// GET /caisse/partners/{id}
-pub async fn partner(SignedIn(actor): SignedIn, 
-    State(state): State<AppState>,
+/// GET /caisse/partners/{id}[/{agreements|administrators|contacts}]
+async fn partner(
+    actor: Actor,
+    state: AppState,
     ctx: Ctx,
-    IdPath(id): IdPath<OrganisationId>,
+    id: OrganisationId,
+    section: PartnerSection,
     q: Result<Query<OkQuery>, QueryRejection>,
 ) -> Response {
     let actor = &actor;
@@ -259,13 +323,21 @@ pub async fn partner(SignedIn(actor): SignedIn,
                 form = "subscription";
             }
     }
-    partner_page(&state, &ctx, actor, id, form, values, None, notice).await
+    partner_page(&state, &ctx, actor, id, section, form, values, None, notice).await
 }
 
 /// The routes of this feature.
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::get;
-    axum::Router::new()
-        .route("/caisse/partners/{id}", get(partner))
+    let mut r = axum::Router::new();
+    for section in PartnerSection::ALL {
+        r = r.route(
+            &section.url("{id}"),
+            get(move |SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<OrganisationId>, q: Result<Query<OkQuery>, QueryRejection>| async move {
+                partner(actor, state, ctx, id, section, q).await
+            }),
+        );
+    }
+    r
 }
 
