@@ -102,12 +102,25 @@ impl RulesInput {
     }
 
     fn parse(&self) -> Result<AlertRules> {
-        fn num(field: &'static str, raw: &str, lo: u32, hi: u32) -> Result<u32> {
-            let n: u32 = raw.trim().parse().map_err(|_| Error::invalid(field, if raw.trim().is_empty() { ValueError::Empty } else { ValueError::BadFormat }))?;
-            if n < lo || n > hi { Err(Error::invalid(field, ValueError::OutOfRange)) } else { Ok(n) }
+        fn num(raw: &str, lo: u32, hi: u32) -> std::result::Result<u32, ValueError> {
+            let n: u32 = raw.trim().parse().map_err(|_| if raw.trim().is_empty() { ValueError::Empty } else { ValueError::BadFormat })?;
+            if n < lo || n > hi { Err(ValueError::OutOfRange) } else { Ok(n) }
         }
-        let start = num("office_start_hour", &self.office_start_hour, 0, 23)?;
-        let end = num("office_end_hour", &self.office_end_hour, 1, 24)?;
+        // Every figure checked before any is refused: the form names every problem.
+        let mut c = crate::error::FieldChecks::default();
+        let start = c.check("office_start_hour", num(&self.office_start_hour, 0, 23));
+        let end = c.check("office_end_hour", num(&self.office_end_hour, 1, 24));
+        let volume_factor = c.check("volume_factor", num(&self.volume_factor, 2, 50));
+        let volume_floor = c.check("volume_floor", num(&self.volume_floor, 10, 100_000));
+        let volume_history_days = c.check("volume_history_days", num(&self.volume_history_days, 7, MAX_HISTORY_DAYS as u32));
+        let network_days = c.check("network_days", num(&self.network_days, 7, MAX_NETWORK_DAYS as u32));
+        let failures_per_hour = c.check("failures_per_hour", num(&self.failures_per_hour, 3, crate::watch::MAX_EVIDENCE as u32));
+        let dormant_days = c.check("dormant_days", num(&self.dormant_days, 30, 730));
+        let (Some(start), Some(end), Some(volume_factor), Some(volume_floor), Some(volume_history_days), Some(network_days), Some(failures_per_hour), Some(dormant_days)) =
+            (start, end, volume_factor, volume_floor, volume_history_days, network_days, failures_per_hour, dormant_days)
+        else {
+            return Err(c.error());
+        };
         if end <= start {
             return Err(Error::invalid("office_end_hour", ValueError::OutOfRange));
         }
@@ -117,15 +130,15 @@ impl RulesInput {
             office_end_hour: end as u8,
             weekends_off: self.weekends_off,
             volume: self.volume,
-            volume_factor: num("volume_factor", &self.volume_factor, 2, 50)?,
-            volume_floor: num("volume_floor", &self.volume_floor, 10, 100_000)?,
-            volume_history_days: num("volume_history_days", &self.volume_history_days, 7, MAX_HISTORY_DAYS as u32)?,
+            volume_factor,
+            volume_floor,
+            volume_history_days,
             new_network: self.new_network,
-            network_days: num("network_days", &self.network_days, 7, MAX_NETWORK_DAYS as u32)?,
+            network_days,
             failures: self.failures,
-            failures_per_hour: num("failures_per_hour", &self.failures_per_hour, 3, crate::watch::MAX_EVIDENCE as u32)?,
+            failures_per_hour,
             dormant: self.dormant,
-            dormant_days: num("dormant_days", &self.dormant_days, 30, 730)?,
+            dormant_days,
         })
     }
 }

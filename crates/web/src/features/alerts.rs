@@ -349,8 +349,32 @@ struct RulesPage {
     r: RulesInput,
     editable: bool,
     error: Option<String>,
-    error_field: &'static str,
+    /// Every refused figure: (field, sentence), (input id, sentence).
+    field_problems: Vec<(&'static str, String)>,
+    problems: Vec<(String, String)>,
     notice: Option<String>,
+}
+
+impl RulesPage {
+    /// The sentence for a refused figure, shown next to it.
+    fn problem(&self, field: &str) -> Option<String> {
+        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
+    }
+}
+
+/// The input of the rules form for a field, for the error summary's links.
+fn rules_input_id(field: &str) -> &'static str {
+    match field {
+        "office_start_hour" => "ru-start",
+        "office_end_hour" => "ru-end",
+        "volume_factor" => "ru-factor",
+        "volume_floor" => "ru-floor",
+        "volume_history_days" => "ru-hist",
+        "network_days" => "ru-netdays",
+        "failures_per_hour" => "ru-failn",
+        "dormant_days" => "ru-dordays",
+        _ => "ru-start",
+    }
 }
 
 fn rules_page(ctx: &Ctx, actor: &Actor, r: RulesInput, err: Option<WebError>, notice: Option<String>) -> Response {
@@ -361,10 +385,14 @@ fn rules_page(ctx: &Ctx, actor: &Actor, r: RulesInput, err: Option<WebError>, no
         r,
         editable: may_set_rules(actor),
         error: err.as_ref().map(|e| e.message(t)),
-        error_field: err.as_ref().map(|e| e.field()).flatten().unwrap_or(""),
+        problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default().into_iter().map(|(f, m)| (rules_input_id(f).to_string(), m)).collect(),
+        field_problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default(),
         notice,
     };
-    render(&page, err.map(|e| e.status()).unwrap_or(StatusCode::OK))
+    match err {
+        Some(e) => crate::respond::noted(render(&page, e.status()), &e),
+        None => render(&page, StatusCode::OK),
+    }
 }
 
 /// GET /caisse/alerts/rules

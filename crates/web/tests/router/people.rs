@@ -373,3 +373,19 @@ async fn a_partner_file_is_split_into_sub_pages_and_forms_land_on_theirs() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&resp), format!("/caisse/partners/{mons}/contacts?ok=contact"));
 }
+
+#[tokio::test]
+async fn the_alert_rules_form_names_every_refused_figure() {
+    let t = setup(habilis_store::Backend::Sqlite).await;
+    let caf = t.sign_in("caf.admin").await;
+    let html = body(t.get("/caisse/alerts/rules", Some(&caf)).await).await;
+    let csrf = hidden(&html, "csrf");
+    let form = format!(
+        "csrf={csrf}&off_hours=on&office_start_hour=8&office_end_hour=19&volume=on&volume_factor=1&volume_floor=50&volume_history_days=30&new_network=on&network_days=90&failures=on&failures_per_hour=5&dormant=on&dormant_days=abc"
+    );
+    let resp = t.post_form("/caisse/alerts/rules", Some(&caf), &form).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = body(resp).await;
+    assert!(html.contains("href=\"#ru-factor\"") && html.contains("href=\"#ru-dordays\""), "{html}");
+    assert_eq!(html.matches("aria-invalid=\"true\"").count(), 2, "{html}");
+}
