@@ -232,3 +232,26 @@ pub(crate) fn paged<T>(rows: Vec<T>, page: usize, url: &str, q: &str) -> (Vec<T>
     let next = (page < pages).then(|| link(page + 1));
     (rows.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(), previous, next)
 }
+
+/// Every refused field of a posted form (issue 17): each field's sentence, shown next to its
+/// input, and the summary's links to the inputs.
+#[derive(Default)]
+pub(crate) struct Problems {
+    fields: Vec<(&'static str, String)>,
+    /// (input id, sentence), in the order the core checked them.
+    pub(crate) summary: Vec<(String, String)>,
+}
+
+impl Problems {
+    /// The problems of `err` (none without one), each field's input named by `input_id`.
+    pub(crate) fn of(err: Option<&crate::errors::WebError>, t: &crate::i18n::Texts, input_id: impl Fn(&str) -> String) -> Problems {
+        let fields = err.map(|e| e.problems(t)).unwrap_or_default();
+        let summary = fields.iter().map(|(f, m)| (input_id(f), m.clone())).collect();
+        Problems { fields, summary }
+    }
+
+    /// The sentence for a refused `field`, if it was refused.
+    pub(crate) fn get(&self, field: &str) -> Option<String> {
+        self.fields.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
+    }
+}

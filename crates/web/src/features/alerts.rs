@@ -349,17 +349,9 @@ struct RulesPage {
     r: RulesInput,
     editable: bool,
     error: Option<String>,
-    /// Every refused figure: (field, sentence), (input id, sentence).
-    field_problems: Vec<(&'static str, String)>,
-    problems: Vec<(String, String)>,
+    /// Every refused field of the form posted.
+    problems: crate::view::Problems,
     notice: Option<String>,
-}
-
-impl RulesPage {
-    /// The sentence for a refused figure, shown next to it.
-    fn problem(&self, field: &str) -> Option<String> {
-        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
-    }
 }
 
 /// The input of the rules form for a field, for the error summary's links.
@@ -385,8 +377,7 @@ fn rules_page(ctx: &Ctx, actor: &Actor, r: RulesInput, err: Option<WebError>, no
         r,
         editable: may_set_rules(actor),
         error: err.as_ref().map(|e| e.message(t)),
-        problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default().into_iter().map(|(f, m)| (rules_input_id(f).to_string(), m)).collect(),
-        field_problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default(),
+        problems: crate::view::Problems::of(err.as_ref(), t, |f| rules_input_id(f).to_string()),
         notice,
     };
     match err {

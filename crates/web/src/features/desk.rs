@@ -82,21 +82,13 @@ struct ListPage {
     desk_note: Option<String>,
     desk_hours: String,
     outages: Vec<String>,
-    /// Every refused field of the form: (field, sentence), (anchor, sentence).
-    field_problems: Vec<(&'static str, String)>,
-    problems: Vec<(String, String)>,
+    /// Every refused field of the form posted.
+    problems: crate::view::Problems,
     /// The search, what it found, and the pages of the list.
     q: String,
     found: Option<String>,
     previous: Option<String>,
     next: Option<String>,
-}
-
-impl ListPage {
-    /// The sentence for a refused field, shown next to it.
-    fn problem(&self, field: &str) -> Option<String> {
-        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
-    }
 }
 
 async fn list_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>, closed: bool, v: Values, err: Option<WebError>) -> Response {
@@ -118,7 +110,6 @@ async fn list_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>
     let desk = &state.app.desk;
     let q = v.get("q").trim().to_string();
     let wanted = crate::view::folded(&q);
-    let field_problems = err.as_ref().map(|e| e.problems(t)).unwrap_or_default();
     let lines: Vec<Line> = list
             .into_iter()
             .filter(|(i, partner)| wanted.is_empty() || crate::view::folded(&format!("{} {} {partner}", i.reference, i.subject)).contains(&wanted))
@@ -141,8 +132,7 @@ async fn list_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>
         c: Chrome::new(ctx.lang, uri, Some(actor)),
         csrf: actor.session.csrf_token.clone(),
         lines,
-        problems: field_problems.iter().map(|(f, m)| (format!("in-{f}"), m.clone())).collect(),
-        field_problems,
+        problems: crate::view::Problems::of(err.as_ref(), t, |f| format!("in-{f}")),
         q,
         found,
         previous,
@@ -421,17 +411,9 @@ struct OutagesPage {
     services: Vec<Choice>,
     v: Values,
     error: Option<String>,
-    /// Every refused field: (field, sentence), (anchor, sentence).
-    field_problems: Vec<(&'static str, String)>,
-    problems: Vec<(String, String)>,
+    /// Every refused field of the form posted.
+    problems: crate::view::Problems,
     notice: Option<String>,
-}
-
-impl OutagesPage {
-    /// The sentence for a refused field, shown next to it.
-    fn problem(&self, field: &str) -> Option<String> {
-        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
-    }
 }
 
 async fn outages_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&Uri>, v: Values, err: Option<WebError>, notice: Option<String>) -> Response {
@@ -455,8 +437,7 @@ async fn outages_page(state: &AppState, ctx: &Ctx, actor: &Actor, uri: Option<&U
         services,
         v,
         error: err.as_ref().map(|e| e.message(t)),
-        problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default().into_iter().map(|(f, m)| (format!("o-{f}"), m)).collect(),
-        field_problems: err.as_ref().map(|e| e.problems(t)).unwrap_or_default(),
+        problems: crate::view::Problems::of(err.as_ref(), t, |f| format!("o-{f}")),
         notice,
     };
     match err {

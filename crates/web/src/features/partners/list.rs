@@ -99,16 +99,8 @@ struct PartnerFormPage {
     csrf: String,
     v: Values,
     error: Option<String>,
-    /// Every refused field: (field, sentence), and (anchor, sentence) for the summary.
-    field_problems: Vec<(&'static str, String)>,
-    problems: Vec<(String, String)>,
-}
-
-impl PartnerFormPage {
-    /// The sentence for a refused field, shown next to it.
-    fn problem(&self, field: &str) -> Option<String> {
-        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
-    }
+    /// Every refused field of the form posted.
+    problems: crate::view::Problems,
 }
 
 fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values, err: Option<&WebError>) -> Response {
@@ -120,8 +112,7 @@ fn partner_form(ctx: &Ctx, actor: &Actor, title: &str, action: String, v: Values
         csrf: actor.session.csrf_token.clone(),
         v,
         error: err.map(|e| e.message(t)),
-        problems: err.map(|e| e.problems(t)).unwrap_or_default().into_iter().map(|(f, m)| (f.to_string(), m)).collect(),
-        field_problems: err.map(|e| e.problems(t)).unwrap_or_default(),
+        problems: crate::view::Problems::of(err, t, str::to_string),
     };
     match err {
         Some(e) => crate::respond::noted(render(&page, e.status()), e),

@@ -237,6 +237,17 @@ fn split_role(v: &str) -> (String, String) {
     (s.to_string(), r.to_string())
 }
 
+/// A person's identity as typed in the user forms (create, edit).
+fn user_input(v: &Values) -> UserInput {
+    UserInput {
+        first_name: v.get("first_name").into(),
+        last_name: v.get("last_name").into(),
+        email: v.get("email").into(),
+        function: v.get("function").into(),
+        login: String::new(),
+    }
+}
+
 fn person(v: &Values) -> AccountId {
     AccountId::parse(v.get("holder")).unwrap_or(AccountId(Uuid::nil()))
 }
@@ -254,13 +265,7 @@ async fn create(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: Crea
     }
     let result = match what {
         Create::User => {
-            let input = UserInput {
-                first_name: v.get("first_name").into(),
-                last_name: v.get("last_name").into(),
-                email: v.get("email").into(),
-                function: v.get("function").into(),
-                login: String::new(),
-            };
+            let input = user_input(&v);
             app.create_user(&actor, &input, &state.config.public_url, c).await.map(|a| Some(a.id.0))
         }
         Create::Grant => {
@@ -357,13 +362,7 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
         RowAction::LeaveOrganisation => app.leave_organisation(&actor, AccountId(id), c).await.map(|_| ()),
         RowAction::GrantEndDate => app.set_grant_end(&actor, GrantId(id), v.get("ends_on"), c).await,
         RowAction::EditUser => {
-            let input = UserInput {
-                first_name: v.get("first_name").into(),
-                last_name: v.get("last_name").into(),
-                email: v.get("email").into(),
-                function: v.get("function").into(),
-                login: String::new(),
-            };
+            let input = user_input(&v);
             app.update_user(&actor, AccountId(id), &input, c).await.map(|_| ())
         }
     };

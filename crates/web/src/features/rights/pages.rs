@@ -119,10 +119,8 @@ struct RightsPage {
     groups: Vec<GroupRow>,
     queries: Vec<QueryRow>,
     today: String,
-    /// Every refused field of the form posted: (field, sentence), and (anchor, sentence)
-    /// for the summary.
-    field_problems: Vec<(&'static str, String)>,
-    problems: Vec<(String, String)>,
+    /// Every refused field of the form posted.
+    problems: crate::view::Problems,
     /// The search typed on this sub-page, and what it found in a sentence (when searching).
     q: String,
     found: Option<String>,
@@ -137,7 +135,7 @@ impl RightsPage {
         if self.form != form {
             return None;
         }
-        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
+        self.problems.get(field)
     }
 }
 
@@ -324,13 +322,13 @@ pub(super) async fn rights_page(
     if with_queries {
         counts.push(count(queries.iter().filter(|q| q.status == QueryStatus::Open).count(), t.count_open_queries, Section::Queries));
     }
-    let field_problems = err.as_ref().map(|e| e.problems(t)).unwrap_or_default();
     let page = RightsPage {
+        // The row forms name their one field next to it; the summary links only the
+        // forms whose inputs it knows.
         problems: match anchor_prefix(form) {
-            Some(prefix) => field_problems.iter().map(|(f, m)| (format!("{prefix}{f}"), m.clone())).collect(),
-            None => Vec::new(),
+            Some(prefix) => crate::view::Problems::of(err.as_ref(), t, |f| format!("{prefix}{f}")),
+            None => crate::view::Problems::default(),
         },
-        field_problems,
         c: Chrome::new(ctx.lang, None, Some(actor)),
         section: if section == Section::Overview { "overview" } else { section.slug() },
         nav,

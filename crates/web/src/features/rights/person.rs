@@ -97,17 +97,8 @@ struct PersonPage {
     rows: Vec<Row>,
     next: Option<String>,
     history_refused: bool,
-    /// Every refused field of the form: (field, sentence), and (anchor, sentence) for the
-    /// summary.
-    field_problems: Vec<(&'static str, String)>,
-    problems: Vec<(String, String)>,
-}
-
-impl PersonPage {
-    /// The sentence for a refused field of the form, shown next to it.
-    fn problem(&self, field: &str) -> Option<String> {
-        self.field_problems.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
-    }
+    /// Every refused field of the form posted.
+    problems: crate::view::Problems,
 }
 
 #[derive(Deserialize, Default)]
@@ -190,10 +181,8 @@ async fn render_person(
     };
     let (first_name, last_name) = person.display_name.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((person.display_name.clone(), String::new()));
     let actions = manageable.contains(&id) && may.manage;
-    let field_problems = err.as_ref().map(|e| e.problems(t)).unwrap_or_default();
     let page = PersonPage {
-        problems: field_problems.iter().map(|(f, m)| (format!("pe-{f}"), m.clone())).collect(),
-        field_problems,
+        problems: crate::view::Problems::of(err.as_ref(), t, |f| format!("pe-{f}")),
         c: Chrome::new(ctx.lang, None, Some(actor)),
         csrf: actor.session.csrf_token.clone(),
         error: err.as_ref().map(|e| e.message(t)),
