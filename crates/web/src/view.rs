@@ -255,3 +255,10 @@ impl Problems {
         self.fields.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone())
     }
 }
+
+/// One entry of a sub-page navigation (`nav.subnav`; the current one is `aria-current`).
+pub(crate) struct NavItem {
+    pub(crate) href: String,
+    pub(crate) label: &'static str,
+    pub(crate) current: bool,
+}

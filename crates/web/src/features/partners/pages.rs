@@ -128,7 +128,7 @@ struct PartnerPage {
     c: Chrome,
     /// The sub-page shown (`PartnerSection::slug`) and the navigation between them.
     section: &'static str,
-    nav: Vec<crate::features::rights::pages::NavItem>,
+    nav: Vec<crate::view::NavItem>,
     p: PartnerView,
     /// The edit forms are shown: the caisse's administrators (its other staff read).
     edit: bool,
@@ -216,7 +216,7 @@ pub(super) async fn partner_page(
         section: section.slug(),
         nav: PartnerSection::ALL
             .iter()
-            .map(|s| crate::features::rights::pages::NavItem { href: s.url(id), label: s.label(t), current: *s == section })
+            .map(|s| crate::view::NavItem { href: s.url(id), label: s.label(t), current: *s == section })
             .collect(),
         edit: habilis_core::reach::caisse_admin_of(actor).is_ok(),
         c: Chrome::new(ctx.lang, None, Some(actor)),

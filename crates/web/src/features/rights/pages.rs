@@ -64,12 +64,7 @@ impl Section {
     }
 }
 
-/// One entry of a sub-page navigation.
-pub(crate) struct NavItem {
-    pub(crate) href: String,
-    pub(crate) label: &'static str,
-    pub(crate) current: bool,
-}
+pub(crate) use crate::view::NavItem;
 
 #[derive(Template)]
 #[template(path = "rights.html")]
