@@ -308,6 +308,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.ok(csrf.length >= 20, `the sign-out form carries a CSRF token (got ${JSON.stringify(csrf)})`);
 
       await page.screenshot({ path: path.join(RESULTS, 'home.png'), fullPage: true });
+      await axeCheck(page, 'journey: home');
     });
   });
 
@@ -419,6 +420,7 @@ describe('Habilis sign-in in a real browser', () => {
       await signIn(page, login, 'Violette-Mauve-2026-Nord');
       assert.equal((await page.locator('h1').innerText()).trim(), 'Bonjour Hélène Dubois');
       await page.screenshot({ path: path.join(RESULTS, 'onboarded-admin-home.png'), fullPage: true });
+      await axeCheck(page, 'journey: onboarded-admin-home');
     });
   });
 
@@ -480,6 +482,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(res.status(), 403, `T2 is outside the mandate; got ${await describePage(page, res)}`);
       assert.match(await page.getByRole('alert').innerText(), /Votre mandat ne couvre pas cette action/);
       await page.screenshot({ path: path.join(RESULTS, 'delegated-manager.png'), fullPage: true });
+      await axeCheck(page, 'journey: delegated-manager');
     });
   });
 
@@ -541,6 +544,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(res.status(), 403, `resuming a caisse suspension; got ${await describePage(page, res)}`);
       assert.match(await page.getByRole('alert').innerText(), /seule la caisse peut lever la suspension/);
       await page.screenshot({ path: path.join(RESULTS, 'caisse-suspension.png'), fullPage: true });
+      await axeCheck(page, 'journey: caisse-suspension');
 
       // Revoking asks first, without JavaScript: a page says what will happen and asks why.
       await page.goto(url('/partner/rights/grants'));
@@ -549,6 +553,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal((await page.locator('h1').innerText()).trim(), 'Retirer cette habilitation ?');
       assert.match(await page.locator('main').innerText(), /CDAP T1 .* Paul Martin/);
       await page.screenshot({ path: path.join(RESULTS, 'confirm-revoke.png'), fullPage: true });
+      await axeCheck(page, 'journey: confirm-revoke');
       await page.getByLabel('Motif (obligatoire)').fill('Fin du suivi RSA');
       res = await submit(page, page.getByRole('button', { name: "Retirer l'habilitation" }), revoke);
       assert.equal(res.status(), 303, `revoking; got ${await describePage(page, res)}`);
@@ -596,6 +601,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.match(text, /trace\.read/);
       assert.match(text, /trace\.export\.csv/);
       await page.screenshot({ path: path.join(RESULTS, 'traces.png'), fullPage: true });
+      await axeCheck(page, 'journey: traces');
     });
   });
 
@@ -662,6 +668,7 @@ describe('Habilis sign-in in a real browser', () => {
       // The deputy enrols a new application at the next sign-in.
       assert.equal(await passwordStep(page, 'mons.deputy', DEMO_PASSWORD), '/account/second-factor');
       await page.screenshot({ path: path.join(RESULTS, 'second-factor.png'), fullPage: true });
+      await axeCheck(page, 'journey: second-factor');
     });
   });
 
@@ -811,6 +818,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(res.status(), 303, `completing; got ${await describePage(page, res)}`);
       assert.match(await page.getByRole('status').innerText(), /la preuve signée est transmise à la caisse/);
       await page.screenshot({ path: path.join(RESULTS, 'yearly-review-proof.png'), fullPage: true });
+      await axeCheck(page, 'journey: yearly-review-proof');
       // The proof file, checked by the operator's command against the portal's key file.
       const download = await page.request.get(url(`${reviewPath}/proof.json`));
       assert.equal(download.status(), 200, 'the proof file');
@@ -858,6 +866,7 @@ describe('Habilis sign-in in a real browser', () => {
       await row.getByRole('link', { name: /Voir l'alerte/ }).click();
       assert.match(await page.locator('main').innerText(), /en dehors des heures configurées/);
       await page.screenshot({ path: path.join(RESULTS, 'alert.png'), fullPage: true });
+      await axeCheck(page, 'journey: alert');
       const alertPath = new URL(page.url()).pathname;
       const ack = page.locator(`form[action="${alertPath}/acknowledge"]`);
       await ack.getByLabel(/Commentaire/).fill('Essai du test de navigateur : connexion attendue.');
@@ -905,6 +914,7 @@ describe('Habilis sign-in in a real browser', () => {
       assert.equal(res.status(), 303, `closing; got ${await describePage(page, res)}`);
       assert.match(await page.locator('main').innerText(), /Clos/);
       await page.screenshot({ path: path.join(RESULTS, 'incident-closed.png'), fullPage: true });
+      await axeCheck(page, 'journey: incident-closed');
       await submit(page, page.getByRole('button', { name: 'Se déconnecter' }), '/logout');
 
       await signIn(page, 'mons.agent', DEMO_PASSWORD);
@@ -935,6 +945,7 @@ describe('Habilis sign-in in a real browser', () => {
       await summary.getByRole('link').nth(1).click();
       assert.equal(await page.evaluate(() => document.activeElement.id), 'u-email', 'a summary link leads to its field');
       await page.screenshot({ path: path.join(RESULTS, 'form-errors.png'), fullPage: true });
+      await axeCheck(page, 'journey: form-errors');
 
       // Karim's page: his identity changed, then his history tells it.
       await page.goto(url('/partner/rights/people'));
@@ -950,6 +961,7 @@ describe('Habilis sign-in in a real browser', () => {
       await page.getByRole('navigation', { name: 'Parties de la fiche de la personne' }).getByRole('link', { name: 'Historique' }).click();
       assert.match(await page.locator('main table').innerText(), /Modification d'un utilisateur/);
       await page.screenshot({ path: path.join(RESULTS, 'person-history.png'), fullPage: true });
+      await axeCheck(page, 'journey: person-history');
 
       // At 320 px the grants table reflows: nothing scrolls sideways (WCAG 1.4.10).
       await page.setViewportSize({ width: 320, height: 800 });
@@ -959,6 +971,7 @@ describe('Habilis sign-in in a real browser', () => {
         assert.ok(wide <= 320, `${p} fits 320 px (scroll width ${wide})`);
       }
       await page.screenshot({ path: path.join(RESULTS, 'rights-320px.png'), fullPage: true });
+      await axeCheck(page, 'journey: rights-320px');
     });
   });
 
