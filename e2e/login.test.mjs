@@ -591,9 +591,10 @@ describe('Habilis sign-in in a real browser', () => {
       await download.saveAs(file);
       const csv = (await import('node:fs')).readFileSync(file, 'utf8');
       const lines = csv.trim().split(/\r\n/);
-      assert.match(lines[0], /date;identifiant;organisation/);
+      assert.match(lines[0], /date;identifiant;personne;organisation;.*;cible;cible en clair;/);
       assert.ok(lines.length >= 2, 'at least one trace exported');
-      for (const l of lines.slice(1)) assert.match(l, /;mons\.admin;/);
+      // The login and, beside it, the name the reader may read (ids kept as data).
+      for (const l of lines.slice(1)) assert.match(l, /;mons\.admin;Claire Martin — Mairie de Mons-en-Barœul;/);
 
       // The reading and the export are themselves in the trail.
       await page.goto(url('/traces?action=trace.'));

@@ -323,7 +323,13 @@ impl<S: Store> App<S> {
 /// The records as CSV (UTF-8 with a BOM, `;`-separated as French spreadsheets expect; cells
 /// that a spreadsheet would run as formulas are defused).
 pub fn to_csv(records: &[TraceRecord]) -> String {
-    let mut s = String::from("\u{feff}date;identifiant;organisation;session;adresse;navigateur;action;libellé;cible;résultat;détail;chaîne;numéro\r\n");
+    to_csv_named(records, &TraceNames::default())
+}
+
+/// [`to_csv`] with the names the reader may read (`App::trace_names`) beside the ids: who
+/// acted, and the target in words (issue 17: names instead of ids, the ids kept as data).
+pub fn to_csv_named(records: &[TraceRecord], names: &TraceNames) -> String {
+    let mut s = String::from("\u{feff}date;identifiant;personne;organisation;session;adresse;navigateur;action;libellé;cible;cible en clair;résultat;détail;chaîne;numéro\r\n");
     let cell = |v: &str| {
         let v = defuse(v);
         if v.contains([';', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
@@ -333,6 +339,7 @@ pub fn to_csv(records: &[TraceRecord]) -> String {
         let row = [
             crate::clock::to_paris(e.at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
             e.actor_login.clone().unwrap_or_default(),
+            e.actor_id.and_then(|a| names.actors.get(&a)).map(|(n, _, org)| format!("{n} — {org}")).unwrap_or_default(),
             e.organisation_id.map(|o| o.to_string()).unwrap_or_default(),
             e.session_id.map(|x| x.0.to_string()).unwrap_or_default(),
             e.client_addr.clone().unwrap_or_default(),
@@ -340,6 +347,7 @@ pub fn to_csv(records: &[TraceRecord]) -> String {
             e.action.clone(),
             crate::labels::action_label(&e.action, false).unwrap_or_default().to_string(),
             e.target.clone().unwrap_or_default(),
+            e.target.as_deref().and_then(|t| names.targets.get(t)).cloned().unwrap_or_default(),
             e.outcome.as_str().to_string(),
             e.detail.clone().unwrap_or_default(),
             r.chain_id.to_string(),

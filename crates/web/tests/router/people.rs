@@ -168,6 +168,11 @@ async fn the_history_of_a_person_a_grant_and_a_mandate_is_read_from_the_trail() 
         let token = t.token("mons.admin").await;
         let (_, read) = t.api("GET", "/api/v1/traces?action=trace.read", &token, None).await;
         assert!(read["traces"].as_array().unwrap().iter().any(|r| r["detail"].as_str().unwrap_or("").contains(&g.id.to_string())), "{b:?}: {read}");
+        // The trail's CSV names the grant beside its id, and who acted beside their login.
+        let csv = body(t.get(&format!("/traces/export?format=csv&target={}", g.id), Some(&claire)).await).await;
+        assert!(csv.starts_with("\u{feff}date;identifiant;personne;organisation;"), "{b:?}: {csv}");
+        let line = csv.lines().find(|l| l.contains("grant.create")).unwrap_or_else(|| panic!("{b:?}: {csv}"));
+        assert!(line.contains(&format!(";{};CDAP T1", g.id)) && line.contains(";mons.admin;Claire Martin — "), "{b:?}: {line}");
         // A mandate's history.
         let julie = app.login("mons.manager", PASSWORD, &Default::default()).await.unwrap().actor;
         let m = app.mandates(&claire_actor).await.unwrap().into_iter().find(|m| m.holder_id == julie.account.id).unwrap();

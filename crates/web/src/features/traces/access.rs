@@ -139,7 +139,7 @@ pub async fn access_action(State(state): State<AppState>, ctx: Ctx, IdPath(id): 
 /// GET /access-requests/{id}/download — the requester's own export, once answered (CSV).
 pub async fn access_download(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<AccessRequestId>) -> Response {
     match state.app.access_request_download(&actor, id, &ctx.client).await {
-        Ok((r, records)) => traced(download(&records, "csv", &format!("mes-traces-{}", r.created_at.date()))),
+        Ok((r, records)) => traced(download(&records, None, "csv", &format!("mes-traces-{}", r.created_at.date()))),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
 }
@@ -147,7 +147,7 @@ pub async fn access_download(SignedIn(actor): SignedIn, State(state): State<AppS
 /// GET /access-requests/{id}/export (CSV of the requester's traces)
 pub async fn access_export(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, IdPath(id): IdPath<AccessRequestId>) -> Response {
     match state.app.access_request_export(&actor, id, &ctx.client).await {
-        Ok((r, records)) => traced(download(&records, "csv", &format!("droit-acces-{}", r.created_at.date()))),
+        Ok((r, records)) => traced(download(&records, None, "csv", &format!("droit-acces-{}", r.created_at.date()))),
         Err(e) => error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
     }
 }
@@ -198,7 +198,7 @@ pub async fn api_access_export(
         return Err(WebError::Core(habilis_core::Error::invalid("format", habilis_core::values::ValueError::BadFormat)));
     };
     let (r, records) = state.app.access_request_export(&actor, id, &ctx.client).await?;
-    Ok(traced(download(&records, format, &format!("droit-acces-{}", r.created_at.date()))))
+    Ok(traced(download(&records, None, format, &format!("droit-acces-{}", r.created_at.date()))))
 }
 
 /// The routes of this feature.

@@ -227,13 +227,16 @@ pub async fn page(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx:
     }
 }
 
-pub(super) fn download(records: &[TraceRecord], format: &str, name: &str) -> Response {
+pub(super) fn download(records: &[TraceRecord], names: Option<&habilis_core::services::trail::TraceNames>, format: &str, name: &str) -> Response {
     let (body, kind, ext) = match format {
         "json" => {
             let list: Vec<TraceView> = records.iter().map(TraceView::from).collect();
             (serde_json::to_string_pretty(&json!({ "traces": list })).unwrap_or_default(), "application/json", "json")
         }
-        _ => (to_csv(records), "text/csv; charset=utf-8", "csv"),
+        _ => match names {
+            Some(n) => (habilis_core::services::trail::to_csv_named(records, n), "text/csv; charset=utf-8", "csv"),
+            None => (to_csv(records), "text/csv; charset=utf-8", "csv"),
+        },
     };
     (
         [(header::CONTENT_TYPE, kind.to_string()), (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{ext}\""))],
@@ -262,7 +265,10 @@ pub async fn export(SignedIn(actor): SignedIn, State(state): State<AppState>, ct
         Err(e) => Err(e),
     };
     match result {
-        Ok(records) => traced(download(&records, format, &format!("traces-{}", state.app.today()))),
+        Ok(records) => {
+            let names = state.app.trace_names(&actor, &records).await.unwrap_or_default();
+            traced(download(&records, Some(&names), format, &format!("traces-{}", state.app.today())))
+        }
         Err(e) => error_page(ctx.lang, &e, Some(&actor)),
     }
 }
@@ -288,7 +294,8 @@ pub async fn api_export(State(state): State<AppState>, ctx: Ctx, ApiActor(actor)
     };
     let f = p.filter()?;
     let records = state.app.export_traces(&actor, &f, format, &ctx.client).await?;
-    Ok(traced(download(&records, format, &format!("traces-{}", state.app.today()))))
+    let names = state.app.trace_names(&actor, &records).await.unwrap_or_default();
+    Ok(traced(download(&records, Some(&names), format, &format!("traces-{}", state.app.today()))))
 }
 
 /// The routes of this feature.
