@@ -574,6 +574,10 @@ pub(crate) fn explain(e: Error, what: &str) -> anyhow::Error {
         Error::Refused(Refusal::AlreadyDecided) => anyhow!("{what} refusé : déjà traité"),
         Error::Refused(Refusal::NotForwarded) => anyhow!("{what} refusé : la demande n'a pas encore été transmise"),
         Error::Invalid { field, problem } => anyhow!("{what} : valeur refusée pour --{field} ({problem})"),
+        Error::InvalidFields(list) => {
+            let each: Vec<String> = list.iter().map(|(field, problem)| format!("--{field} ({problem})")).collect();
+            anyhow!("{what} : valeurs refusées pour {}", each.join(", "))
+        }
         Error::PasswordRejected(p) => anyhow!("{what} : mot de passe refusé par la politique ({p:?})"),
         Error::NotFound => anyhow!("{what} : introuvable (vérifiez le nom exact de l'organisme, du service ou du client)"),
         Error::Taken(what_taken) => anyhow!("{what} refusé : déjà utilisé ({what_taken})"),

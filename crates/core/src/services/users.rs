@@ -206,9 +206,6 @@ impl<S: Store> App<S> {
         Ok(target)
     }
 
-    /// The people of the actor's organisation the actor may act on now (edit, suspend,
-    /// reactivate, send a link): what the rights page offers, by the rules the actions
-    /// themselves check (`user_to_manage`). Empty for someone who manages nobody there.
     /// The people whose departure `actor` may record (`leave_organisation` would not refuse
     /// it for their rights): managed by the actor, not yet deactivated, and everything they
     /// hold within the actor's powers. The pages offer *Départ* to these only.
@@ -232,6 +229,9 @@ impl<S: Store> App<S> {
             .collect())
     }
 
+    /// The people of the actor's organisation the actor may act on now (edit, suspend,
+    /// reactivate, send a link): what the rights page offers, by the rules the actions
+    /// themselves check (`user_to_manage`). Empty for someone who manages nobody there.
     pub async fn people_actor_may_manage(&self, actor: &Actor) -> Result<Vec<AccountId>> {
         let mut tx = self.store.read().await?;
         let (org, powers) = match powers_of(&mut tx, actor, self.today()).await {

@@ -160,6 +160,10 @@ async fn the_history_of_a_person_a_grant_and_a_mandate_is_read_from_the_trail() 
             assert!(html.contains(&format!("<code>{code}</code>")), "{b:?}: {code} in the person's history: {html}");
         }
         assert!(!html.contains("<code>http.get</code>"), "{b:?}: changes only");
+        // A spoilt cursor is said as such, not as a trail the reader may not read.
+        let resp = t.get(&format!("/partner/rights/people/{}/history?after=nope", u.id), Some(&claire)).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        assert!(!body(resp).await.contains("réservé aux administrateurs"), "{b:?}");
         // The grant's own history, and the reading itself is traced.
         let resp = t.get(&format!("/partner/rights/grants/{}", g.id), Some(&claire)).await;
         assert_eq!(resp.status(), StatusCode::OK, "{b:?}");

@@ -367,7 +367,7 @@ async fn act(state: &AppState, ctx: &Ctx, actor: Actor, v: Values, what: RowActi
         }
     };
     // Posted from a person's page: back there; otherwise to the sub-page of the row.
-    let person = back_to_person(&actor, &v);
+    let person = back_to_person(&v);
     let page = match person {
         Some(p) => format!("{}/people/{p}", urls(&actor).0),
         None => what.section().url(&urls(&actor).0),

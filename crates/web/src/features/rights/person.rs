@@ -27,7 +27,7 @@ use crate::view::{Chrome, render, role_label};
 /// The person whose page a form was posted from (`back` = their id), when that person is
 /// of the page's partner: the action then lands back on their page. Only an id is taken,
 /// never an address, so `back` cannot send anyone elsewhere.
-pub(super) fn back_to_person(_actor: &Actor, v: &Values) -> Option<AccountId> {
+pub(super) fn back_to_person(v: &Values) -> Option<AccountId> {
     AccountId::parse(v.get("back"))
 }
 
@@ -175,7 +175,10 @@ async fn render_person(
         let mut targets = vec![person.login.clone(), id.to_string()];
         targets.extend(held.iter().filter(|g| g.holder_account_id == Some(id)).map(|g| g.id.to_string()));
         targets.extend(mandates.iter().filter(|m| m.holder_id == id).map(|m| m.id.to_string()));
-        history(state, ctx, actor, org, targets, after).await
+        match history(state, ctx, actor, org, targets, after).await {
+            Ok(h) => h,
+            Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+        }
     } else {
         (Vec::new(), None, false)
     };
@@ -277,14 +280,24 @@ async fn render_person(
 
 /// One page of the changes made to `targets` in `org`'s trail, newest first, if `actor` may
 /// read it (the reading is traced by the core): (rows, next cursor, refused).
-async fn history(state: &AppState, ctx: &Ctx, actor: &Actor, org: OrganisationId, targets: Vec<String>, after: Option<String>) -> (Vec<Row>, Option<String>, bool) {
+/// Only a refusal to read the trail is said on the page; any other error (a spoilt cursor,
+/// the database) is the caller's to answer.
+async fn history(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    org: OrganisationId,
+    targets: Vec<String>,
+    after: Option<String>,
+) -> Result<(Vec<Row>, Option<String>, bool), habilis_core::Error> {
     let filter = TraceFilter { targets, organisation: Some(org), changes_only: true, after: after.unwrap_or_default(), ..Default::default() };
     match state.app.read_traces(actor, &filter, 50, &ctx.client).await {
         Ok(page) => {
             let orgs = organisations(state, actor).await;
-            (trace_rows(state, ctx, actor, &orgs, &page.records).await, page.next, false)
+            Ok((trace_rows(state, ctx, actor, &orgs, &page.records).await, page.next, false))
         }
-        Err(_) => (Vec::new(), None, true),
+        Err(habilis_core::Error::Forbidden) => Ok((Vec::new(), None, true)),
+        Err(e) => Err(e),
     }
 }
 
@@ -322,7 +335,10 @@ async fn record_history(state: &AppState, ctx: &Ctx, actor: &Actor, kind: Kind, 
         Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
     }
     let named = state.app.describe_record(actor, id).await.ok().flatten().unwrap_or_default();
-    let (rows, next, history_refused) = history(state, ctx, actor, org, vec![id.to_string()], after).await;
+    let (rows, next, history_refused) = match history(state, ctx, actor, org, vec![id.to_string()], after).await {
+        Ok(h) => h,
+        Err(e) => return error_page(ctx.lang, &WebError::Core(e), Some(actor)),
+    };
     let (page_url, _) = urls(actor);
     let (head, section) = match kind {
         Kind::Grant => (t.grant_history_title, Section::Grants),
