@@ -1,5 +1,5 @@
 -- wrk script: each request renews with the next unused refresh token of this thread
--- (`bench-refresh-N`, made by crates/store/examples/generate.rs with REFRESH_TOKENS).
+-- (`<N as 32 hex digits>.bench-refresh-N`: the family's id, then the secret; made by crates/store/examples/generate.rs with REFRESH_TOKENS).
 -- Tokens are single-use: thread k sends k, k+T, k+2T… (T = WRK_THREADS), never one twice.
 local counter = 0
 function setup(thread)
@@ -15,5 +15,5 @@ end
 function request()
   local i = id + n * stride
   n = n + 1
-  return wrk.format(nil, nil, nil, "grant_type=refresh_token&refresh_token=bench-refresh-" .. i)
+  return wrk.format(nil, nil, nil, "grant_type=refresh_token&refresh_token=" .. string.format("%032x", i) .. ".bench-refresh-" .. i)
 end

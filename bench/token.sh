@@ -4,8 +4,8 @@
 # grants (10,000 by default) and REFRESH_TOKENS refresh tokens of the client `bench`, each
 # with its own portal session. wrk at c=64 for 10 s on: GET /healthz; POST /oidc/token
 # grant_type=client_credentials; POST /oidc/token grant_type=refresh_token (each request
-# spends one token and gets the next: a write transaction — token spent, new token, session
-# touched, trace sealed — and two ES256 signatures). Prints requests/s, p99 and the ratios.
+# spends one token and gets the next: a write transaction — the family's row moved to the
+# next token, trace sealed; the session touched within a second — and two ES256 signatures). Prints requests/s, p99 and the ratios.
 # Needs wrk (apt-get install wrk). Run from the repository root.
 set -euo pipefail
 export HABILIS_DEMO_PASSWORD=Tournesol-Bleu-42-Lille
@@ -40,8 +40,9 @@ auth="Authorization: Basic $(printf 'bench:%s' "$secret" | base64 -w0)"
 # One of each first, to see they answer 200 (this also makes the signing key).
 first=$(curl -s -H "$auth" -d grant_type=client_credentials "$base/oidc/token")
 echo "$first" | grep -q access_token || { echo "client_credentials failed: $first"; tail -5 "$work/serve.log"; exit 1; }
-curl -sf -H "$auth" -d "grant_type=refresh_token&refresh_token=bench-refresh-$((tokens - 1))" "$base/oidc/token" | grep -q id_token \
-  || { echo "refresh failed: $(curl -s -H "$auth" -d "grant_type=refresh_token&refresh_token=bench-refresh-$((tokens - 2))" "$base/oidc/token")"; exit 1; }
+rt() { printf '%032x.bench-refresh-%d' "$1" "$1"; }
+curl -sf -H "$auth" -d "grant_type=refresh_token&refresh_token=$(rt $((tokens - 1)))" "$base/oidc/token" | grep -q id_token \
+  || { echo "refresh failed: $(curl -s -H "$auth" -d "grant_type=refresh_token&refresh_token=$(rt $((tokens - 2)))" "$base/oidc/token")"; exit 1; }
 cat >"$work/cc.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"

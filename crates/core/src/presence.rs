@@ -95,6 +95,14 @@ impl Presence {
         }
     }
 
+    /// The later of `session`'s last activity in the database and this process's touch.
+    pub fn last_activity(&self, session: &crate::records::Session) -> OffsetDateTime {
+        match self.touches.lock().unwrap_or_else(|e| e.into_inner()).get(&session.id) {
+            Some(at) if *at > session.last_seen_at => *at,
+            _ => session.last_seen_at,
+        }
+    }
+
     /// Note activity on a session at `at`; written within a second by the flusher, which
     /// starts with the first touch.
     pub fn touch<S: Store>(self: &Arc<Self>, store: &S, session: SessionId, at: OffsetDateTime) {

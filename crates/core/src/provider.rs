@@ -57,6 +57,8 @@ pub struct Provider {
 
 /// One renewal waiting for the writer.
 pub(crate) struct RefreshJob {
+    /// The family the token names, and the token's digest.
+    pub(crate) family: uuid::Uuid,
     pub(crate) digest: Vec<u8>,
     pub(crate) client: Arc<ServiceClient>,
     pub(crate) issuer: String,

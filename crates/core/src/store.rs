@@ -15,7 +15,7 @@ use crate::records::{
     AccessRequest, AccessRequestId, Account, AccountId, AccountStatus, Amendment, ChangeRequest, ChangeRequestId, Contact,
     ContactId, Convention, Grant, GrantId, GrantState, Group, GroupId, LinkId, LoginThrottle, Mandate, MandateId, Membership,
     Organisation, OrganisationId, OutboxMessage, PasswordLink, PendingStep, Query, QueryId, Role, Service, ServiceContract, ServiceId,
-    SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshToken, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
+    SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshFamily, Rotation, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
 use crate::records::{Alert, AlertFilter, AlertId, AlertRules, Incident, IncidentId, IncidentStep, Outage, OutageId, Campaign, CampaignId, Decision, Proof, Review, ReviewId, ReviewNotice};
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
@@ -458,31 +458,26 @@ pub trait OidcTx: Send + Sized {
     /// Use the code whose digest is `digest`, once: the first call gets it (and records the
     /// refresh-token family its exchange starts); later calls learn it was spent.
     fn take_auth_code(&mut self, digest: &[u8], at: OffsetDateTime, family: Uuid) -> impl Future<Output = StoreResult<Taken<AuthCode>>> + Send;
-    /// Store a new refresh token.
-    fn insert_refresh_token(&mut self, t: &RefreshToken) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Use many refresh tokens at once (the unused, unrevoked ones among `digests`): one
-    /// statement for a batch of renewals. Returns those this call used.
-    fn take_refresh_tokens(&mut self, digests: &[Vec<u8>], at: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<RefreshToken>>> + Send;
-    /// The family of each known token among `digests`.
-    fn refresh_families(&mut self, digests: &[Vec<u8>]) -> impl Future<Output = StoreResult<Vec<(Vec<u8>, Uuid)>>> + Send;
-    /// Store many new refresh tokens.
-    fn insert_refresh_tokens(&mut self, tokens: &[RefreshToken]) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Note activity on the portal sessions `ids` that are open, within their absolute
-    /// limit (`now`) and active since `idle_since`; returns those.
-    fn touch_open_sessions(&mut self, ids: &[SessionId], now: OffsetDateTime, idle_since: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<Session>>> + Send;
-    /// `token_person` for many people at once.
-    fn token_persons(&mut self, ids: &[AccountId]) -> impl Future<Output = StoreResult<Vec<TokenPerson>>> + Send;
-    /// A refresh token by digest, whatever its state (for revocation by its client).
-    fn refresh_token(&mut self, digest: &[u8]) -> impl Future<Output = StoreResult<Option<RefreshToken>>> + Send;
-    /// Revoke every token of a family not yet revoked; returns how many.
+    /// Store a new refresh-token family (its first token's digest).
+    fn insert_refresh_family(&mut self, f: &RefreshFamily) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Renew many families at once, in one statement: each family of `rotations` whose
+    /// current digest is the one given, not revoked and not expired at `at`, moves to its
+    /// next digest. Returns the families moved, as they are now.
+    fn rotate_refresh_families(&mut self, rotations: &[Rotation], at: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<RefreshFamily>>> + Send;
+    /// The families `ids` that exist, whatever their state.
+    fn refresh_families(&mut self, ids: &[Uuid]) -> impl Future<Output = StoreResult<Vec<RefreshFamily>>> + Send;
+    /// The portal sessions among `ids` not ended, each with its person and organisation
+    /// (limits are the caller's).
+    fn open_sessions_with_people(&mut self, ids: &[SessionId]) -> impl Future<Output = StoreResult<Vec<(Session, TokenPerson)>>> + Send;
+    /// Revoke a family if it is not revoked yet; returns 1 if it was revoked now.
     fn revoke_refresh_family(&mut self, family: Uuid, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
-    /// Revoke every refresh token issued under a portal session; returns how many.
+    /// Revoke every refresh-token family issued under a portal session; returns how many.
     fn revoke_refresh_of_session(&mut self, session: SessionId, at: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
     /// The person a token speaks of, with their organisation.
     fn token_person(&mut self, id: AccountId) -> impl Future<Output = StoreResult<Option<TokenPerson>>> + Send;
     /// Whether a portal session is still open (not ended; limits are the caller's).
     fn open_session(&mut self, id: SessionId) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
-    /// Remove codes and refresh tokens expired before `before`; returns how many.
+    /// Remove codes and refresh-token families expired before `before`; returns how many.
     fn purge_oidc(&mut self, before: OffsetDateTime) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 

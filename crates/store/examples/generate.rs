@@ -147,7 +147,7 @@ async fn main() {
     println!("{made} grants for {partners} partners in {:.1} s", start.elapsed().as_secs_f64());
 
     // For the token endpoint's benchmark: REFRESH_TOKENS refresh tokens of the client
-    // `bench` (`bench-refresh-0`, `-1`…), each of a person `p0.u…` and a portal session of
+    // `bench` (`<i as 32 hex digits>.bench-refresh-<i>`), each of a person `p0.u…` and a portal session of
     // their own, as a sign-in through the portal would have left them.
     let wanted_tokens: usize = std::env::var("REFRESH_TOKENS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     let mut tx = db.begin().await.unwrap();
@@ -175,17 +175,20 @@ async fn main() {
             pending_step: None,
         };
         tx.insert_session(&session).await.unwrap();
-        tx.insert_refresh_token(&RefreshToken {
-            digest: habilis_core::token::digest(&format!("bench-refresh-{i}")),
-            family: uuid::Uuid::now_v7(),
+        // The token is `<family id, 32 hex>.<secret>`; the family id is `i`, so that
+        // bench/refresh.lua can write the token.
+        tx.insert_refresh_family(&RefreshFamily {
+            id: uuid::Uuid::from_u128(i as u128),
+            digest: habilis_core::token::digest(&format!("{:032x}.bench-refresh-{i}", i)),
             client_id: "bench".into(),
             account_id: a.id,
             session_id: session.id,
             scope: "openid profile".into(),
             auth_time: now,
             created_at: now,
+            rotated_at: now,
+            rotations: 0,
             expires_at: now + time::Duration::hours(12),
-            used_at: None,
             revoked_at: None,
         })
         .await

@@ -38,21 +38,36 @@ pub struct AuthCode {
     pub family: Option<Uuid>,
 }
 
-/// A refresh token. Each use gives a new one of the same family; using one twice revokes
-/// the whole family (reuse detection).
+/// A refresh-token family: what one sign-in of a person on a service gave, renewed in
+/// place. The token in the service's hands is `<id, 32 hex>.<secret>`; `digest` is the
+/// SHA-256 of the one that is current. Each renewal gives the next token and forgets the
+/// last; a token of the family that is not the current one was used twice (or forged by
+/// someone who saw one), and the whole family is revoked (reuse detection).
 #[derive(Debug, Clone)]
-pub struct RefreshToken {
+pub struct RefreshFamily {
+    pub id: Uuid,
     pub digest: Vec<u8>,
-    pub family: Uuid,
     pub client_id: String,
     pub account_id: AccountId,
     pub session_id: SessionId,
     pub scope: String,
     pub auth_time: OffsetDateTime,
     pub created_at: OffsetDateTime,
+    /// The last renewal (`created_at` before the first).
+    pub rotated_at: OffsetDateTime,
+    /// How many renewals.
+    pub rotations: i64,
     pub expires_at: OffsetDateTime,
-    pub used_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A renewal asked of the store: move `family` from the token whose digest is `current`
+/// to the one whose digest is `next`.
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    pub family: Uuid,
+    pub current: Vec<u8>,
+    pub next: Vec<u8>,
 }
 
 /// What taking a one-time secret found.

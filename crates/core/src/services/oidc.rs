@@ -170,6 +170,20 @@ fn scope_of(asked: &str) -> OResult<String> {
     Ok(known.iter().filter(|k| words.contains(k)).copied().collect::<Vec<_>>().join(" "))
 }
 
+/// A new refresh token of `family`: the family's id, then a secret.
+fn refresh_token_of(family: Uuid) -> String {
+    format!("{}.{}", family.simple(), token::new_token())
+}
+
+/// The family a refresh token names, if it has the form `<32 hex>.<secret>`.
+fn family_of(refresh_token: &str) -> Option<Uuid> {
+    let (f, secret) = refresh_token.split_once('.')?;
+    if f.len() != 32 || secret.is_empty() {
+        return None;
+    }
+    Uuid::try_parse(f).ok()
+}
+
 fn ts(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
@@ -449,8 +463,11 @@ impl<S: Store> App<S> {
                 tx
             })
             .await;
+        let Some(family) = family_of(refresh_token) else {
+            return Err(OidcError::InvalidGrant("Ce jeton de renouvellement est inconnu."));
+        };
         let (done, wait) = tokio::sync::oneshot::channel();
-        let job = RefreshJob { digest: token::digest(refresh_token), client, issuer: issuer.to_string(), info: info.clone(), done };
+        let job = RefreshJob { family, digest: token::digest(refresh_token), client, issuer: issuer.to_string(), info: info.clone(), done };
         let stopped = || OidcError::Internal(Error::Internal("refresh writer stopped".into()));
         sender.send(job).await.map_err(|_| stopped())?;
         let unsigned = wait.await.map_err(|_| stopped())??;
@@ -461,83 +478,103 @@ impl<S: Store> App<S> {
     /// of the whole batch (nothing written).
     async fn refresh_batch(&self, jobs: &[RefreshJob]) -> Result<Vec<OResult<Unsigned>>> {
         let now = self.now();
+        // The next token of each job, and which job asks for a family first: a second one
+        // in the same batch is a replay.
+        let nexts: Vec<String> = jobs.iter().map(|j| refresh_token_of(j.family)).collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut rotations = Vec::with_capacity(jobs.len());
+        let replayed: Vec<bool> = jobs
+            .iter()
+            .zip(&nexts)
+            .map(|(j, next)| {
+                let first = seen.insert(j.family);
+                if first {
+                    rotations.push(Rotation { family: j.family, current: j.digest.clone(), next: token::digest(next) });
+                }
+                !first
+            })
+            .collect();
         let mut tx = self.store.begin().await?;
-        // Refresh tokens, traces and sessions' last activity only: no signed-in person
-        // needs to be read again.
+        // Refresh-token families and traces only: no signed-in person needs to be read again.
         tx.quiet();
-        let digests: Vec<Vec<u8>> = jobs.iter().map(|j| j.digest.clone()).collect();
-        let mut taken: HashMap<Vec<u8>, RefreshToken> = tx.take_refresh_tokens(&digests, now).await?.into_iter().map(|t| (t.digest.clone(), t)).collect();
-        // The first job of a token gets it; a second one in the same batch is a replay.
-        let states: Vec<Option<RefreshToken>> = jobs.iter().map(|j| taken.remove(&j.digest)).collect();
-        let others: Vec<Vec<u8>> = jobs.iter().zip(&states).filter(|(_, s)| s.is_none()).map(|(j, _)| j.digest.clone()).collect();
-        let families: HashMap<Vec<u8>, Uuid> = tx.refresh_families(&others).await?.into_iter().collect();
-        let usable = |j: &RefreshJob, t: &RefreshToken| t.client_id == j.client.client_id && t.expires_at > now;
-        let mut session_ids: Vec<SessionId> = jobs.iter().zip(&states).filter_map(|(j, s)| s.as_ref().filter(|t| usable(j, t)).map(|t| t.session_id)).collect();
+        let moved: HashMap<Uuid, RefreshFamily> = tx.rotate_refresh_families(&rotations, now).await?.into_iter().map(|f| (f.id, f)).collect();
+        // Why the others did not move (revoked, expired, unknown, or not the current token).
+        let mut others: Vec<Uuid> = jobs.iter().map(|j| j.family).filter(|f| !moved.contains_key(f)).collect();
+        others.sort();
+        others.dedup();
+        let known: HashMap<Uuid, RefreshFamily> = tx.refresh_families(&others).await?.into_iter().map(|f| (f.id, f)).collect();
+        let mut session_ids: Vec<SessionId> = moved.values().map(|f| f.session_id).collect();
         session_ids.sort_by_key(|s| s.0);
         session_ids.dedup();
-        // The portal sessions must be open and within their limits; renewing is activity.
-        let sessions: HashMap<SessionId, Session> =
-            tx.touch_open_sessions(&session_ids, now, now - self.sessions.idle()).await?.into_iter().map(|s| (s.id, s)).collect();
-        let mut people_ids: Vec<AccountId> = sessions.values().map(|s| s.account_id).collect();
-        people_ids.sort_by_key(|a| a.0);
-        people_ids.dedup();
-        let people: HashMap<AccountId, TokenPerson> = tx.token_persons(&people_ids).await?.into_iter().map(|p| (p.id, p)).collect();
+        // The portal sessions must be open and within their limits (the idle one counted
+        // from this process's touches too); renewing is activity on them.
+        let sessions: HashMap<SessionId, (Session, TokenPerson)> =
+            tx.open_sessions_with_people(&session_ids).await?.into_iter().map(|(s, p)| (s.id, (s, p))).collect();
+        let idle_since = now - self.sessions.idle();
 
-        let (mut traces, mut fresh, mut revoke, mut answers) = (Vec::new(), Vec::new(), Vec::new(), Vec::with_capacity(jobs.len()));
-        for (job, state) in jobs.iter().zip(states) {
+        let (mut traces, mut revoke, mut touched, mut answers) = (Vec::new(), Vec::new(), Vec::new(), Vec::with_capacity(jobs.len()));
+        for ((job, replay), next) in jobs.iter().zip(replayed).zip(nexts) {
             let refused = |detail: String| {
                 let mut e = TraceEntry::new(now, "service.token", Outcome::Refused, &job.info);
                 e.target = Some(job.client.client_id.clone());
                 e.detail = Some(format!("client {} : {detail}", job.client.client_id));
                 e
             };
-            let answer = match state {
-                None => match families.get(&job.digest) {
-                    // Used twice: someone holds a copy. The whole family ends (reuse detection).
-                    Some(f) => {
-                        revoke.push(*f);
+            let family = moved.get(&job.family).filter(|_| !replay);
+            let answer = match (family, known.get(&job.family)) {
+                (None, None) if !moved.contains_key(&job.family) => Err(OidcError::InvalidGrant("Ce jeton de renouvellement est inconnu.")),
+                (None, known) => {
+                    let client_id = known.map(|f| f.client_id.as_str()).unwrap_or(job.client.client_id.as_str());
+                    if client_id != job.client.client_id {
+                        // Another service's token in this one's hands: it is not trusted any more.
+                        revoke.push(job.family);
+                        traces.push(refused(format!("jeton de renouvellement du client {client_id} : famille révoquée")));
+                        Err(OidcError::InvalidGrant("Ce jeton de renouvellement n'a pas été délivré à ce service."))
+                    } else if !replay && known.is_some_and(|f| f.revoked_at.is_none() && f.expires_at <= now) {
+                        Err(OidcError::InvalidGrant("Ce jeton de renouvellement a expiré ; la personne doit se reconnecter."))
+                    } else {
+                        // Used twice, or a family already ended: someone holds a copy. The
+                        // whole family ends (reuse detection).
+                        revoke.push(job.family);
                         traces.push(refused("jeton de renouvellement déjà utilisé ou révoqué : famille révoquée".into()));
                         Err(OidcError::InvalidGrant("Ce jeton de renouvellement a déjà servi ou a été révoqué."))
                     }
-                    None => Err(OidcError::InvalidGrant("Ce jeton de renouvellement est inconnu.")),
-                },
-                Some(t) if t.client_id != job.client.client_id => {
-                    // Another service's token in this one's hands: it is not trusted any more.
-                    revoke.push(t.family);
-                    traces.push(refused(format!("jeton de renouvellement du client {} : famille révoquée", t.client_id)));
+                }
+                (Some(f), _) if f.client_id != job.client.client_id => {
+                    revoke.push(f.id);
+                    traces.push(refused(format!("jeton de renouvellement du client {} : famille révoquée", f.client_id)));
                     Err(OidcError::InvalidGrant("Ce jeton de renouvellement n'a pas été délivré à ce service."))
                 }
-                Some(t) if t.expires_at <= now => Err(OidcError::InvalidGrant("Ce jeton de renouvellement a expiré ; la personne doit se reconnecter.")),
-                Some(t) => match (sessions.get(&t.session_id), people.get(&t.account_id)) {
-                    (Some(session), Some(person)) => match self.oidc_roles(person.id, &job.client).await {
-                        Ok(roles) => {
-                            let (u, next, e) = self.tokens_for(&job.issuer, &job.client, person, session, t.family, &t.scope, t.auth_time, None, &roles, "renouvellement", &job.info);
-                            fresh.push(next);
-                            traces.push(e);
-                            Ok(u)
+                (Some(f), _) => match sessions.get(&f.session_id) {
+                    Some((session, person)) if session.expires_at > now && self.presence.last_activity(session) > idle_since => {
+                        match self.oidc_roles(person.id, &job.client).await {
+                            Ok(roles) => {
+                                let (u, e) = self.tokens_for(&job.issuer, &job.client, person, session, next, &f.scope, f.auth_time, None, &roles, "renouvellement", &job.info);
+                                touched.push(session.id);
+                                traces.push(e);
+                                Ok(u)
+                            }
+                            Err(d) => {
+                                // No right left on this service: no token, and the family ends.
+                                revoke.push(f.id);
+                                let mut e = refused(format!("(renouvellement) {}", d.words()));
+                                e.actor_id = Some(person.id);
+                                e.actor_login = Some(person.login.clone());
+                                e.organisation_id = Some(person.organisation_id);
+                                e.session_id = Some(session.id);
+                                traces.push(e);
+                                Err(OidcError::InvalidGrant(denial_sentence(&d)))
+                            }
                         }
-                        Err(d) => {
-                            // No right left on this service: no token, and the family ends.
-                            revoke.push(t.family);
-                            let mut e = refused(format!("(renouvellement) {}", d.words()));
-                            e.actor_id = Some(person.id);
-                            e.actor_login = Some(person.login.clone());
-                            e.organisation_id = Some(person.organisation_id);
-                            e.session_id = Some(session.id);
-                            traces.push(e);
-                            Err(OidcError::InvalidGrant(denial_sentence(&d)))
-                        }
-                    },
+                    }
                     _ => {
-                        revoke.push(t.family);
+                        revoke.push(f.id);
                         Err(OidcError::InvalidGrant("La session du portail est terminée ; la personne doit se reconnecter."))
                     }
                 },
             };
             answers.push(answer);
         }
-        tx.insert_refresh_tokens(&fresh).await?;
-        // After the inserts, so that a family ended in this batch ends with its new token.
         revoke.sort();
         revoke.dedup();
         for f in revoke {
@@ -545,6 +582,11 @@ impl<S: Store> App<S> {
         }
         tx.append_traces(&traces).await?;
         tx.commit().await?;
+        // Renewing is activity on the portal session (written within a second, with the
+        // pages' touches).
+        for session in touched {
+            self.presence.touch(&self.store, session, now);
+        }
         Ok(answers)
     }
 
@@ -584,8 +626,7 @@ impl<S: Store> App<S> {
         let roles = match self.oidc_roles(person.id, client).await {
             Ok(r) => r,
             Err(d) => {
-                // No right left on this service: no token, and the family ends.
-                tx.revoke_refresh_family(family, self.now()).await?;
+                // No right left on this service: no token (and no family).
                 let mut e = TraceEntry::new(self.now(), "service.token", Outcome::Refused, info);
                 e.actor_id = Some(person.id);
                 e.actor_login = Some(person.login.clone());
@@ -597,14 +638,30 @@ impl<S: Store> App<S> {
                 return Err(OidcError::InvalidGrant(denial_sentence(&d)));
             }
         };
-        let (u, next, e) = self.tokens_for(issuer, client, &person, session, family, scope, auth_time, nonce, &roles, how, info);
+        let now = self.now();
+        let refresh = refresh_token_of(family);
+        tx.insert_refresh_family(&RefreshFamily {
+            id: family,
+            digest: token::digest(&refresh),
+            client_id: client.client_id.clone(),
+            account_id: person.id,
+            session_id: session.id,
+            scope: scope.to_string(),
+            auth_time,
+            created_at: now,
+            rotated_at: now,
+            rotations: 0,
+            expires_at: (auth_time + Duration::hours(self.oidc.policy.refresh_hours)).min(session.expires_at),
+            revoked_at: None,
+        })
+        .await?;
+        let (u, e) = self.tokens_for(issuer, client, &person, session, refresh, scope, auth_time, nonce, &roles, how, info);
         tx.append_trace(&e).await?;
-        tx.insert_refresh_token(&next).await?;
         Ok(u)
     }
 
-    /// The claims of the ID and access tokens, the next refresh token and the trace of
-    /// their issue (pure: the caller writes them).
+    /// The claims of the ID and access tokens, with the refresh token `refresh`, and the
+    /// trace of their issue (pure: the caller writes them).
     #[allow(clippy::too_many_arguments)]
     fn tokens_for(
         &self,
@@ -612,14 +669,14 @@ impl<S: Store> App<S> {
         client: &ServiceClient,
         person: &TokenPerson,
         session: &Session,
-        family: Uuid,
+        refresh: String,
         scope: &str,
         auth_time: OffsetDateTime,
         nonce: Option<&str>,
         roles: &[(String, GrantId)],
         how: &str,
         info: &ClientInfo,
-    ) -> (Unsigned, RefreshToken, TraceEntry) {
+    ) -> (Unsigned, TraceEntry) {
         let now = self.now();
         let codes: Vec<&str> = roles.iter().map(|(c, _)| c.as_str()).collect();
         let mut e = TraceEntry::new(now, "service.token", Outcome::Success, info);
@@ -652,22 +709,8 @@ impl<S: Store> App<S> {
             "iat": ts(now), "exp": ts(exp), "jti": Uuid::now_v7().to_string(), "scope": scope,
             "sid": session.id.to_string(), "roles": codes, "organisation": person.siret,
         });
-        let refresh = token::new_token();
-        let next = RefreshToken {
-            digest: token::digest(&refresh),
-            family,
-            client_id: client.client_id.clone(),
-            account_id: person.id,
-            session_id: session.id,
-            scope: scope.to_string(),
-            auth_time,
-            created_at: now,
-            expires_at: (auth_time + Duration::hours(self.oidc.policy.refresh_hours)).min(session.expires_at),
-            used_at: None,
-            revoked_at: None,
-        };
         let u = Unsigned { id: Value::Object(id), access, refresh, scope: scope.to_string(), grants: roles.iter().map(|(_, g)| *g).collect() };
-        (u, next, e)
+        (u, e)
     }
 
     async fn client_credentials(&self, issuer: &str, client: &ServiceClient, scope: Option<&str>, info: &ClientInfo) -> OResult<TokenResponse> {
@@ -774,23 +817,27 @@ impl<S: Store> App<S> {
         let client = self.oidc_authenticate_client(issuer, auth).await?;
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        if let Some(t) = tx.refresh_token(&token::digest(token_value)).await?
+        let family = match family_of(token_value) {
+            Some(f) => tx.refresh_families(&[f]).await?.pop(),
+            None => None,
+        };
+        if let Some(t) = family
             && t.client_id == client.client_id
         {
-            let n = tx.revoke_refresh_family(t.family, now).await?;
+            let n = tx.revoke_refresh_family(t.id, now).await?;
             let mut e = TraceEntry::new(now, "service.revoke", Outcome::Success, info);
             e.actor_id = Some(t.account_id);
             e.session_id = Some(t.session_id);
             e.organisation_id = tx.account(t.account_id).await?.map(|a| a.organisation_id);
             e.target = Some(client.client_id.clone());
-            e.detail = Some(format!("client {} : {n} jeton(s) de renouvellement révoqué(s)", client.client_id));
+            e.detail = Some(format!("client {} : {n} famille(s) de jetons de renouvellement révoquée(s)", client.client_id));
             tx.append_trace(&e).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Remove expired codes and refresh tokens (kept a day for replay detection).
+    /// Remove expired codes and refresh-token families (kept a day for replay detection).
     pub async fn purge_oidc(&self) -> Result<u64> {
         let mut tx = self.store.begin().await?;
         let n = tx.purge_oidc(self.now() - Duration::days(1)).await?;

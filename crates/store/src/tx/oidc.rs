@@ -1,4 +1,4 @@
-//! The OpenID Connect provider's keys, codes and refresh tokens.
+//! The OpenID Connect provider's keys, codes and refresh-token families.
 
 use habilis_core::clock::{from_micros, to_micros};
 use habilis_core::records::*;
@@ -55,36 +55,54 @@ impl CodeRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct RefreshRow {
+struct FamilyRow {
+    id: Uuid,
     digest: Vec<u8>,
-    family: Uuid,
     client_id: String,
     account_id: Uuid,
     session_id: Uuid,
     scope: String,
     auth_time: i64,
     created_at: i64,
+    rotated_at: i64,
+    rotations: i64,
     expires_at: i64,
-    used_at: Option<i64>,
     revoked_at: Option<i64>,
 }
 
-impl RefreshRow {
-    fn into_domain(self) -> RefreshToken {
-        RefreshToken {
+impl FamilyRow {
+    fn into_domain(self) -> RefreshFamily {
+        RefreshFamily {
+            id: self.id,
             digest: self.digest,
-            family: self.family,
             client_id: self.client_id,
             account_id: AccountId(self.account_id),
             session_id: SessionId(self.session_id),
             scope: self.scope,
             auth_time: from_micros(self.auth_time),
             created_at: from_micros(self.created_at),
+            rotated_at: from_micros(self.rotated_at),
+            rotations: self.rotations,
             expires_at: from_micros(self.expires_at),
-            used_at: self.used_at.map(from_micros),
             revoked_at: self.revoked_at.map(from_micros),
         }
     }
+}
+
+/// A family's columns, as `FamilyRow` reads them.
+const FAMILY: &str = "id, digest, client_id, account_id, session_id, scope, auth_time, created_at, rotated_at, rotations, expires_at, revoked_at";
+
+/// A portal session with the person and organisation a token speaks of.
+#[derive(sqlx::FromRow)]
+struct SessionPersonRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    p_login: String,
+    p_display_name: String,
+    p_email: String,
+    p_organisation_id: Uuid,
+    p_organisation_name: String,
+    p_siret: Option<String>,
 }
 
 /// `n` placeholders from `$start`: `?` on SQLite (bound by position; sqlx looks `$N` up
@@ -100,98 +118,73 @@ impl Tx {
 }
 
 impl OidcTx for Tx {
-    async fn take_refresh_tokens(&mut self, digests: &[Vec<u8>], at: OffsetDateTime) -> StoreResult<Vec<RefreshToken>> {
-        if digests.is_empty() {
+    async fn rotate_refresh_families(&mut self, rotations: &[Rotation], at: OffsetDateTime) -> StoreResult<Vec<RefreshFamily>> {
+        if rotations.is_empty() {
             return Ok(vec![]);
         }
+        // One statement for the batch; the family is found by its key and moved only if the
+        // digest presented is its current one (two renewals of one token: one moves it).
         let p = self.positional();
+        let values: Vec<String> = (0..rotations.len())
+            .map(|i| if p { "(?, ?, ?)".to_string() } else { format!("(${}::uuid, ${}::bytea, ${}::bytea)", 3 * i + 1, 3 * i + 2, 3 * i + 3) })
+            .collect();
+        let n = 3 * rotations.len();
+        let (a, b) = if p { ("?".to_string(), "?".to_string()) } else { (format!("${}", n + 1), format!("${}", n + 2)) };
         let sql = format!(
-            "UPDATE oidc_refresh_tokens SET used_at = {} WHERE used_at IS NULL AND revoked_at IS NULL AND digest IN ({}) RETURNING *",
-            if p { "?" } else { "$1" },
-            placeholders(p, 2, digests.len())
+            "WITH v(fid, cur, nxt) AS (VALUES {}) \
+             UPDATE oidc_refresh_families AS f SET digest = v.nxt, rotated_at = {a}, rotations = f.rotations + 1 FROM v \
+             WHERE f.id = v.fid AND f.digest = v.cur AND f.revoked_at IS NULL AND f.expires_at > {b} RETURNING {FAMILY}",
+            values.join(", ")
         );
-        let rows: Vec<RefreshRow> = run!(self, c => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(to_micros(at));
-            for d in digests {
-                q = q.bind(d);
+        let rows: Vec<FamilyRow> = run!(self, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for r in rotations {
+                q = q.bind(r.family).bind(&r.current).bind(&r.next);
+            }
+            q.bind(to_micros(at)).bind(to_micros(at)).fetch_all(&mut *c).await
+        })
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(FamilyRow::into_domain).collect())
+    }
+
+    async fn refresh_families(&mut self, ids: &[Uuid]) -> StoreResult<Vec<RefreshFamily>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let sql = format!("SELECT {FAMILY} FROM oidc_refresh_families WHERE id IN ({})", placeholders(self.positional(), 1, ids.len()));
+        let rows: Vec<FamilyRow> = run!(self, c => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for id in ids {
+                q = q.bind(id);
             }
             q.fetch_all(&mut *c).await
         })
         .map_err(map_err)?;
-        Ok(rows.into_iter().map(RefreshRow::into_domain).collect())
+        Ok(rows.into_iter().map(FamilyRow::into_domain).collect())
     }
 
-    async fn refresh_families(&mut self, digests: &[Vec<u8>]) -> StoreResult<Vec<(Vec<u8>, Uuid)>> {
-        if digests.is_empty() {
-            return Ok(vec![]);
-        }
-        let sql = format!("SELECT digest, family FROM oidc_refresh_tokens WHERE digest IN ({})", placeholders(self.positional(), 1, digests.len()));
-        run!(self, c => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
-            for d in digests {
-                q = q.bind(d);
-            }
-            q.fetch_all(&mut *c).await
-        })
-        .map_err(map_err)
-    }
-
-    async fn insert_refresh_tokens(&mut self, tokens: &[RefreshToken]) -> StoreResult<()> {
-        let p = self.positional();
-        for chunk in tokens.chunks(50) {
-            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(p, i * 11 + 1, 11))).collect();
-            let sql = format!(
-                "INSERT INTO oidc_refresh_tokens (digest, family, client_id, account_id, session_id, scope, auth_time, created_at, \
-                 expires_at, used_at, revoked_at) VALUES {}",
-                rows.join(", ")
-            );
-            run!(self, c => {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-                for x in chunk {
-                    q = q.bind(&x.digest).bind(x.family).bind(&x.client_id).bind(x.account_id.0).bind(x.session_id.0).bind(&x.scope)
-                        .bind(to_micros(x.auth_time)).bind(to_micros(x.created_at)).bind(to_micros(x.expires_at))
-                        .bind(x.used_at.map(to_micros)).bind(x.revoked_at.map(to_micros));
-                }
-                q.execute(&mut *c).await.map(|r| r.rows_affected())
-            })
-            .map_err(map_err)?;
-        }
+    async fn insert_refresh_family(&mut self, x: &RefreshFamily) -> StoreResult<()> {
+        let sql = format!("INSERT INTO oidc_refresh_families ({FAMILY}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+        run!(self, c => sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(x.id).bind(&x.digest).bind(&x.client_id).bind(x.account_id.0).bind(x.session_id.0).bind(&x.scope)
+            .bind(to_micros(x.auth_time)).bind(to_micros(x.created_at)).bind(to_micros(x.rotated_at)).bind(x.rotations)
+            .bind(to_micros(x.expires_at)).bind(x.revoked_at.map(to_micros))
+            .execute(&mut *c).await.map(|r| r.rows_affected()))
+        .map_err(map_err)?;
         Ok(())
     }
 
-    async fn touch_open_sessions(&mut self, ids: &[SessionId], now: OffsetDateTime, idle_since: OffsetDateTime) -> StoreResult<Vec<habilis_core::records::Session>> {
-        if ids.is_empty() {
-            return Ok(vec![]);
-        }
-        let p = self.positional();
-        let sql = format!(
-            "UPDATE sessions SET last_seen_at = {} WHERE ended_at IS NULL AND expires_at > {} AND last_seen_at > {} AND id IN ({}) RETURNING *",
-            if p { "?" } else { "$1" },
-            if p { "?" } else { "$2" },
-            if p { "?" } else { "$3" },
-            placeholders(p, 4, ids.len())
-        );
-        let rows: Vec<SessionRow> = run!(self, c => {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(to_micros(now)).bind(to_micros(now)).bind(to_micros(idle_since));
-            for id in ids {
-                q = q.bind(id.0);
-            }
-            q.fetch_all(&mut *c).await
-        })
-        .map_err(map_err)?;
-        Ok(rows.into_iter().map(SessionRow::into_domain).collect())
-    }
-
-    async fn token_persons(&mut self, ids: &[AccountId]) -> StoreResult<Vec<TokenPerson>> {
+    async fn open_sessions_with_people(&mut self, ids: &[SessionId]) -> StoreResult<Vec<(habilis_core::records::Session, TokenPerson)>> {
         if ids.is_empty() {
             return Ok(vec![]);
         }
         let sql = format!(
-            "SELECT a.id, a.login, a.display_name, a.email, o.id, o.name, o.siret FROM accounts a \
-             JOIN organisations o ON o.id = a.organisation_id WHERE a.id IN ({})",
+            "SELECT s.*, a.login AS p_login, a.display_name AS p_display_name, a.email AS p_email, o.id AS p_organisation_id, \
+             o.name AS p_organisation_name, o.siret AS p_siret FROM sessions s JOIN accounts a ON a.id = s.account_id \
+             JOIN organisations o ON o.id = a.organisation_id WHERE s.ended_at IS NULL AND s.id IN ({})",
             placeholders(self.positional(), 1, ids.len())
         );
-        let rows: Vec<(Uuid, String, String, String, Uuid, String, Option<String>)> = run!(self, c => {
+        let rows: Vec<SessionPersonRow> = run!(self, c => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
             for id in ids {
                 q = q.bind(id.0);
@@ -201,14 +194,18 @@ impl OidcTx for Tx {
         .map_err(map_err)?;
         Ok(rows
             .into_iter()
-            .map(|(id, login, display_name, email, org, organisation_name, siret)| TokenPerson {
-                id: AccountId(id),
-                login,
-                display_name,
-                email,
-                organisation_id: OrganisationId(org),
-                organisation_name,
-                siret,
+            .map(|r| {
+                let session = r.session.into_domain();
+                let person = TokenPerson {
+                    id: session.account_id,
+                    login: r.p_login,
+                    display_name: r.p_display_name,
+                    email: r.p_email,
+                    organisation_id: OrganisationId(r.p_organisation_id),
+                    organisation_name: r.p_organisation_name,
+                    siret: r.p_siret,
+                };
+                (session, person)
             })
             .collect())
     }
@@ -275,31 +272,13 @@ impl OidcTx for Tx {
         })
     }
 
-    async fn insert_refresh_token(&mut self, x: &RefreshToken) -> StoreResult<()> {
-        const Q: &str = "INSERT INTO oidc_refresh_tokens (digest, family, client_id, account_id, session_id, scope, auth_time, created_at, \
-                         expires_at, used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-        run!(self, c => sqlx::query(Q)
-            .bind(&x.digest).bind(x.family).bind(&x.client_id).bind(x.account_id.0).bind(x.session_id.0).bind(&x.scope)
-            .bind(to_micros(x.auth_time)).bind(to_micros(x.created_at)).bind(to_micros(x.expires_at))
-            .bind(x.used_at.map(to_micros)).bind(x.revoked_at.map(to_micros))
-            .execute(&mut *c).await.map(|r| r.rows_affected()))
-        .map_err(map_err)?;
-        Ok(())
-    }
-
-    async fn refresh_token(&mut self, digest: &[u8]) -> StoreResult<Option<RefreshToken>> {
-        const Q: &str = "SELECT * FROM oidc_refresh_tokens WHERE digest = $1";
-        let row: Option<RefreshRow> = run!(self, c => sqlx::query_as(Q).bind(digest).fetch_optional(&mut *c).await).map_err(map_err)?;
-        Ok(row.map(RefreshRow::into_domain))
-    }
-
     async fn revoke_refresh_family(&mut self, family: Uuid, at: OffsetDateTime) -> StoreResult<u64> {
-        const Q: &str = "UPDATE oidc_refresh_tokens SET revoked_at = $2 WHERE family = $1 AND revoked_at IS NULL";
+        const Q: &str = "UPDATE oidc_refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
         run!(self, c => sqlx::query(Q).bind(family).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)
     }
 
     async fn revoke_refresh_of_session(&mut self, session: SessionId, at: OffsetDateTime) -> StoreResult<u64> {
-        const Q: &str = "UPDATE oidc_refresh_tokens SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL";
+        const Q: &str = "UPDATE oidc_refresh_families SET revoked_at = $2 WHERE session_id = $1 AND revoked_at IS NULL";
         run!(self, c => sqlx::query(Q).bind(session.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)
     }
 
@@ -327,7 +306,7 @@ impl OidcTx for Tx {
 
     async fn purge_oidc(&mut self, before: OffsetDateTime) -> StoreResult<u64> {
         const CODES: &str = "DELETE FROM oidc_codes WHERE expires_at < $1";
-        const TOKENS: &str = "DELETE FROM oidc_refresh_tokens WHERE expires_at < $1";
+        const TOKENS: &str = "DELETE FROM oidc_refresh_families WHERE expires_at < $1";
         let a = run!(self, c => sqlx::query(CODES).bind(to_micros(before)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         let b = run!(self, c => sqlx::query(TOKENS).bind(to_micros(before)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(a + b)

@@ -393,3 +393,70 @@ async fn futures_join(t: &T, auth: Option<(&str, &str)>, forms: &[String]) -> Ve
     }
     out
 }
+
+#[tokio::test]
+async fn a_refresh_token_names_its_family_a_wrong_secret_ends_it_and_its_service_may_revoke_it() {
+    for b in backends() {
+        let t = setup(b).await;
+        let (secret, session) = karim_signed_in_with_t1(&t).await;
+        let me = Some(("cdap-web", secret.as_str()));
+        let caf = t.token("caf.admin").await;
+        let (_, v) = t.api("POST", "/api/v1/clients", &caf, Some(json!({"service": "CDAP", "client_id": "cdap-batch", "name": "CDAP lots", "redirect_uris": [CB]}))).await;
+        let other_secret = v["client_secret"].as_str().unwrap().to_string();
+        let other = Some(("cdap-batch", other_secret.as_str()));
+        let exchange = |code: String| format!("grant_type=authorization_code&code={code}&redirect_uri={}&code_verifier={VERIFIER}", enc(CB));
+        let renew = |r: &str| format!("grant_type=refresh_token&refresh_token={r}");
+
+        // A token that is not of the form family.secret is unknown, and says so.
+        let (s, v) = t.token_request(me, &renew("not-a-token")).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{b:?} {v}");
+        assert!(v["error_description"].as_str().unwrap().contains("inconnu"), "{b:?} {v}");
+
+        // The family's id, then a secret; a wrong secret with a real family id can only
+        // come from someone who saw one of its tokens: the family ends.
+        let code = t.code_for(&session, "cdap-web", "a").await;
+        let (_, tok) = t.token_request(me, &exchange(code)).await;
+        let r1 = tok["refresh_token"].as_str().unwrap().to_string();
+        let (family, _) = r1.split_once('.').expect("family.secret");
+        assert_eq!(family.len(), 32, "{b:?} {r1}");
+        let (s, v) = t.token_request(me, &renew(&format!("{family}.forged-secret"))).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{b:?} {v}");
+        let (_, v) = t.token_request(me, &renew(&r1)).await;
+        assert_eq!(v["error"].as_str(), Some("invalid_grant"), "{b:?}: the genuine token died with its family: {v}");
+
+        // Revocation (RFC 7009): another service cannot end this one's family, its own can.
+        let code = t.code_for(&session, "cdap-web", "b").await;
+        let (_, tok) = t.token_request(me, &exchange(code)).await;
+        let r2 = tok["refresh_token"].as_str().unwrap().to_string();
+        let revoke = |auth: (&str, &str), token: &str| {
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", auth.0, auth.1));
+            Request::post("/oidc/revoke")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::AUTHORIZATION, format!("Basic {basic}"))
+                .body(Body::from(format!("token={token}")))
+                .unwrap()
+        };
+        assert_eq!(t.send(revoke(other.unwrap(), &r2)).await.status(), StatusCode::OK, "{b:?}");
+        let (s, v) = t.token_request(me, &renew(&r2)).await;
+        assert_eq!(s, StatusCode::OK, "{b:?}: another service's revocation changed nothing: {v}");
+        let r3 = v["refresh_token"].as_str().unwrap().to_string();
+        assert_eq!(r3.split_once('.').unwrap().0, r2.split_once('.').unwrap().0, "{b:?}: renewed within its family");
+        assert_eq!(t.send(revoke(me.unwrap(), &r3)).await.status(), StatusCode::OK, "{b:?}");
+        let (_, v) = t.token_request(me, &renew(&r3)).await;
+        assert_eq!(v["error"].as_str(), Some("invalid_grant"), "{b:?}: revoked by its service: {v}");
+        // Another service's token sent by this one ends its family too.
+        let code = t.code_for(&session, "cdap-web", "c").await;
+        let (_, tok) = t.token_request(me, &exchange(code)).await;
+        let r4 = tok["refresh_token"].as_str().unwrap().to_string();
+        let (_, v) = t.token_request(other, &renew(&r4)).await;
+        assert!(v["error_description"].as_str().unwrap().contains("pas été délivré à ce service"), "{b:?} {v}");
+        let (_, v) = t.token_request(me, &renew(&r4)).await;
+        assert_eq!(v["error"].as_str(), Some("invalid_grant"), "{b:?} {v}");
+
+        // The revocation is in the partner's chain, once: the other service's was nothing.
+        let traces = t.traces("mons.agent").await;
+        let revoked: Vec<_> = traces.iter().filter(|r| r.entry.action == "service.revoke").collect();
+        assert_eq!(revoked.len(), 1, "{b:?}");
+        assert!(revoked[0].entry.detail.as_deref().unwrap_or("").contains("1 famille"), "{b:?} {:?}", revoked[0].entry.detail);
+    }
+}
