@@ -13,6 +13,11 @@
 //! INSERT INTO traces … SELECT … FROM UNNEST(<one array per column>) WHERE EXISTS (SELECT 1 FROM h)
 //! ```
 //!
+//! SQLite does the same in one round trip to its connection's thread, inside the caller's
+//! transaction (`append_if_head_sqlite`): two statements in one text, the second inserting
+//! only if the first moved the head (`WHERE changes() = 1`). A change and its trace then
+//! cost one exchange with the writer for the trace instead of three.
+//!
 //! One chain: that statement alone, in its own implicit transaction (durable when it
 //! returns). Several chains: one transaction. If another writer (a change's transaction,
 //! another instance) moved the head meanwhile, nothing is written and the chain is done
@@ -25,7 +30,7 @@ use std::sync::{Arc, Mutex};
 use habilis_core::clock::{from_micros, to_micros};
 use habilis_core::store::StoreResult;
 use habilis_core::trace::{GENESIS_SEAL, TraceEntry, TraceKey};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, SqliteConnection};
 use uuid::Uuid;
 
 use crate::map_err;
@@ -51,7 +56,11 @@ impl Heads {
             m.insert(chain, head);
         }
     }
-    fn forget(&self, chain: Uuid) {
+    /// Remember that `chain`'s last record is now number `seq`, sealed `seal`, at `at`.
+    pub(crate) fn remember(&self, chain: Uuid, seq: i64, seal: Vec<u8>, at: i64) {
+        self.set(chain, Head { seq, seal, at });
+    }
+    pub(crate) fn forget(&self, chain: Uuid) {
         if let Ok(mut m) = self.0.lock() {
             m.remove(&chain);
         }
@@ -164,6 +173,81 @@ async fn write_if_head(conn: &mut PgConnection, chain: Uuid, sealed: &Sealed<'_>
         .map_err(map_err)?
         .rows_affected();
     Ok(written == n as u64)
+}
+
+/// The most records one SQLite text carries (16 parameters each, under SQLite's limit of
+/// 32,766).
+const SQLITE_MOST: usize = 1000;
+
+/// SQLite, inside the caller's transaction: if this process knows where `chain`'s head is,
+/// seal `list` after it and write head and records in one round trip; `None` (nothing
+/// written) when the head is unknown or was moved by someone else (another process, a
+/// transaction rolled back): the caller then takes the head from the database.
+pub(crate) async fn append_if_head_sqlite(
+    conn: &mut SqliteConnection,
+    key: &TraceKey,
+    heads: &Heads,
+    chain: Uuid,
+    list: &[&TraceEntry],
+) -> StoreResult<Option<Vec<Written>>> {
+    let Some(h) = heads.get(chain) else { return Ok(None) };
+    if list.is_empty() || list.len() > SQLITE_MOST {
+        return Ok(None);
+    }
+    let sealed = seal_after(key, chain, list, Some(&h));
+    let mut sql = String::from(
+        "UPDATE trace_heads SET seq = ?, seal = ?, at = ? WHERE chain_id = ? AND seq = ? AND seal = ?; \
+         INSERT OR ROLLBACK INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
+         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) SELECT * FROM (VALUES ",
+    );
+    for i in 0..sealed.rows.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    }
+    sql.push_str(") WHERE changes() = 1");
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(sealed.last.seq)
+        .bind(&sealed.last.seal)
+        .bind(sealed.last.at)
+        .bind(chain)
+        .bind(h.seq)
+        .bind(&h.seal);
+    for (seq, e, before, seal) in &sealed.rows {
+        q = q
+            .bind(chain)
+            .bind(*seq)
+            .bind(e.id)
+            .bind(to_micros(e.at))
+            .bind(e.actor_id.map(|a| a.0))
+            .bind(&e.actor_login)
+            .bind(e.organisation_id.map(|o| o.0))
+            .bind(e.session_id.map(|s| s.0))
+            .bind(&e.client_addr)
+            .bind(&e.user_agent)
+            .bind(&e.action)
+            .bind(&e.target)
+            .bind(e.outcome.as_str())
+            .bind(&e.detail)
+            .bind(before)
+            .bind(seal);
+    }
+    match q.execute(&mut *conn).await {
+        // The head moved and every record went in; anything else wrote nothing.
+        Ok(r) if r.rows_affected() == sealed.rows.len() as u64 + 1 => {
+            heads.set(chain, sealed.last);
+            Ok(Some(sealed.rows))
+        }
+        Ok(_) => {
+            heads.forget(chain);
+            Ok(None)
+        }
+        Err(e) => {
+            heads.forget(chain);
+            Err(map_err(e))
+        }
+    }
 }
 
 /// The chain's head as the database has it, locked until the transaction ends.

@@ -32,6 +32,13 @@ impl TrailTx for Tx {
             let (seq, entry, prev_seal, seal) = crate::append::append_one_pg(t, &self.key, &self.heads, e).await?;
             return Ok(TraceRecord { entry, chain_id, seq, prev_seal, seal });
         }
+        // SQLite: one round trip while the head this process left holds.
+        if let Inner::Sqlite(t) = &mut self.inner
+            && let Some(mut rows) = crate::append::append_if_head_sqlite(t, &self.key, &self.heads, chain_id, &[e]).await?
+            && let Some((seq, entry, prev_seal, seal)) = rows.pop()
+        {
+            return Ok(TraceRecord { entry, chain_id, seq, prev_seal, seal });
+        }
         let genesis = GENESIS_SEAL.to_vec();
         let (seq, prev, head_at): (i64, Vec<u8>, i64) =
             run!(self, c => sqlx::query_as(NEXT).bind(chain_id).bind(&genesis).fetch_one(&mut *c).await).map_err(map_err)?;
@@ -51,6 +58,7 @@ impl TrailTx for Tx {
             .bind(&e.detail).bind(&prev).bind(&seal)
             .execute(&mut *c).await.map(|r| r.rows_affected()))
         .map_err(map_err)?;
+        self.heads.remember(chain_id, seq, seal.clone(), to_micros(e.at));
         Ok(TraceRecord { entry: e.clone(), chain_id, seq, prev_seal: prev, seal })
     }
 
@@ -79,6 +87,12 @@ impl TrailTx for Tx {
         }
         let genesis = GENESIS_SEAL.to_vec();
         for (chain_id, list) in chains {
+            // One round trip while the head this process left holds.
+            if let Inner::Sqlite(t) = &mut self.inner
+                && crate::append::append_if_head_sqlite(t, &self.key, &self.heads, chain_id, &list).await?.is_some()
+            {
+                continue;
+            }
             let k = list.len() as i64;
             let (last, mut prev, mut at): (i64, Vec<u8>, i64) =
                 run!(self, c => sqlx::query_as(NEXT).bind(chain_id).bind(&genesis).bind(k).fetch_one(&mut *c).await).map_err(map_err)?;
@@ -119,6 +133,7 @@ impl TrailTx for Tx {
                 })
                 .map_err(map_err)?;
             }
+            self.heads.remember(chain_id, last, prev, at);
         }
         Ok(())
     }

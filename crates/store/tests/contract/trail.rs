@@ -318,6 +318,27 @@ async fn batches_racing_single_appends_and_another_instance_keep_the_chain_exact
         let last = super::verify(&e).await;
         assert!(last.finding.is_none(), "{b:?}: {:?}", last.finding);
         assert_eq!(last.records, after.records + 3, "{b:?}");
+        // A change's transaction that appended and then rolled back leaves a head remembered
+        // that the database never had; the next appends (in a change, in a batch, on the
+        // other instance) notice it and follow the real head.
+        for rolled_back in [true, false] {
+            let mut tx = e.app.store.begin().await.unwrap();
+            tx.append_trace(&entry("undone", 9100)).await.unwrap();
+            tx.append_trace(&entry("undone", 9101)).await.unwrap();
+            if rolled_back {
+                drop(tx);
+            } else {
+                tx.commit().await.unwrap();
+            }
+            let mut tx = e.app.store.begin().await.unwrap();
+            tx.append_trace(&entry("kept", 9102)).await.unwrap();
+            tx.commit().await.unwrap();
+            e.app.store.append_trace_batch(&[entry("kept", 9103), entry("kept", 9104)]).await.unwrap();
+            other.append_trace_batch(&[entry("kept", 9105)]).await.unwrap();
+        }
+        let end = super::verify(&e).await;
+        assert!(end.finding.is_none(), "{b:?}: {:?}", end.finding);
+        assert_eq!(end.records, last.records + 2 * 4 + 2, "{b:?}: what was rolled back is not there, the rest is");
         other.close().await;
     }
 }
