@@ -110,7 +110,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   echo "  ratio $(ratio "$m" "$h"), p99 ratio $(ratio "$mp" "$hp")"
   echo "rename a group, traced (c=16): $r req/s, p99 $(ms "$(p99 "$work/rename.out")") ms, non-2xx $(non2xx "$work/rename.out")"
   echo "rename a group, untraced build: $ru req/s, p99 $(ms "$(p99 "$work/rename_untraced.out")") ms, non-2xx $(non2xx "$work/rename_untraced.out")"
-  echo "  tracing adds $(echo "scale=1; ($ru / $r - 1) * 100" | bc) % to a change's cost"
+  echo "  tracing adds $(echo "scale=1; $ru * 100 / $r - 100" | bc) % to a change's cost"
   echo "login burst alone (c=16):      $l sign-ins/s = $(ratio "$l" "$ceiling") of the Argon2id ceiling; $(grep '^status' "$work/login.out" | tr '\n' ' ')"
   echo "GET /api/v1/me p99 (c=16):     alone $alone ms, during the burst $during ms: $(ratio "$during" "$alone")x"
 done
