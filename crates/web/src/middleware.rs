@@ -174,7 +174,7 @@ pub async fn session(State(state): State<AppState>, mut req: Request, next: Next
             resp = crate::context::remember_return(&state.config, resp, pq.as_str());
         }
         let action = format!("http.{}", method.as_str().to_ascii_lowercase());
-        if let Err(e) = state.app.record_request(a, &action, &path, Outcome::Refused, &client).await {
+        if let Err(e) = Box::pin(state.app.record_request(a, &action, &path, Outcome::Refused, &client)).await {
             let err = WebError::Core(e);
             err.log();
             return error_response(api_lang, &err);

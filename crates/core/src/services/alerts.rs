@@ -162,6 +162,14 @@ impl<S: Store> App<S> {
     /// history, the sign-ins of the longest memory of networks, the failures of the last
     /// hour — three aggregated reads. Every observation waits for it.
     pub async fn watch_ready(&self) -> Result<()> {
+        if self.watch.seeded.initialized() {
+            return Ok(());
+        }
+        // Boxed: the seeding reads are a large future, once per process.
+        Box::pin(self.seed_watch()).await
+    }
+
+    async fn seed_watch(&self) -> Result<()> {
         self.watch
             .seeded
             .get_or_try_init(|| async {
@@ -230,11 +238,16 @@ impl<S: Store> App<S> {
     async fn watch_event(&self, account: &Account, org: &Organisation, at: time::OffsetDateTime, trace: Uuid, seen: Seen) -> Result<()> {
         let Some(caisse) = caisse_of(org) else { return Ok(()) };
         self.watch_ready().await?;
+        // The reads and writes below are rare (rules not cached, an alert raised) and boxed,
+        // so that the future every signed-in request carries stays small.
         let rules = match self.watch.cached_rules(caisse) {
             Some(r) => r,
             None => {
-                let mut tx = self.store.read().await?;
-                self.rules_in(&mut tx, caisse).await?
+                Box::pin(async {
+                    let mut tx = self.store.read().await?;
+                    self.rules_in(&mut tx, caisse).await
+                })
+                .await?
             }
         };
         let o = Observation { account: account.id, organisation: org.id, caisse, at, trace, seen };
@@ -242,6 +255,11 @@ impl<S: Store> App<S> {
         if raised.is_empty() {
             return Ok(());
         }
+        Box::pin(self.record_raised(raised, account)).await
+    }
+
+    /// Store the alerts `raised` by `account`'s activity, in one quiet transaction.
+    async fn record_raised(&self, raised: Vec<Raise>, account: &Account) -> Result<()> {
         let mut tx = self.store.begin().await?;
         // Alerts change nobody's session.
         tx.quiet();

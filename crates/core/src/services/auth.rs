@@ -156,6 +156,15 @@ impl<S: Store> App<S> {
         {
             return Ok(actor);
         }
+        // Boxed: the reads and a possible sign-out are a large future, which every request's
+        // middleware would otherwise carry (and copy) even when the cache answers.
+        Box::pin(self.authenticate_from_store(digest, epoch, now, client)).await
+    }
+
+    /// `authenticate` when the cache does not answer: the session, account and organisation
+    /// read from the database; a session past its limits, or of an account no longer
+    /// active, is ended.
+    async fn authenticate_from_store(&self, digest: Vec<u8>, epoch: u64, now: time::OffsetDateTime, client: &ClientInfo) -> Result<Actor> {
         let mut tx = self.store.read().await?;
         let Some(session) = tx.session_by_token_hash(&digest).await? else {
             return Err(Error::NotAuthenticated);
