@@ -270,22 +270,9 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-impl Store for Db {
-    type Tx = Tx;
-
-    fn rights_changes(&self) -> tokio::sync::broadcast::Receiver<habilis_core::store::RightsChange> {
-        self.changes.sender.subscribe()
-    }
-
-    fn rights_version(&self) -> u64 {
-        self.changes.version.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    fn identity_epoch(&self) -> u64 {
-        self.changes.identity.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    async fn listen_to_other_instances(&self) -> StoreResult<()> {
+impl Db {
+    /// Start listening to other instances' notices (once per process; PostgreSQL only).
+    async fn start_listening(&self) -> StoreResult<()> {
         let Pool::Postgres(pool) = &self.pool else {
             return Ok(());
         };
@@ -338,6 +325,31 @@ impl Store for Db {
             })
             .await?;
         Ok(())
+    }
+}
+
+impl Store for Db {
+    type Tx = Tx;
+
+    fn rights_changes(&self) -> tokio::sync::broadcast::Receiver<habilis_core::store::RightsChange> {
+        self.changes.sender.subscribe()
+    }
+
+    fn rights_version(&self) -> u64 {
+        self.changes.version.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn identity_epoch(&self) -> u64 {
+        self.changes.identity.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    async fn listen_to_other_instances(&self) -> StoreResult<()> {
+        // Every signed-in request asks: the answer once listening is kept small (the start,
+        // a connection and its task, is a large future, boxed).
+        match &self.pool {
+            Pool::Postgres(_) if !self.changes.listening.initialized() => Box::pin(self.start_listening()).await,
+            _ => Ok(()),
+        }
     }
 
     async fn begin(&self) -> StoreResult<Tx> {
