@@ -88,11 +88,7 @@ impl Presence {
 
     /// Make `actor.session.last_seen_at` the later of its value and this process's touch.
     pub fn later_touch(&self, actor: &mut Actor) {
-        if let Some(at) = self.touches.lock().unwrap_or_else(|e| e.into_inner()).get(&actor.session.id)
-            && *at > actor.session.last_seen_at
-        {
-            actor.session.last_seen_at = *at;
-        }
+        actor.session.last_seen_at = self.last_activity(&actor.session);
     }
 
     /// The later of `session`'s last activity in the database and this process's touch.

@@ -14,9 +14,11 @@
 //! ```
 //!
 //! SQLite does the same in one round trip to its connection's thread, inside the caller's
-//! transaction (`append_if_head_sqlite`): two statements in one text, the second inserting
-//! only if the first moved the head (`WHERE changes() = 1`). A change and its trace then
-//! cost one exchange with the writer for the trace instead of three.
+//! transaction (`append_sqlite`): two statements in one text, the second inserting only if
+//! the first moved the head (`WHERE changes() = 1`). A change and its trace then cost one
+//! exchange with the writer for the trace instead of three. When the head is not the one
+//! remembered, it is read (made at number 0 for a new chain) and the same write follows:
+//! the transaction holds the database's write lock, so the head cannot move meanwhile.
 //!
 //! One chain: that statement alone, in its own implicit transaction (durable when it
 //! returns). Several chains: one transaction. If another writer (a change's transaction,
@@ -56,11 +58,7 @@ impl Heads {
             m.insert(chain, head);
         }
     }
-    /// Remember that `chain`'s last record is now number `seq`, sealed `seal`, at `at`.
-    pub(crate) fn remember(&self, chain: Uuid, seq: i64, seal: Vec<u8>, at: i64) {
-        self.set(chain, Head { seq, seal, at });
-    }
-    pub(crate) fn forget(&self, chain: Uuid) {
+    fn forget(&self, chain: Uuid) {
         if let Ok(mut m) = self.0.lock() {
             m.remove(&chain);
         }
@@ -179,11 +177,40 @@ async fn write_if_head(conn: &mut PgConnection, chain: Uuid, sealed: &Sealed<'_>
 /// 32,766).
 const SQLITE_MOST: usize = 1000;
 
-/// SQLite, inside the caller's transaction: if this process knows where `chain`'s head is,
-/// seal `list` after it and write head and records in one round trip; `None` (nothing
-/// written) when the head is unknown or was moved by someone else (another process, a
-/// transaction rolled back): the caller then takes the head from the database.
-pub(crate) async fn append_if_head_sqlite(
+/// Append `list` to `chain` inside the caller's SQLite transaction (see the module's
+/// comment): one round trip while the head this process left holds, two otherwise.
+pub(crate) async fn append_sqlite(conn: &mut SqliteConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<Vec<Written>> {
+    let mut written = Vec::with_capacity(list.len());
+    for part in list.chunks(SQLITE_MOST) {
+        let rows = match write_if_head_sqlite(conn, key, heads, chain, part).await? {
+            Some(rows) => rows,
+            None => {
+                heads.set(chain, head_sqlite(conn, chain).await?);
+                write_if_head_sqlite(conn, key, heads, chain, part)
+                    .await?
+                    .ok_or_else(|| habilis_core::StoreError::Unavailable("the trail's head moved while it was locked".into()))?
+            }
+        };
+        written.extend(rows);
+    }
+    Ok(written)
+}
+
+/// SQLite: `chain`'s head as the database has it; a chain without one gets it at number 0
+/// with the genesis seal (within the caller's transaction: it is moved by the write that
+/// follows, or goes with a rollback).
+async fn head_sqlite(conn: &mut SqliteConnection, chain: Uuid) -> StoreResult<Head> {
+    const Q: &str = "INSERT INTO trace_heads (chain_id, seq, seal, at) VALUES (?, 0, ?, 0) ON CONFLICT (chain_id) DO NOTHING; \
+                     SELECT seq, seal, at FROM trace_heads WHERE chain_id = ?";
+    let (seq, seal, at): (i64, Vec<u8>, i64) =
+        sqlx::query_as(Q).bind(chain).bind(GENESIS_SEAL.to_vec()).bind(chain).fetch_one(&mut *conn).await.map_err(map_err)?;
+    Ok(Head { seq, seal, at })
+}
+
+/// Seal `list` after the head this process remembers for `chain` and write head and
+/// records in one round trip; `None` (nothing written, the head forgotten) when no head is
+/// remembered or someone else moved it (another process, a transaction rolled back).
+async fn write_if_head_sqlite(
     conn: &mut SqliteConnection,
     key: &TraceKey,
     heads: &Heads,
@@ -191,9 +218,6 @@ pub(crate) async fn append_if_head_sqlite(
     list: &[&TraceEntry],
 ) -> StoreResult<Option<Vec<Written>>> {
     let Some(h) = heads.get(chain) else { return Ok(None) };
-    if list.is_empty() || list.len() > SQLITE_MOST {
-        return Ok(None);
-    }
     let sealed = seal_after(key, chain, list, Some(&h));
     let mut sql = String::from(
         "UPDATE trace_heads SET seq = ?, seal = ?, at = ? WHERE chain_id = ? AND seq = ? AND seal = ?; \

@@ -520,32 +520,27 @@ impl<S: Store> App<S> {
                 e.detail = Some(format!("client {} : {detail}", job.client.client_id));
                 e
             };
-            let family = moved.get(&job.family).filter(|_| !replay);
-            let answer = match (family, known.get(&job.family)) {
-                (None, None) if !moved.contains_key(&job.family) => Err(OidcError::InvalidGrant("Ce jeton de renouvellement est inconnu.")),
-                (None, known) => {
-                    let client_id = known.map(|f| f.client_id.as_str()).unwrap_or(job.client.client_id.as_str());
-                    if client_id != job.client.client_id {
-                        // Another service's token in this one's hands: it is not trusted any more.
-                        revoke.push(job.family);
-                        traces.push(refused(format!("jeton de renouvellement du client {client_id} : famille révoquée")));
-                        Err(OidcError::InvalidGrant("Ce jeton de renouvellement n'a pas été délivré à ce service."))
-                    } else if !replay && known.is_some_and(|f| f.revoked_at.is_none() && f.expires_at <= now) {
-                        Err(OidcError::InvalidGrant("Ce jeton de renouvellement a expiré ; la personne doit se reconnecter."))
-                    } else {
-                        // Used twice, or a family already ended: someone holds a copy. The
-                        // whole family ends (reuse detection).
-                        revoke.push(job.family);
-                        traces.push(refused("jeton de renouvellement déjà utilisé ou révoqué : famille révoquée".into()));
-                        Err(OidcError::InvalidGrant("Ce jeton de renouvellement a déjà servi ou a été révoqué."))
-                    }
-                }
-                (Some(f), _) if f.client_id != job.client.client_id => {
+            // The family as this batch moved it, or as it is.
+            let family = moved.get(&job.family).or_else(|| known.get(&job.family));
+            let answer = match family {
+                None => Err(OidcError::InvalidGrant("Ce jeton de renouvellement est inconnu.")),
+                Some(f) if f.client_id != job.client.client_id => {
+                    // Another service's token in this one's hands: it is not trusted any more.
                     revoke.push(f.id);
                     traces.push(refused(format!("jeton de renouvellement du client {} : famille révoquée", f.client_id)));
                     Err(OidcError::InvalidGrant("Ce jeton de renouvellement n'a pas été délivré à ce service."))
                 }
-                (Some(f), _) => match sessions.get(&f.session_id) {
+                Some(f) if !replay && !moved.contains_key(&f.id) && f.revoked_at.is_none() && f.expires_at <= now => {
+                    Err(OidcError::InvalidGrant("Ce jeton de renouvellement a expiré ; la personne doit se reconnecter."))
+                }
+                Some(f) if replay || !moved.contains_key(&f.id) => {
+                    // Used twice, or a family already ended: someone holds a copy. The whole
+                    // family ends (reuse detection).
+                    revoke.push(f.id);
+                    traces.push(refused("jeton de renouvellement déjà utilisé ou révoqué : famille révoquée".into()));
+                    Err(OidcError::InvalidGrant("Ce jeton de renouvellement a déjà servi ou a été révoqué."))
+                }
+                Some(f) => match sessions.get(&f.session_id) {
                     Some((session, person)) if session.expires_at > now && self.presence.last_activity(session) > idle_since => {
                         match self.oidc_roles(person.id, &job.client).await {
                             Ok(roles) => {
