@@ -289,6 +289,7 @@ impl Db {
                 let prefix = format!("{schema} ");
                 let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.map_err(map_err)?;
                 listener.listen_all(["habilis_rights", "habilis_identity"]).await.map_err(map_err)?;
+                let pool = pool.clone();
                 tokio::spawn(async move {
                     loop {
                         // This schema's notices, and the bare ones of an instance of the
@@ -309,6 +310,9 @@ impl Db {
                                 let organisation = uuid::Uuid::parse_str(&payload).ok().map(habilis_core::records::OrganisationId);
                                 let _ = sender.send(habilis_core::store::RightsChange { organisation, everything: false, version: 0 });
                             }
+                            // The store was closed (the server is stopping): nothing
+                            // more to hear, and nothing to warn about.
+                            Err(_) if pool.is_closed() => break,
                             Err(e) => {
                                 // The listener reconnects by itself; meanwhile, rebuild everything.
                                 tracing::warn!(error = %e, "rights notifications interrupted");
