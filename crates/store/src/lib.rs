@@ -289,7 +289,6 @@ impl Db {
                 let prefix = format!("{schema} ");
                 let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.map_err(map_err)?;
                 listener.listen_all(["habilis_rights", "habilis_identity"]).await.map_err(map_err)?;
-                let pool = pool.clone();
                 tokio::spawn(async move {
                     loop {
                         // This schema's notices, and the bare ones of an instance of the
