@@ -41,7 +41,7 @@ impl SigningKey {
         let rng = SystemRandom::new();
         let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).ok()?;
         let key = Self::from_pkcs8_unnamed(doc.as_ref())?;
-        let kid = b64(&Sha256::digest(key.pair.public_key().as_ref())[..12]);
+        let kid = b64(Sha256::digest(key.pair.public_key().as_ref()).get(..12)?);
         Some((kid, doc.as_ref().to_vec()))
     }
 
@@ -64,7 +64,7 @@ impl SigningKey {
         // Uncompressed point: 0x04 ‖ x (32 bytes) ‖ y (32 bytes).
         json!({
             "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": self.kid,
-            "x": b64(&point[1..33]), "y": b64(&point[33..65]),
+            "x": point.get(1..33).map(b64), "y": point.get(33..65).map(b64),
         })
     }
 
