@@ -4,7 +4,7 @@ use crate::records::{Missing, QuotaExceeded};
 use crate::values::{PasswordProblem, ValueError};
 
 /// A failure of the storage layer, described without any database type.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness or reference rule of the schema refused the change; the string names
     /// the constraint (or the column) so the caller can explain it.
@@ -91,7 +91,7 @@ pub enum Rule {
 }
 
 /// Everything a domain service can refuse or fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Storage failed; the detail goes to the log, never to the user.
     #[error(transparent)]
@@ -146,6 +146,26 @@ pub enum Error {
     /// Hashing or another internal computation failed.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A CSV file, or one of its lines, cannot be imported as written (issue 18, R15).
+    #[error("import: {0:?}")]
+    Import(ImportProblem),
+}
+
+/// What is wrong with an imported file or line, before any rule is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportProblem {
+    /// The file as a whole.
+    File(crate::sheet::SheetProblem),
+    /// A cell the line needs is empty (the column's French name).
+    Missing(&'static str),
+    /// No group of the organisation has this name.
+    UnknownGroup(String),
+    /// No person of the organisation has this login.
+    UnknownPerson(String),
+    /// The line describes a grant that is not in force (the exported state).
+    NotActive(String),
+    /// The person named by login has another address than the line's.
+    OtherEmail(String),
 }
 
 impl Error {

@@ -32,6 +32,7 @@ pub mod presence;
 pub mod reach;
 pub mod records;
 pub mod services;
+pub mod sheet;
 pub mod shared;
 pub mod store;
 pub mod token;

@@ -214,11 +214,7 @@ pub(crate) fn login_part(s: &str) -> String {
 pub(crate) async fn ensure_email_free<T: Transaction>(tx: &mut T, org: OrganisationId, email: &str, except: Option<AccountId>) -> Result<()> {
     // Two requests giving the same address at once line up here: the second sees the first.
     tx.lock_organisation(org).await?;
-    let taken = tx
-        .accounts_of(org)
-        .await?
-        .iter()
-        .any(|a| Some(a.id) != except && a.status != AccountStatus::Deactivated && a.email.eq_ignore_ascii_case(email));
+    let taken = tx.account_with_email(org, email, except).await?.is_some();
     if taken { Err(Error::Taken("adresse électronique")) } else { Ok(()) }
 }
 

@@ -130,6 +130,14 @@ pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + Requ
     /// only traces, idle-time touches, uses of grants or service tokens — so that its
     /// commit does not make the signed-in people be read again. A promise of the caller.
     fn quiet(&mut self);
+    /// Mark the point a unit of work inside this transaction (an imported line) can be
+    /// undone to: `undo_to_mark` forgets what followed, `keep_since_mark` keeps it. Marks
+    /// do not nest.
+    fn mark(&mut self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Undo everything since the last `mark` (the transaction stays usable).
+    fn undo_to_mark(&mut self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Keep what was done since the last `mark`.
+    fn keep_since_mark(&mut self) -> impl Future<Output = StoreResult<()>> + Send;
     /// Make every change of this transaction durable.
     fn commit(self) -> impl Future<Output = StoreResult<()>> + Send;
     /// A value of the installation's key/value settings.
@@ -159,6 +167,9 @@ pub trait OrganisationTx: Send + Sized {
     fn insert_account(&mut self, a: &Account) -> impl Future<Output = StoreResult<()>> + Send;
     /// An account (with roles) by id.
     fn account(&mut self, id: AccountId) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+    /// The account of `org`, not deactivated and other than `except`, that has this address
+    /// (compared without ASCII case), if any.
+    fn account_with_email(&mut self, org: OrganisationId, email: &str, except: Option<AccountId>) -> impl Future<Output = StoreResult<Option<AccountId>>> + Send;
     /// An account (with roles) by its normalised login.
     fn account_by_login(&mut self, login: &str) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
     /// Replace the password hash; `must_change` forces a change at next sign-in.

@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use habilis_core::records::Missing;
 use habilis_core::{Error, Refusal, Rule};
+use habilis_core::error::ImportProblem;
 use habilis_core::password::PasswordProblem;
 use habilis_core::values::ValueError;
 
@@ -30,6 +31,10 @@ pub enum WebError {
     JsonContentType,
     /// A form that cannot be read.
     BadForm,
+    /// The import form lacks its file or what the file holds.
+    ImportForm,
+    /// A CSV endpoint got another content type.
+    CsvContentType,
     /// The two passwords typed differ.
     PasswordMismatch,
     /// The person must set a new password before anything else.
@@ -55,7 +60,7 @@ impl WebError {
         match self {
             WebError::Core(e) => match e {
                 Error::Store(_) | Error::Internal(_) => StatusCode::SERVICE_UNAVAILABLE,
-                Error::Invalid { .. } | Error::InvalidFields(_) | Error::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Error::Invalid { .. } | Error::InvalidFields(_) | Error::PasswordRejected(_) | Error::Import(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 Error::InvalidCredentials | Error::NotAuthenticated | Error::SecondFactorInvalid => StatusCode::UNAUTHORIZED,
                 Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Error::AccountDisabled | Error::Forbidden => StatusCode::FORBIDDEN,
@@ -101,7 +106,8 @@ impl WebError {
             WebError::PasswordChangeRequired | WebError::EnrolmentRequired => StatusCode::FORBIDDEN,
             WebError::SecondFactorRequired => StatusCode::UNAUTHORIZED,
             WebError::SignInRequired => StatusCode::UNAUTHORIZED,
-            WebError::JsonContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            WebError::JsonContentType | WebError::CsvContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            WebError::ImportForm => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -112,6 +118,8 @@ impl WebError {
                 Error::Store(_) | Error::Internal(_) => "unavailable",
                 Error::Invalid { .. } => "invalid_field",
                 Error::InvalidFields(_) => "invalid_fields",
+                Error::Import(ImportProblem::File(_)) => "import_file",
+                Error::Import(_) => "import_line",
                 Error::PasswordRejected(_) => "password_rejected",
                 Error::InvalidCredentials => "invalid_credentials",
                 Error::SecondFactorInvalid => "second_factor_invalid",
@@ -156,6 +164,8 @@ impl WebError {
             WebError::BadJson(_) => "bad_json",
             WebError::JsonFields(_) => "json_shape",
             WebError::JsonContentType => "json_content_type",
+            WebError::CsvContentType => "csv_content_type",
+            WebError::ImportForm => "import_form",
             WebError::BadForm => "bad_form",
             WebError::PasswordMismatch => "password_mismatch",
             WebError::PasswordChangeRequired => "password_change_required",
@@ -207,6 +217,7 @@ impl WebError {
                 Error::Refused(Refusal::NotExported) => t.err_not_exported.into(),
                 Error::Refused(Refusal::NotAnswered) => t.err_not_answered.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
+                Error::Import(p) => import_message(t, p),
                 Error::NotFound => t.err_not_found_record.into(),
                 Error::Quota(q) => match &q.role {
                     None => t.err_quota_service.replace("{service}", &q.service),
@@ -248,6 +259,8 @@ impl WebError {
             WebError::BadJson(d) => t.err_bad_json.replace("{detail}", d),
             WebError::JsonFields(d) => t.err_json_fields.replace("{detail}", d),
             WebError::JsonContentType => t.err_json_content_type.into(),
+            WebError::CsvContentType => t.err_csv_content_type.into(),
+            WebError::ImportForm => t.err_import_not_a_file.into(),
             WebError::BadForm => t.err_bad_form.into(),
             WebError::PasswordMismatch => t.err_pw_mismatch.into(),
             WebError::PasswordChangeRequired => t.change_password_required.into(),
@@ -349,6 +362,23 @@ pub fn field_label(t: &Texts, field: &str) -> &'static str {
         "failures_per_hour" => t.alert_rules_failures_n,
         "dormant_days" => t.alert_rules_dormant_days,
         _ => t.field_generic,
+    }
+}
+
+/// The sentence for a file or a line an import cannot take as written.
+pub fn import_message(t: &Texts, p: &ImportProblem) -> String {
+    use habilis_core::sheet::SheetProblem;
+    match p {
+        ImportProblem::File(SheetProblem::Empty) => t.err_import_empty.into(),
+        ImportProblem::File(SheetProblem::Unterminated { line }) => t.err_import_unterminated.replace("{line}", &line.to_string()),
+        ImportProblem::File(SheetProblem::TooManyLines { most }) => t.err_import_too_many.replace("{most}", &most.to_string()),
+        ImportProblem::File(SheetProblem::MissingColumn(c)) => t.err_import_missing_column.replace("{column}", c),
+        ImportProblem::File(SheetProblem::DuplicateColumn(c)) => t.err_import_duplicate_column.replace("{column}", c),
+        ImportProblem::Missing(c) => t.err_import_missing_value.replace("{column}", c),
+        ImportProblem::UnknownGroup(g) => t.err_import_unknown_group.replace("{group}", g),
+        ImportProblem::UnknownPerson(l) => t.err_import_unknown_person.replace("{login}", l),
+        ImportProblem::NotActive(s) => t.err_import_not_active.replace("{state}", s),
+        ImportProblem::OtherEmail(l) => t.err_import_other_email.replace("{login}", l),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod metrics;
 mod middleware;
 mod respond;
+mod multipart;
 mod state;
 mod view;
 

@@ -24,6 +24,14 @@ impl<S: Store> App<S> {
     /// closed service, to oneself or a group one belongs to, or beyond a quota (the error
     /// says which, with figures); every member of a group counts for the quotas.
     pub async fn grant(&self, actor: &Actor, cmd: &NewGrant, client: &ClientInfo) -> Result<Grant> {
+        let mut tx = self.store.begin().await?;
+        let g = self.grant_in(&mut tx, actor, cmd, client).await?;
+        tx.commit().await?;
+        Ok(g)
+    }
+
+    /// `grant` inside the caller's transaction (an import's line).
+    pub(crate) async fn grant_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, cmd: &NewGrant, client: &ClientInfo) -> Result<Grant> {
         let today = self.today();
         // Both fields checked before either is refused: the form names every problem.
         let (purpose, ends_on) = match (field("purpose", DisplayName::parse(&cmd.purpose)), end_date(&cmd.ends_on, today)) {
@@ -36,14 +44,13 @@ impl<S: Store> App<S> {
         if cmd.holder == Holder::Person(actor.account.id) {
             return Err(Error::Rule(Rule::SelfGrant));
         }
-        let mut tx = self.store.begin().await?;
         // Whom the grant reaches decides who may give it (the administrators' rights are
         // the caisse's).
         let reached = match cmd.holder {
             Holder::Person(id) => vec![id],
             Holder::Group(id) => tx.members(id).await?,
         };
-        let (org, powers) = rights_powers(&mut tx, actor, today, &reached).await?;
+        let (org, powers) = rights_powers(tx, actor, today, &reached).await?;
         let (holder_account_id, holder_group_id, target) = match cmd.holder {
             Holder::Person(id) => {
                 let person = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
@@ -57,13 +64,13 @@ impl<S: Store> App<S> {
                 (None, Some(g.id), format!("groupe {}", g.name))
             }
         };
-        let (service, role) = by_codes(&mut tx, &cmd.service_code, &cmd.role_code).await?;
+        let (service, role) = by_codes(tx, &cmd.service_code, &cmd.role_code).await?;
         if !powers.may_grant(role.id) {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
         // Every path that adds a holder of this partner's rights lines up here.
         tx.lock_organisation(org).await?;
-        self.ensure_open(&mut tx, org, service.id).await?;
+        self.ensure_open(tx, org, service.id).await?;
         let people = match cmd.holder {
             Holder::Person(id) => vec![id],
             // Read again under the lock: a member added meanwhile counts.
@@ -80,7 +87,7 @@ impl<S: Store> App<S> {
         if taken {
             return Err(Error::Rule(Rule::AlreadyGranted));
         }
-        check_quotas(&mut tx, org, &service, &role, &people, today).await?;
+        check_quotas(tx, org, &service, &role, &people, today).await?;
         let g = Grant {
             id: GrantId::new(),
             organisation_id: org,
@@ -103,8 +110,7 @@ impl<S: Store> App<S> {
         tx.insert_grant(&g).await?;
         // The grant is the target (its history is found by its id); its holder is named.
         let detail = format!("{} {} — {} — pour {target}", service.code, role.code, g.purpose);
-        self.trace_action(&mut tx, actor, "grant.create", g.id.to_string(), Some(detail), client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "grant.create", g.id.to_string(), Some(detail), client).await?;
         Ok(g)
     }
 

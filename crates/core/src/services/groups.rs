@@ -13,9 +13,16 @@ use crate::values::*;
 impl<S: Store> App<S> {
     /// Create a group in the manager's organisation.
     pub async fn create_group(&self, actor: &Actor, name: &str, client: &ClientInfo) -> Result<Group> {
-        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        let g = self.create_group_in(&mut tx, actor, name, client).await?;
+        tx.commit().await?;
+        Ok(g)
+    }
+
+    /// `create_group` inside the caller's transaction (an import's line).
+    pub(crate) async fn create_group_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, name: &str, client: &ClientInfo) -> Result<Group> {
+        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -24,8 +31,7 @@ impl<S: Store> App<S> {
             crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
             other => Error::Store(other),
         })?;
-        self.trace_action(&mut tx, actor, "group.create", g.name.clone(), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "group.create", g.name.clone(), None, client).await?;
         Ok(g)
     }
 
@@ -44,13 +50,20 @@ impl<S: Store> App<S> {
     /// Add a person to a group. Each grant the group holds is checked against its quotas
     /// first; a manager cannot add themselves to a group that holds rights (R13).
     pub async fn add_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
-        let today = self.today();
         let mut tx = self.store.begin().await?;
+        self.add_member_in(&mut tx, actor, group, member, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `add_member` inside the caller's transaction (an import's line).
+    pub(crate) async fn add_member_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
+        let today = self.today();
         // Joining a group that holds rights is receiving them: an administrator joins one
         // only through the caisse (their rights are the caisse's, Art. 2.2.1).
         let holds_rights = tx.grants_of_group(group).await?.iter().any(|x| x.state != GrantState::Revoked);
         let reached = if holds_rights { vec![member] } else { vec![] };
-        let (org, powers) = rights_powers(&mut tx, actor, today, &reached).await?;
+        let (org, powers) = rights_powers(tx, actor, today, &reached).await?;
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -72,16 +85,15 @@ impl<S: Store> App<S> {
             }
             // Quotas count active grants; a suspended one is counted again when resumed.
             if grant.state == GrantState::Active {
-                let (service, role) = service_and_role(&mut tx, grant).await?;
-                check_quotas(&mut tx, org, &service, &role, &[person.id], today).await?;
+                let (service, role) = service_and_role(tx, grant).await?;
+                check_quotas(tx, org, &service, &role, &[person.id], today).await?;
             }
         }
         tx.add_member(g.id, person.id, actor.account.id, self.now()).await.map_err(|e| match e {
             crate::StoreError::Conflict(_) => Error::Taken("membre du groupe"),
             other => Error::Store(other),
         })?;
-        self.trace_action(&mut tx, actor, "group.add_member", format!("{} → {}", person.login, g.name), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "group.add_member", format!("{} → {}", person.login, g.name), None, client).await?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@ pub mod desk;
 pub mod directory;
 pub mod exports;
 pub mod grants;
+pub mod imports;
 pub mod groups;
 pub mod mandates;
 pub mod mine;

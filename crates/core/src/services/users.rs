@@ -15,10 +15,17 @@ use crate::values::*;
 impl<S: Store> App<S> {
     /// Create a user of the manager's organisation; a one-time link goes to the outbox.
     pub async fn create_user(&self, actor: &Actor, input: &UserInput, public_url: &str, client: &ClientInfo) -> Result<Account> {
+        let mut tx = self.store.begin().await?;
+        let account = self.create_user_in(&mut tx, actor, input, public_url, client).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    /// `create_user` inside the caller's transaction (an import's line).
+    pub(crate) async fn create_user_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, input: &UserInput, public_url: &str, client: &ClientInfo) -> Result<Account> {
         let (first, last, email, function) = user_fields(input)?;
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
         if !powers.may_manage_users() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -26,12 +33,12 @@ impl<S: Store> App<S> {
             "" => None,
             raw => Some(Login::parse(raw).map_err(|p| Error::invalid("login", p))?),
         };
-        crate::shared::ensure_email_free(&mut tx, org, email.as_str(), None).await?;
+        crate::shared::ensure_email_free(tx, org, email.as_str(), None).await?;
         let organisation = tx.organisation(org).await?.ok_or(Error::NotFound)?;
-        let login = crate::shared::unique_login(&mut tx, &organisation, wanted.as_ref(), first.as_str(), last.as_str()).await?;
+        let login = crate::shared::unique_login(tx, &organisation, wanted.as_ref(), first.as_str(), last.as_str()).await?;
         let name = format!("{} {}", first.as_str(), last.as_str());
-        let account = crate::shared::insert_new_account(&mut tx, org, login, name, email.as_str(), function, vec![Role::User], now).await?;
-        let token = self.issue_link(&mut tx, account.id, LinkPurpose::SetPassword).await?;
+        let account = crate::shared::insert_new_account(tx, org, login, name, email.as_str(), function, vec![Role::User], now).await?;
+        let token = self.issue_link(tx, account.id, LinkPurpose::SetPassword).await?;
         let org_name = tx.organisation(org).await?.map(|o| o.name).unwrap_or_default();
         let body = format!(
             "Bonjour {},\n\n{} vous a créé un compte sur le portail Habilis pour « {} ».\nVotre identifiant : {}\n\n\
@@ -45,8 +52,7 @@ impl<S: Store> App<S> {
             token
         );
         tx.insert_outbox(&OutboxMessage::pending(Some(org), &account.email, "Habilis — votre compte", body, now)).await?;
-        self.trace_action(&mut tx, actor, "user.create", account.login.clone(), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "user.create", account.login.clone(), None, client).await?;
         Ok(account)
     }
 

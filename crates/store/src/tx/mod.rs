@@ -116,6 +116,24 @@ impl Transaction for Tx {
         self.quiet = true;
     }
 
+    async fn mark(&mut self) -> StoreResult<()> {
+        run!(self, c => sqlx::query("SAVEPOINT habilis_mark").execute(&mut *c).await.map(|_| ())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn undo_to_mark(&mut self) -> StoreResult<()> {
+        // The trail's remembered heads may now be ahead of the database's: its writers
+        // compare before they write and read the head again when it differs.
+        run!(self, c => sqlx::query("ROLLBACK TO SAVEPOINT habilis_mark").execute(&mut *c).await.map(|_| ())).map_err(map_err)?;
+        run!(self, c => sqlx::query("RELEASE SAVEPOINT habilis_mark").execute(&mut *c).await.map(|_| ())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn keep_since_mark(&mut self) -> StoreResult<()> {
+        run!(self, c => sqlx::query("RELEASE SAVEPOINT habilis_mark").execute(&mut *c).await.map(|_| ())).map_err(map_err)?;
+        Ok(())
+    }
+
     async fn commit(mut self) -> StoreResult<()> {
         let identity = self.writes && !self.quiet;
         // Other instances hear of it through PostgreSQL, on commit only.

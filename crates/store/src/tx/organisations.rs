@@ -140,6 +140,14 @@ impl OrganisationTx for Tx {
         rows.into_iter().map(OrganisationRow::into_domain).collect()
     }
 
+    async fn account_with_email(&mut self, org: OrganisationId, email: &str, except: Option<AccountId>) -> StoreResult<Option<AccountId>> {
+        // lower() narrows the search; the comparison that decides is Rust's, ASCII only, as
+        // everywhere else.
+        const Q: &str = "SELECT id, email FROM accounts WHERE organisation_id = $1 AND status <> 'deactivated' AND lower(email) = lower($2)";
+        let rows: Vec<(Uuid, String)> = run!(self, c => sqlx::query_as(Q).bind(org.0).bind(email).fetch_all(&mut *c).await).map_err(map_err)?;
+        Ok(rows.into_iter().map(|(id, e)| (AccountId(id), e)).find(|(id, e)| Some(*id) != except && e.eq_ignore_ascii_case(email)).map(|(id, _)| id))
+    }
+
     async fn accounts_of(&mut self, org: OrganisationId) -> StoreResult<Vec<Account>> {
         const Q: &str = "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, last_login_at, created_at FROM accounts WHERE organisation_id = $1 ORDER BY display_name";
         // Every role of the organisation's people in one read, not one per person.

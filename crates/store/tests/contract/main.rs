@@ -489,6 +489,7 @@ mod caisse;
 mod check;
 mod desk;
 mod grants;
+mod imports;
 mod mandates;
 mod presence;
 mod properties;

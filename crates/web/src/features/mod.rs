@@ -25,6 +25,7 @@ pub(crate) mod catalogue;
 pub(crate) mod check;
 pub(crate) mod directory;
 pub(crate) mod home;
+pub(crate) mod imports;
 pub(crate) mod oidc;
 pub(crate) mod ops;
 pub(crate) mod outbox;
@@ -45,6 +46,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .merge(account::routes())
         .merge(home::routes())
+        .merge(imports::routes())
         .merge(partners::routes())
         .merge(catalogue::routes())
         .merge(check::routes())

@@ -852,4 +852,67 @@ catalogue! {
     partner_sections: "Parties du dossier du partenaire", "Parts of the partner's file";
     search_incidents: "Rechercher (référence, objet, partenaire)", "Search (reference, subject, partner)";
     search_grants: "Rechercher (personne, service, motif)", "Search (person, service, purpose)";
+    import_title: "Importer depuis un tableur (CSV)", "Import from a spreadsheet (CSV)";
+    import_title_dry: "Essai d'import : ce que le fichier ferait", "Trial import: what the file would do";
+    import_title_done: "Import effectué : rapport", "Import done: report";
+    import_link: "Importer depuis un tableur (CSV)", "Import from a spreadsheet (CSV)";
+    import_intro: "L'import se fait en deux temps : un essai d'abord, qui ne modifie rien et dit pour chaque ligne ce qu'elle ferait, puis l'import pour de bon, ligne par ligne, avec les mêmes règles que les formulaires (mandats, quotas, services ouverts). Une ligne refusée ne laisse rien derrière elle ; ce qui existe déjà est laissé tel quel.",
+        "Importing takes two steps: a trial first, which changes nothing and says what each line would do, then the real import, line by line, under the same rules as the forms (mandates, quotas, open services). A refused line leaves nothing behind; what already exists is left as it is.";
+    import_kind: "Ce que contient le fichier (une ligne par…)", "What the file holds (one line per…)";
+    import_kind_users: "personne", "person";
+    import_kind_groups: "groupe, avec ses membres", "group, with its members";
+    import_kind_grants: "habilitation", "grant";
+    import_columns_users: "Colonnes : prénom, nom, courriel (obligatoires) ; fonction, identifiant, groupes (facultatives, groupes séparés par des virgules). Une personne déjà présente (même identifiant, ou même courriel) est laissée telle quelle ; elle rejoint les groupes nommés.",
+        "Columns: prénom (first name), nom (last name), courriel (email) (required); fonction, identifiant (login), groupes (optional, groups separated by commas). A person already present (same login, or same email) is left as is; they join the groups named.";
+    import_columns_groups: "Colonnes : groupe (obligatoire) ; membres (identifiants séparés par des virgules). Un groupe absent est créé.",
+        "Columns: groupe (required); membres (logins separated by commas). A missing group is created.";
+    import_columns_grants: "Colonnes : service, profil, titulaire (identifiant, ou « groupe » suivi du nom du groupe), motif (obligatoires) ; fin (AAAA-MM-JJ, facultative). Le fichier exporté des habilitations convient.",
+        "Columns: service, profil (role), titulaire (login, or “groupe” followed by the group's name), motif (purpose) (required); fin (YYYY-MM-DD, optional). The exported grants file fits.";
+    import_file: "Fichier CSV", "CSV file";
+    import_file_hint: "Séparateur point-virgule ou virgule, première ligne d'en-têtes ; UTF-8 ou Windows-1252 (reconnu seul). Au plus 20 000 lignes.",
+        "Semicolon or comma separated, a header line first; UTF-8 or Windows-1252 (recognised). At most 20,000 lines.";
+    import_check: "Essayer (rien n'est modifié)", "Try (nothing is changed)";
+    import_run_intro: "Rien n'a encore été modifié. Lancer l'import applique les lignes qui ne sont pas refusées, avec les règles en vigueur à ce moment-là.",
+        "Nothing has been changed yet. Running the import applies the lines that are not refused, under the rules in force at that moment.";
+    import_run: "Importer pour de bon", "Run the import";
+    import_report_title: "Rapport ligne par ligne", "Report line by line";
+    import_report_download: "Télécharger le rapport", "Download the report";
+    import_line: "Ligne", "Line";
+    import_outcome: "Résultat", "Outcome";
+    import_detail: "Détail", "Detail";
+    import_another: "Importer un autre fichier", "Import another file";
+    import_summary_dry: "{n} ligne(s) : {done} seraient faites, {partly} en partie, {unchanged} déjà en place, {refused} refusée(s).",
+        "{n} line(s): {done} would be done, {partly} in part, {unchanged} already in place, {refused} refused.";
+    import_summary_run: "{n} ligne(s) : {done} faites, {partly} en partie, {unchanged} déjà en place, {refused} refusée(s).",
+        "{n} line(s): {done} done, {partly} in part, {unchanged} already in place, {refused} refused.";
+    import_file_info: "Fichier lu en {encoding}, séparateur « {separator} ».", "File read as {encoding}, separator “{separator}”.";
+    import_ignored: "Colonnes laissées de côté : {columns}.", "Columns left aside: {columns}.";
+    import_stopped: "La base de données a cessé de répondre à la ligne {line} : cette ligne et les suivantes n'ont pas été traitées ; les lignes faites avant elle sont enregistrées. Réessayez plus tard avec le même fichier : ce qui est fait sera reconnu.",
+        "The database stopped answering at line {line}: it and the lines after it were not processed; the lines done before it are saved. Try again later with the same file: what is done will be recognised.";
+    import_nothing_to_run: "Aucune ligne n'aurait d'effet : il n'y a rien à importer.", "No line would have any effect: there is nothing to import.";
+    line_done: "faite", "done";
+    line_done_dry: "serait faite", "would be done";
+    line_partly: "en partie", "in part";
+    line_unchanged: "déjà en place", "already in place";
+    line_refused: "refusée", "refused";
+    step_account_created: "création du compte {login} (lien d'activation envoyé par courriel)", "account {login} created (activation link sent by email)";
+    step_account_found: "compte {login} déjà présent, laissé tel quel", "account {login} already present, left as is";
+    step_group_created: "création du groupe « {group} »", "group “{group}” created";
+    step_group_found: "groupe « {group} » déjà présent", "group “{group}” already present";
+    step_joined: "ajout de {login} au groupe « {group} »", "{login} added to group “{group}”";
+    step_already_member: "{login} déjà membre du groupe « {group} »", "{login} already a member of group “{group}”";
+    step_granted: "habilitation {service} / {role} pour {holder}", "grant {service} / {role} for {holder}";
+    step_already_granted: "{holder} a déjà l'habilitation {service} / {role}", "{holder} already holds {service} / {role}";
+    err_import_empty: "Le fichier est vide : il faut une ligne d'en-têtes puis une ligne par élément.", "The file is empty: it needs a header line, then one line per item.";
+    err_import_unterminated: "Le fichier est mal formé : un guillemet ouvert à la ligne {line} n'est jamais fermé.", "The file is malformed: a quote opened on line {line} is never closed.";
+    err_import_too_many: "Le fichier a trop de lignes : au plus {most} par import. Coupez-le en plusieurs fichiers.", "The file has too many lines: at most {most} per import. Split it into several files.";
+    err_import_missing_column: "La colonne « {column} » manque dans la ligne d'en-têtes.", "The column “{column}” is missing from the header line.";
+    err_import_duplicate_column: "La colonne « {column} » figure deux fois dans la ligne d'en-têtes.", "The column “{column}” appears twice in the header line.";
+    err_import_missing_value: "La colonne « {column} » est vide sur cette ligne.", "The column “{column}” is empty on this line.";
+    err_import_unknown_group: "Aucun groupe ne s'appelle « {group} » dans votre organisation.", "No group of your organisation is called “{group}”.";
+    err_import_unknown_person: "Aucune personne de votre organisation n'a l'identifiant « {login} ».", "No person of your organisation has the login “{login}”.";
+    err_import_not_active: "Cette habilitation n'est pas en vigueur (« {state} ») : seules les habilitations actives s'importent.", "This grant is not in force (“{state}”): only active grants are imported.";
+    err_import_other_email: "L'identifiant {login} existe déjà avec une autre adresse électronique : la ligne ne peut pas le désigner.", "The login {login} already exists with another email address: the line cannot name it.";
+    err_csv_content_type: "Cette adresse n'accepte qu'un fichier CSV (Content-Type: text/csv).", "This address only accepts a CSV file (Content-Type: text/csv).";
+    err_import_not_a_file: "Choisissez un fichier CSV et ce qu'il contient.", "Choose a CSV file and what it holds.";
 }
