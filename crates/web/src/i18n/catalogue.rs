@@ -895,7 +895,7 @@ catalogue! {
     line_partly: "en partie", "in part";
     line_unchanged: "déjà en place", "already in place";
     line_refused: "refusée", "refused";
-    step_account_created: "création du compte {login} (lien d'activation envoyé par courriel)", "account {login} created (activation link sent by email)";
+    step_account_created: "création du compte {login}, avec son lien d'activation par courriel", "account {login} created, with its activation link by email";
     step_account_found: "compte {login} déjà présent, laissé tel quel", "account {login} already present, left as is";
     step_group_created: "création du groupe « {group} »", "group “{group}” created";
     step_group_found: "groupe « {group} » déjà présent", "group “{group}” already present";

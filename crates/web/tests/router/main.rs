@@ -167,6 +167,7 @@ mod caisse;
 mod check;
 mod desk;
 mod grants;
+mod imports;
 mod oidc;
 mod people;
 mod reviews;
