@@ -194,3 +194,26 @@ async fn an_import_racing_the_forms_never_exceeds_a_quota() {
         assert!(super::verify(&e).await.finding.is_none(), "{b:?}");
     }
 }
+
+/// Issue 18's figure: 10,000 people in one file on SQLite (a measure, run by hand:
+/// `cargo test --release -p habilis-store --test contract import_of_10000 -- --ignored --nocapture`).
+#[tokio::test]
+#[ignore]
+async fn import_of_10000_people_on_sqlite() {
+    let e = env(habilis_store::Backend::Sqlite).await;
+    e.app.load_demo(PASSWORD).await.unwrap();
+    let claire = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap().actor;
+    let mut file = String::from("prénom;nom;courriel;fonction\n");
+    for i in 0..10_000 {
+        file.push_str(&format!("Agent;Numéro{i};agent{i}@mairie.invalid;Accueil\n"));
+    }
+    let started = std::time::Instant::now();
+    let trial = e.app.import_csv(&claire, ImportKind::Users, file.as_bytes(), true, "https://h", &client()).await.unwrap();
+    let trial_took = started.elapsed();
+    let started = std::time::Instant::now();
+    let run = e.app.import_csv(&claire, ImportKind::Users, file.as_bytes(), false, "https://h", &client()).await.unwrap();
+    let run_took = started.elapsed();
+    assert_eq!((trial.count(LineOutcome::Done), run.count(LineOutcome::Done)), (10_000, 10_000));
+    println!("10,000 people: trial {trial_took:.2?}, real run {run_took:.2?}");
+    assert!(super::verify(&e).await.finding.is_none());
+}
