@@ -976,11 +976,40 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('a manager imports people from a spreadsheet file: a trial that changes nothing, then the real run, the report downloadable', async () => {
+    await inContext('csv-import', {}, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Habilitations de l'organisme" }).click();
+      await page.getByRole('link', { name: 'Importer depuis un tableur (CSV)' }).click();
+      await axeCheck(page, 'journey: import-form');
+      await page.getByLabel('personne', { exact: true }).check();
+      // What Excel writes: Windows-1252, semicolons, CRLF.
+      const latin1 = Buffer.from('Prénom;Nom;Courriel;Fonction\r\nAgnès;Lefèvre;agnes.lefevre@mairie.invalid;Accueil\r\nJean;Sans;pas-une-adresse;\r\n', 'latin1');
+      await page.getByLabel('Fichier CSV').setInputFiles({ name: 'agents.csv', mimeType: 'text/csv', buffer: latin1 });
+      let res = await submit(page, page.getByRole('button', { name: "Essayer (rien n'est modifié)" }), '/partner/rights/import');
+      assert.equal(res.status(), 200, `trial; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /2 ligne\(s\) : 1 seraient faites, 0 en partie, 0 déjà en place, 1 refusée/);
+      assert.match(await page.locator('main').innerText(), /Windows-1252/);
+      assert.match(await page.locator('#import-report').innerText(), /mons\.agnes\.lefevre/);
+      await axeCheck(page, 'journey: import-trial');
+      const href = await page.getByRole('link', { name: 'Télécharger le rapport' }).getAttribute('href');
+      const report = Buffer.from(href.split('base64,')[1], 'base64').toString('utf8');
+      assert.match(report, /^\ufeffLigne;Résultat;Détail\r\n2;serait faite;/);
+      res = await submit(page, page.getByRole('button', { name: 'Importer pour de bon' }), '/partner/rights/import/run');
+      assert.equal(res.status(), 200, `run; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /1 faites/);
+      await page.screenshot({ path: path.join(RESULTS, 'import-report.png'), fullPage: true });
+      await axeCheck(page, 'journey: import-report');
+      await page.goto(url('/partner/rights/people'));
+      assert.match(await page.locator('main').innerText(), /Agnès Lefèvre/);
+    });
+  });
+
   test('every role\'s pages pass axe-core (WCAG 2.1 A and AA), and each role\'s home is kept as a screenshot', async () => {
     const visits = {
       'caf.admin': ['/', '/caisse/partners', '/caisse/supervision', '/caisse/services', '/caisse/staff', '/directory', '/caisse/clients', '/caisse/reviews', '/caisse/alerts', '/caisse/alerts/rules', '/incidents', '/caisse/outages', '/caisse/outbox'],
       'caf.auditor': ['/', '/traces', '/traces?show=all', '/caisse/alerts'],
-      'mons.admin': ['/', '/partner/rights', '/partner/rights/grants', '/partner/rights/people', '/partner/rights/groups', '/partner/rights/mandates', '/partner/rights/queries', '/partner/contract', '/partner/administrator-change', '/partner/reviews', '/traces', '/incidents', '/help', '/access-requests'],
+      'mons.admin': ['/', '/partner/rights', '/partner/rights/grants', '/partner/rights/people', '/partner/rights/groups', '/partner/rights/mandates', '/partner/rights/queries', '/partner/rights/import', '/partner/contract', '/partner/administrator-change', '/partner/reviews', '/traces', '/incidents', '/help', '/access-requests'],
       'mons.manager': ['/', '/partner/rights', '/partner/rights/people', '/incidents', '/help'],
       'mons.agent': ['/', '/help', '/access-requests', '/account/second-factor', '/password'],
     };
