@@ -175,24 +175,27 @@ impl Line<'_> {
 
 /// Which header column holds each of the kind's columns; the header's unused columns.
 fn map_columns(kind: ImportKind, header: &[String]) -> Result<(Vec<Option<usize>>, Vec<String>)> {
-    let keys: Vec<String> = header.iter().map(|h| column_key(h)).collect();
+    // Each header column with its compared name, and whether a column of the kind took it.
+    let mut keys: Vec<(String, bool)> = header.iter().map(|h| (column_key(h), false)).collect();
     let mut at = Vec::new();
-    let mut used = vec![false; header.len()];
     for (name, aliases, required) in kind.columns() {
-        let found: Vec<usize> = keys.iter().enumerate().filter(|(i, k)| !used[*i] && aliases.contains(&k.as_str())).map(|(i, _)| i).collect();
+        let found: Vec<usize> = keys.iter().enumerate().filter(|(_, (k, used))| !*used && aliases.contains(&k.as_str())).map(|(i, _)| i).collect();
         match found.as_slice() {
             [] if *required => return Err(Error::Import(ImportProblem::File(crate::sheet::SheetProblem::MissingColumn(name)))),
             [] => at.push(None),
             [i] => {
-                used[*i] = true;
+                if let Some(slot) = keys.get_mut(*i) {
+                    slot.1 = true;
+                }
                 at.push(Some(*i));
             }
             [_, second, ..] => {
-                return Err(Error::Import(ImportProblem::File(crate::sheet::SheetProblem::DuplicateColumn(header[*second].clone()))));
+                let twice = header.get(*second).cloned().unwrap_or_default();
+                return Err(Error::Import(ImportProblem::File(crate::sheet::SheetProblem::DuplicateColumn(twice))));
             }
         }
     }
-    let ignored = header.iter().zip(&used).filter(|(h, u)| !**u && !h.is_empty()).map(|(h, _)| h.clone()).collect();
+    let ignored = header.iter().zip(&keys).filter(|(h, (_, used))| !*used && !h.is_empty()).map(|(h, _)| h.clone()).collect();
     Ok((at, ignored))
 }
 
