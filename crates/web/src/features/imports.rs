@@ -241,16 +241,15 @@ pub struct ImportQuery {
 
 /// POST /api/v1/import/{users|groups|grants}[?dry_run=true], body `text/csv`: the report as
 /// JSON, each refused line with its code and sentence.
-pub async fn api(
-    State(state): State<AppState>,
+async fn api(
+    kind: ImportKind,
+    state: AppState,
     ctx: Ctx,
-    ApiActor(ref actor): ApiActor,
-    axum::extract::Path(kind): axum::extract::Path<String>,
+    actor: &Actor,
     q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, WebError> {
-    let kind = ImportKind::parse(&kind).ok_or(WebError::NotFound)?;
     let Ok(Query(q)) = q else { return Err(WebError::BadForm) };
     // Only what a cross-site form cannot send: a CSV body declared as such.
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -290,9 +289,20 @@ pub async fn api(
 /// The routes of this feature (files up to `MOST_BYTES`).
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
-    axum::Router::new()
-        .route(BASE, get(form).post(check))
-        .route("/partner/rights/import/run", post(run_for_real))
-        .route("/api/v1/import/{kind}", post(api))
-        .layer(DefaultBodyLimit::max(MOST_BYTES))
+    let mut r = axum::Router::new().route(BASE, get(form).post(check)).route("/partner/rights/import/run", post(run_for_real));
+    // One route per kind: any other path is "not found", not "method not allowed".
+    for kind in [ImportKind::Users, ImportKind::Groups, ImportKind::Grants] {
+        r = r.route(
+            &format!("/api/v1/import/{}", kind.as_str()),
+            post(
+                move |State(state): State<AppState>,
+                      ctx: Ctx,
+                      ApiActor(actor): ApiActor,
+                      q: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+                      headers: HeaderMap,
+                      body: Bytes| async move { api(kind, state, ctx, &actor, q, headers, body).await },
+            ),
+        );
+    }
+    r.layer(DefaultBodyLimit::max(MOST_BYTES))
 }
