@@ -289,7 +289,11 @@ async fn api(
 /// The routes of this feature (files up to `MOST_BYTES`).
 pub(crate) fn routes() -> axum::Router<AppState> {
     use axum::routing::{get, post};
-    let mut r = axum::Router::new().route(BASE, get(form).post(check)).route("/partner/rights/import/run", post(run_for_real));
+    let mut r = axum::Router::new().route(BASE, get(form).post(check)).route(
+        "/partner/rights/import/run",
+        // The file comes back as base64 (4/3), percent-encoded where it has `+` or `/`.
+        post(run_for_real).layer(DefaultBodyLimit::max(MOST_BYTES * 2)),
+    );
     // One route per kind: any other path is "not found", not "method not allowed".
     for kind in [ImportKind::Users, ImportKind::Groups, ImportKind::Grants] {
         r = r.route(

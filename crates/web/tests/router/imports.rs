@@ -101,6 +101,13 @@ async fn files_larger_than_a_form_go_through_and_the_api_reports_in_json() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(body(resp).await.contains(&escaped("2000 ligne(s) : 2000 seraient faites")));
 
+    // The real run's form carries the file as base64: it is read above the upload's
+    // 16 MiB (the forged token then refuses it), and refused above twice that.
+    let big = format!("csrf=forged&kind=users&content={}", "A".repeat(20 * 1024 * 1024));
+    assert_eq!(t.post_form("/partner/rights/import/run", Some(&claire), &big).await.status(), StatusCode::FORBIDDEN);
+    let huge = format!("csrf=forged&kind=users&content={}", "A".repeat(33 * 1024 * 1024));
+    assert_eq!(t.post_form("/partner/rights/import/run", Some(&claire), &huge).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
     // The API: a CSV body, the report in JSON; anything but text/csv is refused.
     let token = t.token("mons.admin").await;
     let send = |ct: &'static str, path: &'static str, b: &'static str| {
