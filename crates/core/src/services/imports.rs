@@ -213,94 +213,143 @@ fn is_failure(e: &Error) -> bool {
     matches!(e, Error::Store(crate::StoreError::Unavailable(_) | crate::StoreError::Corrupt(_)) | Error::Internal(_))
 }
 
+/// What every line of one import shares.
+struct Importer<'a> {
+    actor: &'a Actor,
+    org: OrganisationId,
+    public_url: &'a str,
+    client: &'a ClientInfo,
+}
+
 impl<S: Store> App<S> {
     /// Import `bytes` (a CSV file of `kind`) for the organisation `actor` manages; with
-    /// `dry_run`, report what each line would do and change nothing.
+    /// `dry_run`, report what each line would do and change nothing. If the database fails
+    /// during a real run, the report ends with the last line committed (`stopped_at` names
+    /// the first one that is not).
     pub async fn import_csv(&self, actor: &Actor, kind: ImportKind, bytes: &[u8], dry_run: bool, public_url: &str, client: &ClientInfo) -> Result<ImportReport> {
         let sheet: Sheet = crate::sheet::read(bytes, MOST_LINES).map_err(|p| Error::Import(ImportProblem::File(p)))?;
         let (at, ignored) = map_columns(kind, &sheet.header)?;
         let mut tx = self.store.begin().await?;
         // Only a manager of an organisation imports into it (each line checks again).
         let (org, _) = powers_of(&mut tx, actor, self.today()).await?;
+        let run = Importer { actor, org, public_url, client };
         let mut report = ImportReport { kind, dry_run, encoding: sheet.encoding, separator: sheet.separator, ignored, lines: Vec::new(), stopped_at: None };
-        let mut in_tx = 0usize;
-        for (number, cells) in &sheet.rows {
-            let line = Line { cells, at: &at };
-            tx.mark().await?;
-            let mut steps = Vec::new();
-            let result = match kind {
-                ImportKind::Users => self.import_user(&mut tx, actor, org, &line, public_url, client, &mut steps).await,
-                ImportKind::Groups => self.import_group(&mut tx, actor, org, &line, client, &mut steps).await,
-                ImportKind::Grants => self.import_grant(&mut tx, actor, org, &line, client, &mut steps).await,
-            };
-            match result {
-                Ok(()) => {
-                    tx.keep_since_mark().await?;
-                    let outcome = if steps.iter().all(Step::already) {
-                        LineOutcome::Unchanged
-                    } else if steps.iter().any(Step::already) {
-                        LineOutcome::Partly
-                    } else {
-                        LineOutcome::Done
-                    };
-                    report.lines.push(LineReport { line: *number, outcome, steps, error: None });
-                }
-                Err(e) if is_failure(&e) => {
+        // The lines of `report.lines` from this index on are not committed yet.
+        let mut committed = 0usize;
+        let mut open = Some(tx);
+        for (i, (number, cells)) in sheet.rows.iter().enumerate() {
+            let Some(tx) = open.as_mut() else { break };
+            match self.import_line(tx, &run, kind, &Line { cells, at: &at }, *number).await {
+                Ok(line) => report.lines.push(line),
+                Err(e) => {
                     tracing::warn!(line = number, error = %e, "import stopped: the database failed");
                     report.stopped_at = Some(*number);
+                    // The failing line is undone; the chunk's lines before it are kept if the
+                    // database still takes them, and taken out of the report if not.
+                    if let Some(mut tx) = open.take()
+                        && !dry_run
+                        && (tx.undo_to_mark().await.is_err() || tx.commit().await.is_err())
+                    {
+                        report.stopped_at = report.lines.get(committed).map(|l| l.line).or(Some(*number));
+                        report.lines.truncate(committed);
+                    }
                     break;
                 }
-                Err(e) => {
-                    tx.undo_to_mark().await?;
-                    report.lines.push(LineReport { line: *number, outcome: LineOutcome::Refused, steps: Vec::new(), error: Some(e) });
-                }
             }
-            in_tx += 1;
-            if !dry_run && in_tx >= CHUNK {
-                tx.commit().await?;
-                tx = self.store.begin().await?;
-                in_tx = 0;
+            if !dry_run && report.lines.len() - committed >= CHUNK {
+                let next = sheet.rows.get(i + 1).map(|(n, _)| *n);
+                open = self.commit_chunk(open.take(), &mut report, &mut committed, next).await;
             }
         }
-        if dry_run || report.stopped_at.is_some() {
-            // A dry run changes nothing; a failed database keeps what was committed before.
-            drop(tx);
-            if report.stopped_at.is_some() && !dry_run {
-                self.trace_import(actor, &report, client).await?;
-            }
+        if dry_run {
             return Ok(report);
         }
-        let detail = summary(&report);
-        self.trace_action(&mut tx, actor, "import.run", kind.as_str().to_string(), Some(detail), client).await?;
-        tx.commit().await?;
-        Ok(report)
-    }
-
-    /// The trace of a real run the database interrupted, in its own transaction.
-    async fn trace_import(&self, actor: &Actor, report: &ImportReport, client: &ClientInfo) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        let mut detail = summary(report);
+        let mut detail = summary(&report);
         if let Some(n) = report.stopped_at {
             detail.push_str(&format!(" ; interrompu à la ligne {n}"));
         }
-        self.trace_action(&mut tx, actor, "import.run", report.kind.as_str().to_string(), Some(detail), client).await?;
-        tx.commit().await?;
-        Ok(())
+        // The run's trace closes its last chunk, or stands alone after a failure.
+        let tx = match open {
+            Some(tx) => Some(tx),
+            None => self.store.begin().await.ok(),
+        };
+        let closed = match tx {
+            Some(mut tx) => match self.trace_action(&mut tx, actor, "import.run", kind.as_str().to_string(), Some(detail), client).await {
+                Ok(()) => tx.commit().await.map_err(Error::from),
+                Err(e) => Err(e),
+            },
+            None => Err(Error::Store(crate::StoreError::Unavailable("no transaction for the import's trace".into()))),
+        };
+        if let Err(e) = closed {
+            tracing::warn!(error = %e, "import: its last lines or its trace could not be committed");
+            if report.lines.len() > committed {
+                report.stopped_at = report.lines.get(committed).map(|l| l.line);
+                report.lines.truncate(committed);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Commit the lines run since the last commit and begin the next chunk (for the line
+    /// numbered `next`); when the database fails, the uncommitted lines leave the report
+    /// and `None` stops the run.
+    async fn commit_chunk(&self, tx: Option<S::Tx>, report: &mut ImportReport, committed: &mut usize, next: Option<usize>) -> Option<S::Tx> {
+        let outcome = match tx {
+            Some(tx) => tx.commit().await,
+            None => return None,
+        };
+        match outcome {
+            Ok(()) => *committed = report.lines.len(),
+            Err(e) => {
+                tracing::warn!(error = %e, "import stopped: a chunk could not be committed");
+                report.stopped_at = report.lines.get(*committed).map(|l| l.line);
+                report.lines.truncate(*committed);
+                return None;
+            }
+        }
+        match self.store.begin().await {
+            Ok(tx) => Some(tx),
+            Err(e) => {
+                tracing::warn!(error = %e, "import stopped: no new transaction");
+                report.stopped_at = next;
+                None
+            }
+        }
+    }
+
+    /// One line, whole or nothing: its report, or `Err` when the database fails.
+    async fn import_line(&self, tx: &mut S::Tx, run: &Importer<'_>, kind: ImportKind, line: &Line<'_>, number: usize) -> Result<LineReport> {
+        tx.mark().await?;
+        let mut steps = Vec::new();
+        let result = match kind {
+            ImportKind::Users => self.import_user(tx, run, line, &mut steps).await,
+            ImportKind::Groups => self.import_group(tx, run, line, &mut steps).await,
+            ImportKind::Grants => self.import_grant(tx, run, line, &mut steps).await,
+        };
+        match result {
+            Ok(()) => {
+                tx.keep_since_mark().await?;
+                let outcome = if steps.iter().all(Step::already) {
+                    LineOutcome::Unchanged
+                } else if steps.iter().any(Step::already) {
+                    LineOutcome::Partly
+                } else {
+                    LineOutcome::Done
+                };
+                Ok(LineReport { line: number, outcome, steps, error: None })
+            }
+            Err(e) if is_failure(&e) => Err(e),
+            Err(e) => {
+                tx.undo_to_mark().await?;
+                Ok(LineReport { line: number, outcome: LineOutcome::Refused, steps: Vec::new(), error: Some(e) })
+            }
+        }
     }
 
     /// A person's line: the person (created, or found by login or address), then the
     /// groups they join.
-    #[allow(clippy::too_many_arguments)]
-    async fn import_user(
-        &self,
-        tx: &mut S::Tx,
-        actor: &Actor,
-        org: OrganisationId,
-        line: &Line<'_>,
-        public_url: &str,
-        client: &ClientInfo,
-        steps: &mut Vec<Step>,
-    ) -> Result<()> {
+    async fn import_user(&self, tx: &mut S::Tx, run: &Importer<'_>, line: &Line<'_>, steps: &mut Vec<Step>) -> Result<()> {
+        let (actor, org, client) = (run.actor, run.org, run.client);
         let input = UserInput {
             first_name: line.get(0).to_string(),
             last_name: line.get(1).to_string(),
@@ -334,7 +383,7 @@ impl<S: Store> App<S> {
                 account
             }
             None => {
-                let account = self.create_user_in(tx, actor, &input, public_url, client).await?;
+                let account = self.create_user_in(tx, actor, &input, run.public_url, client).await?;
                 steps.push(Step::AccountCreated(account.login.clone()));
                 account
             }
@@ -351,7 +400,8 @@ impl<S: Store> App<S> {
     }
 
     /// A group's line: the group (created if it does not exist), then its members.
-    async fn import_group(&self, tx: &mut S::Tx, actor: &Actor, org: OrganisationId, line: &Line<'_>, client: &ClientInfo, steps: &mut Vec<Step>) -> Result<()> {
+    async fn import_group(&self, tx: &mut S::Tx, run: &Importer<'_>, line: &Line<'_>, steps: &mut Vec<Step>) -> Result<()> {
+        let (actor, org, client) = (run.actor, run.org, run.client);
         let name = required(line.get(0), "groupe")?;
         // Every member named must exist before anything is done.
         let mut members = Vec::new();
@@ -386,7 +436,8 @@ impl<S: Store> App<S> {
     }
 
     /// A grant's line: to a person (by login) or a group (`groupe NAME`).
-    async fn import_grant(&self, tx: &mut S::Tx, actor: &Actor, org: OrganisationId, line: &Line<'_>, client: &ClientInfo, steps: &mut Vec<Step>) -> Result<()> {
+    async fn import_grant(&self, tx: &mut S::Tx, run: &Importer<'_>, line: &Line<'_>, steps: &mut Vec<Step>) -> Result<()> {
+        let (actor, org, client) = (run.actor, run.org, run.client);
         let service = required(line.get(0), "service")?.to_uppercase();
         let role = required(line.get(1), "profil")?.to_uppercase();
         let holder_cell = required(line.get(2), "titulaire")?;

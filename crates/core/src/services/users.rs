@@ -39,13 +39,12 @@ impl<S: Store> App<S> {
         let name = format!("{} {}", first.as_str(), last.as_str());
         let account = crate::shared::insert_new_account(tx, org, login, name, email.as_str(), function, vec![Role::User], now).await?;
         let token = self.issue_link(tx, account.id, LinkPurpose::SetPassword).await?;
-        let org_name = tx.organisation(org).await?.map(|o| o.name).unwrap_or_default();
         let body = format!(
             "Bonjour {},\n\n{} vous a créé un compte sur le portail Habilis pour « {} ».\nVotre identifiant : {}\n\n\
              Choisissez votre mot de passe avec ce lien, valable {} heures et utilisable une seule fois :\n{}/set-password?token={}\n",
             account.display_name,
             actor.account.display_name,
-            org_name,
+            organisation.name,
             account.login,
             self.sessions.link_validity_hours,
             public_url.trim_end_matches('/'),

@@ -184,8 +184,13 @@ fn page(ctx: &Ctx, uri: &Uri, actor: &Actor, kind: Option<ImportKind>, error: Op
 }
 
 /// GET /partner/rights/import
-pub async fn form(SignedIn(actor): SignedIn, ctx: Ctx, uri: Uri) -> Response {
-    page(&ctx, &uri, &actor, None, None, None, true)
+/// Offered only to whom the core gives powers on an organisation's rights.
+pub async fn form(SignedIn(actor): SignedIn, State(state): State<AppState>, ctx: Ctx, uri: Uri) -> Response {
+    match state.app.my_powers(&actor).await {
+        Ok(Some(_)) => page(&ctx, &uri, &actor, None, None, None, true),
+        Ok(None) => crate::respond::error_page(ctx.lang, &WebError::Core(habilis_core::Error::Forbidden), Some(&actor)),
+        Err(e) => crate::respond::error_page(ctx.lang, &WebError::Core(e), Some(&actor)),
+    }
 }
 
 async fn run(state: &AppState, ctx: &Ctx, uri: &Uri, actor: &Actor, kind: ImportKind, file: &[u8], dry_run: bool) -> Response {

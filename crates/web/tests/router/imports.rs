@@ -82,7 +82,10 @@ async fn a_manager_tries_a_file_then_imports_it_and_downloads_the_report() {
     assert!(page.contains(&escaped("La colonne « groupe » manque")) && page.contains("value=\"groups\" aria-describedby=\"kind-groups-hint\" checked"), "{page}");
     // A user who manages nothing cannot import.
     let agent = t.sign_in("mons.agent").await;
-    let agent_csrf = hidden(&body(t.get("/partner/rights/import", Some(&agent)).await).await, "csrf");
+    // The form is not offered to them; posting to it anyway is refused by the core.
+    let resp = t.get("/partner/rights/import", Some(&agent)).await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let agent_csrf = hidden(&body(resp).await, "csrf");
     assert_eq!(t.post_import(&agent, &agent_csrf, "users", file).await.status(), StatusCode::FORBIDDEN);
 }
 
