@@ -149,6 +149,9 @@ pub enum Error {
     /// A CSV file, or one of its lines, cannot be imported as written (issue 18, R15).
     #[error("import: {0:?}")]
     Import(ImportProblem),
+    /// The record changed since the version the client named (SCIM `If-Match`).
+    #[error("stale version")]
+    Stale,
 }
 
 /// What is wrong with an imported file or line, before any rule is applied.

@@ -18,6 +18,7 @@ use crate::records::{
     SecondFactor, ServiceClient, OidcKey, AuthCode, RefreshFamily, Rotation, Taken, TokenPerson, ServiceRole, ServiceRoleId, Session, SessionId, Subscription, SubscriptionChange,
 };
 use crate::records::{Alert, AlertFilter, AlertId, AlertRules, Incident, IncidentId, IncidentStep, Outage, OutageId, Campaign, CampaignId, Decision, Proof, Review, ReviewId, ReviewNotice};
+use crate::records::{ScimExtra, ScimToken, ScimTokenId};
 use crate::trace::{Checkpoint, TraceEntry, TraceQuery, TraceRecord};
 
 /// Result of a storage call.
@@ -125,7 +126,7 @@ pub trait Store: Clone + Send + Sync + 'static {
 
 /// One transaction. Every method runs inside it; the methods are grouped by aggregate
 /// in the supertraits, so that each backend implements one group per file.
-pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx + ReviewTx + AlertTx + DeskTx {
+pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + RequestTx + TrailTx + OidcTx + ReviewTx + AlertTx + DeskTx + ScimTx {
     /// Declare that this transaction changes no session, account, role or organisation —
     /// only traces, idle-time touches, uses of grants or service tokens — so that its
     /// commit does not make the signed-in people be read again. A promise of the caller.
@@ -596,4 +597,23 @@ pub trait DeskTx: Send + Sized {
     fn cancel_outage(&mut self, id: OutageId, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
     /// The outages not cancelled that end after `after`, soonest first (every caisse's).
     fn outages_ending_after(&mut self, after: OffsetDateTime) -> impl Future<Output = StoreResult<Vec<Outage>>> + Send;
+}
+
+/// Provisioning by a partner's directory (SCIM 2.0, R71): its tokens, and the directory's
+/// own words for the people and groups it provisions.
+pub trait ScimTx: Send + Sized {
+    /// Record a new token.
+    fn insert_scim_token(&mut self, t: &ScimToken) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The token whose secret has this SHA-256.
+    fn scim_token_by_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<ScimToken>>> + Send;
+    /// An organisation's tokens, newest first.
+    fn scim_tokens_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<ScimToken>>> + Send;
+    /// Revoke a token of `org` that is not revoked yet; returns whether this call did.
+    fn revoke_scim_token(&mut self, org: OrganisationId, id: ScimTokenId, by: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Note a token's use (at most once a minute is enough for the page that shows it).
+    fn touch_scim_token(&mut self, id: ScimTokenId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// What a directory said of the people and groups of `org`, by their id.
+    fn scim_extras_of(&mut self, org: OrganisationId) -> impl Future<Output = StoreResult<Vec<(Uuid, ScimExtra)>>> + Send;
+    /// Set (or clear, when all is `None`) what a directory said of one person or group.
+    fn set_scim_extra(&mut self, org: OrganisationId, id: Uuid, extra: &ScimExtra) -> impl Future<Output = StoreResult<()>> + Send;
 }

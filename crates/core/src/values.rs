@@ -29,6 +29,8 @@ pub enum ValueError {
     DateOrder,
     /// A number out of range.
     OutOfRange,
+    /// A value that cannot be changed once set (a login).
+    Fixed,
 }
 
 impl fmt::Display for ValueError {

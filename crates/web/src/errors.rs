@@ -66,6 +66,7 @@ impl WebError {
                 Error::AccountDisabled | Error::Forbidden => StatusCode::FORBIDDEN,
                 Error::LinkInvalid => StatusCode::GONE,
                 Error::Refused(_) | Error::Taken(_) => StatusCode::CONFLICT,
+                Error::Stale => StatusCode::PRECONDITION_FAILED,
                 Error::NotFound => StatusCode::NOT_FOUND,
                 // Acting outside one's mandate, or on oneself, is a matter of rights: 403.
                 Error::Quota(_) => StatusCode::CONFLICT,
@@ -130,6 +131,7 @@ impl WebError {
                 Error::LinkInvalid => "link_invalid",
                 Error::Refused(_) => "refused",
                 Error::Taken(_) => "taken",
+                Error::Stale => "stale",
                 Error::NotFound => "not_found",
                 Error::Quota(_) => "quota_exceeded",
                 Error::Rule(r) => match r {
@@ -218,6 +220,7 @@ impl WebError {
                 Error::Refused(Refusal::NotAnswered) => t.err_not_answered.into(),
                 Error::Taken(what) => t.err_taken.replace("{what}", what),
                 Error::Import(p) => import_message(t, p),
+                Error::Stale => t.err_stale.to_string(),
                 Error::NotFound => t.err_not_found_record.into(),
                 Error::Quota(q) => match &q.role {
                     None => t.err_quota_service.replace("{service}", &q.service),
@@ -298,6 +301,7 @@ fn value_message(t: &Texts, field: &str, p: ValueError) -> String {
             _ => t.err_field_date_order.to_string(),
         },
         ValueError::OutOfRange => t.err_field_range.to_string(),
+        ValueError::Fixed => t.err_field_fixed.to_string(),
     };
     s.replace("{field}", field_label(t, field))
 }

@@ -23,6 +23,7 @@ const LANG_COOKIE: &str = "habilis_lang";
 
 fn is_html_path(path: &str) -> bool {
     !(path.starts_with("/api/")
+        || path.starts_with("/scim/")
         || path.starts_with("/static/")
         || path == "/healthz"
         || path == "/readyz"
@@ -129,16 +130,17 @@ fn outcome_of(status: StatusCode) -> Outcome {
 pub async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let method = req.method().clone();
-    let is_api = path.starts_with("/api/");
+    let is_api = path.starts_with("/api/") || path.starts_with("/scim/");
     let lang = page_lang(&req);
     let switched = lang_from_query(&req);
     let api_lang = Lang::from_accept_language(header_str(&req, header::ACCEPT_LANGUAGE));
     let client = client_info(&req, &state);
     let cookies = header_str(&req, header::COOKIE).to_string();
-    // A bearer token under /oidc/ is a service's access token, not a portal session.
+    // A bearer token under /oidc/ is a service's access token, under /scim/ a directory's
+    // token (features::scim reads it): not a portal session.
     let bearer = header_str(&req, header::AUTHORIZATION)
         .strip_prefix("Bearer ")
-        .filter(|_| !path.starts_with("/oidc/"))
+        .filter(|_| !path.starts_with("/oidc/") && !path.starts_with("/scim/"))
         .map(|s| s.trim().to_string());
     let from_cookie = cookie(&cookies, state.config.session_cookie()).map(str::to_string);
     let token = bearer.or_else(|| from_cookie.clone());

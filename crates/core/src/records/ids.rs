@@ -124,3 +124,7 @@ id_type!(
     /// A planned outage of a service.
     OutageId
 );
+id_type!(
+    /// A token a partner's administrator issued to their directory (SCIM, R71).
+    ScimTokenId
+);

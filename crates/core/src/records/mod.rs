@@ -14,6 +14,7 @@ pub mod people;
 pub mod requests;
 pub mod reviews;
 pub mod rights;
+pub mod scim;
 mod stored;
 pub mod supervision;
 
@@ -29,4 +30,5 @@ pub use people::*;
 pub use requests::*;
 pub use reviews::*;
 pub use rights::*;
+pub use scim::*;
 pub use supervision::*;

@@ -100,7 +100,14 @@ impl<S: Store> App<S> {
     /// Remove a person from a group (their rights through it end at once).
     pub async fn remove_member(&self, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        self.remove_member_in(&mut tx, actor, group, member, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `remove_member` inside the caller's transaction (a directory's change, SCIM).
+    pub(crate) async fn remove_member_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, group: GroupId, member: AccountId, client: &ClientInfo) -> Result<()> {
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -108,16 +115,22 @@ impl<S: Store> App<S> {
         if !tx.remove_member(g.id, member, actor.account.id, self.now()).await? {
             return Err(Error::NotFound);
         }
-        self.trace_action(&mut tx, actor, "group.remove_member", format!("{member} ← {}", g.name), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "group.remove_member", format!("{member} ← {}", g.name), None, client).await?;
         Ok(())
     }
 
     /// Rename a group.
     pub async fn rename_group(&self, actor: &Actor, group: GroupId, name: &str, client: &ClientInfo) -> Result<()> {
-        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        self.rename_group_in(&mut tx, actor, group, name, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `rename_group` inside the caller's transaction (a directory's change, SCIM).
+    pub(crate) async fn rename_group_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, group: GroupId, name: &str, client: &ClientInfo) -> Result<()> {
+        let name = DisplayName::parse(name).map_err(|p| Error::invalid("name", p))?;
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -126,8 +139,7 @@ impl<S: Store> App<S> {
             crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
             other => Error::Store(other),
         })?;
-        self.trace_action(&mut tx, actor, "group.rename", format!("{} → {}", g.name, name.as_str()), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "group.rename", format!("{} → {}", g.name, name.as_str()), None, client).await?;
         Ok(())
     }
 
@@ -135,7 +147,14 @@ impl<S: Store> App<S> {
     /// a right without a trace of the grant that gave it).
     pub async fn delete_group(&self, actor: &Actor, group: GroupId, client: &ClientInfo) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        self.delete_group_in(&mut tx, actor, group, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `delete_group` inside the caller's transaction (a directory's deletion, SCIM).
+    pub(crate) async fn delete_group_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, group: GroupId, client: &ClientInfo) -> Result<()> {
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
@@ -144,8 +163,7 @@ impl<S: Store> App<S> {
             return Err(Error::Rule(Rule::GroupHoldsGrants));
         }
         tx.delete_group(g.id, actor.account.id, self.now()).await?;
-        self.trace_action(&mut tx, actor, "group.delete", g.name.clone(), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "group.delete", g.name.clone(), None, client).await?;
         Ok(())
     }
 }

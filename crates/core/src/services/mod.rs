@@ -24,6 +24,7 @@ pub mod onboarding;
 pub mod queries;
 pub mod retention;
 pub mod reviews;
+pub mod scim;
 pub mod second_factor;
 pub mod setup;
 pub mod staff;

@@ -75,9 +75,16 @@ impl<S: Store> App<S> {
 
     /// Change a user's name, email and function.
     pub async fn update_user(&self, actor: &Actor, id: AccountId, input: &UserInput, client: &ClientInfo) -> Result<Account> {
-        let (first, last, email, function) = user_fields(input)?;
         let mut tx = self.store.begin().await?;
-        let mut target = self.user_to_manage(&mut tx, actor, id).await?;
+        let target = self.update_user_in(&mut tx, actor, id, input, client).await?;
+        tx.commit().await?;
+        Ok(target)
+    }
+
+    /// `update_user` inside the caller's transaction (a directory's change, SCIM).
+    pub(crate) async fn update_user_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccountId, input: &UserInput, client: &ClientInfo) -> Result<Account> {
+        let (first, last, email, function) = user_fields(input)?;
+        let mut target = self.user_to_manage(tx, actor, id).await?;
         // A manager's e-mail receives their reset links: only the principal administrator,
         // or the caisse managing the partner, changes it.
         let is_manager = mandated(target.id, &tx.mandates_of(target.organisation_id).await?).is_some();
@@ -85,21 +92,27 @@ impl<S: Store> App<S> {
         if is_manager && target.email != email.as_str() && !may_change_manager_email {
             return Err(Error::Rule(Rule::ManagerEmail));
         }
-        crate::shared::ensure_email_free(&mut tx, target.organisation_id, email.as_str(), Some(target.id)).await?;
+        crate::shared::ensure_email_free(tx, target.organisation_id, email.as_str(), Some(target.id)).await?;
         target.display_name = format!("{} {}", first.as_str(), last.as_str());
         target.email = email.as_str().into();
         target.function = function;
         tx.update_account(&target).await?;
-        self.trace_action(&mut tx, actor, "user.update", target.login.clone(), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "user.update", target.login.clone(), None, client).await?;
         Ok(target)
     }
 
     /// Suspend or reactivate a user, or send them a password-reset link.
     pub async fn user_action(&self, actor: &Actor, id: AccountId, action: UserAction, public_url: &str, client: &ClientInfo) -> Result<()> {
-        let now = self.now();
         let mut tx = self.store.begin().await?;
-        let target = self.user_to_manage(&mut tx, actor, id).await?;
+        self.user_action_in(&mut tx, actor, id, action, public_url, client).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `user_action` inside the caller's transaction (a directory's change, SCIM).
+    pub(crate) async fn user_action_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccountId, action: UserAction, public_url: &str, client: &ClientInfo) -> Result<()> {
+        let now = self.now();
+        let target = self.user_to_manage(tx, actor, id).await?;
         let name = match action {
             UserAction::Suspend => {
                 if target.status != AccountStatus::Active {
@@ -117,7 +130,7 @@ impl<S: Store> App<S> {
                 "user.reactivate"
             }
             UserAction::ResetPassword => {
-                let token = self.issue_link(&mut tx, target.id, LinkPurpose::ResetPassword).await?;
+                let token = self.issue_link(tx, target.id, LinkPurpose::ResetPassword).await?;
                 let body = format!(
                     "Bonjour {},\n\n{} vous envoie un lien pour choisir un nouveau mot de passe Habilis (identifiant : {}).\n\
                      Ce lien est valable {} heures et ne sert qu'une fois :\n{}/set-password?token={}\n\n\
@@ -133,8 +146,7 @@ impl<S: Store> App<S> {
                 "user.reset_password"
             }
         };
-        self.trace_action(&mut tx, actor, name, target.login.clone(), None, client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, name, target.login.clone(), None, client).await?;
         Ok(())
     }
 
@@ -144,13 +156,20 @@ impl<S: Store> App<S> {
     /// The actor must be able to end each of those: a delegated manager whose mandate does
     /// not cover one of the person's grants, or groups, is refused and nothing changes.
     pub async fn leave_organisation(&self, actor: &Actor, id: AccountId, client: &ClientInfo) -> Result<crate::shared::RightsEnded> {
-        let now = self.now();
         let mut tx = self.store.begin().await?;
-        let target = self.user_to_manage(&mut tx, actor, id).await?;
+        let ended = self.leave_organisation_in(&mut tx, actor, id, client).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// `leave_organisation` inside the caller's transaction (a directory's deletion, SCIM).
+    pub(crate) async fn leave_organisation_in<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccountId, client: &ClientInfo) -> Result<crate::shared::RightsEnded> {
+        let now = self.now();
+        let target = self.user_to_manage(tx, actor, id).await?;
         if target.status == AccountStatus::Deactivated {
             return Err(Error::Refused(crate::Refusal::AlreadyDecided));
         }
-        let (org, powers) = powers_of(&mut tx, actor, self.today()).await?;
+        let (org, powers) = powers_of(tx, actor, self.today()).await?;
         tx.lock_organisation(org).await?;
         let in_group = tx.memberships_of(target.id).await?.iter().any(|m| m.removed_at.is_none());
         if !departure_covered(&powers, target.id, &tx.grants_of(org).await?, in_group, &tx.mandates_of(org).await?) {
@@ -158,10 +177,9 @@ impl<S: Store> App<S> {
         }
         tx.set_account_status(target.id, AccountStatus::Deactivated).await?;
         tx.end_sessions_of_account(target.id, None, now, "account_deactivated").await?;
-        let ended = crate::shared::end_rights_of(&mut tx, org, target.id, actor.account.id, now).await?;
+        let ended = crate::shared::end_rights_of(tx, org, target.id, actor.account.id, now).await?;
         let detail = format!("{} habilitation(s) retirée(s), {} groupe(s) quitté(s), {} mandat(s) retiré(s)", ended.grants, ended.memberships, ended.mandates);
-        self.trace_action(&mut tx, actor, "user.leave", target.login.clone(), Some(detail), client).await?;
-        tx.commit().await?;
+        self.trace_action(tx, actor, "user.leave", target.login.clone(), Some(detail), client).await?;
         Ok(ended)
     }
 
@@ -190,7 +208,7 @@ impl<S: Store> App<S> {
 impl<S: Store> App<S> {
     /// A user of the actor's organisation that the actor may manage: with the users right,
     /// never oneself, never the administrator or deputy (only the caisse manages them, R14).
-    async fn user_to_manage<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccountId) -> Result<Account> {
+    pub(crate) async fn user_to_manage<T: Transaction>(&self, tx: &mut T, actor: &Actor, id: AccountId) -> Result<Account> {
         let (org, powers) = powers_of(tx, actor, self.today()).await?;
         if !powers.may_manage_users() {
             return Err(Error::Rule(Rule::OutsideMandate));

@@ -107,6 +107,7 @@ mod organisations;
 mod requests;
 mod reviews;
 mod rights;
+mod scim;
 mod oidc;
 mod sessions;
 mod trail;

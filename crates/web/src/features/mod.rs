@@ -35,6 +35,7 @@ pub(crate) mod alerts;
 pub(crate) mod desk;
 pub(crate) mod reviews;
 pub(crate) mod rights;
+pub(crate) mod scim;
 pub(crate) mod staff;
 pub(crate) mod supervision;
 pub(crate) mod traces;
@@ -58,6 +59,7 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .merge(alerts::routes())
         .merge(desk::routes())
         .merge(rights::routes())
+        .merge(scim::routes())
         .merge(staff::routes())
         .merge(supervision::routes())
         .merge(traces::routes())

@@ -1,0 +1,315 @@
+//! SCIM PATCH (RFC 7644 §3.5.2): `add`, `remove` and `replace` applied to the resource's
+//! JSON, which then goes through the same replacement as a PUT. So a PATCH meets every rule
+//! a PUT meets, and a PATCH of several operations is whole or nothing.
+
+use serde_json::{Map, Value};
+
+use super::filter::{AttrPath, Filter, Op, get_ci};
+use super::schema::writable;
+
+/// Why a PATCH cannot apply: the SCIM error type and what it is about.
+#[derive(Debug, PartialEq)]
+pub(crate) enum PatchError {
+    Syntax(String),
+    Path(String),
+    NoTarget(String),
+    Mutability(String),
+    Filter(String),
+}
+
+/// A path: an attribute, a filter on its values, a sub-attribute.
+struct PatchPath {
+    attr: String,
+    filter: Option<Filter>,
+    sub: Option<String>,
+}
+
+fn parse_path(raw: &str) -> Result<PatchPath, PatchError> {
+    let bad = || PatchError::Path(raw.to_string());
+    if let Some(open) = raw.find('[') {
+        let close = raw.rfind(']').ok_or_else(bad)?;
+        if close < open {
+            return Err(bad());
+        }
+        let head = AttrPath::parse(&raw[..open]).ok_or_else(bad)?;
+        if head.sub.is_some() {
+            return Err(bad());
+        }
+        let filter = Filter::parse(&raw[open + 1..close]).map_err(PatchError::Filter)?;
+        let rest = raw[close + 1..].trim();
+        let sub = match rest.strip_prefix('.') {
+            Some(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '$') => Some(s.to_ascii_lowercase()),
+            Some(_) => return Err(bad()),
+            None if rest.is_empty() => None,
+            None => return Err(bad()),
+        };
+        return Ok(PatchPath { attr: head.attr, filter: Some(filter), sub });
+    }
+    let p = AttrPath::parse(raw).ok_or_else(bad)?;
+    Ok(PatchPath { attr: p.attr, filter: None, sub: p.sub })
+}
+
+/// The canonical spelling of an attribute, for the keys this module writes.
+fn canonical(attr: &str) -> String {
+    match attr {
+        "username" => "userName",
+        "displayname" => "displayName",
+        "externalid" => "externalId",
+        "givenname" => "givenName",
+        "familyname" => "familyName",
+        "emails" => "emails",
+        "members" => "members",
+        other => other,
+    }
+    .to_string()
+}
+
+fn obj(v: &mut Value) -> &mut Map<String, Value> {
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
+    }
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("made an object above"),
+    }
+}
+
+/// The member named `name` (letter case aside), created as `Null` when absent.
+fn slot<'a>(doc: &'a mut Value, name: &str) -> &'a mut Value {
+    let m = obj(doc);
+    let key = m.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned().unwrap_or_else(|| canonical(name));
+    m.entry(key).or_insert(Value::Null)
+}
+
+fn remove_key(doc: &mut Value, name: &str) {
+    if let Value::Object(m) = doc {
+        m.retain(|k, _| !k.eq_ignore_ascii_case(name));
+    }
+}
+
+/// Whether two values of a multi-valued attribute are the same value (by their `value`).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (get_ci(a, "value"), get_ci(b, "value")) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Apply the PATCH request `body` to the resource `doc` (of type `resource`).
+pub(crate) fn apply(doc: &mut Value, body: &Value, resource: &str) -> Result<(), PatchError> {
+    let ops = match get_ci(body, "Operations") {
+        Some(Value::Array(ops)) if !ops.is_empty() => ops,
+        _ => return Err(PatchError::Syntax("Operations".into())),
+    };
+    for op in ops {
+        let name = get_ci(op, "op").and_then(Value::as_str).map(str::to_ascii_lowercase).ok_or_else(|| PatchError::Syntax("op".into()))?;
+        let value = get_ci(op, "value").cloned();
+        let path = get_ci(op, "path").and_then(Value::as_str).map(str::trim).filter(|p| !p.is_empty());
+        match (name.as_str(), path) {
+            ("add" | "replace", None) => {
+                let Some(Value::Object(values)) = value else {
+                    return Err(PatchError::Syntax("value".into()));
+                };
+                for (k, v) in values {
+                    // Attributes Habilis does not keep, or that nobody writes, are left
+                    // aside here as in a PUT: a client may send back what it read.
+                    let Some(p) = AttrPath::parse(&k) else { continue };
+                    if writable(resource, &p.attr) != Some(true) {
+                        continue;
+                    }
+                    let path = PatchPath { attr: p.attr, filter: None, sub: p.sub };
+                    if name == "add" { add(doc, &path, v)? } else { replace(doc, &path, v)? }
+                }
+            }
+            ("remove", None) => return Err(PatchError::NoTarget("path".into())),
+            (verb @ ("add" | "replace" | "remove"), Some(raw)) => {
+                let path = parse_path(raw)?;
+                match writable(resource, &path.attr) {
+                    None => return Err(PatchError::Path(raw.to_string())),
+                    Some(false) => return Err(PatchError::Mutability(raw.to_string())),
+                    Some(true) => {}
+                }
+                match verb {
+                    "add" => add(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
+                    "replace" => replace(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
+                    _ => remove(doc, &path, value)?,
+                }
+            }
+            _ => return Err(PatchError::Syntax(format!("op {name}"))),
+        }
+    }
+    Ok(())
+}
+
+fn add(doc: &mut Value, p: &PatchPath, value: Value) -> Result<(), PatchError> {
+    if p.filter.is_some() {
+        return with_filter(doc, p, value, true);
+    }
+    let target = slot(doc, &p.attr);
+    match (&p.sub, target) {
+        (None, target @ Value::Array(_)) => {
+            let Value::Array(list) = target else { unreachable!("matched an array") };
+            let new = match value {
+                Value::Array(v) => v,
+                one => vec![one],
+            };
+            for v in new {
+                if !list.iter().any(|x| same_value(x, &v)) {
+                    list.push(v);
+                }
+            }
+        }
+        (None, target) => *target = value,
+        (Some(sub), target) => set_sub(target, sub, value),
+    }
+    Ok(())
+}
+
+fn replace(doc: &mut Value, p: &PatchPath, value: Value) -> Result<(), PatchError> {
+    if p.filter.is_some() {
+        return with_filter(doc, p, value, false);
+    }
+    let target = slot(doc, &p.attr);
+    match &p.sub {
+        None => *target = value,
+        Some(sub) => set_sub(target, sub, value),
+    }
+    Ok(())
+}
+
+/// Set a sub-attribute: of the complex attribute, or of each of its values.
+fn set_sub(target: &mut Value, sub: &str, value: Value) {
+    match target {
+        Value::Array(list) if !list.is_empty() => {
+            for item in list {
+                *slot(item, sub) = value.clone();
+            }
+        }
+        other => *slot(other, sub) = value,
+    }
+}
+
+/// `add` or `replace` on the values a filter selects. An `add` that selects nothing, with
+/// an equality filter, adds the value it describes (`emails[type eq "work"].value`).
+fn with_filter(doc: &mut Value, p: &PatchPath, value: Value, is_add: bool) -> Result<(), PatchError> {
+    let Some(filter) = &p.filter else { return Ok(()) };
+    let target = slot(doc, &p.attr);
+    if !target.is_array() {
+        *target = Value::Array(Vec::new());
+    }
+    let Value::Array(list) = target else { unreachable!("made an array above") };
+    let mut hit = false;
+    for item in list.iter_mut().filter(|i| filter.matches(i)) {
+        hit = true;
+        match (&p.sub, &value) {
+            (Some(sub), v) => *slot(item, sub) = v.clone(),
+            (None, Value::Object(m)) => {
+                for (k, v) in m {
+                    *slot(item, k) = v.clone();
+                }
+            }
+            (None, v) => *item = v.clone(),
+        }
+    }
+    if hit {
+        return Ok(());
+    }
+    match (is_add, filter) {
+        (true, Filter::Compare(a, Op::Eq, v)) if a.sub.is_none() => {
+            let mut item = Value::Object(Map::new());
+            *slot(&mut item, &a.attr) = v.clone();
+            match (&p.sub, value) {
+                (Some(sub), v) => *slot(&mut item, sub) = v,
+                (None, Value::Object(m)) => {
+                    for (k, v) in m {
+                        *slot(&mut item, &k) = v;
+                    }
+                }
+                (None, _) => return Err(PatchError::NoTarget(p.attr.clone())),
+            }
+            list.push(item);
+            Ok(())
+        }
+        _ => Err(PatchError::NoTarget(p.attr.clone())),
+    }
+}
+
+fn remove(doc: &mut Value, p: &PatchPath, value: Option<Value>) -> Result<(), PatchError> {
+    match (&p.filter, &p.sub) {
+        (None, None) => {
+            // `members` with a list of values to take out (as some directories send it).
+            if let Some(Value::Array(gone)) = value
+                && let Some(Value::Array(list)) = get_ci_mut(doc, &p.attr)
+            {
+                list.retain(|x| !gone.iter().any(|g| same_value(x, g)));
+                return Ok(());
+            }
+            remove_key(doc, &p.attr);
+        }
+        (None, Some(sub)) => match get_ci_mut(doc, &p.attr) {
+            Some(Value::Array(list)) => list.iter_mut().for_each(|i| remove_key(i, sub)),
+            Some(v) => remove_key(v, sub),
+            None => {}
+        },
+        (Some(f), sub) => {
+            if let Some(Value::Array(list)) = get_ci_mut(doc, &p.attr) {
+                match sub {
+                    None => list.retain(|i| !f.matches(i)),
+                    Some(s) => list.iter_mut().filter(|i| f.matches(i)).for_each(|i| remove_key(i, s)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn get_ci_mut<'a>(doc: &'a mut Value, name: &str) -> Option<&'a mut Value> {
+    doc.as_object_mut()?.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn patch(doc: &mut Value, ops: Value) -> Result<(), PatchError> {
+        apply(doc, &json!({"schemas": [super::super::schema::PATCH_OP], "Operations": ops}), "User")
+    }
+
+    #[test]
+    fn operations_change_the_json_as_the_rfc_says() {
+        let mut u = json!({"userName": "mons.x", "name": {"givenName": "A", "familyName": "B"}, "emails": [{"value": "a@b.fr", "type": "work"}], "active": true});
+        patch(&mut u, json!([
+            {"op": "Replace", "path": "active", "value": "False"},
+            {"op": "add", "path": "title", "value": "Agent"},
+            {"op": "replace", "path": "name.familyName", "value": "C"},
+            {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "c@d.fr"},
+            {"op": "replace", "value": {"externalId": "42", "urn:ietf:params:scim:schemas:core:2.0:User:name.givenName": "Z", "unknown": 1}},
+        ])).unwrap();
+        assert_eq!(u["active"], "False");
+        assert_eq!(u["title"], "Agent");
+        assert_eq!(u["name"]["familyName"], "C");
+        assert_eq!(u["name"]["givenName"], "Z");
+        assert_eq!(u["emails"][0]["value"], "c@d.fr");
+        assert_eq!(u["externalId"], "42");
+        assert!(u.get("unknown").is_none());
+        patch(&mut u, json!([{"op": "remove", "path": "title"}])).unwrap();
+        assert!(u.get("title").is_none());
+
+        let mut g = json!({"displayName": "G", "members": [{"value": "1"}, {"value": "2"}]});
+        let group = |doc: &mut Value, ops: Value| apply(doc, &json!({"Operations": ops}), "Group");
+        group(&mut g, json!([{"op": "add", "path": "members", "value": [{"value": "2"}, {"value": "3"}]}])).unwrap();
+        assert_eq!(g["members"].as_array().unwrap().len(), 3);
+        group(&mut g, json!([{"op": "remove", "path": "members[value eq \"1\"]"}])).unwrap();
+        group(&mut g, json!([{"op": "remove", "path": "members", "value": [{"value": "3"}]}])).unwrap();
+        assert_eq!(g["members"], json!([{"value": "2"}]));
+
+        assert_eq!(patch(&mut u, json!([{"op": "replace", "path": "groups", "value": []}])), Err(PatchError::Mutability("groups".into())));
+        assert_eq!(patch(&mut u, json!([{"op": "replace", "path": "nickName", "value": "x"}])), Err(PatchError::Path("nickName".into())));
+        assert_eq!(patch(&mut u, json!([{"op": "remove"}])), Err(PatchError::NoTarget("path".into())));
+        assert!(matches!(patch(&mut u, json!([{"op": "move", "path": "title"}])), Err(PatchError::Syntax(_))));
+        assert!(matches!(patch(&mut u, json!([{"op": "replace", "path": "emails[type eq]", "value": 1}])), Err(PatchError::Filter(_))));
+        assert!(matches!(patch(&mut u, json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "x@y.fr"}])), Err(PatchError::NoTarget(_))));
+        assert!(matches!(patch(&mut u, json!([])), Err(PatchError::Syntax(_))));
+    }
+}
