@@ -1005,11 +1005,46 @@ describe('Habilis sign-in in a real browser', () => {
     });
   });
 
+  test('the administrator creates a directory token, a directory provisions a person with it, the token is revoked', async () => {
+    await inContext('scim-token', {}, async (page) => {
+      await signIn(page, ADMIN_LOGIN, DEMO_PASSWORD);
+      await page.getByRole('navigation', { name: 'Menu principal' }).getByRole('link', { name: "Habilitations de l'organisme" }).click();
+      await page.getByRole('link', { name: "Annuaire de l'organisme (SCIM)" }).click();
+      await axeCheck(page, 'journey: scim-tokens');
+      await page.getByLabel('Nom du jeton (pour le reconnaître)').fill('Entra ID de la mairie');
+      await page.getByLabel('Durée de validité en jours (1 à 365)').fill('90');
+      let res = await submit(page, page.getByRole('button', { name: 'Créer le jeton' }), '/partner/directory-sync');
+      assert.equal(res.status(), 201, `token; got ${await describePage(page, res)}`);
+      const secret = (await page.locator('#scim-secret code').innerText()).trim();
+      assert.match(secret, /^scim_/);
+      await axeCheck(page, 'journey: scim-token-shown');
+      const endpoint = (await page.locator('#scim-endpoint').innerText()).trim();
+      // The directory, with the token: a person created as the portal's form would.
+      const created = await fetch(`${endpoint}/Users`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/scim+json' },
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ndurand', name: { givenName: 'Nina', familyName: 'Durand' }, emails: [{ value: 'nina.durand@mairie.invalid' }], active: true }),
+      });
+      assert.equal(created.status, 201, await created.text());
+      assert.equal((await created.json()).userName, 'mons.ndurand');
+      await page.goto(url('/partner/rights/people'));
+      assert.match(await page.locator('main').innerText(), /Nina Durand/);
+      await page.goto(url('/partner/directory-sync'));
+      assert.match(await page.locator('#scim-tokens').innerText(), /Entra ID de la mairie/);
+      const revokeAction = await page.locator('#scim-tokens form').first().getAttribute('action');
+      res = await submit(page, page.getByRole('button', { name: 'Révoquer : Entra ID de la mairie' }), revokeAction);
+      assert.equal(res.status(), 200, `revoke; got ${await describePage(page, res)}`);
+      assert.match(await page.getByRole('status').innerText(), /révoqué/);
+      const refused = await fetch(`${endpoint}/Users`, { headers: { Authorization: `Bearer ${secret}` } });
+      assert.equal(refused.status, 401);
+    });
+  });
+
   test('every role\'s pages pass axe-core (WCAG 2.1 A and AA), and each role\'s home is kept as a screenshot', async () => {
     const visits = {
       'caf.admin': ['/', '/caisse/partners', '/caisse/supervision', '/caisse/services', '/caisse/staff', '/directory', '/caisse/clients', '/caisse/reviews', '/caisse/alerts', '/caisse/alerts/rules', '/incidents', '/caisse/outages', '/caisse/outbox'],
       'caf.auditor': ['/', '/traces', '/traces?show=all', '/caisse/alerts'],
-      'mons.admin': ['/', '/partner/rights', '/partner/rights/grants', '/partner/rights/people', '/partner/rights/groups', '/partner/rights/mandates', '/partner/rights/queries', '/partner/rights/import', '/partner/contract', '/partner/administrator-change', '/partner/reviews', '/traces', '/incidents', '/help', '/access-requests'],
+      'mons.admin': ['/', '/partner/rights', '/partner/rights/grants', '/partner/rights/people', '/partner/rights/groups', '/partner/rights/mandates', '/partner/rights/queries', '/partner/rights/import', '/partner/directory-sync', '/partner/contract', '/partner/administrator-change', '/partner/reviews', '/traces', '/incidents', '/help', '/access-requests'],
       'mons.manager': ['/', '/partner/rights', '/partner/rights/people', '/incidents', '/help'],
       'mons.agent': ['/', '/help', '/access-requests', '/account/second-factor', '/password'],
     };

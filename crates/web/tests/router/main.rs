@@ -171,6 +171,7 @@ mod imports;
 mod oidc;
 mod people;
 mod reviews;
+mod scim;
 mod second_factor;
 mod security;
 mod supervision;

@@ -89,6 +89,8 @@ struct RightsPage {
     banner: Option<&'static str>,
     /// Management forms are shown.
     manage: bool,
+    /// The link to the directory's tokens (SCIM) is shown: the partner's administrators.
+    scim: bool,
     /// Caisse supervision actions are shown (a caisse administrator).
     supervise: bool,
     /// The partner's administrators answer queries.
@@ -338,6 +340,7 @@ pub(super) async fn rights_page(
         partner_name,
         banner,
         manage: may.manage,
+        scim: habilis_core::services::scim::may_manage_scim_tokens(actor),
         supervise: may.supervise,
         answer: may.answer_queries,
         quotas: quotas

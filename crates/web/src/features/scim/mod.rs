@@ -248,8 +248,11 @@ impl ListQuery {
     }
 
     /// The page of `all` (each a resource's JSON) the query selects, as a ListResponse.
-    fn answer(&self, all: Vec<Value>) -> Response {
-        let mut hits: Vec<Value> = all.into_iter().filter(|d| self.filter.as_ref().is_none_or(|f| f.matches(d))).collect();
+    /// For people, a filter also matches the login without the organisation's prefix
+    /// (`userName eq "martin"` finds `mons.martin`): what the directory sent at creation.
+    fn answer(&self, all: Vec<Value>, people: bool) -> Response {
+        let matches = |f: &Filter, d: &Value| f.matches(d) || (people && f.matches(&unprefixed(d)));
+        let mut hits: Vec<Value> = all.into_iter().filter(|d| self.filter.as_ref().is_none_or(|f| matches(f, d))).collect();
         if let Some(by) = &self.sort_by {
             let key = |d: &Value| sort_key(d, by);
             hits.sort_by(|a, b| {
@@ -268,6 +271,15 @@ impl ListQuery {
         let page: Vec<Value> = hits.into_iter().skip(self.start - 1).take(self.count).map(|d| project(d, &self.attributes, &self.excluded)).collect();
         scim_json(StatusCode::OK, &json!({"schemas": [LIST], "totalResults": total, "startIndex": self.start, "itemsPerPage": page.len(), "Resources": page}))
     }
+}
+
+/// A person's JSON with the login's first segment (the organisation's prefix) taken off.
+fn unprefixed(doc: &Value) -> Value {
+    let mut d = doc.clone();
+    if let Some(rest) = doc["userName"].as_str().and_then(|l| l.split_once('.')).map(|(_, rest)| rest.to_string()) {
+        d["userName"] = json!(rest);
+    }
+    d
 }
 
 fn sort_key(doc: &Value, by: &AttrPath) -> Option<String> {
@@ -484,7 +496,7 @@ impl Kind for Groups {
 async fn list_of<K: Kind>(state: &AppState, actor: &Actor, q: ListQuery) -> Answer {
     let b = base(state);
     let all = K::all(state, actor).await?.iter().map(|i| K::json(i, &b)).collect();
-    Ok(q.answer(all))
+    Ok(q.answer(all, K::NAME == "User"))
 }
 
 /// GET /scim/v2/{Users|Groups}
@@ -587,7 +599,7 @@ async fn provider_config(State(state): State<AppState>, ctx: Ctx, method: Method
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
     serve(state, ctx, &method, &uri, headers, |_| async move {
-        let docs = format!("{}/static/openapi.json", state.config.public_url.trim_end_matches('/'));
+        let docs = format!("{}/api/v1/openapi.json", state.config.public_url.trim_end_matches('/'));
         Ok(scim_json(StatusCode::OK, &service_provider_config(&base(&state), &docs)))
     })
     .await
