@@ -53,7 +53,7 @@ impl DirectoryPerson {
             h.update(g.0.as_bytes());
             h.update(name.as_bytes());
         }
-        hex::encode(&h.finalize()[..8])
+        hex::encode(h.finalize().get(..8).unwrap_or_default())
     }
 }
 
@@ -77,7 +77,7 @@ impl DirectoryGroup {
         for (m, _) in &self.members {
             h.update(m.0.as_bytes());
         }
-        hex::encode(&h.finalize()[..8])
+        hex::encode(h.finalize().get(..8).unwrap_or_default())
     }
 }
 
@@ -194,6 +194,7 @@ impl<S: Store> App<S> {
         // The page of tokens shows when each was last used; a minute's precision is enough.
         if token.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
             let mut tx = self.store.begin().await?;
+            tx.quiet();
             tx.touch_scim_token(token.id, now).await?;
             tx.commit().await?;
         }
@@ -247,8 +248,8 @@ impl<S: Store> App<S> {
     }
 
     /// Make a person what the directory describes (a PUT, or a PATCH once applied): each
-    /// difference through the form's own step. `if_match` is the version the directory
-    /// last read (`*` or `None`: any).
+    /// difference through the form's own step, with its trace. `if_match` is the version the
+    /// directory last read (`*` or `None`: any). Also says whether anything changed.
     pub async fn directory_replace_person(
         &self,
         actor: &Actor,
@@ -257,7 +258,7 @@ impl<S: Store> App<S> {
         if_match: Option<&str>,
         public_url: &str,
         client: &ClientInfo,
-    ) -> Result<DirectoryPerson> {
+    ) -> Result<(DirectoryPerson, bool)> {
         let mut tx = self.store.begin().await?;
         let org = readable_org(&mut tx, actor, self.today()).await?;
         tx.lock_organisation(org).await?;
@@ -279,7 +280,7 @@ impl<S: Store> App<S> {
             || extra.given_name.as_deref() != Some(current.given_name.as_str())
             || extra.family_name.as_deref() != Some(current.family_name.as_str());
         if !fields_changed && state_change.is_none() && !extra_changed {
-            return Ok(current);
+            return Ok((current, false));
         }
         if fields_changed {
             self.update_user_in(&mut tx, actor, id, &user_input(change), client).await?;
@@ -290,10 +291,16 @@ impl<S: Store> App<S> {
         if let Some(action) = state_change {
             self.user_action_in(&mut tx, actor, id, action, public_url, client).await?;
         }
-        tx.set_scim_extra(org, id.0, &extra).await?;
+        if extra_changed {
+            tx.set_scim_extra(org, id.0, &extra).await?;
+            if extra.external_id != current.external_id {
+                let detail = format!("externalId : {}", extra.external_id.as_deref().unwrap_or("—"));
+                self.trace_action(&mut tx, actor, "user.external_id", current.login.clone(), Some(detail), client).await?;
+            }
+        }
         let person = people_in(&mut tx, org, Some(id)).await?.pop().ok_or(Error::NotFound)?;
         tx.commit().await?;
-        Ok(person)
+        Ok((person, true))
     }
 
     /// A person leaves the organisation because the directory deleted them: their account
@@ -315,7 +322,7 @@ impl<S: Store> App<S> {
         let org = readable_org(&mut tx, actor, self.today()).await?;
         tx.lock_organisation(org).await?;
         let group = self.create_group_in(&mut tx, actor, &change.name, client).await?;
-        let people = people_in(&mut tx, org, None).await?;
+        let people: std::collections::HashSet<AccountId> = people_in(&mut tx, org, None).await?.into_iter().map(|p| p.id).collect();
         for m in unique(&change.members) {
             ensure_member_known(&people, m)?;
             self.add_member_in(&mut tx, actor, group.id, m, client).await?;
@@ -328,23 +335,32 @@ impl<S: Store> App<S> {
 
     /// Make a group what the directory describes: renamed, members added (quotas of the
     /// grants it holds, mandates) and removed, each as on the group's page.
-    pub async fn directory_replace_group(&self, actor: &Actor, id: GroupId, change: &GroupChange, if_match: Option<&str>, client: &ClientInfo) -> Result<DirectoryGroup> {
+    pub async fn directory_replace_group(&self, actor: &Actor, id: GroupId, change: &GroupChange, if_match: Option<&str>, client: &ClientInfo) -> Result<(DirectoryGroup, bool)> {
         let mut tx = self.store.begin().await?;
         let org = readable_org(&mut tx, actor, self.today()).await?;
         tx.lock_organisation(org).await?;
         let current = groups_in(&mut tx, org, Some(id)).await?.pop().ok_or(Error::NotFound)?;
         ensure_version(if_match, &current.version())?;
+        let mut changed = false;
         if change.name.trim() != current.name {
             self.rename_group_in(&mut tx, actor, id, &change.name, client).await?;
+            changed = true;
         }
         let wanted = unique(&change.members);
-        for (m, _) in current.members.iter().filter(|(m, _)| !wanted.contains(m)) {
+        let wanted_set: std::collections::HashSet<AccountId> = wanted.iter().copied().collect();
+        let present: std::collections::HashSet<AccountId> = current.members.iter().map(|(m, _)| *m).collect();
+        for (m, _) in current.members.iter().filter(|(m, _)| !wanted_set.contains(m)) {
             self.remove_member_in(&mut tx, actor, id, *m, client).await?;
+            changed = true;
         }
-        let people = people_in(&mut tx, org, None).await?;
-        for m in wanted.iter().filter(|m| !current.members.iter().any(|(x, _)| x == *m)) {
-            ensure_member_known(&people, *m)?;
-            self.add_member_in(&mut tx, actor, id, *m, client).await?;
+        let added: Vec<AccountId> = wanted.into_iter().filter(|m| !present.contains(m)).collect();
+        if !added.is_empty() {
+            let people: std::collections::HashSet<AccountId> = people_in(&mut tx, org, None).await?.into_iter().map(|p| p.id).collect();
+            for m in added {
+                ensure_member_known(&people, m)?;
+                self.add_member_in(&mut tx, actor, id, m, client).await?;
+                changed = true;
+            }
         }
         let external_id = clean(change.external_id.as_deref());
         if external_id != current.external_id {
@@ -353,11 +369,14 @@ impl<S: Store> App<S> {
             if !powers.may_manage_groups() {
                 return Err(Error::Rule(crate::error::Rule::OutsideMandate));
             }
+            let detail = format!("externalId : {}", external_id.as_deref().unwrap_or("—"));
             tx.set_scim_extra(org, id.0, &ScimExtra { external_id, ..ScimExtra::default() }).await?;
+            self.trace_action(&mut tx, actor, "group.external_id", current.name.clone(), Some(detail), client).await?;
+            changed = true;
         }
         let g = groups_in(&mut tx, org, Some(id)).await?.pop().ok_or(Error::NotFound)?;
         tx.commit().await?;
-        Ok(g)
+        Ok((g, changed))
     }
 
     /// Delete a group that holds no grant (as on the group's page).
@@ -503,8 +522,8 @@ fn ensure_version(if_match: Option<&str>, current: &str) -> Result<()> {
     }
 }
 
-fn ensure_member_known(people: &[DirectoryPerson], m: AccountId) -> Result<()> {
-    if people.iter().any(|p| p.id == m) {
+fn ensure_member_known(people: &std::collections::HashSet<AccountId>, m: AccountId) -> Result<()> {
+    if people.contains(&m) {
         Ok(())
     } else {
         Err(Error::invalid("members", ValueError::BadFormat))
@@ -512,11 +531,6 @@ fn ensure_member_known(people: &[DirectoryPerson], m: AccountId) -> Result<()> {
 }
 
 fn unique(ids: &[AccountId]) -> Vec<AccountId> {
-    let mut out: Vec<AccountId> = Vec::new();
-    for id in ids {
-        if !out.contains(id) {
-            out.push(*id);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    ids.iter().copied().filter(|id| seen.insert(*id)).collect()
 }

@@ -286,7 +286,7 @@ async fn sheet_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: AlertId, err
         actions,
         error: err.as_ref().map(|(e, _)| e.message(t)),
         error_on: err.as_ref().map(|(_, on)| on.clone()).unwrap_or_default(),
-        error_field: err.as_ref().map(|(e, _)| e.field()).flatten().unwrap_or(""),
+        error_field: err.as_ref().and_then(|(e, _)| e.field()).unwrap_or(""),
         notice,
         v,
         due_default: (state.app.today() + time::Duration::days(15)).to_string(),
@@ -444,7 +444,9 @@ pub async fn api_sheet(State(state): State<AppState>, ApiActor(ref actor): ApiAc
     let s = state.app.alert_sheet(actor, id).await?;
     let grants: Vec<_> = s.grants.iter().map(|g| json!({ "grant": g.grant, "what": g.what, "role": g.role, "through_group": g.through })).collect();
     let mut v = alert_json(&s.line);
-    v["grants"] = json!(grants);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("grants".into(), json!(grants));
+    }
     Ok(Json(v).into_response())
 }
 

@@ -33,7 +33,7 @@ impl FromRequestParts<AppState> for ServiceCaller {
         let decoded = raw
             .strip_prefix("Basic ")
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode_slice(b.trim(), &mut buf).ok())
-            .and_then(|n| std::str::from_utf8(&buf[..n]).ok());
+            .and_then(|n| buf.get(..n).and_then(|b| std::str::from_utf8(b).ok()));
         let Some((id, secret)) = decoded.and_then(|d| d.split_once(':')) else {
             return Err(WebError::Core(habilis_core::Error::NotAuthenticated));
         };

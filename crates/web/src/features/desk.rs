@@ -290,7 +290,7 @@ async fn file_page(state: &AppState, ctx: &Ctx, actor: &Actor, id: IncidentId, e
         may_close: f.may.close,
         error: err.as_ref().map(|(e, _)| e.message(t)),
         error_on: err.as_ref().map(|(_, on)| on.clone()).unwrap_or_default(),
-        error_field: err.as_ref().map(|(e, _)| e.field()).flatten().unwrap_or(""),
+        error_field: err.as_ref().and_then(|(e, _)| e.field()).unwrap_or(""),
         notice,
         v,
     };

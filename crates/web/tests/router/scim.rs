@@ -137,6 +137,18 @@ async fn a_directory_provisions_people_and_groups_under_the_portals_rules() {
         assert_ne!(h.get(header::ETAG).unwrap().to_str().unwrap(), etag);
         let (s, _, v) = t.scim("PATCH", &format!("/Users/{lea}"), &token, Some(patch), &[("if-match", &etag)]).await;
         assert_eq!(s, StatusCode::PRECONDITION_FAILED, "{v}");
+        // A change of the directory's own identifier alone is traced; a PUT that changes
+        // nothing is traced as the request it is.
+        let mut again = user("lmoreau", "Léa", "Moreau Dupont");
+        again["externalId"] = json!("ext-2");
+        again["title"] = json!("Agent d'accueil");
+        for _ in 0..2 {
+            let (s, _, v) = t.scim("PUT", &format!("/Users/{lea}"), &token, Some(again.clone()), &[]).await;
+            assert_eq!((s, &v["externalId"]), (StatusCode::OK, &json!("ext-2")), "{v}");
+        }
+        let traces = t.traces("mons.admin").await;
+        assert_eq!(traces.iter().filter(|r| r.entry.action == "user.external_id").count(), 1, "{b:?}");
+        assert!(traces.iter().any(|r| r.entry.action == "scim.put" && r.entry.outcome == habilis_core::trace::Outcome::Success), "{b:?}");
         // The login cannot change; what nobody writes cannot be patched.
         let rename = json!({"Operations": [{"op": "replace", "path": "userName", "value": "mons.autre"}]});
         let (s, _, v) = t.scim("PATCH", &format!("/Users/{lea}"), &token, Some(rename), &[]).await;
@@ -260,6 +272,10 @@ async fn a_group_that_holds_grants_gains_members_within_the_quotas_even_at_once(
         let (_, _, v) = t.scim("GET", &format!("/Groups/{gid}"), &token, None, &[]).await;
         assert_eq!(v["members"].as_array().unwrap().len(), half, "{b:?} {v}");
 
+        // The token is its issuer: an administrator's own rights come from the caisse only,
+        // so the directory cannot put the administrator in a group that holds grants.
+        let (s, _, refused) = t.scim("PATCH", &format!("/Groups/{gid}"), &token, Some(json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": claire.actor.account.id.to_string()}]}]})), &[]).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{b:?} {refused}");
         // A group that holds grants is not deleted (revoke them first), as on the page.
         let (s, _, _) = t.scim("DELETE", &format!("/Groups/{gid}"), &token, None, &[]).await;
         assert_eq!(s, StatusCode::CONFLICT);

@@ -17,7 +17,7 @@ impl AttrPath {
     /// Read `[urn:…:]attr[.sub]`.
     pub(crate) fn parse(raw: &str) -> Option<AttrPath> {
         let raw = raw.trim();
-        let local = if raw.len() > 4 && raw[..4].eq_ignore_ascii_case("urn:") { raw.rsplit(':').next()? } else { raw };
+        let local = if raw.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) { raw.rsplit(':').next()? } else { raw };
         let (attr, sub) = match local.split_once('.') {
             Some((a, s)) => (a, Some(s)),
             None => (local, None),
@@ -68,61 +68,62 @@ enum Tok {
 
 fn tokens(s: &str) -> Result<Vec<Tok>, String> {
     let mut out = Vec::new();
-    let chars: Vec<char> = s.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            ' ' | '\t' | '\n' | '\r' => i += 1,
-            '(' => {
-                out.push(Tok::Open);
-                i += 1;
-            }
-            ')' => {
-                out.push(Tok::Close);
-                i += 1;
-            }
-            '[' => {
-                out.push(Tok::OpenBracket);
-                i += 1;
-            }
-            ']' => {
-                out.push(Tok::CloseBracket);
-                i += 1;
-            }
-            '"' => {
-                let start = i;
-                i += 1;
-                while i < chars.len() && chars[i] != '"' {
-                    if chars[i] == '\\' {
-                        i += 1;
-                    }
-                    i += 1;
+    let mut it = s.char_indices().peekable();
+    while let Some(&(start, c)) = it.peek() {
+        let single = match c {
+            '(' => Some(Tok::Open),
+            ')' => Some(Tok::Close),
+            '[' => Some(Tok::OpenBracket),
+            ']' => Some(Tok::CloseBracket),
+            _ => None,
+        };
+        if let Some(t) = single {
+            out.push(t);
+            it.next();
+        } else if c.is_whitespace() {
+            it.next();
+        } else if c == '"' {
+            it.next();
+            let (mut end, mut escaped) = (None, false);
+            for (i, ch) in it.by_ref() {
+                if escaped {
+                    escaped = false;
+                } else if ch == '\\' {
+                    escaped = true;
+                } else if ch == '"' {
+                    end = Some(i);
+                    break;
                 }
-                if i >= chars.len() {
-                    return Err("guillemet non fermé / unclosed quote".into());
-                }
-                let text: String = chars[start..=i].iter().collect();
-                let v: Value = serde_json::from_str(&text).map_err(|_| format!("chaîne illisible / unreadable string {text}"))?;
-                out.push(Tok::Literal(v));
-                i += 1;
             }
-            _ => {
-                let start = i;
-                while i < chars.len() && !matches!(chars[i], ' ' | '\t' | '\n' | '\r' | '(' | ')' | '[' | ']' | '"') {
-                    i += 1;
+            let text = end.and_then(|e| s.get(start..=e)).ok_or("guillemet non fermé / unclosed quote")?;
+            let v: Value = serde_json::from_str(text).map_err(|_| format!("chaîne illisible / unreadable string {text}"))?;
+            out.push(Tok::Literal(v));
+        } else {
+            let mut end = s.len();
+            while let Some(&(i, ch)) = it.peek() {
+                if ch.is_whitespace() || matches!(ch, '(' | ')' | '[' | ']' | '"') {
+                    end = i;
+                    break;
                 }
-                let w: String = chars[start..i].iter().collect();
-                out.push(Tok::Word(w));
+                it.next();
             }
+            out.push(Tok::Word(s.get(start..end).unwrap_or_default().to_string()));
         }
     }
     Ok(out)
 }
 
+/// The longest filter read, the deepest nesting and the most comparisons: a filter is a
+/// directory's lookup, not a program (and the tree is walked recursively).
+const MOST_CHARS: usize = 4096;
+const MOST_DEPTH: usize = 16;
+const MOST_TERMS: usize = 64;
+
 struct Parser {
     toks: Vec<Tok>,
     at: usize,
+    depth: usize,
+    terms: usize,
 }
 
 impl Parser {
@@ -166,7 +167,12 @@ impl Parser {
 
     fn group(&mut self) -> Result<Filter, String> {
         self.at += 1; // (
+        self.depth += 1;
+        if self.depth > MOST_DEPTH {
+            return Err(format!("plus de {MOST_DEPTH} niveaux de parenthèses / more than {MOST_DEPTH} levels of parentheses"));
+        }
         let f = self.or()?;
+        self.depth -= 1;
         if self.toks.get(self.at) != Some(&Tok::Close) {
             return Err("parenthèse non fermée / unclosed parenthesis".into());
         }
@@ -175,6 +181,10 @@ impl Parser {
     }
 
     fn comparison(&mut self) -> Result<Filter, String> {
+        self.terms += 1;
+        if self.terms > MOST_TERMS {
+            return Err(format!("plus de {MOST_TERMS} comparaisons / more than {MOST_TERMS} comparisons"));
+        }
         let Some(Tok::Word(w)) = self.toks.get(self.at).cloned() else {
             return Err("attribut attendu / attribute expected".into());
         };
@@ -182,7 +192,12 @@ impl Parser {
         let path = AttrPath::parse(&w).ok_or_else(|| format!("attribut illisible / unreadable attribute {w}"))?;
         if self.toks.get(self.at) == Some(&Tok::OpenBracket) {
             self.at += 1;
+            self.depth += 1;
+            if self.depth > MOST_DEPTH {
+                return Err(format!("plus de {MOST_DEPTH} niveaux de crochets / more than {MOST_DEPTH} levels of brackets"));
+            }
             let inner = self.or()?;
+            self.depth -= 1;
             if self.toks.get(self.at) != Some(&Tok::CloseBracket) {
                 return Err("crochet non fermé / unclosed bracket".into());
             }
@@ -222,7 +237,10 @@ impl Parser {
 impl Filter {
     /// Read a filter; the error says what is wrong, in both languages.
     pub(crate) fn parse(s: &str) -> Result<Filter, String> {
-        let mut p = Parser { toks: tokens(s)?, at: 0 };
+        if s.chars().count() > MOST_CHARS {
+            return Err(format!("plus de {MOST_CHARS} caractères / more than {MOST_CHARS} characters"));
+        }
+        let mut p = Parser { toks: tokens(s)?, at: 0, depth: 0, terms: 0 };
         if p.toks.is_empty() {
             return Err("filtre vide / empty filter".into());
         }
@@ -241,7 +259,16 @@ impl Filter {
             Filter::Not(a) => !a.matches(doc),
             Filter::Present(p) => values_at(doc, p).iter().any(|v| !v.is_null() && v.as_str() != Some("") && v.as_array().is_none_or(|a| !a.is_empty())),
             Filter::Compare(p, op, want) => {
-                let found = values_at(doc, p);
+                let mut found = values_at(doc, p);
+                // A person's login also reads without the organisation's prefix
+                // (`martin` for `mons.martin`): what the directory sent at creation.
+                let unprefixed;
+                if p.attr == "username" && p.sub.is_none()
+                    && let Some(rest) = found.first().and_then(|v| v.as_str()).and_then(|l| l.split_once('.')).map(|(_, r)| r.to_string())
+                {
+                    unprefixed = Value::String(rest);
+                    found.push(&unprefixed);
+                }
                 if want.is_null() {
                     let absent = found.iter().all(|v| v.is_null());
                     return match op {
@@ -361,8 +388,19 @@ mod tests {
         for f in no {
             assert!(!Filter::parse(f).unwrap().matches(&doc), "{f}");
         }
-        for bad in ["", "userName", r#"userName zz "x""#, r#"(userName eq "x""#, r#"userName eq "x" foo"#, r#"userName eq "open"#] {
+        for bad in ["", "userName", r#"userName zz "x""#, r#"(userName eq "x""#, r#"userName eq "x" foo"#, r#"userName eq "open"#, "é€ pr", "urn€ pr"] {
             assert!(Filter::parse(bad).is_err(), "{bad}");
         }
+        // The login reads with or without its prefix, in negations too.
+        assert!(Filter::parse(r#"userName eq "MARTIN""#).unwrap().matches(&doc));
+        assert!(!Filter::parse(r#"userName ne "martin""#).unwrap().matches(&doc));
+        assert!(!Filter::parse(r#"not (userName eq "martin")"#).unwrap().matches(&doc));
+        // Hostile filters are refused before they cost anything.
+        let deep = format!("{}userName pr{}", "(".repeat(20_000), ")".repeat(20_000));
+        let long = vec!["userName pr"; 100].join(" or ");
+        for bad in [deep.as_str(), long.as_str()] {
+            assert!(Filter::parse(bad).is_err());
+        }
+        assert!(Filter::parse(&vec!["userName pr"; 60].join(" or ")).is_ok());
     }
 }

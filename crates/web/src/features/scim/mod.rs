@@ -105,7 +105,7 @@ impl ScimError {
         };
         let mut v = json!({"schemas": [ERROR], "status": status.as_u16().to_string(), "detail": detail});
         if let Some(k) = kind {
-            v["scimType"] = json!(k);
+            schema::put(&mut v, "scimType", json!(k));
         }
         let mut r = scim_json(status, &v);
         if status == StatusCode::UNAUTHORIZED {
@@ -122,7 +122,7 @@ fn base(state: &AppState) -> String {
     format!("{}{PREFIX}", state.config.public_url.trim_end_matches('/'))
 }
 
-fn header_text<'a>(h: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header_text(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -151,7 +151,6 @@ where
         }
         return ScimError::Token.response(lang);
     };
-    let is_change = *method != Method::GET;
     let (resp, refusal) = match run(actor.clone()).await {
         Ok(r) => (r, None),
         Err(e) => {
@@ -165,7 +164,7 @@ where
     };
     let status = resp.status();
     // A change that went through is in the trail already, by the core's own trace.
-    if !(is_change && status.is_success()) {
+    if resp.extensions().get::<Changed>().is_none() {
         let outcome = if status.is_success() || status == StatusCode::NOT_MODIFIED {
             Outcome::Success
         } else if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -179,7 +178,19 @@ where
             return ScimError::Core(e).response(lang);
         }
     }
-    resp
+    // Traced here (or by the core): not again by the portal's session middleware.
+    crate::extract::traced(resp)
+}
+
+/// Set on the answer to a change the core made, and traced.
+#[derive(Clone, Copy)]
+struct Changed;
+
+fn changes(mut r: Response, changed: bool) -> Response {
+    if changed {
+        r.extensions_mut().insert(Changed);
+    }
+    r
 }
 
 /// Read a JSON body.
@@ -248,11 +259,8 @@ impl ListQuery {
     }
 
     /// The page of `all` (each a resource's JSON) the query selects, as a ListResponse.
-    /// For people, a filter also matches the login without the organisation's prefix
-    /// (`userName eq "martin"` finds `mons.martin`): what the directory sent at creation.
-    fn answer(&self, all: Vec<Value>, people: bool) -> Response {
-        let matches = |f: &Filter, d: &Value| f.matches(d) || (people && f.matches(&unprefixed(d)));
-        let mut hits: Vec<Value> = all.into_iter().filter(|d| self.filter.as_ref().is_none_or(|f| matches(f, d))).collect();
+    fn answer(&self, all: Vec<Value>) -> Response {
+        let mut hits: Vec<Value> = all.into_iter().filter(|d| self.filter.as_ref().is_none_or(|f| f.matches(d))).collect();
         if let Some(by) = &self.sort_by {
             let key = |d: &Value| sort_key(d, by);
             hits.sort_by(|a, b| {
@@ -271,15 +279,6 @@ impl ListQuery {
         let page: Vec<Value> = hits.into_iter().skip(self.start - 1).take(self.count).map(|d| project(d, &self.attributes, &self.excluded)).collect();
         scim_json(StatusCode::OK, &json!({"schemas": [LIST], "totalResults": total, "startIndex": self.start, "itemsPerPage": page.len(), "Resources": page}))
     }
-}
-
-/// A person's JSON with the login's first segment (the organisation's prefix) taken off.
-fn unprefixed(doc: &Value) -> Value {
-    let mut d = doc.clone();
-    if let Some(rest) = doc["userName"].as_str().and_then(|l| l.split_once('.')).map(|(_, rest)| rest.to_string()) {
-        d["userName"] = json!(rest);
-    }
-    d
 }
 
 fn sort_key(doc: &Value, by: &AttrPath) -> Option<String> {
@@ -350,7 +349,7 @@ fn drop_subs(v: Value, gone: &[&AttrPath]) -> Value {
 
 /// One resource, with its `ETag` and, on creation, its `Location`.
 fn resource(status: StatusCode, doc: Value, version: &str) -> Response {
-    let location = doc["meta"]["location"].as_str().map(str::to_string);
+    let location = doc.get("meta").and_then(|m| m.get("location")).and_then(Value::as_str).map(str::to_string);
     let mut r = scim_json(status, &doc);
     if let Ok(v) = HeaderValue::from_str(&etag(version)) {
         r.headers_mut().insert(header::ETAG, v);
@@ -397,7 +396,9 @@ fn if_match(headers: &HeaderMap) -> Option<String> {
 /// paths directories write (`emails[type eq "work"].value`) find it.
 fn person_doc_for_patch(p: &DirectoryPerson, b: &str) -> Value {
     let mut doc = person_json(p, b);
-    doc["emails"][0]["type"] = json!("work");
+    if let Some(first) = doc.get_mut("emails").and_then(Value::as_array_mut).and_then(|a| a.first_mut()) {
+        schema::put(first, "type", json!("work"));
+    }
     doc
 }
 
@@ -415,7 +416,8 @@ trait Kind {
     fn all(state: &AppState, actor: &Actor) -> impl Future<Output = Result<Vec<Self::Item>, Error>> + Send;
     fn one(state: &AppState, actor: &Actor, id: Self::Id) -> impl Future<Output = Result<Self::Item, Error>> + Send;
     fn create(state: &AppState, ctx: &Ctx, actor: &Actor, doc: &Value) -> impl Future<Output = Result<Self::Item, ScimError>> + Send;
-    fn replace(state: &AppState, ctx: &Ctx, actor: &Actor, id: Self::Id, doc: &Value, if_match: Option<&str>) -> impl Future<Output = Result<Self::Item, ScimError>> + Send;
+    /// The resource as replaced, and whether anything changed (then the core traced it).
+    fn replace(state: &AppState, ctx: &Ctx, actor: &Actor, id: Self::Id, doc: &Value, if_match: Option<&str>) -> impl Future<Output = Result<(Self::Item, bool), ScimError>> + Send;
     fn delete(state: &AppState, ctx: &Ctx, actor: &Actor, id: Self::Id, if_match: Option<&str>) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
@@ -452,7 +454,7 @@ impl Kind for Users {
         let change = person_change(doc).map_err(unreadable)?;
         Ok(state.app.directory_create_person(actor, &change, &state.config.public_url, &ctx.client).await?)
     }
-    async fn replace(state: &AppState, ctx: &Ctx, actor: &Actor, id: AccountId, doc: &Value, if_match: Option<&str>) -> Result<DirectoryPerson, ScimError> {
+    async fn replace(state: &AppState, ctx: &Ctx, actor: &Actor, id: AccountId, doc: &Value, if_match: Option<&str>) -> Result<(DirectoryPerson, bool), ScimError> {
         let change = person_change(doc).map_err(unreadable)?;
         Ok(state.app.directory_replace_person(actor, id, &change, if_match, &state.config.public_url, &ctx.client).await?)
     }
@@ -484,7 +486,7 @@ impl Kind for Groups {
         let change = group_change(doc).map_err(unreadable)?;
         Ok(state.app.directory_create_group(actor, &change, &ctx.client).await?)
     }
-    async fn replace(state: &AppState, ctx: &Ctx, actor: &Actor, id: GroupId, doc: &Value, if_match: Option<&str>) -> Result<DirectoryGroup, ScimError> {
+    async fn replace(state: &AppState, ctx: &Ctx, actor: &Actor, id: GroupId, doc: &Value, if_match: Option<&str>) -> Result<(DirectoryGroup, bool), ScimError> {
         let change = group_change(doc).map_err(unreadable)?;
         Ok(state.app.directory_replace_group(actor, id, &change, if_match, &ctx.client).await?)
     }
@@ -496,14 +498,14 @@ impl Kind for Groups {
 async fn list_of<K: Kind>(state: &AppState, actor: &Actor, q: ListQuery) -> Answer {
     let b = base(state);
     let all = K::all(state, actor).await?.iter().map(|i| K::json(i, &b)).collect();
-    Ok(q.answer(all, K::NAME == "User"))
+    Ok(q.answer(all))
 }
 
 /// GET /scim/v2/{Users|Groups}
 async fn list<K: Kind>(State(state): State<AppState>, ctx: Ctx, method: Method, uri: Uri, headers: HeaderMap, Query(p): Query<Vec<(String, String)>>) -> Response {
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
-    serve(state, ctx, &method, &uri, headers, |actor| async move { list_of::<K>(&state, &actor, ListQuery::from_params(&Params(p))?).await }).await
+    serve(state, ctx, &method, &uri, headers, |actor| async move { list_of::<K>(state, &actor, ListQuery::from_params(&Params(p))?).await }).await
 }
 
 /// POST /scim/v2/{Users|Groups}/.search
@@ -513,7 +515,7 @@ async fn search<K: Kind>(State(state): State<AppState>, ctx: Ctx, uri: Uri, head
     let headers = &headers;
     serve(state, ctx, &Method::GET, &uri, headers, |actor| async move {
         let q = ListQuery::from_search(&body_json(&body)?)?;
-        list_of::<K>(&state, &actor, q).await
+        list_of::<K>(state, &actor, q).await
     })
     .await
 }
@@ -523,8 +525,8 @@ async fn read<K: Kind>(State(state): State<AppState>, ctx: Ctx, method: Method, 
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
     serve(state, ctx, &method, &uri, headers, |actor| async move {
-        let item = K::one(&state, &actor, K::id(&id)?).await?;
-        single(&headers, &Params(p), K::json(&item, &base(&state)), &K::version(&item))
+        let item = K::one(state, &actor, K::id(&id)?).await?;
+        single(headers, &Params(p), K::json(&item, &base(state)), &K::version(&item))
     })
     .await
 }
@@ -535,8 +537,8 @@ async fn create<K: Kind>(State(state): State<AppState>, ctx: Ctx, method: Method
     let headers = &headers;
     serve(state, ctx, &method, &uri, headers, |actor| async move {
         let doc = body_json(&body)?;
-        let item = K::create(&state, &ctx, &actor, &doc).await?;
-        Ok(resource(StatusCode::CREATED, K::json(&item, &base(&state)), &K::version(&item)))
+        let item = K::create(state, ctx, &actor, &doc).await?;
+        Ok(changes(resource(StatusCode::CREATED, K::json(&item, &base(state)), &K::version(&item)), true))
     })
     .await
 }
@@ -548,8 +550,8 @@ async fn put<K: Kind>(State(state): State<AppState>, ctx: Ctx, method: Method, u
     serve(state, ctx, &method, &uri, headers, |actor| async move {
         let id = K::id(&id)?;
         let doc = body_json(&body)?;
-        let item = K::replace(&state, &ctx, &actor, id, &doc, if_match(&headers).as_deref()).await?;
-        Ok(resource(StatusCode::OK, K::json(&item, &base(&state)), &K::version(&item)))
+        let (item, changed) = K::replace(state, ctx, &actor, id, &doc, if_match(headers).as_deref()).await?;
+        Ok(changes(resource(StatusCode::OK, K::json(&item, &base(state)), &K::version(&item)), changed))
     })
     .await
 }
@@ -563,18 +565,18 @@ async fn patch<K: Kind>(State(state): State<AppState>, ctx: Ctx, method: Method,
     serve(state, ctx, &method, &uri, headers, |actor| async move {
         let id = K::id(&id)?;
         let ops = body_json(&body)?;
-        let b = base(&state);
-        let theirs = if_match(&headers);
+        let b = base(state);
+        let theirs = if_match(headers);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let current = K::one(&state, &actor, id).await?;
+            let current = K::one(state, &actor, id).await?;
             let version = K::version(&current);
             let mut doc = K::patch_doc(&current, &b);
             patch::apply(&mut doc, &ops, K::NAME)?;
             let expected = theirs.clone().unwrap_or_else(|| version.clone());
-            match K::replace(&state, &ctx, &actor, id, &doc, Some(&expected)).await {
-                Ok(item) => return Ok(resource(StatusCode::OK, K::json(&item, &b), &K::version(&item))),
+            match K::replace(state, ctx, &actor, id, &doc, Some(&expected)).await {
+                Ok((item, changed)) => return Ok(changes(resource(StatusCode::OK, K::json(&item, &b), &K::version(&item)), changed)),
                 Err(ScimError::Core(Error::Stale)) if theirs.is_none() && attempt < PATCH_ATTEMPTS => continue,
                 Err(e) => return Err(e),
             }
@@ -588,8 +590,8 @@ async fn delete<K: Kind>(State(state): State<AppState>, ctx: Ctx, method: Method
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
     serve(state, ctx, &method, &uri, headers, |actor| async move {
-        K::delete(&state, &ctx, &actor, K::id(&id)?, if_match(&headers).as_deref()).await?;
-        Ok(StatusCode::NO_CONTENT.into_response())
+        K::delete(state, ctx, &actor, K::id(&id)?, if_match(headers).as_deref()).await?;
+        Ok(changes(StatusCode::NO_CONTENT.into_response(), true))
     })
     .await
 }
@@ -600,7 +602,7 @@ async fn provider_config(State(state): State<AppState>, ctx: Ctx, method: Method
     let headers = &headers;
     serve(state, ctx, &method, &uri, headers, |_| async move {
         let docs = format!("{}/api/v1/openapi.json", state.config.public_url.trim_end_matches('/'));
-        Ok(scim_json(StatusCode::OK, &service_provider_config(&base(&state), &docs)))
+        Ok(scim_json(StatusCode::OK, &service_provider_config(&base(state), &docs)))
     })
     .await
 }
@@ -614,7 +616,7 @@ fn listed(items: Vec<Value>) -> Response {
 async fn types(State(state): State<AppState>, ctx: Ctx, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
-    serve(state, ctx, &method, &uri, headers, |_| async move { Ok(listed(resource_types(&base(&state)))) }).await
+    serve(state, ctx, &method, &uri, headers, |_| async move { Ok(listed(resource_types(&base(state)))) }).await
 }
 
 /// GET /scim/v2/ResourceTypes/{id}
@@ -622,7 +624,7 @@ async fn one_type(State(state): State<AppState>, ctx: Ctx, method: Method, uri: 
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
     serve(state, ctx, &method, &uri, headers, |_| async move {
-        let t = resource_types(&base(&state)).into_iter().find(|t| t["id"].as_str() == Some(id.as_str())).ok_or(ScimError::NotFound)?;
+        let t = resource_types(&base(state)).into_iter().find(|t| t["id"].as_str() == Some(id.as_str())).ok_or(ScimError::NotFound)?;
         Ok(scim_json(StatusCode::OK, &t))
     })
     .await
@@ -632,7 +634,7 @@ async fn one_type(State(state): State<AppState>, ctx: Ctx, method: Method, uri: 
 async fn all_schemas(State(state): State<AppState>, ctx: Ctx, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
-    serve(state, ctx, &method, &uri, headers, |_| async move { Ok(listed(schemas(&base(&state)))) }).await
+    serve(state, ctx, &method, &uri, headers, |_| async move { Ok(listed(schemas(&base(state)))) }).await
 }
 
 /// GET /scim/v2/Schemas/{id}
@@ -640,7 +642,7 @@ async fn one_schema(State(state): State<AppState>, ctx: Ctx, method: Method, uri
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
     serve(state, ctx, &method, &uri, headers, |_| async move {
-        let s = schemas(&base(&state)).into_iter().find(|s| s["id"].as_str() == Some(id.as_str())).ok_or(ScimError::NotFound)?;
+        let s = schemas(&base(state)).into_iter().find(|s| s["id"].as_str() == Some(id.as_str())).ok_or(ScimError::NotFound)?;
         Ok(scim_json(StatusCode::OK, &s))
     })
     .await

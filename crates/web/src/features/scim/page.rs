@@ -156,7 +156,9 @@ async fn api_list(State(state): State<AppState>, ApiActor(ref actor): ApiActor) 
 async fn api_issue(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<TokenBody>) -> Result<Response, WebError> {
     let issued = state.app.issue_scim_token(actor, &b.label, b.days, &ctx.client).await?;
     let mut v = token_json(&issued.token, state.app.now());
-    v["token"] = json!(issued.secret);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("token".into(), json!(issued.secret));
+    }
     Ok(traced((StatusCode::CREATED, Json(v)).into_response()))
 }
 

@@ -87,14 +87,6 @@ fn remove_key(doc: &mut Value, name: &str) {
     }
 }
 
-/// Whether two values of a multi-valued attribute are the same value (by their `value`).
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (get_ci(a, "value"), get_ci(b, "value")) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 /// Apply the PATCH request `body` to the resource `doc` (of type `resource`).
 pub(crate) fn apply(doc: &mut Value, body: &Value, resource: &str) -> Result<(), PatchError> {
     let ops = match get_ci(body, "Operations") {
@@ -117,19 +109,27 @@ pub(crate) fn apply(doc: &mut Value, body: &Value, resource: &str) -> Result<(),
                     if writable(resource, &p.attr) != Some(true) {
                         continue;
                     }
+                    let single = resource == "User" && p.attr == "emails";
                     let path = PatchPath { attr: p.attr, filter: None, sub: p.sub };
-                    if name == "add" { add(doc, &path, v)? } else { replace(doc, &path, v)? }
+                    if name == "add" && !single { add(doc, &path, v)? } else { replace(doc, &path, v)? }
                 }
             }
             ("remove", None) => return Err(PatchError::NoTarget("path".into())),
             (verb @ ("add" | "replace" | "remove"), Some(raw)) => {
                 let path = parse_path(raw)?;
                 match writable(resource, &path.attr) {
-                    None => return Err(PatchError::Path(raw.to_string())),
+                    // An attribute Habilis does not keep (a directory's default mappings
+                    // send phone numbers, addresses, enterprise attributes…), or a person's
+                    // display name, which is made of their name: left aside, as in a PUT.
+                    None => continue,
+                    Some(false) if resource == "User" && path.attr == "displayname" => continue,
                     Some(false) => return Err(PatchError::Mutability(raw.to_string())),
                     Some(true) => {}
                 }
+                // Habilis keeps one address: adding one replaces it.
+                let single = resource == "User" && path.attr == "emails" && path.filter.is_none() && path.sub.is_none();
                 match verb {
+                    "add" if single => replace(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
                     "add" => add(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
                     "replace" => replace(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
                     _ => remove(doc, &path, value)?,
@@ -153,13 +153,14 @@ fn add(doc: &mut Value, p: &PatchPath, value: Value) -> Result<(), PatchError> {
                 Value::Array(v) => v,
                 one => vec![one],
             };
+            let mut seen: std::collections::HashSet<String> = list.iter().map(identity).collect();
             for v in new {
-                if !list.iter().any(|x| same_value(x, &v)) {
+                if seen.insert(identity(&v)) {
                     list.push(v);
                 }
             }
         }
-        (None, target) => *target = value,
+        (None, target) => merge_or_set(target, value),
         (Some(sub), target) => set_sub(target, sub, value),
     }
     Ok(())
@@ -171,10 +172,33 @@ fn replace(doc: &mut Value, p: &PatchPath, value: Value) -> Result<(), PatchErro
     }
     let target = slot(doc, &p.attr);
     match &p.sub {
+        None if !target.is_array() => merge_or_set(target, value),
         None => *target = value,
         Some(sub) => set_sub(target, sub, value),
     }
     Ok(())
+}
+
+/// A complex attribute given as an object keeps the sub-attributes the value does not
+/// name (RFC 7644 §3.5.2.1, §3.5.2.3); anything else is set.
+fn merge_or_set(target: &mut Value, value: Value) {
+    match (target, value) {
+        (t @ Value::Object(_), Value::Object(m)) => {
+            for (k, v) in m {
+                *slot(t, &k) = v;
+            }
+        }
+        (t, v) => *t = v,
+    }
+}
+
+/// What tells two values of a multi-valued attribute apart: their `value`, or the whole.
+fn identity(v: &Value) -> String {
+    match get_ci(v, "value") {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => v.to_string(),
+    }
 }
 
 /// Set a sub-attribute: of the complex attribute, or of each of its values.
@@ -241,7 +265,8 @@ fn remove(doc: &mut Value, p: &PatchPath, value: Option<Value>) -> Result<(), Pa
             if let Some(Value::Array(gone)) = value
                 && let Some(Value::Array(list)) = get_ci_mut(doc, &p.attr)
             {
-                list.retain(|x| !gone.iter().any(|g| same_value(x, g)));
+                let gone: std::collections::HashSet<String> = gone.iter().map(identity).collect();
+                list.retain(|x| !gone.contains(&identity(x)));
                 return Ok(());
             }
             remove_key(doc, &p.attr);
@@ -305,7 +330,15 @@ mod tests {
         assert_eq!(g["members"], json!([{"value": "2"}]));
 
         assert_eq!(patch(&mut u, json!([{"op": "replace", "path": "groups", "value": []}])), Err(PatchError::Mutability("groups".into())));
-        assert_eq!(patch(&mut u, json!([{"op": "replace", "path": "nickName", "value": "x"}])), Err(PatchError::Path("nickName".into())));
+        // What Habilis does not keep is left aside; a name given in part keeps the rest.
+        let before = u.clone();
+        patch(&mut u, json!([{"op": "replace", "path": "nickName", "value": "x"}, {"op": "add", "path": "phoneNumbers[type eq \"work\"].value", "value": "01"},
+            {"op": "replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "RH"}, {"op": "replace", "path": "displayName", "value": "X"}])).unwrap();
+        assert_eq!(u, before);
+        patch(&mut u, json!([{"op": "replace", "value": {"name": {"givenName": "Y"}}}, {"op": "add", "path": "emails", "value": [{"value": "n@d.fr"}]}])).unwrap();
+        assert_eq!((&u["name"]["givenName"], &u["name"]["familyName"]), (&json!("Y"), &json!("C")));
+        assert_eq!(u["emails"], json!([{"value": "n@d.fr"}]), "one address: adding one replaces it");
+        assert!(matches!(patch(&mut u, json!([{"op": "replace", "path": "emails[", "value": 1}])), Err(PatchError::Path(_))));
         assert_eq!(patch(&mut u, json!([{"op": "remove"}])), Err(PatchError::NoTarget("path".into())));
         assert!(matches!(patch(&mut u, json!([{"op": "move", "path": "title"}])), Err(PatchError::Syntax(_))));
         assert!(matches!(patch(&mut u, json!([{"op": "replace", "path": "emails[type eq]", "value": 1}])), Err(PatchError::Filter(_))));

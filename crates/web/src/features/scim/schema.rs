@@ -75,11 +75,13 @@ impl A {
             "required": self.required, "caseExact": self.case_exact, "mutability": self.mutability,
             "returned": self.returned, "uniqueness": self.uniqueness,
         });
-        if !self.refs.is_empty() {
-            v["referenceTypes"] = json!(self.refs);
-        }
-        if !self.subs.is_empty() {
-            v["subAttributes"] = Value::Array(self.subs.iter().map(A::json).collect());
+        if let Some(o) = v.as_object_mut() {
+            if !self.refs.is_empty() {
+                o.insert("referenceTypes".into(), json!(self.refs));
+            }
+            if !self.subs.is_empty() {
+                o.insert("subAttributes".into(), Value::Array(self.subs.iter().map(A::json).collect()));
+            }
         }
         v
     }
@@ -216,6 +218,13 @@ pub(crate) fn service_provider_config(base: &str, docs: &str) -> Value {
     })
 }
 
+/// Set a member of a JSON object (nothing for anything else).
+pub(crate) fn put(v: &mut Value, key: &str, value: Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.insert(key.to_string(), value);
+    }
+}
+
 /// The `ETag` of a version.
 pub(crate) fn etag(version: &str) -> String {
     format!("W/\"{version}\"")
@@ -239,15 +248,14 @@ pub(crate) fn person_json(p: &DirectoryPerson, base: &str) -> Value {
         },
     });
     if let Some(t) = &p.title {
-        v["title"] = json!(t);
+        put(&mut v, "title", json!(t));
     }
     if let Some(x) = &p.external_id {
-        v["externalId"] = json!(x);
+        put(&mut v, "externalId", json!(x));
     }
     if !p.groups.is_empty() {
-        v["groups"] = Value::Array(
-            p.groups.iter().map(|(id, name)| json!({"value": id.to_string(), "$ref": format!("{base}/Groups/{id}"), "display": name})).collect(),
-        );
+        let groups = p.groups.iter().map(|(id, name)| json!({"value": id.to_string(), "$ref": format!("{base}/Groups/{id}"), "display": name})).collect();
+        put(&mut v, "groups", Value::Array(groups));
     }
     v
 }
@@ -261,10 +269,11 @@ pub(crate) fn group_json(g: &DirectoryGroup, base: &str) -> Value {
         "meta": {"resourceType": "Group", "location": format!("{base}/Groups/{}", g.id), "version": etag(&g.version())},
     });
     if let Some(x) = &g.external_id {
-        v["externalId"] = json!(x);
+        put(&mut v, "externalId", json!(x));
     }
     if !g.members.is_empty() {
-        v["members"] = Value::Array(g.members.iter().map(|(id, _)| json!({"value": id.to_string(), "$ref": format!("{base}/Users/{id}")})).collect());
+        let members = g.members.iter().map(|(id, _)| json!({"value": id.to_string(), "$ref": format!("{base}/Users/{id}")})).collect();
+        put(&mut v, "members", Value::Array(members));
     }
     v
 }
