@@ -51,6 +51,16 @@ pub const ACTIONS: &[(&str, &str, &str)] = &[
     ("user.reset_password", "Nouveau lien de mot de passe envoyé", "New password link sent"),
     ("group.create", "Création d'un groupe", "Group created"),
     ("group.rename", "Groupe renommé", "Group renamed"),
+    ("group.external_id", "Identifiant du groupe dans l'annuaire de l'organisme modifié (SCIM)", "Group's identifier in the organisation's directory changed (SCIM)"),
+    ("user.external_id", "Identifiant de la personne dans l'annuaire de l'organisme modifié (SCIM)", "Person's identifier in the organisation's directory changed (SCIM)"),
+    ("scim.token.create", "Jeton d'annuaire (SCIM) créé", "Directory token (SCIM) created"),
+    ("scim.token.revoke", "Jeton d'annuaire (SCIM) révoqué", "Directory token (SCIM) revoked"),
+    ("scim.refused", "Annuaire (SCIM) : jeton refusé", "Directory (SCIM): token refused"),
+    ("scim.get", "Annuaire (SCIM) : lecture", "Directory (SCIM): read"),
+    ("scim.post", "Annuaire (SCIM) : création", "Directory (SCIM): creation"),
+    ("scim.put", "Annuaire (SCIM) : remplacement", "Directory (SCIM): replacement"),
+    ("scim.patch", "Annuaire (SCIM) : modification", "Directory (SCIM): change"),
+    ("scim.delete", "Annuaire (SCIM) : suppression", "Directory (SCIM): deletion"),
     ("group.delete", "Groupe supprimé", "Group deleted"),
     ("group.add_member", "Membre ajouté à un groupe", "Member added to a group"),
     ("group.remove_member", "Membre retiré d'un groupe", "Member removed from a group"),
@@ -143,7 +153,7 @@ mod tests {
         }
         let families = ["session", "password", "second_factor", "installation", "partner", "convention", "contract", "amendment", "subscription", "service", "service_role",
             "administrator", "admin_change", "staff", "contact", "user", "group", "grant", "mandate", "query", "trace", "access_request", "retention", "client", "oidc",
-            "review", "alert", "incident", "outage"];
+            "review", "alert", "incident", "outage", "scim"];
         let mut missing = Vec::new();
         for src in &sources {
             for piece in src.split('"').skip(1).step_by(2) {

@@ -146,7 +146,10 @@ where
         },
     };
     let Some(actor) = actor else {
-        if let Err(e) = state.app.record_anonymous("scim.refused", &path, Outcome::Refused, &ctx.client).await {
+        // A token that opens nothing is an attempt worth the trail; no token at all is not.
+        if secret.is_some_and(|s| !s.is_empty())
+            && let Err(e) = state.app.record_anonymous("scim.refused", &path, Outcome::Refused, &ctx.client).await
+        {
             return ScimError::Core(e).response(lang);
         }
         return ScimError::Token.response(lang);
