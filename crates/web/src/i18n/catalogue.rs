@@ -923,7 +923,6 @@ catalogue! {
     err_scim_syntax: "La requête n'est pas du JSON SCIM valide : {detail}.", "The request is not valid SCIM JSON: {detail}.";
     err_scim_value: "Valeur refusée pour « {detail} ».", "Value refused for “{detail}”.";
     err_scim_no_target: "Aucune valeur ne correspond au filtre du chemin : {detail}.", "No value matches the path's filter: {detail}.";
-    err_scim_not_implemented: "Cette opération n'est pas prise en charge : {detail}.", "This operation is not supported: {detail}.";
     err_scim_media_type: "Cette adresse attend du JSON (Content-Type: application/scim+json).", "This address expects JSON (Content-Type: application/scim+json).";
     scim_title: "Annuaire de l'organisme (SCIM)", "Organisation's directory (SCIM)";
     scim_intro: "Votre annuaire (Active Directory, Entra ID, Okta…) peut créer, modifier et retirer les comptes et les groupes de votre organisme par le protocole SCIM 2.0, avec les mêmes règles que ce portail : quotas, mandats, traces. Il agit en votre nom avec le jeton que vous créez ici.", "Your directory (Active Directory, Entra ID, Okta…) can create, change and remove your organisation's accounts and groups through SCIM 2.0, under the same rules as this portal: quotas, mandates, traces. It acts in your name with the token you create here.";

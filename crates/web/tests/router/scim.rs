@@ -225,6 +225,9 @@ async fn a_group_that_holds_grants_gains_members_within_the_quotas_even_at_once(
         let (s, _, g) = t.scim("POST", "/Groups", &token, Some(json!({"displayName": "Accueil", "externalId": "grp-1"})), &[]).await;
         assert_eq!(s, StatusCode::CREATED, "{g}");
         let gid = habilis_core::records::GroupId::parse(g["id"].as_str().unwrap()).unwrap();
+        // A search across both types finds it, and only it, by its name.
+        let (s, _, found) = t.scim("POST", "/.search", &token, Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName eq \"Accueil\""})), &[]).await;
+        assert_eq!((s, found["totalResults"].as_u64(), found["Resources"][0]["id"].as_str()), (StatusCode::OK, Some(1), g["id"].as_str()), "{found}");
         t.state.app.grant(&claire.actor, &NewGrant { holder: Holder::Group(gid), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil du public".into(), ends_on: "".into() }, &Default::default()).await.unwrap();
         // People who hold CDAP now (the demo has only CDAP), each counted once.
         let mut holders: Vec<_> = t.state.app.grants(&claire.actor).await.unwrap().into_iter()

@@ -45,7 +45,6 @@ enum ScimError {
     NoTarget(String),
     Mutability(String),
     Value(String),
-    NotImplemented(String),
     NotFound,
     Method,
 }
@@ -99,7 +98,6 @@ impl ScimError {
             ScimError::NoTarget(d) => (StatusCode::BAD_REQUEST, Some("noTarget"), t.err_scim_no_target.replace("{detail}", d)),
             ScimError::Mutability(d) => (StatusCode::BAD_REQUEST, Some("mutability"), t.err_scim_path.replace("{detail}", d)),
             ScimError::Value(d) => (StatusCode::BAD_REQUEST, Some("invalidValue"), t.err_scim_value.replace("{detail}", d)),
-            ScimError::NotImplemented(d) => (StatusCode::NOT_IMPLEMENTED, None, t.err_scim_not_implemented.replace("{detail}", d)),
             ScimError::NotFound => (StatusCode::NOT_FOUND, None, WebError::NotFound.message(t)),
             ScimError::Method => (StatusCode::METHOD_NOT_ALLOWED, None, WebError::Method.message(t)),
         };
@@ -651,11 +649,19 @@ async fn one_schema(State(state): State<AppState>, ctx: Ctx, method: Method, uri
     .await
 }
 
-/// POST /scim/v2/.search: a search across resource types is not offered.
-async fn search_all(State(state): State<AppState>, ctx: Ctx, uri: Uri, headers: HeaderMap) -> Response {
+/// POST /scim/v2/.search: a search across both resource types (RFC 7644 §3.4.3).
+async fn search_all(State(state): State<AppState>, ctx: Ctx, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let (state, ctx) = (&state, &ctx);
     let headers = &headers;
-    serve(state, ctx, &Method::GET, &uri, headers, |_| async move { Err(ScimError::NotImplemented("/.search".into())) }).await
+    // A search changes nothing: traced as a read.
+    serve(state, ctx, &Method::GET, &uri, headers, |actor| async move {
+        let q = ListQuery::from_search(&body_json(&body)?)?;
+        let b = base(state);
+        let mut all: Vec<Value> = Users::all(state, &actor).await?.iter().map(|p| Users::json(p, &b)).collect();
+        all.extend(Groups::all(state, &actor).await?.iter().map(|g| Groups::json(g, &b)));
+        Ok(q.answer(all))
+    })
+    .await
 }
 
 /// Anything else under /scim/v2: a SCIM error, 404 or 405.
