@@ -111,6 +111,7 @@ impl<S: Store> App<S> {
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
+        tx.lock_organisation(org).await?;
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
         if !tx.remove_member(g.id, member, actor.account.id, self.now()).await? {
             return Err(Error::NotFound);
@@ -134,6 +135,7 @@ impl<S: Store> App<S> {
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
+        tx.lock_organisation(org).await?;
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
         tx.rename_group(g.id, name.as_str()).await.map_err(|e| match e {
             crate::StoreError::Conflict(_) => Error::Taken("nom de groupe"),
@@ -158,6 +160,7 @@ impl<S: Store> App<S> {
         if !powers.may_manage_groups() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
+        tx.lock_organisation(org).await?;
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
         if !tx.grants_of_group(g.id).await?.is_empty() {
             return Err(Error::Rule(Rule::GroupHoldsGrants));

@@ -213,6 +213,10 @@ impl<S: Store> App<S> {
         if !powers.may_manage_users() {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
+        // Every change to the partner's people and rights holds the partner's lock, so that
+        // a check made from what was read (a directory's If-Match, a quota) still holds
+        // when the change is written.
+        tx.lock_organisation(org).await?;
         let target = tx.account(id).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
         if target.id == actor.account.id {
             return Err(Error::Rule(Rule::SelfGrant));
