@@ -345,4 +345,37 @@ mod tests {
         assert!(matches!(patch(&mut u, json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "x@y.fr"}])), Err(PatchError::NoTarget(_))));
         assert!(matches!(patch(&mut u, json!([])), Err(PatchError::Syntax(_))));
     }
+
+    /// Whatever operations a client sends, applying them answers (never panics).
+    #[test]
+    fn any_operations_apply_or_are_refused_without_panicking() {
+        let ops = ["add", "Remove", "replace", "move"];
+        let paths = ["members", "members[value eq \"1\"]", "emails[type eq \"work\"].value", "name.givenName", "name", "title", "[", "a[b", "emails[].x", "groups", "", "urn:x:y:active"];
+        let values = [json!(null), json!("x"), json!(1), json!([{"value": "1"}, "2", 3]), json!({"givenName": "G", "x": [1]}), json!([]), json!(true)];
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut doc = json!({"userName": "mons.x", "name": {"givenName": "A"}, "emails": [{"value": "a@b.fr"}], "members": [{"value": "1"}], "title": ["odd"]});
+            let count = next(4);
+            let list: Vec<Value> = (0..count)
+                .map(|_| {
+                    let mut op = json!({"op": ops[next(ops.len())]});
+                    if next(3) > 0 {
+                        op["path"] = json!(paths[next(paths.len())]);
+                    }
+                    if next(3) > 0 {
+                        op["value"] = values[next(values.len())].clone();
+                    }
+                    op
+                })
+                .collect();
+            let resource = if next(2) == 0 { "User" } else { "Group" };
+            let _ = apply(&mut doc, &json!({"Operations": list}), resource);
+        }
+    }
 }
