@@ -103,6 +103,19 @@ pub struct GroupChange {
     pub members: Vec<AccountId>,
 }
 
+/// A token as its organisation's administrators see it listed.
+#[derive(Debug, Clone)]
+pub struct ListedScimToken {
+    pub token: ScimToken,
+    /// The issuer's name.
+    pub issuer: String,
+    /// Whether the issuer is still an active administrator (or deputy) of the organisation.
+    pub issuer_may: bool,
+    /// Whether the token opens the endpoint now: not revoked, not expired, issuer still in
+    /// place.
+    pub usable: bool,
+}
+
 /// A token just issued: the record, and its secret, shown once.
 #[derive(Debug, Clone)]
 pub struct IssuedScimToken {
@@ -142,10 +155,24 @@ impl<S: Store> App<S> {
     }
 
     /// The organisation's directory tokens, newest first.
-    pub async fn scim_tokens(&self, actor: &Actor) -> Result<Vec<ScimToken>> {
+    pub async fn scim_tokens(&self, actor: &Actor) -> Result<Vec<ListedScimToken>> {
         let org = scim_token_org(actor)?;
+        let now = self.now();
         let mut tx = self.store.read().await?;
-        Ok(tx.scim_tokens_of(org).await?)
+        let mut out = Vec::new();
+        for token in tx.scim_tokens_of(org).await? {
+            let issuer = tx.account(token.issuer_id).await?;
+            // The token acts as its issuer: it opens nothing once they are no longer an
+            // active administrator of the organisation (as `scim_actor` decides).
+            let issuer_may = issuer.as_ref().is_some_and(|a| {
+                a.status == AccountStatus::Active
+                    && a.organisation_id == org
+                    && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
+            });
+            let usable = token.is_usable(now) && issuer_may;
+            out.push(ListedScimToken { issuer: issuer.map(|a| a.display_name).unwrap_or_default(), issuer_may, usable, token });
+        }
+        Ok(out)
     }
 
     /// Revoke one of the organisation's directory tokens: it opens nothing from now on.

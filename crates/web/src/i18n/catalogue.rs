@@ -942,6 +942,8 @@ catalogue! {
     scim_state_active: "Actif", "Active";
     scim_state_revoked: "Révoqué", "Revoked";
     scim_state_expired: "Expiré", "Expired";
+    scim_state_issuer_gone: "Inactif : la personne qui l'a créé n'est plus administrateur de l'organisme", "Inactive: the person who created it is no longer an administrator of the organisation";
+    scim_col_issuer: "Créé par", "Created by";
     scim_never: "jamais", "never";
     scim_revoke: "Révoquer", "Revoke";
     scim_revoked_done: "Le jeton est révoqué : il n'ouvre plus rien.", "The token is revoked: it opens nothing any more.";

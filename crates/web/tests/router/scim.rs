@@ -90,6 +90,21 @@ async fn the_administrator_creates_a_token_on_the_page_and_revokes_it() {
         assert!(traces.iter().any(|r| r.entry.action == action && r.entry.target.as_deref() == Some("Entra ID")), "{action}");
     }
 
+    // The deputy's token stops when the deputy is no longer one (here the caisse has made
+    // them a plain user), and the page says why.
+    let deputy_token = t.scim_token("mons.deputy").await;
+    assert_eq!(t.scim("GET", "/Users?count=1", &deputy_token, None, &[]).await.0, StatusCode::OK);
+    {
+        use habilis_core::store::{OrganisationTx, Store, Transaction};
+        let mut tx = t.state.app.store.begin().await.unwrap();
+        let deputy = tx.account_by_login("mons.deputy").await.unwrap().unwrap();
+        tx.set_account_roles(deputy.id, &[habilis_core::records::Role::User]).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(t.scim("GET", "/Users?count=1", &deputy_token, None, &[]).await.0, StatusCode::UNAUTHORIZED);
+    let list = body(t.get("/partner/directory-sync", Some(&claire)).await).await;
+    assert!(list.contains("Hugo Lefebvre") && list.contains(&"Inactif : la personne qui l'a créé n'est plus administrateur".replace('\'', "&#39;")), "{list}");
+
     // Only the partner's administrators issue tokens.
     for login in ["mons.manager", "caf.admin"] {
         let cookie = t.sign_in(login).await;

@@ -24,11 +24,12 @@ pub(crate) const BASE: &str = "/partner/directory-sync";
 struct TokenRow {
     id: String,
     label: String,
+    issuer: String,
     created: String,
     expires: String,
     used: String,
     state: &'static str,
-    usable: bool,
+    revocable: bool,
 }
 
 #[derive(Template)]
@@ -56,20 +57,24 @@ async fn page(state: &AppState, ctx: &Ctx, uri: &Uri, actor: &Actor, error: Opti
     let day = |d: time::OffsetDateTime| habilis_core::clock::format_paris(d);
     let rows = tokens
         .into_iter()
-        .map(|k| TokenRow {
-            id: k.id.to_string(),
-            label: k.label.clone(),
-            created: day(k.created_at),
-            expires: day(k.expires_at),
-            used: k.last_used_at.map(day).unwrap_or_else(|| t.scim_never.to_string()),
-            state: if k.revoked_at.is_some() {
+        .map(|l| TokenRow {
+            id: l.token.id.to_string(),
+            label: l.token.label.clone(),
+            issuer: l.issuer.clone(),
+            created: day(l.token.created_at),
+            expires: day(l.token.expires_at),
+            used: l.token.last_used_at.map(day).unwrap_or_else(|| t.scim_never.to_string()),
+            state: if l.token.revoked_at.is_some() {
                 t.scim_state_revoked
-            } else if k.is_usable(now) {
-                t.scim_state_active
-            } else {
+            } else if !l.token.is_usable(now) {
                 t.scim_state_expired
+            } else if !l.issuer_may {
+                t.scim_state_issuer_gone
+            } else {
+                t.scim_state_active
             },
-            usable: k.is_usable(now),
+            // Revoking stays offered while the token could open anything again.
+            revocable: l.token.revoked_at.is_none() && l.token.is_usable(now),
         })
         .collect();
     let status = error.map(WebError::status).unwrap_or(if secret.is_some() { StatusCode::CREATED } else { StatusCode::OK });
@@ -125,11 +130,11 @@ async fn revoke(State(state): State<AppState>, ctx: Ctx, uri: Uri, IdPath(id): I
     }
 }
 
-fn token_json(k: &habilis_core::records::ScimToken, now: time::OffsetDateTime) -> serde_json::Value {
+fn token_json(k: &habilis_core::records::ScimToken, issuer: &str, usable: bool) -> serde_json::Value {
     let at = |d: time::OffsetDateTime| crate::view::rfc3339(d);
     json!({
-        "id": k.id, "label": k.label, "created_at": at(k.created_at), "expires_at": at(k.expires_at),
-        "last_used_at": k.last_used_at.map(at), "revoked_at": k.revoked_at.map(at), "usable": k.is_usable(now),
+        "id": k.id, "label": k.label, "issuer": issuer, "created_at": at(k.created_at), "expires_at": at(k.expires_at),
+        "last_used_at": k.last_used_at.map(at), "revoked_at": k.revoked_at.map(at), "usable": usable,
     })
 }
 
@@ -147,15 +152,14 @@ fn default_days() -> i64 {
 
 /// GET /api/v1/scim-tokens
 async fn api_list(State(state): State<AppState>, ApiActor(ref actor): ApiActor) -> Result<Response, WebError> {
-    let now = state.app.now();
-    let list: Vec<_> = state.app.scim_tokens(actor).await?.iter().map(|k| token_json(k, now)).collect();
+    let list: Vec<_> = state.app.scim_tokens(actor).await?.iter().map(|l| token_json(&l.token, &l.issuer, l.usable)).collect();
     Ok(Json(json!({ "tokens": list, "endpoint": format!("{}/scim/v2", state.config.public_url.trim_end_matches('/')) })).into_response())
 }
 
 /// POST /api/v1/scim-tokens {label, days}: the secret is in this answer only.
 async fn api_issue(State(state): State<AppState>, ctx: Ctx, ApiActor(ref actor): ApiActor, ApiJson(b): ApiJson<TokenBody>) -> Result<Response, WebError> {
     let issued = state.app.issue_scim_token(actor, &b.label, b.days, &ctx.client).await?;
-    let mut v = token_json(&issued.token, state.app.now());
+    let mut v = token_json(&issued.token, &actor.account.display_name, true);
     if let Some(o) = v.as_object_mut() {
         o.insert("token".into(), json!(issued.secret));
     }
