@@ -14,6 +14,7 @@ Prints each step's rate and the 99th percentile of its requests.
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -132,6 +133,9 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+        if "postgres" in url:
+            subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "DROP DATABASE IF EXISTS habilis_scim_bench"], check=False)
 
 
 if __name__ == "__main__":

@@ -324,6 +324,13 @@ impl<S: Store> App<S> {
                 let detail = format!("externalId : {}", extra.external_id.as_deref().unwrap_or("—"));
                 self.trace_action(&mut tx, actor, "user.external_id", current.login.clone(), Some(detail), client).await?;
             }
+            // The same name cut elsewhere into first and last name: nothing else changed,
+            // but what the directory reads did.
+            let halves_changed = extra.given_name.as_deref() != Some(current.given_name.as_str()) || extra.family_name.as_deref() != Some(current.family_name.as_str());
+            if halves_changed && !fields_changed {
+                let detail = format!("prénom « {} », nom « {} » (annuaire)", change.given_name.trim(), change.family_name.trim());
+                self.trace_action(&mut tx, actor, "user.update", current.login.clone(), Some(detail), client).await?;
+            }
         }
         let person = people_in(&mut tx, org, Some(id)).await?.pop().ok_or(Error::NotFound)?;
         tx.commit().await?;

@@ -164,6 +164,13 @@ async fn a_directory_provisions_people_and_groups_under_the_portals_rules() {
         let traces = t.traces("mons.admin").await;
         assert_eq!(traces.iter().filter(|r| r.entry.action == "user.external_id").count(), 1, "{b:?}");
         assert!(traces.iter().any(|r| r.entry.action == "scim.put" && r.entry.outcome == habilis_core::trace::Outcome::Success), "{b:?}");
+        // The same name cut differently into first and last name is a change, traced.
+        let mut cut = again.clone();
+        cut["name"] = json!({"givenName": "Léa Moreau", "familyName": "Dupont"});
+        let (s, _, v) = t.scim("PUT", &format!("/Users/{lea}"), &token, Some(cut), &[]).await;
+        assert_eq!((s, &v["name"]["givenName"]), (StatusCode::OK, &json!("Léa Moreau")), "{v}");
+        let traces = t.traces("mons.admin").await;
+        assert!(traces.iter().any(|r| r.entry.action == "user.update" && r.entry.detail.as_deref().is_some_and(|d| d.contains("Léa Moreau"))), "{b:?}");
         // The login cannot change; what nobody writes cannot be patched.
         let rename = json!({"Operations": [{"op": "replace", "path": "userName", "value": "mons.autre"}]});
         let (s, _, v) = t.scim("PATCH", &format!("/Users/{lea}"), &token, Some(rename), &[]).await;

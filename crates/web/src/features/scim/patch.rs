@@ -111,7 +111,7 @@ pub(crate) fn apply(doc: &mut Value, body: &Value, resource: &str) -> Result<(),
                     }
                     let single = resource == "User" && p.attr == "emails";
                     let path = PatchPath { attr: p.attr, filter: None, sub: p.sub };
-                    if name == "add" && !single { add(doc, &path, v)? } else { replace(doc, &path, v)? }
+                    if name == "add" && !single { add(doc, &path, v)? } else if single { replace(doc, &path, as_list(v))? } else { replace(doc, &path, v)? }
                 }
             }
             ("remove", None) => return Err(PatchError::NoTarget("path".into())),
@@ -129,7 +129,7 @@ pub(crate) fn apply(doc: &mut Value, body: &Value, resource: &str) -> Result<(),
                 // Habilis keeps one address: adding one replaces it.
                 let single = resource == "User" && path.attr == "emails" && path.filter.is_none() && path.sub.is_none();
                 match verb {
-                    "add" if single => replace(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
+                    "add" if single => replace(doc, &path, as_list(value.ok_or_else(|| PatchError::Syntax("value".into()))?))?,
                     "add" => add(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
                     "replace" => replace(doc, &path, value.ok_or_else(|| PatchError::Syntax("value".into()))?)?,
                     _ => remove(doc, &path, value)?,
@@ -189,6 +189,14 @@ fn merge_or_set(target: &mut Value, value: Value) {
             }
         }
         (t, v) => *t = v,
+    }
+}
+
+/// One value given for a multi-valued attribute, as the list of it.
+fn as_list(v: Value) -> Value {
+    match v {
+        Value::Array(_) | Value::Null => v,
+        one => Value::Array(vec![one]),
     }
 }
 
@@ -338,6 +346,8 @@ mod tests {
         patch(&mut u, json!([{"op": "replace", "value": {"name": {"givenName": "Y"}}}, {"op": "add", "path": "emails", "value": [{"value": "n@d.fr"}]}])).unwrap();
         assert_eq!((&u["name"]["givenName"], &u["name"]["familyName"]), (&json!("Y"), &json!("C")));
         assert_eq!(u["emails"], json!([{"value": "n@d.fr"}]), "one address: adding one replaces it");
+        patch(&mut u, json!([{"op": "add", "path": "emails", "value": {"value": "o@d.fr"}}])).unwrap();
+        assert_eq!(u["emails"], json!([{"value": "o@d.fr"}]), "one value given alone is a list of one");
         assert!(matches!(patch(&mut u, json!([{"op": "replace", "path": "emails[", "value": 1}])), Err(PatchError::Path(_))));
         assert_eq!(patch(&mut u, json!([{"op": "remove"}])), Err(PatchError::NoTarget("path".into())));
         assert!(matches!(patch(&mut u, json!([{"op": "move", "path": "title"}])), Err(PatchError::Syntax(_))));
