@@ -68,7 +68,9 @@ impl<S: Store> App<S> {
             return Err(Error::Rule(Rule::OutsideMandate));
         }
         let g = tx.group(group).await?.filter(|g| g.organisation_id == org).ok_or(Error::NotFound)?;
-        let person = tx.account(member).await?.filter(|a| a.organisation_id == org).ok_or(Error::NotFound)?;
+        // Someone who left the organisation joins no group (their account is kept for the
+        // trail only).
+        let person = tx.account(member).await?.filter(|a| a.organisation_id == org && a.status != AccountStatus::Deactivated).ok_or(Error::NotFound)?;
         tx.lock_organisation(org).await?;
         // A suspended grant counts: once resumed, its rights reach every member.
         let grants: Vec<Grant> = tx.grants_of_group(g.id).await?.into_iter().filter(|x| x.state != GrantState::Revoked).collect();

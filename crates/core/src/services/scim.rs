@@ -111,9 +111,14 @@ pub struct ListedScimToken {
     pub issuer: String,
     /// Whether the issuer is still an active administrator (or deputy) of the organisation.
     pub issuer_may: bool,
-    /// Whether the token opens the endpoint now: not revoked, not expired, issuer still in
-    /// place.
-    pub usable: bool,
+}
+
+impl ListedScimToken {
+    /// Whether the token opens the endpoint at `now`: not revoked, not expired, its issuer
+    /// still in place.
+    pub fn usable(&self, now: OffsetDateTime) -> bool {
+        self.token.is_usable(now) && self.issuer_may
+    }
 }
 
 /// A token just issued: the record, and its secret, shown once.
@@ -157,20 +162,14 @@ impl<S: Store> App<S> {
     /// The organisation's directory tokens, newest first.
     pub async fn scim_tokens(&self, actor: &Actor) -> Result<Vec<ListedScimToken>> {
         let org = scim_token_org(actor)?;
-        let now = self.now();
         let mut tx = self.store.read().await?;
         let mut out = Vec::new();
         for token in tx.scim_tokens_of(org).await? {
             let issuer = tx.account(token.issuer_id).await?;
             // The token acts as its issuer: it opens nothing once they are no longer an
             // active administrator of the organisation (as `scim_actor` decides).
-            let issuer_may = issuer.as_ref().is_some_and(|a| {
-                a.status == AccountStatus::Active
-                    && a.organisation_id == org
-                    && a.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
-            });
-            let usable = token.is_usable(now) && issuer_may;
-            out.push(ListedScimToken { issuer: issuer.map(|a| a.display_name).unwrap_or_default(), issuer_may, usable, token });
+            let issuer_may = issuer.as_ref().is_some_and(|a| administers(a, org));
+            out.push(ListedScimToken { issuer: issuer.map(|a| a.display_name).unwrap_or_default(), issuer_may, token });
         }
         Ok(out)
     }
@@ -215,7 +214,7 @@ impl<S: Store> App<S> {
             pending_step: None,
         };
         let actor = Actor { account, organisation, session, acting_for: None };
-        if actor.account.status != AccountStatus::Active || actor.account.organisation_id != token.organisation_id || scim_token_org(&actor).is_err() {
+        if !administers(&actor.account, token.organisation_id) || scim_token_org(&actor).is_err() {
             return Err(Error::NotAuthenticated);
         }
         // The page of tokens shows when each was last used; a minute's precision is enough.
@@ -356,7 +355,7 @@ impl<S: Store> App<S> {
         let org = readable_org(&mut tx, actor, self.today()).await?;
         tx.lock_organisation(org).await?;
         let group = self.create_group_in(&mut tx, actor, &change.name, client).await?;
-        let people: std::collections::HashSet<AccountId> = people_in(&mut tx, org, None).await?.into_iter().map(|p| p.id).collect();
+        let people = present_people(&mut tx, org).await?;
         for m in unique(&change.members) {
             ensure_member_known(&people, m)?;
             self.add_member_in(&mut tx, actor, group.id, m, client).await?;
@@ -389,7 +388,7 @@ impl<S: Store> App<S> {
         }
         let added: Vec<AccountId> = wanted.into_iter().filter(|m| !present.contains(m)).collect();
         if !added.is_empty() {
-            let people: std::collections::HashSet<AccountId> = people_in(&mut tx, org, None).await?.into_iter().map(|p| p.id).collect();
+            let people = present_people(&mut tx, org).await?;
             for m in added {
                 ensure_member_known(&people, m)?;
                 self.add_member_in(&mut tx, actor, id, m, client).await?;
@@ -427,14 +426,26 @@ impl<S: Store> App<S> {
     }
 }
 
+/// Whether `account` is an active administrator (or deputy) of `org`: who issues tokens,
+/// and whom a token goes on acting as.
+fn administers(account: &Account, org: OrganisationId) -> bool {
+    account.status == AccountStatus::Active
+        && account.organisation_id == org
+        && account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy))
+}
+
 /// The partner whose directory tokens `actor` manages: their own, if they are its
 /// administrator or deputy.
 fn scim_token_org(actor: &Actor) -> Result<OrganisationId> {
-    let admin = actor.account.roles.iter().any(|r| matches!(r, Role::PartnerAdmin | Role::PartnerDeputy));
-    if actor.acting_for.is_some() || actor.organisation.kind != OrganisationKind::Partner || !admin {
+    if actor.acting_for.is_some() || actor.organisation.kind != OrganisationKind::Partner || !administers(&actor.account, actor.organisation.id) {
         return Err(Error::Forbidden);
     }
     Ok(actor.organisation.id)
+}
+
+/// The ids of the people still in `org`: who may be named a group's member.
+async fn present_people<T: Transaction>(tx: &mut T, org: OrganisationId) -> Result<std::collections::HashSet<AccountId>> {
+    Ok(tx.accounts_of(org).await?.into_iter().filter(|a| a.status != AccountStatus::Deactivated).map(|a| a.id).collect())
 }
 
 /// Whether `actor` may issue and revoke their organisation's directory tokens.
@@ -542,7 +553,7 @@ fn clean(s: Option<&str>) -> Option<String> {
 
 /// Whether the login a directory names is the person's: the same, or the same without the
 /// organisation's prefix (`martin` for `mons.martin`), letter case aside.
-pub fn same_login(login: &str, named: &str) -> bool {
+fn same_login(login: &str, named: &str) -> bool {
     let named = named.trim().to_lowercase();
     login == named || login.split_once('.').is_some_and(|(_, rest)| rest == named)
 }

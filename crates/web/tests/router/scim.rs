@@ -219,6 +219,19 @@ async fn a_directory_provisions_people_and_groups_under_the_portals_rules() {
         assert_eq!(s, StatusCode::NO_CONTENT);
         let (s, _, _) = t.scim("GET", &format!("/Users/{lea}"), &token, None, &[]).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
+        // Someone who left joins no group, whatever the path: SCIM (a value it does not know)
+        // or the API (the domain's own rule).
+        let (s, _, g) = t.scim("POST", "/Groups", &token, Some(json!({"displayName": "Anciens", "members": [{"value": lea}]})), &[]).await;
+        assert_eq!((s, g["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{b:?} {g}");
+        let (_, _, g) = t.scim("POST", "/Groups", &token, Some(json!({"displayName": "Anciens"})), &[]).await;
+        let session = t.token("mons.admin").await;
+        let (s, _) = t.api("POST", &format!("/api/v1/groups/{}/members", g["id"].as_str().unwrap()), &session, Some(json!({"account": lea}))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{b:?}");
+        // A person is named by the directory: no login is made up for one that has none.
+        let mut nameless = user("x", "Sans", "Identifiant");
+        nameless.as_object_mut().unwrap().remove("userName");
+        let (s, _, v) = t.scim("POST", "/Users", &token, Some(nameless), &[]).await;
+        assert_eq!((s, v["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")), "{v}");
 
         // Every change is the portal's own action in the partner's trail, made in the
         // administrator's name with the token as the session; refusals are traced too.
@@ -251,12 +264,9 @@ async fn a_group_that_holds_grants_gains_members_within_the_quotas_even_at_once(
         let (s, _, found) = t.scim("POST", "/.search", &token, Some(json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "displayName eq \"Accueil\""})), &[]).await;
         assert_eq!((s, found["totalResults"].as_u64(), found["Resources"][0]["id"].as_str()), (StatusCode::OK, Some(1), g["id"].as_str()), "{found}");
         t.state.app.grant(&claire.actor, &NewGrant { holder: Holder::Group(gid), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil du public".into(), ends_on: "".into() }, &Default::default()).await.unwrap();
-        // People who hold CDAP now (the demo has only CDAP), each counted once.
-        let mut holders: Vec<_> = t.state.app.grants(&claire.actor).await.unwrap().into_iter()
-            .filter(|g| g.state == habilis_core::records::GrantState::Active).filter_map(|g| g.holder_account_id).collect();
-        holders.sort();
-        holders.dedup();
-        let holders_now = holders.len();
+        // People who hold CDAP now, as the quotas count them.
+        let holders_now = t.state.app.quota_use(&claire.actor, claire.actor.organisation.id).await.unwrap().into_iter()
+            .find(|q| q.service == "CDAP" && q.role.is_none()).map(|q| q.used).unwrap_or(0) as usize;
         let mut people = Vec::new();
         for i in 0..12 {
             let (s, _, v) = t.scim("POST", "/Users", &token, Some(user(&format!("agent{i}"), "Agent", &format!("N{i}"))), &[]).await;

@@ -152,7 +152,8 @@ fn default_days() -> i64 {
 
 /// GET /api/v1/scim-tokens
 async fn api_list(State(state): State<AppState>, ApiActor(ref actor): ApiActor) -> Result<Response, WebError> {
-    let list: Vec<_> = state.app.scim_tokens(actor).await?.iter().map(|l| token_json(&l.token, &l.issuer, l.usable)).collect();
+    let now = state.app.now();
+    let list: Vec<_> = state.app.scim_tokens(actor).await?.iter().map(|l| token_json(&l.token, &l.issuer, l.usable(now))).collect();
     Ok(Json(json!({ "tokens": list, "endpoint": format!("{}/scim/v2", state.config.public_url.trim_end_matches('/')) })).into_response())
 }
 

@@ -242,7 +242,7 @@ pub(crate) fn person_json(p: &DirectoryPerson, base: &str) -> Value {
         "active": p.active,
         "meta": {
             "resourceType": "User",
-            "created": p.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "created": crate::view::rfc3339(p.created_at),
             "location": format!("{base}/Users/{}", p.id),
             "version": etag(&p.version()),
         },
@@ -308,7 +308,8 @@ pub(crate) fn person_change(doc: &Value) -> Result<PersonChange, Unreadable> {
     if !doc.is_object() {
         return Err(Unreadable("User".into()));
     }
-    let login = text(doc, "userName").unwrap_or_default();
+    // The directory names the person: a login is not made up for it (RFC 7643 §4.1.1).
+    let login = text(doc, "userName").filter(|l| !l.trim().is_empty()).ok_or_else(|| Unreadable("userName".into()))?;
     let name = get_ci(doc, "name");
     let mut given = name.and_then(|n| text(n, "givenName")).unwrap_or_default();
     let mut family = name.and_then(|n| text(n, "familyName")).unwrap_or_default();
