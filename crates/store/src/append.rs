@@ -219,26 +219,71 @@ async fn write_if_head_sqlite(
 ) -> StoreResult<Option<Vec<Written>>> {
     let Some(h) = heads.get(chain) else { return Ok(None) };
     let sealed = seal_after(key, chain, list, Some(&h));
-    let mut sql = String::from(
+    let sql = sqlite_text(sealed.rows.len(), false, "");
+    let q = bind_sqlite(sqlx::query(AssertSqlSafe(sql)), false, chain, &h, &sealed.last, &sealed.rows);
+    match q.execute(&mut *conn).await {
+        // The head moved and every record went in; anything else wrote nothing.
+        Ok(r) if r.rows_affected() == sealed.rows.len() as u64 + 1 => {
+            heads.set(chain, sealed.last);
+            Ok(Some(sealed.rows))
+        }
+        Ok(_) => {
+            heads.forget(chain);
+            Ok(None)
+        }
+        Err(e) => {
+            heads.forget(chain);
+            Err(map_err(e))
+        }
+    }
+}
+
+/// The text that moves `chain`'s head and inserts `n` records after it (SQLite), then runs
+/// `tail`. Without `strict`, a head found elsewhere than expected leaves both statements
+/// without effect (the caller reads `rows_affected`). With `strict` (the records travel with
+/// the `COMMIT` in `tail`, so nothing may pass unwritten), that head fails the first
+/// statement alone on `trace_heads.seq`'s NOT NULL — the transaction stays open and the
+/// caller can read the head and write again — and a missing head row fails the insert on
+/// `chain_id`'s, which rolls the whole transaction back: never a commit without its trace.
+fn sqlite_text(n: usize, strict: bool, tail: &str) -> String {
+    let mut sql = String::from(if strict {
+        "UPDATE trace_heads SET seq = CASE WHEN seq = ? AND seal = ? THEN ? END, seal = ?, at = ? WHERE chain_id = ?; \
+         INSERT OR ROLLBACK INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
+         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) \
+         SELECT CASE WHEN changes() = 1 THEN column1 END, column2, column3, column4, column5, column6, column7, column8, \
+         column9, column10, column11, column12, column13, column14, column15, column16 FROM (VALUES "
+    } else {
         "UPDATE trace_heads SET seq = ?, seal = ?, at = ? WHERE chain_id = ? AND seq = ? AND seal = ?; \
          INSERT OR ROLLBACK INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
-         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) SELECT * FROM (VALUES ",
-    );
-    for i in 0..sealed.rows.len() {
+         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) SELECT * FROM (VALUES "
+    });
+    for i in 0..n {
         if i > 0 {
             sql.push_str(", ");
         }
         sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     }
-    sql.push_str(") WHERE changes() = 1");
-    let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(sealed.last.seq)
-        .bind(&sealed.last.seal)
-        .bind(sealed.last.at)
-        .bind(chain)
-        .bind(h.seq)
-        .bind(&h.seal);
-    for (seq, e, before, seal) in &sealed.rows {
+    sql.push_str(if strict { ")" } else { ") WHERE changes() = 1" });
+    sql.push_str(tail);
+    sql
+}
+
+/// Bind the head's move from `from` to `to` and the records to a `sqlite_text` (parameters
+/// in the order they appear: each statement of a text takes the next ones).
+fn bind_sqlite<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    strict: bool,
+    chain: Uuid,
+    from: &'q Head,
+    to: &'q Head,
+    rows: &'q [Written],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    q = if strict {
+        q.bind(from.seq).bind(&from.seal).bind(to.seq).bind(&to.seal).bind(to.at).bind(chain)
+    } else {
+        q.bind(to.seq).bind(&to.seal).bind(to.at).bind(chain).bind(from.seq).bind(&from.seal)
+    };
+    for (seq, e, before, seal) in rows {
         q = q
             .bind(chain)
             .bind(*seq)
@@ -257,21 +302,77 @@ async fn write_if_head_sqlite(
             .bind(before)
             .bind(seal);
     }
+    q
+}
+
+/// A change's trace sealed after the head this process remembers, written with the
+/// transaction's `COMMIT` (SQLite): a change and its trace then cost the writer's thread
+/// no exchange more than the change alone.
+#[derive(Debug)]
+pub(crate) struct Deferred {
+    chain: Uuid,
+    after: Head,
+    rows: Vec<Written>,
+    last: Head,
+}
+
+/// `e` sealed after the head this process remembers for its chain, to be written later;
+/// `None` when no head is remembered (the caller writes at once, reading the head).
+pub(crate) fn defer_sqlite(key: &TraceKey, heads: &Heads, e: &TraceEntry) -> Option<(Deferred, Written)> {
+    let chain = e.chain_id();
+    let h = heads.get(chain)?;
+    let sealed = seal_after(key, chain, &[e], Some(&h));
+    let written = sealed.rows.first()?.clone();
+    let (rows, last) = (sealed.rows, sealed.last);
+    Some((Deferred { chain, after: h, rows, last }, written))
+}
+
+/// Write `d` now, inside the transaction (before another statement of it runs).
+pub(crate) async fn write_deferred_sqlite(conn: &mut SqliteConnection, key: &TraceKey, heads: &Heads, d: Deferred) -> StoreResult<()> {
+    let sql = sqlite_text(d.rows.len(), false, "");
+    let q = bind_sqlite(sqlx::query(AssertSqlSafe(sql)), false, d.chain, &d.after, &d.last, &d.rows);
     match q.execute(&mut *conn).await {
-        // The head moved and every record went in; anything else wrote nothing.
-        Ok(r) if r.rows_affected() == sealed.rows.len() as u64 + 1 => {
-            heads.set(chain, sealed.last);
-            Ok(Some(sealed.rows))
+        Ok(r) if r.rows_affected() == d.rows.len() as u64 + 1 => {
+            heads.set(d.chain, d.last);
+            Ok(())
         }
-        Ok(_) => {
-            heads.forget(chain);
-            Ok(None)
-        }
+        // The head was elsewhere: nothing written; seal again after the database's.
+        Ok(_) => rewrite_sqlite(conn, key, heads, d).await,
         Err(e) => {
-            heads.forget(chain);
+            heads.forget(d.chain);
             Err(map_err(e))
         }
     }
+}
+
+/// Write `d` then `COMMIT`, in one exchange with the connection's thread. When the head
+/// was not the one remembered (the first statement alone failed, the transaction still
+/// open), `d` is sealed again after the database's head and written, then committed.
+pub(crate) async fn commit_with_sqlite(conn: &mut SqliteConnection, key: &TraceKey, heads: &Heads, d: Deferred) -> StoreResult<()> {
+    let sql = sqlite_text(d.rows.len(), true, "; COMMIT");
+    let q = bind_sqlite(sqlx::query(AssertSqlSafe(sql)), true, d.chain, &d.after, &d.last, &d.rows);
+    match q.execute(&mut *conn).await {
+        Ok(_) => {
+            heads.set(d.chain, d.last);
+            Ok(())
+        }
+        Err(sqlx::Error::Database(e)) if e.message().contains("trace_heads.seq") => {
+            rewrite_sqlite(conn, key, heads, d).await?;
+            sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)
+        }
+        Err(e) => {
+            heads.forget(d.chain);
+            Err(map_err(e))
+        }
+    }
+}
+
+/// `d`'s entries sealed again after the head the database has, and written.
+async fn rewrite_sqlite(conn: &mut SqliteConnection, key: &TraceKey, heads: &Heads, d: Deferred) -> StoreResult<()> {
+    heads.forget(d.chain);
+    let entries: Vec<TraceEntry> = d.rows.into_iter().map(|(_, e, _, _)| e).collect();
+    let list: Vec<&TraceEntry> = entries.iter().collect();
+    append_sqlite(conn, key, heads, d.chain, &list).await.map(|_| ())
 }
 
 /// The chain's head as the database has it, locked until the transaction ends.

@@ -356,24 +356,25 @@ impl Store for Db {
     }
 
     async fn begin(&self) -> StoreResult<Tx> {
-        let writer = match &self.pool {
-            Pool::Sqlite(_) => Some(self.writer.clone().lock_owned().await),
-            Pool::Postgres(_) => None,
-        };
-        match (&self.pool, &self.writes) {
-            (Pool::Sqlite(_), Some(w)) | (Pool::Sqlite(w), None) => w.begin_with("BEGIN IMMEDIATE").await.map(Inner::Sqlite),
+        let inner = match (&self.pool, &self.writes) {
+            (Pool::Sqlite(_), Some(w)) | (Pool::Sqlite(w), None) => {
+                // This process's writers queue here in order, without SQLite's busy sleeps.
+                let turn = self.writer.clone().lock_owned().await;
+                let conn = w.acquire().await.map_err(map_err)?;
+                tx::Writing::begin(conn, turn).await.map(|w| Inner::Sqlite(tx::Lite::Write(w)))
+            }
             (Pool::Postgres(p), _) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, _writer: writer, heads: self.heads.clone() })
-        .map_err(map_err)
+        .map_err(map_err)?;
+        Ok(Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, heads: self.heads.clone(), deferred: None })
     }
 
     async fn read(&self) -> StoreResult<Tx> {
         match &self.pool {
-            Pool::Sqlite(p) => p.begin().await.map(Inner::Sqlite),
+            Pool::Sqlite(p) => p.begin().await.map(|t| Inner::Sqlite(tx::Lite::Read(t))),
             Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, _writer: None, heads: self.heads.clone() })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, heads: self.heads.clone(), deferred: None })
         .map_err(map_err)
     }
 

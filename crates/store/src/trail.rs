@@ -175,7 +175,7 @@ impl Db {
         // Like every writer, on SQLite it takes the write lock at its start (BEGIN IMMEDIATE).
         let mut tx = habilis_core::store::Store::begin(self).await?;
         let n = match &mut tx.inner {
-            crate::tx::Inner::Sqlite(t) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(&mut **t).await.map(|r| r.rows_affected()),
+            crate::tx::Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(c).await.map(|r| r.rows_affected()), Err(e) => Err(e) },
             crate::tx::Inner::Postgres(t) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(&mut **t).await.map(|r| r.rows_affected()),
         }
         .map_err(map_err)?;
@@ -296,7 +296,7 @@ impl Db {
         macro_rules! exec {
             ($q:expr) => {
                 match &mut tx.inner {
-                    crate::tx::Inner::Sqlite(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+                    crate::tx::Inner::Sqlite(t) => match t.conn() { Ok(c) => $q.execute(c).await.map(|r| r.rows_affected()), Err(e) => Err(e) },
                     crate::tx::Inner::Postgres(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
                 }
                 .map_err(map_err)?

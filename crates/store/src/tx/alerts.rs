@@ -37,8 +37,9 @@ impl AlertTx for Tx {
 
     async fn lock_alert(&mut self, id: AlertId) -> StoreResult<Option<Alert>> {
         // SQLite has no FOR UPDATE, and needs none (write transactions begin IMMEDIATE).
+        self.write_deferred().await?;
         let row: Option<AlertRow> = match &mut self.inner {
-            Inner::Sqlite(t) => sqlx::query_as("SELECT * FROM alerts WHERE id = $1").bind(id.0).fetch_optional(&mut **t).await,
+            Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM alerts WHERE id = $1").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
             Inner::Postgres(t) => sqlx::query_as("SELECT * FROM alerts WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(&mut **t).await,
         }
         .map_err(map_err)?;

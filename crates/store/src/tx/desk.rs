@@ -30,8 +30,9 @@ impl DeskTx for Tx {
 
     async fn lock_incident(&mut self, id: IncidentId) -> StoreResult<Option<Incident>> {
         // SQLite has no FOR UPDATE, and needs none (write transactions begin IMMEDIATE).
+        self.write_deferred().await?;
         let row: Option<IncidentRow> = match &mut self.inner {
-            Inner::Sqlite(t) => sqlx::query_as("SELECT * FROM incidents WHERE id = $1").bind(id.0).fetch_optional(&mut **t).await,
+            Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM incidents WHERE id = $1").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
             Inner::Postgres(t) => sqlx::query_as("SELECT * FROM incidents WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(&mut **t).await,
         }
         .map_err(map_err)?;

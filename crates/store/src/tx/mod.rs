@@ -25,34 +25,122 @@ pub struct Tx {
     /// Marked by its caller as changing nothing a signed-in person's session depends on
     /// (`Transaction::quiet`): its commit leaves the cache of sessions as it is.
     pub(crate) quiet: bool,
-    /// This process's turn to write (SQLite), held until commit or rollback.
-    pub(crate) _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
-    /// Where this process's writers left each trace chain (PostgreSQL appends).
+    /// Where this process's writers left each trace chain.
     pub(crate) heads: crate::append::Heads,
+    /// SQLite: the change's trace, sealed, written with the `COMMIT` (or before the next
+    /// statement of this transaction, if one comes first).
+    pub(crate) deferred: Option<crate::append::Deferred>,
 }
 
 pub(crate) enum Inner {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Sqlite(Lite),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
-/// Run the same statement on whichever backend the transaction is on.
-macro_rules! run {
-    ($tx:expr, $c:ident => $body:expr) => {
-        match &mut $tx.inner {
-            Inner::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
+/// A SQLite transaction: a read on the pool, or a write on the one writing connection.
+pub(crate) enum Lite {
+    Read(sqlx::Transaction<'static, Sqlite>),
+    Write(Writing),
+}
+
+impl Lite {
+    /// The connection the transaction runs on.
+    pub(crate) fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+        match self {
+            Lite::Read(t) => Ok(&mut **t),
+            Lite::Write(w) => w.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed),
+        }
+    }
+}
+
+/// SQLite's writing connection inside a transaction begun by hand (`BEGIN IMMEDIATE`), with
+/// this process's turn to write: its `COMMIT` can then travel in one text with the change's
+/// trace (`append::commit_with_sqlite`), which sqlx's own transactions do not allow. Dropped
+/// unfinished (an error, a cancelled request), it is rolled back before the turn passes on.
+pub(crate) struct Writing {
+    conn: Option<sqlx::pool::PoolConnection<Sqlite>>,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Writing {
+    /// Begin on `conn` once `turn` is held. The guard exists before `BEGIN` is sent: if
+    /// this future is dropped meanwhile, what `BEGIN` opened is rolled back all the same.
+    pub(crate) async fn begin(conn: sqlx::pool::PoolConnection<Sqlite>, turn: tokio::sync::OwnedMutexGuard<()>) -> Result<Writing, sqlx::Error> {
+        let mut w = Writing { conn: Some(conn), turn: Some(turn) };
+        sqlx::query("BEGIN IMMEDIATE").execute(w.conn()?).await?;
+        Ok(w)
+    }
+
+    fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+        self.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// Commit, with `deferred` written in the same text. Finished either way once it
+    /// succeeds; on an error the transaction is rolled back when `self` drops.
+    async fn commit(mut self, deferred: Option<crate::append::Deferred>, key: &TraceKey, heads: &crate::append::Heads) -> StoreResult<()> {
+        let conn = self.conn().map_err(map_err)?;
+        match deferred {
+            Some(d) => crate::append::commit_with_sqlite(conn, key, heads, d).await?,
+            None => sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)?,
+        }
+        // Committed: the connection goes back as it is, and the turn passes on.
+        self.conn = None;
+        self.turn = None;
+        Ok(())
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        let (Some(mut conn), turn) = (self.conn.take(), self.turn.take()) else { return };
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    // An error (no transaction left open, or one that cannot end) closes the
+                    // connection instead of returning it: closing rolls back.
+                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                        conn.close_on_drop();
+                    }
+                    drop(conn);
+                    drop(turn);
+                });
             }
+            // No runtime (the process is ending): closing the connection rolls back.
+            Err(_) => conn.close_on_drop(),
+        }
+    }
+}
+
+/// Run the same statement on whichever backend the transaction is on (a change's trace
+/// waiting for the commit is written first, so statements run in the order asked).
+macro_rules! run {
+    ($tx:expr, $c:ident => $body:expr) => {{
+        if $tx.deferred.is_some() {
+            $tx.write_deferred().await?;
+        }
+        match &mut $tx.inner {
+            Inner::Sqlite(t) => match t.conn() {
+                Ok($c) => $body,
+                Err(e) => Err(e),
+            },
             Inner::Postgres(t) => {
                 let $c = &mut **t;
                 $body
             }
         }
-    };
+    }};
 }
 
 impl Tx {
+    /// Write the change's trace that waits for the commit, now (another statement follows).
+    pub(crate) async fn write_deferred(&mut self) -> StoreResult<()> {
+        let Some(d) = self.deferred.take() else { return Ok(()) };
+        match &mut self.inner {
+            Inner::Sqlite(t) => crate::append::write_deferred_sqlite(t.conn().map_err(map_err)?, &self.key, &self.heads, d).await,
+            Inner::Postgres(_) => Err(habilis_core::StoreError::Unavailable("a deferred trace on PostgreSQL".into())),
+        }
+    }
+
     /// Note that `org`'s rights change in this transaction.
     pub(crate) fn touch(&mut self, org: Option<OrganisationId>) {
         if !self.touched.contains(&org) {
@@ -150,10 +238,10 @@ impl Transaction for Tx {
             }
         }
         match self.inner {
-            Inner::Sqlite(t) => t.commit().await,
-            Inner::Postgres(t) => t.commit().await,
+            Inner::Sqlite(Lite::Write(w)) => w.commit(self.deferred.take(), &self.key, &self.heads).await?,
+            Inner::Sqlite(Lite::Read(t)) => t.commit().await.map_err(map_err)?,
+            Inner::Postgres(t) => t.commit().await.map_err(map_err)?,
         }
-        .map_err(map_err)?;
         if identity {
             self.changes.identity.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         }

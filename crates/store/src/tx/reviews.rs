@@ -44,8 +44,9 @@ impl ReviewTx for Tx {
 
     async fn lock_review(&mut self, id: ReviewId) -> StoreResult<Option<Review>> {
         // SQLite has no FOR UPDATE, and needs none (write transactions begin IMMEDIATE).
+        self.write_deferred().await?;
         let row: Option<ReviewRow> = match &mut self.inner {
-            Inner::Sqlite(t) => sqlx::query_as("SELECT * FROM reviews WHERE id = $1").bind(id.0).fetch_optional(&mut **t).await,
+            Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM reviews WHERE id = $1").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
             Inner::Postgres(t) => sqlx::query_as("SELECT * FROM reviews WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(&mut **t).await,
         }
         .map_err(map_err)?;

@@ -5,7 +5,7 @@ use habilis_core::store::{StoreResult, TrailTx};
 use habilis_core::trace::{TraceEntry, TraceRecord};
 use uuid::Uuid;
 
-use super::{Inner, Tx};
+use super::{Inner, Lite, Tx};
 use crate::map_err;
 use crate::rows::*;
 
@@ -20,9 +20,17 @@ impl TrailTx for Tx {
         if cfg!(feature = "untraced") {
             return Ok(TraceRecord { entry: e.clone(), chain_id, seq: 0, prev_seal: Vec::new(), seal: Vec::new() });
         }
+        // The trace waiting for the commit, if any, goes first: records keep their order.
+        self.write_deferred().await?;
         let written = match &mut self.inner {
             Inner::Postgres(t) => crate::append::append_one_pg(t, &self.key, &self.heads, e).await?,
-            Inner::Sqlite(t) => crate::append::append_sqlite(t, &self.key, &self.heads, chain_id, &[e])
+            // A change's trace on SQLite rides with the commit while the head this process
+            // remembers is known (`append::commit_with_sqlite`).
+            Inner::Sqlite(Lite::Write(_)) if let Some((d, written)) = crate::append::defer_sqlite(&self.key, &self.heads, e) => {
+                self.deferred = Some(d);
+                written
+            }
+            Inner::Sqlite(t) => crate::append::append_sqlite(t.conn().map_err(map_err)?, &self.key, &self.heads, chain_id, &[e])
                 .await?
                 .pop()
                 .ok_or_else(|| habilis_core::StoreError::Unavailable("no trace written".into()))?,
@@ -36,10 +44,11 @@ impl TrailTx for Tx {
         if cfg!(feature = "untraced") {
             return Ok(());
         }
+        self.write_deferred().await?;
         for (chain, list) in crate::append::by_chain(entries) {
             match &mut self.inner {
                 Inner::Postgres(t) => crate::append::append_chain_locked(t, &self.key, &self.heads, chain, &list).await?,
-                Inner::Sqlite(t) => crate::append::append_sqlite(t, &self.key, &self.heads, chain, &list).await?,
+                Inner::Sqlite(t) => crate::append::append_sqlite(t.conn().map_err(map_err)?, &self.key, &self.heads, chain, &list).await?,
             };
         }
         Ok(())

@@ -318,6 +318,27 @@ async fn batches_racing_single_appends_and_another_instance_keep_the_chain_exact
         let last = super::verify(&e).await;
         assert!(last.finding.is_none(), "{b:?}: {:?}", last.finding);
         assert_eq!(last.records, after.records + 3, "{b:?}");
+        // A change's trace travels with its commit (SQLite); when another instance moved the
+        // head this one remembers, that commit's first statement fails alone and the trace
+        // is sealed again after the real head, then committed: never a change without it.
+        for (who, i) in [("single", 9003), ("there", 9004), ("single", 9005), ("single", 9006)] {
+            if who == "there" {
+                other.append_trace_batch(&[entry(who, i)]).await.unwrap();
+            } else {
+                let mut tx = e.app.store.begin().await.unwrap();
+                tx.append_trace(&entry(who, i)).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        }
+        // A statement after a change's trace, in its transaction, finds it written.
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.append_trace(&entry("single", 9007)).await.unwrap();
+        let latest = tx.recent_traces(Some(mons), 1).await.unwrap();
+        assert_eq!(latest.first().and_then(|r| r.entry.detail.clone()).as_deref(), Some("single 9007"), "{b:?}");
+        tx.commit().await.unwrap();
+        let last = super::verify(&e).await;
+        assert!(last.finding.is_none(), "{b:?}: {:?}", last.finding);
+        assert_eq!(last.records, after.records + 8, "{b:?}");
         // A change's transaction that appended and then rolled back leaves a head remembered
         // that the database never had; the next appends (in a change, in a batch, on the
         // other instance) notice it and follow the real head.
