@@ -15,8 +15,9 @@
 //!
 //! SQLite does the same in one round trip to its connection's thread, inside the caller's
 //! transaction (`append_sqlite`): two statements in one text, the second inserting only if
-//! the first moved the head (`WHERE changes() = 1`). A change and its trace then cost one
-//! exchange with the writer for the trace instead of three. When the head is not the one
+//! the first moved the head (`WHERE changes() = 1`). A change's trace goes further: it is
+//! sealed at once and sent with the transaction's `COMMIT` (`commit_with_sqlite`), so it
+//! costs no exchange with the writer's thread of its own. When the head is not the one
 //! remembered, it is read (made at number 0 for a new chain) and the same write follows:
 //! the transaction holds the database's write lock, so the head cannot move meanwhile.
 //!
