@@ -243,13 +243,16 @@ async fn write_if_head_sqlite(
 /// `tail`. Without `strict`, a head found elsewhere than expected leaves both statements
 /// without effect (the caller reads `rows_affected`). With `strict` (the records travel with
 /// the `COMMIT` in `tail`, so nothing may pass unwritten), that head fails the first
-/// statement alone on `trace_heads.seq`'s NOT NULL — the transaction stays open and the
-/// caller can read the head and write again — and a missing head row fails the insert on
-/// `chain_id`'s, which rolls the whole transaction back: never a commit without its trace.
+/// statement on `trace_heads.seq`'s NOT NULL, and a missing head row (its creation rolled
+/// back, or undone to a mark) fails the insert on `traces.chain_id`'s at its first row
+/// (`OR FAIL`: no statement journal, and unlike `OR ROLLBACK` the transaction survives).
+/// Either failure writes nothing and stops the text there, before the `COMMIT`: the
+/// transaction stays open, and the caller reads the head and writes again. Never a commit
+/// without its trace, and never a change lost for a head out of date.
 fn sqlite_text(n: usize, strict: bool, tail: &str) -> String {
     let mut sql = String::from(if strict {
         "UPDATE trace_heads SET seq = CASE WHEN seq = ? AND seal = ? THEN ? END, seal = ?, at = ? WHERE chain_id = ?; \
-         INSERT OR ROLLBACK INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
+         INSERT OR FAIL INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
          client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) \
          SELECT CASE WHEN changes() = 1 THEN column1 END, column2, column3, column4, column5, column6, column7, column8, \
          column9, column10, column11, column12, column13, column14, column15, column16 FROM (VALUES "
@@ -350,6 +353,7 @@ pub(crate) async fn write_deferred_sqlite(conn: &mut SqliteConnection, key: &Tra
 /// was not the one remembered (the first statement alone failed, the transaction still
 /// open), `d` is sealed again after the database's head and written, then committed.
 pub(crate) async fn commit_with_sqlite(conn: &mut SqliteConnection, key: &TraceKey, heads: &Heads, d: Deferred) -> StoreResult<()> {
+    let chain = d.chain;
     let sql = sqlite_text(d.rows.len(), true, "; COMMIT");
     let q = bind_sqlite(sqlx::query(AssertSqlSafe(sql)), true, d.chain, &d.after, &d.last, &d.rows);
     match q.execute(&mut *conn).await {
@@ -357,9 +361,15 @@ pub(crate) async fn commit_with_sqlite(conn: &mut SqliteConnection, key: &TraceK
             heads.set(d.chain, d.last);
             Ok(())
         }
-        Err(sqlx::Error::Database(e)) if e.message().contains("trace_heads.seq") => {
+        // The head moved (`seq`), or its row is gone (`chain_id`): the text stopped before
+        // the COMMIT, the transaction is still open.
+        Err(sqlx::Error::Database(e)) if e.message().contains("trace_heads.seq") || e.message().contains("NOT NULL constraint failed: traces.chain_id") => {
             rewrite_sqlite(conn, key, heads, d).await?;
-            sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)
+            let committed = sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err);
+            if committed.is_err() {
+                heads.forget(chain);
+            }
+            committed
         }
         Err(e) => {
             heads.forget(d.chain);

@@ -360,6 +360,39 @@ async fn batches_racing_single_appends_and_another_instance_keep_the_chain_exact
         let end = super::verify(&e).await;
         assert!(end.finding.is_none(), "{b:?}: {:?}", end.finding);
         assert_eq!(end.records, last.records + 2 * 4 + 2, "{b:?}: what was rolled back is not there, the rest is");
+        // A new chain whose head row was made by a transaction that rolled back (or by a
+        // step undone to a mark): this process remembers a head the database has no row
+        // for. The next change on that chain commits with its trace, at number 1.
+        let fresh = |who: &str, i: usize, chain: habilis_core::records::OrganisationId| {
+            let mut t = entry(who, i);
+            t.organisation_id = Some(chain);
+            t
+        };
+        for undone_to_mark in [false, true] {
+            let chain = habilis_core::records::OrganisationId::new();
+            let mut tx = e.app.store.begin().await.unwrap();
+            if undone_to_mark {
+                tx.mark().await.unwrap();
+                tx.append_trace(&fresh("undone", 9200, chain)).await.unwrap();
+                tx.undo_to_mark().await.unwrap();
+            } else {
+                tx.append_trace(&fresh("undone", 9200, chain)).await.unwrap();
+                drop(tx);
+                tx = e.app.store.begin().await.unwrap();
+            }
+            tx.append_trace(&fresh("kept", 9201, chain)).await.unwrap();
+            tx.commit().await.unwrap();
+            let mut tx = e.app.store.begin().await.unwrap();
+            tx.append_trace(&fresh("kept", 9202, chain)).await.unwrap();
+            tx.commit().await.unwrap();
+            let kept = e.app.store.read().await.unwrap().recent_traces(Some(chain), 10).await.unwrap();
+            let mut got: Vec<(i64, Option<String>)> = kept.iter().map(|r| (r.seq, r.entry.detail.clone())).collect();
+            got.sort();
+            assert_eq!(got, vec![(1, Some("kept 9201".into())), (2, Some("kept 9202".into()))], "{b:?} (undone to a mark: {undone_to_mark})");
+        }
+        let fresh_end = super::verify(&e).await;
+        assert!(fresh_end.finding.is_none(), "{b:?}: {:?}", fresh_end.finding);
+        assert_eq!(fresh_end.records, end.records + 4, "{b:?}");
         other.close().await;
     }
 }
