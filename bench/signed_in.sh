@@ -140,6 +140,6 @@ for backend in ${BACKENDS:-sqlite postgres}; do
     echo "rename a group, untraced build, run $round: $(rps "$work/rename_untraced$round.out") req/s, p99 $(ms "$(p99 "$work/rename_untraced$round.out")") ms, non-2xx $(non2xx "$work/rename_untraced$round.out")"
   done
   echo "  tracing adds $(echo "scale=1; ($ru1 + $ru2) * 100 / ($r1 + $r2) - 100" | bc) % to a change's cost (runs 1 and 2 alone: $(echo "scale=1; $ru1 * 100 / $r1 - 100" | bc) %, $(echo "scale=1; $ru2 * 100 / $r2 - 100" | bc) %)"
-  echo "login burst alone (c=16):      $l sign-ins/s = $(ratio "$l" "$ceiling") of the Argon2id ceiling ($ceiling hashes/s: $ceiling_before before the burst, $ceiling_after after); $(grep '^status' "$work/login.out" | tr '\n' ' ')"
+  echo "login burst alone (c=16):      $l sign-ins/s = $(ratio "$l" "$ceiling") of the Argon2id ceiling ($ceiling hashes/s: $ceiling_before before the burst, $ceiling_after after), non-2xx $(non2xx "$work/login.out")"
   echo "GET /api/v1/me p99 (c=16):     alone $alone ms, during the burst $during ms: $(ratio "$during" "$alone")x"
 done
