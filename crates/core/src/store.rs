@@ -446,7 +446,8 @@ pub trait TrailTx: Send + Sized {
     /// The record returned is the one sealed now. On SQLite it may be written only with the
     /// commit; if another instance moved the chain's head meanwhile, it is sealed again then,
     /// and the stored record's number and seals differ from those returned (the entry is the
-    /// same). Read the trail, not this record, for what was stored.
+    /// same, its instant possibly moved up to the chain's last). Read the trail, not this
+    /// record, for what was stored.
     fn append_trace(&mut self, e: &TraceEntry) -> impl Future<Output = StoreResult<TraceRecord>> + Send;
     /// Append many entries, each to its chain, in their order: the same seals as one
     /// `append_trace` after the other, in a few statements per chain (group commit).
