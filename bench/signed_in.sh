@@ -56,13 +56,17 @@ fresh_db() { # $1 backend
   # per login (100 attempts) does not stop.
   SIGNIN_PASSWORD=$HABILIS_DEMO_PASSWORD "$gen" "$url" "$work/trace.key" 1002 bench-secret-0123456789abcdef0123456789abcdef >/dev/null
 }
+# Each measure starts on a quiet disk: the pages a previous phase wrote (the demo, the
+# generator, the traces of a read burst) are written out first, or the kernel's write-back
+# throttles the next phase's writes in its middle. PostgreSQL keeps written pages in its own
+# buffers: its checkpoint writes them.
+quiet_disk() {
+  if [ "$backend" = postgres ]; then psql -q -h 127.0.0.1 -U postgres -d habilis_bench -c CHECKPOINT; fi
+  sync
+}
 start() { # $1 binary; sets pid and started_ms
   : >"$work/serve.log"
-  # Each measure starts on a quiet disk: the pages a previous phase wrote (the demo, the
-  # generator, the traces of a read burst) are written out first, or the kernel's
-  # write-back throttles the next phase's writes in its middle.
-  if [ "$url" != "${url#postgres}" ]; then psql -q -h 127.0.0.1 -U postgres -d habilis_bench -c CHECKPOINT; fi
-  sync
+  quiet_disk
   local t0; t0=$(date +%s%N)
   (cd "$work" && exec "$1" serve --listen 127.0.0.1:$port --database-url "$url" --trace-key-file "$work/trace.key") >"$work/serve.log" 2>&1 &
   pid=$!
@@ -96,9 +100,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   # sync, their write-back stalled the burst's commits (the CPU 7 % idle and 5 % in iowait,
   # the hashing threads at 79 % of the machine instead of 92 %: .76 of the ceiling instead
   # of .92; session 14's note).
-  # PostgreSQL keeps the written pages in its own buffers: its checkpoint writes them.
-  if [ "$backend" = postgres ]; then psql -q -h 127.0.0.1 -U postgres -d habilis_bench -c CHECKPOINT; fi
-  sync
+  quiet_disk
   ceiling_before=$(ceiling_now)
   PEOPLE=167 wrk -t1 -c16 -d10s -s bench/login.lua "$base" >"$work/login.out"
   # This machine's hashing speed drifts within minutes (shared host): the ceiling is taken

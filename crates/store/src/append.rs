@@ -355,10 +355,10 @@ pub(crate) async fn write_deferred_sqlite(conn: &mut SqliteConnection, key: &Tra
 pub(crate) async fn commit_with_sqlite(conn: &mut SqliteConnection, key: &TraceKey, heads: &Heads, d: Deferred) -> StoreResult<()> {
     let chain = d.chain;
     let sql = sqlite_text(d.rows.len(), true, "; COMMIT");
-    let q = bind_sqlite(sqlx::query(AssertSqlSafe(sql)), true, d.chain, &d.after, &d.last, &d.rows);
+    let q = bind_sqlite(sqlx::query(AssertSqlSafe(sql)), true, chain, &d.after, &d.last, &d.rows);
     match q.execute(&mut *conn).await {
         Ok(_) => {
-            heads.set(d.chain, d.last);
+            heads.set(chain, d.last);
             Ok(())
         }
         // The head moved (`seq`), or its row is gone (`chain_id`): the text stopped before
@@ -372,7 +372,7 @@ pub(crate) async fn commit_with_sqlite(conn: &mut SqliteConnection, key: &TraceK
             committed
         }
         Err(e) => {
-            heads.forget(d.chain);
+            heads.forget(chain);
             Err(map_err(e))
         }
     }
