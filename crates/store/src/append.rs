@@ -320,9 +320,10 @@ pub(crate) struct Deferred {
     last: Head,
 }
 
-/// `e` sealed after the head this process remembers for its chain, to be written later;
-/// `None` when no head is remembered (the caller writes at once, reading the head).
-pub(crate) fn defer_sqlite(key: &TraceKey, heads: &Heads, e: &TraceEntry) -> Option<(Deferred, Written)> {
+/// `e` sealed after the head this process remembers for its chain, to be written later
+/// (with the `COMMIT`, or before the transaction's next statement); `None` when no head is
+/// remembered (the caller writes at once, reading the head).
+pub(crate) fn defer(key: &TraceKey, heads: &Heads, e: &TraceEntry) -> Option<(Deferred, Written)> {
     let chain = e.chain_id();
     let h = heads.get(chain)?;
     let sealed = seal_after(key, chain, &[e], Some(&h));
@@ -384,6 +385,162 @@ async fn rewrite_sqlite(conn: &mut SqliteConnection, key: &TraceKey, heads: &Hea
     let entries: Vec<TraceEntry> = d.rows.into_iter().map(|(_, e, _, _)| e).collect();
     let list: Vec<&TraceEntry> = entries.iter().collect();
     append_sqlite(conn, key, heads, d.chain, &list).await.map(|_| ())
+}
+
+/// Write `d` now on PostgreSQL, inside the transaction (another statement of it follows):
+/// one statement while the head holds; sealed again after the database's head otherwise.
+pub(crate) async fn write_deferred_pg(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, d: Deferred) -> StoreResult<()> {
+    let sealed = Sealed { rows: d.rows, after: Some(&d.after), last: d.last };
+    match write_if_head(conn, d.chain, &sealed).await {
+        Ok(true) => {
+            heads.set(d.chain, sealed.last);
+            Ok(())
+        }
+        Ok(false) => {
+            heads.forget(d.chain);
+            let entries: Vec<TraceEntry> = sealed.rows.into_iter().map(|(_, e, _, _)| e).collect();
+            let list: Vec<&TraceEntry> = entries.iter().collect();
+            append_chain_locked(conn, key, heads, d.chain, &list).await.map(|_| ())
+        }
+        Err(e) => {
+            heads.forget(d.chain);
+            Err(e)
+        }
+    }
+}
+
+/// Commit on PostgreSQL in one exchange: the statements `before` (the notices to other
+/// instances), then `deferred`'s records with the head's move, then `COMMIT`, in one text
+/// of the simple query protocol, whose values must then be literals (`pg_text`, `pg_bytes`;
+/// uuids and numbers as Rust prints them).
+///
+/// The records are inserted after a `SAVEPOINT`, each with the `chain_id` that the head's
+/// move returns: if the head is not the one remembered (another instance or a transaction
+/// rolled back moved it, or its row is gone), the move returns nothing, the insert fails
+/// on `traces.chain_id`'s NOT NULL, and PostgreSQL skips the rest of the text — the
+/// `COMMIT` with it. The transaction is then brought back to the savepoint (the change and
+/// the notices kept), the records sealed again after the head read `FOR UPDATE`, and
+/// committed. Never a commit without its trace, and never a change lost for a head out of
+/// date. A text that would hold a NUL (PostgreSQL's texts cannot) is not built: the records
+/// are written as any other statement, and fail there.
+pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferred: Option<Deferred>, key: &TraceKey, heads: &Heads) -> StoreResult<()> {
+    let Some(d) = deferred else {
+        let sql = format!("{before}COMMIT");
+        return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ()).map_err(map_err);
+    };
+    let chain = d.chain;
+    let Some(records) = pg_records_text(&d) else {
+        write_deferred_pg(conn, key, heads, d).await?;
+        let sql = format!("{before}COMMIT");
+        return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ()).map_err(map_err);
+    };
+    let sql = format!("{before}SAVEPOINT habilis_trace; {records}; COMMIT");
+    match sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await {
+        Ok(_) => {
+            heads.set(chain, d.last);
+            Ok(())
+        }
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23502") && e.message().contains("\"chain_id\"") => {
+            heads.forget(chain);
+            let again = async {
+                sqlx::raw_sql("ROLLBACK TO SAVEPOINT habilis_trace").execute(&mut *conn).await.map_err(map_err)?;
+                let entries: Vec<TraceEntry> = d.rows.into_iter().map(|(_, e, _, _)| e).collect();
+                let list: Vec<&TraceEntry> = entries.iter().collect();
+                append_chain_locked(conn, key, heads, chain, &list).await?;
+                sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)
+            }
+            .await;
+            if again.is_err() {
+                heads.forget(chain);
+            }
+            again
+        }
+        Err(e) => {
+            heads.forget(chain);
+            Err(map_err(e))
+        }
+    }
+}
+
+/// The statement that moves `d`'s head and inserts its records (PostgreSQL, literals; see
+/// `commit_with_pg`); `None` if a text holds a NUL.
+fn pg_records_text(d: &Deferred) -> Option<String> {
+    let chain = d.chain;
+    let mut sql = format!(
+        "WITH h AS (UPDATE trace_heads SET seq = {}, seal = {}, at = {} WHERE chain_id = '{chain}'::uuid AND seq = {} AND seal = {} \
+         RETURNING chain_id) INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
+         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) VALUES ",
+        d.last.seq,
+        pg_bytes(&d.last.seal),
+        d.last.at,
+        d.after.seq,
+        pg_bytes(&d.after.seal)
+    );
+    let uuid = |u: Option<Uuid>| u.map(|u| format!("'{u}'::uuid")).unwrap_or_else(|| "NULL::uuid".into());
+    let text = |t: &Option<String>| match t {
+        Some(t) => pg_text_checked(t),
+        None => Some("NULL::text".into()),
+    };
+    for (i, (seq, e, before, seal)) in d.rows.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "((SELECT chain_id FROM h), {seq}, '{}'::uuid, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            e.id,
+            to_micros(e.at),
+            uuid(e.actor_id.map(|a| a.0)),
+            text(&e.actor_login)?,
+            uuid(e.organisation_id.map(|o| o.0)),
+            uuid(e.session_id.map(|s| s.0)),
+            text(&e.client_addr)?,
+            text(&e.user_agent)?,
+            pg_text_checked(&e.action)?,
+            text(&e.target)?,
+            pg_text_checked(e.outcome.as_str())?,
+            text(&e.detail)?,
+            pg_bytes(before),
+            pg_bytes(seal),
+        ));
+    }
+    Some(sql)
+}
+
+/// `s` as a PostgreSQL text literal, whatever `standard_conforming_strings` says: an escape
+/// string (`E'…'`) where `\` and `'` are doubled, so that nothing in `s` can end it. `None`
+/// if `s` holds a NUL, which no PostgreSQL text can hold.
+pub(crate) fn pg_text_checked(s: &str) -> Option<String> {
+    if s.contains('\0') {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len() + 4);
+    out.push_str("E'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("''"),
+            c => out.push(c),
+        }
+    }
+    out.push_str("'::text");
+    Some(out)
+}
+
+/// `s` as a PostgreSQL text literal (`pg_text_checked`); a NUL in `s` becomes an empty text.
+/// For values the portal makes itself (channel names, ids), which hold none.
+pub(crate) fn pg_text(s: &str) -> String {
+    pg_text_checked(s).unwrap_or_else(|| "''::text".into())
+}
+
+/// `b` as a PostgreSQL bytea literal (hexadecimal digits only).
+fn pg_bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(2 * b.len() + 20);
+    out.push_str("decode('");
+    for byte in b {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out.push_str("', 'hex')");
+    out
 }
 
 /// The chain's head as the database has it, locked until the transaction ends.

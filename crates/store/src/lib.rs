@@ -361,9 +361,12 @@ impl Store for Db {
                 // This process's writers queue here in order, without SQLite's busy sleeps.
                 let turn = self.writer.clone().lock_owned().await;
                 let conn = w.acquire().await.map_err(map_err)?;
-                tx::Writing::begin(conn, turn).await.map(|w| Inner::Sqlite(tx::Lite::Write(w)))
+                tx::Writing::begin(conn, Some(turn), "BEGIN IMMEDIATE").await.map(|w| Inner::Sqlite(tx::Lite::Write(w)))
             }
-            (Pool::Postgres(p), _) => p.begin().await.map(Inner::Postgres),
+            (Pool::Postgres(p), _) => match p.acquire().await {
+                Ok(conn) => tx::Writing::begin(conn, None, "BEGIN").await.map(Inner::Postgres),
+                Err(e) => Err(e),
+            },
         }
         .map_err(map_err)?;
         Ok(Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, heads: self.heads.clone(), deferred: None })
@@ -372,7 +375,10 @@ impl Store for Db {
     async fn read(&self) -> StoreResult<Tx> {
         match &self.pool {
             Pool::Sqlite(p) => p.begin().await.map(|t| Inner::Sqlite(tx::Lite::Read(t))),
-            Pool::Postgres(p) => p.begin().await.map(Inner::Postgres),
+            Pool::Postgres(p) => match p.acquire().await {
+                Ok(conn) => tx::Writing::begin(conn, None, "BEGIN").await.map(Inner::Postgres),
+                Err(e) => Err(e),
+            },
         }
         .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, heads: self.heads.clone(), deferred: None })
         .map_err(map_err)

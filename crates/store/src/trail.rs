@@ -176,7 +176,7 @@ impl Db {
         let mut tx = habilis_core::store::Store::begin(self).await?;
         let n = match &mut tx.inner {
             crate::tx::Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(c).await.map(|r| r.rows_affected()), Err(e) => Err(e) },
-            crate::tx::Inner::Postgres(t) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(&mut **t).await.map(|r| r.rows_affected()),
+            crate::tx::Inner::Postgres(t) => match t.conn() { Ok(c) => sqlx::query(Q).bind(chain).bind(up_to).bind(cutoff).bind(limit).execute(c).await.map(|r| r.rows_affected()), Err(e) => Err(e) },
         }
         .map_err(map_err)?;
         habilis_core::store::Transaction::commit(tx).await?;
@@ -297,7 +297,7 @@ impl Db {
             ($q:expr) => {
                 match &mut tx.inner {
                     crate::tx::Inner::Sqlite(t) => match t.conn() { Ok(c) => $q.execute(c).await.map(|r| r.rows_affected()), Err(e) => Err(e) },
-                    crate::tx::Inner::Postgres(t) => $q.execute(&mut **t).await.map(|r| r.rows_affected()),
+                    crate::tx::Inner::Postgres(t) => match t.conn() { Ok(c) => $q.execute(c).await.map(|r| r.rows_affected()), Err(e) => Err(e) },
                 }
                 .map_err(map_err)?
             };

@@ -40,7 +40,7 @@ impl AlertTx for Tx {
         self.write_deferred().await?;
         let row: Option<AlertRow> = match &mut self.inner {
             Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM alerts WHERE id = $1").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
-            Inner::Postgres(t) => sqlx::query_as("SELECT * FROM alerts WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(&mut **t).await,
+            Inner::Postgres(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM alerts WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
         }
         .map_err(map_err)?;
         row.map(AlertRow::into_domain).transpose()

@@ -33,7 +33,7 @@ impl DeskTx for Tx {
         self.write_deferred().await?;
         let row: Option<IncidentRow> = match &mut self.inner {
             Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM incidents WHERE id = $1").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
-            Inner::Postgres(t) => sqlx::query_as("SELECT * FROM incidents WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(&mut **t).await,
+            Inner::Postgres(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM incidents WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
         }
         .map_err(map_err)?;
         row.map(IncidentRow::into_domain).transpose()

@@ -34,13 +34,13 @@ pub struct Tx {
 
 pub(crate) enum Inner {
     Sqlite(Lite),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+    Postgres(Writing<Postgres>),
 }
 
 /// A SQLite transaction: a read on the pool, or a write on the one writing connection.
 pub(crate) enum Lite {
     Read(sqlx::Transaction<'static, Sqlite>),
-    Write(Writing),
+    Write(Writing<Sqlite>),
 }
 
 impl Lite {
@@ -48,65 +48,115 @@ impl Lite {
     pub(crate) fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
         match self {
             Lite::Read(t) => Ok(&mut **t),
-            Lite::Write(w) => w.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed),
+            Lite::Write(w) => w.conn(),
         }
     }
 }
 
-/// SQLite's writing connection inside a transaction begun by hand (`BEGIN IMMEDIATE`), with
-/// this process's turn to write: its `COMMIT` can then travel in one text with the change's
-/// trace (`append::commit_with_sqlite`), which sqlx's own transactions do not allow. Dropped
-/// unfinished (an error, a cancelled request), it is rolled back before the turn passes on.
-pub(crate) struct Writing {
-    conn: Option<sqlx::pool::PoolConnection<Sqlite>>,
+/// A transaction begun by hand on a connection of the pool: SQLite's writing connection
+/// (`BEGIN IMMEDIATE`, with this process's turn to write), or any PostgreSQL connection.
+/// Its `COMMIT` can then travel in one text with the change's trace
+/// (`append::commit_with_sqlite`, `append::commit_with_pg`), which sqlx's own transactions
+/// do not allow. Dropped unfinished (an error, a cancelled request), it is rolled back
+/// before the connection (and the turn) passes on.
+pub(crate) struct Writing<DB: Ends> {
+    conn: Option<sqlx::pool::PoolConnection<DB>>,
     turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
-impl Writing {
-    /// Begin on `conn` once `turn` is held. The guard exists before `BEGIN` is sent: if
-    /// this future is dropped meanwhile, what `BEGIN` opened is rolled back all the same.
-    pub(crate) async fn begin(conn: sqlx::pool::PoolConnection<Sqlite>, turn: tokio::sync::OwnedMutexGuard<()>) -> Result<Writing, sqlx::Error> {
-        let mut w = Writing { conn: Some(conn), turn: Some(turn) };
-        sqlx::query("BEGIN IMMEDIATE").execute(w.conn()?).await?;
+/// What ends a transaction begun by hand on either backend.
+pub(crate) trait Ends: sqlx::Database {
+    /// Roll back on `conn`; closed instead of returned when that fails (closing rolls back).
+    fn roll_back(conn: sqlx::pool::PoolConnection<Self>) -> impl std::future::Future<Output = ()> + Send;
+    /// `COMMIT` on `conn`.
+    fn commit_on(conn: &mut Self::Connection) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+macro_rules! ends {
+    ($db:ty) => {
+        impl Ends for $db {
+            async fn roll_back(mut conn: sqlx::pool::PoolConnection<Self>) {
+                // An error (no transaction left open, or one that cannot end) closes the
+                // connection instead of returning it.
+                if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
+                    conn.close_on_drop();
+                }
+            }
+            async fn commit_on(conn: &mut Self::Connection) -> Result<(), sqlx::Error> {
+                sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map(|_| ())
+            }
+        }
+    };
+}
+ends!(Sqlite);
+ends!(Postgres);
+
+impl<DB: Ends> Writing<DB> {
+    /// Begin on `conn` (once `turn`, if any, is held) with `begin`. The guard exists before
+    /// `begin` is sent: if this future is dropped meanwhile, what it opened is rolled back
+    /// all the same.
+    pub(crate) async fn begin(conn: sqlx::pool::PoolConnection<DB>, turn: Option<tokio::sync::OwnedMutexGuard<()>>, begin: &'static str) -> Result<Writing<DB>, sqlx::Error>
+    where
+        for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    {
+        let mut w = Writing { conn: Some(conn), turn };
+        sqlx::raw_sql(begin).execute(w.conn()?).await?;
         Ok(w)
     }
 
-    fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+    pub(crate) fn conn(&mut self) -> Result<&mut DB::Connection, sqlx::Error> {
         self.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
     }
 
+    /// Committed (by `COMMIT` alone, or by a text that ends with it): the connection goes
+    /// back as it is, and the turn passes on.
+    fn finished(&mut self) {
+        self.conn = None;
+        self.turn = None;
+    }
+}
+
+impl Writing<Sqlite> {
     /// Commit, with `deferred` written in the same text. Finished either way once it
     /// succeeds; on an error the transaction is rolled back when `self` drops.
     async fn commit(mut self, deferred: Option<crate::append::Deferred>, key: &TraceKey, heads: &crate::append::Heads) -> StoreResult<()> {
         let conn = self.conn().map_err(map_err)?;
         match deferred {
             Some(d) => crate::append::commit_with_sqlite(conn, key, heads, d).await?,
-            None => sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)?,
+            None => Sqlite::commit_on(conn).await.map_err(map_err)?,
         }
-        // Committed: the connection goes back as it is, and the turn passes on.
-        self.conn = None;
-        self.turn = None;
+        self.finished();
         Ok(())
     }
 }
 
-impl Drop for Writing {
+impl Writing<Postgres> {
+    /// Commit, with the notices `before` (statements sent first, in the same text) and
+    /// `deferred` written in the same text. Finished either way once it succeeds; on an
+    /// error the transaction is rolled back when `self` drops.
+    async fn commit(mut self, before: &str, deferred: Option<crate::append::Deferred>, key: &TraceKey, heads: &crate::append::Heads) -> StoreResult<()> {
+        let conn = self.conn().map_err(map_err)?;
+        crate::append::commit_with_pg(conn, before, deferred, key, heads).await?;
+        self.finished();
+        Ok(())
+    }
+}
+
+impl<DB: Ends> Drop for Writing<DB> {
     fn drop(&mut self) {
-        let (Some(mut conn), turn) = (self.conn.take(), self.turn.take()) else { return };
+        let (Some(conn), turn) = (self.conn.take(), self.turn.take()) else { return };
         match tokio::runtime::Handle::try_current() {
             Ok(rt) => {
                 rt.spawn(async move {
-                    // An error (no transaction left open, or one that cannot end) closes the
-                    // connection instead of returning it: closing rolls back.
-                    if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                        conn.close_on_drop();
-                    }
-                    drop(conn);
+                    DB::roll_back(conn).await;
                     drop(turn);
                 });
             }
             // No runtime (the process is ending): closing the connection rolls back.
-            Err(_) => conn.close_on_drop(),
+            Err(_) => {
+                let mut conn = conn;
+                conn.close_on_drop();
+            }
         }
     }
 }
@@ -123,10 +173,10 @@ macro_rules! run {
                 Ok($c) => $body,
                 Err(e) => Err(e),
             },
-            Inner::Postgres(t) => {
-                let $c = &mut **t;
-                $body
-            }
+            Inner::Postgres(t) => match t.conn() {
+                Ok($c) => $body,
+                Err(e) => Err(e),
+            },
         }
     }};
 }
@@ -137,7 +187,7 @@ impl Tx {
         let Some(d) = self.deferred.take() else { return Ok(()) };
         match &mut self.inner {
             Inner::Sqlite(t) => crate::append::write_deferred_sqlite(t.conn().map_err(map_err)?, &self.key, &self.heads, d).await,
-            Inner::Postgres(_) => Err(habilis_core::StoreError::Unavailable("a deferred trace on PostgreSQL".into())),
+            Inner::Postgres(t) => crate::append::write_deferred_pg(t.conn().map_err(map_err)?, &self.key, &self.heads, d).await,
         }
     }
 
@@ -188,6 +238,13 @@ impl Tx {
     }
 }
 
+/// The statement that announces `payload` on `channel` to the instances listening
+/// (PostgreSQL), prefixed with the schema; sent in the committing text, its values written
+/// as literals (`append::pg_text`).
+fn notify(channel: &str, payload: &str) -> String {
+    format!("SELECT pg_notify({}, current_schema() || ' ' || {}); ", crate::append::pg_text(channel), crate::append::pg_text(payload))
+}
+
 mod alerts;
 mod contracts;
 mod desk;
@@ -225,22 +282,24 @@ impl Transaction for Tx {
 
     async fn commit(mut self) -> StoreResult<()> {
         let identity = self.writes && !self.quiet;
-        // Other instances hear of it through PostgreSQL, on commit only.
-        if let Inner::Postgres(t) = &mut self.inner {
-            for org in &self.touched {
-                let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
-                // Prefixed with the schema: instances of other installations (or test schemas) on
-                // the same database hear it and ignore it.
-                sqlx::query("SELECT pg_notify('habilis_rights', current_schema() || ' ' || $1)").bind(payload).execute(&mut **t).await.map_err(map_err)?;
-            }
-            if identity {
-                sqlx::query("SELECT pg_notify('habilis_identity', current_schema() || ' ' || $1)").bind(&*self.changes.instance).execute(&mut **t).await.map_err(map_err)?;
-            }
-        }
+        // Other instances hear of it through PostgreSQL, on commit only: the notices go in
+        // the text that commits (with the change's trace, if it waits for the commit).
         match self.inner {
+            Inner::Postgres(t) => {
+                let mut before = String::new();
+                for org in &self.touched {
+                    let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
+                    // Prefixed with the schema: instances of other installations (or test schemas) on
+                    // the same database hear it and ignore it.
+                    before.push_str(&notify("habilis_rights", &payload));
+                }
+                if identity {
+                    before.push_str(&notify("habilis_identity", &self.changes.instance));
+                }
+                t.commit(&before, self.deferred.take(), &self.key, &self.heads).await?
+            }
             Inner::Sqlite(Lite::Write(w)) => w.commit(self.deferred.take(), &self.key, &self.heads).await?,
             Inner::Sqlite(Lite::Read(t)) => t.commit().await.map_err(map_err)?,
-            Inner::Postgres(t) => t.commit().await.map_err(map_err)?,
         }
         if identity {
             self.changes.identity.fetch_add(1, std::sync::atomic::Ordering::AcqRel);

@@ -198,7 +198,7 @@ impl OrganisationTx for Tx {
             Inner::Sqlite(_) => Ok(()),
             Inner::Postgres(t) => sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR UPDATE")
                 .bind(id.0)
-                .execute(&mut **t)
+                .execute(t.conn().map_err(map_err)?)
                 .await
                 .map(|_| ())
                 .map_err(map_err),

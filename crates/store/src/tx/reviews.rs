@@ -47,7 +47,7 @@ impl ReviewTx for Tx {
         self.write_deferred().await?;
         let row: Option<ReviewRow> = match &mut self.inner {
             Inner::Sqlite(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM reviews WHERE id = $1").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
-            Inner::Postgres(t) => sqlx::query_as("SELECT * FROM reviews WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(&mut **t).await,
+            Inner::Postgres(t) => match t.conn() { Ok(c) => sqlx::query_as("SELECT * FROM reviews WHERE id = $1 FOR UPDATE").bind(id.0).fetch_optional(c).await, Err(e) => Err(e) },
         }
         .map_err(map_err)?;
         row.map(ReviewRow::into_domain).transpose()

@@ -23,13 +23,13 @@ impl TrailTx for Tx {
         // The trace waiting for the commit, if any, goes first: records keep their order.
         self.write_deferred().await?;
         let written = match &mut self.inner {
-            Inner::Postgres(t) => crate::append::append_one_pg(t, &self.key, &self.heads, e).await?,
-            // A change's trace on SQLite rides with the commit while the head this process
-            // remembers is known (`append::commit_with_sqlite`).
-            Inner::Sqlite(Lite::Write(_)) if let Some((d, written)) = crate::append::defer_sqlite(&self.key, &self.heads, e) => {
+            // A change's trace rides with the commit while the head this process remembers
+            // is known (`append::commit_with_sqlite`, `append::commit_with_pg`).
+            Inner::Postgres(_) | Inner::Sqlite(Lite::Write(_)) if let Some((d, written)) = crate::append::defer(&self.key, &self.heads, e) => {
                 self.deferred = Some(d);
                 written
             }
+            Inner::Postgres(t) => crate::append::append_one_pg(t.conn().map_err(map_err)?, &self.key, &self.heads, e).await?,
             Inner::Sqlite(t) => crate::append::append_sqlite(t.conn().map_err(map_err)?, &self.key, &self.heads, chain_id, &[e])
                 .await?
                 .pop()
@@ -47,7 +47,7 @@ impl TrailTx for Tx {
         self.write_deferred().await?;
         for (chain, list) in crate::append::by_chain(entries) {
             match &mut self.inner {
-                Inner::Postgres(t) => crate::append::append_chain_locked(t, &self.key, &self.heads, chain, &list).await?,
+                Inner::Postgres(t) => crate::append::append_chain_locked(t.conn().map_err(map_err)?, &self.key, &self.heads, chain, &list).await?,
                 Inner::Sqlite(t) => crate::append::append_sqlite(t.conn().map_err(map_err)?, &self.key, &self.heads, chain, &list).await?,
             };
         }

@@ -318,9 +318,10 @@ async fn batches_racing_single_appends_and_another_instance_keep_the_chain_exact
         let last = super::verify(&e).await;
         assert!(last.finding.is_none(), "{b:?}: {:?}", last.finding);
         assert_eq!(last.records, after.records + 3, "{b:?}");
-        // A change's trace travels with its commit (SQLite); when another instance moved the
-        // head this one remembers, that commit's first statement fails alone and the trace
-        // is sealed again after the real head, then committed: never a change without it.
+        // A change's trace travels with its commit; when another instance moved the head this
+        // one remembers, the trace's statement in that text fails alone (on PostgreSQL, back
+        // to the savepoint before it) and the trace is sealed again after the real head,
+        // then committed: never a change without it.
         for (who, i) in [("single", 9003), ("there", 9004), ("single", 9005), ("single", 9006)] {
             if who == "there" {
                 other.append_trace_batch(&[entry(who, i)]).await.unwrap();
@@ -394,5 +395,60 @@ async fn batches_racing_single_appends_and_another_instance_keep_the_chain_exact
         assert!(fresh_end.finding.is_none(), "{b:?}: {:?}", fresh_end.finding);
         assert_eq!(fresh_end.records, end.records + 4, "{b:?}");
         other.close().await;
+    }
+}
+
+/// A change's trace whose texts hold what would end or escape a SQL literal is stored as it
+/// was given, and the chain verifies. On PostgreSQL the trace travels with the `COMMIT` as
+/// literals (`append::commit_with_pg`): this is the test of their quoting.
+#[tokio::test]
+async fn a_changes_trace_keeps_its_texts_exactly() {
+    use habilis_core::store::{OrganisationTx, Store, TrailTx, Transaction};
+    use habilis_core::trace::{Outcome, TraceEntry};
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mons = e.app.store.read().await.unwrap().account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
+        let before = super::verify(&e).await;
+        let texts = [
+            "l'été",
+            "back\\slash",
+            "\\'; COMMIT; DROP TABLE traces; --",
+            "'); DELETE FROM trace_heads; --",
+            "E'\\x41'",
+            "$$ $tag$ dollar quotes $$",
+            "line\nbreak\ttab\r",
+            "🌻 «guillemets» ∑",
+            "''",
+            "\\",
+            "'",
+            "",
+        ];
+        for (i, s) in texts.iter().enumerate() {
+            let who = habilis_core::trace::ClientInfo { addr: Some(format!("{s}addr")), user_agent: Some(format!("agent{s}")) };
+            let mut t = TraceEntry::new(e.app.now(), &format!("test.{s}"), Outcome::Success, &who);
+            t.organisation_id = Some(mons);
+            t.actor_login = Some(s.to_string());
+            t.target = Some(format!("{s}{s}"));
+            t.detail = Some(format!("{i} {s}"));
+            // The first may be written at once (no head remembered yet); the others wait
+            // for the commit and travel with it.
+            let mut tx = e.app.store.begin().await.unwrap();
+            let record = tx.append_trace(&t).await.unwrap();
+            tx.commit().await.unwrap();
+            let stored = e.app.store.read().await.unwrap().recent_traces(Some(mons), 1).await.unwrap();
+            let got = stored.first().unwrap();
+            assert_eq!(got.seq, record.seq, "{b:?}");
+            assert_eq!(got.seal, record.seal, "{b:?}");
+            assert_eq!(got.entry.action, t.action, "{b:?}");
+            assert_eq!(got.entry.actor_login, t.actor_login, "{b:?}");
+            assert_eq!(got.entry.target, t.target, "{b:?}");
+            assert_eq!(got.entry.detail, t.detail, "{b:?}");
+            assert_eq!(got.entry.client_addr, t.client_addr, "{b:?}");
+            assert_eq!(got.entry.user_agent, t.user_agent, "{b:?}");
+        }
+        let after = super::verify(&e).await;
+        assert!(after.finding.is_none(), "{b:?}: {:?}", after.finding);
+        assert_eq!(after.records, before.records + texts.len() as u64, "{b:?}");
     }
 }
