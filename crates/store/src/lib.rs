@@ -364,7 +364,7 @@ impl Store for Db {
                 tx::Writing::begin(conn, Some(turn), "BEGIN IMMEDIATE").await.map(|w| Inner::Sqlite(tx::Lite::Write(w)))
             }
             (Pool::Postgres(p), _) => match p.acquire().await {
-                Ok(conn) => tx::Writing::begin(conn, None, "BEGIN").await.map(Inner::Postgres),
+                Ok(conn) => tx::Writing::begin(conn, None, "BEGIN").await.map(|w| Inner::Postgres(tx::Side::Write(w))),
                 Err(e) => Err(e),
             },
         }
@@ -375,10 +375,9 @@ impl Store for Db {
     async fn read(&self) -> StoreResult<Tx> {
         match &self.pool {
             Pool::Sqlite(p) => p.begin().await.map(|t| Inner::Sqlite(tx::Lite::Read(t))),
-            Pool::Postgres(p) => match p.acquire().await {
-                Ok(conn) => tx::Writing::begin(conn, None, "BEGIN").await.map(Inner::Postgres),
-                Err(e) => Err(e),
-            },
+            // Reads are sqlx's own: dropped without a commit (most are), their rollback goes
+            // with the connection's return to the pool instead of an exchange of its own.
+            Pool::Postgres(p) => p.begin().await.map(|t| Inner::Postgres(tx::Side::Read(t))),
         }
         .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, heads: self.heads.clone(), deferred: None })
         .map_err(map_err)

@@ -34,21 +34,25 @@ pub struct Tx {
 
 pub(crate) enum Inner {
     Sqlite(Lite),
-    Postgres(Writing<Postgres>),
+    Postgres(Side<Postgres>),
+}
+
+/// A transaction that reads (sqlx's own) or writes (begun by hand, `Writing`). On SQLite
+/// the writer is the one writing connection.
+pub(crate) enum Side<DB: Ends> {
+    Read(sqlx::Transaction<'static, DB>),
+    Write(Writing<DB>),
 }
 
 /// A SQLite transaction: a read on the pool, or a write on the one writing connection.
-pub(crate) enum Lite {
-    Read(sqlx::Transaction<'static, Sqlite>),
-    Write(Writing<Sqlite>),
-}
+pub(crate) type Lite = Side<Sqlite>;
 
-impl Lite {
+impl<DB: Ends> Side<DB> {
     /// The connection the transaction runs on.
-    pub(crate) fn conn(&mut self) -> Result<&mut sqlx::SqliteConnection, sqlx::Error> {
+    pub(crate) fn conn(&mut self) -> Result<&mut DB::Connection, sqlx::Error> {
         match self {
-            Lite::Read(t) => Ok(&mut **t),
-            Lite::Write(w) => w.conn(),
+            Side::Read(t) => Ok(&mut **t),
+            Side::Write(w) => w.conn(),
         }
     }
 }
@@ -285,7 +289,7 @@ impl Transaction for Tx {
         // Other instances hear of it through PostgreSQL, on commit only: the notices go in
         // the text that commits (with the change's trace, if it waits for the commit).
         match self.inner {
-            Inner::Postgres(t) => {
+            Inner::Postgres(side) => {
                 let mut before = String::new();
                 for org in &self.touched {
                     let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
@@ -296,7 +300,15 @@ impl Transaction for Tx {
                 if identity {
                     before.push_str(&notify("habilis_identity", &self.changes.instance));
                 }
-                t.commit(&before, self.deferred.take(), &self.key, &self.heads).await?
+                match side {
+                    Side::Write(w) => w.commit(&before, self.deferred.take(), &self.key, &self.heads).await?,
+                    Side::Read(mut t) => {
+                        if !before.is_empty() {
+                            sqlx::raw_sql(sqlx::AssertSqlSafe(before)).execute(&mut *t).await.map_err(map_err)?;
+                        }
+                        t.commit().await.map_err(map_err)?
+                    }
+                }
             }
             Inner::Sqlite(Lite::Write(w)) => w.commit(self.deferred.take(), &self.key, &self.heads).await?,
             Inner::Sqlite(Lite::Read(t)) => t.commit().await.map_err(map_err)?,

@@ -5,7 +5,7 @@ use habilis_core::store::{StoreResult, TrailTx};
 use habilis_core::trace::{TraceEntry, TraceRecord};
 use uuid::Uuid;
 
-use super::{Inner, Lite, Tx};
+use super::{Inner, Side, Tx};
 use crate::map_err;
 use crate::rows::*;
 
@@ -25,7 +25,7 @@ impl TrailTx for Tx {
         let written = match &mut self.inner {
             // A change's trace rides with the commit while the head this process remembers
             // is known (`append::commit_with_sqlite`, `append::commit_with_pg`).
-            Inner::Postgres(_) | Inner::Sqlite(Lite::Write(_)) if let Some((d, written)) = crate::append::defer(&self.key, &self.heads, e) => {
+            Inner::Postgres(Side::Write(_)) | Inner::Sqlite(Side::Write(_)) if let Some((d, written)) = crate::append::defer(&self.key, &self.heads, e) => {
                 self.deferred = Some(d);
                 written
             }
