@@ -209,10 +209,14 @@ impl Db {
             if exists.is_none() {
                 let (lo, hi) = (micros(month), micros(next));
                 // Rows already in the default partition for that month move with it, in one
-                // transaction that holds appends to the default partition meanwhile (so
-                // none is committed between the copy and the removal).
+                // transaction that holds appends back meanwhile (so none is committed between
+                // the copy and the removal). The lock is the partitioned table's (and with it
+                // its partitions'): an append waits for it *before* it picks a partition, and
+                // then sees the new one. Locking the default partition alone let an append
+                // that had already picked it wait there, then fail once the month was
+                // attached ("violates partition constraint"). Reads are not held back.
                 let stmts = [
-                    "LOCK TABLE traces_default IN SHARE ROW EXCLUSIVE MODE".to_string(),
+                    "LOCK TABLE traces IN SHARE ROW EXCLUSIVE MODE".to_string(),
                     format!("CREATE TABLE \"{name}\" (LIKE traces INCLUDING DEFAULTS)"),
                     format!("WITH moved AS (DELETE FROM traces_default WHERE at >= {lo} AND at < {hi} RETURNING *) INSERT INTO \"{name}\" SELECT * FROM moved"),
                     format!("ALTER TABLE traces ATTACH PARTITION \"{name}\" FOR VALUES FROM ({lo}) TO ({hi})"),

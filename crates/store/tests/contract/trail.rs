@@ -452,3 +452,58 @@ async fn a_changes_trace_keeps_its_texts_exactly() {
         assert_eq!(after.records, before.records + texts.len() as u64, "{b:?}");
     }
 }
+
+/// Appends racing the creation of a month's partition of the trail (PostgreSQL: the first
+/// start in a month, or on a new database) all land, in a chain that verifies. An append
+/// that had picked the default partition before the new one was attached used to fail
+/// there ("violates partition constraint"): the creation now holds appends back before
+/// they pick a partition.
+#[tokio::test]
+async fn appends_racing_a_new_months_partition_all_land() {
+    use habilis_core::store::{OrganisationTx, Store, TrailTx, Transaction};
+    use habilis_core::trace::{Outcome, TraceEntry};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mons = e.app.store.read().await.unwrap().account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
+        let before = super::verify(&e).await;
+        let written = Arc::new(AtomicU64::new(0));
+        for month in [time::Month::January, time::Month::February, time::Month::March, time::Month::April] {
+            let at = time::Date::from_calendar_date(2027, month, 10).unwrap().with_hms(12, 0, 0).unwrap().assume_utc();
+            let stop = Arc::new(AtomicBool::new(false));
+            let mut writers = Vec::new();
+            for w in 0..4usize {
+                let (store, stop, written) = (e.app.store.clone(), stop.clone(), written.clone());
+                writers.push(tokio::spawn(async move {
+                    let mut i = 0usize;
+                    while !stop.load(Ordering::Acquire) {
+                        i += 1;
+                        let mut t = TraceEntry::new(at, "test.partition", Outcome::Success, &client());
+                        t.organisation_id = (w % 2 == 0).then_some(mons);
+                        t.detail = Some(format!("{w} {i}"));
+                        if w == 3 {
+                            store.append_trace_batch(&[t]).await.unwrap();
+                        } else {
+                            let mut tx = store.begin().await.unwrap();
+                            tx.append_trace(&t).await.unwrap();
+                            tx.commit().await.unwrap();
+                        }
+                        written.fetch_add(1, Ordering::AcqRel);
+                    }
+                }));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            e.app.store.prepare_trace_partitions(at, 0).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            stop.store(true, Ordering::Release);
+            for w in writers {
+                w.await.unwrap();
+            }
+        }
+        let after = super::verify(&e).await;
+        assert!(after.finding.is_none(), "{b:?}: {:?}", after.finding);
+        assert_eq!(after.records, before.records + written.load(Ordering::Acquire), "{b:?}");
+    }
+}
