@@ -410,40 +410,51 @@ pub(crate) async fn write_deferred_pg(conn: &mut PgConnection, key: &TraceKey, h
 }
 
 /// Commit on PostgreSQL in one exchange: the statements `before` (the notices to other
-/// instances), then `deferred`'s records with the head's move, then `COMMIT`, in one text
+/// instances), then `deferred`'s record with the head's move, then `COMMIT`, in one text
 /// of the simple query protocol, whose values must then be literals (`pg_text`, `pg_bytes`;
 /// uuids and numbers as Rust prints them).
 ///
-/// The records are inserted after a `SAVEPOINT`, each with the `chain_id` that the head's
-/// move returns: if the head is not the one remembered (another instance or a transaction
-/// rolled back moved it, or its row is gone), the move returns nothing, the insert fails
-/// on `traces.chain_id`'s NOT NULL, and PostgreSQL skips the rest of the text — the
-/// `COMMIT` with it. The transaction is then brought back to the savepoint (the change and
-/// the notices kept), the records sealed again after the head read `FOR UPDATE`, and
-/// committed. Never a commit without its trace, and never a change lost for a head out of
-/// date. A text that would hold a NUL (PostgreSQL's texts cannot) is not built: the records
-/// are written as any other statement, and fail there.
+/// The record is written by `EXECUTE` of the statement `PREPARE_TRACE` (prepared once per
+/// connection: planning it in every text cost more than the exchange saved), after a
+/// `SAVEPOINT`, with the `chain_id` that the head's move returns: if the head is not the
+/// one remembered (another instance or a transaction rolled back moved it, or its row is
+/// gone), the move returns nothing, the insert fails on `traces.chain_id`'s NOT NULL, and
+/// PostgreSQL skips the rest of the text — the `COMMIT` with it. The same happens on a
+/// connection where the statement is not prepared yet. The transaction is then brought back
+/// to the savepoint (the change and the notices kept), the statement prepared if it was
+/// not, the record sealed again after the head read `FOR UPDATE`, written, and committed.
+/// Never a commit without its trace, and never a change lost for a head out of date. A
+/// record holding a NUL (which PostgreSQL's texts cannot hold) is not put in a text: it is
+/// written as any other statement, and fails there.
 pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferred: Option<Deferred>, key: &TraceKey, heads: &Heads) -> StoreResult<()> {
     let Some(d) = deferred else {
         let sql = format!("{before}COMMIT");
         return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ()).map_err(map_err);
     };
     let chain = d.chain;
-    let Some(records) = pg_records_text(&d) else {
+    let Some(record) = pg_execute_text(&d) else {
         write_deferred_pg(conn, key, heads, d).await?;
         let sql = format!("{before}COMMIT");
         return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ()).map_err(map_err);
     };
-    let sql = format!("{before}SAVEPOINT habilis_trace; {records}; COMMIT");
+    let sql = format!("{before}SAVEPOINT habilis_trace; {record}; COMMIT");
     match sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await {
         Ok(_) => {
             heads.set(chain, d.last);
             Ok(())
         }
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23502") && e.message().contains("\"chain_id\"") => {
+        Err(sqlx::Error::Database(e))
+            if (e.code().as_deref() == Some("23502") && e.message().contains("\"chain_id\"")) || e.code().as_deref() == Some(NOT_PREPARED) =>
+        {
+            let prepare = e.code().as_deref() == Some(NOT_PREPARED);
             heads.forget(chain);
             let again = async {
                 sqlx::raw_sql("ROLLBACK TO SAVEPOINT habilis_trace").execute(&mut *conn).await.map_err(map_err)?;
+                if prepare {
+                    // Not transactional: it stays with the connection whatever this
+                    // transaction becomes.
+                    sqlx::raw_sql(PREPARE_TRACE).execute(&mut *conn).await.map_err(map_err)?;
+                }
                 let entries: Vec<TraceEntry> = d.rows.into_iter().map(|(_, e, _, _)| e).collect();
                 let list: Vec<&TraceEntry> = entries.iter().collect();
                 append_chain_locked(conn, key, heads, chain, &list).await?;
@@ -462,48 +473,51 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
     }
 }
 
-/// The statement that moves `d`'s head and inserts its records (PostgreSQL, literals; see
-/// `commit_with_pg`); `None` if a text holds a NUL.
-fn pg_records_text(d: &Deferred) -> Option<String> {
-    let chain = d.chain;
-    let mut sql = format!(
-        "WITH h AS (UPDATE trace_heads SET seq = {}, seal = {}, at = {} WHERE chain_id = '{chain}'::uuid AND seq = {} AND seal = {} \
-         RETURNING chain_id) INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
-         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) VALUES ",
+/// PostgreSQL's code for "prepared statement does not exist".
+const NOT_PREPARED: &str = "26000";
+
+/// The statement that moves a chain's head from ($5, $6) to ($2, $3, $4) and inserts one
+/// record after it, prepared once per connection (`commit_with_pg`). The record's
+/// `chain_id` is the head's move's: NULL, and the insert fails, when the head was elsewhere.
+const PREPARE_TRACE: &str = "PREPARE habilis_trace (uuid, bigint, bytea, bigint, bigint, bytea, bigint, uuid, bigint, uuid, text, \
+     uuid, uuid, text, text, text, text, text, text, bytea, bytea) AS \
+     WITH h AS (UPDATE trace_heads SET seq = $2, seal = $3, at = $4 WHERE chain_id = $1 AND seq = $5 AND seal = $6 RETURNING chain_id) \
+     INSERT INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, client_addr, user_agent, \
+     action, target, outcome, detail, prev_seal, seal) \
+     VALUES ((SELECT chain_id FROM h), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
+
+/// `EXECUTE habilis_trace(…)` of `d`'s one record, its values as literals (see
+/// `commit_with_pg`); `None` if `d` holds several records or a text holds a NUL.
+fn pg_execute_text(d: &Deferred) -> Option<String> {
+    let [(seq, e, before, seal)] = d.rows.as_slice() else { return None };
+    let uuid = |u: Option<Uuid>| u.map(|u| format!("'{u}'::uuid")).unwrap_or_else(|| "NULL".into());
+    let text = |t: &Option<String>| match t {
+        Some(t) => pg_text_checked(t),
+        None => Some("NULL".into()),
+    };
+    Some(format!(
+        "EXECUTE habilis_trace('{}'::uuid, {}, {}, {}, {}, {}, {seq}, '{}'::uuid, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+        d.chain,
         d.last.seq,
         pg_bytes(&d.last.seal),
         d.last.at,
         d.after.seq,
-        pg_bytes(&d.after.seal)
-    );
-    let uuid = |u: Option<Uuid>| u.map(|u| format!("'{u}'::uuid")).unwrap_or_else(|| "NULL::uuid".into());
-    let text = |t: &Option<String>| match t {
-        Some(t) => pg_text_checked(t),
-        None => Some("NULL::text".into()),
-    };
-    for (i, (seq, e, before, seal)) in d.rows.iter().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "((SELECT chain_id FROM h), {seq}, '{}'::uuid, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-            e.id,
-            to_micros(e.at),
-            uuid(e.actor_id.map(|a| a.0)),
-            text(&e.actor_login)?,
-            uuid(e.organisation_id.map(|o| o.0)),
-            uuid(e.session_id.map(|s| s.0)),
-            text(&e.client_addr)?,
-            text(&e.user_agent)?,
-            pg_text_checked(&e.action)?,
-            text(&e.target)?,
-            pg_text_checked(e.outcome.as_str())?,
-            text(&e.detail)?,
-            pg_bytes(before),
-            pg_bytes(seal),
-        ));
-    }
-    Some(sql)
+        pg_bytes(&d.after.seal),
+        e.id,
+        to_micros(e.at),
+        uuid(e.actor_id.map(|a| a.0)),
+        text(&e.actor_login)?,
+        uuid(e.organisation_id.map(|o| o.0)),
+        uuid(e.session_id.map(|s| s.0)),
+        text(&e.client_addr)?,
+        text(&e.user_agent)?,
+        pg_text_checked(&e.action)?,
+        text(&e.target)?,
+        pg_text_checked(e.outcome.as_str())?,
+        text(&e.detail)?,
+        pg_bytes(before),
+        pg_bytes(seal),
+    ))
 }
 
 /// `s` as a PostgreSQL text literal, whatever `standard_conforming_strings` says: an escape
