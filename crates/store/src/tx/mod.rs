@@ -72,8 +72,6 @@ pub(crate) struct Writing<DB: Ends> {
 pub(crate) trait Ends: sqlx::Database {
     /// Roll back on `conn`; closed instead of returned when that fails (closing rolls back).
     fn roll_back(conn: sqlx::pool::PoolConnection<Self>) -> impl std::future::Future<Output = ()> + Send;
-    /// `COMMIT` on `conn`.
-    fn commit_on(conn: &mut Self::Connection) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 macro_rules! ends {
@@ -85,9 +83,6 @@ macro_rules! ends {
                 if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
                     conn.close_on_drop();
                 }
-            }
-            async fn commit_on(conn: &mut Self::Connection) -> Result<(), sqlx::Error> {
-                sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map(|_| ())
             }
         }
     };
@@ -127,7 +122,7 @@ impl Writing<Sqlite> {
         let conn = self.conn().map_err(map_err)?;
         match deferred {
             Some(d) => crate::append::commit_with_sqlite(conn, key, heads, d).await?,
-            None => Sqlite::commit_on(conn).await.map_err(map_err)?,
+            None => sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)?,
         }
         self.finished();
         Ok(())
