@@ -443,8 +443,8 @@ pub trait RequestTx: Send + Sized {
 /// The audit trail: appending a sealed entry to its chain.
 pub trait TrailTx: Send + Sized {
     /// Append an entry to its organisation's chain, sealed with the store's trace key.
-    /// The record returned is the one sealed now. On SQLite it may be written only with the
-    /// commit; if another instance moved the chain's head meanwhile, it is sealed again then,
+    /// The record returned is the one sealed now. It may be written only with the commit
+    /// (both backends); if another instance moved the chain's head meanwhile, it is sealed again then,
     /// and the stored record's number and seals differ from those returned (the entry is the
     /// same, its instant possibly moved up to the chain's last). Read the trail, not this
     /// record, for what was stored.

@@ -443,8 +443,12 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
             heads.set(chain, d.last);
             Ok(())
         }
+        // Told by code and column, never by message: PostgreSQL translates its messages
+        // (`lc_messages`).
         Err(sqlx::Error::Database(e))
-            if (e.code().as_deref() == Some("23502") && e.message().contains("\"chain_id\"")) || e.code().as_deref() == Some(NOT_PREPARED) =>
+            if (e.code().as_deref() == Some("23502")
+                && e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().and_then(|p| p.column()) == Some("chain_id"))
+                || e.code().as_deref() == Some(NOT_PREPARED) =>
         {
             let prepare = e.code().as_deref() == Some(NOT_PREPARED);
             heads.forget(chain);

@@ -193,7 +193,11 @@ impl OrganisationTx for Tx {
 
     async fn lock_organisation(&mut self, id: OrganisationId) -> StoreResult<()> {
         // The one place where the SQL differs: SQLite has no FOR UPDATE, and needs none
-        // (its write transactions begin IMMEDIATE, one at a time).
+        // (its write transactions begin IMMEDIATE, one at a time). On PostgreSQL a trace
+        // waiting for the commit is written first: locks are taken in the order asked.
+        if matches!(self.inner, Inner::Postgres(_)) {
+            self.write_deferred().await?;
+        }
         match &mut self.inner {
             Inner::Sqlite(_) => Ok(()),
             Inner::Postgres(t) => sqlx::query("SELECT id FROM organisations WHERE id = $1 FOR UPDATE")
