@@ -396,12 +396,7 @@ pub(crate) async fn write_deferred_pg(conn: &mut PgConnection, key: &TraceKey, h
             heads.set(d.chain, sealed.last);
             Ok(())
         }
-        Ok(false) => {
-            heads.forget(d.chain);
-            let entries: Vec<TraceEntry> = sealed.rows.into_iter().map(|(_, e, _, _)| e).collect();
-            let list: Vec<&TraceEntry> = entries.iter().collect();
-            append_chain_locked(conn, key, heads, d.chain, &list).await.map(|_| ())
-        }
+        Ok(false) => reseal_pg(conn, key, heads, d.chain, sealed.rows).await,
         Err(e) => {
             heads.forget(d.chain);
             Err(e)
@@ -427,16 +422,18 @@ pub(crate) async fn write_deferred_pg(conn: &mut PgConnection, key: &TraceKey, h
 /// record holding a NUL (which PostgreSQL's texts cannot hold) is not put in a text: it is
 /// written as any other statement, and fails there.
 pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferred: Option<Deferred>, key: &TraceKey, heads: &Heads) -> StoreResult<()> {
-    let Some(d) = deferred else {
-        let sql = format!("{before}COMMIT");
-        return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ()).map_err(map_err);
+    let (d, record) = match deferred.map(|d| (pg_execute_text(&d), d)) {
+        Some((Some(record), d)) => (d, record),
+        waiting => {
+            // Nothing waits, or it cannot travel as literals: written as any statement.
+            if let Some((_, d)) = waiting {
+                write_deferred_pg(conn, key, heads, d).await?;
+            }
+            let sql = format!("{before}COMMIT");
+            return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ()).map_err(map_err);
+        }
     };
     let chain = d.chain;
-    let Some(record) = pg_execute_text(&d) else {
-        write_deferred_pg(conn, key, heads, d).await?;
-        let sql = format!("{before}COMMIT");
-        return sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.map(|_| ()).map_err(map_err);
-    };
     let sql = format!("{before}SAVEPOINT habilis_trace; {record}; COMMIT");
     match sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await {
         Ok(_) => {
@@ -459,9 +456,7 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
                     // transaction becomes.
                     sqlx::raw_sql(PREPARE_TRACE).execute(&mut *conn).await.map_err(map_err)?;
                 }
-                let entries: Vec<TraceEntry> = d.rows.into_iter().map(|(_, e, _, _)| e).collect();
-                let list: Vec<&TraceEntry> = entries.iter().collect();
-                append_chain_locked(conn, key, heads, chain, &list).await?;
+                reseal_pg(conn, key, heads, chain, d.rows).await?;
                 sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)
             }
             .await;
@@ -475,6 +470,15 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
             Err(map_err(e))
         }
     }
+}
+
+/// `rows`' entries sealed again after `chain`'s head as the database has it (read `FOR
+/// UPDATE`), and written (PostgreSQL).
+async fn reseal_pg(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, rows: Vec<Written>) -> StoreResult<()> {
+    heads.forget(chain);
+    let entries: Vec<TraceEntry> = rows.into_iter().map(|(_, e, _, _)| e).collect();
+    let list: Vec<&TraceEntry> = entries.iter().collect();
+    append_chain_locked(conn, key, heads, chain, &list).await.map(|_| ())
 }
 
 /// PostgreSQL's code for "prepared statement does not exist".
