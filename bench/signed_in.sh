@@ -3,7 +3,8 @@
 # BACKENDS=sqlite to skip PostgreSQL): a release build on the demo data with no second
 # factor asked, wrk for 10 s each on
 #   GET /healthz (c=64) and GET /api/v1/me as mons.agent (c=64): read ratio and p99 ratio;
-#   PUT /api/v1/groups/{id} as mons.admin (c=16), a change and its trace in one
+#   PUT /api/v1/groups/{id} as mons.admin (c=16; RENAME_C=1 for one at a time, with one
+#   wrk thread), a change and its trace in one
 #   transaction, on this build and on a bench build that writes no trace, each on a
 #   fresh database
 #   (--features habilis-store/untraced), each build twice in turn: what tracing adds to a
@@ -76,12 +77,14 @@ start() { # $1 binary; sets pid and started_ms
 }
 stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=; }
 sign_in() { curl -sf -H 'Content-Type: application/json' -d "{\"login\":\"$1\",\"password\":\"$HABILIS_DEMO_PASSWORD\"}" "$base/api/v1/session" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'; }
+rename_c=${RENAME_C:-16}
+rename_threads=$(( rename_c < 2 ? 1 : 2 ))
 rename_run() { # $1 output file
   local admin group
   admin=$(sign_in mons.admin || true)
   group=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' -d '{"name":"Bench"}' "$base/api/v1/groups" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' || true)
   [ -n "$group" ] || { echo "could not create the group"; tail -5 "$work/serve.log"; exit 1; }
-  GROUP=$group TOKEN=$admin wrk -t2 -c16 -d10s --latency -s bench/rename.lua "$base" >"$1"
+  GROUP=$group TOKEN=$admin wrk -t"$rename_threads" -c"$rename_c" -d10s --latency -s bench/rename.lua "$base" >"$1"
 }
 echo "$(nproc) cores shared by server and wrk; Argon2id ceiling: cargo bench -p habilis-core --bench password_hash, 10 s right before and after each burst"
 for backend in ${BACKENDS:-sqlite postgres}; do
@@ -138,7 +141,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   echo "GET /api/v1/me (c=64):         $m req/s, p99 $mp ms, non-2xx $(non2xx "$work/me.out")"
   echo "  ratio $(ratio "$m" "$h"), p99 ratio $(ratio "$mp" "$hp")"
   for round in 1 2; do
-    echo "rename a group, traced (c=16), run $round:   $(rps "$work/rename$round.out") req/s, p99 $(ms "$(p99 "$work/rename$round.out")") ms, non-2xx $(non2xx "$work/rename$round.out")"
+    echo "rename a group, traced (c=$rename_c), run $round:   $(rps "$work/rename$round.out") req/s, p99 $(ms "$(p99 "$work/rename$round.out")") ms, non-2xx $(non2xx "$work/rename$round.out")"
     echo "rename a group, untraced build, run $round: $(rps "$work/rename_untraced$round.out") req/s, p99 $(ms "$(p99 "$work/rename_untraced$round.out")") ms, non-2xx $(non2xx "$work/rename_untraced$round.out")"
   done
   echo "  tracing adds $(echo "scale=1; ($ru1 + $ru2) * 100 / ($r1 + $r2) - 100" | bc) % to a change's cost (runs 1 and 2 alone: $(echo "scale=1; $ru1 * 100 / $r1 - 100" | bc) %, $(echo "scale=1; $ru2 * 100 / $r2 - 100" | bc) %)"
