@@ -21,8 +21,13 @@
 //! remembered, it is read (made at number 0 for a new chain) and the same write follows:
 //! the transaction holds the database's write lock, so the head cannot move meanwhile.
 //!
-//! One chain: that statement alone, in its own implicit transaction (durable when it
-//! returns). Several chains: one transaction. If another writer (a change's transaction,
+//! On PostgreSQL too a change's trace is sealed at once and sent with the `COMMIT`, in one
+//! text of the simple query protocol (`commit_with_pg`: `SAVEPOINT`, `EXECUTE` of the
+//! statement `PREPARE_TRACE` with literal values, `COMMIT`); a head out of date fails that
+//! statement alone, before the `COMMIT`, and the record is sealed again after the head.
+//!
+//! A batch on PostgreSQL, one chain: that statement alone, in its own implicit transaction
+//! (durable when it returns). Several chains: one transaction. If another writer (a change's transaction,
 //! another instance) moved the head meanwhile, nothing is written and the chain is done
 //! again in a transaction that reads its head `FOR UPDATE` first. The chain stays exact
 //! either way: a record is only ever sealed on the head it follows.
@@ -556,10 +561,12 @@ pub(crate) fn pg_text(s: &str) -> String {
 
 /// `b` as a PostgreSQL bytea literal (hexadecimal digits only).
 fn pg_bytes(b: &[u8]) -> String {
+    use std::fmt::Write;
     let mut out = String::with_capacity(2 * b.len() + 20);
     out.push_str("decode('");
     for byte in b {
-        out.push_str(&format!("{byte:02x}"));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{byte:02x}");
     }
     out.push_str("', 'hex')");
     out
