@@ -11,6 +11,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use habilis_core::password::{HashingParams, PasswordHasher};
 
 fn main() {
+    habilis_core::password::small_pages_only();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let hasher = PasswordHasher::new(HashingParams::default(), cores).unwrap();
