@@ -93,6 +93,9 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   # Idle: three seconds after start without a request.
   sleep 3
   idle_kib=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  # Its parts: anonymous memory (the heap) and mapped files (the binary's code, SQLite's map).
+  idle_anon_kib=$(awk '/RssAnon/ {print $2}' /proc/$pid/status)
+  idle_file_kib=$(awk '/RssFile/ {print $2}' /proc/$pid/status)
   agent=$(sign_in mons.agent || true)
   [ -n "$agent" ] || { echo "sign-in failed"; tail -5 "$work/serve.log"; exit 1; }
   curl -sf -H "Authorization: Bearer $agent" "$base/api/v1/me" | grep -q mons.agent
@@ -136,7 +139,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   hp=$(ms "$(p99 "$work/healthz.out")"); mp=$(ms "$(p99 "$work/me.out")")
   alone=$(ms "$(p99 "$work/me16.out")"); during=$(ms "$(p99 "$work/me16burst.out")")
   echo
-  echo "== $backend: started in ${started_ms} ms, idle RSS $((idle_kib / 1024)) MiB; audit verify after the run: $verified"
+  echo "== $backend: started in ${started_ms} ms, idle RSS $((idle_kib / 1024)) MiB (anonymous $((idle_anon_kib / 1024)), files $((idle_file_kib / 1024))); audit verify after the run: $verified"
   echo "/healthz (c=64):               $h req/s, p99 $hp ms"
   echo "GET /api/v1/me (c=64):         $m req/s, p99 $mp ms, non-2xx $(non2xx "$work/me.out")"
   echo "  ratio $(ratio "$m" "$h"), p99 ratio $(ratio "$mp" "$hp")"
