@@ -45,8 +45,9 @@ use crate::map_err;
 
 /// Where this process's trail writer left each chain: number, seal and instant of its last
 /// record.
+/// Also counts the commits whose trace met a head out of date (PostgreSQL's fallback).
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Heads(Arc<Mutex<HashMap<Uuid, Head>>>);
+pub(crate) struct Heads(Arc<Mutex<HashMap<Uuid, Head>>>, Arc<std::sync::atomic::AtomicU64>);
 
 #[derive(Debug, Clone)]
 struct Head {
@@ -63,6 +64,10 @@ impl Heads {
         if let Ok(mut m) = self.0.lock() {
             m.insert(chain, head);
         }
+    }
+    /// Commits whose trace had to be sealed again after the database's head.
+    pub(crate) fn stale_commits(&self) -> u64 {
+        self.1.load(std::sync::atomic::Ordering::Relaxed)
     }
     fn forget(&self, chain: Uuid) {
         if let Ok(mut m) = self.0.lock() {
@@ -427,6 +432,7 @@ pub(crate) async fn write_deferred_pg(conn: &mut PgConnection, key: &TraceKey, h
 /// record holding a NUL (which PostgreSQL's texts cannot hold) is not put in a text: it is
 /// written as any other statement, and fails there.
 pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferred: Option<Deferred>, key: &TraceKey, heads: &Heads) -> StoreResult<()> {
+    let deferred = deferred.map(|d| sealed_after_latest(key, heads, d));
     let (d, record) = match deferred.map(|d| (pg_execute_text(&d), d)) {
         Some((Some(record), d)) => (d, record),
         waiting => {
@@ -453,6 +459,9 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
                 || e.code().as_deref() == Some(NOT_PREPARED) =>
         {
             let prepare = e.code().as_deref() == Some(NOT_PREPARED);
+            if !prepare {
+                heads.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             heads.forget(chain);
             let again = async {
                 sqlx::raw_sql("ROLLBACK TO SAVEPOINT habilis_trace").execute(&mut *conn).await.map_err(map_err)?;
@@ -474,6 +483,24 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
             heads.forget(chain);
             Err(map_err(e))
         }
+    }
+}
+
+/// `d` sealed again after the head this process remembers now, when another of its
+/// transactions moved the chain since `d` was sealed: sealed at the commit rather than at
+/// the append, a record meets a stale head only when two commits of its chain cross, not
+/// whenever another commit happened during its transaction. Measured on PostgreSQL during a
+/// login burst of one partner: their commits lined up on the chain's head, most through the
+/// fallback (issue 14). With no head remembered, `d` is left as it is.
+fn sealed_after_latest(key: &TraceKey, heads: &Heads, d: Deferred) -> Deferred {
+    match heads.get(d.chain) {
+        Some(h) if h.seq != d.after.seq || h.seal != d.after.seal => {
+            let entries: Vec<&TraceEntry> = d.rows.iter().map(|(_, e, _, _)| e).collect();
+            let sealed = seal_after(key, d.chain, &entries, Some(&h));
+            let (rows, last) = (sealed.rows, sealed.last);
+            Deferred { chain: d.chain, after: h, rows, last }
+        }
+        _ => d,
     }
 }
 

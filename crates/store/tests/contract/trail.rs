@@ -507,3 +507,44 @@ async fn appends_racing_a_new_months_partition_all_land() {
         assert_eq!(after.records, before.records + written.load(Ordering::Acquire), "{b:?}");
     }
 }
+
+/// Two transactions of one process trace into one chain and commit one after the other: the
+/// second's record, sealed after the head remembered when it was appended, is sealed again
+/// at its commit after the head the first left, instead of meeting a stale head in the
+/// database (PostgreSQL; SQLite's writer takes them one at a time).
+#[tokio::test]
+async fn a_trace_is_sealed_after_the_head_left_by_a_commit_of_its_process() {
+    use habilis_core::store::{OrganisationTx, Store, TrailTx, Transaction};
+    use habilis_core::trace::{ClientInfo, Outcome, TraceEntry};
+    for b in backends().into_iter().filter(|b| *b == habilis_store::Backend::Postgres) {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mons = e.app.store.read().await.unwrap().account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
+        let entry = |what: &str| {
+            let mut t = TraceEntry::new(e.app.now(), what, Outcome::Success, &ClientInfo::default());
+            t.organisation_id = Some(mons);
+            t
+        };
+        // A first commit leaves the chain's head in this process's memory.
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.append_trace(&entry("test.first")).await.unwrap();
+        tx.commit().await.unwrap();
+        let before = e.app.store.stale_trace_commits();
+        for round in 0..5 {
+            let mut a = e.app.store.begin().await.unwrap();
+            a.append_trace(&entry(&format!("test.a{round}"))).await.unwrap();
+            let mut b2 = e.app.store.begin().await.unwrap();
+            b2.append_trace(&entry(&format!("test.b{round}"))).await.unwrap();
+            a.commit().await.unwrap();
+            b2.commit().await.unwrap();
+        }
+        assert_eq!(e.app.store.stale_trace_commits(), before, "{b:?}: a commit met a stale head");
+        let stored = e.app.store.read().await.unwrap().recent_traces(Some(mons), 10).await.unwrap();
+        let mut actions: Vec<String> = stored.iter().map(|r| r.entry.action.clone()).collect();
+        actions.sort();
+        assert_eq!(actions.len(), 10, "{b:?}");
+        assert!(actions.iter().all(|a| a.starts_with("test.a") || a.starts_with("test.b")), "{b:?}: {actions:?}");
+        let report = super::verify(&e).await;
+        assert!(report.finding.is_none(), "{b:?}: {:?}", report.finding);
+    }
+}
