@@ -69,6 +69,9 @@ impl Heads {
     pub(crate) fn stale_commits(&self) -> u64 {
         self.1.load(std::sync::atomic::Ordering::Relaxed)
     }
+    fn count_stale_commit(&self) {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     fn forget(&self, chain: Uuid) {
         if let Ok(mut m) = self.0.lock() {
             m.remove(&chain);
@@ -460,7 +463,7 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
         {
             let prepare = e.code().as_deref() == Some(NOT_PREPARED);
             if !prepare {
-                heads.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                heads.count_stale_commit();
             }
             heads.forget(chain);
             let again = async {
@@ -490,8 +493,9 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
 /// transactions moved the chain since `d` was sealed: sealed at the commit rather than at
 /// the append, a record meets a stale head only when two commits of its chain cross, not
 /// whenever another commit happened during its transaction. Measured on PostgreSQL during a
-/// login burst of one partner: their commits lined up on the chain's head, most through the
-/// fallback (issue 14). With no head remembered, `d` is left as it is.
+/// login burst of one partner (one chain): the fallbacks fell from ~3 % to ~2 % of the
+/// sign-ins' commits (issue 14). With no head remembered, `d` is left as it is; a remembered
+/// head left ahead by a rollback costs a fallback, as before.
 fn sealed_after_latest(key: &TraceKey, heads: &Heads, d: Deferred) -> Deferred {
     match heads.get(d.chain) {
         Some(h) if h.seq != d.after.seq || h.seal != d.after.seal => {

@@ -217,8 +217,8 @@ impl Db {
     }
 
     /// How many of this process's commits found their trace's chain moved on by another
-    /// writer and sealed it again after the database's head (PostgreSQL; SQLite's single
-    /// writer never meets one). Each costs a few round trips under the head's lock.
+    /// writer and sealed it again after the database's head (counted on PostgreSQL, where
+    /// each costs a few round trips under the head's lock).
     pub fn stale_trace_commits(&self) -> u64 {
         self.heads.stale_commits()
     }
