@@ -444,7 +444,8 @@ pub trait RequestTx: Send + Sized {
 pub trait TrailTx: Send + Sized {
     /// Append an entry to its organisation's chain, sealed with the store's trace key.
     /// The record returned is the one sealed now. It may be written only with the commit
-    /// (both backends); if another instance moved the chain's head meanwhile, it is sealed again then,
+    /// (both backends); if another transaction (of this process or another instance) moved
+    /// the chain's head meanwhile, it is sealed again then,
     /// and the stored record's number and seals differ from those returned (the entry is the
     /// same, its instant possibly moved up to the chain's last). Read the trail, not this
     /// record, for what was stored.
