@@ -77,6 +77,14 @@ start() { # $1 binary; sets pid and started_ms
 }
 stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pid=; }
 sign_in() { curl -sf -H 'Content-Type: application/json' -d "{\"login\":\"$1\",\"password\":\"$HABILIS_DEMO_PASSWORD\"}" "$base/api/v1/session" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p'; }
+# The trail's figures from /metrics: traces waited for, the sum of their waits (s), batches,
+# heads found moved by commits and by batches.
+metric() { awk -v n="$1" '$1 == n {print $2}' "$work/metrics.txt"; }
+trail_figures() {
+  curl -sf "$base/metrics" >"$work/metrics.txt"
+  echo "$(metric habilis_trace_wait_seconds_count) $(metric habilis_trace_wait_seconds_sum) $(metric habilis_trace_batches_total)" \
+    "$(metric 'habilis_trace_stale_heads_total{path="commit"}') $(metric 'habilis_trace_stale_heads_total{path="batch"}')"
+}
 rename_c=${RENAME_C:-16}
 rename_threads=$(( rename_c < 2 ? 1 : 2 ))
 rename_run() { # $1 output file
@@ -113,11 +121,13 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   # right before and right after the burst, and the burst compared with their mean.
   ceiling_after=$(ceiling_now)
   ceiling=$(echo "scale=1; ($ceiling_before + $ceiling_after) / 2" | bc)
+  trail_before=$(trail_figures)
   PEOPLE=334 wrk -t1 -c16 -d10s -s bench/login.lua "$base" >"$work/login2.out" &
   burst=$!
   sleep 1
   wrk -t1 -c16 -d8s --latency -H "Authorization: Bearer $agent" "$base/api/v1/me" >"$work/me16burst.out"
   wait $burst
+  trail_after=$(trail_figures)
   verified=$("$bin" audit verify --database-url "$url" --trace-key-file "$work/trace.key" >/dev/null 2>&1 && echo "passes" || echo "FAILS")
   stop
   # The same change on the same fresh database, traced then untraced, twice in turn: the
@@ -150,4 +160,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   echo "  tracing adds $(echo "scale=1; ($ru1 + $ru2) * 100 / ($r1 + $r2) - 100" | bc) % to a change's cost (runs 1 and 2 alone: $(echo "scale=1; $ru1 * 100 / $r1 - 100" | bc) %, $(echo "scale=1; $ru2 * 100 / $r2 - 100" | bc) %)"
   echo "login burst alone (c=16):      $l sign-ins/s = $(ratio "$l" "$ceiling") of the Argon2id ceiling ($ceiling hashes/s: $ceiling_before before the burst, $ceiling_after after), non-2xx $(non2xx "$work/login.out")"
   echo "GET /api/v1/me p99 (c=16):     alone $alone ms, during the burst $during ms: $(ratio "$during" "$alone")x"
+  read -r w0 s0 b0 c0 x0 <<<"$trail_before"
+  read -r w1 s1 b1 c1 x1 <<<"$trail_after"
+  echo "  trail during the burst: $((w1 - w0)) traces waited $(echo "scale=2; ($s1 - $s0) * 1000 / ($w1 - $w0 + ($w1 == $w0))" | bc) ms on average, in $((b1 - b0)) batches; heads found moved by $((c1 - c0)) commits and $((x1 - x0)) batches"
 done

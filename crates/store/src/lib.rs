@@ -223,6 +223,12 @@ impl Db {
         self.heads.stale_commits()
     }
 
+    /// How many of the trace writer's batches found their chain moved on since this process
+    /// last wrote it and were written again under the head's lock (PostgreSQL).
+    pub fn stale_trace_batches(&self) -> u64 {
+        self.heads.stale_batches()
+    }
+
     /// Apply the pending migrations of this backend.
     pub async fn migrate(&self) -> StoreResult<()> {
         let r = match &self.pool {

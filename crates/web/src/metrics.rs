@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use habilis_core::batch::{WAIT_BUCKETS, WaitFigures};
+
 /// Process-wide counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -52,4 +54,28 @@ impl Metrics {
         let _ = writeln!(s, "habilis_trace_failures_total {}", self.trace_failures.load(Ordering::Relaxed));
         s
     }
+}
+
+/// The trail's part of the exposition: how long requests waited for their trace to be
+/// durable (the trace writer's batches), and the appends that met a chain's head moved on
+/// by another writer and were sealed again under its lock (PostgreSQL).
+pub fn render_trail(waits: &WaitFigures, stale_commits: u64, stale_batches: u64) -> String {
+    let mut s = String::new();
+    s.push_str("# HELP habilis_trace_wait_seconds Time a request waited for its trace to be durable (trace writer batches).\n");
+    s.push_str("# TYPE habilis_trace_wait_seconds histogram\n");
+    for (bound, count) in WAIT_BUCKETS.iter().zip(waits.buckets.iter()) {
+        let _ = writeln!(s, "habilis_trace_wait_seconds_bucket{{le=\"{bound}\"}} {count}");
+    }
+    let total = waits.buckets.last().copied().unwrap_or(0);
+    let _ = writeln!(s, "habilis_trace_wait_seconds_bucket{{le=\"+Inf\"}} {total}");
+    let _ = writeln!(s, "habilis_trace_wait_seconds_sum {}", waits.sum_seconds);
+    let _ = writeln!(s, "habilis_trace_wait_seconds_count {total}");
+    s.push_str("# HELP habilis_trace_batches_total Transactions of the trace writer.\n");
+    s.push_str("# TYPE habilis_trace_batches_total counter\n");
+    let _ = writeln!(s, "habilis_trace_batches_total {}", waits.batches);
+    s.push_str("# HELP habilis_trace_stale_heads_total Appends that found their chain moved on by another writer and were sealed again under its lock.\n");
+    s.push_str("# TYPE habilis_trace_stale_heads_total counter\n");
+    let _ = writeln!(s, "habilis_trace_stale_heads_total{{path=\"commit\"}} {stale_commits}");
+    let _ = writeln!(s, "habilis_trace_stale_heads_total{{path=\"batch\"}} {stale_batches}");
+    s
 }

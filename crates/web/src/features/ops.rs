@@ -36,7 +36,12 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"))],
-        state.metrics.render(),
+        {
+            let mut text = state.metrics.render();
+            let store = &state.app.store;
+            text.push_str(&crate::metrics::render_trail(&state.app.traces.waits(), store.stale_trace_commits(), store.stale_trace_batches()));
+            text
+        },
     )
         .into_response()
 }

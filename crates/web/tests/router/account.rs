@@ -211,10 +211,23 @@ async fn health_readiness_and_metrics() {
     let t = setup(Backend::Sqlite).await;
     assert_eq!(t.get("/healthz", None).await.status(), StatusCode::OK);
     assert_eq!(t.get("/readyz", None).await.status(), StatusCode::OK);
-    let _ = t.sign_in("mons.admin").await;
+    let m = body(t.get("/metrics", None).await).await;
+    assert!(m.contains("habilis_trace_wait_seconds_count 0\n"), "{m}");
+    let session = t.sign_in("mons.admin").await;
+    // A page read is traced through the trace writer: its wait is counted.
+    assert_eq!(t.get("/", Some(&session)).await.status(), StatusCode::OK);
     let m = body(t.get("/metrics", None).await).await;
     assert!(m.contains("habilis_logins_total{outcome=\"success\"} 1"), "{m}");
     assert!(m.contains("habilis_http_responses_total{class=\"2xx\"}"));
+    let count = |name: &str| -> u64 {
+        m.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or_else(|| panic!("{name} missing: {m}"))
+    };
+    let waits = count("habilis_trace_wait_seconds_count");
+    assert!(waits >= 1, "{m}");
+    assert_eq!(count("habilis_trace_wait_seconds_bucket{le=\"+Inf\"}"), waits);
+    assert!(count("habilis_trace_wait_seconds_bucket{le=\"1\"}") <= waits);
+    assert!((1..=waits).contains(&count("habilis_trace_batches_total")), "{m}");
+    assert_eq!(count("habilis_trace_stale_heads_total{path=\"batch\"}"), 0, "one writer on SQLite: {m}");
     t.state.app.store.close().await;
     assert_eq!(t.get("/readyz", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
