@@ -181,8 +181,6 @@ pub trait OrganisationTx: Send + Sized {
         must_change: bool,
         at: OffsetDateTime,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// Remember the last successful sign-in.
-    fn record_login(&mut self, id: AccountId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a directory contact.
     fn insert_contact(&mut self, c: &Contact) -> impl Future<Output = StoreResult<()>> + Send;
     /// One directory contact.
@@ -226,8 +224,16 @@ pub trait SessionTx: Send + Sized {
     fn lock_throttle(&mut self, login: &str) -> impl Future<Output = StoreResult<LoginThrottle>> + Send;
     /// Store the throttle row of a login.
     fn save_throttle(&mut self, login: &str, t: &LoginThrottle) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A right password (or second factor) gives back the attempt reserved for it: one fewer
+    /// attempt in the window (never below zero), no failure in a row, no delay. One
+    /// statement, which locks the row as `lock_throttle` does; a login with no row is
+    /// left without one (nothing to give back).
+    fn give_back_attempt(&mut self, login: &str) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a new session.
     fn insert_session(&mut self, s: &Session) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Record a new session opened by a sign-in, and its start as the account's last
+    /// sign-in (one statement on PostgreSQL).
+    fn insert_signed_in_session(&mut self, s: &Session) -> impl Future<Output = StoreResult<()>> + Send;
     /// A session by the SHA-256 of its token.
     fn session_by_token_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
     /// Note activity on a session (for the idle timeout).

@@ -74,10 +74,10 @@ impl<S: Store> App<S> {
         // Throttle, a new session (its token is in no cache), the last sign-in date and
         // a trace: nobody already signed in needs to be read again.
         tx.quiet();
-        let mut t = tx.lock_throttle(&key).await?;
         let account = match (matches, account) {
             (true, Some(a)) => a,
             (_, account) => {
+                let mut t = tx.lock_throttle(&key).await?;
                 // Counted when reserved; the delay runs from the failure itself.
                 let delay = self.throttle.delay_after(t.consecutive_failures);
                 t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
@@ -95,10 +95,7 @@ impl<S: Store> App<S> {
         };
         // A success is not a failure: give its attempt back, so the hourly cap only ever
         // counts failures (and attempts still in flight).
-        t.attempts_in_window = (t.attempts_in_window - 1).max(0);
-        t.consecutive_failures = 0;
-        t.not_before = None;
-        tx.save_throttle(&key, &t).await?;
+        tx.give_back_attempt(&key).await?;
         if account.status != AccountStatus::Active {
             let mut e = TraceEntry::new(now, "session.login", Outcome::Refused, client);
             stamp_account(&mut e, Some(&account));
@@ -128,8 +125,7 @@ impl<S: Store> App<S> {
             user_agent: client.user_agent.clone(),
             pending_step,
         };
-        tx.insert_session(&session).await?;
-        tx.record_login(account.id, now).await?;
+        tx.insert_signed_in_session(&session).await?;
         let previous = account.last_login_at.or(Some(account.created_at));
         let actor = Actor { account, organisation, session, acting_for: None };
         let mut e = TraceEntry::new(now, "session.login", Outcome::Success, client);
@@ -375,11 +371,7 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         // The throttle only: nobody signed in needs to be read again.
         tx.quiet();
-        let mut t = tx.lock_throttle(&key).await?;
-        t.attempts_in_window = (t.attempts_in_window - 1).max(0);
-        t.consecutive_failures = 0;
-        t.not_before = None;
-        tx.save_throttle(&key, &t).await?;
+        tx.give_back_attempt(&key).await?;
         tx.commit().await?;
         // A forced change exists to replace a password the caisse no longer trusts.
         if token::same_secret(current, new_password) {

@@ -71,15 +71,11 @@ impl<S: Store> App<S> {
                 }
             }
         };
-        let mut t = tx.lock_throttle(&key).await?;
         let mut e = TraceEntry::new(now, "session.second_factor", Outcome::Success, client);
         e.stamp(actor);
         match how {
             Some(detail) => {
-                t.consecutive_failures = 0;
-                t.not_before = None;
-                t.attempts_in_window = (t.attempts_in_window - 1).max(0);
-                tx.save_throttle(&key, &t).await?;
+                tx.give_back_attempt(&key).await?;
                 tx.set_session_step(actor.session.id, None).await?;
                 e.detail = Some(detail);
                 tx.append_trace(&e).await?;
@@ -87,6 +83,7 @@ impl<S: Store> App<S> {
                 Ok(())
             }
             None => {
+                let mut t = tx.lock_throttle(&key).await?;
                 let delay = self.throttle.delay_after(t.consecutive_failures);
                 t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
                 tx.save_throttle(&key, &t).await?;

@@ -89,12 +89,6 @@ impl OrganisationTx for Tx {
         Ok(())
     }
 
-    async fn record_login(&mut self, id: AccountId, at: OffsetDateTime) -> StoreResult<()> {
-        const Q: &str = "UPDATE accounts SET last_login_at = $2 WHERE id = $1";
-        run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
-        Ok(())
-    }
-
     async fn insert_contact(&mut self, x: &Contact) -> StoreResult<()> {
         const Q: &str = "INSERT INTO contacts (id, organisation_id, function, name, title, email, phone) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)";

@@ -9,6 +9,16 @@ use super::{Inner, Tx};
 use crate::map_err;
 use crate::rows::*;
 
+/// A new session's thirteen columns bound in order, `$1` to `$13`.
+macro_rules! bind_session {
+    ($q:expr, $s:expr) => {
+        $q.bind($s.id.0).bind(&$s.token_hash).bind($s.account_id.0).bind($s.organisation_id.0).bind(&$s.csrf_token)
+            .bind(to_micros($s.created_at)).bind(to_micros($s.last_seen_at)).bind(to_micros($s.expires_at))
+            .bind($s.ended_at.map(to_micros)).bind(&$s.end_reason).bind(&$s.client_addr).bind(&$s.user_agent)
+            .bind($s.pending_step.map(PendingStep::as_str))
+    };
+}
+
 impl SessionTx for Tx {
     async fn lock_throttle(&mut self, login: &str) -> StoreResult<LoginThrottle> {
         // The no-op update takes the row lock (PostgreSQL) or the write lock (SQLite), so
@@ -37,17 +47,38 @@ impl SessionTx for Tx {
         Ok(())
     }
 
+    async fn give_back_attempt(&mut self, login: &str) -> StoreResult<()> {
+        const Q: &str = "UPDATE login_throttle SET attempts_in_window = CASE WHEN attempts_in_window > 0 \
+                         THEN attempts_in_window - 1 ELSE 0 END, consecutive_failures = 0, not_before = NULL \
+                         WHERE login = $1";
+        run!(self, c => sqlx::query(Q).bind(login).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
     async fn insert_session(&mut self, s: &Session) -> StoreResult<()> {
         const Q: &str = "INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, created_at, \
                          last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent, pending_step) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-        run!(self, c => sqlx::query(Q)
-            .bind(s.id.0).bind(&s.token_hash).bind(s.account_id.0).bind(s.organisation_id.0).bind(&s.csrf_token)
-            .bind(to_micros(s.created_at)).bind(to_micros(s.last_seen_at)).bind(to_micros(s.expires_at))
-            .bind(s.ended_at.map(to_micros)).bind(&s.end_reason).bind(&s.client_addr).bind(&s.user_agent)
-            .bind(s.pending_step.map(PendingStep::as_str))
-            .execute(&mut *c).await.map(|r| r.rows_affected()))
-        .map_err(map_err)?;
+        run!(self, c => bind_session!(sqlx::query(Q), s).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn insert_signed_in_session(&mut self, s: &Session) -> StoreResult<()> {
+        // PostgreSQL: the session's insert and the account's update in one statement (a
+        // round trip fewer per sign-in); SQLite has no data-modifying `WITH`, and its
+        // statements cost no round trip.
+        const PG: &str = "WITH s AS (INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, \
+                          created_at, last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent, pending_step) \
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING account_id, created_at) \
+                          UPDATE accounts SET last_login_at = s.created_at FROM s WHERE accounts.id = s.account_id";
+        const LOGIN: &str = "UPDATE accounts SET last_login_at = $2 WHERE id = $1";
+        if matches!(self.inner, Inner::Postgres(_)) {
+            run!(self, c => bind_session!(sqlx::query(PG), s).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+            return Ok(());
+        }
+        self.insert_session(s).await?;
+        run!(self, c => sqlx::query(LOGIN).bind(s.account_id.0).bind(to_micros(s.created_at)).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
         Ok(())
     }
 

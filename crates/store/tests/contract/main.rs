@@ -216,6 +216,16 @@ async fn failed_sign_ins_are_throttled_and_capped() {
         assert!(matches!(e.app.login("mons.admin", "wrong", &client()).await, Err(Error::InvalidCredentials)));
         assert!(matches!(e.app.login("mons.admin", PASSWORD, &client()).await, Err(Error::Throttled { .. })));
         e.clock.advance(Duration::seconds(2));
+        let signed_in = e.app.login("mons.admin", PASSWORD, &client()).await.unwrap();
+        // The sign-in is the account's last, from the session's start.
+        let mut tx = e.app.store.read().await.unwrap();
+        let account = tx.account_by_login("mons.admin").await.unwrap().unwrap();
+        drop(tx);
+        assert_eq!(account.last_login_at, Some(signed_in.actor.session.created_at), "{b:?}");
+        // The success forgot the failures in a row: five more are free again.
+        for _ in 0..5 {
+            assert!(matches!(e.app.login("mons.admin", "wrong", &client()).await, Err(Error::InvalidCredentials)), "{b:?}");
+        }
         e.app.login("mons.admin", PASSWORD, &client()).await.unwrap();
 
         // Unknown logins are throttled the same way (nothing tells them apart).
