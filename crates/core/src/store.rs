@@ -131,6 +131,13 @@ pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + Requ
     /// only traces, idle-time touches, uses of grants or service tokens — so that its
     /// commit does not make the signed-in people be read again. A promise of the caller.
     fn quiet(&mut self);
+    /// Declare that losing this transaction in a crash of the database server harms no one
+    /// (a sign-in attempt reserved in the throttle, or given back): PostgreSQL then commits it
+    /// without waiting for its log to reach the disk; the next durable commit of any
+    /// transaction writes it there too. Ignored when the transaction writes a trace: a trace
+    /// is durable before anything is answered. SQLite's commits never wait for the disk
+    /// (`synchronous = NORMAL`), so nothing changes there. A promise of the caller.
+    fn unsynced(&mut self);
     /// Mark the point a unit of work inside this transaction (an imported line) can be
     /// undone to: `undo_to_mark` forgets what followed, `keep_since_mark` keeps it. Marks
     /// do not nest.

@@ -382,7 +382,7 @@ impl Store for Db {
             },
         }
         .map_err(map_err)?;
-        Ok(Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, heads: self.heads.clone(), deferred: None })
+        Ok(Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: true, quiet: false, unsynced: false, traced: false, heads: self.heads.clone(), deferred: None })
     }
 
     async fn read(&self) -> StoreResult<Tx> {
@@ -392,7 +392,7 @@ impl Store for Db {
             // with the connection's return to the pool instead of an exchange of its own.
             Pool::Postgres(p) => p.begin().await.map(|t| Inner::Postgres(tx::Side::Read(t))),
         }
-        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, heads: self.heads.clone(), deferred: None })
+        .map(|inner| Tx { inner, key: self.key.clone(), touched: Vec::new(), changes: self.changes.clone(), writes: false, quiet: false, unsynced: false, traced: false, heads: self.heads.clone(), deferred: None })
         .map_err(map_err)
     }
 

@@ -26,6 +26,10 @@ impl<S: Store> App<S> {
         let mut tx = self.store.begin().await?;
         // The throttle and a trace: nobody signed in needs to be read again.
         tx.quiet();
+        // The attempt's reservation alone is harmless to lose in a crash of the database
+        // server: that one attempt would go uncounted, and its request fails with the
+        // server. A refusal writes its trace, so it stays durable.
+        tx.unsynced();
         let mut t = tx.lock_throttle(&key).await?;
         let window = Duration::hours(1);
         if t.window_started_at.is_none_or(|s| now - s >= window) {
@@ -369,8 +373,9 @@ impl<S: Store> App<S> {
         }
         // The right current password gives the reserved attempt back.
         let mut tx = self.store.begin().await?;
-        // The throttle only: nobody signed in needs to be read again.
+        // The throttle only: nobody signed in needs to be read again; harmless to lose.
         tx.quiet();
+        tx.unsynced();
         tx.give_back_attempt(&key).await?;
         tx.commit().await?;
         // A forced change exists to replace a password the caisse no longer trusts.
@@ -398,8 +403,10 @@ impl<S: Store> App<S> {
     pub(crate) async fn reserve_attempt(&self, key: &str) -> Result<()> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
-        // The throttle only: nobody signed in needs to be read again.
+        // The throttle only: nobody signed in needs to be read again; harmless to lose in a
+        // crash of the database (see `login`).
         tx.quiet();
+        tx.unsynced();
         let mut t = tx.lock_throttle(key).await?;
         let window = Duration::hours(1);
         if t.window_started_at.is_none_or(|s| now - s >= window) {

@@ -25,6 +25,10 @@ pub struct Tx {
     /// Marked by its caller as changing nothing a signed-in person's session depends on
     /// (`Transaction::quiet`): its commit leaves the cache of sessions as it is.
     pub(crate) quiet: bool,
+    /// Marked by its caller as harmless to lose in a crash (`Transaction::unsynced`).
+    pub(crate) unsynced: bool,
+    /// Wrote (or deferred to its commit) a trace: always committed durably.
+    pub(crate) traced: bool,
     /// Where this process's writers left each trace chain.
     pub(crate) heads: crate::append::Heads,
     /// SQLite: the change's trace, sealed, written with the `COMMIT` (or before the next
@@ -237,6 +241,28 @@ impl Tx {
     }
 }
 
+/// What PostgreSQL's committing text sends before its `COMMIT` (no round trip of its own):
+/// the announcements of the organisations whose rights changed (`None`: the catalogue), of
+/// a change of who is signed in (`identity`: this instance's name), and, for a transaction
+/// harmless to lose (`unsynced`) that wrote no trace (`traced`), the commit that does not
+/// wait for the disk.
+fn pg_before_commit(touched: &[Option<OrganisationId>], identity: Option<&str>, unsynced: bool, traced: bool) -> String {
+    let mut before = String::new();
+    for org in touched {
+        let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
+        // Prefixed with the schema: instances of other installations (or test schemas) on
+        // the same database hear it and ignore it.
+        before.push_str(&notify("habilis_rights", &payload));
+    }
+    if let Some(instance) = identity {
+        before.push_str(&notify("habilis_identity", instance));
+    }
+    if unsynced && !traced {
+        before.push_str("SET LOCAL synchronous_commit TO OFF; ");
+    }
+    before
+}
+
 /// The statement that announces `payload` on `channel` to the instances listening
 /// (PostgreSQL), prefixed with the schema; sent in the committing text, its values written
 /// as literals (`append::pg_text`).
@@ -259,6 +285,10 @@ mod trail;
 impl Transaction for Tx {
     fn quiet(&mut self) {
         self.quiet = true;
+    }
+
+    fn unsynced(&mut self) {
+        self.unsynced = true;
     }
 
     async fn mark(&mut self) -> StoreResult<()> {
@@ -285,16 +315,7 @@ impl Transaction for Tx {
         // the text that commits (with the change's trace, if it waits for the commit).
         match self.inner {
             Inner::Postgres(side) => {
-                let mut before = String::new();
-                for org in &self.touched {
-                    let payload = org.map(|o| o.to_string()).unwrap_or_else(|| "*".into());
-                    // Prefixed with the schema: instances of other installations (or test schemas) on
-                    // the same database hear it and ignore it.
-                    before.push_str(&notify("habilis_rights", &payload));
-                }
-                if identity {
-                    before.push_str(&notify("habilis_identity", &self.changes.instance));
-                }
+                let before = pg_before_commit(&self.touched, identity.then_some(&*self.changes.instance), self.unsynced, self.traced);
                 match side {
                     Side::Write(w) => w.commit(&before, self.deferred.take(), &self.key, &self.heads).await?,
                     Side::Read(mut t) => {
@@ -342,5 +363,22 @@ impl Transaction for Tx {
         const Q: &str = "SELECT COUNT(*) FROM accounts";
         let (n,): (i64,) = run!(self, c => sqlx::query_as(Q).fetch_one(&mut *c).await).map_err(map_err)?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_transaction_marked_and_untraced_commits_without_waiting_for_the_disk() {
+        let org = OrganisationId(Uuid::nil());
+        let text = pg_before_commit(&[Some(org), None], Some("instance-a"), false, false);
+        assert!(text.contains("habilis_rights") && text.contains("instance-a"), "{text}");
+        assert!(!text.contains("synchronous_commit"), "{text}");
+        assert_eq!(pg_before_commit(&[], None, true, false), "SET LOCAL synchronous_commit TO OFF; ");
+        // A trace is durable before the answer, whatever the caller marked.
+        assert_eq!(pg_before_commit(&[], None, true, true), "");
+        assert!(!pg_before_commit(&[None], None, true, true).contains("synchronous_commit"));
     }
 }

@@ -15,6 +15,7 @@ impl TrailTx for Tx {
         // organisation's chain line up (on SQLite, all writes do). One round trip while the
         // head this process left holds (`append`).
         let chain_id = e.chain_id();
+        self.traced = true;
         // A bench build that measures what tracing costs (`--features untraced`): nothing
         // is written. Never a release: the contract requires every action traced.
         if cfg!(feature = "untraced") {
@@ -41,6 +42,7 @@ impl TrailTx for Tx {
 
     async fn append_traces(&mut self, entries: &[TraceEntry]) -> StoreResult<()> {
         // Chain by chain, each in one round trip while the head this process left holds.
+        self.traced |= !entries.is_empty();
         if cfg!(feature = "untraced") {
             return Ok(());
         }
