@@ -83,7 +83,16 @@ metric() { awk -v n="$1" '$1 == n {print $2}' "$work/metrics.txt"; }
 trail_figures() {
   curl -sf "$base/metrics" >"$work/metrics.txt"
   echo "$(metric habilis_trace_wait_seconds_count) $(metric habilis_trace_wait_seconds_sum) $(metric habilis_trace_batches_total)" \
-    "$(metric 'habilis_trace_stale_heads_total{path="commit"}') $(metric 'habilis_trace_stale_heads_total{path="batch"}')"
+    "$(metric 'habilis_trace_stale_heads_total{path="commit"}') $(metric 'habilis_trace_stale_heads_total{path="batch"}')" \
+    "$(grep '^habilis_trace_wait_seconds_bucket' "$work/metrics.txt" | awk '{printf "%s%s@%s", (NR > 1 ? "," : ""), $1, $2}')"
+}
+# The bound of the histogram's first bucket that holds 99 % of the waits between two readings.
+wait_p99() { # $1 $2: the buckets before and after
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    n = split(a, x, ","); split(b, y, ",");
+    split(y[n], t, "@"); split(x[n], f, "@"); total = t[2] - f[2];
+    for (i = 1; i <= n; i++) { split(x[i], p, "@"); split(y[i], q, "@");
+      if (q[2] - p[2] >= 0.99 * total) { match(q[1], /le="[^"]*"/); print substr(q[1], RSTART + 4, RLENGTH - 5); exit } } }'
 }
 rename_c=${RENAME_C:-16}
 rename_threads=$(( rename_c < 2 ? 1 : 2 ))
@@ -160,7 +169,7 @@ for backend in ${BACKENDS:-sqlite postgres}; do
   echo "  tracing adds $(echo "scale=1; ($ru1 + $ru2) * 100 / ($r1 + $r2) - 100" | bc) % to a change's cost (runs 1 and 2 alone: $(echo "scale=1; $ru1 * 100 / $r1 - 100" | bc) %, $(echo "scale=1; $ru2 * 100 / $r2 - 100" | bc) %)"
   echo "login burst alone (c=16):      $l sign-ins/s = $(ratio "$l" "$ceiling") of the Argon2id ceiling ($ceiling hashes/s: $ceiling_before before the burst, $ceiling_after after), non-2xx $(non2xx "$work/login.out")"
   echo "GET /api/v1/me p99 (c=16):     alone $alone ms, during the burst $during ms: $(ratio "$during" "$alone")x"
-  read -r w0 s0 b0 c0 x0 <<<"$trail_before"
-  read -r w1 s1 b1 c1 x1 <<<"$trail_after"
-  echo "  trail during the burst: $((w1 - w0)) traces waited $(echo "scale=2; ($s1 - $s0) * 1000 / ($w1 - $w0 + ($w1 == $w0))" | bc) ms on average, in $((b1 - b0)) batches; heads found moved by $((c1 - c0)) commits and $((x1 - x0)) batches"
+  read -r w0 s0 b0 c0 x0 h0 <<<"$trail_before"
+  read -r w1 s1 b1 c1 x1 h1 <<<"$trail_after"
+  echo "  trail during the burst: $((w1 - w0)) traces waited $(echo "scale=2; ($s1 - $s0) * 1000 / ($w1 - $w0 + ($w1 == $w0))" | bc) ms on average, 99 % of them at most $(wait_p99 "$h0" "$h1") s, in $((b1 - b0)) batches; heads found moved by $((c1 - c0)) commits and $((x1 - x0)) batches"
 done

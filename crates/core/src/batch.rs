@@ -36,7 +36,8 @@ pub const WAIT_BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.
 /// (issue 14). Atomics only, so the count costs no lock on the request's path.
 #[derive(Debug, Default)]
 pub struct WaitHistogram {
-    /// Cumulative counts per bucket of [`WAIT_BUCKETS`], then +Inf.
+    /// Counts per bucket of [`WAIT_BUCKETS`] (above the previous bound, at most this one),
+    /// then above the last: one count per wait (made cumulative when read).
     buckets: [AtomicU64; WAIT_BUCKETS.len() + 1],
     sum_micros: AtomicU64,
     batches: AtomicU64,
@@ -54,15 +55,12 @@ pub struct WaitFigures {
 }
 
 impl WaitHistogram {
+    /// Two atomic additions: every signed-in read passes here.
     fn record(&self, wait: Duration) {
         let secs = wait.as_secs_f64();
-        for (bound, bucket) in WAIT_BUCKETS.iter().zip(self.buckets.iter()) {
-            if secs <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        if let Some(inf) = self.buckets.last() {
-            inf.fetch_add(1, Ordering::Relaxed);
+        let i = WAIT_BUCKETS.iter().position(|bound| secs <= *bound).unwrap_or(WAIT_BUCKETS.len());
+        if let Some(bucket) = self.buckets.get(i) {
+            bucket.fetch_add(1, Ordering::Relaxed);
         }
         self.sum_micros.fetch_add(u64::try_from(wait.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
@@ -70,7 +68,14 @@ impl WaitHistogram {
     /// The figures so far.
     pub fn figures(&self) -> WaitFigures {
         WaitFigures {
-            buckets: self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect(),
+            buckets: self
+                .buckets
+                .iter()
+                .scan(0u64, |total, b| {
+                    *total += b.load(Ordering::Relaxed);
+                    Some(*total)
+                })
+                .collect(),
             sum_seconds: self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6,
             batches: self.batches.load(Ordering::Relaxed),
         }
