@@ -48,7 +48,14 @@ use crate::map_err;
 /// Also counts the commits and the batches whose trace met a head out of date
 /// (PostgreSQL's fallback).
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Heads(Arc<Mutex<HashMap<Uuid, Head>>>, Arc<[std::sync::atomic::AtomicU64; 2]>);
+pub(crate) struct Heads(Arc<Mutex<HashMap<Uuid, Head>>>, Arc<Stale>);
+
+/// How many appends met a head out of date, by path.
+#[derive(Debug, Default)]
+struct Stale {
+    commits: std::sync::atomic::AtomicU64,
+    batches: std::sync::atomic::AtomicU64,
+}
 
 #[derive(Debug, Clone)]
 struct Head {
@@ -68,18 +75,18 @@ impl Heads {
     }
     /// Commits whose trace had to be sealed again after the database's head.
     pub(crate) fn stale_commits(&self) -> u64 {
-        self.1[0].load(std::sync::atomic::Ordering::Relaxed)
+        self.1.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
     fn count_stale_commit(&self) {
-        self.1[0].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.1.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     /// Batches of the trace writer (reads and other traces that stand alone) whose chain had
     /// moved since this process last wrote it, written again under the head's lock.
     pub(crate) fn stale_batches(&self) -> u64 {
-        self.1[1].load(std::sync::atomic::Ordering::Relaxed)
+        self.1.batches.load(std::sync::atomic::Ordering::Relaxed)
     }
     fn count_stale_batch(&self) {
-        self.1[1].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.1.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     fn forget(&self, chain: Uuid) {
         if let Ok(mut m) = self.0.lock() {

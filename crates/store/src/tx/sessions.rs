@@ -65,8 +65,8 @@ impl SessionTx for Tx {
 
     async fn insert_signed_in_session(&mut self, s: &Session) -> StoreResult<()> {
         // PostgreSQL: the session's insert and the account's update in one statement (a
-        // round trip fewer per sign-in); SQLite has no data-modifying `WITH`, and its
-        // statements cost no round trip.
+        // round trip fewer per sign-in). SQLite has no data-modifying `WITH`: two
+        // statements there, on the writer this sign-in already holds.
         const PG: &str = "WITH s AS (INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, \
                           created_at, last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent, pending_step) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING account_id, created_at) \
