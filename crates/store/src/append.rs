@@ -45,16 +45,23 @@ use crate::map_err;
 
 /// Where this process's trail writer left each chain: number, seal and instant of its last
 /// record.
-/// Also counts the commits and the batches whose trace met a head out of date
-/// (PostgreSQL's fallback).
+/// Also counts the appends that met a head out of date (PostgreSQL's fallback), by writer.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Heads(Arc<Mutex<HashMap<Uuid, Head>>>, Arc<Stale>);
 
-/// How many appends met a head out of date, by path.
+/// How many appends met a head out of date, by writer.
 #[derive(Debug, Default)]
 struct Stale {
     commits: std::sync::atomic::AtomicU64,
     batches: std::sync::atomic::AtomicU64,
+}
+
+/// Which writer appends: a transaction's own (a change's trace, at its commit or before its
+/// next statement), or the trace writer's batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Writer {
+    Transaction,
+    Batch,
 }
 
 #[derive(Debug, Clone)]
@@ -73,20 +80,22 @@ impl Heads {
             m.insert(chain, head);
         }
     }
-    /// Commits whose trace had to be sealed again after the database's head.
+    /// Appends inside a transaction whose records had to be sealed again after the
+    /// database's head.
     pub(crate) fn stale_commits(&self) -> u64 {
         self.1.commits.load(std::sync::atomic::Ordering::Relaxed)
-    }
-    fn count_stale_commit(&self) {
-        self.1.commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     /// Batches of the trace writer (reads and other traces that stand alone) whose chain had
     /// moved since this process last wrote it, written again under the head's lock.
     pub(crate) fn stale_batches(&self) -> u64 {
         self.1.batches.load(std::sync::atomic::Ordering::Relaxed)
     }
-    fn count_stale_batch(&self) {
-        self.1.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    fn count_stale(&self, by: Writer) {
+        let counter = match by {
+            Writer::Transaction => &self.1.commits,
+            Writer::Batch => &self.1.batches,
+        };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
     fn forget(&self, chain: Uuid) {
         if let Ok(mut m) = self.0.lock() {
@@ -425,7 +434,10 @@ pub(crate) async fn write_deferred_pg(conn: &mut PgConnection, key: &TraceKey, h
             heads.set(d.chain, sealed.last);
             Ok(())
         }
-        Ok(false) => reseal_pg(conn, key, heads, d.chain, sealed.rows).await,
+        Ok(false) => {
+            heads.count_stale(Writer::Transaction);
+            reseal_pg(conn, key, heads, d.chain, sealed.rows).await
+        }
         Err(e) => {
             heads.forget(d.chain);
             Err(e)
@@ -445,8 +457,10 @@ pub(crate) async fn write_deferred_pg(conn: &mut PgConnection, key: &TraceKey, h
 /// gone), the move returns nothing, the insert fails on `traces.chain_id`'s NOT NULL, and
 /// PostgreSQL skips the rest of the text — the `COMMIT` with it. The same happens on a
 /// connection where the statement is not prepared yet. The transaction is then brought back
-/// to the savepoint (the change and the notices kept), the statement prepared if it was
-/// not, the record sealed again after the head read `FOR UPDATE`, written, and committed.
+/// to the savepoint (the change and the notices kept). A stale head: the record is sealed
+/// again after the head read `FOR UPDATE`, written, and committed. A statement not prepared:
+/// it is prepared, and the record written by a statement of its own after the head it was
+/// sealed after, or sealed again if that head moved; then committed.
 /// Never a commit without its trace, and never a change lost for a head out of date. A
 /// record holding a NUL (which PostgreSQL's texts cannot hold) is not put in a text: it is
 /// written as any other statement, and fails there.
@@ -479,17 +493,20 @@ pub(crate) async fn commit_with_pg(conn: &mut PgConnection, before: &str, deferr
         {
             let prepare = e.code().as_deref() == Some(NOT_PREPARED);
             if !prepare {
-                heads.count_stale_commit();
+                heads.count_stale(Writer::Transaction);
             }
             heads.forget(chain);
             let again = async {
                 sqlx::raw_sql("ROLLBACK TO SAVEPOINT habilis_trace").execute(&mut *conn).await.map_err(map_err)?;
                 if prepare {
                     // Not transactional: it stays with the connection whatever this
-                    // transaction becomes.
+                    // transaction becomes. The record is then written as before another
+                    // statement: after its head if it holds (a stale one is counted there).
                     sqlx::raw_sql(PREPARE_TRACE).execute(&mut *conn).await.map_err(map_err)?;
+                    write_deferred_pg(conn, key, heads, d).await?;
+                } else {
+                    reseal_pg(conn, key, heads, chain, d.rows).await?;
                 }
-                reseal_pg(conn, key, heads, chain, d.rows).await?;
                 sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err)
             }
             .await;
@@ -530,7 +547,7 @@ async fn reseal_pg(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain
     heads.forget(chain);
     let entries: Vec<TraceEntry> = rows.into_iter().map(|(_, e, _, _)| e).collect();
     let list: Vec<&TraceEntry> = entries.iter().collect();
-    append_chain_locked(conn, key, heads, chain, &list).await.map(|_| ())
+    append_chain_locked(conn, key, heads, chain, &list, Writer::Transaction).await.map(|_| ())
 }
 
 /// PostgreSQL's code for "prepared statement does not exist".
@@ -633,21 +650,23 @@ pub(crate) type Written = (i64, TraceEntry, Vec<u8>, Vec<u8>);
 /// Append one chain's records inside the caller's transaction, reading its head first
 /// when the remembered one is unknown or stale. On an error the remembered head is
 /// forgotten.
-pub(crate) async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<Vec<Written>> {
-    let written = append_chain_inner(conn, key, heads, chain, list).await;
+/// A remembered head found stale is counted for `by`.
+pub(crate) async fn append_chain_locked(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry], by: Writer) -> StoreResult<Vec<Written>> {
+    let written = append_chain_inner(conn, key, heads, chain, list, by).await;
     if written.is_err() {
         heads.forget(chain);
     }
     written
 }
 
-async fn append_chain_inner(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry]) -> StoreResult<Vec<Written>> {
+async fn append_chain_inner(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, chain: Uuid, list: &[&TraceEntry], by: Writer) -> StoreResult<Vec<Written>> {
     if let Some(h) = heads.get(chain) {
         let sealed = seal_after(key, chain, list, Some(&h));
         if write_if_head(conn, chain, &sealed).await? {
             heads.set(chain, sealed.last);
             return Ok(sealed.rows);
         }
+        heads.count_stale(by);
     }
     // Twice at most: a first head may be created by another writer between the read and
     // the write; once it exists, the lock holds it.
@@ -665,7 +684,7 @@ async fn append_chain_inner(conn: &mut PgConnection, key: &TraceKey, heads: &Hea
 /// Append one record inside a change's transaction (PostgreSQL): one statement while the
 /// head this process remembers holds.
 pub(crate) async fn append_one_pg(conn: &mut PgConnection, key: &TraceKey, heads: &Heads, e: &TraceEntry) -> StoreResult<Written> {
-    let mut rows = append_chain_locked(conn, key, heads, e.chain_id(), &[e]).await?;
+    let mut rows = append_chain_locked(conn, key, heads, e.chain_id(), &[e], Writer::Transaction).await?;
     rows.pop().ok_or_else(|| habilis_core::StoreError::Unavailable("no trace written".into()))
 }
 
@@ -698,13 +717,13 @@ pub(crate) async fn append_pg(pool: &PgPool, key: &TraceKey, heads: &Heads, entr
             heads.set(*chain, sealed.last);
             return Ok(());
         }
-        heads.count_stale_batch();
+        heads.count_stale(Writer::Batch);
         heads.forget(*chain);
     }
     let written = async {
         let mut tx = pool.begin().await.map_err(map_err)?;
         for (chain, list) in &chains {
-            append_chain_locked(&mut tx, key, heads, *chain, list).await?;
+            append_chain_locked(&mut tx, key, heads, *chain, list, Writer::Batch).await?;
         }
         tx.commit().await.map_err(map_err)
     }

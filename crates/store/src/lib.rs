@@ -216,9 +216,10 @@ impl Db {
         }
     }
 
-    /// How many of this process's commits found their trace's chain moved on by another
-    /// writer and sealed it again after the database's head (counted on PostgreSQL, where
-    /// each costs a few round trips under the head's lock).
+    /// How many of this process's transactions found a trace's chain moved on by another
+    /// writer (at the commit, or when writing it before another statement) and sealed it
+    /// again after the database's head (counted on PostgreSQL, where each costs a few round
+    /// trips under the head's lock).
     pub fn stale_trace_commits(&self) -> u64 {
         self.heads.stale_commits()
     }

@@ -73,7 +73,7 @@ pub fn render_trail(waits: &WaitFigures, stale_commits: u64, stale_batches: u64)
     s.push_str("# HELP habilis_trace_batches_total Transactions of the trace writer.\n");
     s.push_str("# TYPE habilis_trace_batches_total counter\n");
     let _ = writeln!(s, "habilis_trace_batches_total {}", waits.batches);
-    s.push_str("# HELP habilis_trace_stale_heads_total Appends that found their chain moved on by another writer and were sealed again under its lock.\n");
+    s.push_str("# HELP habilis_trace_stale_heads_total Appends that found their chain moved on by another writer and were sealed again under its lock (commit: a transaction's own trace; batch: the trace writer's).\n");
     s.push_str("# TYPE habilis_trace_stale_heads_total counter\n");
     let _ = writeln!(s, "habilis_trace_stale_heads_total{{path=\"commit\"}} {stale_commits}");
     let _ = writeln!(s, "habilis_trace_stale_heads_total{{path=\"batch\"}} {stale_batches}");

@@ -49,7 +49,7 @@ impl TrailTx for Tx {
         self.write_deferred().await?;
         for (chain, list) in crate::append::by_chain(entries) {
             match &mut self.inner {
-                Inner::Postgres(t) => crate::append::append_chain_locked(t.conn().map_err(map_err)?, &self.key, &self.heads, chain, &list).await?,
+                Inner::Postgres(t) => crate::append::append_chain_locked(t.conn().map_err(map_err)?, &self.key, &self.heads, chain, &list, crate::append::Writer::Transaction).await?,
                 Inner::Sqlite(t) => crate::append::append_sqlite(t.conn().map_err(map_err)?, &self.key, &self.heads, chain, &list).await?,
             };
         }

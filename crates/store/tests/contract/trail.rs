@@ -548,3 +548,72 @@ async fn a_trace_is_sealed_after_the_head_left_by_a_commit_of_its_process() {
         assert!(report.finding.is_none(), "{b:?}: {:?}", report.finding);
     }
 }
+
+/// Every append that meets a head another instance moved is counted, by writer: a batch of
+/// the trace writer (one chain or several), a transaction's trace at its commit, before its
+/// next statement, or appended as a list (PostgreSQL, where `/metrics` shows them).
+#[tokio::test]
+async fn stale_heads_are_counted_wherever_they_are_met() {
+    use habilis_core::store::{OrganisationTx, Store, TrailTx, Transaction};
+    use habilis_core::trace::{ClientInfo, Outcome, TraceEntry};
+    for b in backends().into_iter().filter(|b| *b == habilis_store::Backend::Postgres) {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let mons = e.app.store.read().await.unwrap().account_by_login("mons.admin").await.unwrap().unwrap().organisation_id;
+        let other = e.app.store.another_instance().await.unwrap();
+        let entry = |what: &str, org| {
+            let mut t = TraceEntry::new(e.app.now(), what, Outcome::Success, &ClientInfo::default());
+            t.organisation_id = org;
+            t
+        };
+        let counts = || (e.app.store.stale_trace_commits(), e.app.store.stale_trace_batches());
+        // Every connection of the pool (eight, held at once) commits a trace first, as on a
+        // server that has run a while: each has the trace's statement prepared, so that a
+        // commit meets the stale head in its committing text.
+        let mut warm = Vec::new();
+        for _ in 0..8 {
+            let mut tx = e.app.store.begin().await.unwrap();
+            tx.append_trace(&entry("test.warm", Some(mons))).await.unwrap();
+            warm.push(tx);
+        }
+        for tx in warm {
+            tx.commit().await.unwrap();
+        }
+        e.app.store.append_trace_batch(&[entry("test.here", Some(mons)), entry("test.here", None)]).await.unwrap();
+        let mut expected = counts();
+        let mut step = |what: &str, (commits, batches): (u64, u64)| {
+            expected = (expected.0 + commits, expected.1 + batches);
+            assert_eq!(counts(), expected, "after {what}");
+        };
+
+        other.append_trace_batch(&[entry("test.there", Some(mons))]).await.unwrap();
+        e.app.store.append_trace_batch(&[entry("test.batch", Some(mons))]).await.unwrap();
+        step("a batch of one chain", (0, 1));
+
+        other.append_trace_batch(&[entry("test.there", Some(mons))]).await.unwrap();
+        e.app.store.append_trace_batch(&[entry("test.batch", Some(mons)), entry("test.batch", None)]).await.unwrap();
+        step("a batch of two chains", (0, 1));
+
+        other.append_trace_batch(&[entry("test.there", Some(mons))]).await.unwrap();
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.append_trace(&entry("test.commit", Some(mons))).await.unwrap();
+        tx.commit().await.unwrap();
+        step("a trace at its commit", (1, 0));
+
+        other.append_trace_batch(&[entry("test.there", Some(mons))]).await.unwrap();
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.append_trace(&entry("test.statement", Some(mons))).await.unwrap();
+        tx.recent_traces(Some(mons), 1).await.unwrap();
+        tx.commit().await.unwrap();
+        step("a trace before the next statement", (1, 0));
+
+        other.append_trace_batch(&[entry("test.there", Some(mons))]).await.unwrap();
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.append_traces(&[entry("test.list", Some(mons)), entry("test.list", Some(mons))]).await.unwrap();
+        tx.commit().await.unwrap();
+        step("a list of traces", (1, 0));
+
+        let report = super::verify(&e).await;
+        assert!(report.finding.is_none(), "{:?}", report.finding);
+    }
+}
