@@ -14,8 +14,9 @@
 //! ```
 //!
 //! SQLite does the same in one round trip to its connection's thread, inside the caller's
-//! transaction (`append_sqlite`): two statements in one text, the second inserting only if
-//! the first moved the head (`WHERE changes() = 1`). A change's trace goes further: it is
+//! transaction (`append_sqlite`): two statements in one text, the second failing at its
+//! first record, before writing anything, unless the first moved the head
+//! (`CASE WHEN changes() = 1 …`). A change's trace goes further: it is
 //! sealed at once and sent with the transaction's `COMMIT` (`commit_with_sqlite`), so it
 //! costs no exchange with the writer's thread of its own. When the head is not the one
 //! remembered, it is read (made at number 0 for a new chain) and the same write follows:
@@ -261,12 +262,17 @@ async fn write_if_head_sqlite(
     let sql = sqlite_text(sealed.rows.len(), false, "");
     let q = bind_sqlite(sqlx::query(AssertSqlSafe(sql)), false, chain, &h, &sealed.last, &sealed.rows);
     match q.execute(&mut *conn).await {
-        // The head moved and every record went in; anything else wrote nothing.
+        // The head moved and every record went in.
         Ok(r) if r.rows_affected() == sealed.rows.len() as u64 + 1 => {
             heads.set(chain, sealed.last);
             Ok(Some(sealed.rows))
         }
         Ok(_) => {
+            heads.forget(chain);
+            Err(habilis_core::StoreError::Unavailable("the trail's records were not all written".into()))
+        }
+        // The head was elsewhere: nothing written.
+        Err(e) if head_moved(&e) => {
             heads.forget(chain);
             Ok(None)
         }
@@ -278,36 +284,49 @@ async fn write_if_head_sqlite(
 }
 
 /// The text that moves `chain`'s head and inserts `n` records after it (SQLite), then runs
-/// `tail`. Without `strict`, a head found elsewhere than expected leaves both statements
-/// without effect (the caller reads `rows_affected`). With `strict` (the records travel with
-/// the `COMMIT` in `tail`, so nothing may pass unwritten), that head fails the first
-/// statement on `trace_heads.seq`'s NOT NULL, and a missing head row (its creation rolled
-/// back, or undone to a mark) fails the insert on `traces.chain_id`'s at its first row
-/// (`OR FAIL`: no statement journal, and unlike `OR ROLLBACK` the transaction survives).
-/// Either failure writes nothing and stops the text there, before the `COMMIT`: the
-/// transaction stays open, and the caller reads the head and writes again. Never a commit
-/// without its trace, and never a change lost for a head out of date.
+/// `tail`. A head found elsewhere than expected fails a statement before anything is
+/// written, and stops the text there, before `tail` (a `COMMIT`): the transaction stays
+/// open, and the caller reads the head and writes again ([`head_moved`]). Without `strict`
+/// the move matches no row; with it (the records travel with the `COMMIT`) it fails on
+/// `trace_heads.seq`'s NOT NULL. Either way, and when the head's row is missing (its
+/// creation rolled back, or undone to a mark), the insert's first record has no chain
+/// (`traces.chain_id`'s NOT NULL). Never a commit without its trace, and never a change
+/// lost for a head out of date.
+///
+/// The records go in with `OR FAIL` and plain `VALUES` (the first record in a statement of
+/// its own, the others in a second): SQLite then opens no statement journal. An
+/// `INSERT … SELECT`, or a list of several rows with an expression in it, did. At every
+/// batch that split a page, that journal spilled to a temporary file, created and deleted
+/// each time (session 18's profile: a sixth of the writer's thread).
 fn sqlite_text(n: usize, strict: bool, tail: &str) -> String {
     let mut sql = String::from(if strict {
-        "UPDATE trace_heads SET seq = CASE WHEN seq = ? AND seal = ? THEN ? END, seal = ?, at = ? WHERE chain_id = ?; \
-         INSERT OR FAIL INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
-         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) \
-         SELECT CASE WHEN changes() = 1 THEN column1 END, column2, column3, column4, column5, column6, column7, column8, \
-         column9, column10, column11, column12, column13, column14, column15, column16 FROM (VALUES "
+        "UPDATE trace_heads SET seq = CASE WHEN seq = ? AND seal = ? THEN ? END, seal = ?, at = ? WHERE chain_id = ?; "
     } else {
-        "UPDATE trace_heads SET seq = ?, seal = ?, at = ? WHERE chain_id = ? AND seq = ? AND seal = ?; \
-         INSERT OR ROLLBACK INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, session_id, \
-         client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) SELECT * FROM (VALUES "
+        "UPDATE trace_heads SET seq = ?, seal = ?, at = ? WHERE chain_id = ? AND seq = ? AND seal = ?; "
     });
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
+    const INSERT: &str = "INSERT OR FAIL INTO traces (chain_id, seq, id, at, actor_id, actor_login, organisation_id, \
+                          session_id, client_addr, user_agent, action, target, outcome, detail, prev_seal, seal) VALUES ";
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    // The first record alone: its chain is there only if the head just moved.
+    sql.push_str(INSERT);
+    sql.push_str("(CASE WHEN changes() = 1 THEN ? END, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    // The others after it, plain values (an expression in a list of several rows makes it
+    // a query, with its statement journal).
+    for i in 1..n {
+        sql.push_str(if i == 1 { "; " } else { ", " });
+        if i == 1 {
+            sql.push_str(INSERT);
         }
-        sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        sql.push_str(ROW);
     }
-    sql.push_str(if strict { ")" } else { ") WHERE changes() = 1" });
     sql.push_str(tail);
     sql
+}
+
+/// Whether a SQLite text of [`sqlite_text`] stopped because the head was not where it was
+/// expected (nothing written, the transaction still open).
+fn head_moved(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.message().contains("trace_heads.seq") || d.message().contains("NOT NULL constraint failed: traces.chain_id"))
 }
 
 /// Bind the head's move from `from` to `to` and the records to a `sqlite_text` (parameters
@@ -379,8 +398,12 @@ pub(crate) async fn write_deferred_sqlite(conn: &mut SqliteConnection, key: &Tra
             heads.set(d.chain, d.last);
             Ok(())
         }
+        Ok(_) => {
+            heads.forget(d.chain);
+            Err(habilis_core::StoreError::Unavailable("the trail's records were not all written".into()))
+        }
         // The head was elsewhere: nothing written; seal again after the database's.
-        Ok(_) => rewrite_sqlite(conn, key, heads, d).await,
+        Err(e) if head_moved(&e) => rewrite_sqlite(conn, key, heads, d).await,
         Err(e) => {
             heads.forget(d.chain);
             Err(map_err(e))
@@ -402,7 +425,7 @@ pub(crate) async fn commit_with_sqlite(conn: &mut SqliteConnection, key: &TraceK
         }
         // The head moved (`seq`), or its row is gone (`chain_id`): the text stopped before
         // the COMMIT, the transaction is still open.
-        Err(sqlx::Error::Database(e)) if e.message().contains("trace_heads.seq") || e.message().contains("NOT NULL constraint failed: traces.chain_id") => {
+        Err(e) if head_moved(&e) => {
             rewrite_sqlite(conn, key, heads, d).await?;
             let committed = sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(map_err);
             if committed.is_err() {
