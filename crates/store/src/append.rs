@@ -14,9 +14,9 @@
 //! ```
 //!
 //! SQLite does the same in one round trip to its connection's thread, inside the caller's
-//! transaction (`append_sqlite`): two statements in one text, the second failing at its
-//! first record, before writing anything, unless the first moved the head
-//! (`CASE WHEN changes() = 1 …`). A change's trace goes further: it is
+//! transaction (`append_sqlite`): one text that moves the head, then inserts the first
+//! record, which fails before anything is written unless the head just moved
+//! (`CASE WHEN changes() = 1 …`), then the others. A change's trace goes further: it is
 //! sealed at once and sent with the transaction's `COMMIT` (`commit_with_sqlite`), so it
 //! costs no exchange with the writer's thread of its own. When the head is not the one
 //! remembered, it is read (made at number 0 for a new chain) and the same write follows:
@@ -286,12 +286,14 @@ async fn write_if_head_sqlite(
 /// The text that moves `chain`'s head and inserts `n` records after it (SQLite), then runs
 /// `tail`. A head found elsewhere than expected fails a statement before anything is
 /// written, and stops the text there, before `tail` (a `COMMIT`): the transaction stays
-/// open, and the caller reads the head and writes again ([`head_moved`]). Without `strict`
-/// the move matches no row; with it (the records travel with the `COMMIT`) it fails on
-/// `trace_heads.seq`'s NOT NULL. Either way, and when the head's row is missing (its
-/// creation rolled back, or undone to a mark), the insert's first record has no chain
-/// (`traces.chain_id`'s NOT NULL). Never a commit without its trace, and never a change
-/// lost for a head out of date.
+/// open, and the caller reads the head and writes again ([`head_moved`]). With `strict`
+/// (the records travel with the `COMMIT`) the move itself fails, on `trace_heads.seq`'s
+/// NOT NULL. Without it the move matches no row, and the first record has no chain
+/// (`traces.chain_id`'s NOT NULL); so has it, in both, when the head's row is missing (its
+/// creation rolled back, or undone to a mark). Never a commit without its trace, and never
+/// a change lost for a head out of date. Any other failure (a later record's, with `OR
+/// FAIL`) leaves what was written in the open transaction: its caller returns the error,
+/// and the transaction is rolled back unfinished.
 ///
 /// The records go in with `OR FAIL` and plain `VALUES` (the first record in a statement of
 /// its own, the others in a second): SQLite then opens no statement journal. An
