@@ -74,6 +74,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn begin(&self) -> impl Future<Output = StoreResult<Self::Tx>> + Send;
     /// Begin a read-only unit of work (it may still be committed or dropped).
     fn read(&self) -> impl Future<Output = StoreResult<Self::Tx>> + Send;
+    /// The session whose token has the digest `token_hash`, with its account (and roles)
+    /// and its organisation, read in one statement: one snapshot, one exchange with the
+    /// database (what a signed-in request reads when its person is not in memory). `None`
+    /// when no such session is stored, or its account or organisation is gone.
+    fn signed_in(&self, token_hash: &[u8]) -> impl Future<Output = StoreResult<Option<(Session, Account, Organisation)>>> + Send;
     /// Whether the database answers.
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
     /// Append entries that stand alone (no change goes with them: the reads' traces,

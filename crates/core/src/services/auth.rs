@@ -165,20 +165,14 @@ impl<S: Store> App<S> {
     /// read from the database; a session past its limits, or of an account no longer
     /// active, is ended.
     async fn authenticate_from_store(&self, digest: Vec<u8>, epoch: u64, now: time::OffsetDateTime, client: &ClientInfo) -> Result<Actor> {
-        let mut tx = self.store.read().await?;
-        let Some(session) = tx.session_by_token_hash(&digest).await? else {
+        // One statement: the session, its account with roles, its organisation.
+        let Some((session, account, organisation)) = self.store.signed_in(&digest).await? else {
             return Err(Error::NotAuthenticated);
         };
         if session.ended_at.is_some() {
             self.presence.forget(&digest);
             return Err(Error::NotAuthenticated);
         }
-        let account = tx.account(session.account_id).await?;
-        let organisation = tx.organisation(session.organisation_id).await?;
-        drop(tx);
-        let (Some(account), Some(organisation)) = (account, organisation) else {
-            return Err(Error::NotAuthenticated);
-        };
         let mut actor = Actor { account, organisation, session, acting_for: None };
         self.presence.later_touch(&mut actor);
         let overdue = self.overdue(&actor.session, now);

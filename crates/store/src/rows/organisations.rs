@@ -73,6 +73,22 @@ impl AccountRow {
     }
 }
 
+/// An account read with its roles in the same statement (`roles`: the roles in order,
+/// joined by commas; none: NULL). Role names hold no comma.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRolesRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    roles: Option<String>,
+}
+
+impl AccountRolesRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Account> {
+        let roles = self.roles.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default();
+        self.account.into_domain(roles)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct SessionRow {
     id: Uuid,
@@ -107,6 +123,75 @@ impl SessionRow {
             user_agent: self.user_agent,
             pending_step: self.pending_step.as_deref().and_then(PendingStep::parse),
         }
+    }
+}
+
+/// A session with its account (and roles) and organisation, read in one statement
+/// (`Store::signed_in`): the account's columns prefixed `a_`, the organisation's `o_`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SignedInRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    a_login: String,
+    a_display_name: String,
+    a_email: String,
+    a_function: Option<String>,
+    a_status: String,
+    a_password_hash: Option<String>,
+    a_must_change_password: bool,
+    a_last_login_at: Option<i64>,
+    a_created_at: i64,
+    a_organisation_id: Uuid,
+    a_roles: Option<String>,
+    o_kind: String,
+    o_name: String,
+    o_parent_id: Option<Uuid>,
+    o_siret: Option<String>,
+    o_city: Option<String>,
+    o_address: Option<String>,
+}
+
+impl SignedInRow {
+    /// The session whose token has the digest `$1`, with its account and organisation.
+    pub(crate) const QUERY: &'static str = "SELECT s.*, a.login AS a_login, a.display_name AS a_display_name, a.email AS a_email, \
+        a.function AS a_function, a.status AS a_status, a.password_hash AS a_password_hash, \
+        a.must_change_password AS a_must_change_password, a.last_login_at AS a_last_login_at, \
+        a.created_at AS a_created_at, a.organisation_id AS a_organisation_id, \
+        (SELECT string_agg(role, ',' ORDER BY role) FROM account_roles r WHERE r.account_id = a.id) AS a_roles, \
+        o.kind AS o_kind, o.name AS o_name, o.parent_id AS o_parent_id, o.siret AS o_siret, o.city AS o_city, \
+        o.address AS o_address \
+        FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN organisations o ON o.id = s.organisation_id \
+        WHERE s.token_hash = $1";
+
+    pub(crate) fn into_domain(self) -> StoreResult<(Session, Account, Organisation)> {
+        let account = AccountRolesRow {
+            account: AccountRow {
+                id: self.session.account_id,
+                organisation_id: self.a_organisation_id,
+                login: self.a_login,
+                display_name: self.a_display_name,
+                email: self.a_email,
+                function: self.a_function,
+                status: self.a_status,
+                password_hash: self.a_password_hash,
+                must_change_password: self.a_must_change_password,
+                last_login_at: self.a_last_login_at,
+                created_at: self.a_created_at,
+            },
+            roles: self.a_roles,
+        }
+        .into_domain()?;
+        let organisation = OrganisationRow {
+            id: self.session.organisation_id,
+            kind: self.o_kind,
+            name: self.o_name,
+            parent_id: self.o_parent_id,
+            siret: self.o_siret,
+            city: self.o_city,
+            address: self.o_address,
+        }
+        .into_domain()?;
+        Ok((self.session.into_domain(), account, organisation))
     }
 }
 

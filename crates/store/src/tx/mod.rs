@@ -1,7 +1,7 @@
 //! The transaction type and its implementation of the core's `Transaction` trait. Each
 //! method holds one SQL text shared by both backends; `run!` expands it once per backend.
 
-use habilis_core::records::{Account, OrganisationId, Subscription};
+use habilis_core::records::{OrganisationId, Subscription};
 use habilis_core::store::{StoreResult, Transaction};
 use habilis_core::trace::TraceKey;
 use sqlx::{Postgres, Sqlite};
@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::map_err;
 use crate::rows::{
-    AccountRow, SubscriptionRow,
+    SubscriptionRow,
 };
 
 /// An open transaction on either backend.
@@ -213,22 +213,6 @@ impl Tx {
             self.touch(Some(OrganisationId(org)));
         }
         Ok(())
-    }
-
-    async fn roles_of(&mut self, id: Uuid) -> StoreResult<Vec<String>> {
-        const Q: &str = "SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role";
-        let rows: Vec<(String,)> = run!(self, c => sqlx::query_as(Q).bind(id).fetch_all(&mut *c).await).map_err(map_err)?;
-        Ok(rows.into_iter().map(|(r,)| r).collect())
-    }
-
-    async fn with_roles(&mut self, row: Option<AccountRow>) -> StoreResult<Option<Account>> {
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let roles = self.roles_of(row.id()).await?;
-                row.into_domain(roles).map(Some)
-            }
-        }
     }
 }
 

@@ -180,3 +180,52 @@ async fn another_instance_drops_an_ended_session_within_a_second() {
         assert!(ended_within(s.token.clone()).await, "suspension seen by the other instance within 1 s");
     }
 }
+
+/// A person not in memory is read in one statement (`Store::signed_in`): the same session,
+/// account (with every role, in order, or none) and organisation as the separate reads of a
+/// transaction; an unknown token reads nothing, an ended session reads as ended.
+#[tokio::test]
+async fn a_session_read_in_one_statement_is_the_one_the_separate_reads_give() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let raw = e.app.store.another_instance().await.unwrap();
+        // Several roles, inserted out of order; and a person left with none.
+        let admin = e.app.login("caf.admin", PASSWORD, &client()).await.unwrap();
+        raw.execute_raw(
+            "INSERT INTO account_roles (account_id, role) SELECT id, 'trace_auditor' FROM accounts WHERE login = 'caf.admin' \
+             UNION ALL SELECT id, 'security_officer' FROM accounts WHERE login = 'caf.admin'",
+        )
+        .await
+        .unwrap();
+        let agent = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+        raw.execute_raw("DELETE FROM account_roles WHERE account_id IN (SELECT id FROM accounts WHERE login = 'mons.agent')").await.unwrap();
+        let mut admin_roles = admin.actor.account.roles.clone();
+        admin_roles.extend([Role::TraceAuditor, Role::SecurityOfficer]);
+        admin_roles.sort_by_key(|r| r.as_str());
+        assert!(admin_roles.len() >= 3, "{b:?}: several roles");
+        for (s, roles) in [(&admin, admin_roles), (&agent, vec![])] {
+            let digest = habilis_core::token::digest(&s.token);
+            let (session, account, organisation) = e.app.store.signed_in(&digest).await.unwrap().expect("a session");
+            let mut tx = e.app.store.read().await.unwrap();
+            let session2 = tx.session_by_token_hash(&digest).await.unwrap().unwrap();
+            let account2 = tx.account(session2.account_id).await.unwrap().unwrap();
+            let by_login = tx.account_by_login(&account2.login).await.unwrap().unwrap();
+            let organisation2 = tx.organisation(session2.organisation_id).await.unwrap().unwrap();
+            drop(tx);
+            assert_eq!(format!("{session:?}"), format!("{session2:?}"), "{b:?}: session");
+            assert_eq!(format!("{account:?}"), format!("{account2:?}"), "{b:?}: account");
+            assert_eq!(format!("{account:?}"), format!("{by_login:?}"), "{b:?}: account by login");
+            assert_eq!(format!("{organisation:?}"), format!("{organisation2:?}"), "{b:?}: organisation");
+            assert_eq!(account.roles, roles, "{b:?}: roles in order");
+            assert_eq!(account.id, s.actor.account.id, "{b:?}");
+            assert_eq!(organisation.id, s.actor.organisation.id, "{b:?}");
+        }
+        assert!(e.app.store.signed_in(&habilis_core::token::digest("no such token")).await.unwrap().is_none(), "{b:?}: unknown");
+        let a = e.app.authenticate(&admin.token, &client()).await.unwrap();
+        e.app.logout(&a, &client()).await.unwrap();
+        let (session, _, _) = e.app.store.signed_in(&habilis_core::token::digest(&admin.token)).await.unwrap().unwrap();
+        assert!(session.ended_at.is_some(), "{b:?}: ended");
+        assert!(ended(&e.app.authenticate(&admin.token, &client()).await), "{b:?}: refused once ended");
+    }
+}
