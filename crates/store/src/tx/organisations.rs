@@ -10,14 +10,15 @@ use super::{Inner, Tx};
 use crate::map_err;
 use crate::rows::*;
 
-/// An account and its roles in one statement (one exchange with PostgreSQL instead of two):
-/// the roles in order, joined by commas (`string_agg`, in both PostgreSQL and SQLite ≥ 3.44).
+/// An account and its roles (`roles_of!`) in one statement.
 macro_rules! account_with_roles {
     () => {
-        "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, must_change_password, \
-         last_login_at, created_at, \
-         (SELECT string_agg(role, ',' ORDER BY role) FROM account_roles r WHERE r.account_id = accounts.id) AS roles \
-         FROM accounts"
+        concat!(
+            "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, \
+             must_change_password, last_login_at, created_at, ",
+            roles_of!("accounts"),
+            " AS roles FROM accounts"
+        )
     };
 }
 
