@@ -79,6 +79,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// database (what a signed-in request reads when its person is not in memory). `None`
     /// when no such session is stored, or its account or organisation is gone.
     fn signed_in(&self, token_hash: &[u8]) -> impl Future<Output = StoreResult<Option<(Session, Account, Organisation)>>> + Send;
+    /// A sign-in's first read, one statement outside any transaction: the throttle of `key`
+    /// (`None`: no attempt counted yet) and the account whose login is `login` (with its
+    /// roles), if any.
+    fn sign_in_state(&self, key: &str, login: Option<&str>) -> impl Future<Output = StoreResult<(Option<LoginThrottle>, Option<Account>)>> + Send;
+    /// Store `now` as the throttle of `key` only if it is still `was` (`None`: no row yet),
+    /// in one statement committed on its own (PostgreSQL: without waiting for the disk, as a
+    /// reservation alone is harmless to lose in a crash of the database server); `false`, and
+    /// nothing written, when another attempt changed it first. A compare-and-set: every
+    /// reservation is decided on the exact state it replaces, as under a row lock.
+    fn swap_throttle(&self, key: &str, was: Option<&LoginThrottle>, now: &LoginThrottle) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Whether the database answers.
     fn ping(&self) -> impl Future<Output = StoreResult<()>> + Send;
     /// Append entries that stand alone (no change goes with them: the reads' traces,
@@ -241,6 +251,10 @@ pub trait SessionTx: Send + Sized {
     /// statement, which locks the row as `lock_throttle` does; a login with no row is
     /// left without one (nothing to give back).
     fn give_back_attempt(&mut self, login: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A right password's bookkeeping and reads at once: `give_back_attempt(login)`, then
+    /// the organisation `organisation` and whether `account` has a second factor enrolled
+    /// (a confirmed secret). One statement on PostgreSQL (one exchange instead of three).
+    fn give_back_attempt_reading(&mut self, login: &str, organisation: OrganisationId, account: AccountId) -> impl Future<Output = StoreResult<Option<(Organisation, bool)>>> + Send;
     /// Record a new session.
     fn insert_session(&mut self, s: &Session) -> impl Future<Output = StoreResult<()>> + Send;
     /// Record a new session opened by a sign-in, and its start as the account's last

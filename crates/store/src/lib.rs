@@ -383,6 +383,42 @@ impl Store for Db {
         row.map(rows::SignedInRow::into_domain).transpose()
     }
 
+    async fn sign_in_state(&self, key: &str, login: Option<&str>) -> StoreResult<(Option<habilis_core::records::LoginThrottle>, Option<habilis_core::records::Account>)> {
+        // One statement outside any transaction (a transaction of the two reads and the
+        // row's lock cost five exchanges on PostgreSQL with the save and the commit).
+        const Q: &str = rows::SignInStateRow::QUERY;
+        let row: rows::SignInStateRow = match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_as(Q).bind(key).bind(login).fetch_one(p).await,
+            Pool::Postgres(p) => sqlx::query_as(Q).bind(key).bind(login).fetch_one(p).await,
+        }
+        .map_err(map_err)?;
+        row.into_domain()
+    }
+
+    async fn swap_throttle(&self, key: &str, was: Option<&habilis_core::records::LoginThrottle>, now: &habilis_core::records::LoginThrottle) -> StoreResult<bool> {
+        use habilis_core::store::Transaction as _;
+        match &self.pool {
+            // One statement in its own transaction (committed without waiting for the disk).
+            Pool::Postgres(p) => {
+                let q = tx::sessions::swap_throttle_sql(was, true);
+                let n = tx::sessions::bind_swap_throttle!(sqlx::query(q), key, was, now)
+                    .execute(p)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(map_err)?;
+                Ok(n == 1)
+            }
+            // On the writer, in this process's turn (no busy handler's sleeps).
+            Pool::Sqlite(_) => {
+                let mut tx = self.begin().await?;
+                tx.quiet();
+                let swapped = tx.swap_throttle(key, was, now).await?;
+                tx.commit().await?;
+                Ok(swapped)
+            }
+        }
+    }
+
     fn identity_epoch(&self) -> u64 {
         self.changes.identity.load(std::sync::atomic::Ordering::Acquire)
     }

@@ -22,30 +22,14 @@ impl<S: Store> App<S> {
         let key: String = raw_login.trim().to_lowercase().chars().take(128).collect();
         let parsed = Login::parse(raw_login).ok();
 
-        // 1. Count the attempt, or refuse it, before any password work.
-        let mut tx = self.store.begin().await?;
-        // The throttle and a trace: nobody signed in needs to be read again.
-        tx.quiet();
-        // The attempt's reservation alone is harmless to lose in a crash of the database
-        // server: that one attempt would go uncounted, and its request fails with the
-        // server. A refusal writes its trace, so it stays durable.
-        tx.unsynced();
-        let mut t = tx.lock_throttle(&key).await?;
-        let window = Duration::hours(1);
-        if t.window_started_at.is_none_or(|s| now - s >= window) {
-            t.window_started_at = Some(now);
-            t.attempts_in_window = 0;
-        }
-        let wait = match (t.not_before, t.window_started_at) {
-            (Some(nb), _) if nb > now => Some(nb - now),
-            (_, Some(ws)) if t.attempts_in_window >= self.throttle.max_attempts_per_hour => Some(ws + window - now),
-            _ => None,
-        };
-        let account = match &parsed {
-            Some(l) => tx.account_by_login(l.as_str()).await?,
-            None => None,
-        };
+        // 1. Count the attempt, or refuse it, before any password work. The throttle and
+        // the account are read in one statement and the reservation saved in another, each
+        // on its own (a compare-and-set, see `reserve`).
+        let (account, wait) = self.reserve(&key, parsed.as_ref().map(|l| l.as_str()), now).await?;
         if let Some(wait) = wait {
+            let mut tx = self.store.begin().await?;
+            // A trace: nobody signed in needs to be read again.
+            tx.quiet();
             let mut e = TraceEntry::new(now, "session.login", Outcome::Refused, client);
             stamp_account(&mut e, account.as_ref());
             e.detail = Some("trop de tentatives : connexion retardée".into());
@@ -54,15 +38,6 @@ impl<S: Store> App<S> {
             let secs = wait.whole_seconds().max(1) as u64;
             return Err(Error::Throttled { retry_after_secs: secs });
         }
-        t.attempts_in_window += 1;
-        // Reserve the attempt as a failure before hashing: concurrent guesses line up behind
-        // the row lock and meet the delay the earlier ones set, instead of all being hashed
-        // before the first failure is recorded. A success gives it back.
-        t.consecutive_failures += 1;
-        let delay = self.throttle.delay_after(t.consecutive_failures);
-        t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
-        tx.save_throttle(&key, &t).await?;
-        tx.commit().await?;
 
         // 2. The expensive part, outside any transaction.
         let hash = account.as_ref().and_then(|a| a.password_hash.as_deref());
@@ -99,7 +74,8 @@ impl<S: Store> App<S> {
         };
         // A success is not a failure: give its attempt back, so the hourly cap only ever
         // counts failures (and attempts still in flight).
-        tx.give_back_attempt(&key).await?;
+        // With the organisation and whether a second factor is enrolled: one statement.
+        let read = tx.give_back_attempt_reading(&key, account.organisation_id, account.id).await?;
         if account.status != AccountStatus::Active {
             let mut e = TraceEntry::new(now, "session.login", Outcome::Refused, client);
             stamp_account(&mut e, Some(&account));
@@ -108,11 +84,8 @@ impl<S: Store> App<S> {
             tx.commit().await?;
             return Err(Error::AccountDisabled);
         }
-        let organisation = tx
-            .organisation(account.organisation_id)
-            .await?
-            .ok_or_else(|| Error::Internal("account without organisation".into()))?;
-        let pending_step = self.pending_step_for(&mut tx, &account).await?;
+        let (organisation, enrolled) = read.ok_or_else(|| Error::Internal("account without organisation".into()))?;
+        let pending_step = self.pending_step(enrolled, &account);
         let token = token::new_token();
         let session = Session {
             id: SessionId::new(),
@@ -395,31 +368,63 @@ impl<S: Store> App<S> {
     /// Count an attempt on `key` as a failure before checking it (as at sign-in), or
     /// refuse it while the login is delayed or capped.
     pub(crate) async fn reserve_attempt(&self, key: &str) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        // The throttle only: nobody signed in needs to be read again; harmless to lose in a
-        // crash of the database (see `login`).
-        tx.quiet();
-        tx.unsynced();
-        let mut t = tx.lock_throttle(key).await?;
+        match self.reserve(key, None, self.now()).await? {
+            (_, Some(wait)) => Err(Error::Throttled { retry_after_secs: wait.whole_seconds().max(1) as u64 }),
+            (_, None) => Ok(()),
+        }
+    }
+
+    /// Reserve an attempt on the throttle `key` as a failure, before any password work:
+    /// concurrent guesses each meet the delay the earlier ones set, instead of all being
+    /// hashed before the first failure is recorded; a success gives it back. Returns the
+    /// account of `login` (read with the throttle, in the same statement), and how long
+    /// to wait when the attempt is refused (then nothing is saved).
+    ///
+    /// The reservation is a compare-and-set (`Store::swap_throttle`): it is saved only if
+    /// the throttle is still the one it was decided on, else read again and decided again.
+    /// Two statements, each committed on its own, instead of a transaction that locked the
+    /// row (five exchanges with PostgreSQL). Each failed swap means another attempt was
+    /// reserved first, and those soon set a delay that refuses the rest without a swap; a
+    /// key still fought over after `SWAP_TRIES` is refused for a second, never let through.
+    async fn reserve(&self, key: &str, login: Option<&str>, now: time::OffsetDateTime) -> Result<(Option<Account>, Option<Duration>)> {
+        const SWAP_TRIES: usize = 128;
+        let mut last = None;
+        for _ in 0..SWAP_TRIES {
+            let (was, account) = self.store.sign_in_state(key, login).await?;
+            match self.throttle_decision(was.clone().unwrap_or_default(), now) {
+                Err(wait) => return Ok((account, Some(wait))),
+                Ok(t) => {
+                    if self.store.swap_throttle(key, was.as_ref(), &t).await? {
+                        return Ok((account, None));
+                    }
+                    last = account;
+                }
+            }
+        }
+        tracing::warn!("a sign-in throttle kept changing under {SWAP_TRIES} attempts to reserve one: refused");
+        Ok((last, Some(Duration::seconds(1))))
+    }
+
+    /// The throttle `t` with one more attempt reserved (counted as a failure, with the
+    /// delay that failure sets) at `now`, or how long to wait when none may start now:
+    /// during a delay, or once the hour's attempts are used up.
+    fn throttle_decision(&self, mut t: LoginThrottle, now: time::OffsetDateTime) -> std::result::Result<LoginThrottle, Duration> {
         let window = Duration::hours(1);
         if t.window_started_at.is_none_or(|s| now - s >= window) {
             t.window_started_at = Some(now);
             t.attempts_in_window = 0;
         }
         if let Some(nb) = t.not_before.filter(|nb| *nb > now) {
-            return Err(Error::Throttled { retry_after_secs: (nb - now).whole_seconds().max(1) as u64 });
+            return Err(nb - now);
         }
         if let Some(ws) = t.window_started_at.filter(|_| t.attempts_in_window >= self.throttle.max_attempts_per_hour) {
-            return Err(Error::Throttled { retry_after_secs: (ws + window - now).whole_seconds().max(1) as u64 });
+            return Err(ws + window - now);
         }
         t.attempts_in_window += 1;
         t.consecutive_failures += 1;
         let delay = self.throttle.delay_after(t.consecutive_failures);
         t.not_before = if delay > Duration::ZERO { Some(now + delay) } else { None };
-        tx.save_throttle(key, &t).await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(t)
     }
 }
 

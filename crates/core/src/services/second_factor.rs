@@ -34,17 +34,17 @@ pub struct SecondFactorStatus {
 }
 
 impl<S: Store> App<S> {
-    /// The step the sign-in still owes for `account`: its code once it has a factor, an
-    /// enrolment when the policy requires one, nothing otherwise.
-    pub(crate) async fn pending_step_for<T: Transaction>(&self, tx: &mut T, account: &Account) -> Result<Option<PendingStep>> {
-        let enrolled = tx.second_factor(account.id).await?.is_some_and(|f| f.secret.is_some());
-        Ok(if enrolled {
+    /// The step the sign-in still owes for `account`: its code once it has a factor
+    /// (`enrolled`: a confirmed secret), an enrolment when the policy requires one,
+    /// nothing otherwise.
+    pub(crate) fn pending_step(&self, enrolled: bool, account: &Account) -> Option<PendingStep> {
+        if enrolled {
             Some(PendingStep::SecondFactor)
         } else if self.second_factor.requires(account) {
             Some(PendingStep::Enrolment)
         } else {
             None
-        })
+        }
     }
 
     /// Check the code of a session that owes its second factor: a code of the person's

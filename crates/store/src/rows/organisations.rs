@@ -83,6 +83,19 @@ macro_rules! roles_of {
 }
 pub(crate) use roles_of;
 
+/// An account and its roles (`roles_of!`) in one statement.
+macro_rules! account_with_roles {
+    () => {
+        concat!(
+            "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, \
+             must_change_password, last_login_at, created_at, ",
+            roles_of!("accounts"),
+            " AS roles FROM accounts"
+        )
+    };
+}
+pub(crate) use account_with_roles;
+
 /// An account read with its roles in the same statement (`roles`: the roles in order,
 /// joined by commas; none: NULL). Role names hold no comma.
 #[derive(sqlx::FromRow)]
@@ -96,6 +109,70 @@ impl AccountRolesRow {
     pub(crate) fn into_domain(self) -> StoreResult<Account> {
         let roles = self.roles.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default();
         self.account.into_domain(roles)
+    }
+}
+
+/// An organisation, and whether an account has a second factor enrolled
+/// (`give_back_attempt_reading`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganisationEnrolledRow {
+    #[sqlx(flatten)]
+    organisation: OrganisationRow,
+    enrolled: bool,
+}
+
+impl OrganisationEnrolledRow {
+    pub(crate) fn into_domain(self) -> StoreResult<(Organisation, bool)> {
+        Ok((self.organisation.into_domain()?, self.enrolled))
+    }
+}
+
+/// A sign-in's first read (`Store::sign_in_state`): a login's throttle, if it has one, and
+/// the account of that login with its roles, if there is one, in one row.
+pub(crate) struct SignInStateRow {
+    throttle: Option<(i64, Option<i64>, i64, Option<i64>)>,
+    account: Option<AccountRolesRow>,
+}
+
+impl SignInStateRow {
+    /// `$1`: the throttle's key; `$2`: the login (NULL: no account is looked for). One row
+    /// always, its columns NULL for what is not there.
+    pub(crate) const QUERY: &'static str = concat!(
+        "SELECT t.attempts_in_window AS t_attempts, t.window_started_at AS t_window, \
+         t.consecutive_failures AS t_failures, t.not_before AS t_not_before, a.* \
+         FROM (SELECT 1 AS one) k LEFT JOIN login_throttle t ON t.login = $1 LEFT JOIN (",
+        account_with_roles!(),
+        " WHERE login = $2) a ON TRUE"
+    );
+
+    pub(crate) fn into_domain(self) -> StoreResult<(Option<LoginThrottle>, Option<Account>)> {
+        let throttle = self.throttle.map(|(attempts, window, failures, not_before)| LoginThrottle {
+            attempts_in_window: attempts,
+            window_started_at: window.map(from_micros),
+            consecutive_failures: failures,
+            not_before: not_before.map(from_micros),
+        });
+        Ok((throttle, self.account.map(AccountRolesRow::into_domain).transpose()?))
+    }
+}
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for SignInStateRow
+where
+    &'r str: sqlx::ColumnIndex<R>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<Uuid>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    AccountRolesRow: sqlx::FromRow<'r, R>,
+{
+    fn from_row(row: &'r R) -> Result<Self, sqlx::Error> {
+        let attempts: Option<i64> = row.try_get("t_attempts")?;
+        let failures: Option<i64> = row.try_get("t_failures")?;
+        let throttle = match (attempts, failures) {
+            (Some(a), Some(f)) => Some((a, row.try_get("t_window")?, f, row.try_get("t_not_before")?)),
+            _ => None,
+        };
+        let id: Option<Uuid> = row.try_get("id")?;
+        let account = if id.is_some() { Some(AccountRolesRow::from_row(row)?) } else { None };
+        Ok(SignInStateRow { throttle, account })
     }
 }
 

@@ -263,7 +263,7 @@ mod reviews;
 mod rights;
 mod scim;
 mod oidc;
-mod sessions;
+pub(crate) mod sessions;
 mod trail;
 
 impl Transaction for Tx {

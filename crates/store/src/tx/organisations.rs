@@ -10,18 +10,6 @@ use super::{Inner, Tx};
 use crate::map_err;
 use crate::rows::*;
 
-/// An account and its roles (`roles_of!`) in one statement.
-macro_rules! account_with_roles {
-    () => {
-        concat!(
-            "SELECT id, organisation_id, login, display_name, email, function, status, password_hash, \
-             must_change_password, last_login_at, created_at, ",
-            roles_of!("accounts"),
-            " AS roles FROM accounts"
-        )
-    };
-}
-
 impl OrganisationTx for Tx {
     async fn login_prefix(&mut self, id: OrganisationId) -> StoreResult<Option<String>> {
         const Q: &str = "SELECT prefix FROM login_prefixes WHERE organisation_id = $1";

@@ -19,6 +19,68 @@ macro_rules! bind_session {
     };
 }
 
+/// `Store::swap_throttle`'s statement: an update of the row only while it is still `was`,
+/// or, with no row yet, an insert that a row made meanwhile turns into nothing. On
+/// PostgreSQL (`pg`) its own transaction commits without waiting for the disk
+/// (`set_config('synchronous_commit', 'off', true)`, local to that transaction): a
+/// reservation alone is harmless to lose in a crash of the database server, as before (see
+/// DECISIONS, "A sign-in's throttle"); the next durable commit writes it too.
+pub(crate) fn swap_throttle_sql(was: Option<&LoginThrottle>, pg: bool) -> &'static str {
+    match (was.is_some(), pg) {
+        (true, false) => {
+            "UPDATE login_throttle SET attempts_in_window = $2, window_started_at = $3, consecutive_failures = $4, \
+             not_before = $5 WHERE login = $1 AND attempts_in_window = $6 AND window_started_at IS NOT DISTINCT FROM $7 \
+             AND consecutive_failures = $8 AND not_before IS NOT DISTINCT FROM $9"
+        }
+        (true, true) => {
+            "UPDATE login_throttle SET attempts_in_window = $2, window_started_at = $3, consecutive_failures = $4, \
+             not_before = $5 FROM (SELECT set_config('synchronous_commit', 'off', true)) unsynced \
+             WHERE login = $1 AND attempts_in_window = $6 AND window_started_at IS NOT DISTINCT FROM $7 \
+             AND consecutive_failures = $8 AND not_before IS NOT DISTINCT FROM $9"
+        }
+        (false, false) => {
+            "INSERT INTO login_throttle (login, attempts_in_window, window_started_at, consecutive_failures, not_before) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (login) DO NOTHING"
+        }
+        (false, true) => {
+            "INSERT INTO login_throttle (login, attempts_in_window, window_started_at, consecutive_failures, not_before) \
+             SELECT $1, $2, $3, $4, $5 FROM (SELECT set_config('synchronous_commit', 'off', true)) unsynced \
+             ON CONFLICT (login) DO NOTHING"
+        }
+    }
+}
+
+/// Binds `Store::swap_throttle`'s statement (`swap_throttle_sql`).
+macro_rules! bind_swap_throttle {
+    ($q:expr, $key:expr, $was:expr, $now:expr) => {{
+        let q = $q
+            .bind($key)
+            .bind($now.attempts_in_window)
+            .bind($now.window_started_at.map(habilis_core::clock::to_micros))
+            .bind($now.consecutive_failures)
+            .bind($now.not_before.map(habilis_core::clock::to_micros));
+        match $was {
+            Some(w) => q
+                .bind(w.attempts_in_window)
+                .bind(w.window_started_at.map(habilis_core::clock::to_micros))
+                .bind(w.consecutive_failures)
+                .bind(w.not_before.map(habilis_core::clock::to_micros)),
+            None => q,
+        }
+    }};
+}
+pub(crate) use bind_swap_throttle;
+
+impl Tx {
+    /// `Store::swap_throttle` inside this transaction (SQLite, on the writer).
+    pub(crate) async fn swap_throttle(&mut self, key: &str, was: Option<&LoginThrottle>, now: &LoginThrottle) -> StoreResult<bool> {
+        let q = swap_throttle_sql(was, matches!(self.inner, Inner::Postgres(_)));
+        let n = run!(self, c => bind_swap_throttle!(sqlx::query(q), key, was, now).execute(&mut *c).await.map(|r| r.rows_affected()))
+            .map_err(map_err)?;
+        Ok(n == 1)
+    }
+}
+
 impl SessionTx for Tx {
     async fn lock_throttle(&mut self, login: &str) -> StoreResult<LoginThrottle> {
         // The no-op update takes the row lock (PostgreSQL) or the write lock (SQLite), so
@@ -53,6 +115,28 @@ impl SessionTx for Tx {
                          WHERE login = $1";
         run!(self, c => sqlx::query(Q).bind(login).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(())
+    }
+
+    async fn give_back_attempt_reading(&mut self, login: &str, organisation: OrganisationId, account: AccountId) -> StoreResult<Option<(Organisation, bool)>> {
+        // PostgreSQL: the give-back rides in the read (a data-modifying `WITH` runs whether
+        // or not it is read). SQLite has none: two statements, on the writer already held.
+        const READ: &str = "SELECT o.id, o.kind, o.name, o.parent_id, o.siret, o.city, o.address, \
+                            EXISTS (SELECT 1 FROM second_factors f WHERE f.account_id = $3 AND f.secret IS NOT NULL) AS enrolled \
+                            FROM organisations o WHERE o.id = $2";
+        const PG: &str = "WITH g AS (UPDATE login_throttle SET attempts_in_window = CASE WHEN attempts_in_window > 0 \
+                          THEN attempts_in_window - 1 ELSE 0 END, consecutive_failures = 0, not_before = NULL WHERE login = $1) \
+                          SELECT o.id, o.kind, o.name, o.parent_id, o.siret, o.city, o.address, \
+                          EXISTS (SELECT 1 FROM second_factors f WHERE f.account_id = $3 AND f.secret IS NOT NULL) AS enrolled \
+                          FROM organisations o WHERE o.id = $2";
+        let q = if matches!(self.inner, Inner::Postgres(_)) {
+            PG
+        } else {
+            self.give_back_attempt(login).await?;
+            READ
+        };
+        let row: Option<OrganisationEnrolledRow> =
+            run!(self, c => sqlx::query_as(q).bind(login).bind(organisation.0).bind(account.0).fetch_optional(&mut *c).await).map_err(map_err)?;
+        row.map(OrganisationEnrolledRow::into_domain).transpose()
     }
 
     async fn insert_session(&mut self, s: &Session) -> StoreResult<()> {

@@ -258,6 +258,76 @@ async fn failed_sign_ins_are_throttled_and_capped() {
     }
 }
 
+/// A sign-in's throttle is read with its account in one statement, and a reservation is
+/// saved only from the exact state it was decided on (`Store::swap_throttle`): a swap from
+/// a state that changed meanwhile writes nothing, absent values (NULL) compare equal, and
+/// twenty tasks each adding one attempt by read-and-swap lose none of them.
+#[tokio::test]
+async fn a_throttle_is_swapped_only_from_the_state_it_was_decided_on() {
+    use habilis_core::records::LoginThrottle;
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let store = &e.app.store;
+        // The account comes with the throttle, as the separate read gives it.
+        let (t, account) = store.sign_in_state("mons.admin", Some("mons.admin")).await.unwrap();
+        assert!(t.is_none(), "{b:?}: no attempt yet");
+        let mut tx = store.read().await.unwrap();
+        let by_login = tx.account_by_login("mons.admin").await.unwrap();
+        drop(tx);
+        assert_eq!(format!("{account:?}"), format!("{by_login:?}"), "{b:?}");
+        assert!(account.is_some_and(|a| !a.roles.is_empty()), "{b:?}: with its roles");
+        let (t, account) = store.sign_in_state("no.such", Some("no.such")).await.unwrap();
+        assert!(t.is_none() && account.is_none(), "{b:?}");
+        let (_, account) = store.sign_in_state("mons.admin", None).await.unwrap();
+        assert!(account.is_none(), "{b:?}: no login, no account");
+
+        let at = datetime!(2027-01-04 09:00:00.123456 UTC);
+        let t1 = LoginThrottle { attempts_in_window: 1, window_started_at: Some(at), consecutive_failures: 1, not_before: None };
+        assert!(store.swap_throttle("k", None, &t1).await.unwrap(), "{b:?}: first reservation");
+        assert!(!store.swap_throttle("k", None, &t1).await.unwrap(), "{b:?}: a row exists now");
+        let (read, _) = store.sign_in_state("k", None).await.unwrap();
+        let read = read.expect("saved");
+        assert_eq!(format!("{read:?}"), format!("{t1:?}"), "{b:?}");
+        let t2 = LoginThrottle { attempts_in_window: 2, window_started_at: Some(at), consecutive_failures: 2, not_before: Some(at + Duration::seconds(2)) };
+        for stale in [
+            LoginThrottle { attempts_in_window: 0, ..read.clone() },
+            LoginThrottle { window_started_at: None, ..read.clone() },
+            LoginThrottle { consecutive_failures: 5, ..read.clone() },
+            LoginThrottle { not_before: Some(at), ..read.clone() },
+        ] {
+            assert!(!store.swap_throttle("k", Some(&stale), &t2).await.unwrap(), "{b:?}: from {stale:?}");
+        }
+        let (same, _) = store.sign_in_state("k", None).await.unwrap();
+        assert_eq!(format!("{same:?}"), format!("{:?}", Some(&t1)), "{b:?}: nothing written");
+        assert!(store.swap_throttle("k", Some(&read), &t2).await.unwrap(), "{b:?}");
+        assert!(!store.swap_throttle("k", Some(&read), &t2).await.unwrap(), "{b:?}: spent");
+        let (now, _) = store.sign_in_state("k", None).await.unwrap();
+        assert_eq!(format!("{now:?}"), format!("{:?}", Some(&t2)), "{b:?}");
+
+        // Twenty at once, each one attempt more by read and swap: none is lost.
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let app = e.app.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let (was, _) = app.store.sign_in_state("race", None).await.unwrap();
+                    let mut next = was.clone().unwrap_or_default();
+                    next.attempts_in_window += 1;
+                    if app.store.swap_throttle("race", was.as_ref(), &next).await.unwrap() {
+                        break;
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let (race, _) = store.sign_in_state("race", None).await.unwrap();
+        assert_eq!(race.map(|t| t.attempts_in_window), Some(20), "{b:?}: every attempt counted");
+    }
+}
+
 #[tokio::test]
 async fn concurrent_guesses_meet_the_delay_of_the_earlier_ones() {
     for b in backends() {
