@@ -147,7 +147,7 @@ pub trait Transaction: OrganisationTx + SessionTx + ContractTx + RightsTx + Requ
     /// commit does not make the signed-in people be read again. A promise of the caller.
     fn quiet(&mut self);
     /// Declare that losing this transaction in a crash of the database server harms no one
-    /// (a sign-in attempt reserved in the throttle, or given back): PostgreSQL then commits it
+    /// (an attempt given back to the sign-in throttle): PostgreSQL then commits it
     /// without waiting for its log to reach the disk; the next durable commit of any
     /// transaction writes it there too. Ignored when the transaction writes a trace: a trace
     /// is durable before anything is answered. SQLite's commits never wait for the disk
