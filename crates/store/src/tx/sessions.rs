@@ -19,35 +19,61 @@ macro_rules! bind_session {
     };
 }
 
-/// `Store::swap_throttle`'s statement: an update of the row only while it is still `was`,
-/// or, with no row yet, an insert that a row made meanwhile turns into nothing. On
-/// PostgreSQL (`pg`) its own transaction commits without waiting for the disk
-/// (`set_config('synchronous_commit', 'off', true)`, local to that transaction): a
-/// reservation alone is harmless to lose in a crash of the database server, as before (see
-/// DECISIONS, "A sign-in's throttle"); the next durable commit writes it too.
+/// `Store::swap_throttle`'s statement, with `$from` (a `FROM` clause, or nothing) between
+/// its values and its condition: an update of the row only while it is still `was` (`$6`
+/// to `$9`), or, with no row yet (`insert`), an insert that a row made meanwhile turns into
+/// nothing (`WHERE TRUE`: SQLite's parser needs it before `ON CONFLICT` after a `SELECT`).
+macro_rules! swap_throttle_text {
+    (update, $from:literal) => {
+        concat!(
+            "UPDATE login_throttle SET attempts_in_window = $2, window_started_at = $3, consecutive_failures = $4, \
+             not_before = $5 ",
+            $from,
+            "WHERE login = $1 AND attempts_in_window = $6 AND window_started_at IS NOT DISTINCT FROM $7 \
+             AND consecutive_failures = $8 AND not_before IS NOT DISTINCT FROM $9"
+        )
+    };
+    (insert, $from:literal) => {
+        concat!(
+            "INSERT INTO login_throttle (login, attempts_in_window, window_started_at, consecutive_failures, not_before) \
+             SELECT $1, $2, $3, $4, $5 ",
+            $from,
+            "WHERE TRUE ON CONFLICT (login) DO NOTHING"
+        )
+    };
+}
+
+/// `Store::swap_throttle`'s statement (`swap_throttle_text!`). On PostgreSQL (`pg`) its own
+/// transaction commits without waiting for the disk (`set_config('synchronous_commit',
+/// 'off', true)`, local to that transaction): a reservation alone is harmless to lose in a
+/// crash of the database server, as before (see DECISIONS, "A sign-in's throttle"); the
+/// next durable commit writes it too.
 pub(crate) fn swap_throttle_sql(was: Option<&LoginThrottle>, pg: bool) -> &'static str {
     match (was.is_some(), pg) {
-        (true, false) => {
-            "UPDATE login_throttle SET attempts_in_window = $2, window_started_at = $3, consecutive_failures = $4, \
-             not_before = $5 WHERE login = $1 AND attempts_in_window = $6 AND window_started_at IS NOT DISTINCT FROM $7 \
-             AND consecutive_failures = $8 AND not_before IS NOT DISTINCT FROM $9"
-        }
-        (true, true) => {
-            "UPDATE login_throttle SET attempts_in_window = $2, window_started_at = $3, consecutive_failures = $4, \
-             not_before = $5 FROM (SELECT set_config('synchronous_commit', 'off', true)) unsynced \
-             WHERE login = $1 AND attempts_in_window = $6 AND window_started_at IS NOT DISTINCT FROM $7 \
-             AND consecutive_failures = $8 AND not_before IS NOT DISTINCT FROM $9"
-        }
-        (false, false) => {
-            "INSERT INTO login_throttle (login, attempts_in_window, window_started_at, consecutive_failures, not_before) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (login) DO NOTHING"
-        }
-        (false, true) => {
-            "INSERT INTO login_throttle (login, attempts_in_window, window_started_at, consecutive_failures, not_before) \
-             SELECT $1, $2, $3, $4, $5 FROM (SELECT set_config('synchronous_commit', 'off', true)) unsynced \
-             ON CONFLICT (login) DO NOTHING"
-        }
+        (true, false) => swap_throttle_text!(update, ""),
+        (true, true) => swap_throttle_text!(update, "FROM (SELECT set_config('synchronous_commit', 'off', true)) unsynced "),
+        (false, false) => swap_throttle_text!(insert, ""),
+        (false, true) => swap_throttle_text!(insert, "FROM (SELECT set_config('synchronous_commit', 'off', true)) unsynced "),
     }
+}
+
+/// A right password gives back its reserved attempt: one fewer attempt in the window (never
+/// below zero), no failure in a row, no delay (`give_back_attempt`, and the `WITH` of
+/// `give_back_attempt_reading`).
+macro_rules! give_back_text {
+    () => {
+        "UPDATE login_throttle SET attempts_in_window = CASE WHEN attempts_in_window > 0 \
+         THEN attempts_in_window - 1 ELSE 0 END, consecutive_failures = 0, not_before = NULL WHERE login = $1"
+    };
+}
+
+/// The organisation `$2`, and whether the account `$3` has a second factor enrolled.
+macro_rules! organisation_enrolled_text {
+    () => {
+        "SELECT o.id, o.kind, o.name, o.parent_id, o.siret, o.city, o.address, \
+         EXISTS (SELECT 1 FROM second_factors f WHERE f.account_id = $3 AND f.secret IS NOT NULL) AS enrolled \
+         FROM organisations o WHERE o.id = $2"
+    };
 }
 
 /// Binds `Store::swap_throttle`'s statement (`swap_throttle_sql`).
@@ -110,9 +136,7 @@ impl SessionTx for Tx {
     }
 
     async fn give_back_attempt(&mut self, login: &str) -> StoreResult<()> {
-        const Q: &str = "UPDATE login_throttle SET attempts_in_window = CASE WHEN attempts_in_window > 0 \
-                         THEN attempts_in_window - 1 ELSE 0 END, consecutive_failures = 0, not_before = NULL \
-                         WHERE login = $1";
+        const Q: &str = give_back_text!();
         run!(self, c => sqlx::query(Q).bind(login).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(())
     }
@@ -120,14 +144,8 @@ impl SessionTx for Tx {
     async fn give_back_attempt_reading(&mut self, login: &str, organisation: OrganisationId, account: AccountId) -> StoreResult<Option<(Organisation, bool)>> {
         // PostgreSQL: the give-back rides in the read (a data-modifying `WITH` runs whether
         // or not it is read). SQLite has none: two statements, on the writer already held.
-        const READ: &str = "SELECT o.id, o.kind, o.name, o.parent_id, o.siret, o.city, o.address, \
-                            EXISTS (SELECT 1 FROM second_factors f WHERE f.account_id = $3 AND f.secret IS NOT NULL) AS enrolled \
-                            FROM organisations o WHERE o.id = $2";
-        const PG: &str = "WITH g AS (UPDATE login_throttle SET attempts_in_window = CASE WHEN attempts_in_window > 0 \
-                          THEN attempts_in_window - 1 ELSE 0 END, consecutive_failures = 0, not_before = NULL WHERE login = $1) \
-                          SELECT o.id, o.kind, o.name, o.parent_id, o.siret, o.city, o.address, \
-                          EXISTS (SELECT 1 FROM second_factors f WHERE f.account_id = $3 AND f.secret IS NOT NULL) AS enrolled \
-                          FROM organisations o WHERE o.id = $2";
+        const READ: &str = organisation_enrolled_text!();
+        const PG: &str = concat!("WITH g AS (", give_back_text!(), ") ", organisation_enrolled_text!());
         let q = if matches!(self.inner, Inner::Postgres(_)) {
             PG
         } else {
