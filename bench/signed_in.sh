@@ -14,7 +14,8 @@
 #   right after the burst (the server idle meanwhile), and GET /api/v1/me's p99 (c=16)
 #   alone and during the burst.
 # Also idle memory (RSS three seconds after start, no request yet) and the time from
-# launch to the first /healthz answer.
+# launch to the first /healthz answer. The server's hashing threads join an idle control
+# group when the machine allows (IDLE_CGROUP, below).
 # Needs wrk (apt-get install wrk). Run from the repository root.
 set -euo pipefail
 export HABILIS_DEMO_PASSWORD=Tournesol-Bleu-42-Lille
@@ -39,6 +40,15 @@ cat >"$work/habilis.toml" <<TOML
 [second_factor]
 required_roles = []
 TOML
+# The hashing threads' idle control group (README, "Sign-in bursts"), made here when this
+# machine lets us (root, cgroup v1's cpu hierarchy); IDLE_CGROUP=none runs without it.
+idle_cgroup=${IDLE_CGROUP:-/sys/fs/cgroup/cpu/habilis-hashing}
+if [ "$idle_cgroup" != none ] && mkdir -p "$idle_cgroup" 2>/dev/null && echo 1 >"$idle_cgroup/cpu.idle" 2>/dev/null; then
+  printf '[hashing]\nidle_cgroup = "%s"\n' "$idle_cgroup" >>"$work/habilis.toml"
+  hashing_note="the hashing threads in $idle_cgroup (cpu.idle = 1)"
+else
+  hashing_note="no idle control group: the hashing threads under SCHED_IDLE only"
+fi
 rps() { sed -n 's/^Requests\/sec: *//p' "$1"; }
 p99() { awk '$1 == "99%" {print $2}' "$1"; }
 ms() { case "$1" in *us) echo "$1" | sed 's/us//' | awk '{print $1/1000}';; *ms) echo "$1" | sed 's/ms//';; *s) echo "$1" | sed 's/s//' | awk '{print $1*1000}';; esac; }
@@ -103,7 +113,7 @@ rename_run() { # $1 output file
   [ -n "$group" ] || { echo "could not create the group"; tail -5 "$work/serve.log"; exit 1; }
   GROUP=$group TOKEN=$admin wrk -t"$rename_threads" -c"$rename_c" -d10s --latency -s bench/rename.lua "$base" >"$1"
 }
-echo "$(nproc) cores shared by server and wrk; Argon2id ceiling: cargo bench -p habilis-core --bench password_hash, 10 s right before and after each burst"
+echo "$(nproc) cores shared by server and wrk; Argon2id ceiling: cargo bench -p habilis-core --bench password_hash, 10 s right before and after each burst; $hashing_note"
 for backend in ${BACKENDS:-sqlite postgres}; do
   fresh_db "$backend"
   start "$bin"

@@ -2,6 +2,7 @@
 //! threads, bounded so that a burst of sign-ins neither stalls other requests nor
 //! multiplies hashing memory.
 
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version};
@@ -78,8 +79,8 @@ impl PasswordPolicy {
     }
 }
 
-/// Argon2id cost parameters.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+/// Argon2id cost parameters, and where the hashing threads run.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct HashingParams {
     /// Memory in KiB (at least 19 MiB = 19456).
@@ -88,11 +89,17 @@ pub struct HashingParams {
     pub iterations: u32,
     /// Lanes (at least 1).
     pub parallelism: u32,
+    /// A Linux CPU control group marked `cpu.idle = 1` that the hashing threads join at
+    /// start (its `tasks` file, or `cgroup.threads` under cgroup v2). Without it a burst of
+    /// sign-ins slows every other request when the kernel groups processes (autogroup,
+    /// systemd's per-service groups): the threads' own `SCHED_IDLE` only ranks them within
+    /// the server's group (README, "Sign-in bursts"). None: not asked.
+    pub idle_cgroup: Option<PathBuf>,
 }
 
 impl Default for HashingParams {
     fn default() -> Self {
-        HashingParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        HashingParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1, idle_cgroup: None }
     }
 }
 
@@ -118,14 +125,18 @@ struct Workers {
 }
 
 impl Workers {
-    fn start(threads: usize) -> Result<Self, String> {
+    fn start(threads: usize, idle_cgroup: Option<&Path>) -> Result<Self, String> {
         let (tx, rx) = std::sync::mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel::<i64>();
         for i in 0..threads.max(1) {
             let rx = rx.clone();
+            let tid_tx = tid_tx.clone();
             std::thread::Builder::new()
                 .name(format!("habilis-hash-{i}"))
                 .spawn(move || {
+                    let _ = tid_tx.send(thread_id());
+                    drop(tid_tx);
                     lower_priority();
                     loop {
                         let job = match rx.lock() {
@@ -139,6 +150,12 @@ impl Workers {
                     }
                 })
                 .map_err(|e| e.to_string())?;
+        }
+        drop(tid_tx);
+        if let Some(dir) = idle_cgroup {
+            // Every thread sends its id before anything else, so this ends once all have.
+            let tids: Vec<i64> = tid_rx.iter().collect();
+            join_idle_cgroup(dir, &tids)?;
         }
         Ok(Workers { queue: Mutex::new(tx) })
     }
@@ -157,18 +174,66 @@ impl Workers {
     }
 }
 
-/// Give the calling thread the lowest scheduling priority (nice 19) below the threads that
-/// answer requests: during a burst of sign-ins the hashing takes the CPU the rest leaves,
-/// instead of making every other page wait (issue 14; nice 10 still let a burst multiply
-/// other requests' p99 by 8). Linux applies `setpriority` to one thread; elsewhere nothing
-/// changes.
+/// Put the calling thread below every thread that answers requests: during a burst of
+/// sign-ins the hashing takes the CPU the rest leaves, instead of making every other page
+/// wait (issue 14). Linux: the `SCHED_IDLE` policy, which any other thread of the same
+/// group that wakes preempts at once (nice 19 did not: a burst still multiplied other
+/// requests' p99 by 4 to 18); across groups of processes it takes `idle_cgroup`
+/// (DECISIONS, "The hashing threads yield to every other thread"). If the kernel refuses
+/// the policy, nice 19. Elsewhere nothing changes.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: plain system calls on the current thread's id; no memory is shared.
+    // SAFETY: plain system calls on the current thread; the parameter lives on this stack
+    // for the call's duration.
     unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        let _ = libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+        let param = libc::sched_param { sched_priority: 0 };
+        if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            let _ = libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+        }
     }
+}
+
+/// The calling thread's id as the kernel knows it (Linux); 0 elsewhere.
+fn thread_id() -> i64 {
+    #[cfg(target_os = "linux")]
+    // SAFETY: a system call without arguments.
+    unsafe {
+        libc::syscall(libc::SYS_gettid)
+    }
+    #[cfg(not(target_os = "linux"))]
+    0
+}
+
+/// Move the threads `tids` into the control group `dir`, which must be marked
+/// `cpu.idle = 1`: there the kernel lets any other group's thread that wakes take the CPU
+/// from them at once. The reason given is a sentence for the operator.
+fn join_idle_cgroup(dir: &Path, tids: &[i64]) -> Result<(), String> {
+    use std::io::Write as _;
+    let shown = dir.display();
+    match std::fs::read_to_string(dir.join("cpu.idle")) {
+        Ok(v) if v.trim() == "1" => {}
+        Ok(v) => {
+            return Err(format!(
+                "le groupe de contrôle {shown} n'est pas marqué inactif (cpu.idle vaut {}, attendu 1 : écrivez 1 dans {shown}/cpu.idle)",
+                v.trim()
+            ));
+        }
+        Err(e) => return Err(format!("le groupe de contrôle {shown} est illisible ({}/cpu.idle : {e})", shown)),
+    }
+    // cgroup v2 moves a thread through cgroup.threads; v1 through tasks.
+    let threads_v2 = dir.join("cgroup.threads");
+    let file = if threads_v2.exists() { threads_v2 } else { dir.join("tasks") };
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .map_err(|e| format!("les fils de hachage ne peuvent pas rejoindre le groupe de contrôle {shown} ({} : {e})", file.display()))?;
+    for tid in tids {
+        // One write per thread: the kernel reads one id per write.
+        f.write_all(format!("{tid}\n").as_bytes())
+            .map_err(|e| format!("le fil de hachage {tid} n'a pas pu rejoindre le groupe de contrôle {shown} : {e}"))?;
+    }
+    Ok(())
 }
 
 /// Turn transparent huge pages off for this process (Linux; elsewhere nothing changes).
@@ -215,7 +280,7 @@ impl PasswordHasher {
     #[doc(hidden)]
     pub fn insecure_for_tests() -> Self {
         #[allow(clippy::expect_used)]
-        Self::build(HashingParams { memory_kib: 64, iterations: 1, parallelism: 1 }, 2)
+        Self::build(HashingParams { memory_kib: 64, iterations: 1, parallelism: 1, idle_cgroup: None }, 2)
             .expect("valid test parameters")
     }
 
@@ -226,7 +291,7 @@ impl PasswordHasher {
             .hash_password(crate::token::new_token().as_bytes())
             .map_err(|e| e.to_string())?
             .to_string();
-        Ok(PasswordHasher { params, workers: Arc::new(Workers::start(concurrency)?), dummy: Arc::new(dummy) })
+        Ok(PasswordHasher { params, workers: Arc::new(Workers::start(concurrency, p.idle_cgroup.as_deref())?), dummy: Arc::new(dummy) })
     }
 
     fn argon(&self) -> Argon2<'static> {
@@ -311,5 +376,71 @@ mod tests {
         assert!(h.verify("Tournesol-Bleu-42", Some(&phc)).await.unwrap());
         assert!(!h.verify("Tournesol-Bleu-43", Some(&phc)).await.unwrap());
         assert!(!h.verify("anything", None).await.unwrap());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_under_sched_idle() {
+        let h = PasswordHasher::insecure_for_tests();
+        // SAFETY: a plain system call that reads the calling thread's policy.
+        let policy = h.workers.run(|| unsafe { libc::sched_getscheduler(0) }).await.unwrap();
+        assert_eq!(policy, libc::SCHED_IDLE);
+        // The caller's own thread is left as it was.
+        // SAFETY: as above.
+        assert_ne!(unsafe { libc::sched_getscheduler(0) }, libc::SCHED_IDLE);
+    }
+
+    /// A directory standing for a control group: its `cpu.idle` and an empty `tasks`.
+    fn fake_cgroup(name: &str, idle: Option<&str>) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("habilis-cgroup-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        if let Some(v) = idle {
+            std::fs::write(dir.join("cpu.idle"), v).unwrap();
+        }
+        std::fs::write(dir.join("tasks"), "").unwrap();
+        dir
+    }
+
+    fn test_params(dir: &Path) -> HashingParams {
+        HashingParams { memory_kib: 64, iterations: 1, parallelism: 1, idle_cgroup: Some(dir.to_path_buf()) }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_join_the_idle_cgroup_named() {
+        let dir = fake_cgroup("idle", Some("1\n"));
+        let h = PasswordHasher::build(test_params(&dir), 3).unwrap();
+        let tasks = std::fs::read_to_string(dir.join("tasks")).unwrap();
+        let mut written: Vec<i64> = tasks.lines().map(|l| l.parse().unwrap()).collect();
+        written.sort_unstable();
+        // Each of the three threads, by its own id, once.
+        let mut seen = Vec::new();
+        for _ in 0..50 {
+            let tid = h.workers.run(thread_id).await.unwrap();
+            if !seen.contains(&tid) {
+                seen.push(tid);
+            }
+        }
+        assert_eq!(written.len(), 3, "{tasks}");
+        assert!(seen.iter().all(|t| written.contains(t)), "{seen:?} not all in {written:?}");
+        assert!(!written.contains(&thread_id()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_cgroup_not_marked_idle_or_missing_refuses_the_start_with_a_sentence() {
+        let busy = fake_cgroup("busy", Some("0\n"));
+        let e = PasswordHasher::build(test_params(&busy), 2).unwrap_err();
+        assert!(e.contains("cpu.idle vaut 0, attendu 1"), "{e}");
+        assert_eq!(std::fs::read_to_string(busy.join("tasks")).unwrap(), "");
+        let old = fake_cgroup("old", None);
+        let e = PasswordHasher::build(test_params(&old), 2).unwrap_err();
+        assert!(e.contains("illisible"), "{e}");
+        let gone = old.join("absent");
+        let e = PasswordHasher::build(test_params(&gone), 2).unwrap_err();
+        assert!(e.contains(&gone.display().to_string()), "{e}");
+        std::fs::remove_dir_all(&busy).unwrap();
+        std::fs::remove_dir_all(&old).unwrap();
     }
 }

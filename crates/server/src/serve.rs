@@ -41,7 +41,7 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
     let db = connect(config, key).await?;
     db.migrate().await.map_err(|e| anyhow!("{e}"))?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let hasher = PasswordHasher::new(config.hashing, cores).map_err(|e| anyhow!(e))?;
+    let hasher = PasswordHasher::new(config.hashing.clone(), cores).map_err(|e| anyhow!(e))?;
     Ok(App {
         store: db,
         clock: Arc::new(SystemClock),

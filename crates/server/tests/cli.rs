@@ -83,6 +83,12 @@ fn bad_settings_get_a_sentence_and_exit_1() {
     let out = habilis(&dir, &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("clé de scellement introuvable"), "{}", text(&out));
+    // A control group for the hashing threads that is not there: refused, named.
+    let missing = dir.join("no-such-cgroup");
+    std::fs::write(dir.join("habilis.toml"), format!("[hashing]\nidle_cgroup = \"{}\"\n", missing.display())).unwrap();
+    let out = habilis(&dir, &["demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("groupe de contrôle") && text(&out).contains("no-such-cgroup"), "{}", text(&out));
 }
 
 /// A minimal SMTP server on loopback that keeps what it receives: enough of RFC 5321 for
