@@ -43,7 +43,8 @@ TOML
 # The hashing threads' idle control group (README, "Sign-in bursts"), made here when this
 # machine lets us (root, cgroup v1's cpu hierarchy); IDLE_CGROUP=none runs without it.
 idle_cgroup=${IDLE_CGROUP:-/sys/fs/cgroup/cpu/habilis-hashing}
-if [ "$idle_cgroup" != none ] && mkdir -p "$idle_cgroup" 2>/dev/null && echo 1 >"$idle_cgroup/cpu.idle" 2>/dev/null; then
+if [ "$idle_cgroup" != none ] && [ -f "$(dirname "$idle_cgroup")/tasks" ] \
+  && { mkdir -p "$idle_cgroup" && echo 1 >"$idle_cgroup/cpu.idle"; } 2>/dev/null; then
   printf '[hashing]\nidle_cgroup = "%s"\n' "$idle_cgroup" >>"$work/habilis.toml"
   hashing_note="the hashing threads in $idle_cgroup (cpu.idle = 1)"
 else

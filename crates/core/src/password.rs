@@ -89,11 +89,11 @@ pub struct HashingParams {
     pub iterations: u32,
     /// Lanes (at least 1).
     pub parallelism: u32,
-    /// A Linux CPU control group marked `cpu.idle = 1` that the hashing threads join at
-    /// start (its `tasks` file, or `cgroup.threads` under cgroup v2). Without it a burst of
-    /// sign-ins slows every other request when the kernel groups processes (autogroup,
-    /// systemd's per-service groups): the threads' own `SCHED_IDLE` only ranks them within
-    /// the server's group (README, "Sign-in bursts"). None: not asked.
+    /// A Linux CPU control group (cgroup v1) marked `cpu.idle = 1` that `serve`'s hashing
+    /// threads join at start. Without it, where the kernel groups processes (autogroup),
+    /// the threads' own `SCHED_IDLE` only ranks them within the server's group and the
+    /// database's processes wait for their time slices during a burst of sign-ins (README,
+    /// "Sign-in bursts"). None: not asked. Other commands ignore it.
     pub idle_cgroup: Option<PathBuf>,
 }
 
@@ -199,18 +199,20 @@ fn thread_id() -> i64 {
     #[cfg(target_os = "linux")]
     // SAFETY: a system call without arguments.
     unsafe {
-        libc::syscall(libc::SYS_gettid)
+        libc::syscall(libc::SYS_gettid) as i64
     }
     #[cfg(not(target_os = "linux"))]
     0
 }
 
-/// Move the threads `tids` into the control group `dir`, which must be marked
-/// `cpu.idle = 1`: there the kernel lets any other group's thread that wakes take the CPU
-/// from them at once. The reason given is a sentence for the operator.
-fn join_idle_cgroup(dir: &Path, tids: &[i64]) -> Result<(), String> {
-    use std::io::Write as _;
+/// Whether `dir` can take the hashing threads: a cgroup v1 CPU group marked
+/// `cpu.idle = 1`, on Linux. Checked by `serve` before it opens the database, and again
+/// when the threads join. The reason given is a sentence for the operator.
+pub fn check_idle_cgroup(dir: &Path) -> Result<(), String> {
     let shown = dir.display();
+    if !cfg!(target_os = "linux") {
+        return Err(format!("le groupe de contrôle {shown} (hashing.idle_cgroup) n'existe que sous Linux"));
+    }
     match std::fs::read_to_string(dir.join("cpu.idle")) {
         Ok(v) if v.trim() == "1" => {}
         Ok(v) => {
@@ -219,11 +221,32 @@ fn join_idle_cgroup(dir: &Path, tids: &[i64]) -> Result<(), String> {
                 v.trim()
             ));
         }
-        Err(e) => return Err(format!("le groupe de contrôle {shown} est illisible ({}/cpu.idle : {e})", shown)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!(
+                "le groupe de contrôle {shown} est introuvable (ou son noyau n'a pas cpu.idle, Linux 5.15 et suivants) : \
+                 créez-le avec mkdir, puis écrivez 1 dans {shown}/cpu.idle"
+            ));
+        }
+        Err(e) => return Err(format!("le groupe de contrôle {shown} est illisible ({shown}/cpu.idle : {e})")),
     }
-    // cgroup v2 moves a thread through cgroup.threads; v1 through tasks.
-    let threads_v2 = dir.join("cgroup.threads");
-    let file = if threads_v2.exists() { threads_v2 } else { dir.join("tasks") };
+    // Under cgroup v2 a process's threads stay inside its own group: an idle child there
+    // yields only to the server's other threads, which SCHED_IDLE already does.
+    if dir.join("cgroup.threads").exists() {
+        return Err(format!(
+            "le groupe de contrôle {shown} est un groupe cgroup v2 : les fils d'un processus y restent dans le groupe du \
+             service et n'y céderaient pas le processeur à la base de données ; il faut la hiérarchie cpu de cgroup v1"
+        ));
+    }
+    Ok(())
+}
+
+/// Move the threads `tids` into the idle control group `dir` (its `tasks` file): there
+/// any thread of another group that wakes takes the CPU from them at once.
+fn join_idle_cgroup(dir: &Path, tids: &[i64]) -> Result<(), String> {
+    use std::io::Write as _;
+    check_idle_cgroup(dir)?;
+    let shown = dir.display();
+    let file = dir.join("tasks");
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .open(&file)
@@ -428,6 +451,7 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn a_cgroup_not_marked_idle_or_missing_refuses_the_start_with_a_sentence() {
         let busy = fake_cgroup("busy", Some("0\n"));
@@ -436,10 +460,17 @@ mod tests {
         assert_eq!(std::fs::read_to_string(busy.join("tasks")).unwrap(), "");
         let old = fake_cgroup("old", None);
         let e = PasswordHasher::build(test_params(&old), 2).unwrap_err();
-        assert!(e.contains("illisible"), "{e}");
+        assert!(e.contains("introuvable"), "{e}");
         let gone = old.join("absent");
         let e = PasswordHasher::build(test_params(&gone), 2).unwrap_err();
         assert!(e.contains(&gone.display().to_string()), "{e}");
+        // A cgroup v2 group would only rank the threads within the server's own group.
+        let v2 = fake_cgroup("v2", Some("1\n"));
+        std::fs::write(v2.join("cgroup.threads"), "").unwrap();
+        let e = PasswordHasher::build(test_params(&v2), 2).unwrap_err();
+        assert!(e.contains("cgroup v2"), "{e}");
+        assert_eq!(std::fs::read_to_string(v2.join("cgroup.threads")).unwrap(), "");
+        std::fs::remove_dir_all(&v2).unwrap();
         std::fs::remove_dir_all(&busy).unwrap();
         std::fs::remove_dir_all(&old).unwrap();
     }

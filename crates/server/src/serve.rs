@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow, bail};
 use habilis_core::app::App;
 use habilis_core::clock::SystemClock;
-use habilis_core::password::PasswordHasher;
+use habilis_core::password::{HashingParams, PasswordHasher};
 use habilis_core::services::setup::DEMO_ACCOUNTS;
 use habilis_core::store::Store as _;
 use habilis_core::trace::TraceKey;
@@ -33,6 +33,12 @@ pub(crate) async fn connect(config: &Config, key: TraceKey) -> anyhow::Result<Db
 }
 
 pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<App<Db>> {
+    open_with(config, create_key, false).await
+}
+
+/// `open`; when `serving`, the hashing threads join `[hashing] idle_cgroup` (other commands
+/// hash a password or two and leave it alone).
+async fn open_with(config: &Config, create_key: bool, serving: bool) -> anyhow::Result<App<Db>> {
     let key = if create_key {
         load_or_create_key(&config.trace_key_file)?
     } else {
@@ -41,7 +47,8 @@ pub(crate) async fn open(config: &Config, create_key: bool) -> anyhow::Result<Ap
     let db = connect(config, key).await?;
     db.migrate().await.map_err(|e| anyhow!("{e}"))?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let hasher = PasswordHasher::new(config.hashing.clone(), cores).map_err(|e| anyhow!(e))?;
+    let hashing = HashingParams { idle_cgroup: if serving { config.hashing.idle_cgroup.clone() } else { None }, ..config.hashing.clone() };
+    let hasher = PasswordHasher::new(hashing, cores).map_err(|e| anyhow!(e))?;
     Ok(App {
         store: db,
         clock: Arc::new(SystemClock),
@@ -120,7 +127,12 @@ pub(crate) async fn load_demo(app: &App<Db>) -> anyhow::Result<()> {
 }
 
 pub(crate) async fn serve(config: Config, demo: bool) -> anyhow::Result<ExitCode> {
-    let app = open(&config, true).await?;
+    // The hashing threads' group is checked before the database is opened: a refused
+    // start changes nothing.
+    if let Some(dir) = &config.hashing.idle_cgroup {
+        habilis_core::password::check_idle_cgroup(dir).map_err(|e| anyhow!(e))?;
+    }
+    let app = open_with(&config, true, true).await?;
     // The port first: a start that cannot listen changes nothing (the demo's passwords
     // included).
     let listener = tokio::net::TcpListener::bind(&config.listen)

@@ -83,12 +83,34 @@ fn bad_settings_get_a_sentence_and_exit_1() {
     let out = habilis(&dir, &["audit", "verify"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("clé de scellement introuvable"), "{}", text(&out));
-    // A control group for the hashing threads that is not there: refused, named.
+    // A control group for the hashing threads that is not there: `serve` refuses, names
+    // it, and has touched nothing (no key, no database); other commands do not use it.
+    let dir = tempdir();
     let missing = dir.join("no-such-cgroup");
     std::fs::write(dir.join("habilis.toml"), format!("[hashing]\nidle_cgroup = \"{}\"\n", missing.display())).unwrap();
-    let out = habilis(&dir, &["demo"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out).contains("groupe de contrôle") && text(&out).contains("no-such-cgroup"), "{}", text(&out));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_habilis"))
+        .current_dir(&dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("HABILIS_DATABASE_URL")
+        .env_remove("HABILIS_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("serve started with a control group that does not exist");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("introuvable") && text(&out).contains("no-such-cgroup"), "{}", text(&out));
+    assert!(!dir.join("data").exists(), "a refused start created files");
+    let out = habilis(&dir, &["migrate"]);
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 /// A minimal SMTP server on loopback that keeps what it receives: enough of RFC 5321 for
