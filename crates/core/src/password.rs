@@ -188,8 +188,7 @@ fn lower_priority() {
     unsafe {
         let param = libc::sched_param { sched_priority: 0 };
         if libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) != 0 {
-            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            let _ = libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+            let _ = libc::setpriority(libc::PRIO_PROCESS, thread_id() as libc::id_t, 19);
         }
     }
 }

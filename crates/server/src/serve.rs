@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, anyhow, bail};
 use habilis_core::app::App;
 use habilis_core::clock::SystemClock;
-use habilis_core::password::{HashingParams, PasswordHasher};
+use habilis_core::password::PasswordHasher;
 use habilis_core::services::setup::DEMO_ACCOUNTS;
 use habilis_core::store::Store as _;
 use habilis_core::trace::TraceKey;
@@ -47,7 +47,10 @@ async fn open_with(config: &Config, create_key: bool, serving: bool) -> anyhow::
     let db = connect(config, key).await?;
     db.migrate().await.map_err(|e| anyhow!("{e}"))?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let hashing = HashingParams { idle_cgroup: if serving { config.hashing.idle_cgroup.clone() } else { None }, ..config.hashing.clone() };
+    let mut hashing = config.hashing.clone();
+    if !serving {
+        hashing.idle_cgroup = None;
+    }
     let hasher = PasswordHasher::new(hashing, cores).map_err(|e| anyhow!(e))?;
     Ok(App {
         store: db,

@@ -6,15 +6,19 @@ use std::process::{Command, Output};
 use habilis_core::trace::TraceKey;
 use habilis_store::Db;
 
-fn habilis(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_habilis"))
-        .current_dir(dir)
+/// The binary in `dir`, with none of the caller's settings.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_habilis"));
+    c.current_dir(dir)
         .args(args)
         .env_remove("HABILIS_DATABASE_URL")
         .env_remove("HABILIS_CONFIG")
-        .env("HABILIS_DEMO_PASSWORD", "Tournesol-Bleu-42-Lille")
-        .output()
-        .unwrap()
+        .env("HABILIS_DEMO_PASSWORD", "Tournesol-Bleu-42-Lille");
+    c
+}
+
+fn habilis(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().unwrap()
 }
 
 fn text(o: &Output) -> String {
@@ -88,11 +92,7 @@ fn bad_settings_get_a_sentence_and_exit_1() {
     let dir = tempdir();
     let missing = dir.join("no-such-cgroup");
     std::fs::write(dir.join("habilis.toml"), format!("[hashing]\nidle_cgroup = \"{}\"\n", missing.display())).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_habilis"))
-        .current_dir(&dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env_remove("HABILIS_DATABASE_URL")
-        .env_remove("HABILIS_CONFIG")
+    let mut child = command(&dir, &["serve", "--listen", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -421,14 +421,7 @@ async fn the_demo_passwords_are_reset_only_on_the_demo_and_only_once_listening()
     };
     let before = hash().await;
     let other_password = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_habilis"))
-            .current_dir(&dir)
-            .args(args)
-            .env_remove("HABILIS_DATABASE_URL")
-            .env_remove("HABILIS_CONFIG")
-            .env("HABILIS_DEMO_PASSWORD", "Autre-Passe-Lens-2026-xyz")
-            .output()
-            .unwrap()
+        command(&dir, args).env("HABILIS_DEMO_PASSWORD", "Autre-Passe-Lens-2026-xyz").output().unwrap()
     };
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let listen = format!("127.0.0.1:{}", busy.local_addr().unwrap().port());
