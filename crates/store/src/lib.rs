@@ -396,7 +396,6 @@ impl Store for Db {
     }
 
     async fn swap_throttle(&self, key: &str, was: Option<&habilis_core::records::LoginThrottle>, now: &habilis_core::records::LoginThrottle) -> StoreResult<bool> {
-        use habilis_core::store::Transaction as _;
         match &self.pool {
             // One statement in its own transaction (committed without waiting for the disk).
             Pool::Postgres(p) => {
@@ -408,13 +407,19 @@ impl Store for Db {
                     .map_err(map_err)?;
                 Ok(n == 1)
             }
-            // On the writer, in this process's turn (no busy handler's sleeps).
-            Pool::Sqlite(_) => {
-                let mut tx = self.begin().await?;
-                tx.quiet();
-                let swapped = tx.swap_throttle(key, was, now).await?;
-                tx.commit().await?;
-                Ok(swapped)
+            // On the writer, in this process's turn (no busy handler's sleeps): the statement
+            // alone, its own transaction (one exchange with the writer's thread instead of
+            // `BEGIN IMMEDIATE`, the statement and `COMMIT`: issue 14, the sign-in's cost).
+            Pool::Sqlite(r) => {
+                let _turn = self.writer.lock().await;
+                let mut conn = self.writes.as_ref().unwrap_or(r).acquire().await.map_err(map_err)?;
+                let q = tx::sessions::swap_throttle_sql(was, false);
+                let n = tx::sessions::bind_swap_throttle!(sqlx::query(q), key, was, now)
+                    .execute(&mut *conn)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(map_err)?;
+                Ok(n == 1)
             }
         }
     }

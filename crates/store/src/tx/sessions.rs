@@ -97,16 +97,6 @@ macro_rules! bind_swap_throttle {
 }
 pub(crate) use bind_swap_throttle;
 
-impl Tx {
-    /// `Store::swap_throttle` inside this transaction (SQLite, on the writer).
-    pub(crate) async fn swap_throttle(&mut self, key: &str, was: Option<&LoginThrottle>, now: &LoginThrottle) -> StoreResult<bool> {
-        let q = swap_throttle_sql(was, matches!(self.inner, Inner::Postgres(_)));
-        let n = run!(self, c => bind_swap_throttle!(sqlx::query(q), key, was, now).execute(&mut *c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
-        Ok(n == 1)
-    }
-}
-
 impl SessionTx for Tx {
     async fn lock_throttle(&mut self, login: &str) -> StoreResult<LoginThrottle> {
         // The no-op update takes the row lock (PostgreSQL) or the write lock (SQLite), so
@@ -144,14 +134,11 @@ impl SessionTx for Tx {
     async fn give_back_attempt_reading(&mut self, login: &str, organisation: OrganisationId, account: AccountId) -> StoreResult<Option<(Organisation, bool)>> {
         // PostgreSQL: the give-back rides in the read (a data-modifying `WITH` runs whether
         // or not it is read). SQLite has none: two statements, on the writer already held.
-        const READ: &str = organisation_enrolled_text!();
+        // SQLite: the two statements in one text (one exchange with the writer's thread;
+        // numbered parameters name the same values in both).
+        const LITE: &str = concat!(give_back_text!(), "; ", organisation_enrolled_text!());
         const PG: &str = concat!("WITH g AS (", give_back_text!(), ") ", organisation_enrolled_text!());
-        let q = if matches!(self.inner, Inner::Postgres(_)) {
-            PG
-        } else {
-            self.give_back_attempt(login).await?;
-            READ
-        };
+        let q = if matches!(self.inner, Inner::Postgres(_)) { PG } else { LITE };
         let row: Option<OrganisationEnrolledRow> =
             run!(self, c => sqlx::query_as(q).bind(login).bind(organisation.0).bind(account.0).fetch_optional(&mut *c).await).map_err(map_err)?;
         row.map(OrganisationEnrolledRow::into_domain).transpose()
@@ -168,19 +155,19 @@ impl SessionTx for Tx {
     async fn insert_signed_in_session(&mut self, s: &Session) -> StoreResult<()> {
         // PostgreSQL: the session's insert and the account's update in one statement (a
         // round trip fewer per sign-in). SQLite has no data-modifying `WITH`: two
-        // statements there, on the writer this sign-in already holds.
+        // statements there, in one text, on the writer this sign-in already holds.
         const PG: &str = "WITH s AS (INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, \
                           created_at, last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent, pending_step) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING account_id, created_at) \
                           UPDATE accounts SET last_login_at = s.created_at FROM s WHERE accounts.id = s.account_id";
-        const LOGIN: &str = "UPDATE accounts SET last_login_at = $2 WHERE id = $1";
-        if matches!(self.inner, Inner::Postgres(_)) {
-            run!(self, c => bind_session!(sqlx::query(PG), s).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
-            return Ok(());
-        }
-        self.insert_session(s).await?;
-        run!(self, c => sqlx::query(LOGIN).bind(s.account_id.0).bind(to_micros(s.created_at)).execute(&mut *c).await.map(|r| r.rows_affected()))
-            .map_err(map_err)?;
+        // SQLite: both statements in one text, one exchange (numbered parameters: `$3` is
+        // the account, `$6` the session's start).
+        const LITE: &str = "INSERT INTO sessions (id, token_hash, account_id, organisation_id, csrf_token, \
+                            created_at, last_seen_at, expires_at, ended_at, end_reason, client_addr, user_agent, pending_step) \
+                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13); \
+                            UPDATE accounts SET last_login_at = $6 WHERE id = $3";
+        let q = if matches!(self.inner, Inner::Postgres(_)) { PG } else { LITE };
+        run!(self, c => bind_session!(sqlx::query(q), s).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
         Ok(())
     }
 
