@@ -15,7 +15,8 @@ tokens=${REFRESH_TOKENS:-200000}
 secret=bench-secret-0123456789abcdef0123456789abcdef
 cargo build --release -q -p habilis-server
 cargo build --release -q -p habilis-store --example generate
-bin=$CARGO_TARGET_DIR/release/habilis
+# HABILIS_BIN: another build to measure (a before/after pair), this tree's by default.
+bin=${HABILIS_BIN:-$CARGO_TARGET_DIR/release/habilis}
 gen=$CARGO_TARGET_DIR/release/examples/generate
 work=$(mktemp -d)
 port=18558

@@ -134,9 +134,7 @@ impl Presence {
         }
         let mut tx = store.begin().await?;
         tx.quiet();
-        for (session, at) in &batch {
-            tx.touch_session(*session, *at).await?;
-        }
+        tx.touch_sessions(&batch).await?;
         tx.commit().await?;
         // What was written is the database's now; a later touch stays pending.
         let mut touches = self.touches.lock().unwrap_or_else(|e| e.into_inner());

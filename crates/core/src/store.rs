@@ -262,8 +262,9 @@ pub trait SessionTx: Send + Sized {
     fn insert_signed_in_session(&mut self, s: &Session) -> impl Future<Output = StoreResult<()>> + Send;
     /// A session by the SHA-256 of its token.
     fn session_by_token_hash(&mut self, hash: &[u8]) -> impl Future<Output = StoreResult<Option<Session>>> + Send;
-    /// Note activity on a session (for the idle timeout).
-    fn touch_session(&mut self, id: SessionId, at: OffsetDateTime) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Note activity on sessions (for the idle timeout): each open one of `touches` gets its
+    /// instant as its last activity, in a few statements whatever their number.
+    fn touch_sessions(&mut self, touches: &[(SessionId, OffsetDateTime)]) -> impl Future<Output = StoreResult<()>> + Send;
     /// End a session if it is still open; returns whether it was.
     fn end_session(
         &mut self,

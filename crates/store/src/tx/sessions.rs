@@ -10,6 +10,12 @@ use crate::map_err;
 use crate::rows::*;
 
 /// A new session's thirteen columns bound in order, `$1` to `$13`.
+/// Sessions whose last activity one statement writes (`touch_sessions`): 400 parameters,
+/// well under SQLite's limit (32,766); on SQLite each row's instant is looked up among
+/// the statement's (measured with 4,400 sessions: chunks of 100-200 fastest, 50 and 400
+/// half as fast again).
+const TOUCHES_PER_STATEMENT: usize = 200;
+
 macro_rules! bind_session {
     ($q:expr, $s:expr) => {
         $q.bind($s.id.0).bind(&$s.token_hash).bind($s.account_id.0).bind($s.organisation_id.0).bind(&$s.csrf_token)
@@ -177,9 +183,39 @@ impl SessionTx for Tx {
         Ok(row.map(SessionRow::into_domain))
     }
 
-    async fn touch_session(&mut self, id: SessionId, at: OffsetDateTime) -> StoreResult<()> {
-        const Q: &str = "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND ended_at IS NULL";
-        run!(self, c => sqlx::query(Q).bind(id.0).bind(to_micros(at)).execute(&mut *c).await.map(|r| r.rows_affected())).map_err(map_err)?;
+    async fn touch_sessions(&mut self, touches: &[(SessionId, OffsetDateTime)]) -> StoreResult<()> {
+        // One statement per `TOUCHES_PER_STATEMENT` sessions. One per session held the
+        // writer for the whole flush: at ~4,000 renewals a second, each of its own session,
+        // the flush took ~100-200 ms of every second from the token endpoint's batches.
+        // SQLite (3.51) runs an `UPDATE … FROM v` by scanning the table (200,000 open
+        // sessions: ~60 ms for 400); the sessions are found by key through `IN` instead,
+        // each one's instant by a lookup in `v`. PostgreSQL joins `v` by key.
+        let lite = matches!(self.inner, Inner::Sqlite(_));
+        for chunk in touches.chunks(TOUCHES_PER_STATEMENT) {
+            let sql = if lite {
+                format!(
+                    "WITH v(sid, at) AS (VALUES {}) UPDATE sessions SET last_seen_at = (SELECT at FROM v WHERE v.sid = sessions.id) \
+                     WHERE id IN (SELECT sid FROM v) AND ended_at IS NULL",
+                    vec!["(?, ?)"; chunk.len()].join(", ")
+                )
+            } else {
+                let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}::uuid, ${}::bigint)", 2 * i + 1, 2 * i + 2)).collect();
+                format!(
+                    "WITH v(sid, at) AS (VALUES {}) UPDATE sessions SET last_seen_at = v.at FROM v \
+                     WHERE sessions.id = v.sid AND sessions.ended_at IS NULL",
+                    values.join(", ")
+                )
+            };
+            run!(self, c => {
+                // A text per size of chunk: not kept among the connection's prepared statements.
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).persistent(false);
+                for (session, at) in chunk {
+                    q = q.bind(session.0).bind(to_micros(*at));
+                }
+                q.execute(&mut *c).await.map(|r| r.rows_affected())
+            })
+            .map_err(map_err)?;
+        }
         Ok(())
     }
 

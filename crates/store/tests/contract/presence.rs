@@ -100,6 +100,41 @@ async fn activity_is_written_in_batches_and_reads_are_traced_before_the_answer()
     }
 }
 
+/// A flush of many sessions' activity (more than one statement's worth) writes each open
+/// session's own instant, and leaves an ended session as it was.
+#[tokio::test]
+async fn many_sessions_touched_at_once_each_get_their_own_instant() {
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let s = e.app.login("mons.agent", PASSWORD, &client()).await.unwrap();
+        let template = s.actor.session.clone();
+        let sessions: Vec<Session> = (0..450)
+            .map(|i| Session { id: SessionId::new(), token_hash: habilis_core::token::digest(&format!("bench-{i}")), ..template.clone() })
+            .collect();
+        let mut tx = e.app.store.begin().await.unwrap();
+        for x in &sessions {
+            tx.insert_session(x).await.unwrap();
+        }
+        let gone = &sessions[17];
+        assert!(tx.end_session(gone.id, template.created_at, "logout").await.unwrap());
+        tx.commit().await.unwrap();
+
+        let touches: Vec<(SessionId, time::OffsetDateTime)> =
+            sessions.iter().enumerate().map(|(i, x)| (x.id, template.created_at + time::Duration::seconds(i as i64 + 1))).collect();
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.touch_sessions(&touches).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = e.app.store.read().await.unwrap();
+        for (i, x) in sessions.iter().enumerate() {
+            let read = tx.session_by_token_hash(&x.token_hash).await.unwrap().unwrap();
+            let want = if x.id == gone.id { template.last_seen_at } else { touches[i].1 };
+            assert_eq!(read.last_seen_at, want, "{b:?}: session {i}");
+        }
+    }
+}
+
 /// A suspension racing signed-in requests: once the suspension has committed, no request
 /// that starts afterwards is let through, whatever was cached.
 #[tokio::test]
