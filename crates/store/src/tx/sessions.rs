@@ -9,13 +9,13 @@ use super::{Inner, Tx};
 use crate::map_err;
 use crate::rows::*;
 
-/// A new session's thirteen columns bound in order, `$1` to `$13`.
 /// Sessions whose last activity one statement writes (`touch_sessions`): 400 parameters,
 /// well under SQLite's limit (32,766); on SQLite each row's instant is looked up among
 /// the statement's (measured with 4,400 sessions: chunks of 100-200 fastest, 50 and 400
-/// half as fast again).
+/// about half as slow again).
 const TOUCHES_PER_STATEMENT: usize = 200;
 
+/// A new session's thirteen columns bound in order, `$1` to `$13`.
 macro_rules! bind_session {
     ($q:expr, $s:expr) => {
         $q.bind($s.id.0).bind(&$s.token_hash).bind($s.account_id.0).bind($s.organisation_id.0).bind(&$s.csrf_token)
@@ -139,9 +139,8 @@ impl SessionTx for Tx {
 
     async fn give_back_attempt_reading(&mut self, login: &str, organisation: OrganisationId, account: AccountId) -> StoreResult<Option<(Organisation, bool)>> {
         // PostgreSQL: the give-back rides in the read (a data-modifying `WITH` runs whether
-        // or not it is read). SQLite has none: two statements, on the writer already held.
-        // SQLite: the two statements in one text (one exchange with the writer's thread;
-        // numbered parameters name the same values in both).
+        // or not it is read). SQLite has none: two statements in one text, on the writer
+        // already held (one exchange; numbered parameters name the same values in both).
         const LITE: &str = concat!(give_back_text!(), "; ", organisation_enrolled_text!());
         const PG: &str = concat!("WITH g AS (", give_back_text!(), ") ", organisation_enrolled_text!());
         let q = if matches!(self.inner, Inner::Postgres(_)) { PG } else { LITE };
