@@ -127,8 +127,10 @@ impl Presence {
     /// Write the pending touches in one quiet transaction; returns how many sessions.
     /// A touch stays in memory (for the idle check) until a later flush finds it written.
     pub async fn flush<S: Store>(&self, store: &S) -> crate::error::Result<usize> {
-        let batch: Vec<(SessionId, OffsetDateTime)> =
+        let mut batch: Vec<(SessionId, OffsetDateTime)> =
             self.touches.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|(s, at)| (*s, *at)).collect();
+        // In the sessions' order: two instances' flushes lock their rows in the same order.
+        batch.sort_unstable_by_key(|(s, _)| s.0);
         if batch.is_empty() {
             return Ok(0);
         }

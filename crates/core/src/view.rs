@@ -382,7 +382,9 @@ impl RightsView {
 
     /// Write the pending uses in one transaction; returns how many grants.
     pub async fn flush_uses<S: Store>(&self, store: &S) -> Result<usize> {
-        let batch: Vec<(GrantId, time::OffsetDateTime)> = std::mem::take(&mut *self.uses.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        let mut batch: Vec<(GrantId, time::OffsetDateTime)> = std::mem::take(&mut *self.uses.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+        // In the grants' order: two instances' flushes lock their rows in the same order.
+        batch.sort_unstable_by_key(|(g, _)| g.0);
         if batch.is_empty() {
             return Ok(0);
         }

@@ -128,6 +128,48 @@ async fn the_check_follows_every_rule_and_every_change_at_once() {
     }
 }
 
+/// The uses of many grants written at once (more than one statement's worth): each grant
+/// gets its own instant, and a use never moves a grant's last use back.
+#[tokio::test]
+async fn many_grants_used_at_once_each_get_their_own_instant_never_an_earlier_one() {
+    use habilis_core::records::{Grant, GrantId};
+    use habilis_core::store::{RightsTx, Store, Transaction};
+    for b in backends() {
+        let e = env(b).await;
+        e.app.load_demo(PASSWORD).await.unwrap();
+        let cl = client();
+        let claire = actor(&e, "mons.admin").await;
+        let karim = actor(&e, "mons.agent").await.account.id;
+        let made = NewGrant { holder: Holder::Person(karim), service_code: "CDAP".into(), role_code: "T1".into(), purpose: "Accueil".into(), ends_on: "".into() };
+        let template = e.app.grant(&claire, &made, &cl).await.unwrap();
+        let t0 = e.app.now();
+        let later = t0 + Duration::days(1);
+        let grants: Vec<Grant> = (0..450).map(|_| Grant { id: GrantId::new(), ..template.clone() }).collect();
+        let mut tx = e.app.store.begin().await.unwrap();
+        for g in &grants {
+            tx.insert_grant(g).await.unwrap();
+        }
+        // One already used after this flush's instants, one before them.
+        tx.record_grant_uses(&[(grants[17].id, later), (grants[18].id, t0)]).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let uses: Vec<(GrantId, time::OffsetDateTime)> =
+            grants.iter().enumerate().map(|(i, g)| (g.id, t0 + Duration::seconds(i as i64 + 1))).collect();
+        let mut tx = e.app.store.begin().await.unwrap();
+        tx.record_grant_uses(&uses).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = e.app.store.read().await.unwrap();
+        for (i, g) in grants.iter().enumerate() {
+            let read = tx.grant(g.id).await.unwrap().unwrap().last_used_at;
+            let want = if i == 17 { later } else { uses[i].1 };
+            assert_eq!(read, Some(want), "{b:?}: grant {i}");
+        }
+        // The grant made through the portal was not among them.
+        assert_eq!(tx.grant(template.id).await.unwrap().unwrap().last_used_at, None, "{b:?}");
+    }
+}
+
 /// A suspension racing checks: no check fails, and once the suspension has committed,
 /// every later check refuses.
 #[tokio::test]
