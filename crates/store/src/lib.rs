@@ -135,6 +135,13 @@ impl Backend {
     }
 }
 
+/// Prepared statements each connection keeps (sqlx's default is 100). A batch's statement
+/// has a text per size of batch (`VALUES (…), (…)`, `IN (…)`): the renewals alone use well
+/// over 100 at c=64 (rotation, sessions read, traces), so with 100 they were evicted and
+/// prepared again in most batches (`sqlite3Prepare` ~3 % of the server's CPU under
+/// `bench/token.sh`).
+const STATEMENTS_KEPT: usize = 512;
+
 impl Db {
     /// Connect to `url` (`sqlite://path` or `postgres://…`); the trail is sealed with `key`.
     /// SQLite files are created if missing and run in WAL mode.
@@ -152,7 +159,8 @@ impl Db {
                     // After a checkpoint resets the log, the -wal file shrinks back to this.
                     .pragma("journal_size_limit", "67108864")
                     // Pages are read through a mapping of the file, without a copy.
-                    .pragma("mmap_size", "268435456");
+                    .pragma("mmap_size", "268435456")
+                    .statement_cache_capacity(STATEMENTS_KEPT);
                 let pool = Self::sqlite_pool(opts.clone(), max_connections.max(2)).await?;
                 // The writer does not copy the log back into the file at its commits
                 // (SQLite's automatic checkpoint, with its fsync): a task does it every
@@ -162,7 +170,7 @@ impl Db {
                 Pool::Sqlite(pool)
             }
             Some(Backend::Postgres) => {
-                let opts = PgConnectOptions::from_str(url).map_err(map_err)?;
+                let opts = PgConnectOptions::from_str(url).map_err(map_err)?.statement_cache_capacity(STATEMENTS_KEPT);
                 Pool::Postgres(Self::pg_pool(opts, max_connections).await?)
             }
             None => {
