@@ -4,7 +4,9 @@
 use habilis_core::records::{OrganisationId, Subscription};
 use habilis_core::store::{StoreResult, Transaction};
 use habilis_core::trace::TraceKey;
+use habilis_core::clock::to_micros;
 use sqlx::{Postgres, Sqlite};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::map_err;
@@ -199,6 +201,37 @@ impl Tx {
         if !self.touched.contains(&org) {
             self.touched.push(org);
         }
+    }
+
+    /// Write an instant on many rows found by key, `per_statement` rows to a statement:
+    /// `text(sqlite, rows)` is the statement around `rows`, a `VALUES` list of pairs (key,
+    /// instant) — `(?, ?), …` on SQLite, `($1::uuid, $2::bigint), …` on PostgreSQL. The
+    /// texts differ by size of chunk: they are not kept among the connection's prepared
+    /// statements. (The sessions' touches, the grants' uses.)
+    pub(crate) async fn write_instants(
+        &mut self,
+        pairs: &[(Uuid, OffsetDateTime)],
+        per_statement: usize,
+        text: impl Fn(bool, &str) -> String,
+    ) -> StoreResult<()> {
+        let lite = matches!(self.inner, Inner::Sqlite(_));
+        for chunk in pairs.chunks(per_statement.max(1)) {
+            let rows = if lite {
+                vec!["(?, ?)"; chunk.len()].join(", ")
+            } else {
+                (0..chunk.len()).map(|i| format!("(${}::uuid, ${}::bigint)", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>().join(", ")
+            };
+            let sql = text(lite, &rows);
+            run!(self, c => {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).persistent(false);
+                for (key, at) in chunk {
+                    q = q.bind(*key).bind(to_micros(*at));
+                }
+                q.execute(&mut *c).await.map(|r| r.rows_affected())
+            })
+            .map_err(map_err)?;
+        }
+        Ok(())
     }
 
     /// Note the organisation of the row `id` of `table` (grants, groups, accounts).

@@ -162,34 +162,22 @@ impl RightsTx for Tx {
         // `USES_PER_STATEMENT` grants, as the sessions' touches (`touch_sessions`): one per
         // grant held the writer ~36 ms of each second under renewals on SQLite, and was a
         // round trip per grant on PostgreSQL. A use never moves a grant's last use back.
-        let lite = matches!(self.inner, Inner::Sqlite(_));
-        for chunk in uses.chunks(USES_PER_STATEMENT) {
-            let sql = if lite {
+        let pairs: Vec<(Uuid, OffsetDateTime)> = uses.iter().map(|(g, at)| (g.0, *at)).collect();
+        self.write_instants(&pairs, USES_PER_STATEMENT, |lite, rows| {
+            if lite {
                 // Found by key through `IN` (SQLite 3.51 scans the table for `UPDATE … FROM`).
                 format!(
-                    "WITH v(gid, at) AS (VALUES {}) UPDATE grants SET last_used_at = (SELECT at FROM v WHERE v.gid = grants.id) \
-                     WHERE id IN (SELECT gid FROM v) AND (last_used_at IS NULL OR last_used_at < (SELECT at FROM v WHERE v.gid = grants.id))",
-                    vec!["(?, ?)"; chunk.len()].join(", ")
+                    "WITH v(gid, at) AS (VALUES {rows}) UPDATE grants SET last_used_at = (SELECT at FROM v WHERE v.gid = grants.id) \
+                     WHERE id IN (SELECT gid FROM v) AND (last_used_at IS NULL OR last_used_at < (SELECT at FROM v WHERE v.gid = grants.id))"
                 )
             } else {
-                let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}::uuid, ${}::bigint)", 2 * i + 1, 2 * i + 2)).collect();
                 format!(
-                    "WITH v(gid, at) AS (VALUES {}) UPDATE grants SET last_used_at = v.at FROM v \
-                     WHERE grants.id = v.gid AND (grants.last_used_at IS NULL OR grants.last_used_at < v.at)",
-                    values.join(", ")
+                    "WITH v(gid, at) AS (VALUES {rows}) UPDATE grants SET last_used_at = v.at FROM v \
+                     WHERE grants.id = v.gid AND (grants.last_used_at IS NULL OR grants.last_used_at < v.at)"
                 )
-            };
-            run!(self, c => {
-                // A text per size of chunk: not kept among the connection's prepared statements.
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).persistent(false);
-                for (id, at) in chunk {
-                    q = q.bind(id.0).bind(to_micros(*at));
-                }
-                q.execute(&mut *c).await.map(|x| x.rows_affected())
-            })
-            .map_err(map_err)?;
-        }
-        Ok(())
+            }
+        })
+        .await
     }
 
     async fn update_mandate(&mut self, m: &Mandate) -> StoreResult<()> {

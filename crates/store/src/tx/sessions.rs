@@ -4,6 +4,7 @@ use habilis_core::clock::{from_micros, to_micros};
 use habilis_core::records::*;
 use habilis_core::store::{StoreResult, SessionTx};
 use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
 use super::{Inner, Tx};
 use crate::map_err;
@@ -189,33 +190,21 @@ impl SessionTx for Tx {
         // SQLite (3.51) runs an `UPDATE … FROM v` by scanning the table (200,000 open
         // sessions: ~60 ms for 400); the sessions are found by key through `IN` instead,
         // each one's instant by a lookup in `v`. PostgreSQL joins `v` by key.
-        let lite = matches!(self.inner, Inner::Sqlite(_));
-        for chunk in touches.chunks(TOUCHES_PER_STATEMENT) {
-            let sql = if lite {
+        let pairs: Vec<(Uuid, OffsetDateTime)> = touches.iter().map(|(s, at)| (s.0, *at)).collect();
+        self.write_instants(&pairs, TOUCHES_PER_STATEMENT, |lite, rows| {
+            if lite {
                 format!(
-                    "WITH v(sid, at) AS (VALUES {}) UPDATE sessions SET last_seen_at = (SELECT at FROM v WHERE v.sid = sessions.id) \
-                     WHERE id IN (SELECT sid FROM v) AND ended_at IS NULL",
-                    vec!["(?, ?)"; chunk.len()].join(", ")
+                    "WITH v(sid, at) AS (VALUES {rows}) UPDATE sessions SET last_seen_at = (SELECT at FROM v WHERE v.sid = sessions.id) \
+                     WHERE id IN (SELECT sid FROM v) AND ended_at IS NULL"
                 )
             } else {
-                let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${}::uuid, ${}::bigint)", 2 * i + 1, 2 * i + 2)).collect();
                 format!(
-                    "WITH v(sid, at) AS (VALUES {}) UPDATE sessions SET last_seen_at = v.at FROM v \
-                     WHERE sessions.id = v.sid AND sessions.ended_at IS NULL",
-                    values.join(", ")
+                    "WITH v(sid, at) AS (VALUES {rows}) UPDATE sessions SET last_seen_at = v.at FROM v \
+                     WHERE sessions.id = v.sid AND sessions.ended_at IS NULL"
                 )
-            };
-            run!(self, c => {
-                // A text per size of chunk: not kept among the connection's prepared statements.
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).persistent(false);
-                for (session, at) in chunk {
-                    q = q.bind(session.0).bind(to_micros(*at));
-                }
-                q.execute(&mut *c).await.map(|r| r.rows_affected())
-            })
-            .map_err(map_err)?;
-        }
-        Ok(())
+            }
+        })
+        .await
     }
 
     async fn end_session(&mut self, id: SessionId, at: OffsetDateTime, reason: &str) -> StoreResult<bool> {
