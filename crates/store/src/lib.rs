@@ -170,7 +170,7 @@ impl Db {
                 Pool::Sqlite(pool)
             }
             Some(Backend::Postgres) => {
-                let opts = PgConnectOptions::from_str(url).map_err(map_err)?.statement_cache_capacity(STATEMENTS_KEPT);
+                let opts = PgConnectOptions::from_str(url).map_err(map_err)?;
                 Pool::Postgres(Self::pg_pool(opts, max_connections).await?)
             }
             None => {
@@ -207,7 +207,7 @@ impl Db {
 
     pub(crate) async fn pg_pool(opts: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
         pg_tested_when_idle(PgPoolOptions::new().max_connections(max_connections.max(2)).acquire_timeout(Duration::from_secs(10)))
-            .connect_with(opts)
+            .connect_with(opts.statement_cache_capacity(STATEMENTS_KEPT))
             .await
             .map_err(map_err)
     }

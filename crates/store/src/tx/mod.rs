@@ -1,10 +1,10 @@
 //! The transaction type and its implementation of the core's `Transaction` trait. Each
 //! method holds one SQL text shared by both backends; `run!` expands it once per backend.
 
+use habilis_core::clock::to_micros;
 use habilis_core::records::{OrganisationId, Subscription};
 use habilis_core::store::{StoreResult, Transaction};
 use habilis_core::trace::TraceKey;
-use habilis_core::clock::to_micros;
 use sqlx::{Postgres, Sqlite};
 use time::OffsetDateTime;
 use uuid::Uuid;
