@@ -25,7 +25,9 @@ work=$(mktemp -d)
 port=18562
 base=http://127.0.0.1:$port
 pid=
-trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+# The bench's PostgreSQL database goes with the run (the server first: it holds connections).
+drop_bench_db() { [ "$backend" != postgres ] || psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS habilis_bench WITH (FORCE)" || true; }
+trap 'kill $pid 2>/dev/null || true; drop_bench_db; rm -rf "$work"' EXIT
 printf '[second_factor]\nrequired_roles = []\n' >"$work/habilis.toml"
 idle_cgroup=${IDLE_CGROUP:-/sys/fs/cgroup/cpu/habilis-hashing}
 if [ "$idle_cgroup" != none ] && [ -f "$(dirname "$idle_cgroup")/tasks" ] \

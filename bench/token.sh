@@ -31,7 +31,9 @@ REFRESH_TOKENS=$tokens "$gen" "$url" "$work/trace.key" "$grants" "$secret"
 # The bulk load's dirty pages are written now, not during the measures.
 if [ "${BENCH_DATABASE:-sqlite}" = postgres ]; then psql -q -h 127.0.0.1 -U postgres -d habilis_bench -c "VACUUM ANALYZE" -c "CHECKPOINT"; fi
 pid=
-trap 'kill $pid 2>/dev/null; pkill -f "listen 127.0.0.1:$port" 2>/dev/null; rm -rf "$work"' EXIT
+# The bench's PostgreSQL database goes with the run (the server first: it holds connections).
+drop_bench_db() { [ "${BENCH_DATABASE:-sqlite}" != postgres ] || psql -q -h 127.0.0.1 -U postgres -d test -c "DROP DATABASE IF EXISTS habilis_bench WITH (FORCE)" || true; }
+trap 'kill $pid 2>/dev/null; pkill -f "listen 127.0.0.1:$port" 2>/dev/null; sleep 0.5; drop_bench_db; rm -rf "$work"' EXIT
 : >"$work/serve.log"
 (cd "$work" && exec "$bin" serve --listen 127.0.0.1:$port --database-url "$url" --trace-key-file "$work/trace.key") >"$work/serve.log" 2>&1 &
 pid=$!
