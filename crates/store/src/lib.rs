@@ -142,6 +142,22 @@ impl Backend {
 /// `bench/token.sh`).
 const STATEMENTS_KEPT: usize = 512;
 
+/// SQLite's reading connections read pages with `pread`, not through a mapping of the file:
+/// a read that follows another connection's commit (nearly every read, under writes) makes
+/// SQLite drop its whole mapping (`munmap`, which interrupts the other cores to flush their
+/// TLB), map it again and fault each page it reads back in.
+fn reading(opts: SqliteConnectOptions) -> SqliteConnectOptions {
+    opts.pragma("mmap_size", "0")
+}
+
+/// SQLite's writing connection. Nobody else writes, so its mapping of the file stays: it
+/// reads pages through it, without a copy. It does not copy the log back into the file at
+/// its commits (SQLite's automatic checkpoint, with its fsync): a task does it every second
+/// from a reading connection, beside the writes.
+fn writing(opts: SqliteConnectOptions) -> SqliteConnectOptions {
+    opts.pragma("mmap_size", "268435456").pragma("wal_autocheckpoint", "0")
+}
+
 impl Db {
     /// Connect to `url` (`sqlite://path` or `postgres://…`); the trail is sealed with `key`.
     /// SQLite files are created if missing and run in WAL mode.
@@ -158,14 +174,9 @@ impl Db {
                     .busy_timeout(Duration::from_secs(15))
                     // After a checkpoint resets the log, the -wal file shrinks back to this.
                     .pragma("journal_size_limit", "67108864")
-                    // Pages are read through a mapping of the file, without a copy.
-                    .pragma("mmap_size", "268435456")
                     .statement_cache_capacity(STATEMENTS_KEPT);
-                let pool = Self::sqlite_pool(opts.clone(), max_connections.max(2)).await?;
-                // The writer does not copy the log back into the file at its commits
-                // (SQLite's automatic checkpoint, with its fsync): a task does it every
-                // second from a reading connection, beside the writes.
-                writes = Some(Self::sqlite_pool(opts.pragma("wal_autocheckpoint", "0"), 1).await?);
+                let pool = Self::sqlite_pool(reading(opts.clone()), max_connections.max(2)).await?;
+                writes = Some(Self::sqlite_pool(writing(opts), 1).await?);
                 tokio::spawn(checkpoint_every_second(pool.clone()));
                 Pool::Sqlite(pool)
             }
@@ -223,7 +234,7 @@ impl Db {
         let mut writes = None;
         let pool = match &self.pool {
             Pool::Sqlite(p) => {
-                writes = Some(Self::sqlite_pool((*p.connect_options()).clone(), 1).await?);
+                writes = Some(Self::sqlite_pool(writing((*p.connect_options()).clone()), 1).await?);
                 Pool::Sqlite(Self::sqlite_pool((*p.connect_options()).clone(), 4).await?)
             }
             Pool::Postgres(p) => Pool::Postgres(Self::pg_pool((*p.connect_options()).clone(), 4).await?),
@@ -625,6 +636,28 @@ mod tests {
             let (pid,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()").fetch_one(pool).await.unwrap();
             assert!(!pids.contains(&pid), "a cut connection was used");
         }
+        testing::discard(db).await.unwrap();
+    }
+
+    /// SQLite: the readers do not map the file (a read after another connection's commit
+    /// would drop and rebuild the whole mapping); the writer maps it and leaves the
+    /// checkpoints to the task. Another instance's writer is set up as the first's.
+    #[tokio::test]
+    async fn sqlite_readers_read_with_pread_and_the_writer_through_its_mapping() {
+        let db = testing::fresh(Backend::Sqlite, TraceKey::generate()).await.unwrap();
+        let other = db.another_instance().await.unwrap();
+        async fn pragma(p: &SqlitePool, name: &str) -> i64 {
+            let (v,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA {name}"))).fetch_one(p).await.unwrap();
+            v
+        }
+        for d in [&db, &other] {
+            let Pool::Sqlite(readers) = &d.pool else { unreachable!() };
+            let writer = d.writes.as_ref().unwrap();
+            assert_eq!(pragma(readers, "mmap_size").await, 0);
+            assert_eq!(pragma(writer, "mmap_size").await, 268_435_456);
+            assert_eq!(pragma(writer, "wal_autocheckpoint").await, 0);
+        }
+        testing::discard(other).await.unwrap();
         testing::discard(db).await.unwrap();
     }
 }
