@@ -46,6 +46,12 @@ def main():
     finally:
         if not os.environ.get("KEEP"):
             shutil.rmtree(work, ignore_errors=True)
+            # The PostgreSQL database goes with the run, as the server was found.
+            if args.backend == "postgres":
+                try:
+                    psql("test", "DROP DATABASE IF EXISTS habilis_kill9 WITH (FORCE)")
+                except (OSError, subprocess.CalledProcessError) as e:
+                    print("could not drop habilis_kill9:", e)
         else:
             print("kept", work)
 
